@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// kcx: a native CLI that configures Keycloak audiences and token exchange, and kcx-sandbox,
+// a Keycloak-compatible server for its tests. No external Swift packages: build time stays low
+// and start-up stays free of framework initialisation.
+import PackageDescription
+
+let package = Package(
+    name: "kcx",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kcx", targets: ["kcx"]),
+        .executable(name: "kcx-sandbox", targets: ["kcx-sandbox"]),
+    ],
+    targets: [
+        // C libraries, wrapped with typed shims (Swift cannot call C variadics).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Plain data: an order-preserving JSON value, shared by client and sandbox.
+        .target(name: "KcxJSON"),
+
+        // The client side: core (never prints) -> front end -> thin executable.
+        .target(name: "KeycloakKit", dependencies: ["CCurl", "CCrypto", "KcxJSON"]),
+        .target(name: "KcxCLI", dependencies: ["KeycloakKit", "KcxJSON"]),
+        .executableTarget(name: "kcx", dependencies: ["KcxCLI"]),
+
+        // The sandbox side: a small HTTP/1.1 server, the Keycloak emulation, a thin executable.
+        .target(name: "LoopbackHTTP"),
+        .target(name: "KeycloakSandbox", dependencies: ["LoopbackHTTP", "KcxJSON", "CCrypto"]),
+        .executableTarget(name: "kcx-sandbox", dependencies: ["KeycloakSandbox"]),
+
+        .testTarget(name: "KcxJSONTests", dependencies: ["KcxJSON"]),
+        .testTarget(name: "KeycloakKitTests", dependencies: ["KeycloakKit", "LoopbackHTTP"]),
+        .testTarget(name: "KcxCLITests", dependencies: ["KcxCLI", "KeycloakKit", "LoopbackHTTP"]),
+        .testTarget(name: "KeycloakSandboxTests", dependencies: ["KeycloakSandbox", "LoopbackHTTP", "KcxJSON"]),
+        // Runs the built kcx and kcx-sandbox binaries as processes (or against a real Keycloak
+        // when KCX_TEST_KEYCLOAK_URL is set).
+        .testTarget(name: "EndToEndTests", dependencies: ["KcxJSON"]),
+    ]
+)

@@ -1,0 +1,114 @@
+// The shape of the command table: every command is data (path, options, examples, handler),
+// and the router, help, completions, man page and reference pages are all derived from it.
+import KeycloakKit
+
+public enum ValueCompletion: Sendable, Equatable {
+    case none
+    case file
+    case directory
+    case choices([String])
+}
+
+public struct OptionSpec: Sendable {
+    /// Long name without dashes (`realm` for `--realm`).
+    public let long: String
+    public let short: Character?
+    /// Placeholder shown in help (`NAME`); nil means the option is a flag taking no value.
+    public let valueName: String?
+    public let summary: String
+    public let repeatable: Bool
+    public let completion: ValueCompletion
+
+    public init(
+        _ long: String, short: Character? = nil, value valueName: String? = nil, _ summary: String,
+        repeatable: Bool = false, completion: ValueCompletion = .none
+    ) {
+        self.long = long
+        self.short = short
+        self.valueName = valueName
+        self.summary = summary
+        self.repeatable = repeatable
+        self.completion = completion
+    }
+
+    public var isFlag: Bool { valueName == nil }
+}
+
+public struct PositionalSpec: Sendable {
+    public let name: String
+    public let summary: String
+    public let optional: Bool
+    public let repeatable: Bool
+    public let completion: ValueCompletion
+
+    public init(_ name: String, _ summary: String, optional: Bool = false, repeatable: Bool = false, completion: ValueCompletion = .none) {
+        self.name = name
+        self.summary = summary
+        self.optional = optional
+        self.repeatable = repeatable
+        self.completion = completion
+    }
+}
+
+public struct ExampleSpec: Sendable {
+    public let command: String
+    public let explanation: String
+
+    public init(_ command: String, _ explanation: String) {
+        self.command = command
+        self.explanation = explanation
+    }
+}
+
+/// What a handler receives: the parsed command line plus the injected world.
+public typealias CommandHandler = @Sendable (Invocation, CommandContext) throws -> ExitCode
+
+public struct CommandSpec: Sendable {
+    /// Words after `kcx`, e.g. `["config", "credentials"]`.
+    public let path: [String]
+    public let summary: String
+    /// Longer text for `--help`, the man page and the reference page.
+    public let discussion: String
+    public let positionals: [PositionalSpec]
+    public let options: [OptionSpec]
+    public let examples: [ExampleSpec]
+    /// Kept out of `kcx --help` listings (internal helpers such as doc generation).
+    public let hidden: Bool
+    public let handler: CommandHandler
+
+    public init(
+        _ path: [String], summary: String, discussion: String = "", positionals: [PositionalSpec] = [],
+        options: [OptionSpec] = [], examples: [ExampleSpec] = [], hidden: Bool = false,
+        handler: @escaping CommandHandler
+    ) {
+        self.path = path
+        self.summary = summary
+        self.discussion = discussion
+        self.positionals = positionals
+        self.options = options
+        self.examples = examples
+        self.hidden = hidden
+        self.handler = handler
+    }
+
+    public var name: String { path.joined(separator: " ") }
+}
+
+/// A command line after parsing against one `CommandSpec`: values are keyed by long name.
+public struct Invocation: Sendable {
+    public let command: CommandSpec
+    /// Every value given, by long option name, in command-line order. Flags hold `"true"`.
+    public let values: [String: [String]]
+    public let positionals: [String]
+
+    public init(command: CommandSpec, values: [String: [String]], positionals: [String]) {
+        self.command = command
+        self.values = values
+        self.positionals = positionals
+    }
+
+    /// The last value given for an option (a repeated single-value option: last one wins).
+    public func value(_ long: String) -> String? { values[long]?.last }
+    public func all(_ long: String) -> [String] { values[long] ?? [] }
+    public func flag(_ long: String) -> Bool { values[long] != nil }
+}

@@ -1,0 +1,49 @@
+// Every failure kcx reports, with the exit code it maps to. Codes live here and nowhere else.
+
+public enum ExitCode: Int32, Sendable, CaseIterable {
+    case ok = 0
+    /// The server answered with an error kcx has no better code for (4xx/5xx).
+    case serverError = 1
+    /// Bad command line or bad input file; nothing was sent.
+    case usage = 2
+    /// The realm, client, scope, user or id named does not exist.
+    case notFound = 3
+    /// Not logged in, bad credentials, token rejected (401) or missing role (403).
+    case authentication = 4
+    /// The object already exists or was changed concurrently (409).
+    case conflict = 5
+    /// Could not reach the server: refused, DNS, timeout, TLS.
+    case network = 6
+
+    public var meaning: String {
+        switch self {
+        case .ok: return "success"
+        case .serverError: return "the server answered with an error"
+        case .usage: return "usage error: bad arguments or input, nothing was sent"
+        case .notFound: return "not found: the realm, client, scope, user or id does not exist"
+        case .authentication: return "authentication or authorization failed (401/403)"
+        case .conflict: return "conflict: the object already exists (409)"
+        case .network: return "network or TLS failure: the server could not be reached"
+        }
+    }
+}
+
+public struct KcxError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: ExitCode
+    /// Shown after `error: `.
+    public var message: String
+    /// Shown after `hint: ` when present.
+    public var hint: String?
+
+    public init(_ code: ExitCode, _ message: String, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    public static func usage(_ message: String, hint: String? = nil) -> KcxError {
+        KcxError(.usage, message, hint: hint)
+    }
+
+    public var description: String { message }
+}

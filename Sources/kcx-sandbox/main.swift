@@ -1,0 +1,1 @@
+print("kcx-sandbox: not built yet")
