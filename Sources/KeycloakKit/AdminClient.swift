@@ -2,10 +2,12 @@
 // KcxError with Keycloak's message and a hint.
 import KcxJSON
 
-/// How an ENDPOINT argument is resolved, as kcadm does: relative to `/admin/realms/{realm}/`,
-/// except `realms...` and `serverinfo` which are top-level, and absolute URLs used as-is.
-public struct AdminClient {
+/// Placeholder until the session layer lands; the `send` signature is the contract that the
+/// request commands build on.
+public final class AdminClient {
+    /// Server root, e.g. `http://localhost:8080`.
     public let server: String
+    /// Realm used for relative endpoints unless a call names another (`-r/--target-realm`).
     public let realm: String
 
     public init(server: String, realm: String) {
@@ -13,8 +15,12 @@ public struct AdminClient {
         self.realm = realm
     }
 
-    /// Placeholder until the session layer lands: fails loudly rather than pretending.
-    public func send(method: String, endpoint: String, query: [(String, String)] = [], body: JSON? = nil) throws -> HTTPResponse {
+    /// ENDPOINT is resolved as kcadm does: relative to `/admin/realms/{realm}/`, except `realms...`
+    /// and `serverinfo` which are top-level, and absolute URLs which are used as-is.
+    /// Returns 2xx responses; throws KcxError for error statuses and network failures.
+    public func send(
+        method: String, endpoint: String, realm: String? = nil, query: [(String, String)] = [], body: JSON? = nil
+    ) throws -> HTTPResponse {
         throw KcxError(.serverError, "admin requests are not implemented yet")
     }
 }
