@@ -1,5 +1,6 @@
 /* OpenSSL's libcrypto for RS256: key generation, signing and verification, SHA-256.
-   Wrapped here because some of its entry points are macros or variadic. */
+   Wrapped here because some of its entry points are macros or variadic, and because a few
+   multi-step sequences (a key from n/e, a self-signed certificate) read better as one call. */
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/pem.h>
@@ -8,3 +9,135 @@
 #include <openssl/rand.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+/* A new RSA key of `bits` bits with exponent 65537 (EVP_RSA_gen is a variadic macro). NULL on failure. */
+static inline EVP_PKEY *kcx_rsa_generate(unsigned int bits) {
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    if (ctx == NULL) return NULL;
+    EVP_PKEY *key = NULL;
+    if (EVP_PKEY_keygen_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) <= 0 ||
+        EVP_PKEY_generate(ctx, &key) <= 0) {
+        key = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+/* The private key as DER (PKCS#8). Returns the length, or -1; *out must be freed with kcx_free. */
+static inline int kcx_private_key_der(EVP_PKEY *key, unsigned char **out) {
+    *out = NULL;
+    PKCS8_PRIV_KEY_INFO *info = EVP_PKEY2PKCS8(key);
+    if (info == NULL) return -1;
+    int length = i2d_PKCS8_PRIV_KEY_INFO(info, out);
+    PKCS8_PRIV_KEY_INFO_free(info);
+    return length;
+}
+
+/* A private key read back from DER (PKCS#8 or traditional). NULL on failure. */
+static inline EVP_PKEY *kcx_private_key_from_der(const unsigned char *der, long length) {
+    const unsigned char *cursor = der;
+    return d2i_AutoPrivateKey(NULL, &cursor, length);
+}
+
+/* Copies the big-endian bytes of the RSA parameter `name` ("n" or "e") into `out` (capacity `cap`).
+   Returns the byte count, or -1. */
+static inline int kcx_rsa_param(EVP_PKEY *key, const char *name, unsigned char *out, int cap) {
+    BIGNUM *value = NULL;
+    if (EVP_PKEY_get_bn_param(key, name, &value) <= 0 || value == NULL) return -1;
+    int length = BN_num_bytes(value);
+    int written = length <= cap ? BN_bn2bin(value, out) : -1;
+    BN_free(value);
+    return written;
+}
+
+/* An RSA public key from its modulus and exponent (big-endian bytes). NULL on failure. */
+static inline EVP_PKEY *kcx_rsa_public_key(const unsigned char *n, size_t n_length,
+                                           const unsigned char *e, size_t e_length) {
+    BIGNUM *modulus = BN_bin2bn(n, (int)n_length, NULL);
+    BIGNUM *exponent = BN_bin2bn(e, (int)e_length, NULL);
+    OSSL_PARAM_BLD *builder = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *key = NULL;
+    if (modulus == NULL || exponent == NULL || builder == NULL) goto done;
+    if (!OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, modulus) ||
+        !OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, exponent)) goto done;
+    params = OSSL_PARAM_BLD_to_param(builder);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    if (params == NULL || ctx == NULL) goto done;
+    if (EVP_PKEY_fromdata_init(ctx) <= 0 || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+        key = NULL;
+    }
+done:
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(builder);
+    BN_free(modulus);
+    BN_free(exponent);
+    return key;
+}
+
+/* RSASSA-PKCS1-v1_5 with SHA-256 (RS256). Writes at most `cap` bytes; returns the signature length or -1. */
+static inline int kcx_rs256_sign(EVP_PKEY *key, const unsigned char *data, size_t length,
+                                 unsigned char *out, size_t cap) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) return -1;
+    size_t written = cap;
+    int ok = EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) > 0 &&
+             EVP_DigestSign(ctx, out, &written, data, length) > 0;
+    EVP_MD_CTX_free(ctx);
+    return ok ? (int)written : -1;
+}
+
+/* 1 when `signature` is a valid RS256 signature of `data` under `key`, else 0. */
+static inline int kcx_rs256_verify(EVP_PKEY *key, const unsigned char *data, size_t length,
+                                   const unsigned char *signature, size_t signature_length) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) return 0;
+    int ok = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) > 0 &&
+             EVP_DigestVerify(ctx, signature, signature_length, data, length) == 1;
+    EVP_MD_CTX_free(ctx);
+    ERR_clear_error();
+    return ok ? 1 : 0;
+}
+
+/* SHA-256 (algorithm 256) or SHA-1 (algorithm 1) of `data` into `out` (32 or 20 bytes). 1 on success. */
+static inline int kcx_digest(int algorithm, const unsigned char *data, size_t length, unsigned char *out) {
+    const EVP_MD *md = algorithm == 1 ? EVP_sha1() : EVP_sha256();
+    unsigned int written = 0;
+    return EVP_Digest(data, length, out, &written, md, NULL);
+}
+
+/* A self-signed X.509 certificate for `key` with subject CN=`common_name`, valid `days` days from now,
+   as DER. Returns the length, or -1; *out must be freed with kcx_free. */
+static inline int kcx_self_signed_certificate(EVP_PKEY *key, const char *common_name, long days,
+                                              unsigned char **out) {
+    *out = NULL;
+    X509 *certificate = X509_new();
+    if (certificate == NULL) return -1;
+    int length = -1;
+    unsigned char serial[8];
+    BIGNUM *serial_number = NULL;
+    if (RAND_bytes(serial, sizeof serial) != 1) goto done;
+    serial[0] &= 0x7f;
+    serial_number = BN_bin2bn(serial, sizeof serial, NULL);
+    if (serial_number == NULL || BN_to_ASN1_INTEGER(serial_number, X509_get_serialNumber(certificate)) == NULL) goto done;
+    if (X509_set_version(certificate, 2) != 1) goto done;
+    if (X509_gmtime_adj(X509_getm_notBefore(certificate), 0) == NULL) goto done;
+    if (X509_gmtime_adj(X509_getm_notAfter(certificate), days * 24L * 3600L) == NULL) goto done;
+    if (X509_set_pubkey(certificate, key) != 1) goto done;
+    X509_NAME *name = X509_get_subject_name(certificate);
+    if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)common_name, -1, -1, 0) != 1) goto done;
+    if (X509_set_issuer_name(certificate, name) != 1) goto done;
+    if (X509_sign(certificate, key, EVP_sha256()) <= 0) goto done;
+    length = i2d_X509(certificate, out);
+done:
+    BN_free(serial_number);
+    X509_free(certificate);
+    return length;
+}
+
+/* Frees memory OpenSSL allocated for a caller (OPENSSL_free is a macro). */
+static inline void kcx_free(void *pointer) { OPENSSL_free(pointer); }
