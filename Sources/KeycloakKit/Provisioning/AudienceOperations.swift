@@ -1,0 +1,216 @@
+// Idempotent audience-mapper operations on a client scope or directly on a client.
+import KcxJSON
+
+/// What ends up in `aud`: a client's clientId (checked to exist) or any custom string.
+public enum AudienceValue: Sendable, Equatable, CustomStringConvertible {
+    case client(String)
+    case custom(String)
+
+    var configKey: String { if case .client = self { return "included.client.audience" } else { return "included.custom.audience" } }
+    var value: String { switch self { case .client(let v), .custom(let v): return v } }
+    public var description: String { value }
+
+    /// The audience an existing mapper's config produces (the client key wins, as in Keycloak).
+    static func from(config: JSON?) -> AudienceValue? {
+        if let client = config?["included.client.audience"]?.stringValue, !client.isEmpty { return .client(client) }
+        if let custom = config?["included.custom.audience"]?.stringValue, !custom.isEmpty { return .custom(custom) }
+        return nil
+    }
+}
+
+/// Where protocol mappers live.
+public enum MapperContainer: Sendable, Equatable {
+    case clientScope(String)
+    case client(String)
+
+    var label: String {
+        switch self {
+        case .clientScope(let name): return "scope \(name)"
+        case .client(let name): return "client \(name)"
+        }
+    }
+}
+
+public struct AudienceMapperSettings: Sendable, Equatable {
+    public var mapperName: String?
+    public var accessToken = true
+    public var idToken = false
+    public var introspection = true
+    public var lightweight = false
+
+    public init(mapperName: String? = nil, accessToken: Bool = true, idToken: Bool = false, introspection: Bool = true, lightweight: Bool = false) {
+        self.mapperName = mapperName
+        self.accessToken = accessToken
+        self.idToken = idToken
+        self.introspection = introspection
+        self.lightweight = lightweight
+    }
+
+    func config(for audience: AudienceValue) -> JSON {
+        .object(JSONObject([
+            (audience.configKey, .string(audience.value)),
+            ("id.token.claim", .string(String(idToken))),
+            ("access.token.claim", .string(String(accessToken))),
+            ("introspection.token.claim", .string(String(introspection))),
+            ("lightweight.claim", .string(String(lightweight))),
+        ]))
+    }
+}
+
+public let audienceMapperType = "oidc-audience-mapper"
+
+/// An audience mapper found in a realm, with where it lives.
+public struct AudienceMapperRef: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let audience: AudienceValue?
+    public let config: JSON
+    public let container: MapperContainer
+    public let containerID: String
+
+    public var json: JSON {
+        var object = JSONObject()
+        switch container {
+        case .clientScope(let name): object["scope"] = .string(name)
+        case .client(let name): object["client"] = .string(name)
+        }
+        object["mapper"] = .string(name)
+        switch audience {
+        case .client(let value): object["audience"] = .string(value)
+        case .custom(let value): object["customAudience"] = .string(value)
+        case nil: object["audience"] = .null
+        }
+        for key in ["access.token.claim", "id.token.claim", "introspection.token.claim", "lightweight.claim"] {
+            object[key] = .bool(config[key]?.stringValue == "true")
+        }
+        return .object(object)
+    }
+}
+
+extension Writer {
+    func mappersEndpoint(_ container: MapperContainer) throws -> (endpoint: String, id: String) {
+        switch container {
+        case .clientScope(let name):
+            let scope = try lookup.requireClientScope(name)
+            return ("client-scopes/\(scope.id)/protocol-mappers/models", scope.id)
+        case .client(let name):
+            let client = try lookup.requireClient(name)
+            return ("clients/\(client.id)/protocol-mappers/models", client.id)
+        }
+    }
+
+    /// Checks that a client audience names an existing client: Keycloak would store a mapper for a
+    /// missing client without complaint and tokens would simply lack it.
+    public func requireAudienceClientExists(_ audience: AudienceValue) throws {
+        if case .client(let clientId) = audience, try lookup.client(clientId) == nil {
+            throw KcxError(
+                .notFound, "--audience '\(clientId)' names no client in realm '\(realm)'",
+                hint: "create the client first, or use --custom-audience for a value that is not a client")
+        }
+    }
+
+    /// Adds an audience mapper to the container, or brings an existing one for the same audience up to date.
+    public func ensureAudienceMapper(_ audience: AudienceValue, on container: MapperContainer, _ settings: AudienceMapperSettings) throws {
+        try requireAudienceClientExists(audience)
+        // A container that does not exist yet (dry run of --create-scope) has no mappers.
+        let existingMappers: [JSON]
+        let endpoint: String
+        if case .clientScope(let name) = container, dryRun, try lookup.clientScope(name) == nil {
+            endpoint = "client-scopes/<new client-scope \(name)>/protocol-mappers/models"
+            existingMappers = []
+        } else {
+            let located = try mappersEndpoint(container)
+            endpoint = located.endpoint
+            existingMappers = try api.get(endpoint, realm: realm).arrayValue ?? []
+        }
+        let name = settings.mapperName ?? "\(audience.value) audience"
+        let label = "\(name) on \(container.label)"
+        let config = settings.config(for: audience)
+        let match =
+            existingMappers.first {
+                $0["protocolMapper"]?.stringValue == audienceMapperType && AudienceValue.from(config: $0["config"]) == audience
+            } ?? existingMappers.first { $0["name"]?.stringValue == name }
+        if let match, let mapperID = match["id"]?.stringValue {
+            if match["protocolMapper"]?.stringValue != audienceMapperType {
+                throw KcxError(
+                    .conflict, "\(container.label) already has a mapper named '\(name)' of type \(match["protocolMapper"]?.stringValue ?? "?")",
+                    hint: "choose another --mapper-name")
+            }
+            // Compare the whole audience config: a mapper that names another audience is repointed.
+            var desiredConfig = config
+            if AudienceValue.from(config: match["config"]) != audience {
+                desiredConfig[audience.configKey == "included.client.audience" ? "included.custom.audience" : "included.client.audience"] = ""
+            }
+            let diff = differences(current: match["config"], desired: desiredConfig, path: "config")
+            if diff.isEmpty {
+                record(Change(kind: "audience-mapper", name: label, outcome: .unchanged))
+                return
+            }
+            var updated = match
+            updated["config"] = overlay(match["config"] ?? [:], with: desiredConfig)
+            try write("PUT", "\(endpoint)/\(mapperID)", body: updated)
+            record(Change(kind: "audience-mapper", name: label, outcome: .updated, details: diff))
+            return
+        }
+        let body: JSON = .object(JSONObject([
+            ("name", .string(name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
+            ("consentRequired", false), ("config", config),
+        ]))
+        try write("POST", endpoint, body: body)
+        record(Change(kind: "audience-mapper", name: label, outcome: .created, details: differences(current: nil, desired: config, path: "config")))
+    }
+
+    /// Removes the audience mapper(s) for this audience (or with this name) from the container.
+    public func removeAudienceMapper(_ audience: AudienceValue?, mapperName: String?, from container: MapperContainer) throws {
+        let located = try mappersEndpoint(container)
+        let mappers = try api.get(located.endpoint, realm: realm).arrayValue ?? []
+        let matches = mappers.filter { mapper in
+            guard mapper["protocolMapper"]?.stringValue == audienceMapperType else { return false }
+            if let mapperName, mapper["name"]?.stringValue != mapperName { return false }
+            if let audience, AudienceValue.from(config: mapper["config"]) != audience { return false }
+            return true
+        }
+        let what = mapperName ?? audience?.value ?? "?"
+        if matches.isEmpty {
+            record(Change(kind: "audience-mapper", name: "\(what) on \(container.label)", outcome: .unchanged, details: ["not present"]))
+            return
+        }
+        for mapper in matches {
+            guard let id = mapper["id"]?.stringValue else { continue }
+            try write("DELETE", "\(located.endpoint)/\(id)")
+            record(Change(kind: "audience-mapper", name: "\(mapper["name"]?.stringValue ?? id) on \(container.label)", outcome: .deleted))
+        }
+    }
+}
+
+extension Lookup {
+    /// Audience mappers on one container, or on every client scope and client of the realm.
+    public func audienceMappers(in container: MapperContainer?) throws -> [AudienceMapperRef] {
+        func refs(_ mappers: [JSON], _ container: MapperContainer, _ containerID: String) -> [AudienceMapperRef] {
+            mappers.compactMap { mapper in
+                guard mapper["protocolMapper"]?.stringValue == audienceMapperType, let id = mapper["id"]?.stringValue else { return nil }
+                return AudienceMapperRef(
+                    id: id, name: mapper["name"]?.stringValue ?? "", audience: AudienceValue.from(config: mapper["config"]),
+                    config: mapper["config"] ?? [:], container: container, containerID: containerID)
+            }
+        }
+        switch container {
+        case .clientScope(let name):
+            let scope = try requireClientScope(name)
+            return refs(scope.representation["protocolMappers"]?.arrayValue ?? [], .clientScope(scope.name), scope.id)
+        case .client(let name):
+            let client = try requireClient(name)
+            return refs(client.representation["protocolMappers"]?.arrayValue ?? [], .client(client.clientId), client.id)
+        case nil:
+            var result: [AudienceMapperRef] = []
+            for scope in try clientScopes() {
+                result += refs(scope.representation["protocolMappers"]?.arrayValue ?? [], .clientScope(scope.name), scope.id)
+            }
+            for client in try api.get("clients", realm: realm).arrayValue ?? [] {
+                guard let id = client["id"]?.stringValue, let clientId = client["clientId"]?.stringValue else { continue }
+                result += refs(client["protocolMappers"]?.arrayValue ?? [], .client(clientId), id)
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,110 @@
+// What an idempotent operation did (or, in a dry run, would do): one outcome per object, the
+// field-level differences, and the write requests sent or planned. Operations never print.
+import KcxJSON
+
+public enum Outcome: String, Sendable, Equatable {
+    case created, updated, unchanged, deleted
+}
+
+/// One object's result, e.g. `client-scope api-access: created`.
+public struct Change: Sendable, Equatable {
+    /// The kind of object, in the CLI's words: `client-scope`, `audience-mapper`, `client-scope-assignment`…
+    public let kind: String
+    /// How the user names it: `api-access`, `api-access -> myapp (default)`.
+    public let name: String
+    public let outcome: Outcome
+    /// Human-readable differences, e.g. `description: "old" -> "new"`.
+    public let details: [String]
+
+    public init(kind: String, name: String, outcome: Outcome, details: [String] = []) {
+        self.kind = kind
+        self.name = name
+        self.outcome = outcome
+        self.details = details
+    }
+
+    public var json: JSON {
+        var object = JSONObject([("kind", .string(kind)), ("name", .string(name)), ("outcome", .string(outcome.rawValue))])
+        if !details.isEmpty { object["details"] = .array(details.map { .string($0) }) }
+        return .object(object)
+    }
+}
+
+/// A write kcx sent or, in a dry run, would send.
+public struct PlannedRequest: Sendable, Equatable {
+    public let method: String
+    public let endpoint: String
+    public let body: JSON?
+
+    public var description: String {
+        if let body { return "\(method) \(endpoint) \(body.serialized())" }
+        return "\(method) \(endpoint)"
+    }
+}
+
+/// Carries out writes, or records them without sending when `dryRun` is set. Reads always go
+/// to the server, so a dry run shows exactly what a real run would change now.
+public final class Writer {
+    public let api: AdminAPI
+    public let realm: String
+    public let dryRun: Bool
+    public private(set) var requests: [PlannedRequest] = []
+    public private(set) var changes: [Change] = []
+
+    public init(api: AdminAPI, realm: String, dryRun: Bool) {
+        self.api = api
+        self.realm = realm
+        self.dryRun = dryRun
+    }
+
+    var lookup: Lookup { Lookup(api: api, realm: realm) }
+
+    /// Sends a write (or records it). Returns the response, or nil in a dry run.
+    @discardableResult
+    func write(_ method: String, _ endpoint: String, body: JSON? = nil) throws -> HTTPResponse? {
+        requests.append(PlannedRequest(method: method, endpoint: endpoint, body: body))
+        if dryRun { return nil }
+        return try api.send(method: method, endpoint: endpoint, realm: realm, query: [], body: body)
+    }
+
+    /// POSTs a new object and returns its id; a dry run returns a placeholder naming it.
+    func create(_ endpoint: String, body: JSON, placeholder: String) throws -> String {
+        guard let response = try write("POST", endpoint, body: body) else { return "<new \(placeholder)>" }
+        guard let id = createdID(from: response) else {
+            throw KcxError(.serverError, "POST \(endpoint): the server did not say where it created the object (no Location header)")
+        }
+        return id
+    }
+
+    func record(_ change: Change) { changes.append(change) }
+}
+
+/// Describes how `current` differs from `desired` for the keys `desired` names (nested objects
+/// compared key by key, so attributes kcx does not manage are left out of the diff).
+func differences(current: JSON?, desired: JSON, path: String = "") -> [String] {
+    switch desired {
+    case .object(let wanted):
+        var lines: [String] = []
+        for (key, value) in wanted {
+            let nested = path.isEmpty ? key : "\(path).\(key)"
+            lines += differences(current: current?[key], desired: value, path: nested)
+        }
+        return lines
+    default:
+        if let current, current == desired { return [] }
+        return ["\(path): \(current?.serialized() ?? "(none)") -> \(desired.serialized())"]
+    }
+}
+
+/// `current` with every member of `desired` laid over it, recursively for objects.
+func overlay(_ current: JSON, with desired: JSON) -> JSON {
+    guard case .object(var base) = current, case .object(let changes) = desired else { return desired }
+    for (key, value) in changes {
+        if let existing = base[key], case .object = existing, case .object = value {
+            base[key] = overlay(existing, with: value)
+        } else {
+            base[key] = value
+        }
+    }
+    return .object(base)
+}

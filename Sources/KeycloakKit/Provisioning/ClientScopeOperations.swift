@@ -1,0 +1,180 @@
+// Idempotent client-scope operations: ensure a scope's settings, place it in the realm's
+// default/optional lists, assign it to clients, and delete it.
+import KcxJSON
+
+public enum ScopeList: String, Sendable, CaseIterable {
+    case `default`, optional
+
+    /// The realm-level endpoint holding this list.
+    var realmEndpoint: String { self == .default ? "default-default-client-scopes" : "default-optional-client-scopes" }
+    /// The client-level endpoint holding this list.
+    var clientEndpoint: String { self == .default ? "default-client-scopes" : "optional-client-scopes" }
+    var other: ScopeList { self == .default ? .optional : .default }
+}
+
+public struct ClientScopeSettings: Sendable, Equatable {
+    public var description: String?
+    public var protocol_: String?
+    public var includeInTokenScope: Bool?
+    public var consentText: String?
+    /// Where the scope sits in the realm's lists for new clients: default, optional, or neither (nil = leave as is).
+    public var realmDefault: RealmDefaultPlacement?
+
+    public init(
+        description: String? = nil, protocol_: String? = nil, includeInTokenScope: Bool? = nil, consentText: String? = nil,
+        realmDefault: RealmDefaultPlacement? = nil
+    ) {
+        self.description = description
+        self.protocol_ = protocol_
+        self.includeInTokenScope = includeInTokenScope
+        self.consentText = consentText
+        self.realmDefault = realmDefault
+    }
+
+    /// The members of the representation these settings control.
+    func desiredRepresentation(name: String, creating: Bool) -> JSON {
+        var object = JSONObject([("name", .string(name))])
+        if let description { object["description"] = .string(description) }
+        // Keycloak refuses a scope without a protocol (400 "Unexpected protocol"), so creation names one.
+        if let protocol_ { object["protocol"] = .string(protocol_) } else if creating { object["protocol"] = "openid-connect" }
+        var attributes = JSONObject()
+        if let includeInTokenScope { attributes["include.in.token.scope"] = .string(includeInTokenScope ? "true" : "false") }
+        if let consentText {
+            attributes["consent.screen.text"] = .string(consentText)
+            attributes["display.on.consent.screen"] = "true"
+        }
+        if creating {
+            if attributes["include.in.token.scope"] == nil { attributes["include.in.token.scope"] = "true" }
+            if attributes["display.on.consent.screen"] == nil { attributes["display.on.consent.screen"] = "false" }
+        }
+        if !attributes.isEmpty { object["attributes"] = .object(attributes) }
+        return .object(object)
+    }
+}
+
+public enum RealmDefaultPlacement: String, Sendable, CaseIterable {
+    case `default`, optional, none
+}
+
+extension Writer {
+    /// Creates the scope or brings the settings given up to date; returns its id.
+    @discardableResult
+    public func ensureClientScope(_ name: String, _ settings: ClientScopeSettings) throws -> String {
+        try validateClientScopeName(name)
+        let existing = try lookup.clientScope(name)
+        let id: String
+        if let existing {
+            id = existing.id
+            let desired = settings.desiredRepresentation(name: name, creating: false)
+            let diff = differences(current: existing.representation, desired: desired)
+            if diff.isEmpty {
+                record(Change(kind: "client-scope", name: name, outcome: .unchanged))
+            } else {
+                try write("PUT", "client-scopes/\(id)", body: overlay(existing.representation, with: desired))
+                record(Change(kind: "client-scope", name: name, outcome: .updated, details: diff))
+            }
+        } else {
+            let desired = settings.desiredRepresentation(name: name, creating: true)
+            id = try create("client-scopes", body: desired, placeholder: "client-scope \(name)")
+            record(Change(kind: "client-scope", name: name, outcome: .created, details: differences(current: nil, desired: desired)))
+        }
+        if let placement = settings.realmDefault {
+            try placeInRealmLists(scopeID: id, name: name, placement: placement, isNew: existing == nil)
+        }
+        return id
+    }
+
+    /// Keycloak refuses names with spaces, quotes or backslashes, and non-ASCII ones; say so before sending.
+    func validateClientScopeName(_ name: String) throws {
+        guard !name.isEmpty else { throw KcxError.usage("client scope name must not be empty") }
+        for scalar in name.unicodeScalars where scalar == " " || scalar == "\"" || scalar == "\\" || !scalar.isASCII || scalar.value < 0x21 {
+            throw KcxError.usage(
+                "client scope name '\(name)' contains '\(scalar)', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)")
+        }
+    }
+
+    func placeInRealmLists(scopeID: String, name: String, placement: RealmDefaultPlacement, isNew: Bool) throws {
+        var current: ScopeList?
+        if !isNew {
+            for list in ScopeList.allCases {
+                let members = try api.get(list.realmEndpoint, realm: realm).arrayValue ?? []
+                if members.contains(where: { $0["id"]?.stringValue == scopeID }) { current = list }
+            }
+        }
+        let wanted: ScopeList? = placement == .none ? nil : ScopeList(rawValue: placement.rawValue)
+        let label = "\(name) (realm \(placement.rawValue))"
+        if current == wanted {
+            record(Change(kind: "realm-default-scope", name: label, outcome: .unchanged))
+            return
+        }
+        // DELETE removes the scope from whichever list holds it; a PUT into the other list while it is
+        // still in one answers 409, so remove first.
+        if let current { try write("DELETE", "\(current.realmEndpoint)/\(scopeID)") }
+        if let wanted { try write("PUT", "\(wanted.realmEndpoint)/\(scopeID)") }
+        let outcome: Outcome = wanted == nil ? .deleted : (current == nil ? .created : .updated)
+        record(Change(kind: "realm-default-scope", name: label, outcome: outcome,
+                      details: ["realm list: \(current?.rawValue ?? "none") -> \(wanted?.rawValue ?? "none")"]))
+    }
+
+    /// Deletes the scope; with `ifExists` a missing scope is not an error.
+    public func deleteClientScope(_ name: String, ifExists: Bool) throws {
+        guard let scope = try lookup.clientScope(name) else {
+            if ifExists {
+                record(Change(kind: "client-scope", name: name, outcome: .unchanged, details: ["does not exist"]))
+                return
+            }
+            _ = try lookup.requireClientScope(name)
+            return
+        }
+        try write("DELETE", "client-scopes/\(scope.id)")
+        record(Change(kind: "client-scope", name: name, outcome: .deleted))
+    }
+
+    /// Puts the scope in the client's default or optional list, moving it from the other list if needed
+    /// (Keycloak answers 204 to a PUT into the other list but changes nothing).
+    public func assignClientScope(_ scopeName: String, toClient clientName: String, as list: ScopeList) throws {
+        let scope = try lookup.requireClientScope(scopeName)
+        let client = try lookup.requireClient(clientName)
+        try assign(scope: scope, client: client, list: list)
+    }
+
+    func assign(scope: ClientScopeRef, client: ClientRef, list: ScopeList) throws {
+        let label = "\(scope.name) -> \(client.clientId) (\(list.rawValue))"
+        let clientProtocol = client.representation["protocol"]?.stringValue ?? "openid-connect"
+        let scopeProtocol = scope.representation["protocol"]?.stringValue ?? "openid-connect"
+        if clientProtocol != scopeProtocol {
+            // Keycloak silently ignores such an assignment (204, nothing stored).
+            throw KcxError.usage(
+                "client scope '\(scope.name)' is \(scopeProtocol) but client '\(client.clientId)' is \(clientProtocol); Keycloak would ignore the assignment")
+        }
+        let current = try currentList(of: scope.id, client: client)
+        if current == list {
+            record(Change(kind: "client-scope-assignment", name: label, outcome: .unchanged))
+            return
+        }
+        if let current { try write("DELETE", "clients/\(client.id)/\(current.clientEndpoint)/\(scope.id)") }
+        try write("PUT", "clients/\(client.id)/\(list.clientEndpoint)/\(scope.id)")
+        record(Change(kind: "client-scope-assignment", name: label, outcome: current == nil ? .created : .updated,
+                      details: current.map { ["moved from \($0.rawValue) to \(list.rawValue)"] } ?? []))
+    }
+
+    func currentList(of scopeID: String, client: ClientRef) throws -> ScopeList? {
+        for list in ScopeList.allCases {
+            let members = try api.get("clients/\(client.id)/\(list.clientEndpoint)", realm: realm).arrayValue ?? []
+            if members.contains(where: { $0["id"]?.stringValue == scopeID }) { return list }
+        }
+        return nil
+    }
+
+    public func unassignClientScope(_ scopeName: String, fromClient clientName: String) throws {
+        let scope = try lookup.requireClientScope(scopeName)
+        let client = try lookup.requireClient(clientName)
+        let label = "\(scope.name) -> \(client.clientId)"
+        guard let current = try currentList(of: scope.id, client: client) else {
+            record(Change(kind: "client-scope-assignment", name: label, outcome: .unchanged, details: ["not assigned"]))
+            return
+        }
+        try write("DELETE", "clients/\(client.id)/\(current.clientEndpoint)/\(scope.id)")
+        record(Change(kind: "client-scope-assignment", name: "\(label) (\(current.rawValue))", outcome: .deleted))
+    }
+}

@@ -1,0 +1,135 @@
+// Legacy (V1) token exchange: fine-grained admin permissions v1 on the target client, with ONE
+// kcx-owned client policy per target listing every allowed requester. Several single-client
+// policies under the permission's default UNANIMOUS strategy would deny everyone.
+import KcxJSON
+
+extension Writer {
+    /// The target's `token-exchange` scope permission id, switching management permissions on if needed.
+    func tokenExchangePermission(of target: ClientRef) throws -> (permissionID: String, resourceID: String?) {
+        let endpoint = "clients/\(target.id)/management/permissions"
+        let current: JSON
+        do {
+            current = try api.get(endpoint, realm: realm)
+        } catch let error as KcxError where error.message.contains(": 501 ") {
+            throw KcxError(
+                .serverError, "legacy token exchange needs fine-grained admin permissions v1, which this server does not have (\(error.message))",
+                hint: "use --mode standard (Keycloak 26.2+), or start Keycloak with --features=token-exchange,admin-fine-grained-authz:v1")
+        }
+        if current["enabled"]?.boolValue == true, let id = current["scopePermissions"]?["token-exchange"]?.stringValue {
+            record(Change(kind: "management-permissions", name: target.clientId, outcome: .unchanged))
+            return (id, current["resource"]?.stringValue)
+        }
+        let response = try write("PUT", endpoint, body: ["enabled": true])
+        record(Change(kind: "management-permissions", name: target.clientId, outcome: .updated, details: ["enabled: false -> true"]))
+        guard let response else { return ("<token-exchange permission of \(target.clientId)>", nil) }
+        guard let enabled = response.json, let id = enabled["scopePermissions"]?["token-exchange"]?.stringValue else {
+            throw KcxError(.serverError, "PUT \(endpoint): the answer names no token-exchange permission")
+        }
+        return (id, enabled["resource"]?.stringValue)
+    }
+
+    var authorizationServer: String {
+        get throws { "clients/\(try lookup.requireClient("realm-management").id)/authz/resource-server" }
+    }
+
+    /// The kcx client policy for a target, or nil. Keycloak answers the name search with 200 and an
+    /// empty body when nothing matches.
+    func exchangePolicy(for target: ClientRef) throws -> JSON? {
+        let base = try authorizationServer
+        let response = try api.send(
+            method: "GET", endpoint: "\(base)/policy/search", realm: realm, query: [("name", exchangePolicyName(forTarget: target.clientId))], body: nil)
+        guard let found = response.json, let id = found["id"]?.stringValue else { return nil }
+        return try api.get("\(base)/policy/client/\(id)", realm: realm)
+    }
+
+    func allowLegacyExchange(requester: ClientRef, target: ClientRef) throws {
+        let (permissionID, resourceID) = try tokenExchangePermission(of: target)
+        let base = try authorizationServer
+        let policyName = exchangePolicyName(forTarget: target.clientId)
+        let label = "\(policyName) (\(requester.clientId) -> \(target.clientId))"
+        if var policy = try exchangePolicy(for: target), let policyID = policy["id"]?.stringValue {
+            let clients = (policy["clients"]?.arrayValue ?? []).compactMap(\.stringValue)
+            if clients.contains(requester.id) || clients.contains(requester.clientId) {
+                record(Change(kind: "exchange-policy", name: label, outcome: .unchanged))
+            } else {
+                policy["clients"] = .array((clients + [requester.id]).map { .string($0) })
+                try write("PUT", "\(base)/policy/client/\(policyID)", body: policy)
+                record(Change(kind: "exchange-policy", name: label, outcome: .updated, details: ["clients: + \(requester.clientId)"]))
+            }
+        } else {
+            let body: JSON = [
+                "name": .string(policyName), "description": .string("Clients allowed to exchange tokens for \(target.clientId) (managed by kcx)"),
+                "clients": [.string(requester.id)], "logic": "POSITIVE", "decisionStrategy": "UNANIMOUS",
+            ]
+            try write("POST", "\(base)/policy/client", body: body)
+            record(Change(kind: "exchange-policy", name: label, outcome: .created))
+        }
+        try attachPolicy(policyName, permissionID: permissionID, resourceID: resourceID, target: target)
+    }
+
+    func permissionPolicies(_ permissionID: String) throws -> [String] {
+        guard !permissionID.hasPrefix("<") else { return [] }
+        let base = try authorizationServer
+        return (try api.get("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm).arrayValue ?? [])
+            .compactMap { $0["name"]?.stringValue }
+    }
+
+    func attachPolicy(_ policyName: String, permissionID: String, resourceID: String?, target: ClientRef) throws {
+        let attached = try permissionPolicies(permissionID)
+        let label = "token-exchange.permission.client.\(target.id)"
+        if attached.contains(policyName) {
+            record(Change(kind: "exchange-permission", name: label, outcome: .unchanged))
+            return
+        }
+        try writePermission(permissionID, resourceID: resourceID, target: target, policies: attached + [policyName])
+        var details = ["policies: + \(policyName)"]
+        if !attached.isEmpty {
+            details.append("also attached: \(attached.joined(separator: ", ")); under UNANIMOUS every policy must permit")
+        }
+        record(Change(kind: "exchange-permission", name: label, outcome: .updated, details: details))
+    }
+
+    /// PUT replaces the policy list, so every wanted policy is sent; the name must stay as Keycloak made it.
+    func writePermission(_ permissionID: String, resourceID: String?, target: ClientRef, policies: [String]) throws {
+        let base = try authorizationServer
+        var body = JSONObject([
+            ("id", .string(permissionID)), ("name", .string("token-exchange.permission.client.\(target.id)")), ("type", "scope"),
+            ("logic", "POSITIVE"), ("decisionStrategy", "UNANIMOUS"),
+        ])
+        if let resourceID { body["resources"] = [.string(resourceID)] }
+        body["scopes"] = ["token-exchange"]
+        body["policies"] = .array(policies.map { .string($0) })
+        try write("PUT", "\(base)/permission/scope/\(permissionID)", body: .object(body))
+    }
+
+    func denyLegacyExchange(requester: ClientRef, target: ClientRef) throws {
+        let base = try authorizationServer
+        let policyName = exchangePolicyName(forTarget: target.clientId)
+        let label = "\(policyName) (\(requester.clientId) -> \(target.clientId))"
+        guard var policy = try exchangePolicy(for: target), let policyID = policy["id"]?.stringValue else {
+            record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: ["no kcx exchange policy for \(target.clientId)"]))
+            return
+        }
+        let clients = (policy["clients"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let remaining = clients.filter { $0 != requester.id && $0 != requester.clientId }
+        if remaining.count == clients.count {
+            record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: ["\(requester.clientId) was not allowed"]))
+            return
+        }
+        if remaining.isEmpty {
+            // An empty client policy cannot exist in Keycloak; detach it, then delete it.
+            let permissions = try api.get("clients/\(target.id)/management/permissions", realm: realm)
+            if let permissionID = permissions["scopePermissions"]?["token-exchange"]?.stringValue {
+                let attached = try permissionPolicies(permissionID)
+                try writePermission(
+                    permissionID, resourceID: permissions["resource"]?.stringValue, target: target, policies: attached.filter { $0 != policyName })
+            }
+            try write("DELETE", "\(base)/policy/\(policyID)")
+            record(Change(kind: "exchange-policy", name: label, outcome: .deleted))
+            return
+        }
+        policy["clients"] = .array(remaining.map { .string($0) })
+        try write("PUT", "\(base)/policy/client/\(policyID)", body: policy)
+        record(Change(kind: "exchange-policy", name: label, outcome: .updated, details: ["clients: - \(requester.clientId)"]))
+    }
+}

@@ -1,0 +1,162 @@
+// Token exchange wiring in both of Keycloak's mechanisms: standard (V2, a switch on the requesting
+// client plus audiences in its tokens) and legacy (V1, a client policy on the target's
+// fine-grained `token-exchange` permission in realm-management's authorization server).
+import KcxJSON
+
+public enum ExchangeMode: String, Sendable, CaseIterable {
+    case auto, standard, legacy
+}
+
+/// Which token-exchange mechanisms the server has switched on, read from `GET /admin/serverinfo`.
+public struct ServerFeatures: Sendable, Equatable {
+    public var standardExchange: Bool
+    public var legacyExchange: Bool
+    public var fineGrainedV1: Bool
+
+    public init(standardExchange: Bool, legacyExchange: Bool, fineGrainedV1: Bool) {
+        self.standardExchange = standardExchange
+        self.legacyExchange = legacyExchange
+        self.fineGrainedV1 = fineGrainedV1
+    }
+
+    /// Legacy exchange to another client needs both the V1 feature and fine-grained permissions v1.
+    public var legacyUsable: Bool { legacyExchange && fineGrainedV1 }
+
+    public static func from(serverInfo: JSON) -> ServerFeatures {
+        var enabled: [String: Bool] = [:]
+        for feature in serverInfo["features"]?.arrayValue ?? [] {
+            if let name = feature["name"]?.stringValue { enabled[name] = feature["enabled"]?.boolValue ?? false }
+        }
+        if enabled.isEmpty, let disabled = serverInfo["profileInfo"]?["disabledFeatures"]?.arrayValue {
+            // Older servers only list what is off.
+            let off = Set(disabled.compactMap(\.stringValue))
+            return ServerFeatures(
+                standardExchange: !off.contains("TOKEN_EXCHANGE_STANDARD_V2"), legacyExchange: !off.contains("TOKEN_EXCHANGE"),
+                fineGrainedV1: !off.contains("ADMIN_FINE_GRAINED_AUTHZ"))
+        }
+        return ServerFeatures(
+            standardExchange: enabled["TOKEN_EXCHANGE_STANDARD_V2"] ?? false, legacyExchange: enabled["TOKEN_EXCHANGE"] ?? false,
+            fineGrainedV1: enabled["ADMIN_FINE_GRAINED_AUTHZ"] ?? false)
+    }
+}
+
+public let standardExchangeAttribute = "standard.token.exchange.enabled"
+public let exchangeRefreshAttribute = "standard.token.exchange.enableRefreshRequestedTokenType"
+
+/// The name kcx gives the client scope that puts TARGET into tokens' `aud`.
+public func audienceScopeName(for clientId: String) -> String { "\(clientId)-audience" }
+
+/// The one client policy per target that lists every requester allowed to exchange to it.
+public func exchangePolicyName(forTarget clientId: String) -> String { "kcx-token-exchange-\(clientId)" }
+
+extension Writer {
+    public func serverFeatures() throws -> ServerFeatures {
+        ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm))
+    }
+
+    /// Picks the mechanism for `auto`: standard when the server has it, else legacy when usable.
+    public func resolveMode(_ mode: ExchangeMode) throws -> ExchangeMode {
+        guard mode == .auto else { return mode }
+        let features = try serverFeatures()
+        if features.standardExchange { return .standard }
+        if features.legacyUsable { return .legacy }
+        throw KcxError(
+            .serverError, "the server has no token exchange enabled (neither standard V2 nor legacy V1 with fine-grained permissions v1)",
+            hint: "start Keycloak with --features=token-exchange-standard (default in 26.2+) or --features=token-exchange,admin-fine-grained-authz:v1")
+    }
+
+    /// Turns standard exchange on or off for a client, and optionally allows refresh tokens from it.
+    public func setStandardExchange(client clientName: String, enabled: Bool, allowRefresh: Bool?) throws {
+        let client = try lookup.requireClient(clientName)
+        if enabled { try refusePublicRequester(client) }
+        var attributes = JSONObject([(standardExchangeAttribute, .string(String(enabled)))])
+        if let allowRefresh { attributes[exchangeRefreshAttribute] = .string(allowRefresh ? "SAME_SESSION" : "NO") }
+        try updateClientAttributes(client, attributes, kind: "standard-token-exchange", label: client.clientId)
+    }
+
+    func updateClientAttributes(_ client: ClientRef, _ attributes: JSONObject, kind: String, label: String) throws {
+        let desired: JSON = ["attributes": .object(attributes)]
+        var current = client.representation
+        // An absent attribute reads as Keycloak's default ("false" / "NO").
+        var currentAttributes = current["attributes"]?.objectValue ?? JSONObject()
+        if currentAttributes[standardExchangeAttribute] == nil { currentAttributes[standardExchangeAttribute] = "false" }
+        if currentAttributes[exchangeRefreshAttribute] == nil { currentAttributes[exchangeRefreshAttribute] = "NO" }
+        current["attributes"] = .object(currentAttributes)
+        let diff = differences(current: current, desired: desired)
+        if diff.isEmpty {
+            record(Change(kind: kind, name: label, outcome: .unchanged))
+            return
+        }
+        // Keycloak merges attributes key by key on PUT, so sending the whole representation is safe.
+        try write("PUT", "clients/\(client.id)", body: overlay(client.representation, with: desired))
+        record(Change(kind: kind, name: label, outcome: .updated, details: diff))
+    }
+
+    func refusePublicRequester(_ client: ClientRef) throws {
+        if client.representation["publicClient"]?.boolValue == true {
+            throw KcxError(
+                .usage,
+                "client '\(client.clientId)' is public, and Keycloak refuses token exchange by public clients (\"Public client is not allowed to exchange token\")",
+                hint: "exchange from a confidential backend client (a backend-for-frontend) instead, or give '\(client.clientId)' the target audience directly with 'kcx audience add --audience TARGET --scope TARGET-audience --create-scope --assign \(client.clientId) --optional'")
+        }
+        if client.representation["bearerOnly"]?.boolValue == true {
+            throw KcxError(.usage, "client '\(client.clientId)' is bearer-only and cannot call the token endpoint")
+        }
+    }
+
+    /// Makes `audience` appear in tokens issued to `holder`: a dedicated audience scope assigned as default.
+    func ensureAudience(_ target: ClientRef, inTokensOf holder: ClientRef) throws {
+        let scopeName = audienceScopeName(for: target.clientId)
+        try ensureClientScope(
+            scopeName, ClientScopeSettings(description: "Puts \(target.clientId) into the aud claim (managed by kcx)", protocol_: "openid-connect"))
+        try ensureAudienceMapper(.client(target.clientId), on: .clientScope(scopeName), AudienceMapperSettings())
+        if dryRun, try lookup.clientScope(scopeName) == nil {
+            requestsForDryRunAssignment(scopeName: scopeName, client: holder)
+            return
+        }
+        try assign(scope: try lookup.requireClientScope(scopeName), client: holder, list: .default)
+    }
+
+    func requestsForDryRunAssignment(scopeName: String, client: ClientRef) {
+        _ = try? write("PUT", "clients/\(client.id)/default-client-scopes/<new client-scope \(scopeName)>")
+        record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(client.clientId) (default)", outcome: .created))
+    }
+
+    /// Lets REQUESTER exchange tokens for TARGET; with `subjectClient`, also makes that client's tokens
+    /// acceptable to REQUESTER (Keycloak requires the requester in the subject token's `aud`).
+    public func allowExchange(from requesterName: String, to targetName: String, subjectClient: String?, mode: ExchangeMode) throws {
+        let requester = try lookup.requireClient(requesterName)
+        let target = try lookup.requireClient(targetName)
+        let initial = try subjectClient.map { try lookup.requireClient($0) }
+        switch try resolveMode(mode) {
+        case .standard, .auto:
+            try refusePublicRequester(requester)
+            var attributes = JSONObject([(standardExchangeAttribute, "true")])
+            _ = attributes.removeValue(forKey: exchangeRefreshAttribute)
+            try updateClientAttributes(requester, attributes, kind: "standard-token-exchange", label: requester.clientId)
+            if target.id != requester.id { try ensureAudience(target, inTokensOf: requester) }
+        case .legacy:
+            try allowLegacyExchange(requester: requester, target: target)
+        }
+        if let initial, initial.id != requester.id { try ensureAudience(requester, inTokensOf: initial) }
+    }
+
+    /// Undoes `allowExchange`: removes TARGET's audience scope from REQUESTER (standard) or REQUESTER from
+    /// TARGET's exchange policy (legacy). The V2 switch itself stays, as other targets may rely on it.
+    public func denyExchange(from requesterName: String, to targetName: String, mode: ExchangeMode) throws {
+        let requester = try lookup.requireClient(requesterName)
+        let target = try lookup.requireClient(targetName)
+        switch try resolveMode(mode) {
+        case .standard, .auto:
+            let scopeName = audienceScopeName(for: target.clientId)
+            guard let scope = try lookup.clientScope(scopeName), let list = try currentList(of: scope.id, client: requester) else {
+                record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId)", outcome: .unchanged, details: ["not assigned"]))
+                return
+            }
+            try write("DELETE", "clients/\(requester.id)/\(list.clientEndpoint)/\(scope.id)")
+            record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId) (\(list.rawValue))", outcome: .deleted))
+        case .legacy:
+            try denyLegacyExchange(requester: requester, target: target)
+        }
+    }
+}
