@@ -2,25 +2,99 @@
 // KcxError with Keycloak's message and a hint.
 import KcxJSON
 
-/// Placeholder until the session layer lands; the `send` signature is the contract that the
-/// request commands build on.
+/// Where the bearer token comes from: a fixed token (`--token`) or a managed session.
+public protocol AccessTokenProvider: AnyObject {
+    /// A token to send now; a managed session refreshes or logs in again when it is about to expire.
+    func accessToken() throws -> String
+    /// Called once after the server answered 401 to `rejected`; returns a fresh token, or nil when
+    /// no other token can be had (the 401 is then reported).
+    func renewAfterRejection(of rejected: String) throws -> String?
+}
+
+/// A token given by the user: used as is, never refreshed, never stored.
+public final class StaticToken: AccessTokenProvider {
+    private let token: String
+    public init(_ token: String) { self.token = token }
+    public func accessToken() throws -> String { token }
+    public func renewAfterRejection(of rejected: String) throws -> String? { nil }
+}
+
 public final class AdminClient {
     /// Server root, e.g. `http://localhost:8080`.
     public let server: String
     /// Realm used for relative endpoints unless a call names another (`-r/--target-realm`).
     public let realm: String
+    public let transport: HTTPTransport
+    private let tokens: AccessTokenProvider
 
-    public init(server: String, realm: String) {
-        self.server = server
+    public init(server: String, realm: String, transport: HTTPTransport, tokens: AccessTokenProvider) {
+        self.server = AdminClient.normalizedServer(server)
         self.realm = realm
+        self.transport = transport
+        self.tokens = tokens
     }
 
-    /// ENDPOINT is resolved as kcadm does: relative to `/admin/realms/{realm}/`, except `realms...`
-    /// and `serverinfo` which are top-level, and absolute URLs which are used as-is.
-    /// Returns 2xx responses; throws KcxError for error statuses and network failures.
+    public convenience init(server: String, realm: String, transport: HTTPTransport, token: String) {
+        self.init(server: server, realm: realm, transport: transport, tokens: StaticToken(token))
+    }
+
+    /// `https://kc.example.com/` → `https://kc.example.com`, so paths join with exactly one slash.
+    public static func normalizedServer(_ server: String) -> String {
+        var result = server
+        while result.hasSuffix("/") { result.removeLast() }
+        return result
+    }
+
+    /// ENDPOINT resolved as kcadm does: relative to `{server}/admin/realms/{realm}/`, except
+    /// `realms...` and `serverinfo...`, which are relative to `{server}/admin/`, and absolute
+    /// `http(s)://` URLs, used as they are. The endpoint is taken as already percent-encoded
+    /// (ids and names from Keycloak need none); the realm and query are encoded here.
+    public func url(for endpoint: String, realm: String? = nil, query: [(String, String)] = []) -> String {
+        var base: String
+        if endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") {
+            base = endpoint
+        } else {
+            var relative = Substring(endpoint)
+            while relative.first == "/" { relative.removeFirst() }
+            let firstSegment = relative.split(separator: "/", maxSplits: 1).first.map { $0.split(separator: "?").first ?? $0 } ?? ""
+            if firstSegment == "realms" || firstSegment == "serverinfo" {
+                base = "\(server)/admin/\(relative)"
+            } else {
+                base = "\(server)/admin/realms/\(URLEncoding.encode(realm ?? self.realm))"
+                if !relative.isEmpty { base += "/\(relative)" }
+            }
+        }
+        if query.isEmpty { return base }
+        return base + (base.contains("?") ? "&" : "?") + URLEncoding.query(query)
+    }
+
+    /// Returns 2xx responses; throws KcxError for error statuses and network failures. A 401 is
+    /// answered once by renewing the token and repeating the request.
     public func send(
         method: String, endpoint: String, realm: String? = nil, query: [(String, String)] = [], body: JSON? = nil
     ) throws -> HTTPResponse {
-        throw KcxError(.serverError, "admin requests are not implemented yet")
+        let method = method.uppercased()
+        let url = url(for: endpoint, realm: realm, query: query)
+        let bodyBytes = body?.serializedBytes()
+        var token = try tokens.accessToken()
+        var response = try perform(method: method, url: url, token: token, body: bodyBytes)
+        if response.status == 401, let renewed = try tokens.renewAfterRejection(of: token) {
+            token = renewed
+            response = try perform(method: method, url: url, token: token, body: bodyBytes)
+        }
+        guard (200..<300).contains(response.status) else {
+            throw APIError.error(method: method, url: url, server: server, response: response)
+        }
+        return response
+    }
+
+    private func perform(method: String, url: String, token: String, body: [UInt8]?) throws -> HTTPResponse {
+        var headers: [(name: String, value: String)] = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        do {
+            return try transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+        } catch {
+            throw APIError.error(method: method, server: server, error)
+        }
     }
 }

@@ -1,0 +1,183 @@
+// Turns Keycloak error responses (all four body shapes) and transport failures into KcxError:
+// `<METHOD> <path>: <status> <text>`, the exit code for the status, and a hint where one helps.
+import KcxJSON
+
+public enum APIError {
+    /// The exit code a non-2xx status maps to.
+    public static func exitCode(forStatus status: Int) -> ExitCode {
+        switch status {
+        case 401, 403: return .authentication
+        case 404: return .notFound
+        case 409: return .conflict
+        default: return .serverError
+        }
+    }
+
+    /// What the server said, from the body: `errorMessage` (with nested `errors`), or
+    /// `error_description (error)`, or `error` alone; a short note for bodies that are not
+    /// Keycloak's (an HTML page from a proxy); the reason phrase for an empty body.
+    public static func describe(_ response: HTTPResponse) -> String {
+        let reason = HTTPStatus.reason(response.status)
+        if response.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return reason }
+        guard let json = try? JSON.parse(response.body) else {
+            let type = response.header("Content-Type").map { $0.split(separator: ";").first.map(String.init) ?? $0 } ?? "unlabelled"
+            let prefix = reason.isEmpty ? "" : reason + " "
+            return "\(prefix)(a \(type) body of \(response.body.count) bytes, not from Keycloak's API: a proxy or load balancer may have answered)"
+        }
+        if let object = json.objectValue {
+            if let message = object["errorMessage"]?.stringValue {
+                var text = message
+                if let field = object["field"]?.stringValue { text += " (field \(field))" }
+                let nested = (object["errors"]?.arrayValue ?? []).compactMap { $0["errorMessage"]?.stringValue }
+                    .filter { $0 != message }
+                if !nested.isEmpty { text += ": " + nested.joined(separator: "; ") }
+                return text
+            }
+            if let error = object["error"]?.stringValue {
+                if let description = object["error_description"]?.stringValue, !description.isEmpty {
+                    return "\(description) (\(error))"
+                }
+                return error
+            }
+            if let errors = object["errors"]?.arrayValue {
+                let messages = errors.compactMap { $0["errorMessage"]?.stringValue }
+                if !messages.isEmpty { return messages.joined(separator: "; ") }
+            }
+        }
+        let shown = Redaction.json(json).serialized()
+        return shown.count > 200 ? String(shown.prefix(200)) + "…" : shown
+    }
+
+    /// The path shown in messages: relative to the server when the URL is on it.
+    public static func displayPath(url: String, server: String) -> String {
+        let root = server.hasSuffix("/") ? String(server.dropLast()) : server
+        if url.hasPrefix(root + "/") { return String(url.dropFirst(root.count)) }
+        return url
+    }
+
+    /// The error for a non-2xx response to `method url`.
+    public static func error(method: String, url: String, server: String, response: HTTPResponse) -> KcxError {
+        let path = displayPath(url: url, server: server)
+        let text = describe(response)
+        let message = "\(method) \(path): \(response.status)\(text.isEmpty ? "" : " " + text)"
+        let location = AdminPath(path)
+        let hint: String?
+        switch response.status {
+        case 401:
+            hint = "log in again: kcx config credentials --server \(server) --realm \(location.realm ?? "REALM") --user NAME"
+        case 403:
+            hint = forbiddenHint(method: method, location: location)
+        case 404:
+            hint = notFoundHint(location: location, text: text)
+        case 409:
+            hint = "it already exists: change it with 'kcx update' instead, or use an idempotent kcx command"
+        case 300..<400:
+            hint = response.header("Location").map { "the server redirects to \($0); kcx does not follow redirects, so check the server URL" }
+        default:
+            hint = nil
+        }
+        return KcxError(exitCode(forStatus: response.status), message, hint: hint)
+    }
+
+    /// The error for a request that got no HTTP answer.
+    public static func error(method: String, server: String, _ failure: TransportError) -> KcxError {
+        let path = displayPath(url: failure.url, server: server)
+        let hint: String?
+        switch failure.kind {
+        case .connectionRefused:
+            hint = "nothing answered at \(server): check the server URL and that Keycloak is running"
+        case .couldNotResolveHost:
+            hint = "check the host name in the server URL (\(server))"
+        case .timedOut:
+            hint = "the server did not answer in time; allow longer with --timeout SECONDS (default 30)"
+        case .tls:
+            hint = "trust the server's CA with --cacert FILE (PEM), or, not recommended, skip verification with --insecure"
+        case .other:
+            hint = nil
+        }
+        return KcxError(.network, "\(method) \(path): \(failure.message)", hint: hint)
+    }
+
+    private static func forbiddenHint(method: String, location: AdminPath) -> String {
+        let reads = method == "GET" || method == "HEAD"
+        guard let realm = location.realm else {
+            if location.isRealmList && method == "POST" {
+                return "creating a realm needs the role 'create-realm' in the master realm"
+            }
+            if location.isRealmList { return "the account can see no realm: it needs a role such as 'view-realm' in some realm" }
+            return "the account lacks a role this endpoint needs"
+        }
+        let role: String
+        let segments = location.rest
+        if segments.contains("evaluate-scopes") {
+            role = "view-clients' and 'view-users"
+        } else if segments.contains(where: { clientSegments.contains($0) }) {
+            role = reads ? "view-clients" : "manage-clients"
+        } else if segments.first == "users" || segments.first == "groups" {
+            role = reads ? "view-users" : "manage-users"
+        } else {
+            role = reads ? "view-realm" : "manage-realm"
+        }
+        return "the account likely lacks the role '\(role)' for realm '\(realm)' (client realm-management; 'realm-admin' includes it)"
+    }
+
+    private static let clientSegments: Set<String> = [
+        "clients", "client-scopes", "client-templates", "default-default-client-scopes", "default-optional-client-scopes",
+    ]
+
+    private static let collectionNames: [String: String] = [
+        "clients": "client", "client-scopes": "client scope", "client-templates": "client scope",
+        "models": "protocol mapper", "users": "user", "groups": "group", "roles-by-id": "role",
+        "roles": "role", "components": "component", "default-client-scopes": "client scope",
+        "optional-client-scopes": "client scope", "default-default-client-scopes": "client scope",
+        "default-optional-client-scopes": "client scope", "identity-provider": "identity provider",
+    ]
+
+    private static func notFoundHint(location: AdminPath, text: String) -> String? {
+        guard let realm = location.realm else {
+            if text.contains("Realm does not exist") { return "the realm does not exist: check the realm name" }
+            return nil
+        }
+        if text.hasPrefix("Realm not found") || text.hasPrefix("Realm does not exist") {
+            return "realm '\(realm)' does not exist: check -r/--target-realm or the realm you logged in to"
+        }
+        // The deepest `collection/id` pair names what was missing.
+        let segments = location.rest
+        var index = segments.count - 1
+        while index >= 1 {
+            if let thing = collectionNames[segments[index - 1]] {
+                let id = segments[index]
+                let lookup = segments[index - 1] == "clients" ? "; find a client's id with: kcx get clients -q clientId=NAME --fields id,clientId" : ""
+                return "no \(thing) with id '\(id)' in realm '\(realm)'\(lookup)"
+            }
+            index -= 1
+        }
+        if text == "HTTP 404 Not Found" || text.hasPrefix("Unable to find matching target") {
+            return "no such endpoint: ENDPOINT is relative to /admin/realms/\(realm)/ (realms and serverinfo are top-level)"
+        }
+        return nil
+    }
+}
+
+/// An admin path taken apart: `/admin/realms/{realm}/{rest...}`.
+struct AdminPath {
+    var realm: String?
+    var rest: [String] = []
+    var isRealmList = false
+
+    init(_ path: String) {
+        let withoutQuery = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        let segments = withoutQuery.split(separator: "/").map { URLEncoding.decode(String($0)) }
+        if segments.count >= 2, segments[0] == "admin", segments[1] == "realms" {
+            if segments.count == 2 {
+                isRealmList = true
+            } else {
+                realm = segments[2]
+                rest = Array(segments.dropFirst(3))
+            }
+        } else if segments.count >= 2, segments[0] == "realms" {
+            // Token and logout endpoints: /realms/{realm}/protocol/...
+            realm = segments[1]
+        }
+    }
+}
