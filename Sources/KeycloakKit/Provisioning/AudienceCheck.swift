@@ -1,0 +1,182 @@
+// `kcx audience check`: asks Keycloak which token it would issue (evaluate-scopes) and, when the
+// wanted audience is missing, finds out why, cause by cause, each with the command that fixes it.
+import KcxJSON
+
+public struct AudienceDiagnosis: Sendable, Equatable {
+    public enum Cause: String, Sendable, Equatable, CaseIterable {
+        case noMapper = "no-mapper"
+        case accessTokenSwitchOff = "access-token-off"
+        case mapperNamesOtherClient = "mapper-names-other-client"
+        case scopeNotAssigned = "scope-not-assigned"
+        case optionalScopeNotRequested = "optional-scope-not-requested"
+        case roleNotInScope = "role-not-in-scope"
+    }
+
+    public let cause: Cause
+    public let message: String
+    public let fix: String?
+
+    public var json: JSON {
+        var object = JSONObject([("cause", .string(cause.rawValue)), ("message", .string(message))])
+        object["fix"] = fix.map { .string($0) } ?? .null
+        return .object(object)
+    }
+}
+
+public struct AudienceCheckResult: Sendable, Equatable {
+    public let client: String
+    public let user: String
+    public let requestedScope: [String]
+    public let audience: String
+    /// The `aud` of the token Keycloak would issue, always as a list.
+    public let tokenAudiences: [String]
+    public let tokenScope: String
+    public let diagnoses: [AudienceDiagnosis]
+
+    public var present: Bool { tokenAudiences.contains(audience) }
+
+    public var json: JSON {
+        [
+            "client": .string(client), "user": .string(user), "audience": .string(audience), "present": .bool(present),
+            "aud": .array(tokenAudiences.map { .string($0) }), "scope": .string(tokenScope),
+            "diagnoses": .array(diagnoses.map(\.json)),
+        ]
+    }
+}
+
+extension Lookup {
+    /// The user whose token is simulated: the one named, or the client's service account.
+    func subjectUser(for client: ClientRef, named user: String?) throws -> UserRef {
+        if let user { return try requireUser(user) }
+        guard client.representation["serviceAccountsEnabled"]?.boolValue == true else {
+            throw KcxError.usage(
+                "--user is required: client '\(client.clientId)' has no service account to simulate a token for",
+                hint: "name a user whose token should carry the audience, e.g. --user alice")
+        }
+        let account = try api.get("clients/\(client.id)/service-account-user", realm: realm)
+        guard let id = account["id"]?.stringValue else { throw KcxError(.serverError, "the service-account user of '\(client.clientId)' has no id") }
+        return UserRef(id: id, username: account["username"]?.stringValue ?? id)
+    }
+
+    public func checkAudience(client clientName: String, audience: String, scope: [String], user userName: String?) throws -> AudienceCheckResult {
+        let client = try requireClient(clientName)
+        let user = try subjectUser(for: client, named: userName)
+        let token = try api.get(
+            "clients/\(client.id)/evaluate-scopes/generate-example-access-token", realm: realm,
+            query: [("scope", scope.joined(separator: " ")), ("userId", user.id)])
+        let aud: [String]
+        switch token["aud"] {
+        case .string(let single): aud = [single]
+        case .array(let many): aud = many.compactMap(\.stringValue)
+        default: aud = []
+        }
+        var result = AudienceCheckResult(
+            client: client.clientId, user: user.username, requestedScope: scope, audience: audience, tokenAudiences: aud,
+            tokenScope: token["scope"]?.stringValue ?? "", diagnoses: [])
+        if result.present { return result }
+        result = AudienceCheckResult(
+            client: result.client, user: result.user, requestedScope: scope, audience: audience, tokenAudiences: aud,
+            tokenScope: result.tokenScope, diagnoses: try diagnose(client: client, user: user, audience: audience, scope: scope, token: token))
+        return result
+    }
+
+    func diagnose(client: ClientRef, user: UserRef, audience: String, scope: [String], token: JSON) throws -> [AudienceDiagnosis] {
+        let realmFlag = "-r \(realm)"
+        var assigned: [String: ScopeList] = [:]
+        for list in ScopeList.allCases {
+            for entry in try api.get("clients/\(client.id)/\(list.clientEndpoint)", realm: realm).arrayValue ?? [] {
+                if let id = entry["id"]?.stringValue { assigned[id] = list }
+            }
+        }
+        let allMappers = try audienceMappers(in: nil)
+        let producing = allMappers.filter { $0.audience?.value == audience }
+        let audienceClient = try self.client(audience)
+        var findings: [AudienceDiagnosis] = []
+        let dedicatedScope = audienceScopeName(for: audience)
+
+        if producing.isEmpty {
+            findings.append(AudienceDiagnosis(
+                cause: .noMapper, message: "no audience mapper in realm '\(realm)' produces '\(audience)'",
+                fix: audienceClient == nil
+                    ? "kcx audience add --custom-audience \(audience) --scope \(dedicatedScope) --create-scope --assign \(client.clientId) --default \(realmFlag)"
+                    : "kcx audience add --audience \(audience) --scope \(dedicatedScope) --create-scope --assign \(client.clientId) --default \(realmFlag)"))
+        }
+        // Mappers that would reach this client's tokens.
+        func reaches(_ mapper: AudienceMapperRef) -> Bool {
+            switch mapper.container {
+            case .client: return mapper.containerID == client.id
+            case .clientScope: return assigned[mapper.containerID] != nil
+            }
+        }
+        for mapper in producing where mapper.config["access.token.claim"]?.stringValue != "true" {
+            let flag: String
+            switch mapper.container {
+            case .clientScope(let name): flag = "--scope \(name)"
+            case .client(let name): flag = "--client \(name)"
+            }
+            findings.append(AudienceDiagnosis(
+                cause: .accessTokenSwitchOff, message: "mapper '\(mapper.name)' on \(mapper.container.label) produces '\(audience)' but its 'Add to access token' switch is off",
+                fix: "kcx audience add --\(mapper.audience.map { if case .client = $0 { return "audience" } else { return "custom-audience" } } ?? "audience") \(audience) \(flag) --access-token \(realmFlag)"))
+        }
+        for mapper in allMappers where reaches(mapper) && mapper.audience?.value != audience {
+            guard case .client(let named) = mapper.audience else { continue }
+            let missing = try self.client(named) == nil
+            let similar = editDistance(named.lowercased(), audience.lowercased()) <= 2
+            if missing || similar {
+                findings.append(AudienceDiagnosis(
+                    cause: .mapperNamesOtherClient,
+                    message: "mapper '\(mapper.name)' on \(mapper.container.label) names client '\(named)'\(missing ? ", which does not exist" : ""), not '\(audience)'",
+                    fix: audienceClient == nil ? nil : "kcx audience add --audience \(audience) --\(mapper.container.cliFlag) \(mapper.container.name) --mapper-name '\(mapper.name)' \(realmFlag)"))
+            }
+        }
+        for mapper in producing where mapper.config["access.token.claim"]?.stringValue == "true" {
+            guard case .clientScope(let scopeName) = mapper.container else { continue }
+            switch assigned[mapper.containerID] {
+            case nil:
+                findings.append(AudienceDiagnosis(
+                    cause: .scopeNotAssigned, message: "scope '\(scopeName)' produces '\(audience)' but is not assigned to client '\(client.clientId)'",
+                    fix: "kcx client-scope assign \(scopeName) --client \(client.clientId) --default \(realmFlag)"))
+            case .optional where !scope.contains(scopeName):
+                findings.append(AudienceDiagnosis(
+                    cause: .optionalScopeNotRequested,
+                    message: "scope '\(scopeName)' is an optional scope of '\(client.clientId)' and was not requested (add scope=\(scopeName) to the token request)",
+                    fix: "kcx audience check --client \(client.clientId) --audience \(audience) --scope \(scopeName) \(realmFlag)   # or: kcx client-scope assign \(scopeName) --client \(client.clientId) --default \(realmFlag)"))
+            default:
+                break
+            }
+        }
+        if let audienceClient, findings.isEmpty || producing.isEmpty {
+            // audience-resolve adds a client when the token carries one of its roles.
+            let held = try api.get("users/\(user.id)/role-mappings/clients/\(audienceClient.id)/composite", realm: realm).arrayValue ?? []
+            if !held.isEmpty && token["resource_access"]?[audience] == nil {
+                let roleNames = held.compactMap { $0["name"]?.stringValue }.sorted().joined(separator: ", ")
+                findings.append(AudienceDiagnosis(
+                    cause: .roleNotInScope,
+                    message: "user '\(user.username)' holds \(audience) role(s) \(roleNames), but they are not in the role scope of '\(client.clientId)' (full scope is off and no scope mapping grants them), so audience-resolve cannot add '\(audience)'",
+                    fix: "kcx create clients/\(client.id)/scope-mappings/clients/\(audienceClient.id) -b '[{\"name\":\"<role>\"}]' \(realmFlag)"))
+            }
+        }
+        return findings
+    }
+}
+
+extension MapperContainer {
+    var cliFlag: String { if case .client = self { return "client" } else { return "scope" } }
+    var name: String { switch self { case .client(let n), .clientScope(let n): return n } }
+}
+
+/// Levenshtein distance, for spotting a mapper that names a near-miss of the wanted client.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
