@@ -1,0 +1,208 @@
+// The session file (`${XDG_CONFIG_HOME:-~/.config}/kcx/config.json`): named profiles with server,
+// realm, client, tokens and where the secret came from (never the secret), kept 0600, written
+// atomically under a lock so concurrent kcx processes never lose each other's updates.
+import FoundationEssentials
+import KcxJSON
+
+public enum GrantKind: String, Sendable, Equatable {
+    case password
+    case clientCredentials = "client_credentials"
+}
+
+/// A place a password or client secret can be read again without the user (for re-login).
+public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
+    case environment(String)
+    case file(String)
+
+    public var description: String {
+        switch self {
+        case .environment(let name): return "$\(name)"
+        case .file(let path): return path
+        }
+    }
+
+    /// The secret, or a KcxError naming the source when it is gone or empty.
+    public func read(environment: [String: String]) throws -> String {
+        switch self {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw KcxError(.authentication, "environment variable \(name) is not set")
+            }
+            return value
+        case .file(let path):
+            let bytes: [UInt8]
+            do { bytes = try FileSystem.readFile(path) } catch {
+                throw KcxError(.usage, error.description)
+            }
+            let value = SecretSource.firstLine(bytes)
+            if value.isEmpty { throw KcxError(.usage, "\(path) is empty") }
+            return value
+        }
+    }
+
+    /// A secret file or stdin holds the secret on its first line; the line break is not part of it.
+    public static func firstLine(_ bytes: [UInt8]) -> String {
+        let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
+        var text = String(decoding: line, as: UTF8.self)
+        if text.hasSuffix("\r") { text.removeLast() }
+        return text
+    }
+
+    var json: JSON {
+        switch self {
+        case .environment(let name): return ["env": .string(name)]
+        case .file(let path): return ["file": .string(path)]
+        }
+    }
+
+    init?(json: JSON?) {
+        if let name = json?["env"]?.stringValue {
+            self = .environment(name)
+        } else if let path = json?["file"]?.stringValue {
+            self = .file(path)
+        } else {
+            return nil
+        }
+    }
+}
+
+/// One profile: who is logged in where, and the tokens of that session.
+public struct StoredSession: Sendable, Equatable {
+    public var server: String
+    public var realm: String
+    public var clientId: String
+    public var grant: GrantKind
+    public var username: String?
+    /// Where the password can be read again (password grant); nil when it came from a prompt,
+    /// stdin or the command line.
+    public var passwordSource: SecretSource?
+    /// Where the client secret can be read again; nil for public clients or one-off sources.
+    public var clientSecretSource: SecretSource?
+    public var accessToken: String?
+    public var accessTokenExpiresAt: Date?
+    public var refreshToken: String?
+    /// nil with a refresh token: the server gave it no expiry (`refresh_expires_in` 0).
+    public var refreshTokenExpiresAt: Date?
+
+    public init(
+        server: String, realm: String, clientId: String, grant: GrantKind, username: String? = nil,
+        passwordSource: SecretSource? = nil, clientSecretSource: SecretSource? = nil,
+        accessToken: String? = nil, accessTokenExpiresAt: Date? = nil,
+        refreshToken: String? = nil, refreshTokenExpiresAt: Date? = nil
+    ) {
+        self.server = server
+        self.realm = realm
+        self.clientId = clientId
+        self.grant = grant
+        self.username = username
+        self.passwordSource = passwordSource
+        self.clientSecretSource = clientSecretSource
+        self.accessToken = accessToken
+        self.accessTokenExpiresAt = accessTokenExpiresAt
+        self.refreshToken = refreshToken
+        self.refreshTokenExpiresAt = refreshTokenExpiresAt
+    }
+
+    public var json: JSON {
+        var object = JSONObject()
+        object["server"] = .string(server)
+        object["realm"] = .string(realm)
+        object["client"] = .string(clientId)
+        object["grant"] = .string(grant.rawValue)
+        object["username"] = username.map(JSON.string)
+        object["passwordSource"] = passwordSource?.json
+        object["clientSecretSource"] = clientSecretSource?.json
+        object["accessToken"] = accessToken.map(JSON.string)
+        object["accessTokenExpiresAt"] = accessTokenExpiresAt.map { .int(Int64($0.timeIntervalSince1970.rounded(.down))) }
+        object["refreshToken"] = refreshToken.map(JSON.string)
+        object["refreshTokenExpiresAt"] = refreshTokenExpiresAt.map { .int(Int64($0.timeIntervalSince1970.rounded(.down))) }
+        return .object(object)
+    }
+
+    /// nil when a required member is missing or has the wrong type.
+    public init?(json: JSON) {
+        guard let server = json["server"]?.stringValue, let realm = json["realm"]?.stringValue,
+            let clientId = json["client"]?.stringValue,
+            let grant = json["grant"]?.stringValue.flatMap(GrantKind.init(rawValue:))
+        else { return nil }
+        func date(_ key: String) -> Date? { json[key]?.doubleValue.map { Date(timeIntervalSince1970: $0) } }
+        self.init(
+            server: server, realm: realm, clientId: clientId, grant: grant, username: json["username"]?.stringValue,
+            passwordSource: SecretSource(json: json["passwordSource"]),
+            clientSecretSource: SecretSource(json: json["clientSecretSource"]),
+            accessToken: json["accessToken"]?.stringValue, accessTokenExpiresAt: date("accessTokenExpiresAt"),
+            refreshToken: json["refreshToken"]?.stringValue, refreshTokenExpiresAt: date("refreshTokenExpiresAt"))
+    }
+}
+
+public final class ConfigStore: Sendable {
+    public let path: String
+    public var lockPath: String { path + ".lock" }
+
+    public init(path: String) {
+        self.path = FileSystem.absolutePath(path)
+    }
+
+    /// `${XDG_CONFIG_HOME:-$HOME/.config}/kcx/config.json`.
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
+            return "\(xdg)/kcx/config.json"
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+        return "\(home == "/" ? "" : home)/.config/kcx/config.json"
+    }
+
+    /// The whole file as JSON; an empty document when it does not exist yet.
+    public func load() throws -> JSONObject {
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readFile(path) } catch {
+            if error.isMissingFile { return JSONObject() }
+            throw KcxError(.usage, error.description)
+        }
+        let parsed: JSON
+        do { parsed = try JSON.parse(bytes) } catch {
+            throw KcxError(.usage, "config file \(path) is not valid JSON: \(error)", hint: "fix or remove it, then log in again")
+        }
+        guard let object = parsed.objectValue else {
+            throw KcxError(.usage, "config file \(path) does not hold a JSON object", hint: "fix or remove it, then log in again")
+        }
+        if let profiles = object["profiles"], profiles.objectValue == nil {
+            throw KcxError(.usage, "config file \(path): \"profiles\" is not an object", hint: "fix or remove it, then log in again")
+        }
+        return object
+    }
+
+    public func session(named profile: String) throws -> StoredSession? {
+        guard let entry = try load()["profiles"]?[profile] else { return nil }
+        guard let session = StoredSession(json: entry) else {
+            throw KcxError(.usage, "config file \(path): profile '\(profile)' is incomplete", hint: "log in again with kcx config credentials")
+        }
+        return session
+    }
+
+    public func profileNames() throws -> [String] {
+        try load()["profiles"]?.objectValue?.keys ?? []
+    }
+
+    /// Read-modify-write of the `profiles` object under the lock; other members and profiles
+    /// are kept as they are, including ones written by newer kcx versions.
+    public func updateProfiles(_ change: (inout JSONObject) throws -> Void) throws {
+        do {
+            try FileSystem.makePrivateDirectory(FileSystem.parent(of: path))
+            try FileSystem.withExclusiveLock(lockPath) {
+                var document = try load()
+                var profiles = document["profiles"]?.objectValue ?? JSONObject()
+                try change(&profiles)
+                document["profiles"] = .object(profiles)
+                try FileSystem.writeAtomically(JSON.object(document).serializedBytes(.pretty) + [0x0A], to: path)
+            }
+        } catch let error as FileSystemError {
+            throw KcxError(.serverError, error.description)
+        }
+    }
+
+    /// Stores `session` as `profile`, or removes the profile when `session` is nil.
+    public func save(_ session: StoredSession?, as profile: String) throws {
+        try updateProfiles { $0[profile] = session?.json }
+    }
+}

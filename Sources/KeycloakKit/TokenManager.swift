@@ -1,0 +1,252 @@
+// Logs in at Keycloak's token endpoint and keeps a session's access token fresh: refresh shortly
+// before expiry, once more after a 401, and a fresh login from the recorded secret source when
+// the refresh token is gone.
+import FoundationEssentials
+import KcxJSON
+
+/// What one login sends. Secrets live here only for the duration of the run.
+public struct LoginCredentials: Sendable {
+    public var grant: GrantKind
+    public var clientId: String
+    public var username: String?
+    public var password: String?
+    public var clientSecret: String?
+
+    public init(grant: GrantKind, clientId: String, username: String? = nil, password: String? = nil, clientSecret: String? = nil) {
+        self.grant = grant
+        self.clientId = clientId
+        self.username = username
+        self.password = password
+        self.clientSecret = clientSecret
+    }
+}
+
+/// Tokens from one successful token-endpoint call.
+public struct IssuedTokens: Sendable, Equatable {
+    public var accessToken: String
+    public var accessTokenExpiresAt: Date?
+    public var refreshToken: String?
+    public var refreshTokenExpiresAt: Date?
+}
+
+public enum TokenEndpoint {
+    public static func url(server: String, realm: String) -> String {
+        "\(AdminClient.normalizedServer(server))/realms/\(URLEncoding.encode(realm))/protocol/openid-connect/token"
+    }
+
+    public static func logoutURL(server: String, realm: String) -> String {
+        "\(AdminClient.normalizedServer(server))/realms/\(URLEncoding.encode(realm))/protocol/openid-connect/logout"
+    }
+
+    /// The form for a password or client-credentials grant. The client authenticates in the form
+    /// (client_secret_post) rather than with HTTP Basic: Keycloak accepts both, and the form
+    /// avoids Basic's double encoding (RFC 6749 §2.3.1 form-encodes id and secret before base64,
+    /// which clients and servers often get wrong for secrets with special characters).
+    public static func loginForm(_ credentials: LoginCredentials) -> [(String, String)] {
+        var form: [(String, String)] = [("grant_type", credentials.grant.rawValue), ("client_id", credentials.clientId)]
+        if let secret = credentials.clientSecret { form.append(("client_secret", secret)) }
+        if credentials.grant == .password {
+            form.append(("username", credentials.username ?? ""))
+            form.append(("password", credentials.password ?? ""))
+        }
+        return form
+    }
+
+    /// POSTs a form to the token endpoint (or another OIDC endpoint) and returns the raw response;
+    /// only transport failures throw here.
+    static func post(_ form: [(String, String)], to url: String, server: String, transport: HTTPTransport) throws -> HTTPResponse {
+        let request = HTTPRequest(
+            method: "POST", url: url,
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+            body: Array(URLEncoding.query(form).utf8))
+        do {
+            return try transport.send(request)
+        } catch {
+            throw APIError.error(method: "POST", server: server, error)
+        }
+    }
+
+    /// Parses a 2xx token response; times are counted from `issuedAt` (taken before the request,
+    /// so kcx never believes a token lives longer than it does).
+    static func tokens(from response: HTTPResponse, issuedAt: Date, url: String, server: String) throws -> IssuedTokens {
+        guard let json = response.json, let access = json["access_token"]?.stringValue, !access.isEmpty else {
+            throw KcxError(
+                .serverError, "POST \(APIError.displayPath(url: url, server: server)): \(response.status) answer without an access_token",
+                hint: "check that the server URL points at Keycloak")
+        }
+        let expiresIn = json["expires_in"]?.doubleValue
+        let refresh = json["refresh_token"]?.stringValue
+        let refreshExpiresIn = json["refresh_expires_in"]?.doubleValue ?? 0
+        return IssuedTokens(
+            accessToken: access,
+            accessTokenExpiresAt: expiresIn.map { issuedAt.addingTimeInterval($0) },
+            refreshToken: refresh,
+            // Keycloak sends 0 for refresh tokens that do not expire on their own (offline tokens).
+            refreshTokenExpiresAt: refresh != nil && refreshExpiresIn > 0 ? issuedAt.addingTimeInterval(refreshExpiresIn) : nil)
+    }
+
+    /// The KcxError for a refused login: exit 4 for bad credentials, 3 for an unknown realm.
+    static func loginError(url: String, server: String, clientId: String, response: HTTPResponse) -> KcxError {
+        var error = APIError.error(method: "POST", url: url, server: server, response: response)
+        let code = response.json?["error"]?.stringValue ?? ""
+        let description = response.json?["error_description"]?.stringValue ?? ""
+        switch response.status {
+        case 400, 401:
+            error.code = .authentication
+            if description.contains("direct access grants") {
+                error.hint = "enable 'Direct access grants' on client '\(clientId)', or log in with a service account (--client ID and a secret)"
+            } else if description.contains("service account") {
+                error.hint = "enable 'Service accounts' on client '\(clientId)' (a confidential client)"
+            } else if code == "invalid_client" || code == "unauthorized_client" {
+                error.hint = "check the client id '\(clientId)' and its secret"
+            } else if code == "invalid_grant" && description.contains("credentials") {
+                error.hint = "check the user name and password"
+            } else if description.contains("not fully set up") {
+                error.hint = "the user has pending required actions; finish them in the account console first"
+            } else {
+                error.hint = nil
+            }
+        default:
+            break
+        }
+        return error
+    }
+
+    /// One login; throws KcxError when refused.
+    public static func login(
+        server: String, realm: String, credentials: LoginCredentials, transport: HTTPTransport, now: () -> Date
+    ) throws -> IssuedTokens {
+        let url = url(server: server, realm: realm)
+        let issuedAt = now()
+        let response = try post(loginForm(credentials), to: url, server: server, transport: transport)
+        guard (200..<300).contains(response.status) else {
+            throw loginError(url: url, server: server, clientId: credentials.clientId, response: response)
+        }
+        return try tokens(from: response, issuedAt: issuedAt, url: url, server: server)
+    }
+}
+
+public final class TokenManager: AccessTokenProvider {
+    /// An access token this close to expiry is refreshed first, so it cannot expire in flight.
+    public static let expiryMargin: Double = 10
+
+    public private(set) var session: StoredSession
+    private let transport: HTTPTransport
+    private let environment: [String: String]
+    private let now: () -> Date
+    private let onChange: (StoredSession) throws -> Void
+    private let loginHint: String
+
+    /// `onChange` receives the session after every token change (to store it); `loginHint` is
+    /// shown when the session cannot be renewed without the user.
+    public init(
+        session: StoredSession, transport: HTTPTransport, environment: [String: String], now: @escaping () -> Date,
+        loginHint: String, onChange: @escaping (StoredSession) throws -> Void = { _ in }
+    ) {
+        self.session = session
+        self.transport = transport
+        self.environment = environment
+        self.now = now
+        self.loginHint = loginHint
+        self.onChange = onChange
+    }
+
+    public func accessToken() throws -> String {
+        if let token = session.accessToken {
+            guard let expiry = session.accessTokenExpiresAt else { return token }
+            if expiry.timeIntervalSince(now()) > TokenManager.expiryMargin { return token }
+        }
+        return try renew()
+    }
+
+    public func renewAfterRejection(of rejected: String) throws -> String? {
+        guard hasUsableRefreshToken || canLogInAgain else { return nil }
+        return try renew()
+    }
+
+    /// A refresh token that has not expired (one without an expiry counts as usable).
+    public var hasUsableRefreshToken: Bool {
+        guard session.refreshToken != nil else { return false }
+        guard let expiry = session.refreshTokenExpiresAt else { return true }
+        return expiry.timeIntervalSince(now()) > 1
+    }
+
+    /// True when every secret the grant needs was recorded at a source kcx can read again.
+    public var canLogInAgain: Bool {
+        switch session.grant {
+        case .password: return session.passwordSource != nil
+        case .clientCredentials: return session.clientSecretSource != nil
+        }
+    }
+
+    private func renew() throws -> String {
+        if hasUsableRefreshToken, let refreshed = try refresh() { return refreshed }
+        guard canLogInAgain else {
+            throw KcxError(
+                .authentication,
+                "the session for \(session.username.map { "user \($0)" } ?? "client \(session.clientId)") at \(session.server) realm \(session.realm) has expired",
+                hint: loginHint)
+        }
+        return try logInAgain()
+    }
+
+    /// Returns nil when the server refuses the refresh token (expired session, revoked, server
+    /// restarted), so the caller can fall back to a fresh login.
+    private func refresh() throws -> String? {
+        guard let refreshToken = session.refreshToken else { return nil }
+        let url = TokenEndpoint.url(server: session.server, realm: session.realm)
+        var form: [(String, String)] = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", session.clientId)]
+        if let secret = try session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
+        let issuedAt = now()
+        let response = try TokenEndpoint.post(form, to: url, server: session.server, transport: transport)
+        if response.status == 400 || response.status == 401 {
+            session.refreshToken = nil
+            session.refreshTokenExpiresAt = nil
+            return nil
+        }
+        guard (200..<300).contains(response.status) else {
+            throw TokenEndpoint.loginError(url: url, server: session.server, clientId: session.clientId, response: response)
+        }
+        try store(TokenEndpoint.tokens(from: response, issuedAt: issuedAt, url: url, server: session.server))
+        return session.accessToken!
+    }
+
+    private func logInAgain() throws -> String {
+        let credentials = LoginCredentials(
+            grant: session.grant, clientId: session.clientId, username: session.username,
+            password: try session.passwordSource?.read(environment: environment),
+            clientSecret: try session.clientSecretSource?.read(environment: environment))
+        try store(
+            TokenEndpoint.login(server: session.server, realm: session.realm, credentials: credentials, transport: transport, now: now))
+        return session.accessToken!
+    }
+
+    private func store(_ tokens: IssuedTokens) throws {
+        session.accessToken = tokens.accessToken
+        session.accessTokenExpiresAt = tokens.accessTokenExpiresAt
+        // A refresh response may omit a new refresh token; the old one then stays valid.
+        if tokens.refreshToken != nil || session.refreshToken == nil {
+            session.refreshToken = tokens.refreshToken
+            session.refreshTokenExpiresAt = tokens.refreshTokenExpiresAt
+        }
+        try onChange(session)
+    }
+
+    /// Ends the server-side session (when there is a refresh token) and forgets the tokens.
+    public func logout() throws {
+        defer {
+            session.accessToken = nil
+            session.accessTokenExpiresAt = nil
+            session.refreshToken = nil
+            session.refreshTokenExpiresAt = nil
+        }
+        guard let refreshToken = session.refreshToken else { return }
+        let url = TokenEndpoint.logoutURL(server: session.server, realm: session.realm)
+        var form: [(String, String)] = [("client_id", session.clientId), ("refresh_token", refreshToken)]
+        if let secret = try? session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
+        let response = try TokenEndpoint.post(form, to: url, server: session.server, transport: transport)
+        guard (200..<300).contains(response.status) else {
+            throw APIError.error(method: "POST", url: url, server: session.server, response: response)
+        }
+    }
+}
