@@ -14,6 +14,8 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case conflict = 5
     /// Could not reach the server: refused, DNS, timeout, TLS.
     case network = 6
+    /// A check ran and found what it looks for missing (e.g. `audience check`: the audience is not in the token).
+    case checkFailed = 7
 
     public var meaning: String {
         switch self {
@@ -24,6 +26,7 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
         case .authentication: return "authentication or authorization failed (401/403)"
         case .conflict: return "conflict: the object already exists (409)"
         case .network: return "network or TLS failure: the server could not be reached"
+        case .checkFailed: return "a check found a problem (audience check: the audience is missing)"
         }
     }
 }

@@ -23,7 +23,7 @@ public enum MapperContainer: Sendable, Equatable {
     case clientScope(String)
     case client(String)
 
-    var label: String {
+    public var label: String {
         switch self {
         case .clientScope(let name): return "scope \(name)"
         case .client(let name): return "client \(name)"

@@ -132,9 +132,16 @@ extension Writer {
 
     /// Puts the scope in the client's default or optional list, moving it from the other list if needed
     /// (Keycloak answers 204 to a PUT into the other list but changes nothing).
-    public func assignClientScope(_ scopeName: String, toClient clientName: String, as list: ScopeList) throws {
-        let scope = try lookup.requireClientScope(scopeName)
+    /// With `creatingInDryRun`, a scope an earlier step of the same dry run would create is assigned
+    /// by placeholder instead of failing the lookup.
+    public func assignClientScope(_ scopeName: String, toClient clientName: String, as list: ScopeList, creatingInDryRun: Bool = false) throws {
         let client = try lookup.requireClient(clientName)
+        if creatingInDryRun, dryRun, try lookup.clientScope(scopeName) == nil {
+            try write("PUT", "clients/\(client.id)/\(list.clientEndpoint)/<new client-scope \(scopeName)>")
+            record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(client.clientId) (\(list.rawValue))", outcome: .created))
+            return
+        }
+        let scope = try lookup.requireClientScope(scopeName)
         try assign(scope: scope, client: client, list: list)
     }
 

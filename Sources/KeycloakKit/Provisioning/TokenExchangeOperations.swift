@@ -110,16 +110,7 @@ extension Writer {
         try ensureClientScope(
             scopeName, ClientScopeSettings(description: "Puts \(target.clientId) into the aud claim (managed by kcx)", protocol_: "openid-connect"))
         try ensureAudienceMapper(.client(target.clientId), on: .clientScope(scopeName), AudienceMapperSettings())
-        if dryRun, try lookup.clientScope(scopeName) == nil {
-            requestsForDryRunAssignment(scopeName: scopeName, client: holder)
-            return
-        }
-        try assign(scope: try lookup.requireClientScope(scopeName), client: holder, list: .default)
-    }
-
-    func requestsForDryRunAssignment(scopeName: String, client: ClientRef) {
-        _ = try? write("PUT", "clients/\(client.id)/default-client-scopes/<new client-scope \(scopeName)>")
-        record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(client.clientId) (default)", outcome: .created))
+        try assignClientScope(scopeName, toClient: holder.id, as: .default, creatingInDryRun: true)
     }
 
     /// Lets REQUESTER exchange tokens for TARGET; with `subjectClient`, also makes that client's tokens

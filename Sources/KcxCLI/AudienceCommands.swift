@@ -1,0 +1,212 @@
+// `kcx audience …`: put a client (or a custom value) into tokens' aud claim, list and remove
+// such mappers, and explain why an audience is missing from a client's tokens.
+import KcxJSON
+import KeycloakKit
+
+public enum AudienceCommands {
+    static let container: [OptionSpec] = [
+        OptionSpec("scope", value: "SCOPE", "Client scope holding the mapper"),
+        OptionSpec("client", value: "CLIENT", "Client holding the mapper directly (clientId or id)"),
+    ]
+    static let value: [OptionSpec] = [
+        OptionSpec("audience", value: "CLIENT", "clientId to put into aud (must exist)"),
+        OptionSpec("custom-audience", value: "VALUE", "Any string to put into aud (not checked)"),
+    ]
+
+    public static let specs: [CommandSpec] = [
+        CommandSpec(
+            ["audience", "add"], summary: "Add an audience mapper to a client scope or a client",
+            discussion: """
+                Creates an oidc-audience-mapper, or updates the one that already produces the same audience, so a \
+                second run reports 'unchanged'. An --audience naming no client is refused (exit 3) before any change; \
+                Keycloak itself would accept it silently and tokens would lack it. With --create-scope the scope is \
+                created if missing, and --assign CLIENT with --default or --optional assigns it: the whole \
+                "dedicated audience scope" recipe in one command.
+                """,
+            options: value + container + [
+                OptionSpec("mapper-name", value: "NAME", "Name of the mapper (default '<audience> audience')"),
+                OptionSpec("access-token", "Add to access tokens (the default)"),
+                OptionSpec("no-access-token", "Do not add to access tokens"),
+                OptionSpec("id-token", "Also add to ID tokens"),
+                OptionSpec("introspection", "Add to introspection responses (the default)"),
+                OptionSpec("no-introspection", "Leave out of introspection responses"),
+                OptionSpec("lightweight", "Also add to lightweight access tokens"),
+                OptionSpec("create-scope", "Create the --scope if it does not exist"),
+                OptionSpec("assign", value: "CLIENT", "Assign the --scope to this client (with --default or --optional)", repeatable: true),
+                OptionSpec("default", "With --assign: as a default scope"),
+                OptionSpec("optional", "With --assign: as an optional scope"),
+            ] + ProvisioningOptions.mutating,
+            examples: [
+                ExampleSpec(
+                    "kcx audience add --audience api-service --scope api-access --create-scope --assign myapp --default -r myrealm",
+                    "Dedicated audience scope: myapp's tokens carry api-service in aud"),
+                ExampleSpec("kcx audience add --custom-audience https://api.example.com --client myapp -r myrealm", "A non-client audience straight on a client"),
+            ],
+            handler: add),
+        CommandSpec(
+            ["audience", "list"], summary: "List audience mappers of a scope, a client, or the whole realm",
+            options: container + ProvisioningOptions.reading,
+            examples: [ExampleSpec("kcx audience list -r myrealm", "Every audience mapper in the realm and where it lives")],
+            handler: list),
+        CommandSpec(
+            ["audience", "remove"], summary: "Remove an audience mapper from a client scope or a client",
+            options: value + container + [OptionSpec("mapper-name", value: "NAME", "Remove the audience mapper with this name")]
+                + ProvisioningOptions.mutating,
+            examples: [ExampleSpec("kcx audience remove --audience api-service --scope api-access -r myrealm", "Take api-service out of the scope")],
+            handler: remove),
+        CommandSpec(
+            ["audience", "check"], summary: "Check whether a client's tokens carry an audience, and say why not",
+            discussion: """
+                Asks Keycloak for the access token it would issue (the admin console's evaluate tab) for --user, or \
+                the client's service account, with the optional scopes in --scope, and prints its aud. When AUD is \
+                missing it names the cause, in this order: no mapper produces it; the mapper's access-token switch \
+                is off; a mapper names another or a non-existent client; the scope is not assigned to the client; the \
+                scope is optional and was not requested; the role behind audience-resolve is not in scope. Exit 0 when \
+                present, 7 when missing.
+                """,
+            options: [
+                OptionSpec("client", value: "CLIENT", "The client requesting the token"),
+                OptionSpec("audience", value: "AUD", "The audience that should be in aud"),
+                OptionSpec("scope", value: "SCOPES", "Optional scopes to request, space separated (as in scope=)"),
+                OptionSpec("user", value: "USER", "Username (or id) to simulate; default the client's service account"),
+            ] + ProvisioningOptions.reading,
+            examples: [ExampleSpec("kcx audience check --client myapp --audience api-service --user alice -r myrealm", "Is api-service in alice's tokens from myapp?")],
+            handler: check),
+    ]
+
+    static func audienceValue(_ invocation: Invocation, required: Bool) throws -> AudienceValue? {
+        switch (invocation.value("audience"), invocation.value("custom-audience")) {
+        case (let client?, nil): return .client(client)
+        case (nil, let custom?): return .custom(custom)
+        case (.some, .some): throw KcxError.usage("--audience and --custom-audience exclude each other: choose one")
+        case (nil, nil):
+            if required { throw KcxError.usage("name the audience: --audience CLIENT or --custom-audience VALUE") }
+            return nil
+        }
+    }
+
+    static func mapperContainer(_ invocation: Invocation, required: Bool) throws -> MapperContainer? {
+        switch (invocation.value("scope"), invocation.value("client")) {
+        case (let scope?, nil): return .clientScope(scope)
+        case (nil, let client?): return .client(client)
+        case (.some, .some): throw KcxError.usage("--scope and --client exclude each other: the mapper lives in one place")
+        case (nil, nil):
+            if required { throw KcxError.usage("say where the mapper lives: --scope SCOPE or --client CLIENT") }
+            return nil
+        }
+    }
+
+    static func exclusive(_ invocation: Invocation, _ on: String, _ off: String, default value: Bool) throws -> Bool {
+        switch (invocation.flag(on), invocation.flag(off)) {
+        case (true, true): throw KcxError.usage("--\(on) and --\(off) exclude each other")
+        case (true, false): return true
+        case (false, true): return false
+        case (false, false): return value
+        }
+    }
+
+    static func add(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let audience = try audienceValue(invocation, required: true)!
+        let container = try mapperContainer(invocation, required: true)!
+        let settings = AudienceMapperSettings(
+            mapperName: invocation.value("mapper-name"),
+            accessToken: try exclusive(invocation, "access-token", "no-access-token", default: true), idToken: invocation.flag("id-token"),
+            introspection: try exclusive(invocation, "introspection", "no-introspection", default: true),
+            lightweight: invocation.flag("lightweight"))
+        let assignTo = invocation.all("assign")
+        var list: ScopeList?
+        if !assignTo.isEmpty || invocation.flag("default") || invocation.flag("optional") {
+            guard case .clientScope = container else { throw KcxError.usage("--assign works with --scope: a client's own mappers need no assignment") }
+            guard !assignTo.isEmpty else { throw KcxError.usage("--default/--optional go with --assign CLIENT") }
+            list = try ClientScopeCommands.scopeList(invocation)
+        }
+        if invocation.flag("create-scope"), case .client = container {
+            throw KcxError.usage("--create-scope goes with --scope")
+        }
+        let session = try ProvisioningSession(invocation, context)
+        let writer = session.writer(invocation)
+        // Check everything named exists before the first write, so a refusal changes nothing.
+        try writer.requireAudienceClientExists(audience)
+        let lookup = Lookup(api: session.client, realm: session.realm)
+        let clients = try assignTo.map { try lookup.requireClient($0) }
+        if case .clientScope(let name) = container {
+            if invocation.flag("create-scope") {
+                try writer.ensureClientScope(name, ClientScopeSettings(protocol_: nil))
+            } else {
+                _ = try lookup.requireClientScope(name)
+            }
+        } else if case .client(let name) = container {
+            _ = try lookup.requireClient(name)
+        }
+        try writer.ensureAudienceMapper(audience, on: container, settings)
+        if let list, case .clientScope(let name) = container {
+            for client in clients { try writer.assignClientScope(name, toClient: client.clientId, as: list, creatingInDryRun: true) }
+        }
+        ChangeOutput.report(writer, invocation, context)
+        return .ok
+    }
+
+    static func list(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let container = try mapperContainer(invocation, required: false)
+        let session = try ProvisioningSession(invocation, context)
+        let mappers = try Lookup(api: session.client, realm: session.realm).audienceMappers(in: container)
+        if invocation.wantsJSON {
+            context.stdout.write(JSON.array(mappers.map(\.json)).serialized(.pretty) + "\n")
+            return .ok
+        }
+        let rows = mappers.map { mapper -> [String] in
+            let switches = [("access", "access.token.claim"), ("id", "id.token.claim"), ("introspection", "introspection.token.claim"), ("lightweight", "lightweight.claim")]
+                .filter { mapper.config[$0.1]?.stringValue == "true" }.map(\.0).joined(separator: ",")
+            let audience: String
+            switch mapper.audience {
+            case .client(let value): audience = value
+            case .custom(let value): audience = "\(value) (custom)"
+            case nil: audience = "(none)"
+            }
+            return [mapper.container.label, mapper.name, audience, switches]
+        }
+        context.stdout.write(TextTable.render(Tabulation(columns: ["WHERE", "MAPPER", "AUDIENCE", "TOKENS"], rows: rows)))
+        return .ok
+    }
+
+    static func remove(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let audience = try audienceValue(invocation, required: false)
+        let container = try mapperContainer(invocation, required: true)!
+        if audience == nil && invocation.value("mapper-name") == nil {
+            throw KcxError.usage("name what to remove: --audience, --custom-audience or --mapper-name")
+        }
+        let session = try ProvisioningSession(invocation, context)
+        let writer = session.writer(invocation)
+        try writer.removeAudienceMapper(audience, mapperName: invocation.value("mapper-name"), from: container)
+        ChangeOutput.report(writer, invocation, context)
+        return .ok
+    }
+
+    static func check(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client requesting the token") }
+        guard let audience = invocation.value("audience") else { throw KcxError.usage("--audience is required: the audience that should be in aud") }
+        let scopes = (invocation.value("scope") ?? "").split(separator: " ").map(String.init)
+        let session = try ProvisioningSession(invocation, context)
+        let result = try Lookup(api: session.client, realm: session.realm)
+            .checkAudience(client: client, audience: audience, scope: scopes, user: invocation.value("user"))
+        if invocation.wantsJSON {
+            context.stdout.write(result.json.serialized(.pretty) + "\n")
+        } else {
+            context.stdout.write("aud: \(result.tokenAudiences.isEmpty ? "(none)" : result.tokenAudiences.joined(separator: " "))\n")
+            context.stdout.write("scope: \(result.tokenScope)\n")
+            if result.present {
+                context.stderr.write("'\(audience)' is in the access token of '\(result.client)' for user '\(result.user)'\n")
+            } else {
+                context.stderr.write("'\(audience)' is NOT in the access token of '\(result.client)' for user '\(result.user)'\n")
+                if result.diagnoses.isEmpty {
+                    context.stderr.write("cause: not found by kcx's checks; inspect 'kcx get clients/<id>/evaluate-scopes/protocol-mappers'\n")
+                }
+                for diagnosis in result.diagnoses {
+                    context.stderr.write("cause: \(diagnosis.message)\n")
+                    if let fix = diagnosis.fix { context.stderr.write("  fix: \(fix)\n") }
+                }
+            }
+        }
+        return result.present ? .ok : .checkFailed
+    }
+}
