@@ -1,0 +1,122 @@
+// `--fields 'id,clientId,protocolMappers(name,config)'`: keeps only the named members of objects,
+// nested selections apply to objects and arrays of objects, as kcadm's --fields does.
+import KcxJSON
+
+public struct FieldFilter: Sendable, Equatable {
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        /// Selection inside the member; nil keeps the whole member.
+        public var children: FieldFilter?
+
+        public init(_ name: String, _ children: FieldFilter? = nil) {
+            self.name = name
+            self.children = children
+        }
+    }
+
+    public var fields: [Field]
+
+    public init(_ fields: [Field]) { self.fields = fields }
+
+    /// Top-level member names in the order given (the column order of csv and table output).
+    public var names: [String] { fields.map(\.name) }
+
+    /// Grammar: `list := field (',' field)*`, `field := name ['(' list ')']`. Spaces around
+    /// names are ignored; a name is any text without `,`, `(` or `)`.
+    public static func parse(_ text: String) throws(FieldFilterError) -> FieldFilter {
+        var parser = FieldParser(text: text)
+        let filter = try parser.parseList(depth: 0)
+        if parser.position < parser.characters.count {
+            throw FieldFilterError(input: text, reason: "unexpected ')' at position \(parser.position + 1)")
+        }
+        return filter
+    }
+
+    /// Objects keep the selected members in the order of the selection; arrays are filtered
+    /// element by element; other values pass through unchanged.
+    public func apply(to value: JSON) -> JSON {
+        switch value {
+        case .array(let elements):
+            return .array(elements.map { apply(to: $0) })
+        case .object(let object):
+            var selected = JSONObject()
+            for field in fields {
+                guard let member = object[field.name] else { continue }
+                selected[field.name] = field.children.map { $0.apply(to: member) } ?? member
+            }
+            return .object(selected)
+        default:
+            return value
+        }
+    }
+}
+
+public struct FieldFilterError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let input: String
+    public let reason: String
+
+    public init(input: String, reason: String) {
+        self.input = input
+        self.reason = reason
+    }
+
+    public var description: String { "'\(input)': \(reason)" }
+}
+
+private struct FieldParser {
+    let text: String
+    let characters: [Character]
+    var position = 0
+
+    init(text: String) {
+        self.text = text
+        self.characters = Array(text)
+    }
+
+    func error(_ reason: String) -> FieldFilterError { FieldFilterError(input: text, reason: reason) }
+
+    mutating func parseList(depth: Int) throws(FieldFilterError) -> FieldFilter {
+        var fields: [FieldFilter.Field] = []
+        while true {
+            let start = position
+            var name = ""
+            while position < characters.count, !",()".contains(characters[position]) {
+                name.append(characters[position])
+                position += 1
+            }
+            name = name.trimmedSpaces
+            if name.isEmpty { throw error("empty field name at position \(start + 1)") }
+            var field = FieldFilter.Field(name)
+            if position < characters.count, characters[position] == "(" {
+                position += 1
+                field.children = try parseList(depth: depth + 1)
+                guard position < characters.count, characters[position] == ")" else {
+                    throw error("missing ')' after the fields of '\(name)'")
+                }
+                position += 1
+                while position < characters.count, characters[position] == " " { position += 1 }
+            }
+            if fields.contains(where: { $0.name == field.name }) { throw error("field '\(name)' is named twice") }
+            fields.append(field)
+            guard position < characters.count, characters[position] == "," else { break }
+            position += 1
+        }
+        if depth == 0, position < characters.count, characters[position] != ")" {
+            throw error("expected ',' at position \(position + 1)")
+        }
+        if depth > 0, position < characters.count, characters[position] != ")" {
+            throw error("expected ',' or ')' at position \(position + 1)")
+        }
+        return FieldFilter(fields)
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces and tabs (FoundationEssentials has no trimming).
+    var trimmedSpaces: String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}

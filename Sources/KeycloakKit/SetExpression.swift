@@ -1,0 +1,331 @@
+// The `-s/--set` and `-d/--delete` grammar of the request commands, and applying it to a JSON body.
+// Unlike kcadm, `key=value` always sets a string and `key:=json` sets a typed JSON value, so
+// `-s description=007` stays "007" instead of silently becoming the number 7.
+import KcxJSON
+
+/// One step of a key path: an object member or an array element.
+public enum JSONPathComponent: Sendable, Equatable, CustomStringConvertible {
+    case key(String)
+    case index(Int)
+
+    public var description: String {
+        switch self {
+        case .key(let name):
+            let plain = !name.isEmpty && !name.contains { ".[]\"=:+ ".contains($0) }
+            return plain ? name : "\"" + name.escapingQuotes() + "\""
+        case .index(let index): return "[\(index)]"
+        }
+    }
+}
+
+/// A parsed key path such as `attributes."include.in.token.scope"` or `redirectUris[0]`.
+public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
+    public var components: [JSONPathComponent]
+
+    public init(_ components: [JSONPathComponent]) { self.components = components }
+
+    public var description: String {
+        var text = ""
+        for component in components {
+            if case .key = component, !text.isEmpty { text += "." }
+            text += component.description
+        }
+        return text
+    }
+
+    /// Parses a whole `-d` argument: a key path and nothing else.
+    public static func parse(_ text: String) throws(SetExpressionError) -> JSONPath {
+        var scanner = PathScanner(text)
+        let path = try scanner.scanPath(stopAtOperator: false)
+        if !scanner.isAtEnd { throw SetExpressionError(input: text, reason: "unexpected '\(scanner.rest)' after the key") }
+        return path
+    }
+}
+
+public struct SetExpression: Sendable, Equatable {
+    public enum Operation: Sendable, Equatable {
+        /// `key=value`, `key:=json`: replace the value.
+        case assign
+        /// `key+=value`, `key+:=json`: append to an array (created when missing).
+        case append
+    }
+
+    public var path: JSONPath
+    public var operation: Operation
+    public var value: JSON
+
+    public init(path: JSONPath, operation: Operation, value: JSON) {
+        self.path = path
+        self.operation = operation
+        self.value = value
+    }
+
+    /// Parses one `-s` argument. The key ends at the first operator outside quotes: `=`, `:=`,
+    /// `+=` or `+:=`; everything after the operator is the value, taken verbatim.
+    public static func parse(_ text: String) throws(SetExpressionError) -> SetExpression {
+        var scanner = PathScanner(text)
+        let path = try scanner.scanPath(stopAtOperator: true)
+        var operation = Operation.assign
+        var isJSON = false
+        if scanner.consume("+") { operation = .append }
+        if scanner.consume(":") { isJSON = true }
+        guard scanner.consume("=") else {
+            throw SetExpressionError(input: text, reason: "missing '=': use key=value for a string or key:=json for a JSON value")
+        }
+        let rawValue = scanner.rest
+        guard isJSON else { return SetExpression(path: path, operation: operation, value: .string(rawValue)) }
+        do {
+            return SetExpression(path: path, operation: operation, value: try JSON.parse(rawValue))
+        } catch {
+            throw SetExpressionError(
+                input: text,
+                reason: "the value after ':=' is not JSON (\(error)); use '=' to set it as a string")
+        }
+    }
+}
+
+public struct SetExpressionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The argument as the user typed it.
+    public let input: String
+    public let reason: String
+
+    public init(input: String, reason: String) {
+        self.input = input
+        self.reason = reason
+    }
+
+    public var description: String { "'\(input)': \(reason)" }
+}
+
+/// Reads key paths: names separated by `.`, `"quoted names"` (with `\"` and `\\`), `[index]`.
+private struct PathScanner {
+    let input: String
+    let characters: [Character]
+    var position = 0
+
+    init(_ input: String) {
+        self.input = input
+        self.characters = Array(input)
+    }
+
+    var isAtEnd: Bool { position >= characters.count }
+    var rest: String { String(characters[min(position, characters.count)...]) }
+
+    func peek(_ offset: Int = 0) -> Character? {
+        position + offset < characters.count ? characters[position + offset] : nil
+    }
+
+    mutating func consume(_ character: Character) -> Bool {
+        guard peek() == character else { return false }
+        position += 1
+        return true
+    }
+
+    /// True at `=`, `:=`, `+=` or `+:=`.
+    func atOperator() -> Bool {
+        switch peek() {
+        case "=": return true
+        case ":": return peek(1) == "="
+        case "+": return peek(1) == "=" || (peek(1) == ":" && peek(2) == "=")
+        default: return false
+        }
+    }
+
+    func error(_ reason: String) -> SetExpressionError { SetExpressionError(input: input, reason: reason) }
+
+    mutating func scanPath(stopAtOperator: Bool) throws(SetExpressionError) -> JSONPath {
+        var components: [JSONPathComponent] = []
+        var expectName = true
+        while !isAtEnd {
+            if stopAtOperator && atOperator() && !expectName { break }
+            if expectName {
+                components.append(.key(try scanName(stopAtOperator: stopAtOperator)))
+                expectName = false
+            } else if consume(".") {
+                expectName = true
+            } else if consume("[") {
+                components.append(.index(try scanIndex()))
+            } else {
+                throw error("expected '.', '[' or an operator after '\(JSONPath(components))'")
+            }
+        }
+        if components.isEmpty { throw error("missing key before the operator") }
+        if expectName { throw error("missing key after '.'") }
+        return JSONPath(components)
+    }
+
+    mutating func scanName(stopAtOperator: Bool) throws(SetExpressionError) -> String {
+        if consume("\"") {
+            var name = ""
+            while true {
+                guard let character = peek() else { throw error("unterminated quoted key") }
+                position += 1
+                if character == "\"" { break }
+                if character == "\\", let next = peek(), next == "\"" || next == "\\" {
+                    name.append(next)
+                    position += 1
+                } else {
+                    name.append(character)
+                }
+            }
+            return name
+        }
+        var name = ""
+        while let character = peek(), character != ".", character != "[", character != "\"" {
+            if stopAtOperator && atOperator() { break }
+            if character == "]" { throw error("unexpected ']'") }
+            name.append(character)
+            position += 1
+        }
+        if name.isEmpty {
+            throw error(isAtEnd || atOperator() ? "missing key" : "empty key before '\(peek()!)'")
+        }
+        return name
+    }
+
+    mutating func scanIndex() throws(SetExpressionError) -> Int {
+        var digits = ""
+        while let character = peek(), character.isASCII, character.isNumber {
+            digits.append(character)
+            position += 1
+        }
+        guard !digits.isEmpty, consume("]") else { throw error("an index must be a number in brackets, e.g. [0]") }
+        guard let index = Int(digits) else { throw error("index \(digits) is too large") }
+        return index
+    }
+}
+
+extension String {
+    fileprivate func escapingQuotes() -> String {
+        var text = ""
+        for character in self {
+            if character == "\"" || character == "\\" { text.append("\\") }
+            text.append(character)
+        }
+        return text
+    }
+}
+
+// MARK: - Applying to a body
+
+/// Why an expression could not be applied to the body (a type clash or an index out of range).
+public struct JSONEditError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension JSON {
+    /// Applies one `-s` expression. Missing objects and arrays on the way are created; an index
+    /// may address an existing element or the position just past the end (which appends).
+    public mutating func apply(_ expression: SetExpression) throws(JSONEditError) {
+        try update(expression.path.components[...], fullPath: expression.path) { (target: inout JSON?) throws(JSONEditError) in
+            switch expression.operation {
+            case .assign:
+                target = expression.value
+            case .append:
+                switch target {
+                case nil, .null?: target = .array([expression.value])
+                case .array(var elements)?:
+                    elements.append(expression.value)
+                    target = .array(elements)
+                case let other?:
+                    throw JSONEditError("cannot append to \(expression.path): it is \(other.kindName), not an array")
+                }
+            }
+        }
+    }
+
+    /// Removes the member or element at `path`; a path that does not exist is left alone, so a
+    /// delete is idempotent.
+    public mutating func remove(_ path: JSONPath) throws(JSONEditError) {
+        guard !path.components.isEmpty, value(at: path.components[...]) != nil else { return }
+        try update(path.components[...], fullPath: path, removingMissing: true) { target in target = nil }
+    }
+
+    /// The value at a path, or nil when any step is missing.
+    public func value(at components: ArraySlice<JSONPathComponent>) -> JSON? {
+        var current: JSON = self
+        for component in components {
+            switch component {
+            case .key(let name):
+                guard let next = current.objectValue?[name] else { return nil }
+                current = next
+            case .index(let index):
+                guard let next = current[index] else { return nil }
+                current = next
+            }
+        }
+        return current
+    }
+
+    var kindName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .int, .double: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    /// Walks to the slot at `components`, creating containers on the way, and lets `change`
+    /// rewrite it (setting nil removes it).
+    private mutating func update(
+        _ components: ArraySlice<JSONPathComponent>, fullPath: JSONPath, removingMissing: Bool = false,
+        _ change: (inout JSON?) throws(JSONEditError) -> Void
+    ) throws(JSONEditError) {
+        guard let first = components.first else { return }
+        let rest = components.dropFirst()
+        let walked = JSONPath(Array(fullPath.components[..<(fullPath.components.count - components.count)]))
+        let here = walked.components.isEmpty ? "the body" : walked.description
+        switch first {
+        case .key(let name):
+            if isNull && !removingMissing { self = .object(JSONObject()) }
+            guard case .object(var object) = self else {
+                throw JSONEditError("cannot set \(fullPath): \(here) is \(kindName), not an object")
+            }
+            var slot = object[name]
+            if rest.isEmpty {
+                try change(&slot)
+            } else {
+                var child = slot ?? JSON.emptyContainer(for: rest.first!)
+                try child.update(rest, fullPath: fullPath, removingMissing: removingMissing, change)
+                slot = child
+            }
+            // Write back in place so the member keeps its position in the object.
+            object[name] = slot
+            self = .object(object)
+        case .index(let index):
+            if isNull && !removingMissing { self = .array([]) }
+            guard case .array(var elements) = self else {
+                throw JSONEditError("cannot set \(fullPath): \(here) is \(kindName), not an array")
+            }
+            guard index <= elements.count else {
+                throw JSONEditError(
+                    "cannot set \(fullPath): index \(index) is past the end of \(here) (\(elements.count) elements)")
+            }
+            var slot: JSON? = index < elements.count ? elements[index] : nil
+            if rest.isEmpty {
+                try change(&slot)
+            } else {
+                var child = slot ?? JSON.emptyContainer(for: rest.first!)
+                try child.update(rest, fullPath: fullPath, removingMissing: removingMissing, change)
+                slot = child
+            }
+            switch (slot, index < elements.count) {
+            case (let value?, true): elements[index] = value
+            case (let value?, false): elements.append(value)
+            case (nil, true): elements.remove(at: index)
+            case (nil, false): break
+            }
+            self = .array(elements)
+        }
+    }
+
+    private static func emptyContainer(for component: JSONPathComponent) -> JSON {
+        if case .index = component { return .array([]) }
+        return .object(JSONObject())
+    }
+}

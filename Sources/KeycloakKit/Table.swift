@@ -1,0 +1,40 @@
+// Writes rows as a plain text table with aligned columns, for people reading a terminal.
+
+public enum TextTable {
+    /// Columns separated by two spaces and padded to the widest cell; line breaks inside a cell are
+    /// shown as `\n` so every row stays on one line; trailing spaces are dropped.
+    public static func render(_ table: Tabulation) -> String {
+        let lines = [table.columns] + table.rows.map { $0.map(singleLine) }
+        var widths = Array(repeating: 0, count: table.columns.count)
+        for line in lines {
+            for (column, cell) in line.enumerated() where column < widths.count {
+                widths[column] = max(widths[column], cell.count)
+            }
+        }
+        var text = ""
+        for line in lines {
+            var row = ""
+            for (column, cell) in line.enumerated() {
+                if column > 0 { row += "  " }
+                row += cell
+                if column < line.count - 1 { row += String(repeating: " ", count: widths[column] - cell.count) }
+            }
+            while row.last == " " { row.removeLast() }
+            text += row + "\n"
+        }
+        return text
+    }
+
+    static func singleLine(_ cell: String) -> String {
+        guard cell.contains(where: { $0.isNewline }) else { return cell }
+        var text = ""
+        for character in cell {
+            switch character {
+            case "\n", "\r\n": text += "\\n"
+            case "\r": text += "\\r"
+            default: text.append(character)
+            }
+        }
+        return text
+    }
+}
