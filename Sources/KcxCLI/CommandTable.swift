@@ -1,5 +1,10 @@
 // The one table of kcx's commands, assembled from the command families (one file each).
 
 public enum CommandTable {
-    public static let all: [CommandSpec] = []
+    public static let all: [CommandSpec] = withBuiltins(RequestCommands.specs)
+
+    /// Adds help, completion and the docs generator, which describe the table they are part of.
+    public static func withBuiltins(_ commands: [CommandSpec]) -> [CommandSpec] {
+        commands + DocCommands.specs(describing: commands)
+    }
 }

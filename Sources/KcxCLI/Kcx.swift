@@ -1,9 +1,51 @@
-// Entry point of the front end: parse, dispatch, map errors to exit codes.
+// Entry point of the front end: parse, dispatch, map errors to exit codes and messages.
+import KeycloakKit
 
 public enum Kcx {
     /// Runs one kcx command line (without the program name) and returns the exit status.
     public static func run(_ arguments: [String], context: CommandContext) -> Int32 {
-        context.stderr.write("error: the router is not implemented yet\n")
-        return 2
+        run(arguments, commands: CommandTable.all, context: context)
+    }
+
+    /// Runs against any table (tests use small ones).
+    public static func run(_ arguments: [String], commands: [CommandSpec], context: CommandContext) -> Int32 {
+        do {
+            switch try Router(commands: commands).route(arguments) {
+            case .version:
+                context.stdout.write("kcx \(KcxVersion.current)\n")
+                return ExitCode.ok.rawValue
+            case .help(let path):
+                context.stdout.write(HelpRenderer.text(for: path, in: commands))
+                return ExitCode.ok.rawValue
+            case .run(let invocation):
+                return try invocation.command.handler(invocation, context).rawValue
+            }
+        } catch let error as KcxError {
+            report(error.message, hint: error.hint, context)
+            return error.code.rawValue
+        } catch let error as TransportError {
+            let message = error.url.isEmpty || error.message.contains(error.url) ? error.message : "\(error.message) (\(error.url))"
+            report(message, hint: hint(for: error.kind), context)
+            return ExitCode.network.rawValue
+        } catch {
+            report("\(error)", hint: nil, context)
+            return ExitCode.serverError.rawValue
+        }
+    }
+
+    static func report(_ message: String, hint: String?, _ context: CommandContext) {
+        var text = "error: \(message)\n"
+        if let hint { text += "hint: \(hint)\n" }
+        context.stderr.write(text)
+    }
+
+    static func hint(for kind: TransportError.Kind) -> String? {
+        switch kind {
+        case .connectionRefused: return "nothing answered at that address: check the server URL and that Keycloak is running"
+        case .couldNotResolveHost: return "check the host name in the server URL"
+        case .timedOut: return "the server did not answer in time: check the network, or allow more time with --timeout SECONDS"
+        case .tls: return "trust the server's CA with --cacert FILE, or (not recommended) skip verification with --insecure"
+        case .other: return nil
+        }
     }
 }
