@@ -1,7 +1,148 @@
 // Turns the global options, environment and stored session into a logged-in AdminClient.
+//
+// Where the session comes from, first match wins:
+//   1. `--token TOKEN` or `$KCX_TOKEN`: used as the bearer token, nothing stored. The server and
+//      realm come from `$KCX_SERVER`/`$KCX_REALM`, else from the stored profile (realm default master).
+//   2. `--no-config`: a login from `$KCX_SERVER`, `$KCX_REALM` (default master), `$KCX_USER` +
+//      `$KCX_PASSWORD` (client `$KCX_CLIENT`, default admin-cli) or `$KCX_CLIENT` +
+//      `$KCX_CLIENT_SECRET`; nothing stored.
+//   3. The profile (`--profile`, `$KCX_PROFILE`, `default`) in the config file (`--config`).
+import FoundationEssentials
 import KeycloakKit
 
-/// Placeholder until the session layer lands: the signature is the contract for commands.
 public func openAdminClient(_ invocation: Invocation, _ context: CommandContext) throws -> AdminClient {
-    throw KcxError(.authentication, "not logged in", hint: "run 'kcx config credentials --server URL --realm REALM --user NAME'")
+    let environment = context.environment
+    if let token = invocation.value("token") ?? nonEmpty(environment["KCX_TOKEN"]) {
+        let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
+        guard let server = nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
+            throw KcxError.usage(
+                "--token needs a server: set KCX_SERVER (and KCX_REALM)",
+                hint: "for example: KCX_SERVER=https://keycloak.example.com KCX_REALM=master kcx get clients --token \"$TOKEN\"")
+        }
+        try SessionSettings.checkServerURL(server, source: "KCX_SERVER")
+        let realm = nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
+        let transport = try SessionSettings.transport(invocation, context)
+        return AdminClient(server: server, realm: realm, transport: transport, token: token)
+    }
+
+    if invocation.flag("no-config") {
+        let session = try SessionSettings.sessionFromEnvironment(environment)
+        let transport = try SessionSettings.transport(invocation, context)
+        let tokens = TokenManager(
+            session: session, transport: transport, environment: environment, now: context.now,
+            loginHint: "check the KCX_* environment variables")
+        return AdminClient(server: session.server, realm: session.realm, transport: transport, tokens: tokens)
+    }
+
+    let store = SessionSettings.store(invocation, context)
+    let profile = SessionSettings.profile(invocation, context)
+    guard let session = try store.session(named: profile) else {
+        throw KcxError(
+            .authentication, "not logged in: no session '\(profile)' in \(store.path)",
+            hint: SessionSettings.loginHint(profile: profile, session: nil))
+    }
+    let transport = try SessionSettings.transport(invocation, context)
+    let tokens = TokenManager(
+        session: session, transport: transport, environment: environment, now: context.now,
+        loginHint: SessionSettings.loginHint(profile: profile, session: session),
+        onChange: { try store.save($0, as: profile) })
+    return AdminClient(server: session.server, realm: session.realm, transport: transport, tokens: tokens)
+}
+
+/// The pieces of session handling that `config` commands share with `openAdminClient`.
+public enum SessionSettings {
+    public static func store(_ invocation: Invocation, _ context: CommandContext) -> ConfigStore {
+        ConfigStore(path: invocation.value("config") ?? ConfigStore.defaultPath(environment: context.environment))
+    }
+
+    public static func profile(_ invocation: Invocation, _ context: CommandContext) -> String {
+        invocation.value("profile") ?? nonEmpty(context.environment["KCX_PROFILE"]) ?? "default"
+    }
+
+    /// `--timeout`, `--insecure`, `--cacert`, validated before anything is sent.
+    public static func transportOptions(_ invocation: Invocation) throws -> TransportOptions {
+        var options = TransportOptions()
+        if let text = invocation.value("timeout") {
+            guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
+                throw KcxError.usage("--timeout: '\(text)' is not a number of seconds between 0 and 86400", hint: "for example: --timeout 60")
+            }
+            options.timeoutSeconds = seconds
+        }
+        options.insecure = invocation.flag("insecure")
+        if let file = invocation.value("cacert") {
+            do { _ = try FileSystem.readFile(file) } catch {
+                throw KcxError.usage("--cacert: \(error.description)", hint: "give a PEM file of CA certificates")
+            }
+            options.caCertificateFile = FileSystem.absolutePath(file)
+        }
+        return options
+    }
+
+    /// The run's transport: warns about `--insecure` every time, adds the `-v` trace.
+    public static func transport(_ invocation: Invocation, _ context: CommandContext) throws -> HTTPTransport {
+        let options = try transportOptions(invocation)
+        if options.insecure {
+            context.stderr.write("warning: TLS certificate verification is disabled (--insecure)\n")
+        }
+        let transport = context.makeTransport(options)
+        guard invocation.flag("verbose") else { return transport }
+        let stderr = context.stderr
+        let now = context.now
+        return VerboseTransport(
+            wrapping: transport, log: { stderr.write($0 + "\n") }, clock: { now().timeIntervalSince1970 })
+    }
+
+    public static func checkServerURL(_ server: String, source: String) throws {
+        let afterScheme = server.hasPrefix("https://") ? server.dropFirst(8) : server.hasPrefix("http://") ? server.dropFirst(7) : nil
+        guard let afterScheme, let first = afterScheme.first, first != "/", !server.contains(" ") else {
+            throw KcxError.usage(
+                "\(source): '\(server)' is not an http:// or https:// URL", hint: "for example: https://keycloak.example.com")
+        }
+    }
+
+    public static func loginHint(profile: String, session: StoredSession?) -> String {
+        let profileOption = profile == "default" ? "" : " --profile \(profile)"
+        guard let session else {
+            return "log in with: kcx config credentials --server URL --realm REALM --user NAME\(profileOption)"
+        }
+        let who = session.grant == .password ? "--user \(session.username ?? "NAME")" : "--client \(session.clientId)"
+        return "log in again with: kcx config credentials --server \(session.server) --realm \(session.realm) \(who)\(profileOption)"
+    }
+
+    /// The `--no-config` session: everything from KCX_* variables; secrets stay in the
+    /// environment and are read when a login happens.
+    public static func sessionFromEnvironment(_ environment: [String: String]) throws -> StoredSession {
+        guard let server = nonEmpty(environment["KCX_SERVER"]) else {
+            throw KcxError.usage(
+                "--no-config needs KCX_SERVER", hint: "set KCX_SERVER, KCX_REALM and KCX_USER + KCX_PASSWORD or KCX_CLIENT + KCX_CLIENT_SECRET")
+        }
+        try checkServerURL(server, source: "KCX_SERVER")
+        let realm = nonEmpty(environment["KCX_REALM"]) ?? "master"
+        let client = nonEmpty(environment["KCX_CLIENT"])
+        if let user = nonEmpty(environment["KCX_USER"]) {
+            guard nonEmpty(environment["KCX_PASSWORD"]) != nil else {
+                throw KcxError.usage("--no-config with KCX_USER needs KCX_PASSWORD")
+            }
+            let secretSource: SecretSource? =
+                client != nil && nonEmpty(environment["KCX_CLIENT_SECRET"]) != nil ? .environment("KCX_CLIENT_SECRET") : nil
+            return StoredSession(
+                server: server, realm: realm, clientId: client ?? "admin-cli", grant: .password, username: user,
+                passwordSource: .environment("KCX_PASSWORD"), clientSecretSource: secretSource)
+        }
+        if let client {
+            guard nonEmpty(environment["KCX_CLIENT_SECRET"]) != nil else {
+                throw KcxError.usage("--no-config with KCX_CLIENT (and no KCX_USER) needs KCX_CLIENT_SECRET")
+            }
+            return StoredSession(
+                server: server, realm: realm, clientId: client, grant: .clientCredentials,
+                clientSecretSource: .environment("KCX_CLIENT_SECRET"))
+        }
+        throw KcxError.usage(
+            "--no-config needs KCX_USER (with KCX_PASSWORD) or KCX_CLIENT (with KCX_CLIENT_SECRET)")
+    }
+}
+
+func nonEmpty(_ value: String?) -> String? {
+    guard let value, !value.isEmpty else { return nil }
+    return value
 }

@@ -1,0 +1,301 @@
+// `kcx config credentials|status|logout`: log in and store the session, show it, end it.
+import FoundationEssentials
+import KeycloakKit
+
+public enum ConfigCommands {
+    public static let specs: [CommandSpec] = [credentials, status, logout]
+
+    static let credentials = CommandSpec(
+        ["config", "credentials"],
+        summary: "Log in to a Keycloak server and store the session",
+        discussion: """
+            Logs in at the realm's token endpoint and stores the session (server, realm, client, tokens \
+            and their expiry) in the profile of the config file, mode 0600. Later commands use it and \
+            refresh the access token before it expires.
+
+            With --user NAME kcx uses the password grant on client admin-cli (or --client ID). With \
+            --client ID alone it uses the client-credentials grant of that client's service account.
+
+            The password (or client secret) is read from exactly one of: --password-stdin, \
+            --password-file FILE or --password VALUE (works, but warns: argv is visible to other \
+            users); else from $KCX_PASSWORD ($KCX_CLIENT_SECRET); else kcx prompts on the terminal \
+            without echo. When it came from an environment variable or a file, kcx records where \
+            (never the secret itself) and logs in again by itself when the refresh token has expired.
+
+            The secret is sent in the form (client_secret_post), never in the URL.
+            """,
+        options: [
+            OptionSpec("server", value: "URL", "Keycloak's root URL, e.g. https://keycloak.example.com"),
+            OptionSpec("realm", value: "REALM", "Realm to log in to (master for a server-wide admin)"),
+            OptionSpec("user", value: "NAME", "Log in as this user (password grant)"),
+            OptionSpec("client", value: "ID", "Client id (default admin-cli); alone, log in as its service account"),
+            OptionSpec("password-stdin", "Read the password from the first line of standard input"),
+            OptionSpec("password-file", value: "FILE", "Read the password from the first line of FILE", completion: .file),
+            OptionSpec("password", value: "PASSWORD", "The password itself (visible to other users; prints a warning)"),
+            OptionSpec("secret-stdin", "Read the client secret from the first line of standard input"),
+            OptionSpec("secret-file", value: "FILE", "Read the client secret from the first line of FILE", completion: .file),
+            OptionSpec("secret", value: "SECRET", "The client secret itself (visible to other users; prints a warning)"),
+        ],
+        examples: [
+            ExampleSpec(
+                "kcx config credentials --server http://localhost:8080 --realm master --user admin",
+                "Log in as admin, prompting for the password"),
+            ExampleSpec(
+                "KCX_PASSWORD=... kcx config credentials --server https://kc.example.com --realm master --user admin",
+                "Log in from the environment; kcx logs in again from $KCX_PASSWORD when the session expires"),
+            ExampleSpec(
+                "kcx config credentials --server https://kc.example.com --realm apps --client provisioner --secret-file /run/secrets/kc",
+                "Log in as the service account of client provisioner"),
+            ExampleSpec(
+                "vault read -field=password secret/kc | kcx config credentials --server https://kc.example.com --realm master --user admin --password-stdin --profile prod",
+                "Keep a second server apart in profile prod"),
+        ],
+        handler: { invocation, context in try runCredentials(invocation, context) })
+
+    static let status = CommandSpec(
+        ["config", "status"],
+        summary: "Show who the stored session is logged in as, where, and until when",
+        discussion: """
+            Prints the profile's server, realm, client, grant and user, and until when the access and \
+            refresh tokens are valid. Tokens themselves are never printed. Reads only the config file; \
+            nothing is sent to the server. Exits 4 when the profile holds no session.
+            """,
+        examples: [
+            ExampleSpec("kcx config status", "The default profile"),
+            ExampleSpec("kcx config status --profile prod", "Another profile"),
+        ],
+        handler: { invocation, context in try runStatus(invocation, context) })
+
+    static let logout = CommandSpec(
+        ["config", "logout"],
+        summary: "End the stored session on the server and remove it from the config file",
+        discussion: """
+            Sends the refresh token to the realm's logout endpoint, so the server ends the session, and \
+            removes the profile from the config file. When the server cannot be reached or refuses, the \
+            profile is removed anyway and a warning says so. Logging out of a profile that holds no \
+            session does nothing.
+            """,
+        examples: [
+            ExampleSpec("kcx config logout", "Log out of the default profile"),
+            ExampleSpec("kcx config logout --profile prod", "Log out of profile prod"),
+        ],
+        handler: { invocation, context in try runLogout(invocation, context) })
+
+    // MARK: credentials
+
+    static func runCredentials(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        if invocation.flag("no-config") {
+            throw KcxError.usage("config credentials stores a session, so it cannot run with --no-config")
+        }
+        if invocation.value("token") != nil {
+            throw KcxError.usage("config credentials logs in itself, so it does not take --token")
+        }
+        guard let server = invocation.value("server").map(AdminClient.normalizedServer) else {
+            throw KcxError.usage("missing --server URL", hint: credentialsUsage)
+        }
+        try SessionSettings.checkServerURL(server, source: "--server")
+        guard let realm = invocation.value("realm"), !realm.isEmpty else {
+            throw KcxError.usage("missing --realm REALM", hint: credentialsUsage)
+        }
+        let user = invocation.value("user")
+        let client = invocation.value("client")
+        if user == nil && client == nil {
+            throw KcxError.usage(
+                "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)",
+                hint: credentialsUsage)
+        }
+        if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
+            throw KcxError.usage("--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file (--password-file, --secret-file)")
+        }
+        let grant: GrantKind = user != nil ? .password : .clientCredentials
+        let clientId = client ?? "admin-cli"
+
+        var password: ResolvedSecret?
+        if let user {
+            password = try resolveSecret(.password, invocation, context, prompt: "Password for \(user) at \(server) realm \(realm): ")
+            if password == nil {
+                throw KcxError.usage(
+                    "no password for user \(user): give --password-stdin, --password-file FILE or KCX_PASSWORD (or run on a terminal to be prompted)")
+            }
+        } else if SecretKind.password.options.contains(where: { invocation.flag($0) }) {
+            throw KcxError.usage("--password-* options need --user NAME; a client logs in with --secret-*")
+        }
+        // A confidential client needs its secret with the password grant too; admin-cli (public)
+        // needs none, so only an explicit --secret-* counts for it, never a stray $KCX_CLIENT_SECRET.
+        let secret = try resolveSecret(
+            .clientSecret, invocation, context, prompt: "Secret of client \(clientId): ",
+            useEnvironment: client != nil, usePrompt: grant == .clientCredentials)
+        if grant == .clientCredentials && secret == nil {
+            throw KcxError.usage(
+                "no secret for client \(clientId): give --secret-stdin, --secret-file FILE or KCX_CLIENT_SECRET (or run on a terminal to be prompted)")
+        }
+
+        let transport = try SessionSettings.transport(invocation, context)
+        let credentials = LoginCredentials(
+            grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value)
+        let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
+        let session = StoredSession(
+            server: server, realm: realm, clientId: clientId, grant: grant, username: user,
+            passwordSource: password?.source, clientSecretSource: secret?.source,
+            accessToken: tokens.accessToken, accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+            refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt)
+        let profile = SessionSettings.profile(invocation, context)
+        try SessionSettings.store(invocation, context).save(session, as: profile)
+        let who = user ?? "the service account of client \(clientId)"
+        context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
+        return .ok
+    }
+
+    private static let credentialsUsage =
+        "usage: kcx config credentials --server URL --realm REALM (--user NAME | --client ID); see 'kcx config credentials --help'"
+
+    struct ResolvedSecret {
+        var value: String
+        /// Where to read it again for a later login; nil for stdin, a prompt or argv.
+        var source: SecretSource?
+    }
+
+    enum SecretKind {
+        case password, clientSecret
+
+        var stdinFlag: String { self == .password ? "password-stdin" : "secret-stdin" }
+        var fileOption: String { self == .password ? "password-file" : "secret-file" }
+        var valueOption: String { self == .password ? "password" : "secret" }
+        var environmentName: String { self == .password ? "KCX_PASSWORD" : "KCX_CLIENT_SECRET" }
+        var options: [String] { [stdinFlag, fileOption, valueOption] }
+    }
+
+    /// One explicit option (stdin, file or argv) wins; two are a usage error. Without one: the
+    /// environment variable, then a prompt without echo when standard input is a terminal.
+    static func resolveSecret(
+        _ kind: SecretKind, _ invocation: Invocation, _ context: CommandContext, prompt: String,
+        useEnvironment: Bool = true, usePrompt: Bool = true
+    ) throws -> ResolvedSecret? {
+        let given = kind.options.filter { invocation.flag($0) }
+        if given.count > 1 {
+            throw KcxError.usage("give only one of " + given.map { "--" + $0 }.joined(separator: ", "))
+        }
+        if invocation.flag(kind.stdinFlag) {
+            let value = SecretSource.firstLine(context.stdin.readAll())
+            if value.isEmpty { throw KcxError.usage("--\(kind.stdinFlag): standard input is empty") }
+            return ResolvedSecret(value: value, source: nil)
+        }
+        if let file = invocation.value(kind.fileOption) {
+            let source = SecretSource.file(FileSystem.absolutePath(file))
+            do {
+                return ResolvedSecret(value: try source.read(environment: context.environment), source: source)
+            } catch let error as KcxError {
+                throw KcxError.usage("--\(kind.fileOption): \(error.message)")
+            }
+        }
+        if let value = invocation.value(kind.valueOption) {
+            if value.isEmpty { throw KcxError.usage("--\(kind.valueOption) is empty") }
+            context.stderr.write(
+                "warning: --\(kind.valueOption) on the command line is visible to other users and kept in shell history; use --\(kind.stdinFlag), --\(kind.fileOption) or \(kind.environmentName)\n")
+            return ResolvedSecret(value: value, source: nil)
+        }
+        if useEnvironment, let value = nonEmpty(context.environment[kind.environmentName]) {
+            return ResolvedSecret(value: value, source: .environment(kind.environmentName))
+        }
+        if usePrompt, context.stdin.isTerminal, let value = context.stdin.readSecret(prompt: prompt), !value.isEmpty {
+            return ResolvedSecret(value: value, source: nil)
+        }
+        return nil
+    }
+
+    // MARK: status
+
+    static func runStatus(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let store = SessionSettings.store(invocation, context)
+        let profile = SessionSettings.profile(invocation, context)
+        guard let session = try store.session(named: profile) else {
+            throw KcxError(
+                .authentication, "not logged in: no session '\(profile)' in \(store.path)",
+                hint: SessionSettings.loginHint(profile: profile, session: nil))
+        }
+        let now = context.now()
+        var lines: [(String, String)] = [
+            ("profile", "\(profile) (\(store.path))"),
+            ("server", session.server),
+            ("realm", session.realm),
+            ("client", "\(session.clientId) (\(session.grant == .password ? "password" : "client credentials") grant)"),
+        ]
+        if let user = session.username { lines.append(("user", user)) }
+        lines.append(("access token", validity(present: session.accessToken != nil, until: session.accessTokenExpiresAt, now: now)))
+        lines.append(("refresh token", validity(present: session.refreshToken != nil, until: session.refreshTokenExpiresAt, now: now)))
+        let source = session.grant == .password ? session.passwordSource : session.clientSecretSource
+        let secretName = session.grant == .password ? "password" : "client secret"
+        lines.append(("re-login", source.map { "automatic, \(secretName) from \($0)" } ?? "by hand (kcx config credentials)"))
+        let width = lines.map(\.0.count).max()! + 2
+        var text = ""
+        for (label, value) in lines {
+            text += label + ":" + String(repeating: " ", count: width - label.count - 1) + value + "\n"
+        }
+        context.stdout.write(text)
+        return .ok
+    }
+
+    static func validity(present: Bool, until expiry: Date?, now: Date) -> String {
+        guard present else { return "none" }
+        guard let expiry else { return "valid, no expiry" }
+        let remaining = Int(expiry.timeIntervalSince(now).rounded(.down))
+        if remaining > 0 {
+            return "valid until \(formatUTC(expiry)) (\(formatDuration(remaining)) left)"
+        }
+        return "expired at \(formatUTC(expiry)) (\(formatDuration(-remaining)) ago)"
+    }
+
+    /// `2026-05-01 12:00:00 UTC`, computed without a calendar library (days to civil date).
+    static func formatUTC(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        // Howard Hinnant's days_from_civil inverse.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) UTC"
+    }
+
+    /// `45s`, `4m 05s`, `2h 03m`, `3d 4h`.
+    static func formatDuration(_ seconds: Int) -> String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        switch seconds {
+        case ..<60: return "\(seconds)s"
+        case ..<3600: return "\(seconds / 60)m \(two(seconds % 60))s"
+        case ..<86_400: return "\(seconds / 3600)h \(two(seconds / 60 % 60))m"
+        default: return "\(seconds / 86_400)d \(seconds / 3600 % 24)h"
+        }
+    }
+
+    // MARK: logout
+
+    static func runLogout(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let store = SessionSettings.store(invocation, context)
+        let profile = SessionSettings.profile(invocation, context)
+        guard let session = try store.session(named: profile) else {
+            context.stderr.write("Not logged in (profile \(profile)); nothing to do\n")
+            return .ok
+        }
+        if session.refreshToken != nil {
+            let transport = try SessionSettings.transport(invocation, context)
+            let tokens = TokenManager(
+                session: session, transport: transport, environment: context.environment, now: context.now, loginHint: "")
+            do {
+                try tokens.logout()
+            } catch let error as KcxError {
+                context.stderr.write("warning: the server did not end the session: \(error.message)\n")
+            }
+        }
+        try store.save(nil, as: profile)
+        context.stderr.write("Logged out of \(session.server) realm \(session.realm) (profile \(profile))\n")
+        return .ok
+    }
+}
