@@ -1,2 +1,104 @@
 // kcx's entry point: builds the live context from the real process and exits with the code.
-print("kcx: not built yet")
+// Nothing here runs before it is needed: no libcurl init and no config read for --version/--help.
+import Glibc
+import KcxCLI
+import KeycloakKit
+
+/// Output to a file descriptor. stdout is buffered (data can be large) and flushed at exit;
+/// stderr is written at once so warnings and prompts appear before slow work starts.
+final class FileDescriptorSink: TextSink {
+    private let fd: Int32
+    private let buffered: Bool
+    private var buffer: [UInt8] = []
+    let isTerminal: Bool
+
+    init(fd: Int32, buffered: Bool) {
+        self.fd = fd
+        self.buffered = buffered
+        isTerminal = isatty(fd) == 1
+    }
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if !buffered || buffer.count >= 64 * 1024 { flush() }
+    }
+
+    func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                break  // a closed pipe (`kcx get ... | head`): nothing more can be delivered
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+final class StandardInput: InputSource {
+    let isTerminal = isatty(0) == 1
+
+    func readAll() -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
+    /// Prompts on the controlling terminal with echo off, and restores the terminal afterwards.
+    func readSecret(prompt: String) -> String? {
+        let tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        if tty < 0 { return nil }
+        defer { close(tty) }
+        _ = prompt.withCString { Glibc.write(tty, $0, strlen($0)) }
+        var saved = termios()
+        let canHideEcho = tcgetattr(tty, &saved) == 0
+        if canHideEcho {
+            var silent = saved
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            silent.c_lflag |= tcflag_t(ECHONL)
+            tcsetattr(tty, TCSAFLUSH, &silent)
+        }
+        defer { if canHideEcho { tcsetattr(tty, TCSAFLUSH, &saved) } }
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let count = read(tty, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return nil }
+            if byte == UInt8(ascii: "\n") { break }
+            line.append(byte)
+        }
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        return String(decoding: line, as: UTF8.self)
+    }
+}
+
+func processEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var entry = environ
+    while let pointer = entry.pointee {
+        let text = String(cString: pointer)
+        if let equals = text.firstIndex(of: "=") {
+            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        entry += 1
+    }
+    return result
+}
+
+let standardOutput = FileDescriptorSink(fd: 1, buffered: true)
+let standardError = FileDescriptorSink(fd: 2, buffered: false)
+let context = CommandContext(
+    stdout: standardOutput, stderr: standardError, stdin: StandardInput(), environment: processEnvironment(),
+    makeTransport: { CurlTransport(options: $0) })
+let status = Kcx.run(Array(CommandLine.arguments.dropFirst()), context: context)
+standardOutput.flush()
+exit(status)
