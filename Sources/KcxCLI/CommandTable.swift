@@ -1,7 +1,9 @@
 // The one table of kcx's commands, assembled from the command families (one file each).
 
 public enum CommandTable {
-    public static let all: [CommandSpec] = withBuiltins(RequestCommands.specs)
+    public static let all: [CommandSpec] = withBuiltins(
+        RequestCommands.specs + ConfigCommands.specs + ClientScopeCommands.specs + AudienceCommands.specs
+            + TokenExchangeCommands.specs)
 
     /// Adds help, completion and the docs generator, which describe the table they are part of.
     public static func withBuiltins(_ commands: [CommandSpec]) -> [CommandSpec] {
