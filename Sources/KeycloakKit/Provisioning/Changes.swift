@@ -50,6 +50,8 @@ public final class Writer {
     public let dryRun: Bool
     public private(set) var requests: [PlannedRequest] = []
     public private(set) var changes: [Change] = []
+    /// realm-management's authorization server path, looked up once per run.
+    var authorizationServerEndpoint: String?
 
     public init(api: AdminAPI, realm: String, dryRun: Bool) {
         self.api = api

@@ -29,7 +29,12 @@ extension Writer {
     }
 
     var authorizationServer: String {
-        get throws { "clients/\(try lookup.requireClient("realm-management").id)/authz/resource-server" }
+        get throws {
+            if let cached = authorizationServerEndpoint { return cached }
+            let endpoint = "clients/\(try lookup.requireClient("realm-management").id)/authz/resource-server"
+            authorizationServerEndpoint = endpoint
+            return endpoint
+        }
     }
 
     /// The kcx client policy for a target, or nil. Keycloak answers the name search with 200 and an
