@@ -177,6 +177,13 @@ public struct FeatureSet: Sendable, Equatable {
 
     public func isEnabled(_ feature: KeycloakFeature) -> Bool { enabled.contains(feature) }
 
+    /// True when the feature named by its CLI key is enabled: `token-exchange:v1`, or an unversioned
+    /// `admin-fine-grained-authz` (any of its versions).
+    public func contains(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return enabled.contains { $0.versionedKey == lowered || $0.key == lowered }
+    }
+
     /// Legacy token exchange (V1): `token-exchange` on.
     public var tokenExchangeV1: Bool { isEnabled(.tokenExchange) }
     /// Standard token exchange (V2): `token-exchange-standard:v2` on (the 26.x default).

@@ -4,6 +4,8 @@ import Foundation
 public final class SandboxContext: @unchecked Sendable {
     public let store: SandboxStore
     public let features: FeatureSet
+    /// Every realm's RSA keys (signing, encryption), persisted with the store.
+    public let keys: RealmKeyring
     private let lock = NSLock()
     private var currentBaseURL: String
     private var offset: Double = 0
@@ -11,11 +13,12 @@ public final class SandboxContext: @unchecked Sendable {
 
     /// `clock` returns seconds since the epoch; tests inject a fixed one.
     public init(
-        store: SandboxStore, features: FeatureSet = .keycloakDefaults, baseURL: String = "http://127.0.0.1:8080",
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        store: SandboxStore, features: FeatureSet = .keycloakDefaults, keys: RealmKeyring = RealmKeyring(),
+        baseURL: String = "http://127.0.0.1:8080", clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.store = store
         self.features = features
+        self.keys = keys
         self.currentBaseURL = baseURL
         self.wallClock = clock
     }
