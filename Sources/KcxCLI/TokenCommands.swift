@@ -1,0 +1,218 @@
+// `kcx token …`: get, exchange, decode and introspect real tokens, to see a configuration work.
+import FoundationEssentials
+import KcxJSON
+import KeycloakKit
+
+public enum TokenCommands {
+    static let secretOptions: [OptionSpec] = [
+        OptionSpec("secret-stdin", "Read the client secret from the first line of standard input"),
+        OptionSpec("secret-file", value: "FILE", "Read the client secret from the first line of FILE", completion: .file),
+        OptionSpec("secret", value: "SECRET", "The client secret itself (visible to other users; prints a warning)"),
+    ]
+    static let passwordOptions: [OptionSpec] = [
+        OptionSpec("password-stdin", "Read the user's password from the first line of standard input"),
+        OptionSpec("password-file", value: "FILE", "Read the user's password from the first line of FILE", completion: .file),
+        OptionSpec("password", value: "PASSWORD", "The password itself (visible to other users; prints a warning)"),
+    ]
+    static let output = OptionSpec(
+        "output", value: "FORMAT", "token (default: the access token alone), json (the whole response) or claims (the access token decoded)",
+        completion: .choices(["token", "json", "claims"]))
+    static let server = OptionSpec("server", value: "URL", "Keycloak's root URL (default: $KCX_SERVER or the session's server)")
+    static let realm = OptionSpec("target-realm", short: "r", value: "REALM", "Realm of the token endpoint (default: $KCX_REALM or the session's realm)")
+
+    public static let specs: [CommandSpec] = [
+        CommandSpec(
+            ["token", "get"], summary: "Get a token for a client (password or client-credentials grant)",
+            discussion: """
+                With --user, the password grant (the client needs direct access grants); without, the client's \
+                service account. A confidential client's secret comes from --secret-stdin, --secret-file, \
+                $KCX_CLIENT_SECRET or a prompt; the user's password from --password-stdin, --password-file, \
+                $KCX_PASSWORD or a prompt. Prints the access token, so it can be piped into 'kcx token exchange \
+                --subject-token -'.
+                """,
+            options: [
+                OptionSpec("client", value: "CLIENT", "clientId requesting the token"),
+                OptionSpec("user", value: "USER", "Username for the password grant"),
+                OptionSpec("scope", value: "SCOPES", "Scopes to request, space separated (optional scopes, openid)"),
+            ] + secretOptions + passwordOptions + [output, server, realm],
+            examples: [
+                ExampleSpec("kcx token get --client myapp --user alice --password-file pw.txt -r myrealm --output claims", "alice's token from myapp, decoded"),
+                ExampleSpec("KCX_CLIENT_SECRET=... kcx token get --client service-a -r myrealm", "A service-account token of service-a"),
+            ],
+            handler: get),
+        CommandSpec(
+            ["token", "exchange"], summary: "Exchange a token for one with another audience or fewer scopes (RFC 8693)",
+            discussion: """
+                Sends a token-exchange request as --client (which authenticates with its secret; the subject \
+                token is NOT sent as Authorization). Refusals print Keycloak's error and the kcx command that fixes it.
+                """,
+            options: [
+                OptionSpec("client", value: "CLIENT", "The requesting client (clientId)"),
+                OptionSpec("subject-token", value: "TOKEN", "The access token to exchange, or - for standard input"),
+                OptionSpec("audience", value: "CLIENT", "clientId the new token is for", repeatable: true),
+                OptionSpec("scope", value: "SCOPES", "Scopes to request, space separated"),
+                OptionSpec(
+                    "requested-token-type", value: "TYPE", "access_token (default), refresh_token or id_token",
+                    completion: .choices(["access_token", "refresh_token", "id_token"])),
+            ] + secretOptions + [output, server, realm],
+            examples: [
+                ExampleSpec(
+                    "kcx token get --client webapp --user alice --password-file pw | kcx token exchange --client service-a --subject-token - --audience service-b --secret-file sa.secret",
+                    "service-a trades alice's token for one addressed to service-b"),
+            ],
+            handler: exchange),
+        CommandSpec(
+            ["token", "decode"], summary: "Show a JWT's header and claims; with --verify, check it against the realm's keys",
+            discussion: """
+                Decodes without checking by default. --verify fetches the issuer's JWKS and checks the RS256 \
+                signature, exp and iss, and with --audience that the aud claim contains it; a failed check exits 7.
+                """,
+            positionals: [PositionalSpec("TOKEN", "The token, or - (the default) for standard input", optional: true)],
+            options: [
+                OptionSpec("verify", "Check signature, expiry and issuer against the issuer's published keys"),
+                OptionSpec("audience", value: "AUD", "With --verify: require this value in aud"),
+            ],
+            examples: [ExampleSpec("kcx token get --client myapp --user alice -r demo | kcx token decode --verify --audience api-service", "Verify and show a fresh token")],
+            handler: decode),
+        CommandSpec(
+            ["token", "introspect"], summary: "Ask Keycloak whether a token is active, as a resource server would",
+            positionals: [PositionalSpec("TOKEN", "The token, or - (the default) for standard input", optional: true)],
+            options: [OptionSpec("client", value: "CLIENT", "The client introspecting (a confidential resource server)")] + secretOptions + [server, realm],
+            examples: [ExampleSpec("kcx token introspect --client api-service --secret-file api.secret -r myrealm - < token.txt", "Is this token active?")],
+            handler: introspect),
+    ]
+
+    /// Server and realm for the token endpoint: flags, then the environment, then the stored session.
+    static func endpoint(_ invocation: Invocation, _ context: CommandContext) throws -> TokenRequests {
+        let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
+        guard let server = invocation.value("server") ?? nonEmptyValue(context.environment["KCX_SERVER"]) ?? stored?.server else {
+            throw KcxError.usage("no server: give --server URL, set KCX_SERVER, or log in with 'kcx config credentials'")
+        }
+        try SessionSettings.checkServerURL(server, source: invocation.value("server") != nil ? "--server" : "KCX_SERVER")
+        let realm = invocation.value("target-realm") ?? nonEmptyValue(context.environment["KCX_REALM"]) ?? stored?.realm ?? "master"
+        return TokenRequests(server: server, realm: realm, transport: try SessionSettings.transport(invocation, context))
+    }
+
+    static func nonEmptyValue(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
+
+    static func validateOutput(_ invocation: Invocation) throws -> String {
+        let format = invocation.value("output") ?? "token"
+        guard ["token", "json", "claims"].contains(format) else {
+            throw KcxError.usage("--output must be token, json or claims, not '\(format)'")
+        }
+        return format
+    }
+
+    static func clientSecret(_ invocation: Invocation, _ context: CommandContext, client: String) throws -> String? {
+        try ConfigCommands.resolveSecret(.clientSecret, invocation, context, prompt: "Secret of client \(client): ")?.value
+    }
+
+    static func get(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client requesting the token") }
+        let format = try validateOutput(invocation)
+        if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
+            throw KcxError.usage("--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file")
+        }
+        let user = invocation.value("user")
+        var password: String?
+        if let user {
+            password = try ConfigCommands.resolveSecret(.password, invocation, context, prompt: "Password for \(user): ")?.value
+            guard password != nil else { throw KcxError.usage("no password for user \(user): give --password-stdin, --password-file FILE or KCX_PASSWORD") }
+        }
+        let endpoint = try endpoint(invocation, context)
+        // A public client has no secret; only ask for one where the grant cannot work without it.
+        let secret = try ConfigCommands.resolveSecret(
+            .clientSecret, invocation, context, prompt: "Secret of client \(client): ", usePrompt: user == nil)?.value
+        let response = try endpoint.get(clientId: client, secret: secret, username: user, password: password, scope: invocation.value("scope"))
+        try printTokenResponse(response, format: format, context)
+        return .ok
+    }
+
+    static func exchange(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client that exchanges") }
+        guard let subject = invocation.value("subject-token") else { throw KcxError.usage("--subject-token is required (a token, or - for standard input)") }
+        let format = try validateOutput(invocation)
+        let requested = try invocation.choice("requested-token-type", as: RequestedTokenType.self)
+        if subject == "-" && invocation.flag("secret-stdin") {
+            throw KcxError.usage("--subject-token - and --secret-stdin cannot both read standard input", hint: "put the secret in a file (--secret-file)")
+        }
+        let subjectToken = subject == "-" ? try tokenFromStdin(context) : subject
+        let endpoint = try endpoint(invocation, context)
+        let secret = try clientSecret(invocation, context, client: client)
+        let response = try endpoint.exchange(
+            clientId: client, secret: secret, subjectToken: subjectToken, audiences: invocation.all("audience"),
+            scope: invocation.value("scope"), requestedType: requested)
+        try printTokenResponse(response, format: format, context)
+        return .ok
+    }
+
+    static func tokenFromStdin(_ context: CommandContext) throws -> String {
+        let text = String(decoding: context.stdin.readAll(), as: UTF8.self)
+        let token = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == " " }).first.map(String.init) ?? ""
+        guard !token.isEmpty else { throw KcxError.usage("standard input holds no token") }
+        return token
+    }
+
+    static func tokenArgument(_ invocation: Invocation, _ context: CommandContext) throws -> String {
+        let argument = invocation.positionals.first ?? "-"
+        return argument == "-" ? try tokenFromStdin(context) : argument
+    }
+
+    static func printTokenResponse(_ response: JSON, format: String, _ context: CommandContext) throws {
+        switch format {
+        case "json":
+            context.stdout.write(response.serialized(.pretty) + "\n")
+        case "claims":
+            let token = response["access_token"]?.stringValue ?? ""
+            do {
+                context.stdout.write(JSON.object(try JWT.decode(token).claims).serialized(.pretty) + "\n")
+            } catch {
+                throw KcxError(.serverError, "the access token in the answer is not a JWT: \(error)")
+            }
+        default:
+            context.stdout.write((response["access_token"]?.stringValue ?? "") + "\n")
+        }
+    }
+
+    static func decode(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        if invocation.value("audience") != nil && !invocation.flag("verify") {
+            throw KcxError.usage("--audience goes with --verify")
+        }
+        let token = try tokenArgument(invocation, context)
+        let jwt: JWT
+        do {
+            jwt = try JWT.decode(token)
+        } catch {
+            throw KcxError.usage("not a JWT: \(error)")
+        }
+        let document: JSON = ["header": .object(jwt.header), "claims": .object(jwt.claims)]
+        context.stdout.write(document.serialized(.pretty) + "\n")
+        guard invocation.flag("verify") else { return .ok }
+        guard let issuer = jwt.issuer else { throw KcxError(.checkFailed, "cannot verify: the token has no iss claim") }
+        let transport = try SessionSettings.transport(invocation, context)
+        let keys = try TokenRequests.jwks(issuer: issuer, transport: transport)
+        do {
+            let jwks = try JWKS(keys)
+            _ = try JWT.verify(
+                token, jwks: jwks,
+                expectations: JWTExpectations(issuer: issuer, audience: invocation.value("audience"), now: Int64(context.now().timeIntervalSince1970)))
+        } catch {
+            throw KcxError(.checkFailed, "token does not verify: \(error)")
+        }
+        context.stderr.write("verified: RS256 signature by \(issuer), not expired\(invocation.value("audience").map { ", aud contains \($0)" } ?? "")\n")
+        return .ok
+    }
+
+    static func introspect(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client introspecting") }
+        if (invocation.positionals.first ?? "-") == "-" && invocation.flag("secret-stdin") {
+            throw KcxError.usage("the token and --secret-stdin cannot both come from standard input", hint: "put the secret in a file (--secret-file)")
+        }
+        let token = try tokenArgument(invocation, context)
+        let endpoint = try endpoint(invocation, context)
+        let secret = try clientSecret(invocation, context, client: client)
+        let response = try endpoint.introspect(clientId: client, secret: secret, token: token)
+        context.stdout.write(response.serialized(.pretty) + "\n")
+        return .ok
+    }
+}
