@@ -88,6 +88,21 @@ final class TestKeycloak: @unchecked Sendable {
 
     static var realKeycloakURL: String? { ProcessInfo.processInfo.environment["KCX_TEST_KEYCLOAK_URL"] }
 
+    /// One server for the whole test process (each test works in realms of its own): the real
+    /// Keycloak when configured, else a sandbox with Keycloak 26's default features.
+    static let shared: TestKeycloak = {
+        do { return try start() } catch { fatalError("cannot start kcx-sandbox: \(error)") }
+    }()
+
+    /// A sandbox in legacy mode (token exchange V1 with fine-grained admin permissions v1), or nil
+    /// against a real Keycloak, whose features the tests cannot switch.
+    static let legacy: TestKeycloak? = {
+        guard realKeycloakURL == nil else { return nil }
+        do { return try start(extraArguments: ["--features", "token-exchange,admin-fine-grained-authz:v1"]) } catch {
+            fatalError("cannot start kcx-sandbox in legacy mode: \(error)")
+        }
+    }()
+
     /// Starts a fresh sandbox on a free loopback port, or returns the real Keycloak from the environment.
     static func start(extraArguments: [String] = []) throws -> TestKeycloak {
         let env = ProcessInfo.processInfo.environment
@@ -108,6 +123,7 @@ final class TestKeycloak: @unchecked Sendable {
         process.standardOutput = outPipe
         process.standardError = FileHandle.nullDevice
         try process.run()
+        SandboxProcesses.register(process)
         let url = try readFirstLine(outPipe.fileHandleForReading)
         guard url.hasPrefix("http") else {
             process.terminate()
@@ -199,6 +215,29 @@ final class TestKeycloak: @unchecked Sendable {
         let response = try adminSend("POST", "", json: ["realm": .string(name), "enabled": true])
         guard response.status == 201 else { throw HarnessError("creating realm \(name): \(response.status) \(response.text)") }
         return name
+    }
+}
+
+/// Sandboxes started by this test process, stopped when it exits so none outlive the run.
+enum SandboxProcesses {
+    nonisolated(unsafe) private static var processes: [Process] = []
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var registered = false
+
+    static func register(_ process: Process) {
+        lock.lock()
+        defer { lock.unlock() }
+        processes.append(process)
+        if !registered {
+            registered = true
+            atexit { SandboxProcesses.stopAll() }
+        }
+    }
+
+    static func stopAll() {
+        lock.lock()
+        defer { lock.unlock() }
+        for process in processes where process.isRunning { process.terminate() }
     }
 }
 

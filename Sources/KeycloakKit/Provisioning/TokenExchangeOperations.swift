@@ -106,6 +106,15 @@ extension Writer {
 
     /// Makes `audience` appear in tokens issued to `holder`: a dedicated audience scope assigned as default.
     func ensureAudience(_ target: ClientRef, inTokensOf holder: ClientRef) throws {
+        // Already there through the holder's own mapper or a default scope: adding another scope
+        // would only duplicate it.
+        let existing = try lookup.reachableAudiences(of: holder).first {
+            $0.audience == target.clientId && $0.inAccessToken && !$0.via.hasPrefix("optional")
+        }
+        if let existing {
+            record(Change(kind: "audience", name: "\(target.clientId) in tokens of \(holder.clientId)", outcome: .unchanged, details: ["via \(existing.via)"]))
+            return
+        }
         let scopeName = audienceScopeName(for: target.clientId)
         try ensureClientScope(
             scopeName, ClientScopeSettings(description: "Puts \(target.clientId) into the aud claim (managed by kcx)", protocol_: "openid-connect"))
