@@ -35,8 +35,9 @@ public struct Tabulation: Sendable, Equatable {
 }
 
 public enum CSV {
-    /// Header row, then one line per row, each ending in `\n` (not CRLF: the output is for shell tools).
+    /// Header row, then one line per row (nothing at all without columns), each ending in `\n` (not CRLF: the output is for shell tools).
     public static func render(_ table: Tabulation) -> String {
+        guard !table.columns.isEmpty else { return "" }
         var text = ""
         for row in [table.columns] + table.rows {
             text += row.map(field).joined(separator: ",")

@@ -1,9 +1,11 @@
 // Writes rows as a plain text table with aligned columns, for people reading a terminal.
 
 public enum TextTable {
-    /// Columns separated by two spaces and padded to the widest cell; line breaks inside a cell are
-    /// shown as `\n` so every row stays on one line; trailing spaces are dropped.
+    /// Columns separated by two spaces and padded to the widest cell (nothing at all without
+    /// columns); line breaks inside a cell are shown as `\n` so every row stays on one line;
+    /// trailing spaces are dropped.
     public static func render(_ table: Tabulation) -> String {
+        guard !table.columns.isEmpty else { return "" }
         let lines = [table.columns] + table.rows.map { $0.map(singleLine) }
         var widths = Array(repeating: 0, count: table.columns.count)
         for line in lines {
