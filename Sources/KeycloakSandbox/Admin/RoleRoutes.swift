@@ -1,0 +1,162 @@
+// Realm roles (`/roles`) and client roles (`/clients/{uuid}/roles`): list, create, read by name,
+// update, delete, composites.
+import KcxJSON
+import LoopbackHTTP
+
+/// Where a role list lives: the realm, or one client.
+private enum RoleContainer {
+    case realm
+    case client(String)
+
+    func roles(_ realm: Realm) -> [Role]? {
+        switch self {
+        case .realm: return realm.roles
+        case .client(let id): return realm.client(id: id)?.roles
+        }
+    }
+
+    func setRoles(_ roles: [Role], _ realm: inout Realm) {
+        switch self {
+        case .realm: realm.roles = roles
+        case .client(let id): if let index = realm.clientIndex(id: id) { realm.clients[index].roles = roles }
+        }
+    }
+
+    func containerId(_ realm: Realm) -> String {
+        switch self {
+        case .realm: return realm.id
+        case .client(let id): return id
+        }
+    }
+}
+
+enum RoleRoutes {
+    static func realmRoles(_ call: AdminCall, _ tail: [String]) -> ServerResponse {
+        route(call, .realm, tail, canRead: call.rights.isAdmin, canWrite: call.rights.manageRealm)
+    }
+
+    static func clientRoles(_ call: AdminCall, _ clientId: String, _ tail: [String]) -> ServerResponse {
+        route(call, .client(clientId), tail, canRead: call.rights.viewClients, canWrite: call.rights.manageClients)
+    }
+
+    /// `/roles-by-id/...` is not served.
+    static func byId(_ call: AdminCall, _ tail: [String]) -> ServerResponse { AdminResponse.notFound }
+
+    private static func route(
+        _ call: AdminCall, _ container: RoleContainer, _ tail: [String], canRead: Bool, canWrite: Bool
+    ) -> ServerResponse {
+        guard canRead else { return AdminResponse.forbidden }
+        let roleNotFound = AdminResponse.error(404, "Could not find role")
+        guard let roleName = tail.first else {
+            switch call.method {
+            case "GET":
+                return call.read { realm in
+                    guard let roles = container.roles(realm) else { return AdminResponse.error(404, "Could not find client") }
+                    var list = roles
+                    if let search = call.request.queryValue("search"), !search.isEmpty {
+                        list = list.filter { $0.name.lowercased().contains(search.lowercased()) }
+                    }
+                    list = paged(list, first: call.integer("first"), max: call.integer("max"))
+                    return AdminResponse.json(list.map(\.representation))
+                }
+            case "POST":
+                guard canWrite else { return AdminResponse.forbidden }
+                let body: JSONObject
+                switch call.jsonObject("RoleRepresentation", schema: Schemas.role) {
+                case .success(let value): body = value
+                case .failure(let error): return error.response
+                }
+                guard let name = body["name"]?.stringValue, !name.isEmpty else { return AdminResponse.serverError }
+                return call.update { realm in
+                    guard var roles = container.roles(realm) else { return AdminResponse.error(404, "Could not find client") }
+                    if roles.contains(where: { $0.name == name }) {
+                        return AdminResponse.errorMessage(409, "Role with name \(name) already exists")
+                    }
+                    var role = Role(
+                        id: SandboxStore.newId(), name: name, description: body["description"]?.stringValue,
+                        clientRole: { if case .client = container { return true } else { return false } }(),
+                        containerId: container.containerId(realm))
+                    role.attributes = body["attributes"]?.objectValue ?? JSONObject()
+                    roles.append(role)
+                    container.setRoles(roles, &realm)
+                    return AdminResponse.created("\(call.requestURL)/\(AdminPath.encode(name))")
+                }
+            default: return AdminResponse.methodNotAllowed
+            }
+        }
+        let rest = Array(tail.dropFirst())
+        if rest.isEmpty {
+            switch call.method {
+            case "GET":
+                return call.read { realm in
+                    guard let role = container.roles(realm)?.first(where: { $0.name == roleName }) else { return roleNotFound }
+                    return AdminResponse.json(role.fullRepresentation)
+                }
+            case "PUT":
+                guard canWrite else { return AdminResponse.forbidden }
+                let body: JSONObject
+                switch call.jsonObject("RoleRepresentation", schema: Schemas.role) {
+                case .success(let value): body = value
+                case .failure(let error): return error.response
+                }
+                return call.update { realm in
+                    guard var roles = container.roles(realm), let index = roles.firstIndex(where: { $0.name == roleName }) else {
+                        return roleNotFound
+                    }
+                    if let name = body["name"]?.stringValue { roles[index].name = name }
+                    if let description = body["description"]?.stringValue { roles[index].description = description }
+                    if let attributes = body["attributes"]?.objectValue { roles[index].attributes = attributes }
+                    container.setRoles(roles, &realm)
+                    return AdminResponse.noContent
+                }
+            case "DELETE":
+                guard canWrite else { return AdminResponse.forbidden }
+                return call.update { realm in
+                    guard var roles = container.roles(realm), let index = roles.firstIndex(where: { $0.name == roleName }) else {
+                        return roleNotFound
+                    }
+                    let removed = roles.remove(at: index)
+                    container.setRoles(roles, &realm)
+                    realm.removeRoleReferences([removed.id])
+                    return AdminResponse.noContent
+                }
+            default: return AdminResponse.methodNotAllowed
+            }
+        }
+        guard rest == ["composites"] else { return AdminResponse.notFound }
+        let holder = RoleHolder(
+            roleIds: { container.roles($0)?.first(where: { $0.name == roleName })?.compositeIds },
+            setRoleIds: { realm, ids in
+                guard var roles = container.roles(realm), let index = roles.firstIndex(where: { $0.name == roleName }) else { return }
+                roles[index].compositeIds = ids
+                container.setRoles(roles, &realm)
+            },
+            notFound: roleNotFound, canRead: canRead, canWrite: canWrite)
+        switch call.method {
+        case "GET":
+            return call.read { realm in
+                guard let ids = holder.roleIds(realm) else { return roleNotFound }
+                return AdminResponse.json(ids.compactMap { realm.role(id: $0) }.map(\.representation))
+            }
+        case "POST", "DELETE":
+            guard canWrite else { return AdminResponse.forbidden }
+            let bodies: [JSONObject]
+            switch call.jsonArray("RoleRepresentation", schema: Schemas.role) {
+            case .success(let value): bodies = value
+            case .failure(let error): return error.response
+            }
+            return call.update { realm in
+                guard var ids = holder.roleIds(realm) else { return roleNotFound }
+                for body in bodies {
+                    guard let id = body["id"]?.stringValue, realm.role(id: id) != nil else {
+                        return AdminResponse.error(404, "Could not find composite role")
+                    }
+                    if call.method == "POST" { if !ids.contains(id) { ids.append(id) } } else { ids.removeAll { $0 == id } }
+                }
+                holder.setRoleIds(&realm, ids)
+                return AdminResponse.noContent
+            }
+        default: return AdminResponse.methodNotAllowed
+        }
+    }
+}
