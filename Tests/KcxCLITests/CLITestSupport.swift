@@ -106,6 +106,6 @@ func runKcx(
     return RunResult(status: status, stdout: stdout.text, stderr: stderr.text)
 }
 
-func jsonResponse(_ status: Int = 200, _ text: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+func jsonResponse(_ text: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> HTTPResponse {
     HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
 }
