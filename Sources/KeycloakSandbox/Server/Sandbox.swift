@@ -1,0 +1,234 @@
+// The sandbox as one object: loads state, bootstraps master, dispatches each request (control API, fault
+// rules, serverinfo, OIDC, admin, Keycloak's 404) and persists the state after every change.
+import Foundation
+import KcxJSON
+import LoopbackHTTP
+
+public struct SandboxStartError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public final class Sandbox: @unchecked Sendable {
+    public let options: SandboxOptions
+    public let context: SandboxContext
+    public let faults = FaultRuleSet()
+    /// True when start-up created the master realm and its admin; false when the state file already held it
+    /// (then the admin password options were not used).
+    public let createdMasterRealm: Bool
+    /// Realm names imported at start, and those skipped because they already existed (as Keycloak's import does).
+    public private(set) var importedRealms: [String] = []
+    public private(set) var skippedImports: [String] = []
+
+    private let stateFile: StateFile?
+    private let lock = NSLock()
+    private let persistLock = NSLock()
+    private var server: LoopbackHTTPServer?
+    private var handledRequests = 0
+    private var persistFailures = 0
+    private let startedAt: Double
+
+    public init(options: SandboxOptions, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws(SandboxStartError) {
+        self.options = options
+        let context = SandboxContext(store: SandboxStore(), features: options.features, clock: clock)
+        self.context = context
+        startedAt = clock()
+        stateFile = options.stateFile.map(StateFile.init(path:))
+
+        if let stateFile {
+            do {
+                if let saved = try stateFile.load() { try Sandbox.restore(saved, into: context) }
+            } catch let error as StateFileError {
+                throw SandboxStartError(error.description)
+            } catch {
+                throw SandboxStartError("state file '\(stateFile.path)' cannot be restored: \(error)")
+            }
+        }
+        let needsMaster = context.store.read { $0.master == nil }
+        if needsMaster {
+            let now = context.now()
+            context.store.withLock { $0.bootstrapMaster(adminUsername: options.adminUsername, adminPassword: options.adminPassword, now: now) }
+        }
+        createdMasterRealm = needsMaster
+        try importRealms(options.importFiles)
+        if stateFile != nil { try saveState() }
+    }
+
+    /// Binds and starts serving; returns the base URL (also set as the context's, for `iss` and `Location`).
+    @discardableResult
+    public func start() throws(SandboxStartError) -> String {
+        let server = LoopbackHTTPServer(
+            host: options.host, port: options.port, allowNonLoopback: options.allowNonLoopback, limits: options.limits
+        ) { [weak self] request in
+            guard let self else { return .respond(ServerResponse(status: 503)) }
+            return self.handle(request)
+        }
+        do {
+            try server.start()
+        } catch LoopbackHTTPError.nonLoopbackHost(let host) {
+            throw SandboxStartError("refusing to bind to non-loopback address '\(host)' (pass --allow-non-loopback to permit it)")
+        } catch let error as LoopbackHTTPError {
+            throw SandboxStartError(error.description)
+        } catch {
+            throw SandboxStartError("\(error)")
+        }
+        context.baseURL = server.baseURL
+        lock.withLock { self.server = server }
+        return server.baseURL
+    }
+
+    public func stop() {
+        let server = lock.withLock { () -> LoopbackHTTPServer? in
+            defer { self.server = nil }
+            return self.server
+        }
+        server?.stop()
+    }
+
+    /// Answers one request; the HTTP server calls this, and tests may call it directly.
+    public func handle(_ request: ServerRequest) -> ServerAction {
+        lock.withLock { handledRequests += 1 }
+        if options.controlEnabled && (request.path == "/_sandbox" || request.path.hasPrefix("/_sandbox/")) {
+            guard Sandbox.isLoopback(request.remoteAddress) else {
+                return .respond(ControlRoutes.error(403, "the control API answers loopback clients only"))
+            }
+            return .respond(ControlRoutes.handle(request, self))
+        }
+        if let action = faults.consume(method: request.method, path: request.path) {
+            switch action {
+            case .status(let status, let body, let contentType):
+                return .respond(ServerResponse(status: status, headers: [("Content-Type", contentType)], body: Array(body.utf8)))
+            case .delay(let seconds, let status, let body, let contentType):
+                // The real request still takes effect: a slow server that a client times out on has done the work.
+                let response = status.map {
+                    ServerResponse(status: $0, headers: [("Content-Type", contentType)], body: Array(body.utf8))
+                } ?? route(request)
+                return .respondAfter(seconds: seconds, response)
+            case .drop:
+                return .dropConnection
+            }
+        }
+        return .respond(route(request))
+    }
+
+    /// Routes a request to the emulation and persists the state when it changed something.
+    func route(_ request: ServerRequest) -> ServerResponse {
+        let response =
+            ServerInfoRoute.handle(request, context) ?? OIDCRoutes.handle(request, context)
+            ?? AdminRoutes.handle(request, context) ?? Sandbox.notFound
+        if stateFile != nil && Sandbox.mayMutate(request.method) && response.status < 400 {
+            do {
+                try saveState()
+            } catch {
+                // The answer already reflects the change; report the failure through stats and stderr.
+                lock.withLock { persistFailures += 1 }
+                FileHandle.standardError.write(Data("kcx-sandbox: \(error.description)\n".utf8))
+            }
+        }
+        return response
+    }
+
+    /// JAX-RS's answer for a path no resource matches, at the server root (admin-api.md §10.2).
+    static let notFound = ServerResponse(
+        status: 404, headers: [("Content-Type", "application/json")],
+        body: Array(#"{"error":"Unable to find matching target resource method"}"#.utf8))
+
+    static func mayMutate(_ method: String) -> Bool { !["GET", "HEAD", "OPTIONS"].contains(method) }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
+    }
+
+    // MARK: Statistics for the control API
+
+    public var handledRequestCount: Int { lock.withLock { handledRequests } }
+    public var persistFailureCount: Int { lock.withLock { persistFailures } }
+    public var acceptedConnectionCount: Int { lock.withLock { server?.acceptedConnectionCount ?? 0 } }
+    public var uptimeSeconds: Double { context.now() - context.clockOffset - startedAt }
+
+    /// Makes every issued token and session invalid at once: ends all sessions and moves the clock past every
+    /// lifetime Keycloak allows by default (SSO max 10 h, offline idle 30 days), so even session-less
+    /// client-credentials tokens expire.
+    public func expireAllTokensAndSessions() {
+        context.store.withLock { state in
+            for index in state.realms.indices { state.realms[index].sessions.removeAll() }
+        }
+        context.advanceClock(by: Sandbox.expiryClockShift)
+        if stateFile != nil { try? saveState() }
+    }
+
+    /// One year, more than any default token or session lifetime.
+    public static let expiryClockShift: Double = 365 * 24 * 3600
+
+    // MARK: Persistence
+
+    /// `{"kcxSandboxState":1,"store":…,"keys":…}`.
+    func snapshot() -> JSON {
+        .object(JSONObject([("kcxSandboxState", 1), ("store", context.store.snapshot()), ("keys", context.keys.snapshot())]))
+    }
+
+    static func restore(_ saved: JSON, into context: SandboxContext) throws {
+        guard saved["kcxSandboxState"]?.intValue == 1, let store = saved["store"], let keys = saved["keys"] else {
+            throw SandboxStartError("it is not a kcx-sandbox state file (version 1)")
+        }
+        try context.store.restore(store)
+        try context.keys.restore(keys)
+    }
+
+    /// Writes the state file; serialised so a later snapshot never loses to an earlier one.
+    func saveState() throws(SandboxStartError) {
+        guard let stateFile else { return }
+        persistLock.lock()
+        defer { persistLock.unlock() }
+        do {
+            try stateFile.save(snapshot())
+        } catch {
+            throw SandboxStartError(error.description)
+        }
+    }
+
+    /// The master realm's admin (the configured one, else any holder of the master `admin` role).
+    private func masterAdminCaller() throws(SandboxStartError) -> AdminCaller {
+        let username = options.adminUsername
+        let userId = context.store.read { state -> String? in
+            guard let master = state.master else { return nil }
+            if let admin = master.user(username: username) { return admin.id }
+            guard let adminRole = master.realmRole(name: "admin") else { return nil }
+            return master.users.first { master.effectiveRoleIds(of: $0).contains(adminRole.id) }?.id
+        }
+        guard let userId else { throw SandboxStartError("cannot import realms: the master realm has no admin user") }
+        return AdminCaller(realmName: "master", userId: userId)
+    }
+
+    private func importRealms(_ files: [String]) throws(SandboxStartError) {
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw SandboxStartError("cannot read import file '\(file)'")
+            }
+            let json: JSON
+            do {
+                json = try JSON.parse([UInt8](data))
+            } catch {
+                throw SandboxStartError("import file '\(file)' is not valid JSON: \(error.description)")
+            }
+            guard let name = json["realm"]?.stringValue, !name.isEmpty else {
+                throw SandboxStartError("import file '\(file)' has no \"realm\" name")
+            }
+            if context.store.read({ $0.realm(named: name) != nil }) {
+                skippedImports.append(name)
+                continue
+            }
+            // Keycloak's import and `POST /admin/realms` share RealmManager.importRealm, so an import is
+            // that request made by the master admin.
+            let request = ServerRequest(
+                method: "POST", target: "/admin/realms", path: "/admin/realms", query: [],
+                headers: [("Content-Type", "application/json")], body: [UInt8](data))
+            let response = AdminRoutes.handle(request, context, caller: try masterAdminCaller())
+            guard response.status == 201 else {
+                throw SandboxStartError(
+                    "import file '\(file)' was refused (\(response.status)): \(String(decoding: response.body, as: UTF8.self))")
+            }
+            importedRealms.append(name)
+        }
+    }
+}
