@@ -38,7 +38,8 @@ public enum CompletionScripts {
         for command in visible(commands) where command.path.count > path.count && Array(command.path.prefix(path.count)) == path {
             let word = command.path[path.count]
             guard !result.contains(where: { $0.word == word }) else { continue }
-            let summary = command.path.count == path.count + 1 ? command.summary : "\((path + [word]).joined(separator: " ")) commands"
+            let summary =
+                command.path.count == path.count + 1 ? command.summary : "\((path + [word]).joined(separator: " ")) commands"
             result.append((word, summary))
         }
         return result
@@ -96,9 +97,11 @@ public enum CompletionScripts {
             """
         for command in visible(commands) {
             let words = allOptions(command).flatMap { ["--" + $0.long] + ($0.short.map { ["-\($0)"] } ?? []) }
-            text += "            \(bashQuote(command.name))) COMPREPLY=($(compgen -W '\(words.joined(separator: " "))' -- \"$cur\")) ;;\n"
+            text +=
+                "            \(bashQuote(command.name))) COMPREPLY=($(compgen -W '\(words.joined(separator: " "))' -- \"$cur\")) ;;\n"
         }
-        text += "            *) COMPREPLY=($(compgen -W '\((GlobalOptions.specs.map { "--" + $0.long } + ["--version"]).joined(separator: " "))' -- \"$cur\")) ;;\n"
+        text +=
+            "            *) COMPREPLY=($(compgen -W '\((GlobalOptions.specs.map { "--" + $0.long } + ["--version"]).joined(separator: " "))' -- \"$cur\")) ;;\n"
         text += """
                     esac
                     return
@@ -111,12 +114,15 @@ public enum CompletionScripts {
             let subcommands = children(of: path, commands).map(\.word)
             let command = visible(commands).first { $0.path == path }
             var actions: [String] = []
-            if !subcommands.isEmpty { actions.append("COMPREPLY=($(compgen -W '\(subcommands.joined(separator: " "))' -- \"$cur\"))") }
+            if !subcommands.isEmpty {
+                actions.append("COMPREPLY=($(compgen -W '\(subcommands.joined(separator: " "))' -- \"$cur\"))")
+            }
             if let command, positionalCompletion(command) != .none {
                 actions.append(bashValueCompletion(positionalCompletion(command), append: !subcommands.isEmpty))
             }
             guard !actions.isEmpty else { continue }
-            text += "        \(path.isEmpty ? "\"\"" : bashQuote(path.joined(separator: " "))))  \(actions.joined(separator: "; ")) ;;\n"
+            text +=
+                "        \(path.isEmpty ? "\"\"" : bashQuote(path.joined(separator: " "))))  \(actions.joined(separator: "; ")) ;;\n"
         }
         text += """
                 esac
@@ -222,7 +228,8 @@ public enum CompletionScripts {
                 actions.append(zshValueCompletion(positionalCompletion(command), command.positionals[0].name))
             }
             guard !actions.isEmpty else { continue }
-            text += "    (\(path.isEmpty ? "''" : zshPattern(path.joined(separator: " "))))  \(actions.joined(separator: "; ")) ;;\n"
+            text +=
+                "    (\(path.isEmpty ? "''" : zshPattern(path.joined(separator: " "))))  \(actions.joined(separator: "; ")) ;;\n"
         }
         text += """
               esac
@@ -309,7 +316,8 @@ public enum CompletionScripts {
             switch positionalCompletion(command) {
             case .none: break
             case .file, .directory: text += "complete -c kcx -n \(condition) -F\n"
-            case .choices(let choices): text += "complete -c kcx -n \(condition) -a \(fishQuote(choices.joined(separator: " ")))\n"
+            case .choices(let choices):
+                text += "complete -c kcx -n \(condition) -a \(fishQuote(choices.joined(separator: " ")))\n"
             }
             for option in command.options {
                 text += "complete -c kcx -n \(condition) " + fishOption(option) + "\n"

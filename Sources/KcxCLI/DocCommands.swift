@@ -33,7 +33,8 @@ public enum DocCommands {
             CommandSpec(
                 ["help"], summary: "Show help for kcx or for a command",
                 positionals: [
-                    PositionalSpec("COMMAND", "The command (or group of commands) to explain", optional: true, repeatable: true,
+                    PositionalSpec(
+                        "COMMAND", "The command (or group of commands) to explain", optional: true, repeatable: true,
                         completion: .choices(topLevelWords))
                 ],
                 examples: [

@@ -24,7 +24,8 @@ public enum Kcx {
             report(error.message, hint: error.hint, context)
             return error.code.rawValue
         } catch let error as TransportError {
-            let message = error.url.isEmpty || error.message.contains(error.url) ? error.message : "\(error.message) (\(error.url))"
+            let message =
+                error.url.isEmpty || error.message.contains(error.url) ? error.message : "\(error.message) (\(error.url))"
             report(message, hint: hint(for: error.kind), context)
             return ExitCode.network.rawValue
         } catch {

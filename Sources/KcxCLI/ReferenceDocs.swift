@@ -41,7 +41,10 @@ public enum ReferenceDocs {
             }
             text += "```\n"
         }
-        text += "\n## Exit codes\n\n" + HelpRenderer.exitCodeSummary.replacingSuffix("(see 'man kcx').", with: "(see [exit codes](../exit-codes.md)).") + "\n"
+        text +=
+            "\n## Exit codes\n\n"
+            + HelpRenderer.exitCodeSummary.replacingSuffix("(see 'man kcx').", with: "(see [exit codes](../exit-codes.md)).")
+            + "\n"
         return text
     }
 

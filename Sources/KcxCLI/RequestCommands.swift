@@ -7,18 +7,23 @@ import KeycloakKit
 public enum RequestCommands {
     static let endpoint = PositionalSpec(
         "ENDPOINT",
-        "Path relative to /admin/realms/{realm}/ (e.g. clients); 'realms...' and 'serverinfo' are relative to /admin/; an http(s) URL is used as is")
+        "Path relative to /admin/realms/{realm}/ (e.g. clients); 'realms...' and 'serverinfo' are relative to /admin/; an http(s) URL is used as is"
+    )
 
-    static let targetRealm = OptionSpec("target-realm", short: "r", value: "REALM", "Realm the ENDPOINT is relative to (default: the login realm)")
+    static let targetRealm = OptionSpec(
+        "target-realm", short: "r", value: "REALM", "Realm the ENDPOINT is relative to (default: the login realm)")
     static let query = OptionSpec("query", short: "q", value: "NAME=VALUE", "Add a query parameter", repeatable: true)
     static let set = OptionSpec(
-        "set", short: "s", value: "KEY=VALUE", "Set KEY to the string VALUE; KEY:=JSON sets a JSON value, KEY+=VALUE appends to an array",
+        "set", short: "s", value: "KEY=VALUE",
+        "Set KEY to the string VALUE; KEY:=JSON sets a JSON value, KEY+=VALUE appends to an array",
         repeatable: true)
     static let delete = OptionSpec("delete", short: "d", value: "KEY", "Remove KEY from the body", repeatable: true)
-    static let file = OptionSpec("file", short: "f", value: "FILE", "Read the JSON body from FILE ('-' for standard input)", completion: .file)
+    static let file = OptionSpec(
+        "file", short: "f", value: "FILE", "Read the JSON body from FILE ('-' for standard input)", completion: .file)
     static let body = OptionSpec("body", short: "b", value: "JSON", "Use JSON as the body")
     static let fields = OptionSpec("fields", value: "LIST", "Keep only these fields, e.g. 'id,clientId,protocolMappers(name)'")
-    static let format = OptionSpec("format", value: "FORMAT", "Output format", completion: .choices(OutputFormat.allCases.map(\.rawValue)))
+    static let format = OptionSpec(
+        "format", value: "FORMAT", "Output format", completion: .choices(OutputFormat.allCases.map(\.rawValue)))
     static let compact = OptionSpec("compact", "Print JSON on one line (default: indented)")
     static let offset = OptionSpec("offset", value: "N", "Skip the first N results (Keycloak's 'first')")
     static let limit = OptionSpec("limit", value: "N", "Return at most N results (Keycloak's 'max')")
@@ -45,7 +50,8 @@ public enum RequestCommands {
             positionals: [endpoint],
             options: [targetRealm, query, fields, format, compact, offset, limit],
             examples: [
-                ExampleSpec("kcx get clients -r demo --fields id,clientId --format table", "List the clients of realm demo as a table"),
+                ExampleSpec(
+                    "kcx get clients -r demo --fields id,clientId --format table", "List the clients of realm demo as a table"),
                 ExampleSpec("kcx get clients -q clientId=account", "Find a client by its clientId"),
                 ExampleSpec("kcx get users --offset 100 --limit 50 --compact", "Read the third page of 50 users, one JSON line"),
             ],
@@ -95,7 +101,9 @@ public enum RequestCommands {
             options: [targetRealm, query, file, body],
             examples: [
                 ExampleSpec("kcx delete clients/$ID -r demo", "Delete a client by id"),
-                ExampleSpec("kcx delete users/$USER/role-mappings/realm -b '[{\"id\":\"'$ROLE'\",\"name\":\"admin\"}]'", "Remove a realm role from a user"),
+                ExampleSpec(
+                    "kcx delete users/$USER/role-mappings/realm -b '[{\"id\":\"'$ROLE'\",\"name\":\"admin\"}]'",
+                    "Remove a realm role from a user"),
             ],
             handler: { invocation, context in try runDelete(invocation, context) }),
     ]
@@ -274,7 +282,8 @@ public enum RequestCommands {
     static func runDelete(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let request = try parse(invocation, method: "DELETE", context: context)
         let client = try openAdminClient(invocation, context)
-        _ = try client.send(method: "DELETE", endpoint: request.endpoint, realm: request.realm, query: request.query, body: request.body)
+        _ = try client.send(
+            method: "DELETE", endpoint: request.endpoint, realm: request.realm, query: request.query, body: request.body)
         return .ok
     }
 

@@ -28,7 +28,8 @@ public struct Router: Sendable {
     /// The next words after `path` of the commands shown in help, in table order.
     public func visibleChildren(of path: [String]) -> [String] {
         var words: [String] = []
-        for command in commands where !command.hidden && command.path.count > path.count
+        for command in commands
+        where !command.hidden && command.path.count > path.count
             && Array(command.path.prefix(path.count)) == path
         {
             let word = command.path[path.count]
@@ -71,9 +72,12 @@ public struct Router: Sendable {
         guard let command = command(at: path) else {
             if let unmatchedWord {
                 let candidates = visibleChildren(of: path)
-                var hint = Suggestions.phrase(Suggestions.closest(to: unmatchedWord, among: candidates).map {
-                    (path + [$0]).joined(separator: " ")
-                }).map { $0 + " " } ?? ""
+                var hint =
+                    Suggestions.phrase(
+                        Suggestions.closest(to: unmatchedWord, among: candidates).map {
+                            (path + [$0]).joined(separator: " ")
+                        }
+                    ).map { $0 + " " } ?? ""
                 hint += "Run '\((["kcx"] + path + ["--help"]).joined(separator: " "))' to see the commands."
                 throw KcxError.usage("unknown command '\((path + [unmatchedWord]).joined(separator: " "))'", hint: hint)
             }
@@ -81,7 +85,8 @@ public struct Router: Sendable {
                 // Stopped at an option that is not global, before any command.
                 let option = arguments[index]
                 let name = option.hasPrefix("--") ? String(option.split(separator: "=", maxSplits: 1)[0]) : option
-                var hint = Suggestions.phrase(Suggestions.closest(to: name, among: GlobalOptions.specs.map { "--" + $0.long }))
+                var hint =
+                    Suggestions.phrase(Suggestions.closest(to: name, among: GlobalOptions.specs.map { "--" + $0.long }))
                     .map { $0 + " " } ?? ""
                 hint += "Options of a command go after the command's name; run 'kcx --help' for the global options."
                 throw KcxError.usage("unknown option '\(name)' for 'kcx'", hint: hint)

@@ -113,7 +113,9 @@ func runShell(_ shell: String, _ arguments: [String], in directory: URL = reposi
             #expect(!command.summary.hasSuffix("."), "'\(command.name)': summaries end without a period")
             #expect(!command.examples.isEmpty, "'\(command.name)' has no example")
             for example in command.examples {
-                #expect(example.command.contains("kcx \(command.name)"), "'\(command.name)' example does not run it: \(example.command)")
+                #expect(
+                    example.command.contains("kcx \(command.name)"),
+                    "'\(command.name)' example does not run it: \(example.command)")
             }
         }
     }
@@ -130,13 +132,19 @@ func runShell(_ shell: String, _ arguments: [String], in directory: URL = reposi
                 }
                 #expect(!option.summary.isEmpty, "'\(command.name) --\(option.long)' has no summary")
                 if let valueName = option.valueName {
-                    #expect(!valueName.isEmpty && valueName == valueName.uppercased(), "'\(command.name) --\(option.long)': placeholder should be like NAME")
+                    #expect(
+                        !valueName.isEmpty && valueName == valueName.uppercased(),
+                        "'\(command.name) --\(option.long)': placeholder should be like NAME")
                 } else {
-                    #expect(option.completion == .none, "'\(command.name) --\(option.long)' is a flag but has value completion: give it a placeholder")
+                    #expect(
+                        option.completion == .none,
+                        "'\(command.name) --\(option.long)' is a flag but has value completion: give it a placeholder")
                 }
             }
             for positional in command.positionals {
-                #expect(positional.name == positional.name.uppercased(), "'\(command.name)': argument \(positional.name) should be upper case")
+                #expect(
+                    positional.name == positional.name.uppercased(),
+                    "'\(command.name)': argument \(positional.name) should be upper case")
             }
         }
     }
@@ -150,7 +158,9 @@ func runShell(_ shell: String, _ arguments: [String], in directory: URL = reposi
                 guard let short = option.short else { continue }
                 if let first = meaning[short] {
                     if first.long != option.long {
-                        conflicts.append("-\(short) means --\(first.long) in 'kcx \(first.command)' but --\(option.long) in 'kcx \(command.name)'")
+                        conflicts.append(
+                            "-\(short) means --\(first.long) in 'kcx \(first.command)' but --\(option.long) in 'kcx \(command.name)'"
+                        )
                     }
                 } else {
                     meaning[short] = (option.long, command.name)
@@ -180,81 +190,88 @@ func runShell(_ shell: String, _ arguments: [String], in directory: URL = reposi
         let result = runKcx(["get", "--help"], commands: SampleTable.commands)
         #expect(result.status == 0)
         #expect(result.stderr == "")
-        #expect(result.stdout == """
-            Read a thing
+        #expect(
+            result.stdout == """
+                Read a thing
 
-            Usage: kcx get ENDPOINT [options]
+                Usage: kcx get ENDPOINT [options]
 
-            Reads it.
-            Two lines.
+                Reads it.
+                Two lines.
 
-            Arguments:
-              ENDPOINT  Where to read
+                Arguments:
+                  ENDPOINT  Where to read
 
-            Options:
-              -r, --target-realm REALM  Realm to use
-              -q, --query NAME=VALUE    Query parameter; repeatable
-                  --compact             One line
-              -m, --merge               Merge
-                  --format FORMAT       Output format (json, csv)
+                Options:
+                  -r, --target-realm REALM  Realm to use
+                  -q, --query NAME=VALUE    Query parameter; repeatable
+                      --compact             One line
+                  -m, --merge               Merge
+                      --format FORMAT       Output format (json, csv)
 
-            Global options:
-                  --config FILE      Session file (default ${XDG_CONFIG_HOME:-~/.config}/kcx/config.json)
-                  --profile NAME     Named session in the config file (default: default, or $KCX_PROFILE)
-                  --no-config        Store nothing: log in from KCX_* environment variables for this run only
-                  --token TOKEN      Use this access token (or $KCX_TOKEN); nothing is stored
-                  --timeout SECONDS  Give up on a request after this many seconds (default 30)
-                  --insecure         Skip TLS certificate verification (prints a warning)
-                  --cacert FILE      Trust the CA certificates in this PEM file
-              -v, --verbose          Print each request and its status to stderr, secrets redacted
-              -h, --help             Show help for this command
+                Global options:
+                      --config FILE      Session file (default ${XDG_CONFIG_HOME:-~/.config}/kcx/config.json)
+                      --profile NAME     Named session in the config file (default: default, or $KCX_PROFILE)
+                      --no-config        Store nothing: log in from KCX_* environment variables for this run only
+                      --token TOKEN      Use this access token (or $KCX_TOKEN); nothing is stored
+                      --timeout SECONDS  Give up on a request after this many seconds (default 30)
+                      --insecure         Skip TLS certificate verification (prints a warning)
+                      --cacert FILE      Trust the CA certificates in this PEM file
+                  -v, --verbose          Print each request and its status to stderr, secrets redacted
+                  -h, --help             Show help for this command
 
-            Examples:
-              # Read the clients
-              kcx get clients
+                Examples:
+                  # Read the clients
+                  kcx get clients
 
-              # Read users
-              kcx get users -r demo
+                  # Read users
+                  kcx get users -r demo
 
-            Exit codes: 0 success, 1 server error, 2 usage error, 3 not found, 4 authentication, 5 conflict, 6 network, 7 check failed (see 'man kcx').
+                Exit codes: 0 success, 1 server error, 2 usage error, 3 not found, 4 authentication, 5 conflict, 6 network, 7 check failed (see 'man kcx').
 
-            """)
+                """)
     }
 
     @Test func groupListsItsCommands() {
         let result = runKcx(["config"], commands: SampleTable.commands)
-        #expect(result == RunResult(status: 0, stdout: """
-            Usage: kcx config <command> [options]
+        #expect(
+            result
+                == RunResult(
+                    status: 0,
+                    stdout: """
+                        Usage: kcx config <command> [options]
 
-            Commands:
-              credentials  Log in
-              status       Show the session
+                        Commands:
+                          credentials  Log in
+                          status       Show the session
 
-            Run 'kcx help config <command>' for a command's options and examples.
+                        Run 'kcx help config <command>' for a command's options and examples.
 
-            """, stderr: ""))
+                        """, stderr: ""))
     }
 
     @Test func topLevelListsEveryVisibleCommand() {
         let result = runKcx([], commands: SampleTable.commands)
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("""
-            \(HelpRenderer.tagline)
+        #expect(
+            result.stdout.hasPrefix(
+                """
+                \(HelpRenderer.tagline)
 
-            Usage: kcx <command> [options]
+                Usage: kcx <command> [options]
 
-            Commands:
-              get                 Read a thing
-              config credentials  Log in
-              config status       Show the session
-              cat                 Print files
-              fail                Fail on purpose
-              completion          Print the shell completion script for bash, zsh or fish
-              help                Show help for kcx or for a command
+                Commands:
+                  get                 Read a thing
+                  config credentials  Log in
+                  config status       Show the session
+                  cat                 Print files
+                  fail                Fail on purpose
+                  completion          Print the shell completion script for bash, zsh or fish
+                  help                Show help for kcx or for a command
 
-            Global options:
+                Global options:
 
-            """))
+                """))
         #expect(result.stdout.contains("      --version          Print kcx's version and exit\n"))
         #expect(!result.stdout.contains("__generate-docs"))
     }

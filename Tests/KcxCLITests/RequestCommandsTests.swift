@@ -9,7 +9,8 @@ import Testing
 private let base = "https://kc.test/admin/realms/demo"
 
 private func expectRun(
-    _ arguments: [String], stdin: String = "", _ script: [ScriptedExchange], status: Int32 = 0, stdout: String, stderr: String = "",
+    _ arguments: [String], stdin: String = "", _ script: [ScriptedExchange], status: Int32 = 0, stdout: String,
+    stderr: String = "",
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let transport = ScriptedTransport(script, sourceLocation: sourceLocation)
@@ -19,11 +20,13 @@ private func expectRun(
 }
 
 @Suite struct GetCommandTests {
-    static let clients = #"[{"id":"1","clientId":"api","enabled":true,"redirectUris":["https://a/*"]},{"id":"2","clientId":"web, \"new\"","enabled":false}]"#
+    static let clients =
+        #"[{"id":"1","clientId":"api","enabled":true,"redirectUris":["https://a/*"]},{"id":"2","clientId":"web, \"new\"","enabled":false}]"#
 
     @Test func printsIndentedJSONByDefault() {
         expectRun(
-            ["get", "clients"], [ScriptedExchange("GET", "\(base)/clients", respond: jsonResponse(#"[{"id":"1","clientId":"api"}]"#))],
+            ["get", "clients"],
+            [ScriptedExchange("GET", "\(base)/clients", respond: jsonResponse(#"[{"id":"1","clientId":"api"}]"#))],
             stdout: """
                 [
                   {
@@ -38,7 +41,11 @@ private func expectRun(
     @Test func realmQueryPagingAndCompact() {
         expectRun(
             ["get", "clients", "-r", "other", "-q", "clientId=api", "--offset", "10", "--limit", "5", "--compact"],
-            [ScriptedExchange("GET", "https://kc.test/admin/realms/other/clients?clientId=api&first=10&max=5", respond: jsonResponse(#"[{"id":"1"}]"#))],
+            [
+                ScriptedExchange(
+                    "GET", "https://kc.test/admin/realms/other/clients?clientId=api&first=10&max=5",
+                    respond: jsonResponse(#"[{"id":"1"}]"#))
+            ],
             stdout: "[{\"id\":\"1\"}]\n")
     }
 
@@ -79,7 +86,8 @@ private func expectRun(
             [
                 ScriptedExchange(
                     "GET", "\(base)/clients/1",
-                    respond: jsonResponse(#"{"id":"1","clientId":"api","protocolMappers":[{"id":"m","name":"aud","config":{}}]}"#))
+                    respond: jsonResponse(#"{"id":"1","clientId":"api","protocolMappers":[{"id":"m","name":"aud","config":{}}]}"#)
+                )
             ],
             stdout: "{\"clientId\":\"api\",\"protocolMappers\":[{\"name\":\"aud\"}]}\n")
     }
@@ -87,7 +95,11 @@ private func expectRun(
     @Test func nonJSONBodiesPassThrough() {
         expectRun(
             ["get", "clients/1/installation/providers/saml-idp-descriptor"],
-            [ScriptedExchange("GET", "\(base)/clients/1/installation/providers/saml-idp-descriptor", respond: HTTPResponse(status: 200, body: Array("<xml/>".utf8)))],
+            [
+                ScriptedExchange(
+                    "GET", "\(base)/clients/1/installation/providers/saml-idp-descriptor",
+                    respond: HTTPResponse(status: 200, body: Array("<xml/>".utf8)))
+            ],
             stdout: "<xml/>\n")
     }
 
@@ -95,7 +107,8 @@ private func expectRun(
         let result = runKcx(
             ["get", "clients/nope"],
             transport: ScriptedTransport([
-                ScriptedExchange("GET", "\(base)/clients/nope", respond: jsonResponse(#"{"error":"Could not find client"}"#, status: 404))
+                ScriptedExchange(
+                    "GET", "\(base)/clients/nope", respond: jsonResponse(#"{"error":"Could not find client"}"#, status: 404))
             ]))
         #expect(result.status == 3)
         #expect(result.stdout == "")
@@ -108,7 +121,8 @@ private func expectRun(
 
     @Test func setsBuildTheBodyAndTheIdGoesToStderr() throws {
         let body = try JSON.parse(
-            #"{"clientId":"api","publicClient":false,"description":"007","attributes":{"include.in.token.scope":"true"},"redirectUris":["a","b"]}"#)
+            #"{"clientId":"api","publicClient":false,"description":"007","attributes":{"include.in.token.scope":"true"},"redirectUris":["a","b"]}"#
+        )
         expectRun(
             [
                 "create", "clients", "-s", "clientId=api", "-s", "publicClient:=false", "-s", "description=007",
@@ -190,7 +204,10 @@ private func expectRun(
         let merged = try JSON.parse(
             #"{"id":"1","clientId":"api","enabled":false,"attributes":{"a":"1","b":"2"},"redirectUris":["x","y"]}"#)
         expectRun(
-            ["update", "clients/1", "-m", "-b", #"{"attributes":{"b":"2"}}"#, "-s", "enabled:=false", "-s", "redirectUris+=y", "-d", "secret"],
+            [
+                "update", "clients/1", "-m", "-b", #"{"attributes":{"b":"2"}}"#, "-s", "enabled:=false", "-s", "redirectUris+=y",
+                "-d", "secret",
+            ],
             [
                 ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(current)),
                 ScriptedExchange("PUT", "\(base)/clients/1", body: merged, respond: HTTPResponse(status: 204)),
@@ -241,9 +258,12 @@ struct ValidationCase: CustomTestStringConvertible, Sendable {
                 + "hint: use KEY=VALUE for a string or KEY:=JSON for a JSON value\n"),
         ValidationCase(
             arguments: ["update", "clients/1", "-s", "enabled:=yes"],
-            stderr: "error: invalid -s 'enabled:=yes': the value after ':=' is not JSON (unexpected character 'y' at line 1, column 1); "
+            stderr:
+                "error: invalid -s 'enabled:=yes': the value after ':=' is not JSON (unexpected character 'y' at line 1, column 1); "
                 + "use '=' to set it as a string\nhint: use KEY=VALUE for a string or KEY:=JSON for a JSON value\n"),
-        ValidationCase(arguments: ["create", "clients", "-b", #"{"a":"#], stderr: "error: -b is not valid JSON: unexpected end of input at line 1, column 6\n"),
+        ValidationCase(
+            arguments: ["create", "clients", "-b", #"{"a":"#],
+            stderr: "error: -b is not valid JSON: unexpected end of input at line 1, column 6\n"),
         ValidationCase(
             arguments: ["create", "clients", "-f", "-"], stdin: "{\n  \"a\": 1,\n}",
             stderr: "error: standard input (-f -) is not valid JSON: expected a string key at line 3, column 1\n"),
@@ -264,18 +284,28 @@ struct ValidationCase: CustomTestStringConvertible, Sendable {
         ValidationCase(
             arguments: ["update", "clients/1", "-d", "secret"],
             stderr: "error: -d removes keys from a body, but there is none\nhint: use -d with -f, -b or -m\n"),
-        ValidationCase(arguments: ["update", "clients/1", "-d", "a."], stderr: "error: invalid -d 'a.': missing key after '.'\n"),
+        ValidationCase(
+            arguments: ["update", "clients/1", "-d", "a."], stderr: "error: invalid -d 'a.': missing key after '.'\n"),
         ValidationCase(
             arguments: ["get", "clients", "--fields", "a(b"],
-            stderr: "error: invalid --fields 'a(b': missing ')' after the fields of 'a'\nhint: e.g. --fields 'id,clientId,protocolMappers(name)'\n"),
-        ValidationCase(arguments: ["get", "clients", "--offset", "-1"], stderr: "error: invalid --offset '-1': expected a whole number, 0 or more\n"),
-        ValidationCase(arguments: ["get", "clients", "--limit", "ten"], stderr: "error: invalid --limit 'ten': expected a whole number, 0 or more\n"),
-        ValidationCase(arguments: ["get", "clients", "-q", "clientId"], stderr: "error: invalid -q 'clientId': expected NAME=VALUE\n"),
+            stderr:
+                "error: invalid --fields 'a(b': missing ')' after the fields of 'a'\nhint: e.g. --fields 'id,clientId,protocolMappers(name)'\n"
+        ),
+        ValidationCase(
+            arguments: ["get", "clients", "--offset", "-1"],
+            stderr: "error: invalid --offset '-1': expected a whole number, 0 or more\n"),
+        ValidationCase(
+            arguments: ["get", "clients", "--limit", "ten"],
+            stderr: "error: invalid --limit 'ten': expected a whole number, 0 or more\n"),
+        ValidationCase(
+            arguments: ["get", "clients", "-q", "clientId"], stderr: "error: invalid -q 'clientId': expected NAME=VALUE\n"),
         ValidationCase(arguments: ["get", "clients", "-q", "=x"], stderr: "error: invalid -q '=x': expected NAME=VALUE\n"),
         ValidationCase(arguments: ["get", ""], stderr: "error: ENDPOINT is empty\nhint: e.g. 'kcx get clients'\n"),
         ValidationCase(
             arguments: ["get", "clients", "--format", "xml"],
-            stderr: "error: invalid value 'xml' for '--format': choose one of json, csv, table\nhint: usage: kcx get ENDPOINT [options]\n"),
+            stderr:
+                "error: invalid value 'xml' for '--format': choose one of json, csv, table\nhint: usage: kcx get ENDPOINT [options]\n"
+        ),
         ValidationCase(
             arguments: ["delete", "clients/1", "-s", "a=b"],
             stderr: "error: unknown option '-s' for 'kcx delete'\nhint: Run 'kcx delete --help' to see its options.\n"),

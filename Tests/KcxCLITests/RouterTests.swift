@@ -29,7 +29,9 @@ enum SampleTable {
             ["config", "credentials"], summary: "Log in",
             options: [OptionSpec("server", value: "URL", "Server")],
             examples: [ExampleSpec("kcx config credentials --server https://kc", "Log in")], handler: echo),
-        CommandSpec(["config", "status"], summary: "Show the session", examples: [ExampleSpec("kcx config status", "Show")], handler: echo),
+        CommandSpec(
+            ["config", "status"], summary: "Show the session", examples: [ExampleSpec("kcx config status", "Show")], handler: echo
+        ),
         CommandSpec(
             ["cat"], summary: "Print files", positionals: [PositionalSpec("FILE", "Files", optional: true, repeatable: true)],
             examples: [ExampleSpec("kcx cat a b", "Print two")], handler: echo),
@@ -38,9 +40,12 @@ enum SampleTable {
             examples: [ExampleSpec("kcx fail conflict", "Fail")],
             handler: { invocation, _ in
                 if invocation.positionals[0] == "conflict" {
-                    throw KcxError(.conflict, "POST /admin/realms/demo/clients: 409 Client api already exists", hint: "use update")
+                    throw KcxError(
+                        .conflict, "POST /admin/realms/demo/clients: 409 Client api already exists", hint: "use update")
                 }
-                throw TransportError(kind: .connectionRefused, message: "Could not connect to server", url: "https://kc.test/admin/realms/demo/clients")
+                throw TransportError(
+                    kind: .connectionRefused, message: "Could not connect to server",
+                    url: "https://kc.test/admin/realms/demo/clients")
             }),
     ])
 
@@ -60,35 +65,61 @@ struct ParseCase: CustomTestStringConvertible, Sendable {
 @Suite struct RouterParseTests {
     static let cases: [ParseCase] = [
         ParseCase(arguments: ["get", "clients"], command: "get", positionals: ["clients"], values: [:]),
-        ParseCase(arguments: ["get", "clients", "-r", "demo"], command: "get", positionals: ["clients"], values: ["target-realm": ["demo"]]),
-        ParseCase(arguments: ["get", "-rdemo", "clients"], command: "get", positionals: ["clients"], values: ["target-realm": ["demo"]]),
-        ParseCase(arguments: ["get", "--target-realm=demo", "clients"], command: "get", positionals: ["clients"], values: ["target-realm": ["demo"]]),
-        ParseCase(arguments: ["get", "--target-realm", "demo", "clients"], command: "get", positionals: ["clients"], values: ["target-realm": ["demo"]]),
-        ParseCase(arguments: ["get", "clients", "--target-realm="], command: "get", positionals: ["clients"], values: ["target-realm": [""]]),
+        ParseCase(
+            arguments: ["get", "clients", "-r", "demo"], command: "get", positionals: ["clients"],
+            values: ["target-realm": ["demo"]]),
+        ParseCase(
+            arguments: ["get", "-rdemo", "clients"], command: "get", positionals: ["clients"], values: ["target-realm": ["demo"]]),
+        ParseCase(
+            arguments: ["get", "--target-realm=demo", "clients"], command: "get", positionals: ["clients"],
+            values: ["target-realm": ["demo"]]),
+        ParseCase(
+            arguments: ["get", "--target-realm", "demo", "clients"], command: "get", positionals: ["clients"],
+            values: ["target-realm": ["demo"]]),
+        ParseCase(
+            arguments: ["get", "clients", "--target-realm="], command: "get", positionals: ["clients"],
+            values: ["target-realm": [""]]),
         // A value is taken as is, even when it looks like an option.
-        ParseCase(arguments: ["get", "x", "-r", "--compact"], command: "get", positionals: ["x"], values: ["target-realm": ["--compact"]]),
-        ParseCase(arguments: ["get", "x", "--target-realm=a=b"], command: "get", positionals: ["x"], values: ["target-realm": ["a=b"]]),
+        ParseCase(
+            arguments: ["get", "x", "-r", "--compact"], command: "get", positionals: ["x"],
+            values: ["target-realm": ["--compact"]]),
+        ParseCase(
+            arguments: ["get", "x", "--target-realm=a=b"], command: "get", positionals: ["x"], values: ["target-realm": ["a=b"]]),
         // Repeated options keep every value in order; a single-value option uses the last.
-        ParseCase(arguments: ["get", "x", "-r", "a", "-r", "b"], command: "get", positionals: ["x"], values: ["target-realm": ["a", "b"]]),
-        ParseCase(arguments: ["get", "-q", "a=b", "x", "-q", "c=d"], command: "get", positionals: ["x"], values: ["query": ["a=b", "c=d"]]),
+        ParseCase(
+            arguments: ["get", "x", "-r", "a", "-r", "b"], command: "get", positionals: ["x"],
+            values: ["target-realm": ["a", "b"]]),
+        ParseCase(
+            arguments: ["get", "-q", "a=b", "x", "-q", "c=d"], command: "get", positionals: ["x"],
+            values: ["query": ["a=b", "c=d"]]),
         // Global options anywhere: before, between and after the command words.
         ParseCase(arguments: ["-v", "get", "clients"], command: "get", positionals: ["clients"], values: ["verbose": ["true"]]),
-        ParseCase(arguments: ["--profile", "p", "get", "clients"], command: "get", positionals: ["clients"], values: ["profile": ["p"]]),
-        ParseCase(arguments: ["config", "--profile=p", "status"], command: "config status", positionals: [], values: ["profile": ["p"]]),
-        ParseCase(arguments: ["get", "clients", "--timeout", "5", "--insecure"], command: "get", positionals: ["clients"], values: ["timeout": ["5"], "insecure": ["true"]]),
+        ParseCase(
+            arguments: ["--profile", "p", "get", "clients"], command: "get", positionals: ["clients"], values: ["profile": ["p"]]),
+        ParseCase(
+            arguments: ["config", "--profile=p", "status"], command: "config status", positionals: [], values: ["profile": ["p"]]),
+        ParseCase(
+            arguments: ["get", "clients", "--timeout", "5", "--insecure"], command: "get", positionals: ["clients"],
+            values: ["timeout": ["5"], "insecure": ["true"]]),
         // Short flags cluster; a value option may end a cluster.
-        ParseCase(arguments: ["get", "-vm", "x"], command: "get", positionals: ["x"], values: ["verbose": ["true"], "merge": ["true"]]),
-        ParseCase(arguments: ["get", "-mrdemo", "x"], command: "get", positionals: ["x"], values: ["merge": ["true"], "target-realm": ["demo"]]),
+        ParseCase(
+            arguments: ["get", "-vm", "x"], command: "get", positionals: ["x"], values: ["verbose": ["true"], "merge": ["true"]]),
+        ParseCase(
+            arguments: ["get", "-mrdemo", "x"], command: "get", positionals: ["x"],
+            values: ["merge": ["true"], "target-realm": ["demo"]]),
         // `--` ends options; `-` is an ordinary argument (standard input).
         ParseCase(arguments: ["get", "--", "-r"], command: "get", positionals: ["-r"], values: [:]),
-        ParseCase(arguments: ["cat", "a", "--", "--compact", "-"], command: "cat", positionals: ["a", "--compact", "-"], values: [:]),
+        ParseCase(
+            arguments: ["cat", "a", "--", "--compact", "-"], command: "cat", positionals: ["a", "--compact", "-"], values: [:]),
         ParseCase(arguments: ["get", "-"], command: "get", positionals: ["-"], values: [:]),
         // The longest command path wins; later words are arguments even if they name commands.
         ParseCase(arguments: ["get", "config"], command: "get", positionals: ["config"], values: [:]),
         ParseCase(arguments: ["cat"], command: "cat", positionals: [], values: [:]),
         ParseCase(arguments: ["cat", "a", "b", "c"], command: "cat", positionals: ["a", "b", "c"], values: [:]),
         ParseCase(arguments: ["get", "x", "--format", "csv"], command: "get", positionals: ["x"], values: ["format": ["csv"]]),
-        ParseCase(arguments: ["config", "credentials", "--server", "https://kc"], command: "config credentials", positionals: [], values: ["server": ["https://kc"]]),
+        ParseCase(
+            arguments: ["config", "credentials", "--server", "https://kc"], command: "config credentials", positionals: [],
+            values: ["server": ["https://kc"]]),
     ]
 
     @Test(arguments: cases)
@@ -165,45 +196,82 @@ struct ErrorCase: CustomTestStringConvertible, Sendable {
 
 @Suite struct RouterErrorTests {
     static let cases: [ErrorCase] = [
-        ErrorCase(arguments: ["gte", "clients"], stderr: "error: unknown command 'gte'\nhint: did you mean 'get'? Run 'kcx --help' to see the commands.\n"),
-        ErrorCase(arguments: ["frobnicate"], stderr: "error: unknown command 'frobnicate'\nhint: Run 'kcx --help' to see the commands.\n"),
+        ErrorCase(
+            arguments: ["gte", "clients"],
+            stderr: "error: unknown command 'gte'\nhint: did you mean 'get'? Run 'kcx --help' to see the commands.\n"),
+        ErrorCase(
+            arguments: ["frobnicate"],
+            stderr: "error: unknown command 'frobnicate'\nhint: Run 'kcx --help' to see the commands.\n"),
         ErrorCase(
             arguments: ["config", "statsu"],
-            stderr: "error: unknown command 'config statsu'\nhint: did you mean 'config status'? Run 'kcx config --help' to see the commands.\n"),
+            stderr:
+                "error: unknown command 'config statsu'\nhint: did you mean 'config status'? Run 'kcx config --help' to see the commands.\n"
+        ),
         ErrorCase(
             arguments: ["-v", "config", "credential"],
-            stderr: "error: unknown command 'config credential'\nhint: did you mean 'config credentials'? Run 'kcx config --help' to see the commands.\n"),
-        ErrorCase(arguments: ["help", "gte"], stderr: "error: unknown command 'gte'\nhint: did you mean 'get'? Run 'kcx --help' to see the commands.\n"),
+            stderr:
+                "error: unknown command 'config credential'\nhint: did you mean 'config credentials'? Run 'kcx config --help' to see the commands.\n"
+        ),
+        ErrorCase(
+            arguments: ["help", "gte"],
+            stderr: "error: unknown command 'gte'\nhint: did you mean 'get'? Run 'kcx --help' to see the commands.\n"),
         ErrorCase(
             arguments: ["get", "x", "--compcat"],
-            stderr: "error: unknown option '--compcat' for 'kcx get'\nhint: did you mean '--compact'? Run 'kcx get --help' to see its options.\n"),
+            stderr:
+                "error: unknown option '--compcat' for 'kcx get'\nhint: did you mean '--compact'? Run 'kcx get --help' to see its options.\n"
+        ),
         ErrorCase(
             arguments: ["get", "x", "--target-relm=a"],
-            stderr: "error: unknown option '--target-relm' for 'kcx get'\nhint: did you mean '--target-realm'? Run 'kcx get --help' to see its options.\n"),
-        ErrorCase(arguments: ["get", "x", "-z"], stderr: "error: unknown option '-z' for 'kcx get'\nhint: Run 'kcx get --help' to see its options.\n"),
-        ErrorCase(arguments: ["get", "x", "-vz"], stderr: "error: unknown option '-z' for 'kcx get'\nhint: Run 'kcx get --help' to see its options.\n"),
-        ErrorCase(arguments: ["get", "x", "-r"], stderr: "error: option '-r' needs a value (REALM)\nhint: Run 'kcx get --help' for usage.\n"),
-        ErrorCase(arguments: ["get", "x", "--target-realm"], stderr: "error: option '--target-realm' needs a value (REALM)\nhint: Run 'kcx get --help' for usage.\n"),
-        ErrorCase(arguments: ["--profile"], stderr: "error: option '--profile' needs a value (NAME)\nhint: Run 'kcx --help' for usage.\n"),
+            stderr:
+                "error: unknown option '--target-relm' for 'kcx get'\nhint: did you mean '--target-realm'? Run 'kcx get --help' to see its options.\n"
+        ),
+        ErrorCase(
+            arguments: ["get", "x", "-z"],
+            stderr: "error: unknown option '-z' for 'kcx get'\nhint: Run 'kcx get --help' to see its options.\n"),
+        ErrorCase(
+            arguments: ["get", "x", "-vz"],
+            stderr: "error: unknown option '-z' for 'kcx get'\nhint: Run 'kcx get --help' to see its options.\n"),
+        ErrorCase(
+            arguments: ["get", "x", "-r"],
+            stderr: "error: option '-r' needs a value (REALM)\nhint: Run 'kcx get --help' for usage.\n"),
+        ErrorCase(
+            arguments: ["get", "x", "--target-realm"],
+            stderr: "error: option '--target-realm' needs a value (REALM)\nhint: Run 'kcx get --help' for usage.\n"),
+        ErrorCase(
+            arguments: ["--profile"],
+            stderr: "error: option '--profile' needs a value (NAME)\nhint: Run 'kcx --help' for usage.\n"),
         ErrorCase(
             arguments: ["get", "x", "--compact=yes"],
             stderr: "error: option '--compact' takes no value (got '--compact=yes')\nhint: Run 'kcx get --help' for usage.\n"),
         ErrorCase(arguments: ["get"], stderr: "error: missing ENDPOINT for 'kcx get'\nhint: usage: kcx get ENDPOINT [options]\n"),
-        ErrorCase(arguments: ["get", "-r", "demo"], stderr: "error: missing ENDPOINT for 'kcx get'\nhint: usage: kcx get ENDPOINT [options]\n"),
-        ErrorCase(arguments: ["get", "a", "b"], stderr: "error: unexpected argument 'b' for 'kcx get'\nhint: usage: kcx get ENDPOINT [options]\n"),
-        ErrorCase(arguments: ["config", "status", "now"], stderr: "error: unexpected argument 'now' for 'kcx config status'\nhint: usage: kcx config status [options]\n"),
+        ErrorCase(
+            arguments: ["get", "-r", "demo"],
+            stderr: "error: missing ENDPOINT for 'kcx get'\nhint: usage: kcx get ENDPOINT [options]\n"),
+        ErrorCase(
+            arguments: ["get", "a", "b"],
+            stderr: "error: unexpected argument 'b' for 'kcx get'\nhint: usage: kcx get ENDPOINT [options]\n"),
+        ErrorCase(
+            arguments: ["config", "status", "now"],
+            stderr: "error: unexpected argument 'now' for 'kcx config status'\nhint: usage: kcx config status [options]\n"),
         ErrorCase(
             arguments: ["get", "x", "--format", "xml"],
-            stderr: "error: invalid value 'xml' for '--format': choose one of json, csv\nhint: usage: kcx get ENDPOINT [options]\n"),
+            stderr:
+                "error: invalid value 'xml' for '--format': choose one of json, csv\nhint: usage: kcx get ENDPOINT [options]\n"),
         ErrorCase(
             arguments: ["--bogus", "get"],
-            stderr: "error: unknown option '--bogus' for 'kcx'\nhint: Options of a command go after the command's name; run 'kcx --help' for the global options.\n"),
+            stderr:
+                "error: unknown option '--bogus' for 'kcx'\nhint: Options of a command go after the command's name; run 'kcx --help' for the global options.\n"
+        ),
         ErrorCase(
             arguments: ["--verbos", "get", "x"],
-            stderr: "error: unknown option '--verbos' for 'kcx'\nhint: did you mean '--verbose'? Options of a command go after the command's name; run 'kcx --help' for the global options.\n"),
+            stderr:
+                "error: unknown option '--verbos' for 'kcx'\nhint: did you mean '--verbose'? Options of a command go after the command's name; run 'kcx --help' for the global options.\n"
+        ),
         ErrorCase(
             arguments: ["-r", "demo", "get", "x"],
-            stderr: "error: unknown option '-r' for 'kcx'\nhint: Options of a command go after the command's name; run 'kcx --help' for the global options.\n"),
+            stderr:
+                "error: unknown option '-r' for 'kcx'\nhint: Options of a command go after the command's name; run 'kcx --help' for the global options.\n"
+        ),
         ErrorCase(arguments: ["completion", "tcsh"], stderr: "error: unknown shell 'tcsh': choose bash, zsh or fish\n"),
         // Errors thrown by handlers: KcxError keeps its code, transport failures exit 6 with a hint by kind.
         ErrorCase(

@@ -21,12 +21,13 @@ import Testing
     @Test func arrayOfObjectsGivesHeaderAndRows() throws {
         let value = try JSON.parse(
             #"[{"id":"1","name":"a,b","enabled":true,"attributes":{"x":"y"}},{"id":"2","redirectUris":["u"],"name":null}]"#)
-        #expect(CSV.render(Tabulation(value)) == """
-            id,name,enabled,attributes,redirectUris
-            1,"a,b",true,"{""x"":""y""}",
-            2,,,,"[""u""]"
+        #expect(
+            CSV.render(Tabulation(value)) == """
+                id,name,enabled,attributes,redirectUris
+                1,"a,b",true,"{""x"":""y""}",
+                2,,,,"[""u""]"
 
-            """)
+                """)
     }
 
     @Test func fixedColumnsComeFromFields() throws {
@@ -46,13 +47,15 @@ import Testing
 @Suite struct TextTableTests {
     @Test func alignsColumnsAndTrimsTrailingSpace() throws {
         let value = try JSON.parse(
-            #"[{"id":"1","clientId":"account-console","enabled":true},{"id":"22","clientId":"api","enabled":false,"note":"two\nlines"}]"#)
-        #expect(TextTable.render(Tabulation(value)) == """
-            id  clientId         enabled  note
-            1   account-console  true
-            22  api              false    two\\nlines
+            #"[{"id":"1","clientId":"account-console","enabled":true},{"id":"22","clientId":"api","enabled":false,"note":"two\nlines"}]"#
+        )
+        #expect(
+            TextTable.render(Tabulation(value)) == """
+                id  clientId         enabled  note
+                1   account-console  true
+                22  api              false    two\\nlines
 
-            """)
+                """)
     }
 
     @Test func emptyArrayPrintsNothingButAHeaderWhenColumnsAreKnown() {

@@ -6,11 +6,13 @@ import Testing
 @Suite struct FieldFilterTests {
     @Test func parsesNestedSelections() throws {
         let filter = try FieldFilter.parse("id, clientId ,protocolMappers(name,config(claim.name)),attributes")
-        #expect(filter == FieldFilter([
-            .init("id"), .init("clientId"),
-            .init("protocolMappers", FieldFilter([.init("name"), .init("config", FieldFilter([.init("claim.name")]))])),
-            .init("attributes"),
-        ]))
+        #expect(
+            filter
+                == FieldFilter([
+                    .init("id"), .init("clientId"),
+                    .init("protocolMappers", FieldFilter([.init("name"), .init("config", FieldFilter([.init("claim.name")]))])),
+                    .init("attributes"),
+                ]))
         #expect(filter.names == ["id", "clientId", "protocolMappers", "attributes"])
     }
 
@@ -39,13 +41,17 @@ import Testing
              "not an object"]
             """#)
         let filtered = try FieldFilter.parse("clientId,protocolMappers(name),id").apply(to: clients)
-        #expect(filtered.serialized()
-            == #"[{"clientId":"api","protocolMappers":[{"name":"aud"}],"id":"1"},{"clientId":"web","id":"2"},"not an object"]"#)
+        #expect(
+            filtered.serialized()
+                == #"[{"clientId":"api","protocolMappers":[{"name":"aud"}],"id":"1"},{"clientId":"web","id":"2"},"not an object"]"#
+        )
     }
 
     @Test func nestedSelectionAppliesToObjectsAndLeavesScalarsAlone() throws {
         let value = try JSON.parse(#"{"attributes":{"a":"1","b":"2"},"name":"x"}"#)
-        #expect(try FieldFilter.parse("attributes(b),name(inner)").apply(to: value).serialized() == #"{"attributes":{"b":"2"},"name":"x"}"#)
+        #expect(
+            try FieldFilter.parse("attributes(b),name(inner)").apply(to: value).serialized()
+                == #"{"attributes":{"b":"2"},"name":"x"}"#)
         #expect(try FieldFilter.parse("missing").apply(to: value).serialized() == "{}")
     }
 }

@@ -40,14 +40,16 @@ struct SetParseCase: CustomTestStringConvertible, Sendable {
         SetParseCase(input: "a:b=c", path: [.key("a:b")], operation: .assign, value: "c"),
         SetParseCase(input: "a+b=c", path: [.key("a+b")], operation: .assign, value: "c"),
         // Array indexes.
-        SetParseCase(input: "redirectUris[0]=https://a", path: [.key("redirectUris"), .index(0)], operation: .assign, value: "https://a"),
+        SetParseCase(
+            input: "redirectUris[0]=https://a", path: [.key("redirectUris"), .index(0)], operation: .assign, value: "https://a"),
         SetParseCase(
             input: "protocolMappers[1].config.\"claim.name\"=aud",
             path: [.key("protocolMappers"), .index(1), .key("config"), .key("claim.name")], operation: .assign, value: "aud"),
         SetParseCase(input: "matrix[0][2]:=1", path: [.key("matrix"), .index(0), .index(2)], operation: .assign, value: 1),
         // Appending.
         SetParseCase(input: "redirectUris+=https://b", path: [.key("redirectUris")], operation: .append, value: "https://b"),
-        SetParseCase(input: "defaultClientScopes+:=\"email\"", path: [.key("defaultClientScopes")], operation: .append, value: "email"),
+        SetParseCase(
+            input: "defaultClientScopes+:=\"email\"", path: [.key("defaultClientScopes")], operation: .append, value: "email"),
         SetParseCase(input: "numbers+:=5", path: [.key("numbers")], operation: .append, value: 5),
     ]
 
@@ -76,9 +78,18 @@ struct SetParseCase: CustomTestStringConvertible, Sendable {
         ("a]=1", "unexpected ']'"),
         ("a[99999999999999999999]=1", "index 99999999999999999999 is too large"),
         ("enabled:=tru", "the value after ':=' is not JSON (invalid literal at line 1, column 1); use '=' to set it as a string"),
-        ("x:=", "the value after ':=' is not JSON (empty input, expected a JSON value at line 1, column 1); use '=' to set it as a string"),
-        ("x:={\"a\":1", "the value after ':=' is not JSON (unexpected end of input in object at line 1, column 7); use '=' to set it as a string"),
-        ("x+:=[1,", "the value after ':=' is not JSON (unexpected end of input at line 1, column 4); use '=' to set it as a string"),
+        (
+            "x:=",
+            "the value after ':=' is not JSON (empty input, expected a JSON value at line 1, column 1); use '=' to set it as a string"
+        ),
+        (
+            "x:={\"a\":1",
+            "the value after ':=' is not JSON (unexpected end of input in object at line 1, column 7); use '=' to set it as a string"
+        ),
+        (
+            "x+:=[1,",
+            "the value after ':=' is not JSON (unexpected end of input at line 1, column 4); use '=' to set it as a string"
+        ),
     ]
 
     @Test(arguments: errors)
@@ -97,7 +108,8 @@ struct SetParseCase: CustomTestStringConvertible, Sendable {
     }
 
     @Test func pathsPrintAsTyped() throws {
-        #expect(try JSONPath.parse("attributes.\"include.in.token.scope\"").description == "attributes.\"include.in.token.scope\"")
+        #expect(
+            try JSONPath.parse("attributes.\"include.in.token.scope\"").description == "attributes.\"include.in.token.scope\"")
         #expect(try JSONPath.parse("a[0].b").description == "a[0].b")
     }
 }
@@ -112,7 +124,9 @@ struct SetParseCase: CustomTestStringConvertible, Sendable {
     @Test func setsCreateMissingObjectsAndKeepKeyOrder() throws {
         let body: JSON = ["clientId": "api", "enabled": true]
         let result = try applying(["enabled:=false", "attributes.\"include.in.token.scope\"=true", "description=007"], to: body)
-        #expect(result.serialized() == #"{"clientId":"api","enabled":false,"attributes":{"include.in.token.scope":"true"},"description":"007"}"#)
+        #expect(
+            result.serialized()
+                == #"{"clientId":"api","enabled":false,"attributes":{"include.in.token.scope":"true"},"description":"007"}"#)
     }
 
     @Test func indexesReplaceOrAppendAtTheEnd() throws {
@@ -163,8 +177,10 @@ struct SetParseCase: CustomTestStringConvertible, Sendable {
         let current = try JSON.parse(
             #"{"id":"1","clientId":"api","attributes":{"a":"1","b":"2"},"redirectUris":["x","y"],"enabled":true}"#)
         let changes = try JSON.parse(#"{"attributes":{"b":"3","c":"4"},"redirectUris":["z"],"enabled":null,"new":1}"#)
-        #expect(current.merging(changes).serialized()
-            == #"{"id":"1","clientId":"api","attributes":{"a":"1","b":"3","c":"4"},"redirectUris":["z"],"enabled":null,"new":1}"#)
+        #expect(
+            current.merging(changes).serialized()
+                == #"{"id":"1","clientId":"api","attributes":{"a":"1","b":"3","c":"4"},"redirectUris":["z"],"enabled":null,"new":1}"#
+        )
     }
 
     @Test func nonObjectsAreReplacedWhole() {
