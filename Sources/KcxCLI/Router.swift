@@ -51,7 +51,8 @@ public struct Router: Sendable {
             if argument == "--" { break }
             if argument.hasPrefix("-") && argument != "-" {
                 if argument == "--version" && path.isEmpty { return .version }
-                let match = try matchOption(arguments, at: index, in: GlobalOptions.specs, commandName: "kcx")
+                let match = try matchOption(
+                    arguments, at: index, in: GlobalOptions.specs, commandName: (["kcx"] + path).joined(separator: " "))
                 guard case .matched(let options, let next) = match else { break scan }
                 if options.contains(where: { $0.spec.long == "help" }) { helpRequested = true }
                 index = next

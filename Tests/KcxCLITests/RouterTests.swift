@@ -241,6 +241,9 @@ struct ErrorCase: CustomTestStringConvertible, Sendable {
             arguments: ["--profile"],
             stderr: "error: option '--profile' needs a value (NAME)\nhint: Run 'kcx --help' for usage.\n"),
         ErrorCase(
+            arguments: ["get", "--profile"],
+            stderr: "error: option '--profile' needs a value (NAME)\nhint: Run 'kcx get --help' for usage.\n"),
+        ErrorCase(
             arguments: ["get", "x", "--compact=yes"],
             stderr: "error: option '--compact' takes no value (got '--compact=yes')\nhint: Run 'kcx get --help' for usage.\n"),
         ErrorCase(arguments: ["get"], stderr: "error: missing ENDPOINT for 'kcx get'\nhint: usage: kcx get ENDPOINT [options]\n"),
