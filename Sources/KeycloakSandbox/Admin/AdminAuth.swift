@@ -72,8 +72,10 @@ enum AdminAuth {
         return tokenVerifier(String(parts[1]), context)
     }
 
-    /// Turns a bearer token into a caller. The OIDC side's `verifyAccessToken` (signature, expiry,
-    /// live session; subject resolved from the session for lightweight tokens) plugs in here; until
-    /// it does, no token verifies and every admin call is a 401.
-    nonisolated(unsafe) static var tokenVerifier: (String, SandboxContext) -> AdminCaller? = { _, _ in nil }
+    /// Turns a bearer token into a caller through the OIDC side's `verifyAccessToken` (signature,
+    /// expiry, live session; the subject comes from the session for lightweight tokens).
+    /// Replaceable so the server layer can wrap it; tests call `AdminRoutes.handle(_:_:caller:)`.
+    nonisolated(unsafe) static var tokenVerifier: (String, SandboxContext) -> AdminCaller? = { token, context in
+        verifyAccessToken(token, context: context).map { AdminCaller(realmName: $0.realmName, userId: $0.userId) }
+    }
 }

@@ -4,6 +4,7 @@ import KcxJSON
 
 public enum RealmImport {
     public enum Outcome: Equatable {
+        /// The new realm's name.
         case created(String)
         case conflict(String)
         case invalid(String)
@@ -91,7 +92,7 @@ public enum RealmImport {
             if let message = importUser(userBody, into: &realm, now: now) { return .conflict(message) }
         }
         state.realms[index] = realm
-        return .created(realm.id)
+        return .created(realm.name)
     }
 
     private static func isBuiltin(_ clientId: String, realm: String) -> Bool {
