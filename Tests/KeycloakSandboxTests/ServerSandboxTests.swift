@@ -30,8 +30,8 @@ func immediate(_ action: ServerAction, sourceLocation: SourceLocation = #_source
 }
 
 extension ServerResponse {
-    var text: String { String(decoding: body, as: UTF8.self) }
-    func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+    var answerText: String { String(decoding: body, as: UTF8.self) }
+    func answerHeader(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
 }
 
 func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandbox {
@@ -47,9 +47,9 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         let sandbox = try makeSandbox()
         let response = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/no/such/thing"))))
         #expect(response.status == 404)
-        #expect(response.text == #"{"error":"Unable to find matching target resource method"}"#)
+        #expect(response.answerText == #"{"error":"Unable to find matching target resource method"}"#)
         #expect(response.headers.map(\.name) == ["Content-Type"])
-        #expect(response.header("Content-Type") == "application/json")
+        #expect(response.answerHeader("Content-Type") == "application/json")
     }
 
     // admin-api.md §1.2: serverinfo needs an admin bearer token.
@@ -57,7 +57,7 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         let sandbox = try makeSandbox()
         let response = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/admin/serverinfo"))))
         #expect(response.status == 401)
-        #expect(response.text == #"{"error":"HTTP 401 Unauthorized"}"#)
+        #expect(response.answerText == #"{"error":"HTTP 401 Unauthorized"}"#)
     }
 
     @Test func bootstrapsMasterWithTheConfiguredAdmin() throws {
@@ -82,22 +82,22 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         let created = try #require(immediate(sandbox.handle(sandboxRequest(
             "POST", "/_sandbox/faults", body: #"{"method":"GET","path":"/flaky/*","count":2,"action":"status","status":503,"body":"{\"error\":\"down\"}"}"#))))
         #expect(created.status == 201)
-        #expect(created.header("Location") == "http://127.0.0.1:8080/_sandbox/faults/fault-1")
-        #expect(created.text == #"{"id":"fault-1","method":"GET","path":"/flaky/*","action":"status","status":503,"body":"{\"error\":\"down\"}","contentType":"application/json","remaining":2,"applied":0}"#)
+        #expect(created.answerHeader("Location") == "http://127.0.0.1:8080/_sandbox/faults/fault-1")
+        #expect(created.answerText == #"{"id":"fault-1","method":"GET","path":"/flaky/*","action":"status","status":503,"body":"{\"error\":\"down\"}","contentType":"application/json","remaining":2,"applied":0}"#)
 
         for _ in 0..<2 {
             let failed = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/flaky/x"))))
             #expect(failed.status == 503)
-            #expect(failed.text == #"{"error":"down"}"#)
-            #expect(failed.header("Content-Type") == "application/json")
+            #expect(failed.answerText == #"{"error":"down"}"#)
+            #expect(failed.answerHeader("Content-Type") == "application/json")
         }
         let after = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/flaky/x"))))
         #expect(after.status == 404)
 
         let list = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/_sandbox/faults"))))
-        #expect(list.text == "[]")
+        #expect(list.answerText == "[]")
         let stats = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/_sandbox/stats"))))
-        #expect(stats.text == #"{"requests":6,"acceptedConnections":0,"faultsApplied":2,"activeFaultRules":0,"stateWriteFailures":0,"clockOffsetSeconds":0.0}"#)
+        #expect(stats.answerText == #"{"requests":6,"acceptedConnections":0,"faultsApplied":2,"activeFaultRules":0,"stateWriteFailures":0,"clockOffsetSeconds":0.0}"#)
     }
 
     @Test func delayAndDropRulesBecomeServerActions() throws {
@@ -123,7 +123,7 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         #expect(immediate(sandbox.handle(sandboxRequest("DELETE", "/_sandbox/faults/fault-1")))?.status == 204)
         let missing = immediate(sandbox.handle(sandboxRequest("DELETE", "/_sandbox/faults/fault-1")))
         #expect(missing?.status == 404)
-        #expect(missing?.text == #"{"error":"no fault rule 'fault-1'"}"#)
+        #expect(missing?.answerText == #"{"error":"no fault rule 'fault-1'"}"#)
         #expect(sandbox.faults.all.map(\.id) == ["fault-2"])
         #expect(immediate(sandbox.handle(sandboxRequest("DELETE", "/_sandbox/faults")))?.status == 204)
         #expect(sandbox.faults.all.isEmpty)
@@ -133,19 +133,19 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         let sandbox = try makeSandbox()
         let badRule = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"path":"/a"}"#)))
         #expect(badRule?.status == 400)
-        #expect(badRule?.text == #"{"error":"invalid fault rule: \"action\" must be one of \"status\", \"delay\", \"drop\""}"#)
+        #expect(badRule?.answerText == #"{"error":"invalid fault rule: \"action\" must be one of \"status\", \"delay\", \"drop\""}"#)
         let badJSON = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: "{")))
         #expect(badJSON?.status == 400)
-        #expect(badJSON?.text.hasPrefix(#"{"error":"invalid JSON: "#) == true)
+        #expect(badJSON?.answerText.hasPrefix(#"{"error":"invalid JSON: "#) == true)
         let form = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: "a=b", contentType: "application/x-www-form-urlencoded")))
         #expect(form?.status == 415)
-        #expect(form?.text == #"{"error":"send the body as Content-Type: application/json"}"#)
+        #expect(form?.answerText == #"{"error":"send the body as Content-Type: application/json"}"#)
         let wrongMethod = immediate(sandbox.handle(sandboxRequest("PUT", "/_sandbox/stats")))
         #expect(wrongMethod?.status == 405)
-        #expect(wrongMethod?.text == #"{"error":"method PUT not allowed on /_sandbox/stats"}"#)
+        #expect(wrongMethod?.answerText == #"{"error":"method PUT not allowed on /_sandbox/stats"}"#)
         let unknown = immediate(sandbox.handle(sandboxRequest("GET", "/_sandbox/nope")))
         #expect(unknown?.status == 404)
-        #expect(unknown?.text == #"{"error":"no control endpoint /_sandbox/nope (see docs/sandbox.md)"}"#)
+        #expect(unknown?.answerText == #"{"error":"no control endpoint /_sandbox/nope (see docs/sandbox.md)"}"#)
         let backwards = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/clock", body: #"{"advanceSeconds":-5}"#)))
         #expect(backwards?.status == 400)
         #expect(sandbox.context.clockOffset == 0)
@@ -155,12 +155,12 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         let off = try makeSandbox(control: false)
         let hidden = immediate(off.handle(sandboxRequest("GET", "/_sandbox/stats")))
         #expect(hidden?.status == 404)
-        #expect(hidden?.text == #"{"error":"Unable to find matching target resource method"}"#)
+        #expect(hidden?.answerText == #"{"error":"Unable to find matching target resource method"}"#)
 
         let on = try makeSandbox()
         let remote = immediate(on.handle(sandboxRequest("GET", "/_sandbox/stats", remoteAddress: "10.1.2.3")))
         #expect(remote?.status == 403)
-        #expect(remote?.text == #"{"error":"the control API answers loopback clients only"}"#)
+        #expect(remote?.answerText == #"{"error":"the control API answers loopback clients only"}"#)
         #expect(immediate(on.handle(sandboxRequest("GET", "/_sandbox/stats", remoteAddress: "::1")))?.status == 200)
     }
 

@@ -29,6 +29,7 @@ public final class Sandbox: @unchecked Sendable {
     private let startedAt: Double
 
     public init(options: SandboxOptions, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws(SandboxStartError) {
+        _ = Sandbox.adminAuthenticationWired
         self.options = options
         let context = SandboxContext(store: SandboxStore(), features: options.features, clock: clock)
         self.context = context
@@ -53,6 +54,14 @@ public final class Sandbox: @unchecked Sendable {
         try importRealms(options.importFiles)
         if stateFile != nil { try saveState() }
     }
+
+    /// Admin authorization (H3's AdminAuth) trusts exactly the tokens the OIDC side verifies: signature,
+    /// expiry, live session, existing user. Set once per process (a static initialiser runs once).
+    private static let adminAuthenticationWired: Void = {
+        AdminAuth.tokenVerifier = { token, context in
+            verifyAccessToken(token, context: context).map { AdminCaller(realmName: $0.realmName, userId: $0.userId) }
+        }
+    }()
 
     /// Binds and starts serving; returns the base URL (also set as the context's, for `iss` and `Location`).
     @discardableResult
@@ -187,19 +196,6 @@ public final class Sandbox: @unchecked Sendable {
         }
     }
 
-    /// The master realm's admin (the configured one, else any holder of the master `admin` role).
-    private func masterAdminCaller() throws(SandboxStartError) -> AdminCaller {
-        let username = options.adminUsername
-        let userId = context.store.read { state -> String? in
-            guard let master = state.master else { return nil }
-            if let admin = master.user(username: username) { return admin.id }
-            guard let adminRole = master.realmRole(name: "admin") else { return nil }
-            return master.users.first { master.effectiveRoleIds(of: $0).contains(adminRole.id) }?.id
-        }
-        guard let userId else { throw SandboxStartError("cannot import realms: the master realm has no admin user") }
-        return AdminCaller(realmName: "master", userId: userId)
-    }
-
     private func importRealms(_ files: [String]) throws(SandboxStartError) {
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -211,24 +207,20 @@ public final class Sandbox: @unchecked Sendable {
             } catch {
                 throw SandboxStartError("import file '\(file)' is not valid JSON: \(error.description)")
             }
-            guard let name = json["realm"]?.stringValue, !name.isEmpty else {
-                throw SandboxStartError("import file '\(file)' has no \"realm\" name")
+            guard let body = json.objectValue else {
+                throw SandboxStartError("import file '\(file)' does not hold a realm representation (a JSON object)")
             }
-            if context.store.read({ $0.realm(named: name) != nil }) {
-                skippedImports.append(name)
-                continue
+            switch context.store.importRealms([body], now: context.now()).first {
+            case .created(let name):
+                importedRealms.append(name)
+            case .conflict:
+                // Keycloak's --import-realm skips a realm that exists already (e.g. loaded from --state).
+                skippedImports.append(body["realm"]?.stringValue ?? "")
+            case .invalid(let message):
+                throw SandboxStartError("import file '\(file)' was refused: \(message)")
+            case nil:
+                throw SandboxStartError("import file '\(file)' was not imported")
             }
-            // Keycloak's import and `POST /admin/realms` share RealmManager.importRealm, so an import is
-            // that request made by the master admin.
-            let request = ServerRequest(
-                method: "POST", target: "/admin/realms", path: "/admin/realms", query: [],
-                headers: [("Content-Type", "application/json")], body: [UInt8](data))
-            let response = AdminRoutes.handle(request, context, caller: try masterAdminCaller())
-            guard response.status == 201 else {
-                throw SandboxStartError(
-                    "import file '\(file)' was refused (\(response.status)): \(String(decoding: response.body, as: UTF8.self))")
-            }
-            importedRealms.append(name)
         }
     }
 }
