@@ -86,6 +86,9 @@ public final class Sandbox: @unchecked Sendable {
         return server.baseURL
     }
 
+    /// A dropped sandbox stops listening (its server threads would otherwise keep the port).
+    deinit { stop() }
+
     public func stop() {
         let server = lock.withLock { () -> LoopbackHTTPServer? in
             defer { self.server = nil }
