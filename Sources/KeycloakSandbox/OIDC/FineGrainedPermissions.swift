@@ -79,7 +79,7 @@ enum FineGrainedPermissions {
 
     private static func route(_ request: ServerRequest, _ path: [String], _ data: inout Data, realm: Realm) -> ServerResponse {
         switch (request.method, path) {
-        case ("GET", ["resource"]): return ok(.array(data.resources.map { .object($0) }))
+        case ("GET", ["resource"]): return ok(.array(data.resources.map { .object(data.brief($0)) }))
         case ("GET", ["scope"]): return ok(.array(data.scopes.map { .object($0) }))
         case ("GET", ["policy"]), ("GET", ["permission"]):
             let wantPermissions = path[0] == "permission"
@@ -233,8 +233,12 @@ enum FineGrainedPermissions {
             return out
         }
 
+        /// ResourceRepresentation names its id `_id` and lists it after the descriptive members.
         func brief(_ resource: JSONObject) -> JSONObject {
-            JSONObject(resource.entries.filter { ["_id", "name", "type", "ownerManagedAccess"].contains($0.key) || $0.key == "id" }.map { ($0.key, $0.value) })
+            JSONObject([
+                ("name", resource["name"] ?? .null), ("type", resource["type"] ?? .null),
+                ("ownerManagedAccess", resource["ownerManagedAccess"] ?? false), ("_id", resource["id"] ?? .null),
+            ])
         }
 
         private mutating func scopeId(_ name: String) -> String {

@@ -74,14 +74,14 @@ struct FormBody {
         return nil
     }
 
-    /// Percent-decoding with `+` as space; invalid escapes are kept literally.
-    static func decode(_ bytes: ArraySlice<UInt8>) -> String {
+    /// Percent-decoding, `+` as space unless decoding a path segment; invalid escapes are kept literally.
+    static func decode(_ bytes: ArraySlice<UInt8>, plusAsSpace: Bool = true) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex
         while index < bytes.endIndex {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "+") {
+            if byte == UInt8(ascii: "+") && plusAsSpace {
                 out.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), index + 2 < bytes.endIndex,
                 let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])

@@ -6,7 +6,7 @@ enum OIDCRoutes {
     static func handle(_ request: ServerRequest, _ context: SandboxContext) -> ServerResponse? {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         guard segments.count >= 3, segments[0] == "realms" else { return nil }
-        let realmName = FormBody.decode(ArraySlice(Array(segments[1].utf8)))
+        let realmName = FormBody.decode(ArraySlice(Array(segments[1].utf8)), plusAsSpace: false)
         let rest = segments.dropFirst(2).joined(separator: "/")
         let endpoint: Endpoint
         switch rest {

@@ -73,9 +73,8 @@ struct TokenClaims {
             if let audienceClientIds, roles.contains(where: \.clientRole) {
                 roles = roles.filter { !$0.clientRole || audienceClientIds.contains($0.containerId) }
             }
-            return roles.contains { role in
-                userRoles.contains(role.id) || realm.expandComposites([role.id]).contains(where: userRoles.contains)
-            }
+            // `userRoles` is already expanded through the user's composites (RoleUtils.hasRole).
+            return roles.contains { userRoles.contains($0.id) }
         }
     }
 
