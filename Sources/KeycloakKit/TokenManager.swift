@@ -212,10 +212,18 @@ public final class TokenManager: AccessTokenProvider {
     }
 
     private func logInAgain() throws -> String {
-        let credentials = LoginCredentials(
-            grant: session.grant, clientId: session.clientId, username: session.username,
-            password: try session.passwordSource?.read(environment: environment),
-            clientSecret: try session.clientSecretSource?.read(environment: environment))
+        let credentials: LoginCredentials
+        do {
+            credentials = LoginCredentials(
+                grant: session.grant, clientId: session.clientId, username: session.username,
+                password: try session.passwordSource?.read(environment: environment),
+                clientSecret: try session.clientSecretSource?.read(environment: environment))
+        } catch let error as KcxError {
+            // The source recorded at login is gone: the session cannot renew itself any more.
+            throw KcxError(
+                .authentication, "the session at \(session.server) realm \(session.realm) has expired and kcx cannot log in again: \(error.message)",
+                hint: loginHint)
+        }
         try store(
             TokenEndpoint.login(server: session.server, realm: session.realm, credentials: credentials, transport: transport, now: now))
         return session.accessToken!

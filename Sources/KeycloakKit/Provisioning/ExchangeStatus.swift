@@ -76,7 +76,7 @@ extension Lookup {
         for policy in try api.get("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm).arrayValue ?? [] {
             guard policy["type"]?.stringValue == "client", let id = policy["id"]?.stringValue else { continue }
             let detail = try api.get("\(base)/policy/client/\(id)", realm: realm)
-            for clientID in (detail["clients"]?.arrayValue ?? []).compactMap(\.stringValue) {
+            for clientID in clientPolicyMembers(detail) {
                 names.append(try client(clientID)?.clientId ?? clientID)
             }
         }

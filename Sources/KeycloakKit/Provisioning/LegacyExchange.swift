@@ -53,7 +53,7 @@ extension Writer {
         let policyName = exchangePolicyName(forTarget: target.clientId)
         let label = "\(policyName) (\(requester.clientId) -> \(target.clientId))"
         if var policy = try exchangePolicy(for: target), let policyID = policy["id"]?.stringValue {
-            let clients = (policy["clients"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let clients = clientPolicyMembers(policy)
             if clients.contains(requester.id) || clients.contains(requester.clientId) {
                 record(Change(kind: "exchange-policy", name: label, outcome: .unchanged))
             } else {
@@ -115,7 +115,7 @@ extension Writer {
             record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: ["no kcx exchange policy for \(target.clientId)"]))
             return
         }
-        let clients = (policy["clients"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let clients = clientPolicyMembers(policy)
         let remaining = clients.filter { $0 != requester.id && $0 != requester.clientId }
         if remaining.count == clients.count {
             record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: ["\(requester.clientId) was not allowed"]))
@@ -137,4 +137,14 @@ extension Writer {
         try write("PUT", "\(base)/policy/client/\(policyID)", body: policy)
         record(Change(kind: "exchange-policy", name: label, outcome: .updated, details: ["clients: - \(requester.clientId)"]))
     }
+}
+
+/// The client ids a client policy names: `clients` on the typed endpoint, or the JSON string in
+/// `config.clients` that the generic endpoint returns.
+func clientPolicyMembers(_ policy: JSON) -> [String] {
+    if let list = policy["clients"]?.arrayValue { return list.compactMap(\.stringValue) }
+    if let packed = policy["config"]?["clients"]?.stringValue, let list = try? JSON.parse(packed).arrayValue {
+        return list.compactMap(\.stringValue)
+    }
+    return []
 }

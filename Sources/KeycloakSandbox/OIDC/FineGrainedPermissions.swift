@@ -95,6 +95,14 @@ enum FineGrainedPermissions {
         case ("GET", let p) where p.count == 3 && ["policy", "permission"].contains(p[0]),
             ("GET", let p) where p.count == 2 && ["policy", "permission"].contains(p[0]):
             guard let policy = data.policy(id: p.last!) else { return notFound("HTTP 404 Not Found") }
+            if p.count == 3 && p[1] == "client" && policy["type"]?.stringValue == "client" {
+                // The typed endpoint answers ClientPolicyRepresentation: `clients` as a list of ids,
+                // where the generic one packs them into config as a JSON string.
+                var typed = data.summary(policy)
+                typed["config"] = nil
+                typed["clients"] = .array(policy["clients"]?.arrayValue ?? [])
+                return ok(.object(typed))
+            }
             return ok(.object(data.summary(policy)))
         case ("GET", let p) where p.count == 4 && p[0] == "permission" && p[1] == "scope":
             guard let policy = data.policy(id: p[2]) else { return notFound("HTTP 404 Not Found") }
