@@ -83,7 +83,10 @@ enum ChangeOutput {
         for change in writer.changes {
             let verb = writer.dryRun && change.outcome != .unchanged ? "would be \(change.outcome.rawValue)" : change.outcome.rawValue
             context.stderr.write("\(verb): \(change.kind) \(change.name)\n")
-            for detail in change.details { context.stderr.write("    \(detail)\n") }
+            // A new object's every field is in the request list of a dry run; details say what changed.
+            if change.outcome != .created || writer.dryRun {
+                for detail in change.details { context.stderr.write("    \(detail)\n") }
+            }
         }
         if writer.dryRun {
             if writer.requests.isEmpty {

@@ -117,7 +117,10 @@ extension Writer {
         }
         let scopeName = audienceScopeName(for: target.clientId)
         try ensureClientScope(
-            scopeName, ClientScopeSettings(description: "Puts \(target.clientId) into the aud claim (managed by kcx)", protocol_: "openid-connect"))
+            scopeName,
+            // Kept out of the scope claim: it is plumbing for aud, not a permission anyone requests.
+            ClientScopeSettings(
+                description: "Puts \(target.clientId) into the aud claim (managed by kcx)", protocol_: "openid-connect", includeInTokenScope: false))
         try ensureAudienceMapper(.client(target.clientId), on: .clientScope(scopeName), AudienceMapperSettings())
         try assignClientScope(scopeName, toClient: holder.id, as: .default, creatingInDryRun: true)
     }

@@ -10,7 +10,7 @@ enum Sessions {
     {
         let realm = state.realms[realmIndex]
         state.realms[realmIndex].sessions.removeAll { !SessionRules.isActive($0, realm: realm, now: now) }
-        var session = UserSession(id: SandboxStore.newId(), userId: userId, clientId: clientId, started: now, lastRefresh: now)
+        let session = UserSession(id: SandboxStore.newId(), userId: userId, clientId: clientId, started: now, lastRefresh: now)
         // No AUTH_TIME note: a 26.7.1 introspection of a password-grant token shows no `auth_time`.
         state.realms[realmIndex].sessions.append(session)
         return session

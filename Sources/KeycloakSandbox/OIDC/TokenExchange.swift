@@ -204,8 +204,9 @@ struct TokenExchange {
         var issuedType = TokenType.accessToken
         // A refresh token only for a requester using them and a real session; otherwise silently none.
         if requestedType == TokenType.refreshToken, requester.attribute("use.refresh.tokens") != "false",
-            var (refresh, expiry) = issuer.refreshTokenClaims(scope: tokens.scope)
+            let (claims, expiry) = issuer.refreshTokenClaims(scope: tokens.scope)
         {
+            var refresh = claims
             refresh["azp"] = .string(requester.clientId)
             tokens.refreshToken = SandboxJWT.sign(refresh, with: key)
             tokens.refreshExpiresIn = Int(max(0, expiry - now))
