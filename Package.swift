@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // kcx: a native CLI that configures Keycloak audiences and token exchange, and kcx-sandbox,
-// a Keycloak-compatible server for its tests. No external Swift packages: build time stays low
-// and start-up stays free of framework initialisation.
+// a Keycloak-compatible server for its tests. One external package (Yams, for YAML files): build
+// time stays low and start-up stays free of framework initialisation.
 import PackageDescription
 
 let package = Package(
@@ -10,6 +10,10 @@ let package = Package(
     products: [
         .executable(name: "kcx", targets: ["kcx"]),
         .executable(name: "kcx-sandbox", targets: ["kcx-sandbox"]),
+    ],
+    dependencies: [
+        // YAML for declarative files (kcx plan/apply), with line and column for every node.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, wrapped with typed shims (Swift cannot call C variadics).
@@ -20,7 +24,7 @@ let package = Package(
         .target(name: "KcxJSON"),
 
         // The client side: core (never prints) -> front end -> thin executable.
-        .target(name: "KeycloakKit", dependencies: ["CCurl", "CCrypto", "KcxJSON"]),
+        .target(name: "KeycloakKit", dependencies: ["CCurl", "CCrypto", "KcxJSON", .product(name: "Yams", package: "Yams")]),
         .target(name: "KcxCLI", dependencies: ["KeycloakKit", "KcxJSON"]),
         .executableTarget(name: "kcx", dependencies: ["KcxCLI"]),
 
