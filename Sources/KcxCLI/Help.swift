@@ -82,6 +82,7 @@ public enum HelpRenderer {
         case .conflict: return "conflict"
         case .network: return "network"
         case .checkFailed: return "check failed"
+        case .changesPresent: return "changes present"
         }
     }
 

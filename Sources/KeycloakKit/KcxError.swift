@@ -16,6 +16,8 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case network = 6
     /// A check ran and found what it looks for missing (e.g. `audience check`: the audience is not in the token).
     case checkFailed = 7
+    /// `plan --detailed-exitcode` / `apply --detailed-exitcode`: the realm differs from the file.
+    case changesPresent = 8
 
     public var meaning: String {
         switch self {
@@ -26,7 +28,8 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
         case .authentication: return "authentication or authorization failed (401/403)"
         case .conflict: return "conflict: the object already exists (409)"
         case .network: return "network or TLS failure: the server could not be reached"
-        case .checkFailed: return "a check found a problem (audience check: the audience is missing)"
+        case .checkFailed: return "a check found a problem (audience check, token decode --verify, doctor --fail-on)"
+        case .changesPresent: return "plan --detailed-exitcode: the realm differs from the file"
         }
     }
 }
