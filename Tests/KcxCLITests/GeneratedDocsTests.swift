@@ -227,7 +227,7 @@ func runShell(_ shell: String, _ arguments: [String], in directory: URL = reposi
                   # Read users
                   kcx get users -r demo
 
-                Exit codes: 0 success, 1 server error, 2 usage error, 3 not found, 4 authentication, 5 conflict, 6 network, 7 check failed (see 'man kcx').
+                Exit codes: 0 success, 1 server error, 2 usage error, 3 not found, 4 authentication, 5 conflict, 6 network, 7 check failed, 8 changes present (see 'man kcx').
 
                 """)
     }
