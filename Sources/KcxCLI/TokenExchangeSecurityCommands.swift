@@ -1,0 +1,158 @@
+// `kcx token-exchange downscope …` (Keycloak's downscope executor as one switch) and
+// `kcx token-exchange audit` (store exchange events and show recent exchanges).
+import FoundationEssentials
+import KcxJSON
+import KeycloakKit
+
+public enum TokenExchangeSecurityCommands {
+    static let clients = OptionSpec("client", value: "CLIENT", "Only exchanges requested by this client (default: every client)", repeatable: true)
+
+    public static let specs: [CommandSpec] = [
+        CommandSpec(
+            ["token-exchange", "downscope", "enable"], summary: "Refuse exchanges asking for scopes the subject token lacks",
+            discussion: """
+                Keeps one client profile, \(downscopeProfileName), holding Keycloak's \(downscopeExecutor) executor, \
+                and one client policy, \(downscopePolicyName), matching token-exchange requests (grant-type \
+                condition). With --client, the policy also requires the client scope \(downscopeMarkerScope) \
+                (no mappers, not in tokens' scope) as a default scope, which kcx assigns to those clients: \
+                Keycloak's client-scopes condition is the only one that selects requesters on an exchange. Other \
+                profiles and policies are kept (read, merge, write; profiles before policies).
+                """,
+            options: [clients] + ProvisioningOptions.mutating,
+            examples: [
+                ExampleSpec("kcx token-exchange downscope enable -r myrealm", "Downscope every token exchange"),
+                ExampleSpec("kcx token-exchange downscope enable --client service-a -r myrealm --dry-run", "Show the writes for one requester"),
+            ],
+            handler: enableDownscope),
+        CommandSpec(
+            ["token-exchange", "downscope", "disable"], summary: "Stop downscope enforcement (for everyone, or for some clients)",
+            discussion: """
+                Without --client: removes kcx's policy, then its profile (kept if another policy names it), then the \
+                marker scope. With --client: removes the marker scope from those clients; only possible when \
+                enforcement was enabled per client.
+                """,
+            options: [clients] + ProvisioningOptions.mutating,
+            examples: [ExampleSpec("kcx token-exchange downscope disable -r myrealm", "Turn enforcement off")],
+            handler: disableDownscope),
+        CommandSpec(
+            ["token-exchange", "downscope", "status"], summary: "Show whether token exchanges are downscoped, and for whom",
+            options: [OptionSpec("client", value: "CLIENT", "Check only this client (default: every client)", repeatable: true)] + ProvisioningOptions.reading,
+            examples: [ExampleSpec("kcx token-exchange downscope status -r myrealm", "Enforcement state")],
+            handler: downscopeStatus),
+        CommandSpec(
+            ["token-exchange", "audit"], summary: "Show recent token exchanges (and turn their recording on)",
+            discussion: """
+                Lists stored TOKEN_EXCHANGE and TOKEN_EXCHANGE_ERROR events, newest first: time (UTC), requester, \
+                subject client, user, audience, outcome and reason. --enable first makes Keycloak store both \
+                types, keeping the event types and listeners already configured. DURATION is a number with s, m, \
+                h or d (e.g. 30m, 2h, 7d).
+                """,
+            options: [
+                OptionSpec("enable", "Turn on storing of exchange events first"),
+                OptionSpec("since", value: "DURATION", "Only exchanges within this long ago (default: all stored)"),
+                OptionSpec("client", value: "CLIENT", "Only exchanges requested by this client (clientId)"),
+                ProvisioningOptions.dryRun,
+            ] + ProvisioningOptions.reading,
+            examples: [
+                ExampleSpec("kcx token-exchange audit --enable -r myrealm", "Record exchanges from now on"),
+                ExampleSpec("kcx token-exchange audit --since 1h --client service-a -r myrealm --output json", "The last hour of service-a's exchanges"),
+            ],
+            handler: audit),
+    ]
+
+    static func enableDownscope(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let session = try ProvisioningSession(invocation, context)
+        let writer = session.writer(invocation)
+        try writer.enableDownscope(clients: invocation.all("client"))
+        ChangeOutput.report(writer, invocation, context)
+        return .ok
+    }
+
+    static func disableDownscope(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let session = try ProvisioningSession(invocation, context)
+        let writer = session.writer(invocation)
+        try writer.disableDownscope(clients: invocation.all("client"))
+        ChangeOutput.report(writer, invocation, context)
+        return .ok
+    }
+
+    static func downscopeStatus(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let session = try ProvisioningSession(invocation, context)
+        let status = try Lookup(api: session.client, realm: session.realm).downscopeStatus(clients: invocation.all("client"))
+        if invocation.wantsJSON {
+            var document = JSONObject([("realm", .string(session.realm))])
+            for (key, value) in status.json.objectValue ?? JSONObject() { document[key] = value }
+            context.stdout.write(JSON.object(document).serialized(.pretty) + "\n")
+            return .ok
+        }
+        switch status.coverage {
+        case .off: context.stdout.write("downscope: off (kcx policy \(downscopePolicyName) absent or disabled)\n")
+        case .everyClient: context.stdout.write("downscope: on for every token exchange\n")
+        case .clients(let names):
+            context.stdout.write("downscope: on for exchanges by \(names.isEmpty ? "no client (none has \(downscopeMarkerScope))" : names.joined(separator: ", "))\n")
+        }
+        if !status.otherPolicies.isEmpty { context.stdout.write("also enforced by other policies: \(status.otherPolicies.joined(separator: ", "))\n") }
+        if status.profileMissing {
+            context.stderr.write("warning: policy \(downscopePolicyName) names profile \(downscopeProfileName), which is missing; Keycloak skips it\n")
+            context.stderr.write("hint: run 'kcx token-exchange downscope enable -r \(session.realm)' to restore it\n")
+        }
+        return .ok
+    }
+
+    /// `30s`, `15m`, `2h`, `7d` in seconds.
+    static func seconds(ofDuration text: String) throws -> Int64 {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        guard let unit = text.last, let factor = units[unit], let count = Int64(text.dropLast()), count >= 0 else {
+            throw KcxError.usage("--since must be a number followed by s, m, h or d (e.g. 30m), not '\(text)'")
+        }
+        return count * factor
+    }
+
+    static func audit(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let since = try invocation.value("since").map(seconds(ofDuration:))
+        if invocation.flag("dry-run") && !invocation.flag("enable") { throw KcxError.usage("--dry-run only applies with --enable") }
+        let session = try ProvisioningSession(invocation, context)
+        let lookup = Lookup(api: session.client, realm: session.realm)
+        if invocation.flag("enable") {
+            let writer = session.writer(invocation)
+            try writer.enableExchangeEvents()
+            if !invocation.wantsJSON { ChangeOutput.report(writer, invocation, context) }
+        } else if try !lookup.exchangeEventsRecorded() {
+            context.stderr.write("warning: realm '\(session.realm)' does not store exchange events; the list only shows what was stored before\n")
+            context.stderr.write("hint: run 'kcx token-exchange audit --enable -r \(session.realm)'\n")
+        }
+        let now = Int64(context.now().timeIntervalSince1970 * 1000)
+        let events = try lookup.exchangeEvents(since: since.map { now - $0 * 1000 }, client: invocation.value("client"))
+        if invocation.wantsJSON {
+            let document: JSON = ["realm": .string(session.realm), "exchanges": .array(events.map(\.json))]
+            context.stdout.write(document.serialized(.pretty) + "\n")
+            return .ok
+        }
+        let rows = events.map { event in
+            [utcTimestamp(event.time), event.requester, dash(event.subjectClient), dash(event.user), dash(event.audience), event.outcome, dash(event.reason)]
+        }
+        context.stdout.write(TextTable.render(Tabulation(columns: ["TIME", "REQUESTER", "SUBJECT CLIENT", "USER", "AUDIENCE", "OUTCOME", "REASON"], rows: rows)))
+        return .ok
+    }
+
+    static func dash(_ text: String) -> String { text.isEmpty ? "-" : text }
+
+    /// `2026-11-26T18:30:05Z` from epoch milliseconds, without Foundation's formatters.
+    static func utcTimestamp(_ milliseconds: Int64) -> String {
+        var seconds = milliseconds / 1000
+        let secondOfDay = seconds % 86400
+        seconds /= 86400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = seconds + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let dayOfEra = z - era * 146097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+    }
+}
