@@ -9,11 +9,11 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--requested-token-type|--config|--profile|--token|--timeout|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--fail-on|--config|--profile|--token|--timeout|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
-            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|token|"token get"|"token exchange"|"token decode"|"token introspect"|completion|help) path="${path:+$path }$word" ;;
+            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|completion|help) path="${path:+$path }$word" ;;
         esac
     done
 
@@ -221,6 +221,39 @@ _kcx() {
         "token-exchange status:--token") COMPREPLY=(); return ;;
         "token-exchange status:--timeout") COMPREPLY=(); return ;;
         "token-exchange status:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange downscope enable:--client") COMPREPLY=(); return ;;
+        "token-exchange downscope enable:--target-realm"|"token-exchange downscope enable:-r") COMPREPLY=(); return ;;
+        "token-exchange downscope enable:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange downscope enable:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange downscope enable:--profile") COMPREPLY=(); return ;;
+        "token-exchange downscope enable:--token") COMPREPLY=(); return ;;
+        "token-exchange downscope enable:--timeout") COMPREPLY=(); return ;;
+        "token-exchange downscope enable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange downscope disable:--client") COMPREPLY=(); return ;;
+        "token-exchange downscope disable:--target-realm"|"token-exchange downscope disable:-r") COMPREPLY=(); return ;;
+        "token-exchange downscope disable:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange downscope disable:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange downscope disable:--profile") COMPREPLY=(); return ;;
+        "token-exchange downscope disable:--token") COMPREPLY=(); return ;;
+        "token-exchange downscope disable:--timeout") COMPREPLY=(); return ;;
+        "token-exchange downscope disable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange downscope status:--client") COMPREPLY=(); return ;;
+        "token-exchange downscope status:--target-realm"|"token-exchange downscope status:-r") COMPREPLY=(); return ;;
+        "token-exchange downscope status:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange downscope status:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange downscope status:--profile") COMPREPLY=(); return ;;
+        "token-exchange downscope status:--token") COMPREPLY=(); return ;;
+        "token-exchange downscope status:--timeout") COMPREPLY=(); return ;;
+        "token-exchange downscope status:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange audit:--since") COMPREPLY=(); return ;;
+        "token-exchange audit:--client") COMPREPLY=(); return ;;
+        "token-exchange audit:--target-realm"|"token-exchange audit:-r") COMPREPLY=(); return ;;
+        "token-exchange audit:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange audit:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange audit:--profile") COMPREPLY=(); return ;;
+        "token-exchange audit:--token") COMPREPLY=(); return ;;
+        "token-exchange audit:--timeout") COMPREPLY=(); return ;;
+        "token-exchange audit:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token get:--client") COMPREPLY=(); return ;;
         "token get:--user") COMPREPLY=(); return ;;
         "token get:--scope") COMPREPLY=(); return ;;
@@ -267,6 +300,21 @@ _kcx() {
         "token introspect:--token") COMPREPLY=(); return ;;
         "token introspect:--timeout") COMPREPLY=(); return ;;
         "token introspect:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "doctor:--fail-on") COMPREPLY=($(compgen -W 'warning error' -- "$cur")); return ;;
+        "doctor:--target-realm"|"doctor:-r") COMPREPLY=(); return ;;
+        "doctor:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "doctor:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "doctor:--profile") COMPREPLY=(); return ;;
+        "doctor:--token") COMPREPLY=(); return ;;
+        "doctor:--timeout") COMPREPLY=(); return ;;
+        "doctor:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "graph:--target-realm"|"graph:-r") COMPREPLY=(); return ;;
+        "graph:--format") COMPREPLY=($(compgen -W 'text mermaid dot' -- "$cur")); return ;;
+        "graph:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "graph:--profile") COMPREPLY=(); return ;;
+        "graph:--token") COMPREPLY=(); return ;;
+        "graph:--timeout") COMPREPLY=(); return ;;
+        "graph:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "completion:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "completion:--profile") COMPREPLY=(); return ;;
         "completion:--token") COMPREPLY=(); return ;;
@@ -308,10 +356,16 @@ _kcx() {
             "token-exchange enable") COMPREPLY=($(compgen -W '--client --allow-refresh --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token-exchange disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token-exchange status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope enable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange audit") COMPREPLY=($(compgen -W '--enable --since --client --dry-run --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token get") COMPREPLY=($(compgen -W '--client --user --scope --secret-stdin --secret-file --secret --password-stdin --password-file --password --output --server --target-realm -r --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token exchange") COMPREPLY=($(compgen -W '--client --subject-token --audience --scope --requested-token-type --secret-stdin --secret-file --secret --output --server --target-realm -r --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token decode") COMPREPLY=($(compgen -W '--verify --audience --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            graph) COMPREPLY=($(compgen -W '--target-realm -r --format --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             completion) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             help) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             *) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose --help --version' -- "$cur")) ;;
@@ -320,14 +374,15 @@ _kcx() {
     fi
 
     case "$path" in
-        "")  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token completion help' -- "$cur")) ;;
+        "")  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph completion help' -- "$cur")) ;;
         config)  COMPREPLY=($(compgen -W 'credentials status logout' -- "$cur")) ;;
         client-scope)  COMPREPLY=($(compgen -W 'ensure list get delete assign unassign' -- "$cur")) ;;
         audience)  COMPREPLY=($(compgen -W 'add list remove check' -- "$cur")) ;;
-        token-exchange)  COMPREPLY=($(compgen -W 'allow deny enable disable status' -- "$cur")) ;;
+        token-exchange)  COMPREPLY=($(compgen -W 'allow deny enable disable status downscope audit' -- "$cur")) ;;
+        "token-exchange downscope")  COMPREPLY=($(compgen -W 'enable disable status' -- "$cur")) ;;
         token)  COMPREPLY=($(compgen -W 'get exchange decode introspect' -- "$cur")) ;;
         completion)  COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur")) ;;
-        help)  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token completion help' -- "$cur")) ;;
+        help)  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph completion help' -- "$cur")) ;;
     esac
 }
 

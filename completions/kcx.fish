@@ -12,13 +12,13 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--subject-token' '--requested-token-type' '--config' '--profile' '--token' '--timeout' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--fail-on' '--config' '--profile' '--token' '--timeout' '--cacert'
                 set skip 1
                 continue
             case '-*'
                 continue
         end
-        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'completion' 'help'
+        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'completion' 'help'
             set path $path $word
         end
     end
@@ -50,6 +50,8 @@ complete -c kcx -n '__kcx_path_is \'\'' -a 'client-scope' -d 'client-scope comma
 complete -c kcx -n '__kcx_path_is \'\'' -a 'audience' -d 'audience commands'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'token-exchange' -d 'token-exchange commands'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'token' -d 'token commands'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'doctor' -d 'Check a realm against audience and token-exchange best practices'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'graph' -d 'Draw which tokens carry which audiences, and who may exchange for whom'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'completion' -d 'Print the shell completion script for bash, zsh or fish'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'help' -d 'Show help for kcx or for a command'
 complete -c kcx -n '__kcx_path_is \'get\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
@@ -168,6 +170,8 @@ complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'deny' -d 'Undo \'allow
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'enable' -d 'Turn standard token exchange on for a client'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'disable' -d 'Turn standard token exchange off for a client'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'status' -d 'Show who may exchange, and which audiences tokens can carry'
+complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'downscope' -d 'token-exchange downscope commands'
+complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'audit' -d 'Show recent token exchanges (and turn their recording on)'
 complete -c kcx -n '__kcx_path_is \'token-exchange allow\'' -l from -x -d 'The client that calls the token endpoint to exchange'
 complete -c kcx -n '__kcx_path_is \'token-exchange allow\'' -l to -x -d 'The client the new token is for (its audience)'
 complete -c kcx -n '__kcx_path_is \'token-exchange allow\'' -l subject-client -x -d 'Client whose users\' tokens will be exchanged'
@@ -193,6 +197,26 @@ complete -c kcx -n '__kcx_path_is \'token-exchange disable\'' -l output -x -a 't
 complete -c kcx -n '__kcx_path_is \'token-exchange status\'' -l client -x -d 'Only this client (default: every client with exchange or audience settings)'
 complete -c kcx -n '__kcx_path_is \'token-exchange status\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
 complete -c kcx -n '__kcx_path_is \'token-exchange status\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope\'' -a 'enable' -d 'Refuse exchanges asking for scopes the subject token lacks'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope\'' -a 'disable' -d 'Stop downscope enforcement (for everyone, or for some clients)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope\'' -a 'status' -d 'Show whether token exchanges are downscoped, and for whom'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope enable\'' -l client -x -d 'Only exchanges requested by this client (default: every client)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope enable\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope enable\'' -l dry-run -d 'Show the changes and the requests they take; change nothing'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope enable\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope disable\'' -l client -x -d 'Only exchanges requested by this client (default: every client)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope disable\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope disable\'' -l dry-run -d 'Show the changes and the requests they take; change nothing'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope disable\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope status\'' -l client -x -d 'Check only this client (default: every client)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope status\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'token-exchange downscope status\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'token-exchange audit\'' -l enable -d 'Turn on storing of exchange events first'
+complete -c kcx -n '__kcx_path_is \'token-exchange audit\'' -l since -x -d 'Only exchanges within this long ago (default: all stored)'
+complete -c kcx -n '__kcx_path_is \'token-exchange audit\'' -l client -x -d 'Only exchanges requested by this client (clientId)'
+complete -c kcx -n '__kcx_path_is \'token-exchange audit\'' -l dry-run -d 'Show the changes and the requests they take; change nothing'
+complete -c kcx -n '__kcx_path_is \'token-exchange audit\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'token-exchange audit\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
 complete -c kcx -n '__kcx_path_is \'token\'' -a 'get' -d 'Get a token for a client (password or client-credentials grant)'
 complete -c kcx -n '__kcx_path_is \'token\'' -a 'exchange' -d 'Exchange a token for one with another audience or fewer scopes (RFC 8693)'
 complete -c kcx -n '__kcx_path_is \'token\'' -a 'decode' -d 'Show a JWT\'s header and claims; with --verify, check it against the realm\'s keys'
@@ -228,5 +252,10 @@ complete -c kcx -n '__kcx_path_is \'token introspect\'' -l secret-file -r -F -d 
 complete -c kcx -n '__kcx_path_is \'token introspect\'' -l secret -x -d 'The client secret itself (visible to other users; prints a warning)'
 complete -c kcx -n '__kcx_path_is \'token introspect\'' -l server -x -d 'Keycloak\'s root URL (default: $KCX_SERVER or the session\'s server)'
 complete -c kcx -n '__kcx_path_is \'token introspect\'' -s r -l target-realm -x -d 'Realm of the token endpoint (default: $KCX_REALM or the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'doctor\'' -l fail-on -x -a 'warning error' -d 'Exit 7 when a finding is at least this severe: warning or error'
+complete -c kcx -n '__kcx_path_is \'doctor\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'doctor\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'graph\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'graph\'' -l format -x -a 'text mermaid dot' -d 'text (default), mermaid or dot'
 complete -c kcx -n '__kcx_path_is \'completion\'' -a 'bash zsh fish'
-complete -c kcx -n '__kcx_path_is \'help\'' -a 'get create update delete config client-scope audience token-exchange token completion help'
+complete -c kcx -n '__kcx_path_is \'help\'' -a 'get create update delete config client-scope audience token-exchange token doctor graph completion help'
