@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // kcx: a native CLI that configures Keycloak audiences and token exchange, and kcx-sandbox,
-// a Keycloak-compatible server for its tests. One external package (Yams, for YAML files): build
-// time stays low and start-up stays free of framework initialisation.
+// a Keycloak-compatible server for its tests. No external Swift packages: build time stays low
+// and start-up stays free of framework initialisation.
 import PackageDescription
 
 let package = Package(
@@ -11,20 +11,19 @@ let package = Package(
         .executable(name: "kcx", targets: ["kcx"]),
         .executable(name: "kcx-sandbox", targets: ["kcx-sandbox"]),
     ],
-    dependencies: [
-        // YAML for declarative files (kcx plan/apply), with line and column for every node.
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-    ],
     targets: [
         // C libraries, wrapped with typed shims (Swift cannot call C variadics).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libyaml for declarative files, wrapped by KeycloakKit's YAML loader (KeycloakKit/YAML.swift).
+        // Not Yams: it imports Foundation, whose loading (ICU) would double kcx's start-up time.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
         // Plain data: an order-preserving JSON value, shared by client and sandbox.
         .target(name: "KcxJSON"),
 
         // The client side: core (never prints) -> front end -> thin executable.
-        .target(name: "KeycloakKit", dependencies: ["CCurl", "CCrypto", "KcxJSON", .product(name: "Yams", package: "Yams")]),
+        .target(name: "KeycloakKit", dependencies: ["CCurl", "CCrypto", "KcxJSON", "CYAML"]),
         .target(name: "KcxCLI", dependencies: ["KeycloakKit", "KcxJSON"]),
         .executableTarget(name: "kcx", dependencies: ["KcxCLI"]),
 

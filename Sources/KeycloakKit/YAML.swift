@@ -1,0 +1,206 @@
+// Reads YAML (and JSON, which is YAML too) into nodes that remember their line and column, so a
+// declarative file's validation errors can point at `file:line:column`. Built on libyaml's event
+// parser; scalars are resolved with YAML 1.2's core schema when converted to JSON.
+import CYAML
+import KcxJSON
+
+public struct YAMLNode: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        /// `plain` is false for quoted and block scalars, which are always strings.
+        case scalar(String, plain: Bool)
+        case sequence([YAMLNode])
+        case mapping([YAMLEntry])
+    }
+
+    public let value: Value
+    /// 1-based position of the node's first character.
+    public let line: Int
+    public let column: Int
+
+    /// The node as JSON: plain scalars become null, booleans, integers or doubles where they spell
+    /// one (YAML 1.2 core schema), everything else a string. Mapping keys keep their order.
+    public var json: JSON {
+        switch value {
+        case .scalar(let text, let plain): return plain ? YAMLNode.resolve(text) : .string(text)
+        case .sequence(let items): return .array(items.map(\.json))
+        case .mapping(let entries):
+            var object = JSONObject()
+            for entry in entries { object[entry.key.scalarText ?? entry.key.json.serialized()] = entry.value.json }
+            return .object(object)
+        }
+    }
+
+    /// The text of a scalar node; nil for collections.
+    public var scalarText: String? { if case .scalar(let text, _) = value { return text } else { return nil } }
+
+    /// The value under a key of a mapping node.
+    public subscript(key: String) -> YAMLNode? {
+        guard case .mapping(let entries) = value else { return nil }
+        return entries.last { $0.key.scalarText == key }?.value
+    }
+
+    static func resolve(_ text: String) -> JSON {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        default: break
+        }
+        if let integer = Int64(text) { return .int(integer) }
+        if text.hasPrefix("0x"), let integer = Int64(text.dropFirst(2), radix: 16) { return .int(integer) }
+        if text.hasPrefix("0o"), let integer = Int64(text.dropFirst(2), radix: 8) { return .int(integer) }
+        let numeric = text.unicodeScalars.allSatisfy { "0123456789.eE+-".unicodeScalars.contains($0) }
+        if numeric, text.contains(where: \.isNumber), let double = Double(text) { return .double(double) }
+        switch text {
+        case ".inf", ".Inf", ".INF", "+.inf": return .double(.infinity)
+        case "-.inf", "-.Inf", "-.INF": return .double(-.infinity)
+        default: return .string(text)
+        }
+    }
+}
+
+public struct YAMLEntry: Sendable, Equatable {
+    public let key: YAMLNode
+    public let value: YAMLNode
+}
+
+public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public let line: Int
+    public let column: Int
+    public var description: String { "\(line):\(column): \(message)" }
+}
+
+public enum YAML {
+    /// Every document in the text (a file usually holds one).
+    public static func parseDocuments(_ text: String) throws(YAMLError) -> [YAMLNode] {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError(message: "cannot start the YAML parser", line: 1, column: 1) }
+        defer { yaml_parser_delete(&parser) }
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(YAMLError) -> [YAMLNode] in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var builder = TreeBuilder()
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    let mark = parser.problem_mark
+                    let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+                    let context = parser.context.map { String(cString: $0) + ": " } ?? ""
+                    throw YAMLError(message: context + problem, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+                }
+                defer { yaml_event_delete(&event) }
+                if event.type == YAML_STREAM_END_EVENT { break }
+                try builder.handle(event)
+            }
+            return builder.documents
+        }
+    }
+
+    /// The single document of a file; an empty file is an empty mapping's absence (nil).
+    public static func parse(_ text: String) throws(YAMLError) -> YAMLNode? {
+        let documents = try parseDocuments(text)
+        if documents.count > 1 {
+            throw YAMLError(message: "expected one YAML document, found \(documents.count)", line: documents[1].line, column: documents[1].column)
+        }
+        return documents.first
+    }
+}
+
+/// Assembles nodes from parser events, with anchors and aliases.
+private struct TreeBuilder {
+    enum Open {
+        case sequence(items: [YAMLNode], anchor: String?, line: Int, column: Int)
+        case mapping(entries: [YAMLEntry], pendingKey: YAMLNode?, anchor: String?, line: Int, column: Int)
+    }
+
+    var stack: [Open] = []
+    var anchors: [String: YAMLNode] = [:]
+    var documents: [YAMLNode] = []
+    /// Nodes an alias may expand to, bounded so a "billion laughs" file cannot exhaust memory.
+    var expandedNodes = 0
+    static let maximumNodes = 1_000_000
+    static let maximumDepth = 256
+
+    mutating func handle(_ event: yaml_event_t) throws(YAMLError) {
+        let line = Int(event.start_mark.line) + 1
+        let column = Int(event.start_mark.column) + 1
+        switch event.type {
+        case YAML_SCALAR_EVENT:
+            let scalar = event.data.scalar
+            let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: Int(scalar.length)), as: UTF8.self)
+            let node = YAMLNode(value: .scalar(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nil), line: line, column: column)
+            if let anchor = scalar.anchor { anchors[String(cString: anchor)] = node }
+            try add(node)
+        case YAML_ALIAS_EVENT:
+            let name = String(cString: event.data.alias.anchor)
+            guard let node = anchors[name] else {
+                throw YAMLError(message: "unknown alias *\(name)", line: line, column: column)
+            }
+            expandedNodes += TreeBuilder.size(of: node)
+            if expandedNodes > TreeBuilder.maximumNodes {
+                throw YAMLError(message: "aliases expand to too many nodes", line: line, column: column)
+            }
+            try add(node)
+        case YAML_SEQUENCE_START_EVENT:
+            try checkDepth(line, column)
+            stack.append(.sequence(items: [], anchor: event.data.sequence_start.anchor.map { String(cString: $0) }, line: line, column: column))
+        case YAML_MAPPING_START_EVENT:
+            try checkDepth(line, column)
+            stack.append(
+                .mapping(entries: [], pendingKey: nil, anchor: event.data.mapping_start.anchor.map { String(cString: $0) }, line: line, column: column))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            guard let open = stack.popLast() else { return }
+            let node: YAMLNode
+            let anchor: String?
+            switch open {
+            case .sequence(let items, let name, let l, let c):
+                node = YAMLNode(value: .sequence(items), line: l, column: c)
+                anchor = name
+            case .mapping(let entries, _, let name, let l, let c):
+                node = YAMLNode(value: .mapping(entries), line: l, column: c)
+                anchor = name
+            }
+            if let anchor { anchors[anchor] = node }
+            try add(node)
+        default:
+            break
+        }
+    }
+
+    mutating func checkDepth(_ line: Int, _ column: Int) throws(YAMLError) {
+        if stack.count >= TreeBuilder.maximumDepth {
+            throw YAMLError(message: "nesting deeper than \(TreeBuilder.maximumDepth) levels", line: line, column: column)
+        }
+    }
+
+    mutating func add(_ node: YAMLNode) throws(YAMLError) {
+        guard let open = stack.popLast() else {
+            documents.append(node)
+            return
+        }
+        switch open {
+        case .sequence(var items, let anchor, let line, let column):
+            items.append(node)
+            stack.append(.sequence(items: items, anchor: anchor, line: line, column: column))
+        case .mapping(var entries, let pendingKey, let anchor, let line, let column):
+            if let key = pendingKey {
+                if let text = key.scalarText, entries.contains(where: { $0.key.scalarText == text }) {
+                    throw YAMLError(message: "duplicate key '\(text)'", line: key.line, column: key.column)
+                }
+                entries.append(YAMLEntry(key: key, value: node))
+                stack.append(.mapping(entries: entries, pendingKey: nil, anchor: anchor, line: line, column: column))
+            } else {
+                stack.append(.mapping(entries: entries, pendingKey: node, anchor: anchor, line: line, column: column))
+            }
+        }
+    }
+
+    static func size(of node: YAMLNode) -> Int {
+        switch node.value {
+        case .scalar: return 1
+        case .sequence(let items): return 1 + items.reduce(0) { $0 + size(of: $1) }
+        case .mapping(let entries): return 1 + entries.reduce(0) { $0 + size(of: $1.key) + size(of: $1.value) }
+        }
+    }
+}
