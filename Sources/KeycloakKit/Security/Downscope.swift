@@ -69,7 +69,7 @@ extension Writer {
             try ensureClientScope(
                 downscopeMarkerScope,
                 ClientScopeSettings(description: "Marks clients whose token exchanges kcx downscopes (no mappers)", protocol_: "openid-connect", includeInTokenScope: false))
-            for requester in requesters { try assignClientScope(downscopeMarkerScope, toClient: requester.id, as: .default, creatingInDryRun: true) }
+            for requester in requesters { try assignClientScope(downscopeMarkerScope, toClient: requester.clientId, as: .default, creatingInDryRun: true) }
         }
         try putEntry(downscopeProfile(), list: "profiles", kind: "client-profile")
         try putEntry(downscopePolicy(targeted: !requesters.isEmpty), list: "policies", kind: "client-policy")
@@ -91,7 +91,7 @@ extension Writer {
                 }
                 return
             }
-            for requester in requesters { try unassignClientScope(downscopeMarkerScope, fromClient: requester.id) }
+            for requester in requesters { try unassignClientScope(downscopeMarkerScope, fromClient: requester.clientId) }
             return
         }
         // Policies first: a policy naming a missing profile is accepted by Keycloak and then silently skipped.
