@@ -194,11 +194,12 @@ struct CurlTransportTests {
 }
 
 /// A Python HTTPS server with a self-signed certificate for 127.0.0.1/localhost made by openssl.
-final class TLSTestServer {
+final class TLSTestServer: @unchecked Sendable {
     let directory: String
     let certificate: String
     let process: Process
     let port: Int
+    private let input = Pipe()
 
     init() throws {
         directory = try makeTemporaryDirectory()
@@ -217,7 +218,7 @@ final class TLSTestServer {
         guard openssl.terminationStatus == 0 else { throw TLSServerError.openssl(openssl.terminationStatus) }
 
         let script = """
-            import http.server, ssl, sys
+            import http.server, os, ssl, sys, threading
             class Handler(http.server.BaseHTTPRequestHandler):
                 protocol_version = "HTTP/1.1"
                 def do_GET(self):
@@ -234,6 +235,8 @@ final class TLSTestServer {
             context.load_cert_chain(sys.argv[1], sys.argv[2])
             server.socket = context.wrap_socket(server.socket, server_side=True)
             print(server.server_address[1], flush=True)
+            # Exit when the test process closes stdin (or dies), so no server outlives its test.
+            threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
             server.serve_forever()
             """
         try script.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
@@ -242,6 +245,7 @@ final class TLSTestServer {
         process.arguments = ["python3", directory + "/server.py", certificate, key]
         let output = Pipe()
         process.standardOutput = output
+        process.standardInput = input
         process.standardError = FileHandle.nullDevice
         try process.run()
         var line = Data()
@@ -251,7 +255,7 @@ final class TLSTestServer {
             line.append(chunk)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw TLSServerError.noPort
         }
         self.port = port
@@ -274,7 +278,7 @@ final class TLSTestServer {
 struct CurlTransportTLSTests {
     @Test("a self-signed certificate is refused without --insecure or --cacert")
     func untrusted() async throws {
-        let server = try TLSTestServer()
+        let server = try await onDedicatedThread { try TLSTestServer() }
         defer { server.stop() }
         let url = server.url
         let failure = try await onDedicatedThread { () -> TransportError? in
@@ -286,7 +290,7 @@ struct CurlTransportTLSTests {
 
     @Test("insecure skips verification")
     func insecure() async throws {
-        let server = try TLSTestServer()
+        let server = try await onDedicatedThread { try TLSTestServer() }
         defer { server.stop() }
         let url = server.url
         let response = try await onDedicatedThread { () -> HTTPResponse in
@@ -300,7 +304,7 @@ struct CurlTransportTLSTests {
 
     @Test("caCertificateFile trusts the server's certificate")
     func caFile() async throws {
-        let server = try TLSTestServer()
+        let server = try await onDedicatedThread { try TLSTestServer() }
         defer { server.stop() }
         let url = server.url
         let certificate = server.certificate
