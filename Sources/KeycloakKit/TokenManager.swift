@@ -27,6 +27,13 @@ public struct IssuedTokens: Sendable, Equatable {
     public var accessTokenExpiresAt: Date?
     public var refreshToken: String?
     public var refreshTokenExpiresAt: Date?
+
+    public init(accessToken: String, accessTokenExpiresAt: Date?, refreshToken: String?, refreshTokenExpiresAt: Date?) {
+        self.accessToken = accessToken
+        self.accessTokenExpiresAt = accessTokenExpiresAt
+        self.refreshToken = refreshToken
+        self.refreshTokenExpiresAt = refreshTokenExpiresAt
+    }
 }
 
 public enum TokenEndpoint {
