@@ -75,12 +75,12 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         // A public client with standard exchange switched on behind kcx's back.
         try fixture.publicClient("spa")
         let spa = try #require(fixture.client("spa")["id"]?.stringValue)
-        try fixture.inRealm(["update", "clients/\(spa)", "-s", #"attributes."standard.token.exchange.enabled"=true"#])
+        try fixture.inRealm(["update", "clients/\(spa)", "-m", "-s", #"attributes."standard.token.exchange.enabled"=true"#])
         // A confidential requester with a one-hour token lifespan.
         try fixture.confidentialClient("requester")
         try fixture.inRealm(["token-exchange", "enable", "--client", "requester"])
         let requester = try #require(fixture.client("requester")["id"]?.stringValue)
-        try fixture.inRealm(["update", "clients/\(requester)", "-s", #"attributes."access.token.lifespan"=3600"#])
+        try fixture.inRealm(["update", "clients/\(requester)", "-m", "-s", #"attributes."access.token.lifespan"=3600"#])
         // An audience mapper whose client is deleted afterwards.
         try fixture.confidentialClient("ghost")
         try fixture.inRealm(["audience", "add", "--audience", "ghost", "--scope", "ghost-access", "--create-scope"])
@@ -130,6 +130,43 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         #expect(text.status == 0, "without --fail-on the exit status is 0")
         #expect(text.stdout.hasPrefix("error: public-exchange-requester: client spa\n    why: "))
         #expect(text.stdout.contains("    fix: kcx token-exchange disable --client spa -r \(fixture.realm)\n"))
+    }
+}
+
+@Suite(.serialized) struct SecurityLegacyDoctorTests {
+    /// Two client policies on one token-exchange permission under UNANIMOUS, one of them naming a public client.
+    @Test(.enabled(if: onSandbox, "legacy V1 needs a server started with token-exchange,admin-fine-grained-authz:v1"))
+    func unanimousPoliciesAndAPublicLegacyRequester() throws {
+        let fixture = try RealmFixture(try #require(TestKeycloak.legacy), prefix: "dleg")
+        try fixture.confidentialClient("service-a")
+        try fixture.confidentialClient("target")
+        try fixture.publicClient("web")
+        try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "target", "--mode", "legacy"])
+        let management = try #require(fixture.client("realm-management")["id"]?.stringValue)
+        let web = try #require(fixture.client("web")["id"]?.stringValue)
+        let targetID = try #require(fixture.client("target")["id"]?.stringValue)
+        let server = "clients/\(management)/authz/resource-server"
+        try fixture.inRealm([
+            "create", "\(server)/policy/client", "-b", #"{"name":"web-may-exchange","clients":["\#(web)"],"logic":"POSITIVE","decisionStrategy":"UNANIMOUS"}"#,
+        ])
+        let permissions = try #require(fixture.keycloak.adminGet("\(fixture.realm)/clients/\(targetID)/management/permissions").json)
+        let permissionID = try #require(permissions["scopePermissions"]?["token-exchange"]?.stringValue)
+        let resource = try #require(permissions["resource"]?.stringValue)
+        let body: JSON = [
+            "id": .string(permissionID), "name": .string("token-exchange.permission.client.\(targetID)"), "type": "scope", "logic": "POSITIVE",
+            "decisionStrategy": "UNANIMOUS", "resources": [.string(resource)], "scopes": ["token-exchange"],
+            "policies": ["kcx-token-exchange-target", "web-may-exchange"],
+        ]
+        try fixture.inRealm(["update", "\(server)/permission/scope/\(permissionID)", "-b", body.serialized()])
+
+        let result = try fixture.kcx(["doctor", "--output", "json", "--fail-on", "error", "-r", fixture.realm])
+        #expect(result.status == 7, "\(result)")
+        let findings = try #require(result.json?["findings"]?.arrayValue)
+        let summary = findings.map { "\($0["check"]?.stringValue ?? ""): \($0["objects"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "")" }
+        #expect(summary.contains("public-exchange-requester: client web, legacy permission on target"), "\(summary)")
+        #expect(summary.contains("unanimous-exchange-policies: token-exchange permission of target, policy kcx-token-exchange-target, policy web-may-exchange"), "\(summary)")
+        let graph = try fixture.inRealm(["graph"]).stdout
+        #expect(graph.hasSuffix("may exchange (requester => target):\n  service-a => target  [legacy]\n  web => target  [legacy]\n"), "\(graph)")
     }
 }
 

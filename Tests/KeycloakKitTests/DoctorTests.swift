@@ -121,7 +121,7 @@ let downscopeOn: (JSON, JSON) = (
         ])
         let findings = Doctor(survey: survey, serverURL: "https://kc").findings()
         #expect(findings[2].why.hasPrefix("the realm's accessTokenLifespan is 900 s"))
-        #expect(findings[0].fix == #"kcx update clients/id-long -s 'attributes."access.token.lifespan"=300' -r demo"#)
+        #expect(findings[0].fix == #"kcx update clients/id-long -m -s 'attributes."access.token.lifespan"=300' -r demo"#)
     }
 
     @Test func eventsOffWhileExchangeIsOn() {

@@ -136,7 +136,7 @@ public struct Doctor {
             return Finding(
                 check: "long-requester-token-lifespan", severity: .warning, objects: ["client \(name)"],
                 why: "\(source) is \(lifespan) s; tokens an exchange requester holds should live 1-5 minutes, as a stolen one can be exchanged until it expires",
-                fix: "kcx update clients/\(client.id) -s 'attributes.\"access.token.lifespan\"=300' -r \(realm)")
+                fix: "kcx update clients/\(client.id) -m -s 'attributes.\"access.token.lifespan\"=300' -r \(realm)")
         }
     }
 
