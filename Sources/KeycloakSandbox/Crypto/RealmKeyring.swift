@@ -1,5 +1,6 @@
 // The realms' keys: one RS256 signing key and one RSA-OAEP encryption key per realm, generated on
-// first use so start-up stays fast (RSA-2048 generation takes tens of milliseconds per key).
+// first use so start-up stays fast (RSA-2048 generation takes tens of milliseconds per key), and a
+// cache of tokens whose signature was already checked.
 import Foundation
 import KcxJSON
 
@@ -8,7 +9,50 @@ public final class RealmKeyring: @unchecked Sendable {
     private var signingKeys: [String: RSAKey] = [:]
     private var encryptionKeys: [String: RSAKey] = [:]
 
+    /// A token whose RS256 signature matched `key`, with its parsed claims.
+    struct Verification {
+        let realm: String
+        let key: RSAKey
+        let claims: JSONObject
+    }
+
+    /// Verified tokens by their text. Only the signature check and the parsing are cached: expiry,
+    /// revocation, session and user checks run on every request (AccessTokenVerifier.check). An entry
+    /// counts only while its key is still the realm's signing key, so deleting a realm or restoring
+    /// keys invalidates it.
+    private var verifications: [String: Verification] = [:]
+    /// Tests and benchmarks hold a handful of live tokens; the bound only stops unbounded growth.
+    static let verificationCacheLimit = 4096
+
     public init() {}
+
+    /// The cached verification of `token`, when its key is still the realm's signing key.
+    func cachedVerification(of token: String) -> Verification? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = verifications[token] else { return nil }
+        guard signingKeys[entry.realm] === entry.key else {
+            verifications[token] = nil
+            return nil
+        }
+        return entry
+    }
+
+    /// Records that `token` carries a valid signature by `key`, `realm`'s signing key.
+    func rememberVerification(of token: String, realm: String, key: RSAKey, claims: JSONObject) {
+        lock.lock()
+        defer { lock.unlock() }
+        // Dropping everything when full is simpler than LRU and costs one re-verification per live token.
+        if verifications.count >= Self.verificationCacheLimit { verifications.removeAll(keepingCapacity: true) }
+        verifications[token] = Verification(realm: realm, key: key, claims: claims)
+    }
+
+    /// How many verified tokens are cached (for tests).
+    var cachedVerificationCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return verifications.count
+    }
 
     /// The realm's signing key, created on first call.
     public func signingKey(realm: String) -> RSAKey { key(realm: realm, purpose: .signing) }
@@ -32,6 +76,7 @@ public final class RealmKeyring: @unchecked Sendable {
         defer { lock.unlock() }
         signingKeys[realm] = nil
         encryptionKeys[realm] = nil
+        verifications = verifications.filter { $0.value.realm != realm }
     }
 
     /// Every realm's keys as `{"<realm>":[{use,privateKey,certificate},…]}` for `--state` files.
@@ -60,6 +105,7 @@ public final class RealmKeyring: @unchecked Sendable {
         defer { lock.unlock() }
         signingKeys = signing
         encryptionKeys = encryption
+        verifications.removeAll()
     }
 
     private func key(realm: String, purpose: RSAKey.Purpose) -> RSAKey {

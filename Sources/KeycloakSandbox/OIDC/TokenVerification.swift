@@ -44,11 +44,24 @@ enum AccessTokenVerifier {
     static func verify(_ token: String, context: SandboxContext, expectedRealm: String? = nil)
         -> Result<VerifiedToken, TokenRejection>
     {
-        guard let decoded = SandboxJWT.decode(token), let realmName = realmName(of: decoded.claims, baseURL: context.baseURL)
-        else { return .failure(.malformed) }
-        if let expectedRealm, expectedRealm != realmName { return .failure(.badSignature) }
-        guard let claims = SandboxJWT.verifiedClaims(token, realm: realmName, keys: context.keys) else {
-            return .failure(.badSignature)
+        let claims: JSONObject
+        let realmName: String
+        if let cached = context.keys.cachedVerification(of: token) {
+            // Signed by a realm's current key and parsed before: only the per-request checks remain.
+            guard let issuerRealm = self.realmName(of: cached.claims, baseURL: context.baseURL), issuerRealm == cached.realm
+            else { return .failure(.malformed) }
+            if let expectedRealm, expectedRealm != issuerRealm { return .failure(.badSignature) }
+            (claims, realmName) = (cached.claims, issuerRealm)
+        } else {
+            // Decoded once: the issuer names the realm whose key must have signed it.
+            guard let decoded = SandboxJWT.decode(token), let issuerRealm = self.realmName(of: decoded.claims, baseURL: context.baseURL)
+            else { return .failure(.malformed) }
+            if let expectedRealm, expectedRealm != issuerRealm { return .failure(.badSignature) }
+            guard let key = SandboxJWT.signingKey(of: decoded, realm: issuerRealm, keys: context.keys) else {
+                return .failure(.badSignature)
+            }
+            context.keys.rememberVerification(of: token, realm: issuerRealm, key: key, claims: decoded.claims)
+            (claims, realmName) = (decoded.claims, issuerRealm)
         }
         let now = context.now()
         return context.store.read { state in
