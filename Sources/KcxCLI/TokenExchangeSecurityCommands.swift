@@ -129,30 +129,11 @@ public enum TokenExchangeSecurityCommands {
             return .ok
         }
         let rows = events.map { event in
-            [utcTimestamp(event.time), event.requester, dash(event.subjectClient), dash(event.user), dash(event.audience), event.outcome, dash(event.reason)]
+            [event.timestamp, event.requester, dash(event.subjectClient), dash(event.user), dash(event.audience), event.outcome, dash(event.reason)]
         }
         context.stdout.write(TextTable.render(Tabulation(columns: ["TIME", "REQUESTER", "SUBJECT CLIENT", "USER", "AUDIENCE", "OUTCOME", "REASON"], rows: rows)))
         return .ok
     }
 
     static func dash(_ text: String) -> String { text.isEmpty ? "-" : text }
-
-    /// `2026-11-26T18:30:05Z` from epoch milliseconds, without Foundation's formatters.
-    static func utcTimestamp(_ milliseconds: Int64) -> String {
-        var seconds = milliseconds / 1000
-        let secondOfDay = seconds % 86400
-        seconds /= 86400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = seconds + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let dayOfEra = z - era * 146097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
-    }
 }

@@ -70,4 +70,12 @@ import Testing
             #expect(try Lookup(api: api, realm: "demo").exchangeEventsRecorded() == expected)
         }
     }
+
+    @Test func timestampsAreUTC() {
+        func at(_ milliseconds: Int64) -> String { ExchangeEvent(event: ["time": .int(milliseconds)]).timestamp }
+        #expect(at(0) == "1970-01-01T00:00:00Z")
+        #expect(at(951_782_400_000) == "2000-02-29T00:00:00Z")
+        #expect(at(1_767_225_600_000) == "2026-01-01T00:00:00Z")
+        #expect(at(1_795_718_405_999) == "2026-11-26T18:40:05Z")
+    }
 }
