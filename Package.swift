@@ -38,6 +38,6 @@ let package = Package(
         .testTarget(name: "KeycloakSandboxTests", dependencies: ["KeycloakSandbox", "LoopbackHTTP", "KcxJSON"]),
         // Runs the built kcx and kcx-sandbox binaries as processes (or against a real Keycloak
         // when KCX_TEST_KEYCLOAK_URL is set).
-        .testTarget(name: "EndToEndTests", dependencies: ["KcxJSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KcxJSON"], exclude: ["Golden"]),
     ]
 )
