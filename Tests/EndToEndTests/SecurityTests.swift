@@ -70,6 +70,21 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         #expect(try fixture.snapshot() == before)
     }
 
+    @Test func failOnSetsTheExitStatusByThreshold() throws {
+        let fixture = try RealmFixture(.shared, prefix: "dwarn")
+        try fixture.confidentialClient("billing")
+        try fixture.inRealm(["client-scope", "ensure", "billing-access", "--realm-default", "default"])
+        try fixture.inRealm(["audience", "add", "--audience", "billing", "--scope", "billing-access"])
+        let errorsOnly = try fixture.kcx(["doctor", "--fail-on", "error", "-r", fixture.realm])
+        #expect(errorsOnly.status == 0, "\(errorsOnly)")
+        #expect(errorsOnly.stdout.hasPrefix("warning: audience-scope-realm-default: client-scope billing-access\n"))
+        #expect(errorsOnly.stdout.hasSuffix("realm \(fixture.realm): 1 finding (0 errors)\n"))
+        #expect(try fixture.kcx(["doctor", "--fail-on", "warning", "-r", fixture.realm]).status == 7)
+        let bad = try fixture.kcx(["doctor", "--fail-on", "info", "-r", fixture.realm])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("error: invalid value 'info' for '--fail-on': choose one of warning, error\n"))
+    }
+
     @Test func aRealmBuiltWithEveryFindingShowsEach() throws {
         let fixture = try RealmFixture(.shared, prefix: "dbad")
         // A public client with standard exchange switched on behind kcx's back.
@@ -130,6 +145,18 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         #expect(text.status == 0, "without --fail-on the exit status is 0")
         #expect(text.stdout.hasPrefix("error: public-exchange-requester: client spa\n    why: "))
         #expect(text.stdout.contains("    fix: kcx token-exchange disable --client spa -r \(fixture.realm)\n"))
+    }
+}
+
+@Suite struct SecurityAuditInputTests {
+    @Test func badSinceAndDryRunWithoutEnableAreUsageErrorsWithNoRequest() throws {
+        let fixture = try RealmFixture(.shared, prefix: "abad")
+        let since = try fixture.kcx(["token-exchange", "audit", "--since", "5x", "-r", fixture.realm])
+        #expect(since.status == 2)
+        #expect(since.stderr.hasPrefix("error: --since must be a number followed by s, m, h or d (e.g. 30m), not '5x'\n"))
+        let dry = try fixture.kcx(["token-exchange", "audit", "--dry-run", "-r", fixture.realm])
+        #expect(dry.status == 2)
+        #expect(dry.stderr.hasPrefix("error: --dry-run only applies with --enable\n"))
     }
 }
 
