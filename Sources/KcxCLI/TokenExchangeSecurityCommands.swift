@@ -113,9 +113,11 @@ public enum TokenExchangeSecurityCommands {
         if invocation.flag("dry-run") && !invocation.flag("enable") { throw KcxError.usage("--dry-run only applies with --enable") }
         let session = try ProvisioningSession(invocation, context)
         let lookup = Lookup(api: session.client, realm: session.realm)
+        var changes: [Change] = []
         if invocation.flag("enable") {
             let writer = session.writer(invocation)
             try writer.enableExchangeEvents()
+            changes = writer.changes
             if !invocation.wantsJSON { ChangeOutput.report(writer, invocation, context) }
         } else if try !lookup.exchangeEventsRecorded() {
             context.stderr.write("warning: realm '\(session.realm)' does not store exchange events; the list only shows what was stored before\n")
@@ -124,8 +126,10 @@ public enum TokenExchangeSecurityCommands {
         let now = Int64(context.now().timeIntervalSince1970 * 1000)
         let events = try lookup.exchangeEvents(since: since.map { now - $0 * 1000 }, client: invocation.value("client"))
         if invocation.wantsJSON {
-            let document: JSON = ["realm": .string(session.realm), "exchanges": .array(events.map(\.json))]
-            context.stdout.write(document.serialized(.pretty) + "\n")
+            var document = JSONObject([("realm", .string(session.realm))])
+            if invocation.flag("enable") { document["changes"] = .array(changes.map(\.json)) }
+            document["exchanges"] = .array(events.map(\.json))
+            context.stdout.write(JSON.object(document).serialized(.pretty) + "\n")
             return .ok
         }
         let rows = events.map { event in

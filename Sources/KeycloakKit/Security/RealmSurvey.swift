@@ -97,7 +97,7 @@ public struct RealmSurvey: Sendable {
 extension Lookup {
     /// Reads the realm once. Events and client policies answering 403/404 become nil (unknown), not errors.
     public func survey() throws -> RealmSurvey {
-        let realmRep = try api.get("realms/\(realm)", realm: realm)
+        let realmRep = try api.get("realms/\(URLEncoding.encode(realm))", realm: realm)
         let features = ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm))
         let allClients = try api.get("clients", realm: realm).arrayValue ?? []
         let scopes = try clientScopes()
