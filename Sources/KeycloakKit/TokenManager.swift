@@ -203,7 +203,13 @@ public final class TokenManager: AccessTokenProvider {
         guard let refreshToken = session.refreshToken else { return nil }
         let url = TokenEndpoint.url(server: session.server, realm: session.realm)
         var form: [(String, String)] = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", session.clientId)]
-        if let secret = try session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
+        do {
+            if let secret = try session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
+        } catch let error as KcxError {
+            throw KcxError(
+                .authentication, "the session at \(session.server) realm \(session.realm) cannot be refreshed: \(error.message)",
+                hint: loginHint)
+        }
         let issuedAt = now()
         let response = try TokenEndpoint.post(form, to: url, server: session.server, transport: transport)
         if response.status == 400 || response.status == 401 {

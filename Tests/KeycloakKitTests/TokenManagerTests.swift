@@ -154,6 +154,19 @@ struct TokenManagerTests {
         #expect(transport.received.isEmpty)
     }
 
+    @Test("a recorded source that is gone: exit 4 naming it, with the login hint")
+    func sourceGone() {
+        let transport = ScriptedHTTPTransport()
+        let tokens = manager(passwordSession(), transport, environment: [:])
+        clock.advance(1800)
+        let error = #expect(throws: KcxError.self) { try tokens.accessToken() }
+        #expect(error == KcxError(
+            .authentication,
+            "the session at http://kc realm master has expired and kcx cannot log in again: environment variable KCX_PASSWORD is not set",
+            hint: "log in again with: kcx config credentials"))
+        #expect(transport.received.isEmpty)
+    }
+
     @Test("client credentials without refresh tokens log in again with the secret from the environment")
     func clientCredentialsRelogin() throws {
         let transport = ScriptedHTTPTransport()
