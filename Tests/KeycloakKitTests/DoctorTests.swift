@@ -68,6 +68,13 @@ let downscopeOn: (JSON, JSON) = (
         let disabled: JSON = ["policies": [["name": "x", "enabled": false, "profiles": ["p"]]]]
         #expect(checks(makeSurvey(clients: clients, profiles: downscopeOn.0, policies: disabled)) == ["warning no-downscope-enforcement: client a, client b"])
         #expect(checks(makeSurvey(clients: clients, profiles: nil, policies: nil)).isEmpty)
+        // A policy selecting requesters by a default scope covers only the clients holding it.
+        let targeted: JSON = ["policies": [["name": "x", "enabled": true, "profiles": ["p"], "conditions": [
+            ["condition": "grant-type", "configuration": [:]],
+            ["condition": "client-scopes", "configuration": ["type": "Default", "scopes": ["kcx-downscope-marker"]]],
+        ]]]]
+        let marked = [surveyedClient("a", exchange: true, defaults: ["kcx-downscope-marker"]), surveyedClient("b", exchange: true)]
+        #expect(checks(makeSurvey(clients: marked, profiles: downscopeOn.0, policies: targeted)) == ["warning no-downscope-enforcement: client b"])
         #expect(Doctor(survey: makeSurvey(clients: clients), serverURL: "https://kc").findings()[0].fix == "kcx token-exchange downscope enable -r demo")
     }
 

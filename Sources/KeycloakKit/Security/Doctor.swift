@@ -69,12 +69,13 @@ public struct Doctor {
     }
 
     func missingDownscope() -> [Finding] {
-        let requesters = survey.clients.filter(\.standardExchange).map(\.clientId)
         // Without permission to read client policies the state is unknown: say nothing rather than guess.
-        guard !requesters.isEmpty, survey.clientPolicies != nil, survey.downscopePolicies.isEmpty else { return [] }
+        guard survey.clientPolicies != nil else { return [] }
+        let requesters = survey.clients.filter { $0.standardExchange && !survey.downscopeCovers($0) }.map(\.clientId)
+        guard !requesters.isEmpty else { return [] }
         return [Finding(
             check: "no-downscope-enforcement", severity: .warning, objects: requesters.map { "client \($0)" },
-            why: "standard token exchange is on but no enabled client policy runs \(downscopeExecutor): an exchange may ask for scopes the subject token never had",
+            why: "standard token exchange is on but no enabled client policy runs \(downscopeExecutor) for these requesters: an exchange may ask for scopes the subject token never had",
             fix: "kcx token-exchange downscope enable -r \(realm)")]
     }
 

@@ -83,14 +83,28 @@ public struct RealmSurvey: Sendable {
         return result
     }
 
+    /// Whether an enabled downscope policy applies to exchanges by this client: a policy without a
+    /// client-scopes condition applies to every requester; one with it, to clients holding a listed scope as default.
+    public func downscopeCovers(_ client: SurveyedClient) -> Bool {
+        downscopePolicyEntries.contains { policy in
+            let selectors = (policy["conditions"]?.arrayValue ?? []).filter { $0["condition"]?.stringValue == "client-scopes" }
+            return selectors.allSatisfy { condition in
+                let scopes = (condition["configuration"]?["scopes"]?.arrayValue ?? []).compactMap(\.stringValue)
+                return scopes.contains { client.defaultScopes.contains($0) }
+            }
+        }
+    }
+
     /// The enabled client policies whose profiles hold the downscope executor.
-    public var downscopePolicies: [String] {
+    public var downscopePolicies: [String] { downscopePolicyEntries.compactMap { $0["name"]?.stringValue } }
+
+    var downscopePolicyEntries: [JSON] {
         let profiles = (clientProfiles?["profiles"]?.arrayValue ?? []).filter { profile in
             (profile["executors"]?.arrayValue ?? []).contains { $0["executor"]?.stringValue == downscopeExecutor }
         }.compactMap { $0["name"]?.stringValue }
         return (clientPolicies?["policies"]?.arrayValue ?? []).filter { policy in
             policy["enabled"]?.boolValue == true && (policy["profiles"]?.arrayValue ?? []).contains { profiles.contains($0.stringValue ?? "") }
-        }.compactMap { $0["name"]?.stringValue }
+        }
     }
 }
 
