@@ -21,7 +21,9 @@ public enum SecurityCommands {
                 With --fail-on, exit status 7 says a finding at or above that severity exists.
                 """,
             options: [
-                OptionSpec("fail-on", value: "SEVERITY", "Exit 7 when a finding is at least this severe: warning or error", completion: .choices(["warning", "error"]))
+                OptionSpec(
+                    "fail-on", value: "SEVERITY", "Exit 7 when a finding is at least this severe: warning or error",
+                    completion: .choices(["warning", "error"]))
             ] + ProvisioningOptions.reading,
             examples: [
                 ExampleSpec("kcx doctor -r myrealm", "List findings"),
@@ -38,7 +40,8 @@ public enum SecurityCommands {
                 """,
             options: [
                 ProvisioningOptions.targetRealm,
-                OptionSpec("format", value: "FORMAT", "text (default), mermaid or dot", completion: .choices(["text", "mermaid", "dot"])),
+                OptionSpec(
+                    "format", value: "FORMAT", "text (default), mermaid or dot", completion: .choices(["text", "mermaid", "dot"])),
             ],
             examples: [
                 ExampleSpec("kcx graph -r myrealm", "The graph in the terminal"),
@@ -59,12 +62,15 @@ public enum SecurityCommands {
             context.stdout.write("realm \(session.realm): no findings\n")
         } else {
             for finding in findings {
-                context.stdout.write("\(finding.severity.rawValue): \(finding.check): \(finding.objects.joined(separator: ", "))\n")
+                context.stdout.write(
+                    "\(finding.severity.rawValue): \(finding.check): \(finding.objects.joined(separator: ", "))\n")
                 context.stdout.write("    why: \(finding.why)\n")
                 context.stdout.write("    fix: \(finding.fix)\n")
             }
             let errors = findings.filter { $0.severity == .error }.count
-            context.stdout.write("realm \(session.realm): \(findings.count) finding\(findings.count == 1 ? "" : "s") (\(errors) error\(errors == 1 ? "" : "s"))\n")
+            context.stdout.write(
+                "realm \(session.realm): \(findings.count) finding\(findings.count == 1 ? "" : "s") (\(errors) error\(errors == 1 ? "" : "s"))\n"
+            )
         }
         guard let threshold else { return .ok }
         let limit: Severity = threshold == .error ? .error : .warning

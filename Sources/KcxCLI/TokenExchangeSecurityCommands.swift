@@ -5,7 +5,8 @@ import KcxJSON
 import KeycloakKit
 
 public enum TokenExchangeSecurityCommands {
-    static let clients = OptionSpec("client", value: "CLIENT", "Only exchanges requested by this client (default: every client)", repeatable: true)
+    static let clients = OptionSpec(
+        "client", value: "CLIENT", "Only exchanges requested by this client (default: every client)", repeatable: true)
 
     public static let specs: [CommandSpec] = [
         CommandSpec(
@@ -21,7 +22,9 @@ public enum TokenExchangeSecurityCommands {
             options: [clients] + ProvisioningOptions.mutating,
             examples: [
                 ExampleSpec("kcx token-exchange downscope enable -r myrealm", "Downscope every token exchange"),
-                ExampleSpec("kcx token-exchange downscope enable --client service-a -r myrealm --dry-run", "Show the writes for one requester"),
+                ExampleSpec(
+                    "kcx token-exchange downscope enable --client service-a -r myrealm --dry-run",
+                    "Show the writes for one requester"),
             ],
             handler: enableDownscope),
         CommandSpec(
@@ -36,7 +39,8 @@ public enum TokenExchangeSecurityCommands {
             handler: disableDownscope),
         CommandSpec(
             ["token-exchange", "downscope", "status"], summary: "Show whether token exchanges are downscoped, and for whom",
-            options: [OptionSpec("client", value: "CLIENT", "Check only this client (default: every client)", repeatable: true)] + ProvisioningOptions.reading,
+            options: [OptionSpec("client", value: "CLIENT", "Check only this client (default: every client)", repeatable: true)]
+                + ProvisioningOptions.reading,
             examples: [ExampleSpec("kcx token-exchange downscope status -r myrealm", "Enforcement state")],
             handler: downscopeStatus),
         CommandSpec(
@@ -55,7 +59,9 @@ public enum TokenExchangeSecurityCommands {
             ] + ProvisioningOptions.reading,
             examples: [
                 ExampleSpec("kcx token-exchange audit --enable -r myrealm", "Record exchanges from now on"),
-                ExampleSpec("kcx token-exchange audit --since 1h --client service-a -r myrealm --output json", "The last hour of service-a's exchanges"),
+                ExampleSpec(
+                    "kcx token-exchange audit --since 1h --client service-a -r myrealm --output json",
+                    "The last hour of service-a's exchanges"),
             ],
             handler: audit),
     ]
@@ -89,11 +95,17 @@ public enum TokenExchangeSecurityCommands {
         case .off: context.stdout.write("downscope: off (kcx policy \(downscopePolicyName) absent or disabled)\n")
         case .everyClient: context.stdout.write("downscope: on for every token exchange\n")
         case .clients(let names):
-            context.stdout.write("downscope: on for exchanges by \(names.isEmpty ? "no client (none has \(downscopeMarkerScope))" : names.joined(separator: ", "))\n")
+            context.stdout.write(
+                "downscope: on for exchanges by \(names.isEmpty ? "no client (none has \(downscopeMarkerScope))" : names.joined(separator: ", "))\n"
+            )
         }
-        if !status.otherPolicies.isEmpty { context.stdout.write("also enforced by other policies: \(status.otherPolicies.joined(separator: ", "))\n") }
+        if !status.otherPolicies.isEmpty {
+            context.stdout.write("also enforced by other policies: \(status.otherPolicies.joined(separator: ", "))\n")
+        }
         if status.profileMissing {
-            context.stderr.write("warning: policy \(downscopePolicyName) names profile \(downscopeProfileName), which is missing; Keycloak skips it\n")
+            context.stderr.write(
+                "warning: policy \(downscopePolicyName) names profile \(downscopeProfileName), which is missing; Keycloak skips it\n"
+            )
             context.stderr.write("hint: run 'kcx token-exchange downscope enable -r \(session.realm)' to restore it\n")
         }
         return .ok
@@ -110,7 +122,9 @@ public enum TokenExchangeSecurityCommands {
 
     static func audit(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let since = try invocation.value("since").map(seconds(ofDuration:))
-        if invocation.flag("dry-run") && !invocation.flag("enable") { throw KcxError.usage("--dry-run only applies with --enable") }
+        if invocation.flag("dry-run") && !invocation.flag("enable") {
+            throw KcxError.usage("--dry-run only applies with --enable")
+        }
         let session = try ProvisioningSession(invocation, context)
         let lookup = Lookup(api: session.client, realm: session.realm)
         var changes: [Change] = []
@@ -120,7 +134,8 @@ public enum TokenExchangeSecurityCommands {
             changes = writer.changes
             if !invocation.wantsJSON { ChangeOutput.report(writer, invocation, context) }
         } else if try !lookup.exchangeEventsRecorded() {
-            context.stderr.write("warning: realm '\(session.realm)' does not store exchange events; the list only shows what was stored before\n")
+            context.stderr.write(
+                "warning: realm '\(session.realm)' does not store exchange events; the list only shows what was stored before\n")
             context.stderr.write("hint: run 'kcx token-exchange audit --enable -r \(session.realm)'\n")
         }
         let now = Int64(context.now().timeIntervalSince1970 * 1000)
@@ -133,9 +148,15 @@ public enum TokenExchangeSecurityCommands {
             return .ok
         }
         let rows = events.map { event in
-            [event.timestamp, event.requester, dash(event.subjectClient), dash(event.user), dash(event.audience), event.outcome, dash(event.reason)]
+            [
+                event.timestamp, event.requester, dash(event.subjectClient), dash(event.user), dash(event.audience),
+                event.outcome, dash(event.reason),
+            ]
         }
-        context.stdout.write(TextTable.render(Tabulation(columns: ["TIME", "REQUESTER", "SUBJECT CLIENT", "USER", "AUDIENCE", "OUTCOME", "REASON"], rows: rows)))
+        context.stdout.write(
+            TextTable.render(
+                Tabulation(columns: ["TIME", "REQUESTER", "SUBJECT CLIENT", "USER", "AUDIENCE", "OUTCOME", "REASON"], rows: rows))
+        )
         return .ok
     }
 

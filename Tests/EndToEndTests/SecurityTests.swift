@@ -13,21 +13,26 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
 }
 
 @Suite(.serialized) struct SecurityGraphTests {
-    static let goldenURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/graph-seed-patterns.txt")
+    static let goldenURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Golden/graph-seed-patterns.txt")
 
     /// The three seed patterns, each built with kcx commands exactly as docs/guides/ shows them.
     static func seedRealms() throws -> [(name: String, fixture: RealmFixture)] {
         let frontend = try RealmFixture(.shared, prefix: "g1")
         try frontend.publicClient("myapp")
         try frontend.confidentialClient("api-service")
-        try frontend.inRealm(["audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp", "--optional"])
+        try frontend.inRealm([
+            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp",
+            "--optional",
+        ])
 
         let (mesh, _) = try MicroservicesPatternTests.setUp(.shared, prefix: "g2")
         try mesh.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard"])
 
         let (delegated, _, _) = try DelegatedAccessPatternTests.setUp(.shared, prefix: "g3")
         try delegated.inRealm([
-            "token-exchange", "allow", "--from", "primary-service", "--to", "delegated-service", "--subject-client", "portal", "--mode", "standard",
+            "token-exchange", "allow", "--from", "primary-service", "--to", "delegated-service", "--subject-client", "portal",
+            "--mode", "standard",
         ])
         return [("frontend-to-backend", frontend), ("microservices", mesh), ("delegated-access", delegated)]
     }
@@ -61,7 +66,10 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         let fixture = try RealmFixture(.shared, prefix: "dclean")
         try fixture.publicClient("myapp")
         try fixture.confidentialClient("api-service")
-        try fixture.inRealm(["audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp", "--optional"])
+        try fixture.inRealm([
+            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp",
+            "--optional",
+        ])
         let before = try fixture.snapshot()
         let result = try fixture.inRealm(["doctor", "--fail-on", "warning"])
         #expect(result.stdout == "realm \(fixture.realm): no findings\n")
@@ -119,9 +127,11 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         let result = try fixture.kcx(["doctor", "--output", "json", "--fail-on", "error", "-r", fixture.realm])
         #expect(result.status == 7, "\(result)")
         let findings = try #require(result.json?["findings"]?.arrayValue)
-        let summary = findings.map { "\($0["severity"]?.stringValue ?? "") \($0["check"]?.stringValue ?? ""): \($0["objects"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "")" }
+        let summary = findings.map {
+            "\($0["severity"]?.stringValue ?? "") \($0["check"]?.stringValue ?? ""): \($0["objects"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "")"
+        }
         var expected = [
-            "error public-exchange-requester: client spa",
+            "error public-exchange-requester: client spa"
         ]
         let policiesAndEvents = try serverHasClientPoliciesAndEvents(fixture)
         if policiesAndEvents { expected.append("warning no-downscope-enforcement: client spa, client requester") }
@@ -133,12 +143,15 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         let billingHolders = ["s1", "s2", "s3", "s4", "gateway"]
         #expect(try billingHolders.allSatisfy { try fixture.assignedScopes($0, "default").contains("billing-access") })
         // Audiences in the order of the realm's scopes: billing-access was made before mesh.
-        expected.append("warning many-default-audiences: client gateway, audience billing, audience s1, audience s2, audience s3, audience s4")
+        expected.append(
+            "warning many-default-audiences: client gateway, audience billing, audience s1, audience s2, audience s3, audience s4"
+        )
         expected.append("warning long-requester-token-lifespan: client requester")
         if policiesAndEvents { expected.append("warning exchange-events-off: realm \(fixture.realm) events") }
         expected.append("error ssl-not-required: realm \(fixture.realm)")
         #expect(summary == expected)
-        #expect(findings.allSatisfy { $0["why"]?.stringValue?.isEmpty == false && $0["fix"]?.stringValue?.hasPrefix("kcx ") == true })
+        #expect(
+            findings.allSatisfy { $0["why"]?.stringValue?.isEmpty == false && $0["fix"]?.stringValue?.hasPrefix("kcx ") == true })
         #expect(try fixture.snapshot() == before, "doctor only reads")
 
         let text = try fixture.kcx(["doctor", "-r", fixture.realm])
@@ -174,13 +187,16 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         let targetID = try #require(fixture.client("target")["id"]?.stringValue)
         let server = "clients/\(management)/authz/resource-server"
         try fixture.inRealm([
-            "create", "\(server)/policy/client", "-b", #"{"name":"web-may-exchange","clients":["\#(web)"],"logic":"POSITIVE","decisionStrategy":"UNANIMOUS"}"#,
+            "create", "\(server)/policy/client", "-b",
+            #"{"name":"web-may-exchange","clients":["\#(web)"],"logic":"POSITIVE","decisionStrategy":"UNANIMOUS"}"#,
         ])
-        let permissions = try #require(fixture.keycloak.adminGet("\(fixture.realm)/clients/\(targetID)/management/permissions").json)
+        let permissions = try #require(
+            fixture.keycloak.adminGet("\(fixture.realm)/clients/\(targetID)/management/permissions").json)
         let permissionID = try #require(permissions["scopePermissions"]?["token-exchange"]?.stringValue)
         let resource = try #require(permissions["resource"]?.stringValue)
         let body: JSON = [
-            "id": .string(permissionID), "name": .string("token-exchange.permission.client.\(targetID)"), "type": "scope", "logic": "POSITIVE",
+            "id": .string(permissionID), "name": .string("token-exchange.permission.client.\(targetID)"), "type": "scope",
+            "logic": "POSITIVE",
             "decisionStrategy": "UNANIMOUS", "resources": [.string(resource)], "scopes": ["token-exchange"],
             "policies": ["kcx-token-exchange-target", "web-may-exchange"],
         ]
@@ -189,11 +205,18 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         let result = try fixture.kcx(["doctor", "--output", "json", "--fail-on", "error", "-r", fixture.realm])
         #expect(result.status == 7, "\(result)")
         let findings = try #require(result.json?["findings"]?.arrayValue)
-        let summary = findings.map { "\($0["check"]?.stringValue ?? ""): \($0["objects"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "")" }
+        let summary = findings.map {
+            "\($0["check"]?.stringValue ?? ""): \($0["objects"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "")"
+        }
         #expect(summary.contains("public-exchange-requester: client web, legacy permission on target"), "\(summary)")
-        #expect(summary.contains("unanimous-exchange-policies: token-exchange permission of target, policy kcx-token-exchange-target, policy web-may-exchange"), "\(summary)")
+        #expect(
+            summary.contains(
+                "unanimous-exchange-policies: token-exchange permission of target, policy kcx-token-exchange-target, policy web-may-exchange"
+            ), "\(summary)")
         let graph = try fixture.inRealm(["graph"]).stdout
-        #expect(graph.hasSuffix("may exchange (requester => target):\n  service-a => target  [legacy]\n  web => target  [legacy]\n"), "\(graph)")
+        #expect(
+            graph.hasSuffix("may exchange (requester => target):\n  service-a => target  [legacy]\n  web => target  [legacy]\n"),
+            "\(graph)")
     }
 }
 
@@ -212,23 +235,30 @@ struct SecurityDownscopeAuditTests {
 
         let audit = try fixture.inRealm(["token-exchange", "audit", "--enable"])
         #expect(outcomes(audit) == ["updated: events-config \(fixture.realm)"])
-        #expect(try fixture.inRealm(["token-exchange", "audit", "--enable"]).stderr.hasPrefix("unchanged: events-config \(fixture.realm)\n"))
+        #expect(
+            try fixture.inRealm(["token-exchange", "audit", "--enable"]).stderr.hasPrefix(
+                "unchanged: events-config \(fixture.realm)\n"))
 
         let before = try fixture.keycloak.adminGet("\(fixture.realm)/client-policies/policies").json
         let dry = try fixture.inRealm(["token-exchange", "downscope", "enable", "--dry-run"])
-        #expect(outcomes(dry) == ["would be created: client-profile kcx-downscope", "would be created: client-policy kcx-downscope"])
+        #expect(
+            outcomes(dry) == ["would be created: client-profile kcx-downscope", "would be created: client-policy kcx-downscope"])
         #expect(try fixture.keycloak.adminGet("\(fixture.realm)/client-policies/policies").json == before)
 
         let enable = try fixture.inRealm(["token-exchange", "downscope", "enable"])
         #expect(outcomes(enable) == ["created: client-profile kcx-downscope", "created: client-policy kcx-downscope"])
         let again = try fixture.inRealm(["token-exchange", "downscope", "enable"])
         #expect(outcomes(again) == ["unchanged: client-profile kcx-downscope", "unchanged: client-policy kcx-downscope"])
-        #expect(try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: on for every token exchange\n")
+        #expect(
+            try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: on for every token exchange\n")
 
         func exchange(scope: String?) throws -> ProcessResult {
             let subject = try fixture.inRealm(["token", "get", "--client", "service-a", "--secret-file", secret]).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            var arguments = ["token", "exchange", "--client", "service-a", "--secret-file", secret, "--subject-token", subject, "--audience", "service-b"]
+            var arguments = [
+                "token", "exchange", "--client", "service-a", "--secret-file", secret, "--subject-token", subject, "--audience",
+                "service-b",
+            ]
             if let scope { arguments += ["--scope", scope] }
             return try fixture.kcx(arguments + ["-r", fixture.realm])
         }
@@ -240,17 +270,25 @@ struct SecurityDownscopeAuditTests {
         #expect(try exchange(scope: nil).status == 0)
 
         let disable = try fixture.inRealm(["token-exchange", "downscope", "disable"])
-        #expect(outcomes(disable) == [
-            "deleted: client-policy kcx-downscope", "deleted: client-profile kcx-downscope", "unchanged: client-scope kcx-downscope-marker",
-        ])
-        #expect(try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: off (kcx policy kcx-downscope absent or disabled)\n")
+        #expect(
+            outcomes(disable) == [
+                "deleted: client-policy kcx-downscope", "deleted: client-profile kcx-downscope",
+                "unchanged: client-scope kcx-downscope-marker",
+            ])
+        #expect(
+            try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout
+                == "downscope: off (kcx policy kcx-downscope absent or disabled)\n")
         let allowed = try exchange(scope: "phone")
         #expect(allowed.status == 0, "\(allowed)")
 
-        let listed = try fixture.inRealm(["token-exchange", "audit", "--client", "service-a", "--since", "1h", "--output", "json"])
+        let listed = try fixture.inRealm([
+            "token-exchange", "audit", "--client", "service-a", "--since", "1h", "--output", "json",
+        ])
         let exchanges = try #require(listed.json?["exchanges"]?.arrayValue)
         #expect(exchanges.map { $0["outcome"]?.stringValue ?? "" } == ["allowed", "allowed", "refused"], "newest first")
-        #expect(exchanges[2]["reason"]?.stringValue?.hasPrefix("invalid_scope: Scopes [phone] not present in the initial access token") == true)
+        #expect(
+            exchanges[2]["reason"]?.stringValue?.hasPrefix(
+                "invalid_scope: Scopes [phone] not present in the initial access token") == true)
         #expect(exchanges[0]["requester"] == "service-a")
         #expect(exchanges[0]["subjectClient"] == "service-a")
         #expect(audiences(["aud": exchanges[0]["audience"] ?? .null]) == ["service-b"])
@@ -262,13 +300,18 @@ struct SecurityDownscopeAuditTests {
     @Test func downscopeForOneClientUsesTheMarkerScope() throws {
         let (fixture, _) = try MicroservicesPatternTests.setUp(.shared, prefix: "dsc")
         let enable = try fixture.inRealm(["token-exchange", "downscope", "enable", "--client", "service-a"])
-        #expect(outcomes(enable) == [
-            "created: client-scope kcx-downscope-marker", "created: client-scope-assignment kcx-downscope-marker -> service-a (default)",
-            "created: client-profile kcx-downscope", "created: client-policy kcx-downscope",
-        ])
-        #expect(try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: on for exchanges by service-a\n")
+        #expect(
+            outcomes(enable) == [
+                "created: client-scope kcx-downscope-marker",
+                "created: client-scope-assignment kcx-downscope-marker -> service-a (default)",
+                "created: client-profile kcx-downscope", "created: client-policy kcx-downscope",
+            ])
+        #expect(
+            try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: on for exchanges by service-a\n")
         let lifted = try fixture.inRealm(["token-exchange", "downscope", "disable", "--client", "service-a"])
         #expect(outcomes(lifted) == ["deleted: client-scope-assignment kcx-downscope-marker -> service-a (default)"])
-        #expect(try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout.hasPrefix("downscope: on for exchanges by no client"))
+        #expect(
+            try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout.hasPrefix(
+                "downscope: on for exchanges by no client"))
     }
 }

@@ -8,24 +8,36 @@ import Testing
 @Suite struct AuditTests {
     @Test func enablingKeepsListenersAndTypesAndAddsTheExchangeTypes() throws {
         let api = ScriptedAdminAPI()
-        api.expect("GET", "events/config", json: [
-            "eventsEnabled": false, "eventsExpiration": 3600, "eventsListeners": ["jboss-logging", "email"], "enabledEventTypes": ["LOGIN", "TOKEN_EXCHANGE"],
-            "adminEventsEnabled": true, "adminEventsDetailsEnabled": false,
-        ])
-        api.expect("PUT", "events/config", body: [
-            "eventsEnabled": true, "eventsExpiration": 3600, "eventsListeners": ["jboss-logging", "email"],
-            "enabledEventTypes": ["LOGIN", "TOKEN_EXCHANGE", "TOKEN_EXCHANGE_ERROR"], "adminEventsEnabled": true, "adminEventsDetailsEnabled": false,
-        ], status: 204)
+        api.expect(
+            "GET", "events/config",
+            json: [
+                "eventsEnabled": false, "eventsExpiration": 3600, "eventsListeners": ["jboss-logging", "email"],
+                "enabledEventTypes": ["LOGIN", "TOKEN_EXCHANGE"],
+                "adminEventsEnabled": true, "adminEventsDetailsEnabled": false,
+            ])
+        api.expect(
+            "PUT", "events/config",
+            body: [
+                "eventsEnabled": true, "eventsExpiration": 3600, "eventsListeners": ["jboss-logging", "email"],
+                "enabledEventTypes": ["LOGIN", "TOKEN_EXCHANGE", "TOKEN_EXCHANGE_ERROR"], "adminEventsEnabled": true,
+                "adminEventsDetailsEnabled": false,
+            ], status: 204)
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.enableExchangeEvents()
         #expect(api.allConsumed)
-        #expect(writer.changes == [Change(kind: "events-config", name: "demo", outcome: .updated,
-                                          details: ["eventsEnabled: false -> true", "enabledEventTypes: + TOKEN_EXCHANGE_ERROR"])])
+        #expect(
+            writer.changes == [
+                Change(
+                    kind: "events-config", name: "demo", outcome: .updated,
+                    details: ["eventsEnabled: false -> true", "enabledEventTypes: + TOKEN_EXCHANGE_ERROR"])
+            ])
     }
 
     @Test func enablingWhenRecordedChangesNothingAndADryRunSendsNothing() throws {
         let api = ScriptedAdminAPI()
-        api.expect("GET", "events/config", json: ["eventsEnabled": true, "enabledEventTypes": ["TOKEN_EXCHANGE_ERROR", "TOKEN_EXCHANGE"]])
+        api.expect(
+            "GET", "events/config",
+            json: ["eventsEnabled": true, "enabledEventTypes": ["TOKEN_EXCHANGE_ERROR", "TOKEN_EXCHANGE"]])
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.enableExchangeEvents()
         #expect(writer.changes.map(\.outcome) == [.unchanged])
@@ -35,29 +47,50 @@ import Testing
         let dry = Writer(api: dryAPI, realm: "demo", dryRun: true)
         try dry.enableExchangeEvents()
         #expect(dryAPI.allConsumed)
-        #expect(dry.requests == [PlannedRequest(method: "PUT", endpoint: "events/config", body: ["eventsEnabled": true, "eventsListeners": ["jboss-logging"]])])
+        #expect(
+            dry.requests == [
+                PlannedRequest(
+                    method: "PUT", endpoint: "events/config", body: ["eventsEnabled": true, "eventsListeners": ["jboss-logging"]])
+            ])
     }
 
     @Test func readsExchangeEventsIntoTableFields() throws {
         let api = ScriptedAdminAPI()
-        api.expect("GET", "events", query: [("type", "TOKEN_EXCHANGE"), ("type", "TOKEN_EXCHANGE_ERROR"), ("client", "service-a"), ("dateFrom", "1000"), ("max", "100")], json: [
-            ["time": 3000, "type": "TOKEN_EXCHANGE_ERROR", "clientId": "service-a", "error": "invalid_scope",
-             "details": ["reason": "client_policy_error", "client_policy_error": "invalid_scope",
-                         "client_policy_error_detail": "Scopes [email] not present in the initial access token [profile]"]],
-            ["time": 2000, "type": "TOKEN_EXCHANGE", "clientId": "service-a", "userId": "u-1",
-             "details": ["username": "alice", "subject_token_client_id": "portal", "audience": "service-b", "scope": "profile"]],
-            ["time": 999, "type": "TOKEN_EXCHANGE", "clientId": "service-a"],
-        ])
+        api.expect(
+            "GET", "events",
+            query: [
+                ("type", "TOKEN_EXCHANGE"), ("type", "TOKEN_EXCHANGE_ERROR"), ("client", "service-a"), ("dateFrom", "1000"),
+                ("max", "100"),
+            ],
+            json: [
+                [
+                    "time": 3000, "type": "TOKEN_EXCHANGE_ERROR", "clientId": "service-a", "error": "invalid_scope",
+                    "details": [
+                        "reason": "client_policy_error", "client_policy_error": "invalid_scope",
+                        "client_policy_error_detail": "Scopes [email] not present in the initial access token [profile]",
+                    ],
+                ],
+                [
+                    "time": 2000, "type": "TOKEN_EXCHANGE", "clientId": "service-a", "userId": "u-1",
+                    "details": [
+                        "username": "alice", "subject_token_client_id": "portal", "audience": "service-b", "scope": "profile",
+                    ],
+                ],
+                ["time": 999, "type": "TOKEN_EXCHANGE", "clientId": "service-a"],
+            ])
         let events = try Lookup(api: api, realm: "demo").exchangeEvents(since: 1000, client: "service-a")
         #expect(api.allConsumed)
         #expect(events.count == 2)
-        #expect(events[0].json == [
-            "time": 3000, "requester": "service-a", "subjectClient": "", "user": "", "audience": "", "outcome": "refused",
-            "reason": "invalid_scope: Scopes [email] not present in the initial access token [profile]",
-        ])
-        #expect(events[1].json == [
-            "time": 2000, "requester": "service-a", "subjectClient": "portal", "user": "alice", "audience": "service-b", "outcome": "allowed", "reason": "",
-        ])
+        #expect(
+            events[0].json == [
+                "time": 3000, "requester": "service-a", "subjectClient": "", "user": "", "audience": "", "outcome": "refused",
+                "reason": "invalid_scope: Scopes [email] not present in the initial access token [profile]",
+            ])
+        #expect(
+            events[1].json == [
+                "time": 2000, "requester": "service-a", "subjectClient": "portal", "user": "alice", "audience": "service-b",
+                "outcome": "allowed", "reason": "",
+            ])
     }
 
     @Test func recordedMeansEnabledWithBothTypes() throws {

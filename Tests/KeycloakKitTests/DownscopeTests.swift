@@ -6,23 +6,38 @@ import Testing
 @testable import KeycloakKit
 
 @Suite struct DownscopeTests {
-    let otherProfile: JSON = ["name": "fapi", "executors": [["executor": "pkce-enforcer", "configuration": ["auto-configure": true]]]]
-    let otherPolicy: JSON = ["name": "strict", "enabled": true, "conditions": [["condition": "any-client", "configuration": [:]]], "profiles": ["fapi"]]
+    let otherProfile: JSON = [
+        "name": "fapi", "executors": [["executor": "pkce-enforcer", "configuration": ["auto-configure": true]]],
+    ]
+    let otherPolicy: JSON = [
+        "name": "strict", "enabled": true, "conditions": [["condition": "any-client", "configuration": [:]]],
+        "profiles": ["fapi"],
+    ]
 
     @Test func enableForEveryClientMergesIntoExistingLists() throws {
         let api = ScriptedAdminAPI()
         api.expect("GET", "client-policies/profiles", json: ["profiles": [otherProfile]])
         api.expect("PUT", "client-policies/profiles", body: ["profiles": [otherProfile, downscopeProfile()]], status: 204)
         api.expect("GET", "client-policies/policies", json: ["policies": [otherPolicy]])
-        api.expect("PUT", "client-policies/policies", body: ["policies": [otherPolicy, downscopePolicy(targeted: false)]], status: 204)
+        api.expect(
+            "PUT", "client-policies/policies", body: ["policies": [otherPolicy, downscopePolicy(targeted: false)]], status: 204)
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.enableDownscope(clients: [])
         #expect(api.allConsumed)
-        #expect(writer.changes.map { "\($0.kind) \($0.name) \($0.outcome)" } == ["client-profile kcx-downscope created", "client-policy kcx-downscope created"])
+        #expect(
+            writer.changes.map { "\($0.kind) \($0.name) \($0.outcome)" } == [
+                "client-profile kcx-downscope created", "client-policy kcx-downscope created",
+            ])
         // The policy Keycloak's own test uses: a grant-type condition on the token-exchange URN.
-        #expect(downscopePolicy(targeted: false)["conditions"] == [
-            ["condition": "grant-type", "configuration": ["is-negative-logic": false, "grant_types": ["urn:ietf:params:oauth:grant-type:token-exchange"]]]
-        ])
+        #expect(
+            downscopePolicy(targeted: false)["conditions"] == [
+                [
+                    "condition": "grant-type",
+                    "configuration": [
+                        "is-negative-logic": false, "grant_types": ["urn:ietf:params:oauth:grant-type:token-exchange"],
+                    ],
+                ]
+            ])
     }
 
     @Test func enablingTwiceChangesNothing() throws {
@@ -48,16 +63,19 @@ import Testing
         let writer = Writer(api: api, realm: "demo", dryRun: true)
         try writer.enableDownscope(clients: ["service-a"])
         #expect(api.allConsumed)
-        #expect(writer.requests.map { "\($0.method) \($0.endpoint)" } == [
-            "POST client-scopes", "PUT clients/c-a/default-client-scopes/<new client-scope kcx-downscope-marker>",
-            "PUT client-policies/profiles", "PUT client-policies/policies",
-        ])
+        #expect(
+            writer.requests.map { "\($0.method) \($0.endpoint)" } == [
+                "POST client-scopes", "PUT clients/c-a/default-client-scopes/<new client-scope kcx-downscope-marker>",
+                "PUT client-policies/profiles", "PUT client-policies/policies",
+            ])
         #expect(writer.requests[0].body?["attributes"]?["include.in.token.scope"] == "false")
         // Both conditions vote on a token-exchange request, so only the marked requesters are downscoped.
         #expect(writer.requests[3].body == ["policies": [downscopePolicy(targeted: true)]])
-        #expect(downscopePolicy(targeted: true)["conditions"]?[1] == [
-            "condition": "client-scopes", "configuration": ["is-negative-logic": false, "type": "Default", "scopes": ["kcx-downscope-marker"]],
-        ])
+        #expect(
+            downscopePolicy(targeted: true)["conditions"]?[1] == [
+                "condition": "client-scopes",
+                "configuration": ["is-negative-logic": false, "type": "Default", "scopes": ["kcx-downscope-marker"]],
+            ])
     }
 
     @Test func updatingAPolicyForEveryoneToTargetedReportsTheDifference() throws {
@@ -84,9 +102,11 @@ import Testing
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.disableDownscope(clients: [])
         #expect(api.allConsumed)
-        #expect(writer.changes.map { "\($0.kind) \($0.name) \($0.outcome)" } == [
-            "client-policy kcx-downscope deleted", "client-profile kcx-downscope deleted", "client-scope kcx-downscope-marker deleted",
-        ])
+        #expect(
+            writer.changes.map { "\($0.kind) \($0.name) \($0.outcome)" } == [
+                "client-policy kcx-downscope deleted", "client-profile kcx-downscope deleted",
+                "client-scope kcx-downscope-marker deleted",
+            ])
     }
 
     @Test func disableWhenOffIsUnchanged() throws {
@@ -128,9 +148,16 @@ import Testing
     @Test func statusSeesAMissingProfileAndOtherPolicies() throws {
         let api = ScriptedAdminAPI()
         let foreign: JSON = ["name": "theirs", "enabled": true, "profiles": ["their-downscope"]]
-        api.expect("GET", "client-policies/profiles", json: ["profiles": [
-            ["name": "their-downscope", "executors": [["executor": "downscope-assertion-grant-enforcer", "configuration": [:]]]]
-        ]])
+        api.expect(
+            "GET", "client-policies/profiles",
+            json: [
+                "profiles": [
+                    [
+                        "name": "their-downscope",
+                        "executors": [["executor": "downscope-assertion-grant-enforcer", "configuration": [:]]],
+                    ]
+                ]
+            ])
         api.expect("GET", "client-policies/policies", json: ["policies": [foreign, downscopePolicy(targeted: false)]])
         let status = try Lookup(api: api, realm: "demo").downscopeStatus(clients: [])
         #expect(status == DownscopeStatus(coverage: .everyClient, otherPolicies: ["theirs"], profileMissing: true))

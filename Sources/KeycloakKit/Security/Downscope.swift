@@ -49,14 +49,23 @@ func downscopeProfile() -> JSON {
 
 func downscopePolicy(targeted: Bool) -> JSON {
     var conditions: [JSON] = [
-        ["condition": "grant-type", "configuration": ["is-negative-logic": false, "grant_types": [.string(tokenExchangeGrantType)]]]
+        [
+            "condition": "grant-type",
+            "configuration": ["is-negative-logic": false, "grant_types": [.string(tokenExchangeGrantType)]],
+        ]
     ]
     if targeted {
-        conditions.append(["condition": "client-scopes", "configuration": ["is-negative-logic": false, "type": "Default", "scopes": [.string(downscopeMarkerScope)]]])
+        conditions.append([
+            "condition": "client-scopes",
+            "configuration": ["is-negative-logic": false, "type": "Default", "scopes": [.string(downscopeMarkerScope)]],
+        ])
     }
     return [
         "name": .string(downscopePolicyName),
-        "description": .string(targeted ? "Downscope token exchange by clients with the \(downscopeMarkerScope) scope (managed by kcx)" : "Downscope every token exchange (managed by kcx)"),
+        "description": .string(
+            targeted
+                ? "Downscope token exchange by clients with the \(downscopeMarkerScope) scope (managed by kcx)"
+                : "Downscope every token exchange (managed by kcx)"),
         "enabled": true, "conditions": .array(conditions), "profiles": [.string(downscopeProfileName)],
     ]
 }
@@ -68,8 +77,12 @@ extension Writer {
         if !requesters.isEmpty {
             try ensureClientScope(
                 downscopeMarkerScope,
-                ClientScopeSettings(description: "Marks clients whose token exchanges kcx downscopes (no mappers)", protocol_: "openid-connect", includeInTokenScope: false))
-            for requester in requesters { try assignClientScope(downscopeMarkerScope, toClient: requester.clientId, as: .default, creatingInDryRun: true) }
+                ClientScopeSettings(
+                    description: "Marks clients whose token exchanges kcx downscopes (no mappers)", protocol_: "openid-connect",
+                    includeInTokenScope: false))
+            for requester in requesters {
+                try assignClientScope(downscopeMarkerScope, toClient: requester.clientId, as: .default, creatingInDryRun: true)
+            }
         }
         try putEntry(downscopeProfile(), list: "profiles", kind: "client-profile")
         try putEntry(downscopePolicy(targeted: !requesters.isEmpty), list: "policies", kind: "client-policy")
@@ -78,16 +91,23 @@ extension Writer {
     /// Turns enforcement off: for everyone (policy, profile and marker scope removed), or for the named clients of a targeted policy.
     public func disableDownscope(clients: [String]) throws {
         if !clients.isEmpty {
-            let policy = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue?.first { $0["name"]?.stringValue == downscopePolicyName }
+            let policy = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue?.first {
+                $0["name"]?.stringValue == downscopePolicyName
+            }
             if let policy, !isTargeted(policy) {
                 throw KcxError.usage(
                     "downscope is enforced for every client in realm '\(realm)'; it cannot be lifted for single clients",
-                    hint: "run 'kcx token-exchange downscope disable -r \(realm)', then enable it with --client for the clients to cover")
+                    hint:
+                        "run 'kcx token-exchange downscope disable -r \(realm)', then enable it with --client for the clients to cover"
+                )
             }
             let requesters = try clients.map { try lookup.requireClient($0) }
             guard try lookup.clientScope(downscopeMarkerScope) != nil else {
                 for requester in requesters {
-                    record(Change(kind: "client-scope-assignment", name: "\(downscopeMarkerScope) -> \(requester.clientId)", outcome: .unchanged, details: ["not assigned"]))
+                    record(
+                        Change(
+                            kind: "client-scope-assignment", name: "\(downscopeMarkerScope) -> \(requester.clientId)",
+                            outcome: .unchanged, details: ["not assigned"]))
                 }
                 return
             }
@@ -96,11 +116,16 @@ extension Writer {
         }
         // Policies first: a policy naming a missing profile is accepted by Keycloak and then silently skipped.
         try removeEntry(downscopePolicyName, list: "policies", kind: "client-policy")
-        let stillUsed = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue?.contains {
-            $0["name"]?.stringValue != downscopePolicyName && ($0["profiles"]?.arrayValue ?? []).contains(.string(downscopeProfileName))
-        } ?? false
+        let stillUsed =
+            try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue?.contains {
+                $0["name"]?.stringValue != downscopePolicyName
+                    && ($0["profiles"]?.arrayValue ?? []).contains(.string(downscopeProfileName))
+            } ?? false
         if stillUsed {
-            record(Change(kind: "client-profile", name: downscopeProfileName, outcome: .unchanged, details: ["kept: another policy names it"]))
+            record(
+                Change(
+                    kind: "client-profile", name: downscopeProfileName, outcome: .unchanged,
+                    details: ["kept: another policy names it"]))
         } else {
             try removeEntry(downscopeProfileName, list: "profiles", kind: "client-profile")
         }
@@ -162,14 +187,20 @@ extension Lookup {
             policy["name"]?.stringValue != downscopePolicyName && policy["enabled"]?.boolValue == true
                 && (policy["profiles"]?.arrayValue ?? []).contains { downscopeProfiles.contains($0.stringValue ?? "") }
         }.compactMap { $0["name"]?.stringValue }
-        guard let policy = policies.first(where: { $0["name"]?.stringValue == downscopePolicyName }), policy["enabled"]?.boolValue == true else {
+        guard let policy = policies.first(where: { $0["name"]?.stringValue == downscopePolicyName }),
+            policy["enabled"]?.boolValue == true
+        else {
             return DownscopeStatus(coverage: .off, otherPolicies: others, profileMissing: false)
         }
         let profileMissing = !downscopeProfiles.contains(downscopeProfileName)
-        guard isTargeted(policy) else { return DownscopeStatus(coverage: .everyClient, otherPolicies: others, profileMissing: profileMissing) }
+        guard isTargeted(policy) else {
+            return DownscopeStatus(coverage: .everyClient, otherPolicies: others, profileMissing: profileMissing)
+        }
         var names = clients
         if names.isEmpty {
-            names = (try api.get("clients", realm: realm).arrayValue ?? []).compactMap { $0["clientId"]?.stringValue }.filter { !RealmSurvey.isBuiltIn($0) }
+            names = (try api.get("clients", realm: realm).arrayValue ?? []).compactMap { $0["clientId"]?.stringValue }.filter {
+                !RealmSurvey.isBuiltIn($0)
+            }
         }
         var covered: [String] = []
         for name in names {

@@ -23,7 +23,9 @@ public struct AudienceGraph: Sendable, Equatable {
     /// Builds the graph from a survey: only clients, audiences and exchange rights, sorted so the picture is stable.
     public init(survey: RealmSurvey) {
         realm = survey.realm
-        var nodes = survey.clients.map { Node(clientId: $0.clientId, publicClient: $0.publicClient, standardExchange: $0.standardExchange) }
+        var nodes = survey.clients.map {
+            Node(clientId: $0.clientId, publicClient: $0.publicClient, standardExchange: $0.standardExchange)
+        }
         var edges: [Edge] = []
         for client in survey.clients.sorted(by: { $0.clientId < $1.clientId }) {
             for site in survey.audienceMappers where site.inAccessToken {
@@ -31,9 +33,13 @@ public struct AudienceGraph: Sendable, Equatable {
                 case .client(let name) where name == client.clientId:
                     edges.append(.carries(client: client.clientId, audience: site.audience, via: "own mapper", onRequest: false))
                 case .clientScope(let scope) where client.defaultScopes.contains(scope):
-                    edges.append(.carries(client: client.clientId, audience: site.audience, via: "default scope \(scope)", onRequest: false))
+                    edges.append(
+                        .carries(
+                            client: client.clientId, audience: site.audience, via: "default scope \(scope)", onRequest: false))
                 case .clientScope(let scope) where client.optionalScopes.contains(scope):
-                    edges.append(.carries(client: client.clientId, audience: site.audience, via: "optional scope \(scope)", onRequest: true))
+                    edges.append(
+                        .carries(
+                            client: client.clientId, audience: site.audience, via: "optional scope \(scope)", onRequest: true))
                 default: break
                 }
             }
@@ -114,9 +120,12 @@ public struct AudienceGraph: Sendable, Equatable {
             switch edge {
             case .carries(let client, let audience, let via, let onRequest):
                 lines.append(
-                    "  \"\(escapeQuotes(client))\" -> \"\(escapeQuotes(audience))\" [label=\"aud via \(escapeQuotes(via))\", color=blue\(onRequest ? ", style=dashed" : "")];")
+                    "  \"\(escapeQuotes(client))\" -> \"\(escapeQuotes(audience))\" [label=\"aud via \(escapeQuotes(via))\", color=blue\(onRequest ? ", style=dashed" : "")];"
+                )
             case .exchange(let requester, let target, let mechanism):
-                lines.append("  \"\(escapeQuotes(requester))\" -> \"\(escapeQuotes(target))\" [label=\"exchange (\(mechanism))\", color=red, penwidth=2];")
+                lines.append(
+                    "  \"\(escapeQuotes(requester))\" -> \"\(escapeQuotes(target))\" [label=\"exchange (\(mechanism))\", color=red, penwidth=2];"
+                )
             }
         }
         lines.append("}")
@@ -125,10 +134,12 @@ public struct AudienceGraph: Sendable, Equatable {
 
     /// Mermaid ids allow letters, digits and underscores only.
     func identifier(_ name: String) -> String {
-        "c_" + String(name.unicodeScalars.map { scalar -> Character in
-            let ascii = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
-            return ascii ? Character(scalar) : "_"
-        })
+        "c_"
+            + String(
+                name.unicodeScalars.map { scalar -> Character in
+                    let ascii = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
+                    return ascii ? Character(scalar) : "_"
+                })
     }
 
     func escapeQuotes(_ text: String) -> String {

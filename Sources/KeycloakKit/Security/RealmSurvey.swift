@@ -65,7 +65,9 @@ public struct RealmSurvey: Sendable {
     /// Requesters allowed to exchange, standard or legacy.
     public var exchangeRequesters: [String] {
         var names = clients.filter(\.standardExchange).map(\.clientId)
-        for permission in legacyPermissions { for requester in permission.requesters where !names.contains(requester) { names.append(requester) } }
+        for permission in legacyPermissions {
+            for requester in permission.requesters where !names.contains(requester) { names.append(requester) }
+        }
         return names
     }
 
@@ -76,7 +78,8 @@ public struct RealmSurvey: Sendable {
             let applies: Bool
             switch site.container {
             case .client(let name): applies = name == client.clientId
-            case .clientScope(let name): applies = client.defaultScopes.contains(name) || (includeOptional && client.optionalScopes.contains(name))
+            case .clientScope(let name):
+                applies = client.defaultScopes.contains(name) || (includeOptional && client.optionalScopes.contains(name))
             }
             if applies && !result.contains(site.audience) { result.append(site.audience) }
         }
@@ -103,7 +106,8 @@ public struct RealmSurvey: Sendable {
             (profile["executors"]?.arrayValue ?? []).contains { $0["executor"]?.stringValue == downscopeExecutor }
         }.compactMap { $0["name"]?.stringValue }
         return (clientPolicies?["policies"]?.arrayValue ?? []).filter { policy in
-            policy["enabled"]?.boolValue == true && (policy["profiles"]?.arrayValue ?? []).contains { profiles.contains($0.stringValue ?? "") }
+            policy["enabled"]?.boolValue == true
+                && (policy["profiles"]?.arrayValue ?? []).contains { profiles.contains($0.stringValue ?? "") }
         }
     }
 }
@@ -123,36 +127,44 @@ extension Lookup {
                 guard let audience = AudienceValue.from(config: mapper["config"]) else { continue }
                 let isClient: Bool
                 if case .client = audience { isClient = true } else { isClient = false }
-                mappers.append(AudienceMapperSite(
-                    container: container, mapperName: mapper["name"]?.stringValue ?? "", audience: audience.value, namesClient: isClient,
-                    inAccessToken: mapper["config"]?["access.token.claim"]?.stringValue != "false"))
+                mappers.append(
+                    AudienceMapperSite(
+                        container: container, mapperName: mapper["name"]?.stringValue ?? "", audience: audience.value,
+                        namesClient: isClient,
+                        inAccessToken: mapper["config"]?["access.token.claim"]?.stringValue != "false"))
             }
         }
         for scope in scopes { collect(scope.representation["protocolMappers"]?.arrayValue ?? [], .clientScope(scope.name)) }
         for rep in allClients {
-            guard let id = rep["id"]?.stringValue, let clientId = rep["clientId"]?.stringValue, !RealmSurvey.isBuiltIn(clientId) else { continue }
+            guard let id = rep["id"]?.stringValue, let clientId = rep["clientId"]?.stringValue, !RealmSurvey.isBuiltIn(clientId)
+            else { continue }
             let attributes = rep["attributes"]
             var client = SurveyedClient(
                 id: id, clientId: clientId, publicClient: rep["publicClient"]?.boolValue ?? false,
                 standardExchange: attributes?[standardExchangeAttribute]?.stringValue == "true",
                 accessTokenLifespan: attributes?["access.token.lifespan"]?.stringValue.flatMap { Int($0) }, representation: rep)
-            client.defaultScopes = (try api.get("clients/\(id)/default-client-scopes", realm: realm).arrayValue ?? []).compactMap {
+            client.defaultScopes = (try api.get("clients/\(id)/default-client-scopes", realm: realm).arrayValue ?? []).compactMap
+            {
                 $0["name"]?.stringValue ?? $0["id"]?.stringValue.flatMap { scopeNames[$0] }
             }
-            client.optionalScopes = (try api.get("clients/\(id)/optional-client-scopes", realm: realm).arrayValue ?? []).compactMap {
-                $0["name"]?.stringValue ?? $0["id"]?.stringValue.flatMap { scopeNames[$0] }
-            }
+            client.optionalScopes = (try api.get("clients/\(id)/optional-client-scopes", realm: realm).arrayValue ?? [])
+                .compactMap {
+                    $0["name"]?.stringValue ?? $0["id"]?.stringValue.flatMap { scopeNames[$0] }
+                }
             collect(rep["protocolMappers"]?.arrayValue ?? [], .client(clientId))
             clients.append(client)
         }
         let clientIds = Set(allClients.compactMap { $0["clientId"]?.stringValue })
-        let realmDefaults = (try api.get("default-default-client-scopes", realm: realm).arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        let realmDefaults = (try api.get("default-default-client-scopes", realm: realm).arrayValue ?? []).compactMap {
+            $0["name"]?.stringValue
+        }
         var legacy: [LegacyExchangePermission] = []
         if features.fineGrainedV1 {
             legacy = try legacyPermissions(of: clients, allClients: allClients)
         }
         return RealmSurvey(
-            realm: realm, realmRepresentation: realmRep, features: features, clients: clients, allClientIds: clientIds, scopes: scopes,
+            realm: realm, realmRepresentation: realmRep, features: features, clients: clients, allClientIds: clientIds,
+            scopes: scopes,
             realmDefaultScopes: realmDefaults, audienceMappers: mappers, legacyPermissions: legacy,
             eventsConfig: try optionalRead("events/config"), clientProfiles: try optionalRead("client-policies/profiles"),
             clientPolicies: try optionalRead("client-policies/policies"))
@@ -169,26 +181,36 @@ extension Lookup {
 
     /// Each client's V1 token-exchange permission, when management permissions are on for it.
     func legacyPermissions(of clients: [SurveyedClient], allClients: [JSON]) throws -> [LegacyExchangePermission] {
-        guard let realmManagement = allClients.first(where: { $0["clientId"]?.stringValue == "realm-management" })?["id"]?.stringValue else { return [] }
+        guard
+            let realmManagement = allClients.first(where: { $0["clientId"]?.stringValue == "realm-management" })?["id"]?
+                .stringValue
+        else { return [] }
         let base = "clients/\(realmManagement)/authz/resource-server"
-        let clientIdOf = Dictionary(allClients.compactMap { rep in rep["id"]?.stringValue.map { ($0, rep["clientId"]?.stringValue ?? $0) } }, uniquingKeysWith: { a, _ in a })
+        let clientIdOf = Dictionary(
+            allClients.compactMap { rep in rep["id"]?.stringValue.map { ($0, rep["clientId"]?.stringValue ?? $0) } },
+            uniquingKeysWith: { a, _ in a })
         var result: [LegacyExchangePermission] = []
         for client in clients {
             let permissions = try api.get("clients/\(client.id)/management/permissions", realm: realm)
-            guard permissions["enabled"]?.boolValue == true, let permissionID = permissions["scopePermissions"]?["token-exchange"]?.stringValue else { continue }
+            guard permissions["enabled"]?.boolValue == true,
+                let permissionID = permissions["scopePermissions"]?["token-exchange"]?.stringValue
+            else { continue }
             let permission = try api.get("\(base)/permission/scope/\(permissionID)", realm: realm)
             var requesters: [String] = []
             var names: [String] = []
-            for policy in try api.get("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm).arrayValue ?? [] {
+            for policy in try api.get("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm).arrayValue
+                ?? []
+            {
                 names.append(policy["name"]?.stringValue ?? "")
                 guard policy["type"]?.stringValue == "client", let id = policy["id"]?.stringValue else { continue }
                 for member in clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm)) {
                     requesters.append(clientIdOf[member] ?? member)
                 }
             }
-            result.append(LegacyExchangePermission(
-                target: client.clientId, requesters: requesters, policyNames: names,
-                decisionStrategy: permission["decisionStrategy"]?.stringValue ?? "UNANIMOUS"))
+            result.append(
+                LegacyExchangePermission(
+                    target: client.clientId, requesters: requesters, policyNames: names,
+                    decisionStrategy: permission["decisionStrategy"]?.stringValue ?? "UNANIMOUS"))
         }
         return result
     }
