@@ -114,10 +114,12 @@ public enum TokenExchangeSecurityCommands {
     /// `30s`, `15m`, `2h`, `7d` in seconds.
     static func seconds(ofDuration text: String) throws -> Int64 {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        guard let unit = text.last, let factor = units[unit], let count = Int64(text.dropLast()), count >= 0 else {
+        guard let unit = text.last, let factor = units[unit], let count = Int64(text.dropLast()), count >= 0,
+            case let (total, overflow) = count.multipliedReportingOverflow(by: factor), !overflow, total <= Int64.max / 1000
+        else {
             throw KcxError.usage("--since must be a number followed by s, m, h or d (e.g. 30m), not '\(text)'")
         }
-        return count * factor
+        return total
     }
 
     static func audit(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {

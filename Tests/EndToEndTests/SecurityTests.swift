@@ -167,6 +167,11 @@ func serverHasClientPoliciesAndEvents(_ fixture: RealmFixture) throws -> Bool {
         let since = try fixture.kcx(["token-exchange", "audit", "--since", "5x", "-r", fixture.realm])
         #expect(since.status == 2)
         #expect(since.stderr.hasPrefix("error: --since must be a number followed by s, m, h or d (e.g. 30m), not '5x'\n"))
+        let huge = try fixture.kcx(["token-exchange", "audit", "--since", "99999999999999999d", "-r", fixture.realm])
+        #expect(huge.status == 2)
+        #expect(
+            huge.stderr.hasPrefix(
+                "error: --since must be a number followed by s, m, h or d (e.g. 30m), not '99999999999999999d'\n"))
         let dry = try fixture.kcx(["token-exchange", "audit", "--dry-run", "-r", fixture.realm])
         #expect(dry.status == 2)
         #expect(dry.stderr.hasPrefix("error: --dry-run only applies with --enable\n"))
