@@ -1,0 +1,380 @@
+# The measurements behind bench/run: kcx against curl and python-keycloak, side by side in one run, on
+# a kcx-sandbox started with --control (its /_sandbox/stats counts the requests each variant sends).
+# Prints a Markdown table of median and spread (min-max) per row. Run through bench/run, which sets
+# the environment: KCX, SANDBOX_URL, ADMIN_PASSWORD, VENV_PYTHON, WORKDIR, STARTUP_RUNS, ONE_LINER_RUNS,
+# BULK_RUNS, SCALE_RUNS, SCOPES, SCALE_CLIENTS, SCALE_SCOPES.
+import http.client
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from urllib.parse import quote, urlencode, urlsplit
+
+KCX = os.environ["KCX"]
+BASE = os.environ["SANDBOX_URL"]
+PASSWORD = os.environ["ADMIN_PASSWORD"]
+VENV_PYTHON = os.environ["VENV_PYTHON"]
+WORKDIR = os.environ["WORKDIR"]
+STARTUP_RUNS = int(os.environ.get("STARTUP_RUNS", "30"))
+ONE_LINER_RUNS = int(os.environ.get("ONE_LINER_RUNS", "20"))
+BULK_RUNS = int(os.environ.get("BULK_RUNS", "3"))
+SCALE_RUNS = int(os.environ.get("SCALE_RUNS", "20"))
+SCOPES = int(os.environ.get("SCOPES", "200"))
+SCALE_CLIENTS = int(os.environ.get("SCALE_CLIENTS", "10000"))
+SCALE_SCOPES = int(os.environ.get("SCALE_SCOPES", "2000"))
+CONFIG = os.path.join(WORKDIR, "kcx-config.json")
+
+rows = []  # (section, name, samples in seconds, requests per run or None, note)
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection to the sandbox (setup, stats and the serving floor)."""
+
+    def __init__(self):
+        parts = urlsplit(BASE)
+        self.http = http.client.HTTPConnection(parts.hostname, parts.port)
+        self.token = None
+
+    def request(self, method, path, body=None, form=None, expect=None):
+        headers = {}
+        payload = None
+        if self.token:
+            headers["Authorization"] = "Bearer " + self.token
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            payload = json.dumps(body)
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            payload = urlencode(form)
+        self.http.request(method, path, body=payload, headers=headers)
+        response = self.http.getresponse()
+        data = response.read()
+        if expect is not None and response.status not in expect:
+            raise RuntimeError(f"{method} {path} answered {response.status}: {data[:300]!r}")
+        return response.status, response, data
+
+    def login(self):
+        _, _, data = self.request(
+            "POST", "/realms/master/protocol/openid-connect/token",
+            form={"grant_type": "password", "client_id": "admin-cli", "username": "admin", "password": PASSWORD},
+            expect=[200],
+        )
+        self.token = json.loads(data)["access_token"]
+        return self.token
+
+
+control = Connection()
+
+
+def served_requests():
+    _, _, data = control.request("GET", "/_sandbox/stats", expect=[200])
+    return json.loads(data)["requests"]
+
+
+# The stats request itself is counted; measure how many counts one reading adds.
+_first = served_requests()
+STATS_OVERHEAD = served_requests() - _first
+
+admin = Connection()
+admin.login()
+# Master admin tokens live 60 s by default; the curl rows reuse one token for the whole run.
+admin.request("PUT", "/admin/realms/master", body={"accessTokenLifespan": 3600}, expect=[204])
+token = admin.login()
+
+
+def create_realm(name, clients=(), scopes=()):
+    admin.request("DELETE", f"/admin/realms/{name}", expect=[204, 404])
+    body = {"realm": name, "enabled": True}
+    if clients:
+        body["clients"] = list(clients)
+    if scopes:
+        body["clientScopes"] = list(scopes)
+    admin.request("POST", "/admin/realms", body=body, expect=[201])
+
+
+def base_clients():
+    return [
+        {"clientId": "app", "publicClient": False, "secret": "app-secret"},
+        {"clientId": "api", "publicClient": False, "secret": "api-secret"},
+    ]
+
+
+def run_command(argv, env=None):
+    completed = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{argv[:4]}... exited {completed.returncode}: {completed.stderr.decode()[-400:]}")
+    return completed.stderr.decode()
+
+
+def timed(action, setup=None):
+    """Seconds and requests served for one run of `action` (after an untimed `setup`)."""
+    if setup:
+        setup()
+    before = served_requests()
+    start = time.perf_counter()
+    action()
+    elapsed = time.perf_counter() - start
+    return elapsed, served_requests() - before - STATS_OVERHEAD
+
+
+def measure_interleaved(section, variants, runs):
+    """Round-robin over the variants so background load hits them alike; variants are (name, argv, note)."""
+    samples = {name: [] for name, _, _ in variants}
+    requests = {}
+    for _ in range(runs):
+        for name, argv, _ in variants:
+            elapsed, count = timed(lambda: run_command(argv))
+            samples[name].append(elapsed)
+            requests[name] = count
+    for name, _, note in variants:
+        rows.append((section, name, samples[name], requests[name], note))
+
+
+# 1. Start-up -------------------------------------------------------------------------------------
+log("start-up...")
+measure_interleaved(
+    "1. start-up",
+    [
+        ("kcx --version", [KCX, "--version"], ""),
+        ("kcx --help", [KCX, "--help"], ""),
+        ("curl --version", ["curl", "--version"], "floor for a libcurl program"),
+        ("python -c 'import keycloak'", [VENV_PYTHON, "-c", "import keycloak"], "python-keycloak import"),
+    ],
+    STARTUP_RUNS,
+)
+
+# 2. One-liner with a stored session --------------------------------------------------------------
+log("one-liner...")
+create_realm("bench-lookup", clients=base_clients())
+login = subprocess.run(
+    [KCX, "config", "credentials", "--server", BASE, "--realm", "master", "--user", "admin", "--password-stdin",
+     "--config", CONFIG],
+    input=(PASSWORD + "\n").encode(), capture_output=True,
+)
+if login.returncode != 0:
+    sys.exit(f"kcx config credentials failed: {login.stderr.decode()}")
+
+one_shot = os.path.join(WORKDIR, "one_shot.py")
+with open(one_shot, "w") as file:
+    file.write(
+        "import os, sys\n"
+        "from keycloak import KeycloakAdmin\n"
+        "admin = KeycloakAdmin(server_url=os.environ['SANDBOX_URL'] + '/', username='admin',\n"
+        "    password=os.environ['ADMIN_PASSWORD'], realm_name='bench-lookup', user_realm_name='master')\n"
+        "print(admin.get_client_id('app') or sys.exit(1))\n"
+    )
+measure_interleaved(
+    "2. one-liner",
+    [
+        ("kcx get clients -q clientId=app", [KCX, "get", "clients", "-r", "bench-lookup", "-q", "clientId=app",
+                                             "--config", CONFIG], "stored session"),
+        ("curl with a token", ["curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Authorization: Bearer " + token,
+                               BASE + "/admin/realms/bench-lookup/clients?clientId=app"], "floor"),
+        ("python-keycloak one-shot", [VENV_PYTHON, one_shot], "logs in first: it has no stored session"),
+    ],
+    ONE_LINER_RUNS,
+)
+
+# 3 and 4. Bulk provisioning and the no-change re-run -----------------------------------------------
+log(f"bulk provisioning of {SCOPES} scopes...")
+kcx_script = os.path.join(WORKDIR, "kcx-one-liners.sh")
+with open(kcx_script, "w") as file:
+    file.write('set -e\nrealm="$1"\n')
+    for index in range(SCOPES):
+        file.write(f'"{KCX}" audience add --audience api --scope aud-{index:03d} --create-scope --assign app --default '
+                   f'-r "$realm" --config "{CONFIG}"\n')
+
+python_script = os.path.join(WORKDIR, "python_bulk.py")
+with open(python_script, "w") as file:
+    file.write(
+        "import os, sys\n"
+        "from keycloak import KeycloakAdmin\n"
+        "realm, count = sys.argv[1], int(sys.argv[2])\n"
+        "admin = KeycloakAdmin(server_url=os.environ['SANDBOX_URL'] + '/', username='admin',\n"
+        "    password=os.environ['ADMIN_PASSWORD'], realm_name=realm, user_realm_name='master')\n"
+        "app = admin.get_client_id('app')\n"
+        "for index in range(count):\n"
+        "    name = f'aud-{index:03d}'\n"
+        "    scope = admin.create_client_scope({'name': name, 'protocol': 'openid-connect'})\n"
+        "    admin.add_mapper_to_client_scope(scope, {'name': 'api audience', 'protocol': 'openid-connect',\n"
+        "        'protocolMapper': 'oidc-audience-mapper',\n"
+        "        'config': {'included.client.audience': 'api', 'access.token.claim': 'true', 'id.token.claim': 'false',\n"
+        "                   'introspection.token.claim': 'true'}})\n"
+        "    admin.add_client_default_client_scope(app, scope, {})\n"
+    )
+
+curl_script = os.path.join(WORKDIR, "curl-bulk.sh")
+with open(curl_script, "w") as file:
+    file.write(
+        "set -euo pipefail\n"
+        'realm="$1"; count="$2"; base="$SANDBOX_URL"\n'
+        'token=$(curl -sS --fail -d grant_type=password -d client_id=admin-cli -d username=admin '
+        '--data-urlencode "password=$ADMIN_PASSWORD" "$base/realms/master/protocol/openid-connect/token" '
+        "| sed -n 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/p')\n"
+        'auth="Authorization: Bearer $token"; json="Content-Type: application/json"\n'
+        'app=$(curl -sS --fail -H "$auth" "$base/admin/realms/$realm/clients?clientId=app" '
+        "| sed -n 's/^\\[{\"id\":\"\\([^\"]*\\)\".*/\\1/p')\n"
+        'for i in $(seq 0 $((count - 1))); do\n'
+        '    name=$(printf "aud-%03d" "$i")\n'
+        '    scope=$(curl -sS --fail -o /dev/null -D - -H "$auth" -H "$json" '
+        '-d "{\\"name\\":\\"$name\\",\\"protocol\\":\\"openid-connect\\"}" "$base/admin/realms/$realm/client-scopes" '
+        "| tr -d '\\r' | sed -n 's|^[Ll]ocation: .*/||p')\n"
+        '    curl -sS --fail -H "$auth" -H "$json" -d \'{"name":"api audience","protocol":"openid-connect",'
+        '"protocolMapper":"oidc-audience-mapper","config":{"included.client.audience":"api","access.token.claim":"true",'
+        '"id.token.claim":"false","introspection.token.claim":"true"}}\' '
+        '"$base/admin/realms/$realm/client-scopes/$scope/protocol-mappers/models"\n'
+        '    curl -sS --fail -X PUT -H "$auth" "$base/admin/realms/$realm/clients/$app/default-client-scopes/$scope"\n'
+        "done\n"
+    )
+
+
+def serve_floor(realm):
+    """The python-keycloak request sequence replayed over one keep-alive connection: what the sandbox
+    alone needs to serve one scope-creating request after another."""
+    floor = Connection()
+    floor.login()
+    _, _, data = floor.request("GET", f"/admin/realms/{realm}/clients?clientId=app", expect=[200])
+    app = json.loads(data)[0]["id"]
+    for index in range(SCOPES):
+        _, response, _ = floor.request(
+            "POST", f"/admin/realms/{realm}/client-scopes",
+            body={"name": f"aud-{index:03d}", "protocol": "openid-connect"}, expect=[201])
+        scope = response.getheader("Location").rsplit("/", 1)[1]
+        floor.request(
+            "POST", f"/admin/realms/{realm}/client-scopes/{scope}/protocol-mappers/models",
+            body={"name": "api audience", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
+                  "config": {"included.client.audience": "api", "access.token.claim": "true",
+                             "id.token.claim": "false", "introspection.token.claim": "true"}},
+            expect=[201])
+        floor.request("PUT", f"/admin/realms/{realm}/clients/{app}/default-client-scopes/{scope}", expect=[204])
+    floor.http.close()
+
+
+environment = dict(os.environ)
+bulk_variants = [
+    ("kcx one-liners (audience add --create-scope --assign)", lambda realm: run_command(["bash", kcx_script, realm]),
+     f"{SCOPES} processes"),
+    ("python-keycloak script", lambda realm: run_command([VENV_PYTHON, python_script, realm, str(SCOPES)], environment),
+     "one process, one session"),
+    ("curl shell script", lambda realm: run_command(["bash", curl_script, realm, str(SCOPES)], environment),
+     f"{3 * SCOPES + 2} curl processes"),
+    ("sandbox alone, one keep-alive connection", serve_floor, "python http.client replaying the python-keycloak requests"),
+]
+bulk = {name: [] for name, _, _ in bulk_variants}
+bulk_requests = {}
+rerun = []
+rerun_requests = None
+for run in range(BULK_RUNS):
+    for position, (name, action, _) in enumerate(bulk_variants):
+        realm = f"bulk-{position}-{run}"
+        elapsed, count = timed(lambda: action(realm), setup=lambda: create_realm(realm, clients=base_clients()))
+        bulk[name].append(elapsed)
+        bulk_requests[name] = count
+        if position == 0:
+            outcomes = []
+            elapsed, rerun_requests = timed(lambda: outcomes.append(run_command(["bash", kcx_script, realm])))
+            if "created:" in outcomes[0] or "updated:" in outcomes[0] or outcomes[0].count("unchanged:") != 3 * SCOPES:
+                sys.exit(f"the second run of the kcx one-liners changed something:\n{outcomes[0][-400:]}")
+            rerun.append(elapsed)
+        admin.request("DELETE", f"/admin/realms/{realm}", expect=[204])
+for name, _, note in bulk_variants:
+    rows.append(("3. bulk", name, bulk[name], bulk_requests[name], note))
+rows.append(("3. bulk", "kcx apply -f", [], None, "pending kcx apply"))
+rows.append(("4. no-change re-run", "kcx one-liners, second run", rerun, rerun_requests, "every scope reported unchanged"))
+rows.append(("4. no-change re-run", "kcx apply -f / plan, second run", [], None, "pending kcx apply"))
+
+# 5. Scale ----------------------------------------------------------------------------------------
+log(f"scale: a realm with {SCALE_CLIENTS} clients and {SCALE_SCOPES} scopes...")
+create_realm(
+    "bench-scale",
+    clients=[{"clientId": f"client-{index:05d}"} for index in range(SCALE_CLIENTS)],
+    scopes=[{"name": f"scope-{index:04d}", "protocol": "openid-connect"} for index in range(SCALE_SCOPES)],
+)
+create_realm("bench-empty", clients=[{"clientId": f"client-{SCALE_CLIENTS - 1:05d}"}],
+             scopes=[{"name": f"scope-{SCALE_SCOPES - 1:04d}", "protocol": "openid-connect"}])
+last_client = f"client-{SCALE_CLIENTS - 1:05d}"
+last_scope = f"scope-{SCALE_SCOPES - 1:04d}"
+variants = []
+for realm, label in (("bench-empty", "empty realm"), ("bench-scale", f"{SCALE_CLIENTS} clients, {SCALE_SCOPES} scopes")):
+    variants.append((f"kcx get clients -q clientId=… ({label})",
+                     [KCX, "get", "clients", "-r", realm, "-q", "clientId=" + last_client, "--config", CONFIG], ""))
+    variants.append((f"kcx client-scope get NAME ({label})",
+                     [KCX, "client-scope", "get", last_scope, "-r", realm, "--config", CONFIG], ""))
+measure_interleaved("5. scale", variants, SCALE_RUNS)
+rows.append(("5. scale", f"kcx plan ({SCALE_CLIENTS} clients, {SCALE_SCOPES} scopes)", [], None, "pending kcx apply"))
+for realm, label in (("bench-empty", "empty realm"), ("bench-scale", "large realm")):
+    for name, path in (("GET clients?clientId=", f"/admin/realms/{realm}/clients?clientId={last_client}"),
+                       ("GET client-scopes (all)", f"/admin/realms/{realm}/client-scopes")):
+        samples = []
+        for _ in range(SCALE_RUNS):
+            start = time.perf_counter()
+            admin.request("GET", path, expect=[200])
+            samples.append(time.perf_counter() - start)
+        rows.append(("5. scale", f"sandbox alone: {name} ({label})", samples, 1, "one keep-alive connection"))
+for realm in ("bench-scale", "bench-empty"):
+    admin.request("DELETE", f"/admin/realms/{realm}", expect=[204])
+
+# 6. Throughput -----------------------------------------------------------------------------------
+throughput = []
+if shutil.which("wrk"):
+    log("sandbox throughput...")
+    url = BASE + "/admin/realms/master/clients?clientId=admin-cli"
+    for connections in (4, 8):
+        rates = []
+        for _ in range(3):
+            output = subprocess.run(
+                ["wrk", "-t2", f"-c{connections}", "-d5s", "-H", "Authorization: Bearer " + token, url],
+                capture_output=True, text=True, check=True).stdout
+            if "Non-2xx" in output:
+                sys.exit("wrk saw answers other than 200")
+            rates.append(float(next(line.split()[1] for line in output.splitlines() if line.startswith("Requests/sec"))))
+        throughput.append((connections, rates))
+
+
+# The table ---------------------------------------------------------------------------------------
+def milliseconds(value):
+    return f"{value * 1000:.1f} ms" if value < 10 else f"{value:.2f} s"
+
+
+def fmt(value):
+    return milliseconds(value) if value < 1 else f"{value:.2f} s"
+
+
+print(f"| section | measurement | median | spread (min–max) | runs | requests | note |")
+print("|---|---|---|---|---|---|---|")
+medians = {}
+for section, name, samples, count, note in rows:
+    if not samples:
+        print(f"| {section} | {name} | – | – | 0 | – | {note} |")
+        continue
+    median = statistics.median(samples)
+    medians[name] = median
+    print(f"| {section} | {name} | {fmt(median)} | {fmt(min(samples))}–{fmt(max(samples))} | {len(samples)} | "
+          f"{count if count is not None else '–'} | {note} |")
+for connections, rates in throughput:
+    print(f"| 6. throughput | admin GETs/s, {connections} keep-alive connections (wrk) | {statistics.median(rates):,.0f}/s | "
+          f"{min(rates):,.0f}–{max(rates):,.0f}/s | {len(rates)} | – | GET clients?clientId=admin-cli |")
+
+print()
+ratio_lines = [
+    ("kcx --version / curl --version", "kcx --version", "curl --version", "target ≤ 1.5"),
+    ("kcx one-liner / curl one-liner", "kcx get clients -q clientId=app", "curl with a token", ""),
+    ("python-keycloak one-shot / kcx one-liner", "python-keycloak one-shot", "kcx get clients -q clientId=app", ""),
+    ("python-keycloak bulk / kcx one-liners", "python-keycloak script", "kcx one-liners (audience add --create-scope --assign)", ""),
+    ("curl script / kcx one-liners", "curl shell script", "kcx one-liners (audience add --create-scope --assign)", ""),
+    ("kcx one-liners / sandbox alone", "kcx one-liners (audience add --create-scope --assign)",
+     "sandbox alone, one keep-alive connection", ""),
+    ("python-keycloak bulk / sandbox alone", "python-keycloak script", "sandbox alone, one keep-alive connection", ""),
+]
+print("| ratio of medians | value | target |")
+print("|---|---|---|")
+for label, top, bottom, target in ratio_lines:
+    if top in medians and bottom in medians:
+        print(f"| {label} | {medians[top] / medians[bottom]:.2f} | {target} |")
