@@ -99,6 +99,7 @@ import Testing
         let claims = try #require(exchanged.json)
         #expect(audiences(claims) == ["service-b"], "the audience parameter narrows aud to the requested client")
         #expect(claims["azp"] == "service-a")
+        #expect(scopeWords(claims).contains("service-access"), "scope comes from the requester's default scopes")
         #expect(claims["typ"] == "Bearer")
     }
 
@@ -123,6 +124,7 @@ import Testing
         let claims = try #require(exchanged.json)
         #expect(audiences(claims).contains("service-b"))
         #expect(claims["azp"] == "service-a")
+        #expect(scopeWords(claims).contains("service-access"), "legacy builds the token from the target's scopes")
 
         // service-c has no permission: Keycloak's V1 refusal, with the kcx fix in the hint.
         let refused = try fixture.kcx([
@@ -174,6 +176,8 @@ import Testing
         let claims = try #require(exchanged.json)
         #expect(audiences(claims) == ["delegated-service"])
         #expect(claims["azp"] == "primary-service")
+        #expect(scopeWords(claims).isSuperset(of: ["profile", "email"]))
+        #expect(!scopeWords(claims).contains("delegated-service-audience"), "kcx's audience scopes stay out of the scope claim")
         #expect(claims["sub"] == subjectClaims["sub"], "the exchanged token still speaks for alice")
         #expect(claims["sid"] == subjectClaims["sid"], "standard exchange keeps the user session")
     }
@@ -207,6 +211,7 @@ import Testing
         let claims = try #require(exchanged.json)
         #expect(audiences(claims).contains("delegated-service"))
         #expect(claims["azp"] == "primary-service")
+        #expect(scopeWords(claims).isSuperset(of: ["profile", "email"]))
     }
 }
 
@@ -214,4 +219,9 @@ import Testing
 func decode(_ token: String, _ fixture: RealmFixture) throws -> JSON {
     let result = try fixture.ok(["token", "decode", "--verify", token])
     return try #require(result.json?["claims"])
+}
+
+/// The words of the scope claim.
+func scopeWords(_ claims: JSON?) -> Set<String> {
+    Set((claims?["scope"]?.stringValue ?? "").split(separator: " ").map(String.init))
 }
