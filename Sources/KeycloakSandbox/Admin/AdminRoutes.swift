@@ -39,6 +39,7 @@ enum AdminRoutes {
         case "roles-by-id": return RoleRoutes.byId(call, tail)
         case "partialImport": return PartialImport.handle(call, tail)
         case "partial-export": return PartialExport.handle(call, tail)
+        case "client-policies": return ClientPolicyRoutes.route(call, tail)  // Policies/ (issue 8)
         default: return AdminResponse.notFound
         }
     }

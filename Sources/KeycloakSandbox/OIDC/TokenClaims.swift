@@ -26,6 +26,9 @@ struct ClaimInputs {
     var requestedAudience: [String]?
     /// The user session's notes (`AUTH_TIME`, `client_id`, `clientHost`, `clientAddress`).
     var sessionNotes: JSONObject = JSONObject()
+    /// Scope names a downscope executor allows (client-policies-events.md §1.6); nil = no restriction.
+    /// When set, the client's own mappers do not run either (token-exchange.md §1.6).
+    var restrictedScopeNames: Set<String>? = nil
 }
 
 struct TokenClaims {
@@ -63,6 +66,7 @@ struct TokenClaims {
         let realm = inputs.realm
         var chosen = inputs.client.defaultScopeIds.compactMap { realm.clientScope(id: $0) }
         chosen += inputs.client.optionalScopeIds.compactMap { realm.clientScope(id: $0) }.filter { requested.contains($0.name) }
+        if let restricted = inputs.restrictedScopeNames { chosen = chosen.filter { restricted.contains($0.name) } }
         let accepted = ["openid-connect", "oid4vc"]
         return chosen.filter { scope in
             guard accepted.contains(scope.loginProtocol) else { return false }
@@ -111,7 +115,8 @@ struct TokenClaims {
     /// The protocol mappers that run, scopes first then the client's own (Keycloak orders by
     /// mapper priority, which for these mappers keeps this order).
     var mappers: [ProtocolMapper] {
-        (scopes.flatMap(\.protocolMappers) + inputs.client.protocolMappers).filter { $0.loginProtocol == "openid-connect" }
+        let own = inputs.restrictedScopeNames == nil ? inputs.client.protocolMappers : []
+        return (scopes.flatMap(\.protocolMappers) + own).filter { $0.loginProtocol == "openid-connect" }
     }
 
     /// The mapper-produced claims for `target`, plus `aud` (audience and audience-resolve mappers),

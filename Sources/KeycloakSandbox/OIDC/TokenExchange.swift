@@ -23,12 +23,24 @@ struct TokenExchange {
         // Providers by descending order: standard (10) before V1 (0); V1 accepts whatever is left.
         if grant.features.contains("token-exchange-standard:v2") {
             if let reason = standardUnsupportedReason() {
-                if grant.features.contains("token-exchange:v1") { return legacy(&state) }
+                if grant.features.contains("token-exchange:v1") { return withClientPolicies(&state) { state, _ in legacy(&state) } }
                 return error(400, "invalid_request", reason)
             }
-            return standard(&state)
+            return withClientPolicies(&state) { standard(&$0, restrictedScopes: $1) }
         }
-        return legacy(&state)
+        return withClientPolicies(&state) { state, _ in legacy(&state) }
+    }
+
+    /// Client policies run once a provider is chosen and before it exchanges (client-policies-events.md
+    /// §1.5); a rejection is answered as the executor raised it. V1 takes the rejection only: it
+    /// builds its scopes from the subject token already, so the restriction adds nothing visible there.
+    private func withClientPolicies(
+        _ state: inout StoreState, _ exchange: (inout StoreState, Set<String>?) -> ServerResponse
+    ) -> ServerResponse {
+        switch ClientPolicyEnforcement.onTokenExchange(realm: state.realms[grant.realmIndex], requester: requester, form: form) {
+        case .failure(let rejection): return error(rejection.status, rejection.error, rejection.detail)
+        case .success(let restricted): return exchange(&state, restricted)
+        }
     }
 
     /// StandardTokenExchangeProvider.supports, rows S1–S7.
@@ -60,7 +72,7 @@ struct TokenExchange {
 
     // MARK: Standard token exchange V2
 
-    private func standard(_ state: inout StoreState) -> ServerResponse {
+    private func standard(_ state: inout StoreState, restrictedScopes: Set<String>?) -> ServerResponse {
         let realm = state.realms[grant.realmIndex]
         guard let subject = subject(state) else { return error(400, "invalid_request", "Invalid token") }
         // P2–P5 (sender-constrained subject tokens) cannot occur: the sandbox never issues `cnf`.
@@ -91,7 +103,8 @@ struct TokenExchange {
         let session = subject.sessionId.flatMap { id in realm.sessions.first { $0.id == id } }
         let inputs = ClaimInputs(
             realm: realm, client: requester, user: user, issuer: grant.issuer, scopeParameter: scope,
-            requestedAudience: audienceNames.isEmpty ? nil : audienceNames, sessionNotes: session?.notes ?? JSONObject())
+            requestedAudience: audienceNames.isEmpty ? nil : audienceNames, sessionNotes: session?.notes ?? JSONObject(),
+            restrictedScopeNames: restrictedScopes)
         let claims = TokenClaims(inputs)
         if requestedType == TokenType.refreshToken {
             if session == nil {
