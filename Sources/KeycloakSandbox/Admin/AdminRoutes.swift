@@ -40,6 +40,7 @@ enum AdminRoutes {
         case "partialImport": return PartialImport.handle(call, tail)
         case "partial-export": return PartialExport.handle(call, tail)
         case "client-policies": return ClientPolicyRoutes.route(call, tail)  // Policies/ (issue 8)
+        case "events": return EventRoutes.route(call, tail)  // Events/ (issue 8)
         default: return AdminResponse.notFound
         }
     }

@@ -33,7 +33,13 @@ enum TokenEndpoint {
             }
             let client: Client
             switch ClientAuthentication.authenticate(request, form, realm: realm) {
-            case .failure(let failure): return OIDCResponse.tokenError(failure.status, failure.error, failure.description)
+            case .failure(let failure):
+                let response = OIDCResponse.tokenError(failure.status, failure.error, failure.description)
+                // Events/ (issue 8): the event type is set before client authentication, so it fails as `<TYPE>_ERROR`.
+                TokenEvents.record(
+                    &state, realmIndex: realmIndex, grantType: grantType, client: nil, form: form, response: response, notes: nil,
+                    now: now, ipAddress: request.remoteAddress)
+                return response
             case .success(let authenticated): client = authenticated
             }
             if client.bearerOnly { return OIDCResponse.tokenError(400, "invalid_client", "Bearer-only not allowed") }
@@ -44,12 +50,18 @@ enum TokenEndpoint {
             let grant = GrantRequest(
                 form: form, client: client, realmIndex: realmIndex, issuer: issuer, now: now, keys: keys,
                 features: context.features, remoteAddress: request.remoteAddress)
+            let response: ServerResponse
             switch grantType {
-            case GrantType.password: return grant.password(&state)
-            case GrantType.clientCredentials: return grant.clientCredentials(&state)
-            case GrantType.refreshToken: return grant.refresh(&state)
-            default: return TokenExchange(grant: grant).handle(&state)
+            case GrantType.password: response = grant.password(&state)
+            case GrantType.clientCredentials: response = grant.clientCredentials(&state)
+            case GrantType.refreshToken: response = grant.refresh(&state)
+            default: response = TokenExchange(grant: grant).handle(&state)
             }
+            // Events/ (issue 8): LOGIN, CLIENT_LOGIN, REFRESH_TOKEN, TOKEN_EXCHANGE and their errors.
+            TokenEvents.record(
+                &state, realmIndex: realmIndex, grantType: grantType, client: client, form: form, response: response,
+                notes: grant.eventNotes, now: now, ipAddress: request.remoteAddress)
+            return response
         }
     }
 
@@ -73,6 +85,8 @@ struct GrantRequest {
     var keys: RealmKeyring
     var features: FeatureSet
     var remoteAddress: String
+    /// Details a grant leaves for its event (Events/TokenEvents.swift).
+    let eventNotes = GrantEventNotes()
 
     func error(_ status: Int, _ error: String, _ description: String) -> ServerResponse {
         OIDCResponse.tokenError(status, error, description)

@@ -38,7 +38,12 @@ struct TokenExchange {
         _ state: inout StoreState, _ exchange: (inout StoreState, Set<String>?) -> ServerResponse
     ) -> ServerResponse {
         switch ClientPolicyEnforcement.onTokenExchange(realm: state.realms[grant.realmIndex], requester: requester, form: form) {
-        case .failure(let rejection): return error(rejection.status, rejection.error, rejection.detail)
+        case .failure(let rejection):
+            grant.eventNotes.details = JSONObject([
+                ("reason", "client_policy_error"), ("client_policy_error", .string(rejection.error)),
+                ("client_policy_error_detail", .string(rejection.detail)),
+            ])
+            return error(rejection.status, rejection.error, rejection.detail)
         case .success(let restricted): return exchange(&state, restricted)
         }
     }
