@@ -1,0 +1,303 @@
+// The typed desired state a declarative file describes, read from YAML/JSON with every value's
+// position kept, and validated completely (keys, types, names, ${VAR}s) before any request.
+import KcxJSON
+
+/// A validation error pointing into the file: `file:line:column: field: message`.
+public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let column: Int
+    public let field: String
+    public let message: String
+
+    public var description: String { "\(file):\(line):\(column): \(field): \(message)" }
+}
+
+public struct DesiredAudienceMapper: Sendable, Equatable {
+    public var name: String
+    public var audience: AudienceValue
+    public var settings: AudienceMapperSettings
+}
+
+public struct DesiredClientScope: Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    public var protocol_: String
+    public var includeInTokenScope: Bool
+    public var realmDefault: RealmDefaultPlacement?
+    public var audienceMappers: [DesiredAudienceMapper]
+}
+
+public struct DesiredClient: Sendable, Equatable {
+    public var clientId: String
+    public var defaultScopes: [String]
+    public var optionalScopes: [String]
+    /// nil = leave the switch as it is.
+    public var standardExchange: Bool?
+    public var allowRefresh: Bool?
+}
+
+public struct ExchangePair: Sendable, Equatable {
+    public var from: String
+    public var to: String
+}
+
+public struct DesiredRealm: Sendable, Equatable {
+    public var realm: String
+    public var clientScopes: [DesiredClientScope]
+    public var clients: [DesiredClient]
+    public var allow: [ExchangePair]
+
+    public init(realm: String, clientScopes: [DesiredClientScope] = [], clients: [DesiredClient] = [], allow: [ExchangePair] = []) {
+        self.realm = realm
+        self.clientScopes = clientScopes
+        self.clients = clients
+        self.allow = allow
+    }
+}
+
+public struct DesiredState: Sendable, Equatable {
+    public var realms: [DesiredRealm]
+
+    /// Parses and validates a whole file; `environment` supplies `${VAR}` values.
+    public static func parse(_ text: String, file: String, environment: [String: String]) throws(FileError) -> DesiredState {
+        let root: YAMLNode?
+        do {
+            root = try YAML.parse(text)
+        } catch {
+            throw FileError(file: file, line: error.line, column: error.column, field: "(syntax)", message: error.message)
+        }
+        guard let root else { throw FileError(file: file, line: 1, column: 1, field: "(file)", message: "the file is empty") }
+        let reader = FileReader(file: file, environment: environment)
+        return try reader.state(root)
+    }
+}
+
+/// Walks the node tree, checking every key and type and naming the field on error.
+struct FileReader {
+    let file: String
+    let environment: [String: String]
+
+    func fail(_ node: YAMLNode, _ field: String, _ message: String) -> FileError {
+        FileError(file: file, line: node.line, column: node.column, field: field, message: message)
+    }
+
+    /// A mapping's entries, refusing keys outside `allowed` and duplicate keys.
+    func mapping(_ node: YAMLNode, _ field: String, allowed: [String]) throws(FileError) -> [String: YAMLNode] {
+        guard case .mapping(let entries) = node.value else { throw fail(node, field, "expected a mapping") }
+        var result: [String: YAMLNode] = [:]
+        for entry in entries {
+            let key = entry.key.scalarText ?? ""
+            let path = field.isEmpty ? key : "\(field).\(key)"
+            guard allowed.contains(key) else {
+                throw fail(entry.key, path, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+            }
+            if result[key] != nil { throw fail(entry.key, path, "duplicate key") }
+            result[key] = entry.value
+        }
+        return result
+    }
+
+    func sequence(_ node: YAMLNode, _ field: String) throws(FileError) -> [YAMLNode] {
+        guard case .sequence(let items) = node.value else { throw fail(node, field, "expected a list") }
+        return items
+    }
+
+    /// A scalar's text with `${VAR}` and `${VAR:-default}` replaced; a missing variable is an error.
+    func string(_ node: YAMLNode, _ field: String) throws(FileError) -> String {
+        guard case .scalar(let text, _) = node.value else { throw fail(node, field, "expected a string") }
+        return try substitute(text, node, field)
+    }
+
+    func substitute(_ text: String, _ node: YAMLNode, _ field: String) throws(FileError) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let start = FileReader.find("${", in: rest) {
+            result += rest[..<start]
+            let open = rest.index(start, offsetBy: 2)
+            guard let end = rest[open...].firstIndex(of: "}") else {
+                throw fail(node, field, "unclosed '${' in '\(text)'")
+            }
+            let expression = rest[open..<end]
+            var name = expression
+            var fallback: Substring?
+            if let dash = FileReader.find(":-", in: expression) {
+                name = expression[..<dash]
+                fallback = expression[expression.index(dash, offsetBy: 2)...]
+            }
+            guard !name.isEmpty, name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
+                throw fail(node, field, "'${\(expression)}' is not a variable name")
+            }
+            if let value = environment[String(name)], !(fallback != nil && value.isEmpty) {
+                result += value
+            } else if let fallback {
+                result += fallback
+            } else {
+                throw fail(node, field, "environment variable \(name) is not set (write ${\(name):-default} for a default)")
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    /// Where a two-character marker starts (FoundationEssentials has no `range(of:)` on substrings).
+    static func find(_ marker: String, in text: Substring) -> Substring.Index? {
+        let pair = Array(marker)
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(after: index)
+            if text[index] == pair[0], next < text.endIndex, text[next] == pair[1] { return index }
+            index = next
+        }
+        return nil
+    }
+
+    func bool(_ node: YAMLNode, _ field: String) throws(FileError) -> Bool {
+        switch try string(node, field) {
+        case "true": return true
+        case "false": return false
+        default: throw fail(node, field, "expected true or false")
+        }
+    }
+
+    func name(_ node: YAMLNode, _ field: String) throws(FileError) -> String {
+        let text = try string(node, field)
+        if text.isEmpty { throw fail(node, field, "must not be empty") }
+        for scalar in text.unicodeScalars where scalar == " " || scalar == "\"" || scalar == "\\" || !scalar.isASCII || scalar.value < 0x21 {
+            throw fail(node, field, "'\(text)' contains '\(scalar)', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)")
+        }
+        return text
+    }
+
+    func names(_ node: YAMLNode, _ field: String) throws(FileError) -> [String] {
+        var result: [String] = []
+        for (index, item) in try sequence(node, field).enumerated() {
+            let value = try name(item, "\(field)[\(index)]")
+            if result.contains(value) { throw fail(item, "\(field)[\(index)]", "'\(value)' is listed twice") }
+            result.append(value)
+        }
+        return result
+    }
+
+    func state(_ root: YAMLNode) throws(FileError) -> DesiredState {
+        let top = try mapping(root, "", allowed: ["realms"])
+        guard let realmsNode = top["realms"] else { throw fail(root, "realms", "required: the list of realms") }
+        var realms: [DesiredRealm] = []
+        for (index, node) in try sequence(realmsNode, "realms").enumerated() {
+            let realm = try self.realm(node, "realms[\(index)]")
+            if realms.contains(where: { $0.realm == realm.realm }) {
+                throw fail(node, "realms[\(index)].realm", "realm '\(realm.realm)' is declared twice")
+            }
+            realms.append(realm)
+        }
+        return DesiredState(realms: realms)
+    }
+
+    func realm(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredRealm {
+        let keys = try mapping(node, field, allowed: ["realm", "clientScopes", "clients", "allow"])
+        guard let realmNode = keys["realm"] else { throw fail(node, "\(field).realm", "required: the realm's name") }
+        var result = DesiredRealm(realm: try name(realmNode, "\(field).realm"))
+        if let scopes = keys["clientScopes"] {
+            for (index, item) in try sequence(scopes, "\(field).clientScopes").enumerated() {
+                let scope = try clientScope(item, "\(field).clientScopes[\(index)]")
+                if result.clientScopes.contains(where: { $0.name == scope.name }) {
+                    throw fail(item, "\(field).clientScopes[\(index)].name", "client scope '\(scope.name)' is declared twice")
+                }
+                result.clientScopes.append(scope)
+            }
+        }
+        if let clients = keys["clients"] {
+            for (index, item) in try sequence(clients, "\(field).clients").enumerated() {
+                let client = try self.client(item, "\(field).clients[\(index)]")
+                if result.clients.contains(where: { $0.clientId == client.clientId }) {
+                    throw fail(item, "\(field).clients[\(index)].clientId", "client '\(client.clientId)' is declared twice")
+                }
+                result.clients.append(client)
+            }
+        }
+        if let pairs = keys["allow"] {
+            for (index, item) in try sequence(pairs, "\(field).allow").enumerated() {
+                let path = "\(field).allow[\(index)]"
+                let pair = try mapping(item, path, allowed: ["from", "to"])
+                guard let from = pair["from"] else { throw fail(item, "\(path).from", "required: the requesting client") }
+                guard let to = pair["to"] else { throw fail(item, "\(path).to", "required: the target client") }
+                result.allow.append(ExchangePair(from: try name(from, "\(path).from"), to: try name(to, "\(path).to")))
+            }
+        }
+        return result
+    }
+
+    func clientScope(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredClientScope {
+        let keys = try mapping(
+            node, field, allowed: ["name", "description", "protocol", "includeInTokenScope", "realmDefault", "audienceMappers"])
+        guard let nameNode = keys["name"] else { throw fail(node, "\(field).name", "required: the scope's name") }
+        var scope = DesiredClientScope(
+            name: try name(nameNode, "\(field).name"), description: nil, protocol_: "openid-connect", includeInTokenScope: true,
+            realmDefault: nil, audienceMappers: [])
+        if let node = keys["description"] { scope.description = try string(node, "\(field).description") }
+        if let node = keys["protocol"] {
+            scope.protocol_ = try string(node, "\(field).protocol")
+            guard ["openid-connect", "saml"].contains(scope.protocol_) else {
+                throw fail(node, "\(field).protocol", "expected openid-connect or saml, not '\(scope.protocol_)'")
+            }
+        }
+        if let node = keys["includeInTokenScope"] { scope.includeInTokenScope = try bool(node, "\(field).includeInTokenScope") }
+        if let node = keys["realmDefault"] {
+            let text = try string(node, "\(field).realmDefault")
+            guard let placement = RealmDefaultPlacement(rawValue: text) else {
+                throw fail(node, "\(field).realmDefault", "expected default, optional or none, not '\(text)'")
+            }
+            scope.realmDefault = placement
+        }
+        if let mappers = keys["audienceMappers"] {
+            for (index, item) in try sequence(mappers, "\(field).audienceMappers").enumerated() {
+                let mapper = try audienceMapper(item, "\(field).audienceMappers[\(index)]")
+                if scope.audienceMappers.contains(where: { $0.name == mapper.name }) {
+                    throw fail(item, "\(field).audienceMappers[\(index)].name", "mapper '\(mapper.name)' is declared twice")
+                }
+                scope.audienceMappers.append(mapper)
+            }
+        }
+        return scope
+    }
+
+    func audienceMapper(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredAudienceMapper {
+        let keys = try mapping(
+            node, field, allowed: ["name", "audience", "customAudience", "accessToken", "idToken", "introspection", "lightweight"])
+        let audience: AudienceValue
+        switch (keys["audience"], keys["customAudience"]) {
+        case (let client?, nil): audience = .client(try name(client, "\(field).audience"))
+        case (nil, let custom?):
+            let value = try string(custom, "\(field).customAudience")
+            if value.isEmpty { throw fail(custom, "\(field).customAudience", "must not be empty") }
+            audience = .custom(value)
+        case (_?, let custom?): throw fail(custom, "\(field).customAudience", "give either audience (a client) or customAudience, not both")
+        case (nil, nil): throw fail(node, "\(field).audience", "required: audience (a clientId) or customAudience")
+        }
+        var settings = AudienceMapperSettings()
+        if let node = keys["accessToken"] { settings.accessToken = try bool(node, "\(field).accessToken") }
+        if let node = keys["idToken"] { settings.idToken = try bool(node, "\(field).idToken") }
+        if let node = keys["introspection"] { settings.introspection = try bool(node, "\(field).introspection") }
+        if let node = keys["lightweight"] { settings.lightweight = try bool(node, "\(field).lightweight") }
+        let mapperName = try keys["name"].map { node throws(FileError) in try string(node, "\(field).name") } ?? "\(audience.value) audience"
+        if mapperName.isEmpty { throw fail(keys["name"]!, "\(field).name", "must not be empty") }
+        settings.mapperName = mapperName
+        return DesiredAudienceMapper(name: mapperName, audience: audience, settings: settings)
+    }
+
+    func client(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredClient {
+        let keys = try mapping(node, field, allowed: ["clientId", "defaultScopes", "optionalScopes", "standardExchange", "allowRefresh"])
+        guard let idNode = keys["clientId"] else { throw fail(node, "\(field).clientId", "required: the client's clientId") }
+        var client = DesiredClient(clientId: try name(idNode, "\(field).clientId"), defaultScopes: [], optionalScopes: [])
+        if let node = keys["defaultScopes"] { client.defaultScopes = try names(node, "\(field).defaultScopes") }
+        if let node = keys["optionalScopes"] {
+            client.optionalScopes = try names(node, "\(field).optionalScopes")
+            for (index, scope) in client.optionalScopes.enumerated() where client.defaultScopes.contains(scope) {
+                throw fail(try sequence(node, "")[index], "\(field).optionalScopes[\(index)]", "'\(scope)' is also in defaultScopes")
+            }
+        }
+        if let node = keys["standardExchange"] { client.standardExchange = try bool(node, "\(field).standardExchange") }
+        if let node = keys["allowRefresh"] { client.allowRefresh = try bool(node, "\(field).allowRefresh") }
+        return client
+    }
+}
