@@ -1,0 +1,228 @@
+// Carries out a plan in dependency order, each phase's writes spread over a bounded number of
+// workers (each with its own connection); the first failure stops further writes.
+import Dispatch
+import KcxJSON
+import Synchronization
+
+/// How one change went.
+public enum ChangeResult: Sendable, Equatable {
+    case applied
+    /// Someone else made it first (409 on create, 404 on delete): the state is as wanted.
+    case alreadyDone
+    case failed(String)
+}
+
+public struct ApplyReport: Sendable {
+    public var applied: [PlanChange] = []
+    public var failure: (change: PlanChange, message: String)?
+    /// Changes never attempted because an earlier one failed.
+    public var notApplied: [PlanChange] = []
+}
+
+public final class PlanExecutor: @unchecked Sendable {
+    let realm: String
+    let makeAPI: () -> AdminAPI
+    let parallel: Int
+    /// Scope name -> id, seeded from the live realm and filled in as scopes are created.
+    let scopeIDs: Mutex<[String: String]>
+    let onResult: @Sendable (PlanChange, ChangeResult) -> Void
+
+    /// `makeAPI` is called once per worker; `onResult` is called from worker threads (serialised).
+    public init(
+        realm: String, live: LiveRealm, parallel: Int, makeAPI: @escaping () -> AdminAPI,
+        onResult: @escaping @Sendable (PlanChange, ChangeResult) -> Void
+    ) {
+        self.realm = realm
+        self.makeAPI = makeAPI
+        self.parallel = max(1, parallel)
+        var ids: [String: String] = [:]
+        for scope in live.clientScopes {
+            if let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue { ids[name] = id }
+        }
+        scopeIDs = Mutex(ids)
+        self.onResult = onResult
+    }
+
+    public func run(_ plan: RealmPlan) -> ApplyReport {
+        let report = Mutex(ApplyReport())
+        let phases = Dictionary(grouping: plan.changes, by: \.action.phase).sorted { $0.key < $1.key }.map(\.value)
+        let apis = (0..<parallel).map { _ in APIBox(makeAPI()) }
+        let reportLock = Mutex(())
+        for (phaseIndex, changes) in phases.enumerated() {
+            let next = Mutex(0)
+            let stop = Mutex(false)
+            let group = DispatchGroup()
+            for worker in 0..<min(parallel, changes.count) {
+                group.enter()
+                DispatchQueue.global().async {
+                    defer { group.leave() }
+                    let api = apis[worker].api
+                    while true {
+                        let index: Int? = next.withLock { value in
+                            guard !stop.withLock({ $0 }), value < changes.count else { return nil }
+                            value += 1
+                            return value - 1
+                        }
+                        guard let index else { return }
+                        let change = changes[index]
+                        let result = self.perform(change.action, api)
+                        reportLock.withLock { _ in
+                            report.withLock { report in
+                                if case .failed(let message) = result {
+                                    if report.failure == nil { report.failure = (change, message) } else { report.notApplied.append(change) }
+                                } else {
+                                    report.applied.append(change)
+                                }
+                            }
+                            self.onResult(change, result)
+                        }
+                        if case .failed = result { stop.withLock { $0 = true } }
+                    }
+                }
+            }
+            group.wait()
+            let failed = report.withLock { $0.failure != nil }
+            if failed {
+                // Workers take changes in order, so those from `next` on were never reached.
+                let reached = next.withLock { $0 }
+                report.withLock { report in
+                    report.notApplied += changes[reached...]
+                    for later in phases.dropFirst(phaseIndex + 1) { report.notApplied += later }
+                }
+                break
+            }
+        }
+        return report.withLock { $0 }
+    }
+
+    final class APIBox: @unchecked Sendable {
+        let api: AdminAPI
+        init(_ api: AdminAPI) { self.api = api }
+    }
+
+    func scopeID(_ name: String, _ api: AdminAPI) throws -> String {
+        if let id = scopeIDs.withLock({ $0[name] }) { return id }
+        try rereadScopes(api)
+        guard let id = scopeIDs.withLock({ $0[name] }) else {
+            throw KcxError(.notFound, "client scope '\(name)' not found in realm '\(realm)'")
+        }
+        return id
+    }
+
+    func rereadScopes(_ api: AdminAPI) throws {
+        let scopes = try api.get("client-scopes", realm: realm).arrayValue ?? []
+        scopeIDs.withLock { ids in
+            for scope in scopes {
+                if let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue { ids[name] = id }
+            }
+        }
+    }
+
+    func perform(_ action: PlanAction, _ api: AdminAPI) -> ChangeResult {
+        do {
+            return try execute(action, api)
+        } catch let error as KcxError {
+            return .failed(error.message)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    func send(_ api: AdminAPI, _ method: String, _ endpoint: String, _ body: JSON? = nil) throws -> HTTPResponse {
+        try api.send(method: method, endpoint: endpoint, realm: realm, query: [], body: body)
+    }
+
+    /// A write whose 409 (create) or 404 (delete) means another run already got there.
+    func tolerating(_ code: ExitCode, _ write: () throws -> Void) throws -> ChangeResult {
+        do {
+            try write()
+            return .applied
+        } catch let error as KcxError where error.code == code {
+            return .alreadyDone
+        }
+    }
+
+    func execute(_ action: PlanAction, _ api: AdminAPI) throws -> ChangeResult {
+        switch action {
+        case .createScope(let name, let body):
+            do {
+                let response = try send(api, "POST", "client-scopes", body)
+                guard let id = createdID(from: response) else {
+                    throw KcxError(.serverError, "POST client-scopes: the server did not say where it created the object (no Location header)")
+                }
+                scopeIDs.withLock { $0[name] = id }
+                return .applied
+            } catch let error as KcxError where error.code == .conflict {
+                try rereadScopes(api)
+                return .alreadyDone
+            }
+        case .updateScope(_, let id, let body):
+            _ = try send(api, "PUT", "client-scopes/\(id)", body)
+            return .applied
+        case .deleteScope(_, let id):
+            return try tolerating(.notFound) { _ = try send(api, "DELETE", "client-scopes/\(id)") }
+        case .moveInRealmLists(let scope, let from, let to):
+            let id = try scopeID(scope, api)
+            if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "\(from.realmEndpoint)/\(id)") } }
+            if let to { return try tolerating(.conflict) { _ = try send(api, "PUT", "\(to.realmEndpoint)/\(id)") } }
+            return .applied
+        case .createMapper(let scope, let body):
+            let id = try scopeID(scope, api)
+            return try tolerating(.conflict) { _ = try send(api, "POST", "client-scopes/\(id)/protocol-mappers/models", body) }
+        case .updateMapper(let scope, let mapperID, let body):
+            let id = try scopeID(scope, api)
+            _ = try send(api, "PUT", "client-scopes/\(id)/protocol-mappers/models/\(mapperID)", body)
+            return .applied
+        case .deleteMapper(let scope, let mapperID):
+            let id = try scopeID(scope, api)
+            return try tolerating(.notFound) { _ = try send(api, "DELETE", "client-scopes/\(id)/protocol-mappers/models/\(mapperID)") }
+        case .assign(let client, let scope, let from, let to):
+            let id = try scopeID(scope, api)
+            // Keycloak ignores a PUT into the other list while the scope is in one, so remove it first.
+            if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") } }
+            return try tolerating(.conflict) { _ = try send(api, "PUT", "clients/\(client)/\(to.clientEndpoint)/\(id)") }
+        case .updateClient(let client, let body):
+            // Re-read so the PUT carries the client as it is now; Keycloak merges attributes key by key.
+            let current = try api.get("clients/\(client)", realm: realm)
+            _ = try send(api, "PUT", "clients/\(client)", overlay(current, with: body))
+            return .applied
+        }
+    }
+}
+
+/// Counts the HTTP requests sent through it (for the plan/apply summaries); thread-safe.
+public final class CountingTransport: HTTPTransport, @unchecked Sendable {
+    let inner: HTTPTransport
+    let counter: RequestCounter
+
+    public init(wrapping inner: HTTPTransport, counter: RequestCounter) {
+        self.inner = inner
+        self.counter = counter
+    }
+
+    public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        counter.increment()
+        return try inner.send(request)
+    }
+}
+
+public final class RequestCounter: Sendable {
+    let count = Mutex(0)
+    public init() {}
+    public func increment() { count.withLock { $0 += 1 } }
+    public var value: Int { count.withLock { $0 } }
+}
+
+/// Serialises a token provider shared by several workers (TokenManager refreshes and re-logs in
+/// by mutating its session, which is not safe from two threads at once).
+public final class SerializedTokenProvider: AccessTokenProvider, @unchecked Sendable {
+    let inner: AccessTokenProvider
+    let lock = Mutex(())
+
+    public init(_ inner: AccessTokenProvider) { self.inner = inner }
+
+    public func accessToken() throws -> String { try lock.withLock { _ in try inner.accessToken() } }
+    public func renewAfterRejection(of rejected: String) throws -> String? {
+        try lock.withLock { _ in try inner.renewAfterRejection(of: rejected) }
+    }
+}

@@ -1,0 +1,160 @@
+// Export: the live realm's audience and token-exchange configuration as a declarative file, so
+// that `export` then `plan` shows no changes; and the file format's writers (JSON and YAML).
+import KcxJSON
+
+/// Clients Keycloak creates in every realm; exported only when asked for by name.
+let builtInClients: Set<String> = ["account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console"]
+
+public enum Exporter {
+    /// The realm's scopes that carry audience mappers or were created by kcx (with their audience
+    /// mappers and realm list), and per client its assignments of those scopes and its exchange switches.
+    public static func desiredRealm(_ realm: String, _ live: LiveRealm, clients wanted: [String]) throws -> DesiredRealm {
+        var result = DesiredRealm(realm: realm)
+        for scope in live.clientScopes {
+            guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue else { continue }
+            let mappers = (scope["protocolMappers"]?.arrayValue ?? []).filter { $0["protocolMapper"]?.stringValue == audienceMapperType }
+            let managed = scope["attributes"]?[managedAttribute]?.stringValue == "true"
+            guard !mappers.isEmpty || managed else { continue }
+            let description = scope["description"]?.stringValue
+            let placement: RealmDefaultPlacement =
+                live.realmDefaultScopeIDs.contains(id) ? .default : live.realmOptionalScopeIDs.contains(id) ? .optional : .none
+            result.clientScopes.append(DesiredClientScope(
+                name: name, description: description?.isEmpty == false ? description : nil,
+                protocol_: scope["protocol"]?.stringValue ?? "openid-connect",
+                includeInTokenScope: scope["attributes"]?["include.in.token.scope"]?.stringValue != "false", realmDefault: placement,
+                audienceMappers: mappers.compactMap { mapper in
+                    guard let audience = AudienceValue.from(config: mapper["config"]), let mapperName = mapper["name"]?.stringValue else { return nil }
+                    let config = mapper["config"]
+                    let settings = AudienceMapperSettings(
+                        mapperName: mapperName, accessToken: config?["access.token.claim"]?.stringValue == "true",
+                        idToken: config?["id.token.claim"]?.stringValue == "true",
+                        introspection: config?["introspection.token.claim"]?.stringValue == "true",
+                        lightweight: config?["lightweight.claim"]?.stringValue == "true")
+                    return DesiredAudienceMapper(name: mapperName, audience: audience, settings: settings)
+                }))
+        }
+        let exported = Set(result.clientScopes.map(\.name))
+        for clientId in wanted where live.client(clientId) == nil {
+            throw KcxError(.notFound, "client '\(clientId)' not found in realm '\(realm)'")
+        }
+        for rep in live.clients {
+            guard let clientId = rep["clientId"]?.stringValue else { continue }
+            if wanted.isEmpty ? (builtInClients.contains(clientId) || clientId.hasSuffix("-realm")) : !wanted.contains(clientId) { continue }
+            let attributes = rep["attributes"]
+            let exchange = attributes?[standardExchangeAttribute]?.stringValue == "true"
+            let refresh = attributes?[exchangeRefreshAttribute]?.stringValue == "SAME_SESSION"
+            let defaults = (rep["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter { exported.contains($0) }
+            let optionals = (rep["optionalClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter { exported.contains($0) }
+            guard !wanted.isEmpty || exchange || !defaults.isEmpty || !optionals.isEmpty else { continue }
+            result.clients.append(DesiredClient(
+                clientId: clientId, defaultScopes: defaults, optionalScopes: optionals, standardExchange: exchange, allowRefresh: refresh))
+        }
+        return result
+    }
+}
+
+extension DesiredState {
+    /// The file as JSON, in the documented shape (defaults written out, so a reader sees everything).
+    public var json: JSON {
+        ["realms": .array(realms.map(\.json))]
+    }
+}
+
+extension DesiredRealm {
+    public var json: JSON {
+        var object = JSONObject([("realm", .string(realm))])
+        if !clientScopes.isEmpty {
+            object["clientScopes"] = .array(clientScopes.map { scope in
+                var entry = JSONObject([("name", .string(scope.name))])
+                if let description = scope.description { entry["description"] = .string(description) }
+                entry["protocol"] = .string(scope.protocol_)
+                entry["includeInTokenScope"] = .bool(scope.includeInTokenScope)
+                if let placement = scope.realmDefault { entry["realmDefault"] = .string(placement.rawValue) }
+                if !scope.audienceMappers.isEmpty {
+                    entry["audienceMappers"] = .array(scope.audienceMappers.map { mapper in
+                        var m = JSONObject([("name", .string(mapper.name))])
+                        switch mapper.audience {
+                        case .client(let value): m["audience"] = .string(value)
+                        case .custom(let value): m["customAudience"] = .string(value)
+                        }
+                        m["accessToken"] = .bool(mapper.settings.accessToken)
+                        m["idToken"] = .bool(mapper.settings.idToken)
+                        m["introspection"] = .bool(mapper.settings.introspection)
+                        m["lightweight"] = .bool(mapper.settings.lightweight)
+                        return .object(m)
+                    })
+                }
+                return .object(entry)
+            })
+        }
+        if !clients.isEmpty {
+            object["clients"] = .array(clients.map { client in
+                var entry = JSONObject([("clientId", .string(client.clientId))])
+                if !client.defaultScopes.isEmpty { entry["defaultScopes"] = .array(client.defaultScopes.map { .string($0) }) }
+                if !client.optionalScopes.isEmpty { entry["optionalScopes"] = .array(client.optionalScopes.map { .string($0) }) }
+                if let value = client.standardExchange { entry["standardExchange"] = .bool(value) }
+                if let value = client.allowRefresh { entry["allowRefresh"] = .bool(value) }
+                return .object(entry)
+            })
+        }
+        if !allow.isEmpty {
+            object["allow"] = .array(allow.map { ["from": .string($0.from), "to": .string($0.to)] })
+        }
+        return .object(object)
+    }
+}
+
+public enum YAMLWriter {
+    /// Block-style YAML; strings are written as JSON string literals (valid YAML double-quoted
+    /// scalars) unless they are plain words that cannot read as anything else.
+    public static func render(_ value: JSON) -> String {
+        var out = ""
+        write(value, indent: 0, into: &out, inline: false)
+        return out
+    }
+
+    static func scalar(_ value: JSON) -> String {
+        switch value {
+        case .string(let text):
+            let safe = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "-_./".unicodeScalars.contains(scalar))
+            } && YAMLNode.resolve(text) == .string(text) && !text.hasPrefix("-") && !text.hasPrefix(".")
+            return safe ? text : value.serialized()
+        default: return value.serialized()
+        }
+    }
+
+    static func write(_ value: JSON, indent: Int, into out: inout String, inline: Bool) {
+        let pad = String(repeating: " ", count: indent)
+        switch value {
+        case .object(let object) where !object.isEmpty:
+            var first = true
+            for (key, member) in object {
+                out += (first && inline) ? "" : pad
+                first = false
+                out += scalar(.string(key)) + ":"
+                switch member {
+                case .object(let nested) where !nested.isEmpty:
+                    out += "\n"
+                    write(member, indent: indent + 2, into: &out, inline: false)
+                case .array(let items) where !items.isEmpty:
+                    out += "\n"
+                    write(member, indent: indent, into: &out, inline: false)
+                default:
+                    out += " " + scalar(member) + "\n"
+                }
+            }
+        case .array(let items) where !items.isEmpty:
+            for item in items {
+                out += pad + "- "
+                switch item {
+                case .object(let nested) where !nested.isEmpty: write(item, indent: indent + 2, into: &out, inline: true)
+                default: out += scalar(item) + "\n"
+                }
+            }
+        case .object: out += pad + "{}\n"
+        case .array: out += pad + "[]\n"
+        default: out += pad + scalar(value) + "\n"
+        }
+    }
+}
