@@ -25,7 +25,8 @@ public final class AdminClient {
     /// Realm used for relative endpoints unless a call names another (`-r/--target-realm`).
     public let realm: String
     public let transport: HTTPTransport
-    private let tokens: AccessTokenProvider
+    /// Shared (behind a lock) by the workers of a parallel apply.
+    public let tokens: AccessTokenProvider
 
     public init(server: String, realm: String, transport: HTTPTransport, tokens: AccessTokenProvider) {
         self.server = AdminClient.normalizedServer(server)
