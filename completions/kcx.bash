@@ -9,11 +9,11 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--fail-on|--config|--profile|--token|--timeout|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--fail-on|--parallel|--config|--profile|--token|--timeout|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
-            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|completion|help) path="${path:+$path }$word" ;;
+            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|completion|help) path="${path:+$path }$word" ;;
         esac
     done
 
@@ -315,6 +315,28 @@ _kcx() {
         "graph:--token") COMPREPLY=(); return ;;
         "graph:--timeout") COMPREPLY=(); return ;;
         "graph:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "plan:--file"|"plan:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "plan:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "plan:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "plan:--profile") COMPREPLY=(); return ;;
+        "plan:--token") COMPREPLY=(); return ;;
+        "plan:--timeout") COMPREPLY=(); return ;;
+        "plan:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "apply:--file"|"apply:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "apply:--parallel") COMPREPLY=(); return ;;
+        "apply:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "apply:--profile") COMPREPLY=(); return ;;
+        "apply:--token") COMPREPLY=(); return ;;
+        "apply:--timeout") COMPREPLY=(); return ;;
+        "apply:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "export:--target-realm"|"export:-r") COMPREPLY=(); return ;;
+        "export:--client") COMPREPLY=(); return ;;
+        "export:--format") COMPREPLY=($(compgen -W 'yaml json' -- "$cur")); return ;;
+        "export:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "export:--profile") COMPREPLY=(); return ;;
+        "export:--token") COMPREPLY=(); return ;;
+        "export:--timeout") COMPREPLY=(); return ;;
+        "export:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "completion:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "completion:--profile") COMPREPLY=(); return ;;
         "completion:--token") COMPREPLY=(); return ;;
@@ -366,6 +388,9 @@ _kcx() {
             "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             graph) COMPREPLY=($(compgen -W '--target-realm -r --format --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            plan) COMPREPLY=($(compgen -W '--file -f --prune --output --detailed-exitcode --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            export) COMPREPLY=($(compgen -W '--target-realm -r --client --format --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             completion) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             help) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             *) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose --help --version' -- "$cur")) ;;
@@ -374,7 +399,7 @@ _kcx() {
     fi
 
     case "$path" in
-        "")  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph completion help' -- "$cur")) ;;
+        "")  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
         config)  COMPREPLY=($(compgen -W 'credentials status logout' -- "$cur")) ;;
         client-scope)  COMPREPLY=($(compgen -W 'ensure list get delete assign unassign' -- "$cur")) ;;
         audience)  COMPREPLY=($(compgen -W 'add list remove check' -- "$cur")) ;;
@@ -382,7 +407,7 @@ _kcx() {
         "token-exchange downscope")  COMPREPLY=($(compgen -W 'enable disable status' -- "$cur")) ;;
         token)  COMPREPLY=($(compgen -W 'get exchange decode introspect' -- "$cur")) ;;
         completion)  COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur")) ;;
-        help)  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph completion help' -- "$cur")) ;;
+        help)  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
     esac
 }
 

@@ -12,13 +12,13 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--fail-on' '--config' '--profile' '--token' '--timeout' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--cacert'
                 set skip 1
                 continue
             case '-*'
                 continue
         end
-        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'completion' 'help'
+        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'plan' 'apply' 'export' 'completion' 'help'
             set path $path $word
         end
     end
@@ -52,6 +52,9 @@ complete -c kcx -n '__kcx_path_is \'\'' -a 'token-exchange' -d 'token-exchange c
 complete -c kcx -n '__kcx_path_is \'\'' -a 'token' -d 'token commands'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'doctor' -d 'Check a realm against audience and token-exchange best practices'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'graph' -d 'Draw which tokens carry which audiences, and who may exchange for whom'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'plan' -d 'Show how realms differ from a declarative file, changing nothing'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'apply' -d 'Converge realms to a declarative file'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'export' -d 'Write a realm\'s audience and token-exchange configuration as a declarative file'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'completion' -d 'Print the shell completion script for bash, zsh or fish'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'help' -d 'Show help for kcx or for a command'
 complete -c kcx -n '__kcx_path_is \'get\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
@@ -257,5 +260,16 @@ complete -c kcx -n '__kcx_path_is \'doctor\'' -s r -l target-realm -x -d 'Realm 
 complete -c kcx -n '__kcx_path_is \'doctor\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
 complete -c kcx -n '__kcx_path_is \'graph\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
 complete -c kcx -n '__kcx_path_is \'graph\'' -l format -x -a 'text mermaid dot' -d 'text (default), mermaid or dot'
+complete -c kcx -n '__kcx_path_is \'plan\'' -s f -l file -r -F -d 'The declarative file, YAML or JSON (\'-\' for standard input)'
+complete -c kcx -n '__kcx_path_is \'plan\'' -l prune -d 'Also delete client scopes (and their audience mappers) kcx created that the file no longer declares'
+complete -c kcx -n '__kcx_path_is \'plan\'' -l output -x -a 'text json' -d 'text (default) or json, both on stdout'
+complete -c kcx -n '__kcx_path_is \'plan\'' -l detailed-exitcode -d 'Exit 8 when there are changes, 0 when there are none'
+complete -c kcx -n '__kcx_path_is \'apply\'' -s f -l file -r -F -d 'The declarative file, YAML or JSON (\'-\' for standard input)'
+complete -c kcx -n '__kcx_path_is \'apply\'' -l prune -d 'Also delete client scopes (and their audience mappers) kcx created that the file no longer declares'
+complete -c kcx -n '__kcx_path_is \'apply\'' -l auto-approve -d 'Apply without asking'
+complete -c kcx -n '__kcx_path_is \'apply\'' -l parallel -x -d 'Writes in flight at once (default 4, 1-32)'
+complete -c kcx -n '__kcx_path_is \'export\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'export\'' -l client -x -d 'Only this client (repeatable)'
+complete -c kcx -n '__kcx_path_is \'export\'' -l format -x -a 'yaml json' -d 'yaml (default) or json'
 complete -c kcx -n '__kcx_path_is \'completion\'' -a 'bash zsh fish'
-complete -c kcx -n '__kcx_path_is \'help\'' -a 'get create update delete config client-scope audience token-exchange token doctor graph completion help'
+complete -c kcx -n '__kcx_path_is \'help\'' -a 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export completion help'

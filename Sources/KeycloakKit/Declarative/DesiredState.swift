@@ -59,6 +59,8 @@ public struct DesiredRealm: Sendable, Equatable {
 public struct DesiredState: Sendable, Equatable {
     public var realms: [DesiredRealm]
 
+    public init(realms: [DesiredRealm]) { self.realms = realms }
+
     /// Parses and validates a whole file; `environment` supplies `${VAR}` values.
     public static func parse(_ text: String, file: String, environment: [String: String]) throws(FileError) -> DesiredState {
         let root: YAMLNode?

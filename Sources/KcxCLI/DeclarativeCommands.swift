@@ -1,0 +1,283 @@
+// `kcx plan`, `kcx apply`, `kcx export`: converge realms to a declarative file read from the live
+// server (no state file), and write a realm's current configuration in that file's format.
+import KcxJSON
+import KeycloakKit
+
+public enum DeclarativeCommands {
+    static let file = OptionSpec("file", short: "f", value: "FILE", "The declarative file, YAML or JSON ('-' for standard input)", completion: .file)
+    static let prune = OptionSpec("prune", "Also delete client scopes (and their audience mappers) kcx created that the file no longer declares")
+    static let output = OptionSpec("output", value: "FORMAT", "text (default) or json, both on stdout", completion: .choices(["text", "json"]))
+
+    public static let specs: [CommandSpec] = [
+        CommandSpec(
+            ["plan"], summary: "Show how realms differ from a declarative file, changing nothing",
+            discussion: """
+                Reads each realm of the file with a handful of list requests (client scopes with their mappers, \
+                clients, the realm's two default lists) and prints the changes apply would make: + create, \
+                ~ update, - delete, grouped by object. Assignments are additive: scopes and mappers the file does \
+                not mention are left alone, except with --prune. The file is validated completely (file:line:column) \
+                before any request. Exit codes: 0 success; with --detailed-exitcode 0 means no changes and 8 \
+                changes present; 2 a bad file; others as for every command. See docs/file-format.md.
+                """,
+            options: [file, prune, output, OptionSpec("detailed-exitcode", "Exit 8 when there are changes, 0 when there are none")],
+            examples: [
+                ExampleSpec("kcx plan -f realm.yaml", "What apply would change"),
+                ExampleSpec("kcx plan -f realm.yaml --detailed-exitcode --output json", "For CI: the plan as JSON, exit 8 on drift"),
+            ],
+            handler: plan),
+        CommandSpec(
+            ["apply"], summary: "Converge realms to a declarative file",
+            discussion: """
+                Shows the plan, asks for confirmation on a terminal (refuses without one unless --auto-approve), \
+                then applies in dependency order: scopes, mappers and realm lists, assignments, exchange settings, \
+                deletions. Each phase runs on up to --parallel connections. A failure stops further writes and \
+                lists what was applied and what was not (exit non-zero); running apply again converges. Scopes kcx \
+                creates carry the attribute kcx.managed=true, which is what --prune goes by.
+                """,
+            options: [
+                file, prune, OptionSpec("auto-approve", "Apply without asking"),
+                OptionSpec("parallel", value: "N", "Writes in flight at once (default 4, 1-32)"),
+            ],
+            examples: [
+                ExampleSpec("kcx apply -f realm.yaml --auto-approve", "Converge without asking (CI)"),
+                ExampleSpec("kcx apply -f realm.yaml --prune --parallel 8", "Also remove what kcx created earlier and the file dropped"),
+            ],
+            handler: apply),
+        CommandSpec(
+            ["export"], summary: "Write a realm's audience and token-exchange configuration as a declarative file",
+            discussion: """
+                Exports client scopes that carry audience mappers or were created by kcx, and per client its \
+                assignments of those scopes and its standard token-exchange switches (built-in clients only when \
+                named with --client). 'kcx plan' on the result shows no changes.
+                """,
+            options: [
+                ProvisioningOptions.targetRealm,
+                OptionSpec("client", value: "CLIENT", "Only this client (repeatable)", repeatable: true),
+                OptionSpec("format", value: "FORMAT", "yaml (default) or json", completion: .choices(["yaml", "json"])),
+            ],
+            examples: [ExampleSpec("kcx export -r myrealm > realm.yaml", "Start a file from what is there")],
+            handler: export),
+    ]
+
+    /// Reads and validates the file before any request is sent.
+    static func desiredState(_ invocation: Invocation, _ context: CommandContext) throws -> DesiredState {
+        guard let path = invocation.value("file") else { throw KcxError.usage("--file is required: the declarative file to use") }
+        let bytes: [UInt8]
+        if path == "-" {
+            bytes = context.stdin.readAll()
+        } else {
+            do { bytes = try FileSystem.readFile(path) } catch {
+                throw KcxError.usage("cannot read --file '\(path)': \(error)")
+            }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw KcxError.usage("--file '\(path)' is not UTF-8 text") }
+        do {
+            return try DesiredState.parse(text, file: path == "-" ? "<stdin>" : path, environment: context.environment)
+        } catch {
+            throw KcxError.usage(error.description)
+        }
+    }
+
+    /// The admin client with every request counted, and a way to open one more client per worker.
+    struct CountedSession {
+        let client: AdminClient
+        let counter = RequestCounter()
+        let makeWorkerClient: () throws -> AdminClient
+
+        init(_ invocation: Invocation, _ context: CommandContext) throws {
+            let counter = self.counter
+            let counting = CommandContext(
+                stdout: context.stdout, stderr: context.stderr, stdin: context.stdin, environment: context.environment,
+                makeTransport: { CountingTransport(wrapping: context.makeTransport($0), counter: counter) }, now: context.now)
+            let client = try openAdminClient(invocation, counting)
+            self.client = client
+            let shared = SerializedTokenProvider(client.tokens)
+            makeWorkerClient = {
+                AdminClient(server: client.server, realm: client.realm, transport: try SessionSettings.transport(invocation, counting), tokens: shared)
+            }
+        }
+    }
+
+    struct Planned {
+        let plans: [RealmPlan]
+        let lives: [LiveRealm]
+        var changeCount: Int { plans.reduce(0) { $0 + $1.changes.count } }
+    }
+
+    static func makePlans(_ state: DesiredState, _ session: CountedSession, prune: Bool) throws -> Planned {
+        var plans: [RealmPlan] = []
+        var lives: [LiveRealm] = []
+        for realm in state.realms {
+            let live = try LiveRealm.read(session.client, realm: realm.realm)
+            let desired = Planner.expandingAllowPairs(realm)
+            try Planner.check(desired, against: live)
+            plans.append(Planner.diff(desired, live, prune: prune))
+            lives.append(live)
+        }
+        return Planned(plans: plans, lives: lives)
+    }
+
+    static func counts(_ plans: [RealmPlan]) -> (create: Int, update: Int, delete: Int) {
+        let all = plans.flatMap(\.changes)
+        return (all.filter { $0.operation == .create }.count, all.filter { $0.operation == .update }.count, all.filter { $0.operation == .delete }.count)
+    }
+
+    /// Colours only on a terminal, and never with NO_COLOR set (https://no-color.org).
+    static func colour(_ context: CommandContext) -> Bool {
+        context.stdout.isTerminal && (context.environment["NO_COLOR"] ?? "").isEmpty
+    }
+
+    static func symbol(_ operation: PlanChange.Operation, colour: Bool) -> String {
+        guard colour else { return operation.rawValue }
+        switch operation {
+        case .create: return "\u{1B}[32m+\u{1B}[0m"
+        case .update: return "\u{1B}[33m~\u{1B}[0m"
+        case .delete: return "\u{1B}[31m-\u{1B}[0m"
+        }
+    }
+
+    static func renderText(_ plans: [RealmPlan], colour: Bool) -> String {
+        var out = ""
+        for plan in plans {
+            out += "realm \(plan.realm):\n"
+            if plan.changes.isEmpty { out += "  no changes\n" }
+            var groups: [String] = []
+            for change in plan.changes where !groups.contains(change.group) { groups.append(change.group) }
+            for group in groups {
+                out += "  \(group)\n"
+                for change in plan.changes where change.group == group {
+                    out += "    \(symbol(change.operation, colour: colour)) \(change.kind) \(change.name)\n"
+                    for detail in change.details { out += "        \(detail)\n" }
+                }
+            }
+        }
+        let (create, update, delete) = counts(plans)
+        out += create + update + delete == 0 ? "No changes.\n" : "Plan: \(create) to create, \(update) to update, \(delete) to delete.\n"
+        return out
+    }
+
+    static func planJSON(_ plans: [RealmPlan], requests: Int) -> JSON {
+        let (create, update, delete) = counts(plans)
+        return [
+            "realms": .array(plans.map { ["realm": .string($0.realm), "changes": .array($0.changes.map(\.json))] }),
+            "summary": ["create": .int(Int64(create)), "update": .int(Int64(update)), "delete": .int(Int64(delete))],
+            "requests": .int(Int64(requests)),
+        ]
+    }
+
+    static func plan(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let state = try desiredState(invocation, context)
+        try ProvisioningSession.validateOutput(invocation)
+        let session = try CountedSession(invocation, context)
+        let planned = try makePlans(state, session, prune: invocation.flag("prune"))
+        if invocation.wantsJSON {
+            context.stdout.write(planJSON(planned.plans, requests: session.counter.value).serialized(.pretty) + "\n")
+        } else {
+            context.stdout.write(renderText(planned.plans, colour: colour(context)))
+            context.stderr.write("\(session.counter.value) HTTP requests\n")
+        }
+        return invocation.flag("detailed-exitcode") && planned.changeCount > 0 ? .changesPresent : .ok
+    }
+
+    static func parallelism(_ invocation: Invocation) throws -> Int {
+        guard let text = invocation.value("parallel") else { return 4 }
+        guard let value = Int(text), (1...32).contains(value) else { throw KcxError.usage("--parallel takes a number from 1 to 32, not '\(text)'") }
+        return value
+    }
+
+    static func apply(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let state = try desiredState(invocation, context)
+        let parallel = try parallelism(invocation)
+        let autoApprove = invocation.flag("auto-approve")
+        // Refuse before any request when nobody can confirm.
+        if !autoApprove, !context.stdin.isTerminal {
+            throw KcxError.usage("apply needs confirmation and standard input is not a terminal", hint: "review 'kcx plan -f FILE', then run apply with --auto-approve")
+        }
+        let session = try CountedSession(invocation, context)
+        let planned = try makePlans(state, session, prune: invocation.flag("prune"))
+        let useColour = colour(context)
+        context.stdout.write(renderText(planned.plans, colour: useColour))
+        guard planned.changeCount > 0 else {
+            context.stderr.write("\(session.counter.value) HTTP requests\n")
+            return .ok
+        }
+        if !autoApprove {
+            let answer = context.stdin.readSecret(prompt: "Apply these changes? Only 'yes' is accepted: ")
+            guard answer == "yes" else {
+                context.stderr.write("apply cancelled: nothing was changed\n")
+                return .usage
+            }
+        }
+        let progress = ApplyProgress(context: context, total: planned.changeCount)
+        var failed = false
+        var applied = 0
+        for (plan, live) in zip(planned.plans, planned.lives) {
+            let executor = PlanExecutor(
+                realm: plan.realm, live: live, parallel: parallel,
+                makeAPI: { (try? session.makeWorkerClient()) ?? session.client },
+                onResult: { change, result in progress.report(realm: plan.realm, change, result) })
+            let report = executor.run(plan)
+            applied += report.applied.count
+            if let failure = report.failure {
+                progress.finish()
+                context.stderr.write("error: \(plan.realm): \(failure.change.kind) \(failure.change.name): \(failure.message)\n")
+                context.stderr.write("applied \(applied) of \(planned.changeCount) changes; not applied:\n")
+                let later = planned.plans.drop { $0.realm != plan.realm }.dropFirst().flatMap(\.changes)
+                for change in [failure.change] + report.notApplied + later {
+                    context.stderr.write("    \(change.operation.rawValue) \(change.kind) \(change.name)\n")
+                }
+                context.stderr.write("hint: fix the cause and run apply again; it continues from the realm's current state\n")
+                failed = true
+                break
+            }
+        }
+        if failed { return .serverError }
+        progress.finish()
+        let (create, update, delete) = counts(planned.plans)
+        context.stderr.write("Apply complete: \(create) created, \(update) updated, \(delete) deleted; \(session.counter.value) HTTP requests\n")
+        return .ok
+    }
+
+    static func export(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let format = invocation.value("format") ?? "yaml"
+        guard format == "yaml" || format == "json" else { throw KcxError.usage("--format must be 'yaml' or 'json', not '\(format)'") }
+        let session = try CountedSession(invocation, context)
+        let realm = invocation.value("target-realm") ?? session.client.realm
+        let live = try LiveRealm.read(session.client, realm: realm)
+        let state = DesiredState(realms: [try Exporter.desiredRealm(realm, live, clients: invocation.all("client"))])
+        context.stdout.write(format == "json" ? state.json.serialized(.pretty) + "\n" : YAMLWriter.render(state.json))
+        return .ok
+    }
+}
+
+/// Apply's progress: one rewritten line on a terminal, one line per change otherwise (stderr).
+final class ApplyProgress: @unchecked Sendable {
+    let context: CommandContext
+    let total: Int
+    var done = 0
+
+    init(context: CommandContext, total: Int) {
+        self.context = context
+        self.total = total
+    }
+
+    /// Called serialised by the executor.
+    func report(realm: String, _ change: PlanChange, _ result: ChangeResult) {
+        done += 1
+        if context.stderr.isTerminal {
+            context.stderr.write("\r\u{1B}[K[\(done)/\(total)] \(change.operation.rawValue) \(change.kind) \(change.name)")
+            return
+        }
+        let status: String
+        switch result {
+        case .applied: status = "done"
+        case .alreadyDone: status = "already done"
+        case .failed: status = "failed"
+        }
+        context.stderr.write("\(change.operation.rawValue) \(realm): \(change.kind) \(change.name): \(status)\n")
+    }
+
+    func finish() {
+        if context.stderr.isTerminal, done > 0 { context.stderr.write("\n") }
+    }
+}
