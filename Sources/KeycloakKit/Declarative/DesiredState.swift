@@ -84,7 +84,7 @@ struct FileReader {
         FileError(file: file, line: node.line, column: node.column, field: field, message: message)
     }
 
-    /// A mapping's entries, refusing keys outside `allowed` and duplicate keys.
+    /// A mapping's entries, refusing keys outside `allowed` (the YAML reader already refuses duplicate keys).
     func mapping(_ node: YAMLNode, _ field: String, allowed: [String]) throws(FileError) -> [String: YAMLNode] {
         guard case .mapping(let entries) = node.value else { throw fail(node, field, "expected a mapping") }
         var result: [String: YAMLNode] = [:]
@@ -94,7 +94,6 @@ struct FileReader {
             guard allowed.contains(key) else {
                 throw fail(entry.key, path, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
             }
-            if result[key] != nil { throw fail(entry.key, path, "duplicate key") }
             result[key] = entry.value
         }
         return result
