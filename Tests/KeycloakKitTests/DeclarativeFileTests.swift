@@ -1,5 +1,6 @@
 // The declarative file: parsing, every validation error with its file:line:column, ${VAR}
 // substitution, and the pure diff from (desired, live) to changes.
+import Foundation
 import KcxJSON
 @testable import KeycloakKit
 import Testing
@@ -203,5 +204,17 @@ struct DeclarativeFileTests {
         let state = DesiredState(realms: [Planner.expandingAllowPairs(DesiredRealm(realm: "r", allow: [ExchangePair(from: "gw", to: "true")]))])
         let text = YAMLWriter.render(state.json)
         #expect(try parse(text) == state, "\(text)")
+    }
+}
+
+@Suite("Declarative examples")
+struct DeclarativeExampleTests {
+    @Test(arguments: ["audience-and-exchange.yaml", "audience-and-exchange.json"])
+    func committedExamplesAreValid(_ name: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("examples/\(name)"), encoding: .utf8)
+        let state = try DesiredState.parse(text, file: name, environment: [:])
+        #expect(state.realms.map(\.realm) == ["myrealm"])
+        #expect(state.realms[0].allow == [ExchangePair(from: "gateway", to: "api-service")])
     }
 }
