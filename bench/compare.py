@@ -124,17 +124,25 @@ def timed(action, setup=None):
     return elapsed, served_requests() - before - STATS_OVERHEAD
 
 
+def with_realm(realm):
+    """The environment for a declarative file that names its realm as ${BENCH_REALM}."""
+    return dict(os.environ, BENCH_REALM=realm)
+
+
 def measure_interleaved(section, variants, runs):
-    """Round-robin over the variants so background load hits them alike; variants are (name, argv, note)."""
-    samples = {name: [] for name, _, _ in variants}
+    """Round-robin over the variants so background load hits them alike; variants are
+    (name, argv, note) or (name, argv, note, environment)."""
+    samples = {variant[0]: [] for variant in variants}
     requests = {}
     for _ in range(runs):
-        for name, argv, _ in variants:
-            elapsed, count = timed(lambda: run_command(argv))
+        for variant in variants:
+            name, argv = variant[0], variant[1]
+            environment = variant[3] if len(variant) > 3 else None
+            elapsed, count = timed(lambda: run_command(argv, environment))
             samples[name].append(elapsed)
             requests[name] = count
-    for name, _, note in variants:
-        rows.append((section, name, samples[name], requests[name], note))
+    for variant in variants:
+        rows.append((section, variant[0], samples[variant[0]], requests[variant[0]], variant[2]))
 
 
 # 1. Start-up -------------------------------------------------------------------------------------
@@ -190,6 +198,16 @@ with open(kcx_script, "w") as file:
     for index in range(SCOPES):
         file.write(f'"{KCX}" audience add --audience api --scope aud-{index:03d} --create-scope --assign app --default '
                    f'-r "$realm" --config "{CONFIG}"\n')
+
+audience = {"name": "api audience", "audience": "api", "accessToken": True, "idToken": False, "introspection": True}
+apply_file = os.path.join(WORKDIR, "bulk.json")
+with open(apply_file, "w") as file:
+    names = [f"aud-{index:03d}" for index in range(SCOPES)]
+    json.dump({"realms": [{
+        "realm": "${BENCH_REALM}",
+        "clientScopes": [{"name": name, "protocol": "openid-connect", "audienceMappers": [audience]} for name in names],
+        "clients": [{"clientId": "app", "defaultScopes": names}],
+    }]}, file, indent=2)
 
 python_script = os.path.join(WORKDIR, "python_bulk.py")
 with open(python_script, "w") as file:
@@ -258,7 +276,11 @@ def serve_floor(realm):
 
 
 environment = dict(os.environ)
+apply_argv = [KCX, "apply", "-f", apply_file, "--auto-approve", "--config", CONFIG]
+plan_argv = [KCX, "plan", "-f", apply_file, "--detailed-exitcode", "--config", CONFIG]
 bulk_variants = [
+    ("kcx apply -f (--parallel 4, the default)", lambda realm: run_command(apply_argv, with_realm(realm)),
+     "one process"),
     ("kcx one-liners (audience add --create-scope --assign)", lambda realm: run_command(["bash", kcx_script, realm]),
      f"{SCOPES} processes"),
     ("python-keycloak script", lambda realm: run_command([VENV_PYTHON, python_script, realm, str(SCOPES)], environment),
@@ -269,26 +291,34 @@ bulk_variants = [
 ]
 bulk = {name: [] for name, _, _ in bulk_variants}
 bulk_requests = {}
-rerun = []
-rerun_requests = None
+rerun = {"kcx one-liners, second run": [], "kcx plan -f, no changes": [], "kcx apply -f, second run": []}
+rerun_requests = {}
 for run in range(BULK_RUNS):
     for position, (name, action, _) in enumerate(bulk_variants):
         realm = f"bulk-{position}-{run}"
         elapsed, count = timed(lambda: action(realm), setup=lambda: create_realm(realm, clients=base_clients()))
         bulk[name].append(elapsed)
         bulk_requests[name] = count
-        if position == 0:
+        if name.startswith("kcx apply"):
+            # --detailed-exitcode: exit 0 only when the plan has no changes (8 when it has).
+            elapsed, rerun_requests["kcx plan -f, no changes"] = timed(lambda: run_command(plan_argv, with_realm(realm)))
+            rerun["kcx plan -f, no changes"].append(elapsed)
+            elapsed, rerun_requests["kcx apply -f, second run"] = timed(lambda: run_command(apply_argv, with_realm(realm)))
+            rerun["kcx apply -f, second run"].append(elapsed)
+        if name.startswith("kcx one-liners"):
             outcomes = []
-            elapsed, rerun_requests = timed(lambda: outcomes.append(run_command(["bash", kcx_script, realm])))
+            elapsed, count = timed(lambda: outcomes.append(run_command(["bash", kcx_script, realm])))
             if "created:" in outcomes[0] or "updated:" in outcomes[0] or outcomes[0].count("unchanged:") != 3 * SCOPES:
                 sys.exit(f"the second run of the kcx one-liners changed something:\n{outcomes[0][-400:]}")
-            rerun.append(elapsed)
+            rerun["kcx one-liners, second run"].append(elapsed)
+            rerun_requests["kcx one-liners, second run"] = count
         admin.request("DELETE", f"/admin/realms/{realm}", expect=[204])
 for name, _, note in bulk_variants:
     rows.append(("3. bulk", name, bulk[name], bulk_requests[name], note))
-rows.append(("3. bulk", "kcx apply -f", [], None, "pending kcx apply"))
-rows.append(("4. no-change re-run", "kcx one-liners, second run", rerun, rerun_requests, "every scope reported unchanged"))
-rows.append(("4. no-change re-run", "kcx apply -f / plan, second run", [], None, "pending kcx apply"))
+for name, note in (("kcx plan -f, no changes", "--detailed-exitcode: exit 0"),
+                   ("kcx apply -f, second run", "nothing to apply"),
+                   ("kcx one-liners, second run", "every outcome unchanged")):
+    rows.append(("4. no-change re-run", name, rerun[name], rerun_requests[name], note))
 
 # 5. Scale ----------------------------------------------------------------------------------------
 log(f"scale: a realm with {SCALE_CLIENTS} clients and {SCALE_SCOPES} scopes...")
@@ -299,16 +329,25 @@ create_realm(
 )
 create_realm("bench-empty", clients=[{"clientId": f"client-{SCALE_CLIENTS - 1:05d}"}],
              scopes=[{"name": f"scope-{SCALE_SCOPES - 1:04d}", "protocol": "openid-connect"}])
-last_client = f"client-{SCALE_CLIENTS - 1:05d}"
-last_scope = f"scope-{SCALE_SCOPES - 1:04d}"
+last_client = last_client_name = f"client-{SCALE_CLIENTS - 1:05d}"
+last_scope = last_scope_name = f"scope-{SCALE_SCOPES - 1:04d}"
+scale_file = os.path.join(WORKDIR, "scale.json")
+with open(scale_file, "w") as file:
+    json.dump({"realms": [{
+        "realm": "${BENCH_REALM}",
+        "clientScopes": [{"name": last_scope_name, "protocol": "openid-connect",
+                          "audienceMappers": [dict(audience, audience=last_client_name)]}],
+        "clients": [{"clientId": last_client_name, "defaultScopes": [last_scope_name]}],
+    }]}, file, indent=2)
 variants = []
 for realm, label in (("bench-empty", "empty realm"), ("bench-scale", f"{SCALE_CLIENTS} clients, {SCALE_SCOPES} scopes")):
+    variants.append((f"kcx plan -f (one scope, {label})", [KCX, "plan", "-f", scale_file, "--config", CONFIG], "",
+                     with_realm(realm)))
     variants.append((f"kcx get clients -q clientId=… ({label})",
                      [KCX, "get", "clients", "-r", realm, "-q", "clientId=" + last_client, "--config", CONFIG], ""))
     variants.append((f"kcx client-scope get NAME ({label})",
                      [KCX, "client-scope", "get", last_scope, "-r", realm, "--config", CONFIG], ""))
 measure_interleaved("5. scale", variants, SCALE_RUNS)
-rows.append(("5. scale", f"kcx plan ({SCALE_CLIENTS} clients, {SCALE_SCOPES} scopes)", [], None, "pending kcx apply"))
 for realm, label in (("bench-empty", "empty realm"), ("bench-scale", "large realm")):
     for name, path in (("GET clients?clientId=", f"/admin/realms/{realm}/clients?clientId={last_client}"),
                        ("GET client-scopes (all)", f"/admin/realms/{realm}/client-scopes")):
@@ -363,7 +402,11 @@ for connections, rates in throughput:
           f"{min(rates):,.0f}–{max(rates):,.0f}/s | {len(rates)} | – | GET clients?clientId=admin-cli |")
 
 print()
+apply_name = "kcx apply -f (--parallel 4, the default)"
 ratio_lines = [
+    ("python-keycloak bulk / kcx apply", "python-keycloak script", apply_name, "target ≥ 10"),
+    ("curl script / kcx apply", "curl shell script", apply_name, "target ≥ 3"),
+    ("kcx apply / sandbox alone", apply_name, "sandbox alone, one keep-alive connection", "target ≤ 1.5"),
     ("kcx --version / curl --version", "kcx --version", "curl --version", "target ≤ 1.5"),
     ("kcx one-liner / curl one-liner", "kcx get clients -q clientId=app", "curl with a token", ""),
     ("python-keycloak one-shot / kcx one-liner", "python-keycloak one-shot", "kcx get clients -q clientId=app", ""),
