@@ -82,7 +82,7 @@ public enum DeclarativeCommands {
     struct CountedSession {
         let client: AdminClient
         let counter = RequestCounter()
-        let makeWorkerClient: () throws -> AdminClient
+        let makeWorkerClient: () -> AdminClient
 
         init(_ invocation: Invocation, _ context: CommandContext) throws {
             let counter = self.counter
@@ -92,8 +92,15 @@ public enum DeclarativeCommands {
             let client = try openAdminClient(invocation, counting)
             self.client = client
             let shared = SerializedTokenProvider(client.tokens)
+            // Like SessionSettings.transport, without repeating the --insecure warning per worker.
+            let options = try SessionSettings.transportOptions(invocation)
             makeWorkerClient = {
-                AdminClient(server: client.server, realm: client.realm, transport: try SessionSettings.transport(invocation, counting), tokens: shared)
+                var transport: HTTPTransport = counting.makeTransport(options)
+                if invocation.flag("verbose") {
+                    transport = VerboseTransport(
+                        wrapping: transport, log: { context.stderr.write($0 + "\n") }, clock: { context.now().timeIntervalSince1970 })
+                }
+                return AdminClient(server: client.server, realm: client.realm, transport: transport, tokens: shared)
             }
         }
     }
@@ -211,10 +218,10 @@ public enum DeclarativeCommands {
         let progress = ApplyProgress(context: context, total: planned.changeCount)
         var failed = false
         var applied = 0
+        let workers: [AdminAPI] = (0..<min(parallel, planned.changeCount)).map { _ in session.makeWorkerClient() }
         for (plan, live) in zip(planned.plans, planned.lives) {
             let executor = PlanExecutor(
-                realm: plan.realm, live: live, parallel: parallel,
-                makeAPI: { (try? session.makeWorkerClient()) ?? session.client },
+                realm: plan.realm, live: live, workers: workers,
                 onResult: { change, result in progress.report(realm: plan.realm, change, result) })
             let report = executor.run(plan)
             applied += report.applied.count

@@ -21,20 +21,19 @@ public struct ApplyReport: Sendable {
 
 public final class PlanExecutor: @unchecked Sendable {
     let realm: String
-    let makeAPI: () -> AdminAPI
-    let parallel: Int
+    let apis: [APIBox]
     /// Scope name -> id, seeded from the live realm and filled in as scopes are created.
     let scopeIDs: Mutex<[String: String]>
     let onResult: @Sendable (PlanChange, ChangeResult) -> Void
 
-    /// `makeAPI` is called once per worker; `onResult` is called from worker threads (serialised).
+    /// One API per worker, so each has its own connection; `onResult` is called from worker
+    /// threads, one call at a time.
     public init(
-        realm: String, live: LiveRealm, parallel: Int, makeAPI: @escaping () -> AdminAPI,
-        onResult: @escaping @Sendable (PlanChange, ChangeResult) -> Void
+        realm: String, live: LiveRealm, workers: [AdminAPI], onResult: @escaping @Sendable (PlanChange, ChangeResult) -> Void
     ) {
+        precondition(!workers.isEmpty, "a plan needs at least one worker")
         self.realm = realm
-        self.makeAPI = makeAPI
-        self.parallel = max(1, parallel)
+        apis = workers.map(APIBox.init)
         var ids: [String: String] = [:]
         for scope in live.clientScopes {
             if let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue { ids[name] = id }
@@ -46,17 +45,16 @@ public final class PlanExecutor: @unchecked Sendable {
     public func run(_ plan: RealmPlan) -> ApplyReport {
         let report = Mutex(ApplyReport())
         let phases = Dictionary(grouping: plan.changes, by: \.action.phase).sorted { $0.key < $1.key }.map(\.value)
-        let apis = (0..<parallel).map { _ in APIBox(makeAPI()) }
         let reportLock = Mutex(())
         for (phaseIndex, changes) in phases.enumerated() {
             let next = Mutex(0)
             let stop = Mutex(false)
             let group = DispatchGroup()
-            for worker in 0..<min(parallel, changes.count) {
+            for worker in 0..<min(apis.count, changes.count) {
                 group.enter()
                 DispatchQueue.global().async {
                     defer { group.leave() }
-                    let api = apis[worker].api
+                    let api = self.apis[worker].api
                     while true {
                         let index: Int? = next.withLock { value in
                             guard !stop.withLock({ $0 }), value < changes.count else { return nil }
