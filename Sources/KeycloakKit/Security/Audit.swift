@@ -37,21 +37,8 @@ public struct ExchangeEvent: Sendable, Equatable {
 
     /// The time as `2026-11-26T18:30:05Z` (UTC), computed without Foundation's formatters.
     public var timestamp: String {
-        let secondOfDay = ((time / 1000) % 86400 + 86400) % 86400
-        let days = (time / 1000 - secondOfDay) / 86400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
-        let shifted = days + 719468
-        let era = (shifted >= 0 ? shifted : shifted - 146096) / 146097
-        let dayOfEra = shifted - era * 146097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return
-            "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+        let seconds = time >= 0 ? time / 1000 : (time - 999) / 1000
+        return UTCTime(secondsSinceEpoch: seconds).iso8601
     }
 
     public var json: JSON {
