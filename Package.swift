@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "KeycloakSandboxTests", dependencies: ["KeycloakSandbox", "LoopbackHTTP", "KcxJSON"]),
         // Runs the built kcx and kcx-sandbox binaries as processes (or against a real Keycloak
         // when KCX_TEST_KEYCLOAK_URL is set).
-        .testTarget(name: "EndToEndTests", dependencies: ["KcxJSON"], exclude: ["Golden"]),
+        // KcxCLI for the command table the secrets test walks; LoopbackHTTP for its redirect servers.
+        .testTarget(name: "EndToEndTests", dependencies: ["KcxJSON", "KcxCLI", "LoopbackHTTP"], exclude: ["Golden"]),
     ]
 )
