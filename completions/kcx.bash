@@ -9,7 +9,7 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--fail-on|--parallel|--config|--profile|--token|--timeout|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
@@ -28,6 +28,7 @@ _kcx() {
         "get:--profile") COMPREPLY=(); return ;;
         "get:--token") COMPREPLY=(); return ;;
         "get:--timeout") COMPREPLY=(); return ;;
+        "get:--retries") COMPREPLY=(); return ;;
         "get:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--target-realm"|"create:-r") COMPREPLY=(); return ;;
         "create:--set"|"create:-s") COMPREPLY=(); return ;;
@@ -39,6 +40,7 @@ _kcx() {
         "create:--profile") COMPREPLY=(); return ;;
         "create:--token") COMPREPLY=(); return ;;
         "create:--timeout") COMPREPLY=(); return ;;
+        "create:--retries") COMPREPLY=(); return ;;
         "create:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--target-realm"|"update:-r") COMPREPLY=(); return ;;
         "update:--set"|"update:-s") COMPREPLY=(); return ;;
@@ -50,6 +52,7 @@ _kcx() {
         "update:--profile") COMPREPLY=(); return ;;
         "update:--token") COMPREPLY=(); return ;;
         "update:--timeout") COMPREPLY=(); return ;;
+        "update:--retries") COMPREPLY=(); return ;;
         "update:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--target-realm"|"delete:-r") COMPREPLY=(); return ;;
         "delete:--query"|"delete:-q") COMPREPLY=(); return ;;
@@ -59,6 +62,7 @@ _kcx() {
         "delete:--profile") COMPREPLY=(); return ;;
         "delete:--token") COMPREPLY=(); return ;;
         "delete:--timeout") COMPREPLY=(); return ;;
+        "delete:--retries") COMPREPLY=(); return ;;
         "delete:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--server") COMPREPLY=(); return ;;
         "config credentials:--realm") COMPREPLY=(); return ;;
@@ -72,16 +76,19 @@ _kcx() {
         "config credentials:--profile") COMPREPLY=(); return ;;
         "config credentials:--token") COMPREPLY=(); return ;;
         "config credentials:--timeout") COMPREPLY=(); return ;;
+        "config credentials:--retries") COMPREPLY=(); return ;;
         "config credentials:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config status:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config status:--profile") COMPREPLY=(); return ;;
         "config status:--token") COMPREPLY=(); return ;;
         "config status:--timeout") COMPREPLY=(); return ;;
+        "config status:--retries") COMPREPLY=(); return ;;
         "config status:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config logout:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config logout:--profile") COMPREPLY=(); return ;;
         "config logout:--token") COMPREPLY=(); return ;;
         "config logout:--timeout") COMPREPLY=(); return ;;
+        "config logout:--retries") COMPREPLY=(); return ;;
         "config logout:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope ensure:--description") COMPREPLY=(); return ;;
         "client-scope ensure:--protocol") COMPREPLY=($(compgen -W 'openid-connect saml' -- "$cur")); return ;;
@@ -94,6 +101,7 @@ _kcx() {
         "client-scope ensure:--profile") COMPREPLY=(); return ;;
         "client-scope ensure:--token") COMPREPLY=(); return ;;
         "client-scope ensure:--timeout") COMPREPLY=(); return ;;
+        "client-scope ensure:--retries") COMPREPLY=(); return ;;
         "client-scope ensure:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope list:--target-realm"|"client-scope list:-r") COMPREPLY=(); return ;;
         "client-scope list:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
@@ -101,12 +109,14 @@ _kcx() {
         "client-scope list:--profile") COMPREPLY=(); return ;;
         "client-scope list:--token") COMPREPLY=(); return ;;
         "client-scope list:--timeout") COMPREPLY=(); return ;;
+        "client-scope list:--retries") COMPREPLY=(); return ;;
         "client-scope list:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope get:--target-realm"|"client-scope get:-r") COMPREPLY=(); return ;;
         "client-scope get:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope get:--profile") COMPREPLY=(); return ;;
         "client-scope get:--token") COMPREPLY=(); return ;;
         "client-scope get:--timeout") COMPREPLY=(); return ;;
+        "client-scope get:--retries") COMPREPLY=(); return ;;
         "client-scope get:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope delete:--target-realm"|"client-scope delete:-r") COMPREPLY=(); return ;;
         "client-scope delete:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
@@ -114,6 +124,7 @@ _kcx() {
         "client-scope delete:--profile") COMPREPLY=(); return ;;
         "client-scope delete:--token") COMPREPLY=(); return ;;
         "client-scope delete:--timeout") COMPREPLY=(); return ;;
+        "client-scope delete:--retries") COMPREPLY=(); return ;;
         "client-scope delete:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope assign:--client") COMPREPLY=(); return ;;
         "client-scope assign:--target-realm"|"client-scope assign:-r") COMPREPLY=(); return ;;
@@ -122,6 +133,7 @@ _kcx() {
         "client-scope assign:--profile") COMPREPLY=(); return ;;
         "client-scope assign:--token") COMPREPLY=(); return ;;
         "client-scope assign:--timeout") COMPREPLY=(); return ;;
+        "client-scope assign:--retries") COMPREPLY=(); return ;;
         "client-scope assign:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope unassign:--client") COMPREPLY=(); return ;;
         "client-scope unassign:--target-realm"|"client-scope unassign:-r") COMPREPLY=(); return ;;
@@ -130,6 +142,7 @@ _kcx() {
         "client-scope unassign:--profile") COMPREPLY=(); return ;;
         "client-scope unassign:--token") COMPREPLY=(); return ;;
         "client-scope unassign:--timeout") COMPREPLY=(); return ;;
+        "client-scope unassign:--retries") COMPREPLY=(); return ;;
         "client-scope unassign:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "audience add:--audience") COMPREPLY=(); return ;;
         "audience add:--custom-audience") COMPREPLY=(); return ;;
@@ -143,6 +156,7 @@ _kcx() {
         "audience add:--profile") COMPREPLY=(); return ;;
         "audience add:--token") COMPREPLY=(); return ;;
         "audience add:--timeout") COMPREPLY=(); return ;;
+        "audience add:--retries") COMPREPLY=(); return ;;
         "audience add:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "audience list:--scope") COMPREPLY=(); return ;;
         "audience list:--client") COMPREPLY=(); return ;;
@@ -152,6 +166,7 @@ _kcx() {
         "audience list:--profile") COMPREPLY=(); return ;;
         "audience list:--token") COMPREPLY=(); return ;;
         "audience list:--timeout") COMPREPLY=(); return ;;
+        "audience list:--retries") COMPREPLY=(); return ;;
         "audience list:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "audience remove:--audience") COMPREPLY=(); return ;;
         "audience remove:--custom-audience") COMPREPLY=(); return ;;
@@ -164,6 +179,7 @@ _kcx() {
         "audience remove:--profile") COMPREPLY=(); return ;;
         "audience remove:--token") COMPREPLY=(); return ;;
         "audience remove:--timeout") COMPREPLY=(); return ;;
+        "audience remove:--retries") COMPREPLY=(); return ;;
         "audience remove:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "audience check:--client") COMPREPLY=(); return ;;
         "audience check:--audience") COMPREPLY=(); return ;;
@@ -175,6 +191,7 @@ _kcx() {
         "audience check:--profile") COMPREPLY=(); return ;;
         "audience check:--token") COMPREPLY=(); return ;;
         "audience check:--timeout") COMPREPLY=(); return ;;
+        "audience check:--retries") COMPREPLY=(); return ;;
         "audience check:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange allow:--from") COMPREPLY=(); return ;;
         "token-exchange allow:--to") COMPREPLY=(); return ;;
@@ -186,6 +203,7 @@ _kcx() {
         "token-exchange allow:--profile") COMPREPLY=(); return ;;
         "token-exchange allow:--token") COMPREPLY=(); return ;;
         "token-exchange allow:--timeout") COMPREPLY=(); return ;;
+        "token-exchange allow:--retries") COMPREPLY=(); return ;;
         "token-exchange allow:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange deny:--from") COMPREPLY=(); return ;;
         "token-exchange deny:--to") COMPREPLY=(); return ;;
@@ -196,6 +214,7 @@ _kcx() {
         "token-exchange deny:--profile") COMPREPLY=(); return ;;
         "token-exchange deny:--token") COMPREPLY=(); return ;;
         "token-exchange deny:--timeout") COMPREPLY=(); return ;;
+        "token-exchange deny:--retries") COMPREPLY=(); return ;;
         "token-exchange deny:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange enable:--client") COMPREPLY=(); return ;;
         "token-exchange enable:--target-realm"|"token-exchange enable:-r") COMPREPLY=(); return ;;
@@ -204,6 +223,7 @@ _kcx() {
         "token-exchange enable:--profile") COMPREPLY=(); return ;;
         "token-exchange enable:--token") COMPREPLY=(); return ;;
         "token-exchange enable:--timeout") COMPREPLY=(); return ;;
+        "token-exchange enable:--retries") COMPREPLY=(); return ;;
         "token-exchange enable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange disable:--client") COMPREPLY=(); return ;;
         "token-exchange disable:--target-realm"|"token-exchange disable:-r") COMPREPLY=(); return ;;
@@ -212,6 +232,7 @@ _kcx() {
         "token-exchange disable:--profile") COMPREPLY=(); return ;;
         "token-exchange disable:--token") COMPREPLY=(); return ;;
         "token-exchange disable:--timeout") COMPREPLY=(); return ;;
+        "token-exchange disable:--retries") COMPREPLY=(); return ;;
         "token-exchange disable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange status:--client") COMPREPLY=(); return ;;
         "token-exchange status:--target-realm"|"token-exchange status:-r") COMPREPLY=(); return ;;
@@ -220,6 +241,7 @@ _kcx() {
         "token-exchange status:--profile") COMPREPLY=(); return ;;
         "token-exchange status:--token") COMPREPLY=(); return ;;
         "token-exchange status:--timeout") COMPREPLY=(); return ;;
+        "token-exchange status:--retries") COMPREPLY=(); return ;;
         "token-exchange status:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope enable:--client") COMPREPLY=(); return ;;
         "token-exchange downscope enable:--target-realm"|"token-exchange downscope enable:-r") COMPREPLY=(); return ;;
@@ -228,6 +250,7 @@ _kcx() {
         "token-exchange downscope enable:--profile") COMPREPLY=(); return ;;
         "token-exchange downscope enable:--token") COMPREPLY=(); return ;;
         "token-exchange downscope enable:--timeout") COMPREPLY=(); return ;;
+        "token-exchange downscope enable:--retries") COMPREPLY=(); return ;;
         "token-exchange downscope enable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope disable:--client") COMPREPLY=(); return ;;
         "token-exchange downscope disable:--target-realm"|"token-exchange downscope disable:-r") COMPREPLY=(); return ;;
@@ -236,6 +259,7 @@ _kcx() {
         "token-exchange downscope disable:--profile") COMPREPLY=(); return ;;
         "token-exchange downscope disable:--token") COMPREPLY=(); return ;;
         "token-exchange downscope disable:--timeout") COMPREPLY=(); return ;;
+        "token-exchange downscope disable:--retries") COMPREPLY=(); return ;;
         "token-exchange downscope disable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope status:--client") COMPREPLY=(); return ;;
         "token-exchange downscope status:--target-realm"|"token-exchange downscope status:-r") COMPREPLY=(); return ;;
@@ -244,6 +268,7 @@ _kcx() {
         "token-exchange downscope status:--profile") COMPREPLY=(); return ;;
         "token-exchange downscope status:--token") COMPREPLY=(); return ;;
         "token-exchange downscope status:--timeout") COMPREPLY=(); return ;;
+        "token-exchange downscope status:--retries") COMPREPLY=(); return ;;
         "token-exchange downscope status:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange audit:--since") COMPREPLY=(); return ;;
         "token-exchange audit:--client") COMPREPLY=(); return ;;
@@ -253,6 +278,7 @@ _kcx() {
         "token-exchange audit:--profile") COMPREPLY=(); return ;;
         "token-exchange audit:--token") COMPREPLY=(); return ;;
         "token-exchange audit:--timeout") COMPREPLY=(); return ;;
+        "token-exchange audit:--retries") COMPREPLY=(); return ;;
         "token-exchange audit:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token get:--client") COMPREPLY=(); return ;;
         "token get:--user") COMPREPLY=(); return ;;
@@ -268,6 +294,7 @@ _kcx() {
         "token get:--profile") COMPREPLY=(); return ;;
         "token get:--token") COMPREPLY=(); return ;;
         "token get:--timeout") COMPREPLY=(); return ;;
+        "token get:--retries") COMPREPLY=(); return ;;
         "token get:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token exchange:--client") COMPREPLY=(); return ;;
         "token exchange:--subject-token") COMPREPLY=(); return ;;
@@ -283,12 +310,14 @@ _kcx() {
         "token exchange:--profile") COMPREPLY=(); return ;;
         "token exchange:--token") COMPREPLY=(); return ;;
         "token exchange:--timeout") COMPREPLY=(); return ;;
+        "token exchange:--retries") COMPREPLY=(); return ;;
         "token exchange:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token decode:--audience") COMPREPLY=(); return ;;
         "token decode:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token decode:--profile") COMPREPLY=(); return ;;
         "token decode:--token") COMPREPLY=(); return ;;
         "token decode:--timeout") COMPREPLY=(); return ;;
+        "token decode:--retries") COMPREPLY=(); return ;;
         "token decode:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token introspect:--client") COMPREPLY=(); return ;;
         "token introspect:--secret-file") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -299,6 +328,7 @@ _kcx() {
         "token introspect:--profile") COMPREPLY=(); return ;;
         "token introspect:--token") COMPREPLY=(); return ;;
         "token introspect:--timeout") COMPREPLY=(); return ;;
+        "token introspect:--retries") COMPREPLY=(); return ;;
         "token introspect:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "doctor:--fail-on") COMPREPLY=($(compgen -W 'warning error' -- "$cur")); return ;;
         "doctor:--target-realm"|"doctor:-r") COMPREPLY=(); return ;;
@@ -307,6 +337,7 @@ _kcx() {
         "doctor:--profile") COMPREPLY=(); return ;;
         "doctor:--token") COMPREPLY=(); return ;;
         "doctor:--timeout") COMPREPLY=(); return ;;
+        "doctor:--retries") COMPREPLY=(); return ;;
         "doctor:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "graph:--target-realm"|"graph:-r") COMPREPLY=(); return ;;
         "graph:--format") COMPREPLY=($(compgen -W 'text mermaid dot' -- "$cur")); return ;;
@@ -314,6 +345,7 @@ _kcx() {
         "graph:--profile") COMPREPLY=(); return ;;
         "graph:--token") COMPREPLY=(); return ;;
         "graph:--timeout") COMPREPLY=(); return ;;
+        "graph:--retries") COMPREPLY=(); return ;;
         "graph:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "plan:--file"|"plan:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "plan:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
@@ -321,6 +353,7 @@ _kcx() {
         "plan:--profile") COMPREPLY=(); return ;;
         "plan:--token") COMPREPLY=(); return ;;
         "plan:--timeout") COMPREPLY=(); return ;;
+        "plan:--retries") COMPREPLY=(); return ;;
         "plan:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "apply:--file"|"apply:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "apply:--parallel") COMPREPLY=(); return ;;
@@ -328,6 +361,7 @@ _kcx() {
         "apply:--profile") COMPREPLY=(); return ;;
         "apply:--token") COMPREPLY=(); return ;;
         "apply:--timeout") COMPREPLY=(); return ;;
+        "apply:--retries") COMPREPLY=(); return ;;
         "apply:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "export:--target-realm"|"export:-r") COMPREPLY=(); return ;;
         "export:--client") COMPREPLY=(); return ;;
@@ -336,64 +370,68 @@ _kcx() {
         "export:--profile") COMPREPLY=(); return ;;
         "export:--token") COMPREPLY=(); return ;;
         "export:--timeout") COMPREPLY=(); return ;;
+        "export:--retries") COMPREPLY=(); return ;;
         "export:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "completion:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "completion:--profile") COMPREPLY=(); return ;;
         "completion:--token") COMPREPLY=(); return ;;
         "completion:--timeout") COMPREPLY=(); return ;;
+        "completion:--retries") COMPREPLY=(); return ;;
         "completion:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "help:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "help:--profile") COMPREPLY=(); return ;;
         "help:--token") COMPREPLY=(); return ;;
         "help:--timeout") COMPREPLY=(); return ;;
+        "help:--retries") COMPREPLY=(); return ;;
         "help:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         *:--config) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         *:--profile) COMPREPLY=(); return ;;
         *:--token) COMPREPLY=(); return ;;
         *:--timeout) COMPREPLY=(); return ;;
+        *:--retries) COMPREPLY=(); return ;;
         *:--cacert) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     esac
 
     if [[ "$cur" == -* ]]; then
         case "$path" in
-            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --fields --format --compact --offset --limit --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --id -i --compact --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --merge -m --compact --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --file -f --body -b --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "config status") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope ensure") COMPREPLY=($(compgen -W '--description --protocol --include-in-token-scope --consent-text --realm-default --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope list") COMPREPLY=($(compgen -W '--target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope get") COMPREPLY=($(compgen -W '--target-realm -r --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope delete") COMPREPLY=($(compgen -W '--if-exists --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope assign") COMPREPLY=($(compgen -W '--client --default --optional --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope unassign") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "audience add") COMPREPLY=($(compgen -W '--audience --custom-audience --scope --client --mapper-name --access-token --no-access-token --id-token --introspection --no-introspection --lightweight --create-scope --assign --default --optional --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "audience list") COMPREPLY=($(compgen -W '--scope --client --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "audience remove") COMPREPLY=($(compgen -W '--audience --custom-audience --scope --client --mapper-name --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "audience check") COMPREPLY=($(compgen -W '--client --audience --scope --user --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange allow") COMPREPLY=($(compgen -W '--from --to --subject-client --mode --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange deny") COMPREPLY=($(compgen -W '--from --to --mode --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange enable") COMPREPLY=($(compgen -W '--client --allow-refresh --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange downscope enable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange downscope disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange downscope status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange audit") COMPREPLY=($(compgen -W '--enable --since --client --dry-run --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token get") COMPREPLY=($(compgen -W '--client --user --scope --secret-stdin --secret-file --secret --password-stdin --password-file --password --output --server --target-realm -r --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token exchange") COMPREPLY=($(compgen -W '--client --subject-token --audience --scope --requested-token-type --secret-stdin --secret-file --secret --output --server --target-realm -r --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token decode") COMPREPLY=($(compgen -W '--verify --audience --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            graph) COMPREPLY=($(compgen -W '--target-realm -r --format --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            plan) COMPREPLY=($(compgen -W '--file -f --prune --output --detailed-exitcode --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            export) COMPREPLY=($(compgen -W '--target-realm -r --client --format --config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            completion) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            help) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            *) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --insecure --cacert --verbose --help --version' -- "$cur")) ;;
+            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --fields --format --compact --offset --limit --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --id -i --compact --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --merge -m --compact --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --file -f --body -b --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config status") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope ensure") COMPREPLY=($(compgen -W '--description --protocol --include-in-token-scope --consent-text --realm-default --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope list") COMPREPLY=($(compgen -W '--target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope get") COMPREPLY=($(compgen -W '--target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope delete") COMPREPLY=($(compgen -W '--if-exists --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope assign") COMPREPLY=($(compgen -W '--client --default --optional --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope unassign") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "audience add") COMPREPLY=($(compgen -W '--audience --custom-audience --scope --client --mapper-name --access-token --no-access-token --id-token --introspection --no-introspection --lightweight --create-scope --assign --default --optional --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "audience list") COMPREPLY=($(compgen -W '--scope --client --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "audience remove") COMPREPLY=($(compgen -W '--audience --custom-audience --scope --client --mapper-name --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "audience check") COMPREPLY=($(compgen -W '--client --audience --scope --user --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange allow") COMPREPLY=($(compgen -W '--from --to --subject-client --mode --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange deny") COMPREPLY=($(compgen -W '--from --to --mode --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange enable") COMPREPLY=($(compgen -W '--client --allow-refresh --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope enable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange audit") COMPREPLY=($(compgen -W '--enable --since --client --dry-run --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token get") COMPREPLY=($(compgen -W '--client --user --scope --secret-stdin --secret-file --secret --password-stdin --password-file --password --output --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token exchange") COMPREPLY=($(compgen -W '--client --subject-token --audience --scope --requested-token-type --secret-stdin --secret-file --secret --output --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token decode") COMPREPLY=($(compgen -W '--verify --audience --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            graph) COMPREPLY=($(compgen -W '--target-realm -r --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            plan) COMPREPLY=($(compgen -W '--file -f --prune --output --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            export) COMPREPLY=($(compgen -W '--target-realm -r --client --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            completion) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            help) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            *) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose --help --version' -- "$cur")) ;;
         esac
         return
     fi

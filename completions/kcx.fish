@@ -12,7 +12,7 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
@@ -37,6 +37,7 @@ complete -c kcx -l profile -x -d 'Named session in the config file (default: def
 complete -c kcx -l no-config -d 'Store nothing: log in from KCX_* environment variables for this run only'
 complete -c kcx -l token -x -d 'Use this access token (or $KCX_TOKEN); nothing is stored'
 complete -c kcx -l timeout -x -d 'Give up on a request after this many seconds (default 30)'
+complete -c kcx -l retries -x -d 'Retries per request on 502/503/504 or a lost connection (default 3, or $KCX_RETRIES)'
 complete -c kcx -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c kcx -l cacert -r -F -d 'Trust the CA certificates in this PEM file'
 complete -c kcx -s v -l verbose -d 'Print each request and its status to stderr, secrets redacted'

@@ -8,6 +8,7 @@ public enum GlobalOptions {
         OptionSpec("no-config", "Store nothing: log in from KCX_* environment variables for this run only"),
         OptionSpec("token", value: "TOKEN", "Use this access token (or $KCX_TOKEN); nothing is stored"),
         OptionSpec("timeout", value: "SECONDS", "Give up on a request after this many seconds (default 30)"),
+        OptionSpec("retries", value: "N", "Retries per request on 502/503/504 or a lost connection (default 3, or $KCX_RETRIES)"),
         OptionSpec("insecure", "Skip TLS certificate verification (prints a warning)"),
         OptionSpec("cacert", value: "FILE", "Trust the CA certificates in this PEM file", completion: .file),
         OptionSpec("verbose", short: "v", "Print each request and its status to stderr, secrets redacted"),

@@ -24,10 +24,11 @@ public enum Kcx {
             report(error.message, hint: error.hint, context)
             return error.code.rawValue
         } catch let error as TransportError {
-            let message =
+            var message =
                 error.url.isEmpty || error.message.contains(error.url) ? error.message : "\(error.message) (\(error.url))"
+            if let note = error.retryNote { message += " (\(note))" }
             report(message, hint: hint(for: error.kind), context)
-            return ExitCode.network.rawValue
+            return error.kind == .responseTooLarge ? ExitCode.serverError.rawValue : ExitCode.network.rawValue
         } catch {
             report("\(error)", hint: nil, context)
             return ExitCode.serverError.rawValue
@@ -46,6 +47,8 @@ public enum Kcx {
         case .couldNotResolveHost: return "check the host name in the server URL"
         case .timedOut: return "the server did not answer in time: check the network, or allow more time with --timeout SECONDS"
         case .tls: return "trust the server's CA with --cacert FILE, or (not recommended) skip verification with --insecure"
+        case .connectionLost: return "the connection broke before a whole answer came: try again, or allow more attempts with --retries N"
+        case .responseTooLarge: return "no Keycloak answer should be that large: check the server URL"
         case .other: return nil
         }
     }

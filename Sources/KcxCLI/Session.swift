@@ -78,18 +78,41 @@ public enum SessionSettings {
         return options
     }
 
-    /// The run's transport: warns about `--insecure` every time, adds the `-v` trace.
+    /// `--retries N`, else `$KCX_RETRIES`, else 3: a whole number from 0 (no retries) to 100.
+    public static func retryPolicy(_ invocation: Invocation, _ context: CommandContext) throws -> RetryPolicy {
+        let given = invocation.value("retries").map { ("--retries", $0) } ?? nonEmpty(context.environment["KCX_RETRIES"]).map { ("KCX_RETRIES", $0) }
+        guard let (source, text) = given else { return RetryPolicy() }
+        guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let count = Int(text), count <= 100 else {
+            throw KcxError.usage(
+                "\(source): '\(text)' is not a whole number of retries from 0 to 100", hint: "for example: --retries 5, or --retries 0 to disable retries")
+        }
+        return RetryPolicy(retries: count)
+    }
+
+    /// The run's transport: warns about `--insecure` every time, adds retries and the `-v` trace.
     public static func transport(_ invocation: Invocation, _ context: CommandContext) throws -> HTTPTransport {
         let options = try transportOptions(invocation)
+        let policy = try retryPolicy(invocation, context)
         if options.insecure {
             context.stderr.write("warning: TLS certificate verification is disabled (--insecure)\n")
         }
-        let transport = context.makeTransport(options)
-        guard invocation.flag("verbose") else { return transport }
+        return decorate(context.makeTransport(options), invocation, context, retries: policy)
+    }
+
+    /// Adds the `-v` trace (each attempt) and, around it, the retries (a line per retry in the
+    /// trace; without `-v` retries are silent, so scripts see output only when a request finally fails).
+    public static func decorate(
+        _ transport: HTTPTransport, _ invocation: Invocation, _ context: CommandContext, retries policy: RetryPolicy
+    ) -> HTTPTransport {
+        var result = transport
+        let verbose = invocation.flag("verbose")
         let stderr = context.stderr
-        let now = context.now
-        return VerboseTransport(
-            wrapping: transport, log: { stderr.write($0 + "\n") }, clock: { now().timeIntervalSince1970 })
+        if verbose {
+            let now = context.now
+            result = VerboseTransport(wrapping: result, log: { stderr.write($0 + "\n") }, clock: { now().timeIntervalSince1970 })
+        }
+        guard policy.retries > 0 else { return result }
+        return RetryingTransport(wrapping: result, policy: policy, log: verbose ? { stderr.write("* \($0)\n") } : nil)
     }
 
     public static func checkServerURL(_ server: String, source: String) throws {

@@ -2,6 +2,21 @@
 // `<METHOD> <path>: <status> <text>`, the exit code for the status, and a hint where one helps.
 import KcxJSON
 
+/// What made a request fail: the server's status, or a failure below HTTP.
+public enum RequestFailure: Sendable, Equatable {
+    case status(Int)
+    case transport(TransportError.Kind)
+
+    /// A write may or may not have taken effect: a proxy or a restarting server answered
+    /// 502/503/504, or the connection broke or was refused (a create then looks before re-sending).
+    public var writeMayBeLost: Bool {
+        switch self {
+        case .status(let status): return RetryPolicy.retriesStatus(status)
+        case .transport(let kind): return kind == .connectionLost || kind == .connectionRefused
+        }
+    }
+}
+
 public enum APIError {
     /// The exit code a non-2xx status maps to.
     public static func exitCode(forStatus status: Int) -> ExitCode {
@@ -59,7 +74,8 @@ public enum APIError {
     public static func error(method: String, url: String, server: String, response: HTTPResponse) -> KcxError {
         let path = displayPath(url: url, server: server)
         let text = describe(response)
-        let message = "\(method) \(path): \(response.status)\(text.isEmpty ? "" : " " + text)"
+        var message = "\(method) \(path): \(response.status)\(text.isEmpty ? "" : " " + text)"
+        if let note = response.retryNote { message += " (\(note))" }
         let location = AdminPath(path)
         let hint: String?
         switch response.status {
@@ -73,10 +89,12 @@ public enum APIError {
             hint = "it already exists: change it with 'kcx update' instead, or use an idempotent kcx command"
         case 300..<400:
             hint = response.header("Location").map { "the server redirects to \($0); kcx does not follow redirects, so check the server URL" }
+        case 502, 503, 504:
+            hint = unavailableHint(method: method, note: response.retryNote)
         default:
             hint = nil
         }
-        return KcxError(exitCode(forStatus: response.status), message, hint: hint)
+        return KcxError(exitCode(forStatus: response.status), message, hint: hint, cause: .status(response.status))
     }
 
     /// The error for a request that got no HTTP answer.
@@ -92,10 +110,30 @@ public enum APIError {
             hint = "the server did not answer in time; allow longer with --timeout SECONDS (default 30)"
         case .tls:
             hint = "trust the server's CA with --cacert FILE (PEM), or, not recommended, skip verification with --insecure"
+        case .connectionLost:
+            hint = "the connection broke before a whole answer came: a proxy or the server may be restarting; try again, or allow more attempts with --retries N"
+        case .responseTooLarge:
+            hint = "no Keycloak answer should be that large: check the server URL (another service may be answering)"
         case .other:
             hint = nil
         }
-        return KcxError(.network, "\(method) \(path): \(failure.message)", hint: hint)
+        var message = "\(method) \(path): \(failure.message)"
+        if let note = failure.retryNote { message += " (\(note))" }
+        // An answer too large is the server's doing, not the network's.
+        let code: ExitCode = failure.kind == .responseTooLarge ? .serverError : .network
+        return KcxError(code, message, hint: hint, cause: .transport(failure.kind))
+    }
+
+    /// 502/503/504: a proxy or a server that is starting or stopping answered.
+    private static func unavailableHint(method: String, note: String?) -> String? {
+        if let note, note.hasPrefix("gave up") {
+            return "the server, or a proxy in front of it, kept failing: try again later, or allow more attempts with --retries N"
+        }
+        if note != nil { return "try again after the time the server asked for" }
+        if method == "POST" {
+            return "kcx never repeats a POST blindly: check whether it took effect, then run the command again"
+        }
+        return nil
     }
 
     private static func forbiddenHint(method: String, location: AdminPath) -> String {

@@ -33,7 +33,7 @@ public final class CurlTransport: HTTPTransport {
         // Reset clears options but keeps the connection cache: keep-alive across requests.
         curl_easy_reset(handle)
         errorBuffer[0] = 0
-        let sink = ResponseSink()
+        let sink = ResponseSink(limit: options.maxResponseBytes)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
 
@@ -98,6 +98,11 @@ public final class CurlTransport: HTTPTransport {
         if setupFailure != CURLE_OK { throw error(for: setupFailure, url: request.url) }
         let result = curl_easy_perform(handle)
         withExtendedLifetime(sink) {}
+        if sink.exceededLimit {
+            throw TransportError(
+                kind: .responseTooLarge,
+                message: "the answer is larger than \(CurlTransport.sizeText(options.maxResponseBytes)); kcx stopped reading it", url: request.url)
+        }
         if result != CURLE_OK { throw error(for: result, url: request.url) }
 
         var status = 0
@@ -123,10 +128,17 @@ public final class CurlTransport: HTTPTransport {
         case 7: return .connectionRefused
         case 6: return .couldNotResolveHost
         case 28: return .timedOut
+        // Body shorter than announced, empty reply, send or receive failure (reset): the
+        // connection broke before a whole answer came.
+        case 18, 52, 55, 56: return .connectionLost
         // SSL connect, peer/verification failures, CA file problems, pinned key, cert status.
         case 35, 51, 58, 60, 77, 83, 90, 91: return .tls
         default: return .other
         }
+    }
+
+    static func sizeText(_ bytes: Int) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 }
 
@@ -134,6 +146,11 @@ public final class CurlTransport: HTTPTransport {
 private final class ResponseSink {
     var body: [UInt8] = []
     var headers: [(name: String, value: String)] = []
+    let limit: Int
+    /// Set when the body outgrew `limit`; the callback then stops the transfer.
+    var exceededLimit = false
+
+    init(limit: Int) { self.limit = limit }
 
     func addHeaderLine(_ line: String) {
         // A new status line starts a new block (redirects, 100 Continue): keep only the last.
@@ -153,6 +170,11 @@ private let curlBodyCallback: curl_write_callback = { pointer, size, count, user
     let length = size * count
     guard let pointer, let userData else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userData).takeUnretainedValue()
+    // Returning less than `length` makes libcurl abort the transfer (CURLE_WRITE_ERROR).
+    guard sink.body.count + length <= sink.limit else {
+        sink.exceededLimit = true
+        return 0
+    }
     pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
         sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
     }

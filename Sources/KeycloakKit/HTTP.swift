@@ -31,6 +31,9 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// Set by `RetryingTransport` on a failed answer it stopped retrying: how many attempts were
+    /// made, or why it did not retry, e.g. `gave up after 4 attempts`. Error messages append it.
+    public var retryNote: String?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -56,6 +59,9 @@ public struct TransportOptions: Sendable, Equatable {
     public var insecure = false
     /// PEM bundle of trusted CAs (`--cacert`).
     public var caCertificateFile: String?
+    /// Largest response body kcx reads; a larger one fails the request (`.responseTooLarge`) instead
+    /// of filling memory. Keycloak's largest answers (a realm export, 10,000 clients) are a few MiB.
+    public var maxResponseBytes = 64 << 20
     public var userAgent = "kcx/\(KcxVersion.current)"
 
     public init() {}
@@ -68,12 +74,18 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case couldNotResolveHost
         case timedOut
         case tls
+        /// The connection broke before a whole answer came: reset, empty reply, body cut short.
+        case connectionLost
+        /// The answer was larger than `TransportOptions.maxResponseBytes`.
+        case responseTooLarge
         case other
     }
 
     public let kind: Kind
     public let message: String
     public let url: String
+    /// Set by `RetryingTransport` when it stopped retrying, e.g. `gave up after 4 attempts`.
+    public var retryNote: String?
 
     public init(kind: Kind, message: String, url: String) {
         self.kind = kind

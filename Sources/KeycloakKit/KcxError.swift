@@ -40,11 +40,19 @@ public struct KcxError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// Shown after `hint: ` when present.
     public var hint: String?
+    /// The status or transport failure behind an error from a request, so callers can tell a lost
+    /// answer from a refusal without reading the message. Not part of equality.
+    public var cause: RequestFailure?
 
-    public init(_ code: ExitCode, _ message: String, hint: String? = nil) {
+    public init(_ code: ExitCode, _ message: String, hint: String? = nil, cause: RequestFailure? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
+        self.cause = cause
+    }
+
+    public static func == (lhs: KcxError, rhs: KcxError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.hint == rhs.hint
     }
 
     public static func usage(_ message: String, hint: String? = nil) -> KcxError {

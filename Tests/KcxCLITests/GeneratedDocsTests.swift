@@ -215,6 +215,7 @@ func runShell(_ shell: String, _ arguments: [String], in directory: URL = reposi
                       --no-config        Store nothing: log in from KCX_* environment variables for this run only
                       --token TOKEN      Use this access token (or $KCX_TOKEN); nothing is stored
                       --timeout SECONDS  Give up on a request after this many seconds (default 30)
+                      --retries N        Retries per request on 502/503/504 or a lost connection (default 3, or $KCX_RETRIES)
                       --insecure         Skip TLS certificate verification (prints a warning)
                       --cacert FILE      Trust the CA certificates in this PEM file
                   -v, --verbose          Print each request and its status to stderr, secrets redacted

@@ -186,7 +186,8 @@ struct CurlTransportTests {
 
     @Test("curl error codes map to the kinds users act on", arguments: [
         (7, TransportError.Kind.connectionRefused), (6, .couldNotResolveHost), (28, .timedOut), (35, .tls), (51, .tls),
-        (58, .tls), (60, .tls), (77, .tls), (83, .tls), (90, .tls), (91, .tls), (52, .other), (56, .other),
+        (58, .tls), (60, .tls), (77, .tls), (83, .tls), (90, .tls), (91, .tls), (18, .connectionLost), (52, .connectionLost),
+        (55, .connectionLost), (56, .connectionLost), (23, .other), (1, .other),
     ])
     func curlCodes(code: Int, kind: TransportError.Kind) {
         #expect(CurlTransport.kind(ofCurlCode: code) == kind)

@@ -108,7 +108,7 @@ public final class PlanExecutor: @unchecked Sendable {
     }
 
     func rereadScopes(_ api: AdminAPI) throws {
-        let scopes = try api.get("client-scopes", realm: realm).arrayValue ?? []
+        let scopes = try api.getArray("client-scopes", realm: realm)
         scopeIDs.withLock { ids in
             for scope in scopes {
                 if let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue { ids[name] = id }

@@ -24,11 +24,11 @@ public struct LiveRealm: Sendable, Equatable {
     /// inline) and the realm's two default lists.
     public static func read(_ api: AdminAPI, realm: String) throws -> LiveRealm {
         func ids(_ endpoint: String) throws -> [String] {
-            (try api.get(endpoint, realm: realm).arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+            (try api.getArray(endpoint, realm: realm)).compactMap { $0["id"]?.stringValue }
         }
         return LiveRealm(
-            clientScopes: try api.get("client-scopes", realm: realm).arrayValue ?? [],
-            clients: try api.get("clients", realm: realm).arrayValue ?? [],
+            clientScopes: try api.getArray("client-scopes", realm: realm),
+            clients: try api.getArray("clients", realm: realm),
             realmDefaultScopeIDs: try ids(ScopeList.default.realmEndpoint),
             realmOptionalScopeIDs: try ids(ScopeList.optional.realmEndpoint))
     }

@@ -84,7 +84,7 @@ extension Lookup {
         let realmFlag = "-r \(realm)"
         var assigned: [String: ScopeList] = [:]
         for list in ScopeList.allCases {
-            for entry in try api.get("clients/\(client.id)/\(list.clientEndpoint)", realm: realm).arrayValue ?? [] {
+            for entry in try api.getArray("clients/\(client.id)/\(list.clientEndpoint)", realm: realm) {
                 if let id = entry["id"]?.stringValue { assigned[id] = list }
             }
         }
@@ -147,7 +147,7 @@ extension Lookup {
         }
         if let audienceClient, findings.isEmpty || producing.isEmpty {
             // audience-resolve adds a client when the token carries one of its roles.
-            let held = try api.get("users/\(user.id)/role-mappings/clients/\(audienceClient.id)/composite", realm: realm).arrayValue ?? []
+            let held = try api.getArray("users/\(user.id)/role-mappings/clients/\(audienceClient.id)/composite", realm: realm)
             if !held.isEmpty && token["resource_access"]?[audience] == nil {
                 let roleNames = held.compactMap { $0["name"]?.stringValue }.sorted().joined(separator: ", ")
                 findings.append(AudienceDiagnosis(

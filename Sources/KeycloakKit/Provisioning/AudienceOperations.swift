@@ -121,7 +121,7 @@ extension Writer {
         } else {
             let located = try mappersEndpoint(container)
             endpoint = located.endpoint
-            existingMappers = try api.get(endpoint, realm: realm).arrayValue ?? []
+            existingMappers = try api.getArray(endpoint, realm: realm)
         }
         let name = settings.mapperName ?? "\(audience.value) audience"
         let label = "\(name) on \(container.label)"
@@ -156,14 +156,18 @@ extension Writer {
             ("name", .string(name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
             ("consentRequired", false), ("config", config),
         ]))
-        try write("POST", endpoint, body: body)
+        let find = { try self.api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue }
+        if case .alreadyExists = try create(endpoint, body: body, placeholder: "audience-mapper \(name)", find: find) {
+            // Another run added it meanwhile: compare and update it like any existing mapper.
+            return try ensureAudienceMapper(audience, on: container, settings)
+        }
         record(Change(kind: "audience-mapper", name: label, outcome: .created, details: differences(current: nil, desired: config, path: "config")))
     }
 
     /// Removes the audience mapper(s) for this audience (or with this name) from the container.
     public func removeAudienceMapper(_ audience: AudienceValue?, mapperName: String?, from container: MapperContainer) throws {
         let located = try mappersEndpoint(container)
-        let mappers = try api.get(located.endpoint, realm: realm).arrayValue ?? []
+        let mappers = try api.getArray(located.endpoint, realm: realm)
         let matches = mappers.filter { mapper in
             guard mapper["protocolMapper"]?.stringValue == audienceMapperType else { return false }
             if let mapperName, mapper["name"]?.stringValue != mapperName { return false }
@@ -206,7 +210,7 @@ extension Lookup {
             for scope in try clientScopes() {
                 result += refs(scope.representation["protocolMappers"]?.arrayValue ?? [], .clientScope(scope.name), scope.id)
             }
-            for client in try api.get("clients", realm: realm).arrayValue ?? [] {
+            for client in try api.getArray("clients", realm: realm) {
                 guard let id = client["id"]?.stringValue, let clientId = client["clientId"]?.stringValue else { continue }
                 result += refs(client["protocolMappers"]?.arrayValue ?? [], .client(clientId), id)
             }

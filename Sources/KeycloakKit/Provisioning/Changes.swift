@@ -69,13 +69,32 @@ public final class Writer {
         return try api.send(method: method, endpoint: endpoint, realm: realm, query: [], body: body)
     }
 
-    /// POSTs a new object and returns its id; a dry run returns a placeholder naming it.
-    func create(_ endpoint: String, body: JSON, placeholder: String) throws -> String {
-        guard let response = try write("POST", endpoint, body: body) else { return "<new \(placeholder)>" }
-        guard let id = createdID(from: response) else {
-            throw KcxError(.serverError, "POST \(endpoint): the server did not say where it created the object (no Location header)")
+    /// What `create` did.
+    enum Creation {
+        /// Made by this run (or, in a dry run, would be): its id, or a placeholder naming it.
+        case created(id: String)
+        /// Someone else made it first (409, then found by `find`): compare and update it as usual.
+        case alreadyExists(id: String)
+    }
+
+    /// POSTs a new object, never making two: `find` looks the object up by its natural key (name,
+    /// clientId, mapper name) and returns its id, and is asked whenever the answer was lost or a 409
+    /// came back (see `AdminAPI.createOnce`).
+    func create(_ endpoint: String, body: JSON, placeholder: String, find: () throws -> String?) throws -> Creation {
+        requests.append(PlannedRequest(method: "POST", endpoint: endpoint, body: body))
+        if dryRun { return .created(id: "<new \(placeholder)>") }
+        switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
+        case .created(let response):
+            guard let id = createdID(from: response) else {
+                throw KcxError(
+                    .serverError, "POST \(api.displayPath(endpoint: endpoint, realm: realm)): the server did not say where it created the object (no Location header)")
+            }
+            return .created(id: id)
+        case .recovered(let id):
+            return .created(id: id)
+        case .existing(let id):
+            return .alreadyExists(id: id)
         }
-        return id
     }
 
     func record(_ change: Change) { changes.append(change) }

@@ -75,8 +75,14 @@ extension Writer {
             }
         } else {
             let desired = settings.desiredRepresentation(name: name, creating: true)
-            id = try create("client-scopes", body: desired, placeholder: "client-scope \(name)")
-            record(Change(kind: "client-scope", name: name, outcome: .created, details: differences(current: nil, desired: desired)))
+            switch try create("client-scopes", body: desired, placeholder: "client-scope \(name)", find: { try lookup.clientScope(name)?.id }) {
+            case .created(let newID):
+                id = newID
+                record(Change(kind: "client-scope", name: name, outcome: .created, details: differences(current: nil, desired: desired)))
+            case .alreadyExists:
+                // Another run made it meanwhile: now it exists, so this compares and updates it.
+                return try ensureClientScope(name, settings)
+            }
         }
         if let placement = settings.realmDefault {
             try placeInRealmLists(scopeID: id, name: name, placement: placement, isNew: existing == nil)
@@ -97,7 +103,7 @@ extension Writer {
         var current: ScopeList?
         if !isNew {
             for list in ScopeList.allCases {
-                let members = try api.get(list.realmEndpoint, realm: realm).arrayValue ?? []
+                let members = try api.getArray(list.realmEndpoint, realm: realm)
                 if members.contains(where: { $0["id"]?.stringValue == scopeID }) { current = list }
             }
         }
@@ -167,7 +173,7 @@ extension Writer {
 
     func currentList(of scopeID: String, client: ClientRef) throws -> ScopeList? {
         for list in ScopeList.allCases {
-            let members = try api.get("clients/\(client.id)/\(list.clientEndpoint)", realm: realm).arrayValue ?? []
+            let members = try api.getArray("clients/\(client.id)/\(list.clientEndpoint)", realm: realm)
             if members.contains(where: { $0["id"]?.stringValue == scopeID }) { return list }
         }
         return nil

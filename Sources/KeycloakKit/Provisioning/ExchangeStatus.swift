@@ -45,7 +45,7 @@ extension Lookup {
         add(client.representation["protocolMappers"]?.arrayValue ?? [], via: "client")
         let scopes = try clientScopes()
         for list in ScopeList.allCases {
-            let assigned = try api.get("clients/\(client.id)/\(list.clientEndpoint)", realm: realm).arrayValue ?? []
+            let assigned = try api.getArray("clients/\(client.id)/\(list.clientEndpoint)", realm: realm)
             for entry in assigned {
                 guard let scope = scopes.first(where: { $0.id == entry["id"]?.stringValue }) else { continue }
                 add(scope.representation["protocolMappers"]?.arrayValue ?? [], via: "\(list.rawValue) scope \(scope.name)")
@@ -73,7 +73,7 @@ extension Lookup {
         }
         let base = "clients/\(try requireClient("realm-management").id)/authz/resource-server"
         var names: [String] = []
-        for policy in try api.get("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm).arrayValue ?? [] {
+        for policy in try api.getArray("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm) {
             guard policy["type"]?.stringValue == "client", let id = policy["id"]?.stringValue else { continue }
             let detail = try api.get("\(base)/policy/client/\(id)", realm: realm)
             for clientID in clientPolicyMembers(detail) {

@@ -49,6 +49,12 @@ extension Writer {
 
     func allowLegacyExchange(requester: ClientRef, target: ClientRef) throws {
         let (permissionID, resourceID) = try tokenExchangePermission(of: target)
+        try ensureExchangePolicy(requester: requester, target: target)
+        try attachPolicy(exchangePolicyName(forTarget: target.clientId), permissionID: permissionID, resourceID: resourceID, target: target)
+    }
+
+    /// The target's kcx client policy, created or extended so it lists the requester.
+    func ensureExchangePolicy(requester: ClientRef, target: ClientRef) throws {
         let base = try authorizationServer
         let policyName = exchangePolicyName(forTarget: target.clientId)
         let label = "\(policyName) (\(requester.clientId) -> \(target.clientId))"
@@ -66,16 +72,19 @@ extension Writer {
                 "name": .string(policyName), "description": .string("Clients allowed to exchange tokens for \(target.clientId) (managed by kcx)"),
                 "clients": [.string(requester.id)], "logic": "POSITIVE", "decisionStrategy": "UNANIMOUS",
             ]
-            try write("POST", "\(base)/policy/client", body: body)
+            let find = { try self.exchangePolicy(for: target)?["id"]?.stringValue }
+            if case .alreadyExists = try create("\(base)/policy/client", body: body, placeholder: "policy \(policyName)", find: find) {
+                // Another run made it meanwhile: add the requester to it.
+                return try ensureExchangePolicy(requester: requester, target: target)
+            }
             record(Change(kind: "exchange-policy", name: label, outcome: .created))
         }
-        try attachPolicy(policyName, permissionID: permissionID, resourceID: resourceID, target: target)
     }
 
     func permissionPolicies(_ permissionID: String) throws -> [String] {
         guard !permissionID.hasPrefix("<") else { return [] }
         let base = try authorizationServer
-        return (try api.get("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm).arrayValue ?? [])
+        return (try api.getArray("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm))
             .compactMap { $0["name"]?.stringValue }
     }
 

@@ -35,11 +35,11 @@ public struct Lookup {
         {
             return ClientRef(id: id, clientId: clientId, representation: rep)
         }
-        let matches = try api.get("clients", realm: realm, query: [("clientId", nameOrID)]).arrayValue ?? []
-        guard let rep = matches.first(where: { $0["clientId"]?.stringValue == nameOrID }),
-            let id = rep["id"]?.stringValue
-        else { return nil }
-        return ClientRef(id: id, clientId: nameOrID, representation: rep)
+        let matches = try api.getArray("clients", realm: realm, query: [("clientId", nameOrID)])
+        guard let index = matches.firstIndex(where: { $0["clientId"]?.stringValue == nameOrID }) else { return nil }
+        // A match without an id is a broken answer, not a missing client (which would be created again).
+        let id = try api.requireString(matches[index], "id", in: "clients", realm: realm, element: index)
+        return ClientRef(id: id, clientId: nameOrID, representation: matches[index])
     }
 
     public func requireClient(_ nameOrID: String) throws -> ClientRef {
@@ -54,10 +54,13 @@ public struct Lookup {
     /// Every client scope of the realm. Keycloak has no server-side filter for client scopes
     /// (the endpoint is unpaged), so this is one request for the whole list.
     public func clientScopes() throws -> [ClientScopeRef] {
-        let list = try api.get("client-scopes", realm: realm).arrayValue ?? []
-        return list.compactMap { rep in
-            guard let id = rep["id"]?.stringValue, let name = rep["name"]?.stringValue else { return nil }
-            return ClientScopeRef(id: id, name: name, representation: rep)
+        let list = try api.getArray("client-scopes", realm: realm)
+        // Every scope has an id and a name; one without them is a broken answer, and skipping it
+        // would make kcx create a second scope of that name.
+        return try list.enumerated().map { index, rep in
+            ClientScopeRef(
+                id: try api.requireString(rep, "id", in: "client-scopes", realm: realm, element: index),
+                name: try api.requireString(rep, "name", in: "client-scopes", realm: realm, element: index), representation: rep)
         }
     }
 
@@ -82,7 +85,7 @@ public struct Lookup {
         {
             return UserRef(id: id, username: username)
         }
-        let matches = try api.get("users", realm: realm, query: [("username", nameOrID), ("exact", "true")]).arrayValue ?? []
+        let matches = try api.getArray("users", realm: realm, query: [("username", nameOrID), ("exact", "true")])
         guard let rep = matches.first(where: { $0["username"]?.stringValue?.lowercased() == nameOrID.lowercased() }),
             let id = rep["id"]?.stringValue, let username = rep["username"]?.stringValue
         else { return nil }

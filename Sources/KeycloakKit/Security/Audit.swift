@@ -84,7 +84,7 @@ extension Lookup {
         if let client { query.append(("client", client)) }
         if let since { query.append(("dateFrom", String(since))) }
         query.append(("max", String(max)))
-        let events = try api.get("events", realm: realm, query: query).arrayValue ?? []
+        let events = try api.getArray("events", realm: realm, query: query)
         // dateFrom is inclusive from the start of a day on some versions; filter precisely here.
         return events.map(ExchangeEvent.init).filter { since == nil || $0.time >= since! }
     }

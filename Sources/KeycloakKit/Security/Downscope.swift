@@ -198,14 +198,14 @@ extension Lookup {
         }
         var names = clients
         if names.isEmpty {
-            names = (try api.get("clients", realm: realm).arrayValue ?? []).compactMap { $0["clientId"]?.stringValue }.filter {
+            names = (try api.getArray("clients", realm: realm)).compactMap { $0["clientId"]?.stringValue }.filter {
                 !RealmSurvey.isBuiltIn($0)
             }
         }
         var covered: [String] = []
         for name in names {
             let client = try requireClient(name)
-            let defaults = try api.get("clients/\(client.id)/default-client-scopes", realm: realm).arrayValue ?? []
+            let defaults = try api.getArray("clients/\(client.id)/default-client-scopes", realm: realm)
             if defaults.contains(where: { $0["name"]?.stringValue == downscopeMarkerScope }) { covered.append(client.clientId) }
         }
         return DownscopeStatus(coverage: .clients(covered), otherPolicies: others, profileMissing: profileMissing)

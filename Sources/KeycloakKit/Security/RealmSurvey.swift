@@ -117,7 +117,7 @@ extension Lookup {
     public func survey() throws -> RealmSurvey {
         let realmRep = try api.get("realms/\(URLEncoding.encode(realm))", realm: realm)
         let features = ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm))
-        let allClients = try api.get("clients", realm: realm).arrayValue ?? []
+        let allClients = try api.getArray("clients", realm: realm)
         let scopes = try clientScopes()
         let scopeNames = Dictionary(scopes.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         var clients: [SurveyedClient] = []
@@ -143,11 +143,11 @@ extension Lookup {
                 id: id, clientId: clientId, publicClient: rep["publicClient"]?.boolValue ?? false,
                 standardExchange: attributes?[standardExchangeAttribute]?.stringValue == "true",
                 accessTokenLifespan: attributes?["access.token.lifespan"]?.stringValue.flatMap { Int($0) }, representation: rep)
-            client.defaultScopes = (try api.get("clients/\(id)/default-client-scopes", realm: realm).arrayValue ?? []).compactMap
+            client.defaultScopes = (try api.getArray("clients/\(id)/default-client-scopes", realm: realm)).compactMap
             {
                 $0["name"]?.stringValue ?? $0["id"]?.stringValue.flatMap { scopeNames[$0] }
             }
-            client.optionalScopes = (try api.get("clients/\(id)/optional-client-scopes", realm: realm).arrayValue ?? [])
+            client.optionalScopes = (try api.getArray("clients/\(id)/optional-client-scopes", realm: realm))
                 .compactMap {
                     $0["name"]?.stringValue ?? $0["id"]?.stringValue.flatMap { scopeNames[$0] }
                 }
@@ -155,7 +155,7 @@ extension Lookup {
             clients.append(client)
         }
         let clientIds = Set(allClients.compactMap { $0["clientId"]?.stringValue })
-        let realmDefaults = (try api.get("default-default-client-scopes", realm: realm).arrayValue ?? []).compactMap {
+        let realmDefaults = (try api.getArray("default-default-client-scopes", realm: realm)).compactMap {
             $0["name"]?.stringValue
         }
         var legacy: [LegacyExchangePermission] = []
