@@ -1,0 +1,214 @@
+// The real kcx binary against a sandbox serving faults (control API fault rules): retried 503s, a
+// server that never recovers, a dropped create, a slow server and its timeout, and replies that are
+// not Keycloak's (HTML, wrong shapes, cut-short JSON). Sandbox-only: a real Keycloak cannot fake these.
+import Foundation
+import KcxJSON
+import Testing
+
+@Suite(.enabled(if: onSandbox, "fault injection needs the sandbox control API"))
+struct FaultTests {
+    let keycloak = TestKeycloak.shared
+
+    /// Adds a fault rule for this realm's paths and returns its id.
+    @discardableResult
+    func fault(_ rule: JSON, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let added = try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
+        #expect(added.status == 201, "fault rule refused: \(added.text)", sourceLocation: sourceLocation)
+        return added.json?["id"]?.stringValue ?? ""
+    }
+
+    /// How many requests a rule still in place has affected; removes it.
+    func appliedAndRemove(_ id: String) throws -> Int? {
+        let rules = try keycloak.request("GET", "/_sandbox/faults").json?.arrayValue ?? []
+        _ = try keycloak.request("DELETE", "/_sandbox/faults/\(id)")
+        return rules.first { $0["id"]?.stringValue == id }?["applied"]?.intValue.map(Int.init)
+    }
+
+    func scopesPath(_ fixture: RealmFixture) -> String { "/admin/realms/\(fixture.realm)/client-scopes" }
+
+    /// The scopes named `name` in the realm, read without kcx.
+    func scopes(named name: String, _ fixture: RealmFixture) throws -> Int {
+        try fixture.clientScopeNames().filter { $0 == name }.count
+    }
+
+    @Test("503 twice on a read, then the real answer: the command succeeds, quietly, and the state is right")
+    func transient503() throws {
+        let fixture = try RealmFixture(keycloak)
+        try fault(["method": "GET", "path": .string(scopesPath(fixture)), "count": 2, "action": "status", "status": 503])
+        let result = try fixture.kcx(["client-scope", "ensure", "retried", "-r", fixture.realm])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr == "created: client-scope retried\n", "\(result)")
+        #expect(try scopes(named: "retried", fixture) == 1)
+        FaultReport.record(
+            area: "retries", fault: "GET client-scopes answers 503 twice", expected: "exit 0, scope created once, nothing extra on stderr",
+            observed: "exit \(result.status), \(try scopes(named: "retried", fixture)) scope(s)")
+    }
+
+    @Test("a server that keeps answering 503: N+1 attempts, exit 1, and the message says so")
+    func persistent503() throws {
+        let fixture = try RealmFixture(keycloak)
+        let id = try fault(["method": "GET", "path": .string(scopesPath(fixture)), "count": 1000, "action": "status", "status": 503])
+        let result = try fixture.kcx(["client-scope", "ensure", "never", "-r", fixture.realm, "--retries", "2"])
+        let applied = try appliedAndRemove(id)
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        #expect(result.stderr == """
+            error: GET /admin/realms/\(fixture.realm)/client-scopes: 503 Service Unavailable (gave up after 3 attempts)
+            hint: the server, or a proxy in front of it, kept failing: try again later, or allow more attempts with --retries N
+
+            """)
+        #expect(applied == 3)
+        #expect(try scopes(named: "never", fixture) == 0)
+        FaultReport.record(
+            area: "retries", fault: "GET client-scopes answers 503 forever, --retries 2", expected: "exit 1 after 3 attempts, message says so",
+            observed: "exit \(result.status) after \(applied ?? -1) attempts")
+    }
+
+    @Test("--retries 0 and KCX_RETRIES=0 send a failing read once")
+    func retriesDisabled() throws {
+        let fixture = try RealmFixture(keycloak)
+        for (arguments, extra) in [(["--retries", "0"], [String: String]()), ([], ["KCX_RETRIES": "0"])] {
+            let id = try fault(["method": "GET", "path": .string(scopesPath(fixture)), "count": 1000, "action": "status", "status": 502])
+            var env = fixture.env
+            env.extra = extra
+            let result = try env.kcx(["client-scope", "ensure", "once", "-r", fixture.realm] + arguments)
+            #expect(try appliedAndRemove(id) == 1)
+            #expect(result.status == 1)
+            #expect(result.stderr == "error: GET /admin/realms/\(fixture.realm)/client-scopes: 502 Bad Gateway\n")
+        }
+        FaultReport.record(
+            area: "retries", fault: "GET answers 502 with --retries 0 / KCX_RETRIES=0", expected: "exit 1 after 1 attempt", observed: "as expected")
+    }
+
+    @Test("a POST that creates a scope answered 503, or dropped without an answer: kcx looks, sends it again, one scope exists")
+    func lostCreate() throws {
+        let fixture = try RealmFixture(keycloak)
+        // libcurl itself sends a request again, once, when a reused keep-alive connection closes before
+        // any answer (a stale connection, indistinguishable from this drop), so the drop rule takes two
+        // POSTs: the first on the reused connection, the second on a fresh one, which kcx then sees fail.
+        let rules: [(String, JSON)] = [
+            ("after-503", ["action": "status", "status": 503, "count": 1]), ("after-drop", ["action": "drop", "count": 2]),
+        ]
+        for (name, rule) in rules {
+            var full = rule
+            full["method"] = "POST"
+            full["path"] = .string(scopesPath(fixture))
+            try fault(full)
+            let result = try fixture.kcx(["client-scope", "ensure", name, "-r", fixture.realm, "-v"])
+            #expect(result.status == 0, "\(result)")
+            #expect(outcomes(result) == ["created: client-scope \(name)"])
+            #expect(result.stderr.contains("* retrying POST /admin/realms/\(fixture.realm)/client-scopes after "), "\(result)")
+            // POST, lookup (GET), POST: the lookup comes before the second POST.
+            let trace = result.stderr.split(separator: "\n").filter { $0.hasPrefix("> POST") || $0.hasPrefix("> GET") }.map(String.init)
+            let url = "\(keycloak.baseURL)\(scopesPath(fixture))"
+            #expect(Array(trace.suffix(3)) == ["> POST \(url)", "> GET \(url)", "> POST \(url)"])
+            #expect(try scopes(named: name, fixture) == 1)
+            FaultReport.record(
+                area: "creates", fault: "POST client-scopes \(name == "after-drop" ? "dropped without an answer" : "answers 503") once",
+                expected: "lookup, one re-sent POST, exactly one scope", observed: "exit \(result.status), \(try scopes(named: name, fixture)) scope(s)")
+        }
+    }
+
+    @Test("a create whose every POST fails: never more than N+1 POSTs, each after a lookup, exit 1")
+    func createNeverSucceeds() throws {
+        let fixture = try RealmFixture(keycloak)
+        let id = try fault(["method": "POST", "path": .string(scopesPath(fixture)), "count": 1000, "action": "status", "status": 502])
+        let result = try fixture.kcx(["client-scope", "ensure", "doomed", "-r", fixture.realm, "--retries", "1"])
+        #expect(try appliedAndRemove(id) == 2)
+        #expect(result.status == 1)
+        #expect(result.stderr == """
+            error: POST /admin/realms/\(fixture.realm)/client-scopes: 502 Bad Gateway (gave up after 2 attempts, each time checking it had not been created)
+            hint: the server, or a proxy in front of it, kept failing: try again later, or allow more attempts with --retries N
+
+            """)
+        #expect(try scopes(named: "doomed", fixture) == 0)
+        FaultReport.record(
+            area: "creates", fault: "POST client-scopes answers 502 forever, --retries 1", expected: "exit 1 after 2 POSTs, no scope",
+            observed: "exit \(result.status)")
+    }
+
+    @Test("a server slower than --timeout: exit 6 with a hint naming --timeout, and the read is not retried")
+    func timeout() throws {
+        let fixture = try RealmFixture(keycloak)
+        let id = try fault(["method": "GET", "path": .string(scopesPath(fixture)), "count": 5, "action": "delay", "delaySeconds": 3])
+        let result = try fixture.kcx(["client-scope", "list", "-r", fixture.realm, "--timeout", "1"])
+        #expect(try appliedAndRemove(id) == 1)
+        #expect(result.status == 6)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix("error: GET /admin/realms/\(fixture.realm)/client-scopes: Operation timed out after ") == true, "\(result)")
+        #expect(lines.last == "hint: the server did not answer in time; allow longer with --timeout SECONDS (default 30)")
+        FaultReport.record(
+            area: "timeouts", fault: "GET delayed 3 s, --timeout 1", expected: "exit 6, hint names --timeout, not retried",
+            observed: "exit \(result.status)")
+    }
+
+    @Test("replies that are not Keycloak's: a clear error naming the request, exit 1, no change", arguments: [
+        FaultCase(
+            "HTML login page with status 200", status: 200, contentType: "text/html", body: "<html><body>Sign in to the proxy</body></html>",
+            message: "the server's answer (200, text/html, 46 bytes) is not valid JSON: unexpected character '<' at line 1, column 1",
+            hint: "a proxy or load balancer may have answered instead of Keycloak: check the server URL"),
+        FaultCase(
+            "HTML error page with status 502", status: 502, contentType: "text/html", body: "<html><body>Bad gateway</body></html>",
+            message: "502 Bad Gateway (a text/html body of 37 bytes, not from Keycloak's API: a proxy or load balancer may have answered) (gave up after 4 attempts)",
+            hint: "the server, or a proxy in front of it, kept failing: try again later, or allow more attempts with --retries N"),
+        FaultCase(
+            "JSON cut short", status: 200, contentType: "application/json", body: #"[{"id":"5e0c","name":"ro"#,
+            message: "the server's answer (200, application/json, 24 bytes) is not valid JSON: unterminated string at line 1, column 25",
+            hint: "the answer looks cut short: try again; if it repeats, a proxy may be truncating responses"),
+        FaultCase(
+            "an object where a list belongs", status: 200, contentType: "application/json", body: #"{"clientScopes":[]}"#,
+            message: "expected a JSON array from the server, got an object",
+            hint: "a proxy or another service may be answering instead of Keycloak: check the server URL"),
+        FaultCase(
+            "a scope without an id", status: 200, contentType: "application/json", body: #"[{"name":"bad-reply"}]"#,
+            message: #"element 0 of the answer: "id" is missing, expected a string"#,
+            hint: "a proxy or another service may be answering instead of Keycloak: check the server URL"),
+        FaultCase(
+            "a number where a string belongs", status: 200, contentType: "application/json", body: #"[{"id":42,"name":"bad-reply"}]"#,
+            message: #"element 0 of the answer: "id" is a number, expected a string"#,
+            hint: "a proxy or another service may be answering instead of Keycloak: check the server URL"),
+    ])
+    func badReplies(_ reply: FaultCase) throws {
+        let fixture = try RealmFixture(keycloak)
+        let id = try fault([
+            "method": "GET", "path": .string(scopesPath(fixture)), "count": 100, "action": "status", "status": .int(Int64(reply.status)),
+            "body": .string(reply.body), "contentType": .string(reply.contentType),
+        ])
+        let result = try fixture.kcx(["client-scope", "ensure", "bad-reply", "-r", fixture.realm])
+        _ = try appliedAndRemove(id)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout == "")
+        #expect(result.stderr == "error: GET /admin/realms/\(fixture.realm)/client-scopes: \(reply.message)\nhint: \(reply.hint)\n")
+        #expect(try scopes(named: "bad-reply", fixture) == 0)
+        FaultReport.record(
+            area: "bad replies", fault: "GET client-scopes: \(reply.name)", expected: "exit 1, error names the request and the problem, no change",
+            observed: "exit \(result.status)")
+    }
+}
+
+struct FaultCase: Sendable, CustomTestStringConvertible {
+    let name: String
+    let status: Int
+    let contentType: String
+    let body: String
+    let message: String
+    let hint: String
+
+    init(_ name: String, status: Int, contentType: String, body: String, message: String, hint: String) {
+        self.name = name
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.message = message
+        self.hint = hint
+    }
+
+    var testDescription: String { name }
+}
+
+/// Feeds docs/reliability.md's table through ReliabilityReport once it exists; until then a no-op
+/// (the `#expect`s above are the checks).
+enum FaultReport {
+    static func record(area: String, fault: String, expected: String, observed: String) {}
+}
