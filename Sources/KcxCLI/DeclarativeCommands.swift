@@ -92,14 +92,11 @@ public enum DeclarativeCommands {
             let client = try openAdminClient(invocation, counting)
             self.client = client
             let shared = SerializedTokenProvider(client.tokens)
-            // Like SessionSettings.transport, without repeating the --insecure warning per worker.
+            // Like SessionSettings.transport (retries, -v trace), without repeating the --insecure warning per worker.
             let options = try SessionSettings.transportOptions(invocation)
+            let retries = try SessionSettings.retryPolicy(invocation, context)
             makeWorkerClient = {
-                var transport: HTTPTransport = counting.makeTransport(options)
-                if invocation.flag("verbose") {
-                    transport = VerboseTransport(
-                        wrapping: transport, log: { context.stderr.write($0 + "\n") }, clock: { context.now().timeIntervalSince1970 })
-                }
+                let transport = SessionSettings.decorate(counting.makeTransport(options), invocation, context, retries: retries)
                 return AdminClient(server: client.server, realm: client.realm, transport: transport, tokens: shared)
             }
         }

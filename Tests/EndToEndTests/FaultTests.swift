@@ -109,6 +109,21 @@ struct FaultTests {
         }
     }
 
+    @Test("apply: a scope POST answered 503 once is looked up and re-sent; the apply completes with one scope")
+    func applyLostCreate() throws {
+        let fixture = try RealmFixture(keycloak)
+        let file = fixture.env.home.appendingPathComponent("realm.yaml")
+        try Data("realms:\n  - realm: \(fixture.realm)\n    clientScopes:\n      - name: applied-once\n".utf8).write(to: file)
+        try fault(["method": "POST", "path": .string(scopesPath(fixture)), "count": 1, "action": "status", "status": 503])
+        let result = try fixture.kcx(["apply", "-f", file.path, "--auto-approve"])
+        #expect(result.status == 0, "\(result)")
+        #expect(try scopes(named: "applied-once", fixture) == 1)
+        #expect(try fixture.kcx(["plan", "-f", file.path, "--detailed-exitcode"]).status == 0)
+        FaultReport.record(
+            area: "creates", fault: "apply: POST client-scopes answers 503 once", expected: "apply completes, exactly one scope",
+            observed: "exit \(result.status), \(try scopes(named: "applied-once", fixture)) scope(s)")
+    }
+
     @Test("a create whose every POST fails: never more than N+1 POSTs, each after a lookup, exit 1")
     func createNeverSucceeds() throws {
         let fixture = try RealmFixture(keycloak)

@@ -143,15 +143,21 @@ public final class PlanExecutor: @unchecked Sendable {
     func execute(_ action: PlanAction, _ api: AdminAPI) throws -> ChangeResult {
         switch action {
         case .createScope(let name, let body):
-            do {
-                let response = try send(api, "POST", "client-scopes", body)
+            // A lost answer or a 409 is settled by looking the scope up: never two scopes of one name.
+            let find = { () throws -> String? in
+                try self.rereadScopes(api)
+                return self.scopeIDs.withLock { $0[name] }
+            }
+            switch try api.createOnce("client-scopes", realm: realm, body: body, find: find) {
+            case .created(let response):
                 guard let id = createdID(from: response) else {
                     throw KcxError(.serverError, "POST client-scopes: the server did not say where it created the object (no Location header)")
                 }
                 scopeIDs.withLock { $0[name] = id }
                 return .applied
-            } catch let error as KcxError where error.code == .conflict {
-                try rereadScopes(api)
+            case .recovered:
+                return .applied
+            case .existing:
                 return .alreadyDone
             }
         case .updateScope(_, let id, let body):
