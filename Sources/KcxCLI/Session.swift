@@ -13,6 +13,7 @@ import KeycloakKit
 public func openAdminClient(_ invocation: Invocation, _ context: CommandContext) throws -> AdminClient {
     let environment = context.environment
     if let token = invocation.value("token") ?? nonEmpty(environment["KCX_TOKEN"]) {
+        if invocation.value("token") != nil { CommandLineSecrets.warn("--token", use: "KCX_TOKEN", context) }
         let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
         guard let server = nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
             throw KcxError.usage(

@@ -136,6 +136,9 @@ public enum TokenCommands {
         if subject == "-" && invocation.flag("secret-stdin") {
             throw KcxError.usage("--subject-token - and --secret-stdin cannot both read standard input", hint: "put the secret in a file (--secret-file)")
         }
+        if subject != "-" {
+            CommandLineSecrets.warn("--subject-token", use: "--subject-token - and give the token on standard input", context)
+        }
         let subjectToken = subject == "-" ? try tokenFromStdin(context) : subject
         let endpoint = try endpoint(invocation, context)
         let secret = try clientSecret(invocation, context, client: client)
@@ -155,7 +158,9 @@ public enum TokenCommands {
 
     static func tokenArgument(_ invocation: Invocation, _ context: CommandContext) throws -> String {
         let argument = invocation.positionals.first ?? "-"
-        return argument == "-" ? try tokenFromStdin(context) : argument
+        if argument == "-" { return try tokenFromStdin(context) }
+        CommandLineSecrets.warn("a token", use: "- and give the token on standard input", context)
+        return argument
     }
 
     static func printTokenResponse(_ response: JSON, format: String, _ context: CommandContext) throws {
