@@ -52,6 +52,9 @@ final class Connection {
             headEnd = RequestParser.headEnd(in: buffer, from: searchFrom)
             if headEnd != nil { break }
             if buffer.count > limits.maxHeadBytes { return fail(431) }
+            // A complete but bad request line (garbage, HTTP/0.9's bare `GET /`) is refused at once,
+            // not after the request timeout: such a client may never send the empty line.
+            if let status = RequestParser.requestLineProblem(in: buffer) { return fail(status) }
             searchFrom = max(0, buffer.count - 2)
             switch fill(deadline: deadline) {
             case .data: continue

@@ -84,6 +84,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     public var acceptedConnectionCount: Int { lock.withLock { accepted } }
 
+    /// Connections open now (each has a thread); back to 0 once every client has gone or been dropped.
+    public var openConnectionCount: Int { lock.withLock { openConnections.count } }
+
     /// Requests answered (including error answers such as 400 and 413).
     public var servedRequestCount: Int { lock.withLock { served } }
 

@@ -42,6 +42,22 @@ enum RequestParser {
         return nil
     }
 
+    /// The status refusing the buffer's first line when it is complete and not a valid request line;
+    /// nil while it is incomplete or valid. Empty lines before it are skipped, as `parseHead` does.
+    static func requestLineProblem(in buffer: [UInt8]) -> Int? {
+        var start = 0
+        while start < buffer.count, buffer[start] == UInt8(ascii: "\r") || buffer[start] == UInt8(ascii: "\n") { start += 1 }
+        guard let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        var end = newline
+        if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        do {
+            _ = try parseRequestLine(buffer[start..<end])
+            return nil
+        } catch {
+            return error.status
+        }
+    }
+
     /// Parses `bytes` (the head including its final empty line).
     static func parseHead(_ bytes: ArraySlice<UInt8>) throws(RequestHeadError) -> RequestHead {
         var lines = splitLines(bytes)

@@ -36,7 +36,9 @@ case .run(let options, let passwordWasGenerated):
         sandbox = try Sandbox(options: options)
         baseURL = try sandbox.start()
     } catch {
-        fail("error: \(error.description)\nhint: check --host/--port, --state and --import files", code: SandboxCommandLine.exitStartupFailure)
+        fail(
+            "error: \(error.description)\nhint: \(error.hint ?? "check --host/--port, --state and --import files")",
+            code: SandboxCommandLine.exitStartupFailure)
     }
     // The first stdout line is the contract with scripts and tests: written and flushed at once.
     FileHandle.standardOutput.write(Data((baseURL + "\n").utf8))

@@ -269,7 +269,9 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         var options = SandboxOptions(adminPassword: "pw")
         options.host = "0.0.0.0"
         let sandbox = try Sandbox(options: options)
-        #expect(throws: SandboxStartError("refusing to bind to non-loopback address '0.0.0.0' (pass --allow-non-loopback to permit it)")) {
+        #expect(throws: SandboxStartError(
+            "refusing to bind to non-loopback address '0.0.0.0' (pass --allow-non-loopback to permit it)",
+            hint: "use --host 127.0.0.1 or ::1, or add --allow-non-loopback if other machines must reach this sandbox")) {
             try sandbox.start()
         }
     }

@@ -6,7 +6,12 @@ import LoopbackHTTP
 
 public struct SandboxStartError: Error, Equatable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// What to do about it, when the error knows better than the generic start-up hint.
+    public var hint: String?
+    public init(_ description: String, hint: String? = nil) {
+        self.description = description
+        self.hint = hint
+    }
 }
 
 public final class Sandbox: @unchecked Sendable {
@@ -75,7 +80,10 @@ public final class Sandbox: @unchecked Sendable {
         do {
             try server.start()
         } catch LoopbackHTTPError.nonLoopbackHost(let host) {
-            throw SandboxStartError("refusing to bind to non-loopback address '\(host)' (pass --allow-non-loopback to permit it)")
+            // No TLS, a control API and a known admin: reachable from other machines only when asked for.
+            throw SandboxStartError(
+                "refusing to bind to non-loopback address '\(host)' (pass --allow-non-loopback to permit it)",
+                hint: "use --host 127.0.0.1 or ::1, or add --allow-non-loopback if other machines must reach this sandbox")
         } catch let error as LoopbackHTTPError {
             throw SandboxStartError(error.description)
         } catch {
@@ -156,6 +164,7 @@ public final class Sandbox: @unchecked Sendable {
     public var handledRequestCount: Int { lock.withLock { handledRequests } }
     public var persistFailureCount: Int { lock.withLock { persistFailures } }
     public var acceptedConnectionCount: Int { lock.withLock { server?.acceptedConnectionCount ?? 0 } }
+    public var openConnectionCount: Int { lock.withLock { server?.openConnectionCount ?? 0 } }
     public var uptimeSeconds: Double { context.now() - context.clockOffset - startedAt }
 
     /// Makes every issued token and session invalid at once: ends all sessions and moves the clock past every

@@ -68,6 +68,9 @@ public enum SandboxCommandLine {
         Option(name: "--features-disabled", placeholder: "LIST", summary: "Keycloak features to disable, comma-separated unversioned names"),
         Option(name: "--control", placeholder: nil, summary: "serve the /_sandbox/ control API (fault injection, clock, stats) to loopback clients"),
         Option(name: "--max-body-bytes", placeholder: "N", summary: "largest request body accepted, else 413 (default 10485760)"),
+        Option(name: "--request-timeout", placeholder: "SECONDS", summary: "time a client has to send a whole request once it started, else 408 and close (default 10)"),
+        Option(name: "--idle-timeout", placeholder: "SECONDS", summary: "time an idle keep-alive connection stays open (default 60)"),
+        Option(name: "--max-connections", placeholder: "N", summary: "concurrent connections; more are answered 503 and closed (default 512)"),
         Option(name: "--help", placeholder: nil, summary: "show this help"),
         Option(name: "--version", placeholder: nil, summary: "show the version"),
     ]
@@ -210,7 +213,24 @@ public enum SandboxCommandLine {
             }
             options.limits.maxBodyBytes = number
         }
+        options.limits.requestTimeout = try seconds(values["--request-timeout"], option: "--request-timeout") ?? options.limits.requestTimeout
+        options.limits.idleTimeout = try seconds(values["--idle-timeout"], option: "--idle-timeout") ?? options.limits.idleTimeout
+        if let maximum = values["--max-connections"] {
+            guard let number = Int(maximum), (1...100_000).contains(number) else {
+                throw SandboxUsageError(message: "--max-connections '\(maximum)' is not a number from 1 to 100000", hint: "e.g. --max-connections 512")
+            }
+            options.limits.maxConnections = number
+        }
         return .run(options, passwordWasGenerated: passwordWasGenerated)
+    }
+
+    /// A timeout in seconds: a number from 0.05 (below that every client would be cut off) to one day.
+    static func seconds(_ text: String?, option: String) throws(SandboxUsageError) -> Double? {
+        guard let text else { return nil }
+        guard let value = Double(text), value.isFinite, value >= 0.05, value <= 86_400 else {
+            throw SandboxUsageError(message: "\(option) '\(text)' is not a number of seconds from 0.05 to 86400", hint: "e.g. \(option) 10")
+        }
+        return value
     }
 
     /// 24 random alphanumeric characters.
