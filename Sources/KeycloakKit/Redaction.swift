@@ -9,7 +9,14 @@ public enum Redaction {
     public static let secretNames: Set<String> = [
         "password", "client_secret", "secret", "refresh_token", "access_token", "id_token", "subject_token",
         "actor_token", "token", "client_assertion", "new_password",
+        // Keycloak representations: a client's registration token and its previous secret after a rotation,
+        // an identity provider's clientSecret, an LDAP bind credential, a key provider's private key.
+        "registrationaccesstoken", "client.secret.rotated", "clientsecret", "bindcredential", "privatekey",
+        "accesstoken", "refreshtoken", "idtoken",
     ]
+
+    /// Query and fragment fields that carry a secret in a URL: the form names plus an authorization code.
+    private static let urlSecretNames: Set<String> = secretNames.union(["code"])
 
     /// JSON members that hold a secret under a neutral name when their sibling `type` says so
     /// (`{"type":"secret","value":...}` from client-secret, credentials with `"type":"password"`).
@@ -31,11 +38,54 @@ public enum Redaction {
 
     /// `a=1&password=x` → `a=1&password=<redacted>`; field order and other values are kept.
     public static func formBody(_ body: String) -> String {
-        body.split(separator: "&", omittingEmptySubsequences: false).map { field -> String in
+        fields(body, secret: secretNames)
+    }
+
+    private static func fields(_ text: some StringProtocol, secret names: Set<String>) -> String {
+        text.split(separator: "&", omittingEmptySubsequences: false).map { field -> String in
             guard let equals = field.firstIndex(of: "=") else { return String(field) }
             let name = String(field[..<equals])
-            return secretNames.contains(name.lowercased()) ? "\(name)=\(placeholder)" : String(field)
+            // A name may arrive percent-encoded (`client%5Fsecret`); compare it decoded.
+            let decoded = URLEncoding.decode(name)
+            return names.contains(decoded.lowercased()) ? "\(name)=\(placeholder)" : String(field)
         }.joined(separator: "&")
+    }
+
+    /// A URL as it may be shown: a password in its user info, and secret query or fragment fields
+    /// (`?code=`, `#access_token=` of a redirect) replaced; everything else kept as given.
+    public static func url(_ text: String) -> String {
+        var rest = Substring(text)
+        var result = ""
+        if let scheme = rest.firstRange(of: "://") {
+            result += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@") {
+                let userInfo = authority[..<at]
+                if let colon = userInfo.firstIndex(of: ":") {
+                    result += userInfo[..<colon] + ":" + placeholder
+                } else {
+                    result += userInfo
+                }
+                result += authority[at...]
+            } else {
+                result += authority
+            }
+            rest = rest[authorityEnd...]
+        }
+        let fragmentStart = rest.firstIndex(of: "#")
+        let beforeFragment = rest[..<(fragmentStart ?? rest.endIndex)]
+        if let question = beforeFragment.firstIndex(of: "?") {
+            result += beforeFragment[...question]
+            result += fields(beforeFragment[beforeFragment.index(after: question)...], secret: urlSecretNames)
+        } else {
+            result += beforeFragment
+        }
+        if let fragmentStart {
+            result += "#" + fields(rest[rest.index(after: fragmentStart)...], secret: urlSecretNames)
+        }
+        return result
     }
 
     /// Every secret member, at any depth, replaced by the placeholder string.

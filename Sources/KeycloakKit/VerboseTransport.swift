@@ -19,7 +19,8 @@ public final class VerboseTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
-        log("> \(request.method) \(request.url)")
+        let shownURL = Redaction.url(request.url)
+        log("> \(request.method) \(shownURL)")
         for header in request.headers {
             log("> \(header.name): \(Redaction.headerValue(name: header.name, value: header.value))")
         }
@@ -31,13 +32,13 @@ public final class VerboseTransport: HTTPTransport {
         do {
             response = try inner.send(request)
         } catch {
-            log("! \(request.method) \(request.url) failed after \(milliseconds(since: start)) ms: \(error.message)")
+            log("! \(request.method) \(shownURL) failed after \(milliseconds(since: start)) ms: \(error.message.replacingURL(request.url, with: shownURL))")
             throw error
         }
         log("< \(response.status) \(HTTPStatus.reason(response.status)) (\(milliseconds(since: start)) ms)")
-        for name in ["Content-Type", "Location"] {
-            if let value = response.header(name) { log("< \(name): \(value)") }
-        }
+        if let type = response.header("Content-Type") { log("< Content-Type: \(type)") }
+        // A redirect's Location can carry a code or tokens (`#access_token=`).
+        if let location = response.header("Location") { log("< Location: \(Redaction.url(location))") }
         if !response.body.isEmpty {
             log("< " + Redaction.body(response.body, contentType: response.header("Content-Type")))
         }
@@ -50,6 +51,20 @@ public final class VerboseTransport: HTTPTransport {
 }
 
 private let processStart = ContinuousClock.Instant.now
+
+extension String {
+    /// This text with every occurrence of `url` (as a transport error may quote it) shown as `shown`.
+    fileprivate func replacingURL(_ url: String, with shown: String) -> String {
+        guard url != shown, !url.isEmpty else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: url) {
+            result += rest[..<range.lowerBound] + shown
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}
 
 /// Reason phrases for the statuses Keycloak and proxies send.
 public enum HTTPStatus {
