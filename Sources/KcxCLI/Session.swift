@@ -122,6 +122,13 @@ public enum SessionSettings {
             throw KcxError.usage(
                 "\(source): '\(server)' is not an http:// or https:// URL", hint: "for example: https://keycloak.example.com")
         }
+        // user:password@ would be stored in the config file, shown in messages and sent by libcurl as Basic
+        // auth; the URL is not repeated here, as it holds the password.
+        if afterScheme.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" }).contains("@") {
+            throw KcxError.usage(
+                "\(source): the URL holds user info ('user:password@'); kcx takes credentials only from its own options",
+                hint: "drop the 'user:password@' part and log in with --user NAME and --password-stdin or --password-file")
+        }
     }
 
     public static func loginHint(profile: String, session: StoredSession?) -> String {

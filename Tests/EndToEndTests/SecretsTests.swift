@@ -441,6 +441,29 @@ func jwtLikeStrings(in text: String) -> [String] {
     }
 }
 
+@Suite struct SecretsInTheServerURLTests {
+    // A password in the URL's user info would land in the config file, messages and a Basic header: refused.
+    @Test func aServerURLWithUserInfoIsAUsageErrorThatDoesNotRepeatIt() throws {
+        let url = TestKeycloak.shared.baseURL.replacingOccurrences(of: "http://", with: "http://admin:url-pw-1@")
+        var env = try KcxEnvironment()
+        let login = try env.kcx(["config", "credentials", "--server", url, "--realm", "master", "--user", "admin", "--password-stdin"], stdin: "x\n")
+        let expected = """
+            error: --server: the URL holds user info ('user:password@'); kcx takes credentials only from its own options
+            hint: drop the 'user:password@' part and log in with --user NAME and --password-stdin or --password-file
+
+            """
+        #expect(login.status == 2)
+        #expect(login.stderr == expected)
+        #expect(!FileManager.default.fileExists(atPath: env.configFile.path))
+
+        env.extra["KCX_SERVER"] = url
+        let withToken = try env.kcx(["get", "clients", "--no-config"], stdin: nil)
+        #expect(withToken.status == 2)
+        #expect(withToken.stderr.hasPrefix("error: KCX_SERVER: the URL holds user info"), "\(withToken)")
+        #expect(!withToken.stderr.contains("url-pw-1"))
+    }
+}
+
 @Suite(.serialized) struct SecretsConfigFileTests {
     let keycloak = TestKeycloak.shared
 
