@@ -52,6 +52,7 @@ extension AdminAPI {
                 let reason: String
                 switch error.cause {
                 case .status(let status)?: reason = "\(status)"
+                case .transport(.connectionRefused)?: reason = "a refused connection"
                 default: reason = "a lost connection"
                 }
                 guard let retrying,
@@ -59,7 +60,7 @@ extension AdminAPI {
                 else {
                     var failure = error
                     failure.message += resend > 1 ? " (gave up after \(resend) attempts, each time checking it had not been created)" : " (kcx checked: it was not created)"
-                    failure.hint = resend > 1 || retrying != nil
+                    failure.hint = resend > 1
                         ? "the server, or a proxy in front of it, kept failing: try again later, or allow more attempts with --retries N"
                         : "run the command again: it checks before creating, so it will not make a second one"
                     throw failure

@@ -71,8 +71,9 @@ public final class Writer {
 
     /// What `create` did.
     enum Creation {
-        /// Made by this run (or, in a dry run, would be): its id, or a placeholder naming it.
-        case created(id: String)
+        /// Made by this run (or, in a dry run, would be): its id, a placeholder naming it, or nil
+        /// when the server's answer did not say (no `Location`, no `id`).
+        case created(id: String?)
         /// Someone else made it first (409, then found by `find`): compare and update it as usual.
         case alreadyExists(id: String)
     }
@@ -85,11 +86,7 @@ public final class Writer {
         if dryRun { return .created(id: "<new \(placeholder)>") }
         switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
         case .created(let response):
-            guard let id = createdID(from: response) else {
-                throw KcxError(
-                    .serverError, "POST \(api.displayPath(endpoint: endpoint, realm: realm)): the server did not say where it created the object (no Location header)")
-            }
-            return .created(id: id)
+            return .created(id: createdID(from: response))
         case .recovered(let id):
             return .created(id: id)
         case .existing(let id):

@@ -77,6 +77,11 @@ extension Writer {
             let desired = settings.desiredRepresentation(name: name, creating: true)
             switch try create("client-scopes", body: desired, placeholder: "client-scope \(name)", find: { try lookup.clientScope(name)?.id }) {
             case .created(let newID):
+                guard let newID else {
+                    throw KcxError(
+                        .serverError,
+                        "POST \(api.displayPath(endpoint: "client-scopes", realm: realm)): the server did not say where it created the object (no Location header)")
+                }
                 id = newID
                 record(Change(kind: "client-scope", name: name, outcome: .created, details: differences(current: nil, desired: desired)))
             case .alreadyExists:
