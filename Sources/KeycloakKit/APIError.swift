@@ -88,7 +88,7 @@ public enum APIError {
         case 409:
             hint = "it already exists: change it with 'kcx update' instead, or use an idempotent kcx command"
         case 300..<400:
-            hint = response.header("Location").map { "the server redirects to \($0); kcx does not follow redirects, so check the server URL" }
+            hint = response.header("Location").map { "the server redirects to \(Redaction.url($0)); kcx does not follow redirects, so check the server URL" }
         case 502, 503, 504:
             hint = unavailableHint(method: method, note: response.retryNote)
         default:

@@ -34,6 +34,12 @@ import Testing
         #expect(Redaction.json(session).serialized() == #"{"server":"https://kc","accessToken":"<redacted>","refreshToken":"<redacted>"}"#)
     }
 
+    @Test func aRedirectErrorNamesTheLocationRedacted() {
+        let response = HTTPResponse(status: 302, headers: [("Location", "https://sso.example.com/login?code=c1&next=/admin")])
+        let error = APIError.error(method: "GET", url: "https://kc/admin/realms/x", server: "https://kc", response: response)
+        #expect(error.hint == "the server redirects to https://sso.example.com/login?code=<redacted>&next=/admin; kcx does not follow redirects, so check the server URL")
+    }
+
     @Test func theVerboseTraceRedactsURLsAndRedirectLocations() throws {
         let inner = ScriptedHTTPTransport()
         inner.expect("GET", "https://ops:pw1@kc/admin/realms/x", respond: HTTPResponse(
