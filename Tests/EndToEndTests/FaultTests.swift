@@ -124,6 +124,22 @@ struct FaultTests {
             observed: "exit \(result.status), \(try scopes(named: "applied-once", fixture)) scope(s)")
     }
 
+    @Test("a token request (POST to the token endpoint) answered 502 twice is retried: it creates no configuration")
+    func tokenEndpointRetried() throws {
+        let fixture = try RealmFixture(keycloak)
+        let secret = try fixture.confidentialClient("svc")
+        let id = try fault([
+            "method": "POST", "path": .string("/realms/\(fixture.realm)/protocol/openid-connect/token"), "count": 2, "action": "status",
+            "status": 502, "body": "<html>bad gateway</html>", "contentType": "text/html",
+        ])
+        let result = try fixture.kcx(["token", "get", "--client", "svc", "--secret-file", secret, "-r", fixture.realm, "--output", "claims"])
+        #expect(try appliedAndRemove(id) == nil)  // both uses consumed, so the rule is gone
+        #expect(result.status == 0, "\(result)")
+        #expect(result.json?["azp"]?.stringValue == "svc")
+        FaultReport.record(
+            area: "retries", fault: "token endpoint POST answers 502 twice", expected: "exit 0, token issued", observed: "exit \(result.status)")
+    }
+
     @Test("a create whose every POST fails: never more than N+1 POSTs, each after a lookup, exit 1")
     func createNeverSucceeds() throws {
         let fixture = try RealmFixture(keycloak)
