@@ -3,6 +3,7 @@
 // not Keycloak's (HTML, wrong shapes, cut-short JSON). Sandbox-only: a real Keycloak cannot fake these.
 import Foundation
 import KcxJSON
+import Synchronization
 import Testing
 
 @Suite(.enabled(if: onSandbox, "fault injection needs the sandbox control API"))
@@ -138,6 +139,29 @@ struct FaultTests {
         #expect(result.json?["azp"]?.stringValue == "svc")
         FaultReport.record(
             area: "retries", fault: "token endpoint POST answers 502 twice", expected: "exit 0, token issued", observed: "exit \(result.status)")
+    }
+
+    @Test("three runs that all saw no scope create it at once: one 201, two 409s resolved by a lookup, all succeed, one scope")
+    func concurrentCreates() throws {
+        let fixture = try RealmFixture(keycloak)
+        // Each run's look-up is answered as it was, but a second late, so all three POST.
+        try fault(["method": "GET", "path": .string(scopesPath(fixture)), "count": 3, "action": "delay", "delaySeconds": 1])
+        let results = Mutex<[ProcessResult]>([])
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            let result = try? fixture.kcx(["client-scope", "ensure", "contended", "-r", fixture.realm, "--description", "same"])
+            if let result { results.withLock { $0.append(result) } }
+        }
+        let all = results.withLock { $0 }
+        #expect(all.count == 3)
+        for result in all { #expect(result.status == 0, "\(result)") }
+        // One run created it; the others found it after their 409 and had nothing to change.
+        #expect(all.map { outcomes($0) }.sorted { $0.first ?? "" < $1.first ?? "" } == [
+            ["created: client-scope contended"], ["unchanged: client-scope contended"], ["unchanged: client-scope contended"],
+        ])
+        #expect(try scopes(named: "contended", fixture) == 1)
+        FaultReport.record(
+            area: "creates", fault: "three runs create the same scope at once (409 for two)", expected: "all exit 0, exactly one scope",
+            observed: "exits \(all.map(\.status)), \(try scopes(named: "contended", fixture)) scope(s)")
     }
 
     @Test("a create whose every POST fails: never more than N+1 POSTs, each after a lookup, exit 1")
