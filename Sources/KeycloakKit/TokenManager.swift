@@ -81,9 +81,12 @@ public enum TokenEndpoint {
                 .serverError, "POST \(APIError.displayPath(url: url, server: server)): \(response.status) answer without an access_token",
                 hint: "check that the server URL points at Keycloak")
         }
-        let expiresIn = json["expires_in"]?.doubleValue
+        // Lifetimes are clamped to 0...10 years: a bogus 1e300 would trap where the config file stores
+        // whole seconds, and no Keycloak token lives longer.
+        func lifetime(_ key: String) -> Double? { json[key]?.doubleValue.map { min(max($0, 0), 315_360_000) } }
+        let expiresIn = lifetime("expires_in")
         let refresh = json["refresh_token"]?.stringValue
-        let refreshExpiresIn = json["refresh_expires_in"]?.doubleValue ?? 0
+        let refreshExpiresIn = lifetime("refresh_expires_in") ?? 0
         return IssuedTokens(
             accessToken: access,
             accessTokenExpiresAt: expiresIn.map { issuedAt.addingTimeInterval($0) },

@@ -399,6 +399,24 @@ struct BadReplyTests {
         #expect(error?.message == #"GET /admin/realms/r/clients: element 0 of the answer: "id" is a number, expected a string"#)
     }
 
+    @Test("absurd token lifetimes are clamped to ten years, so storing the session cannot trap", arguments: [
+        (#"{"access_token":"a","expires_in":1e300,"refresh_token":"r","refresh_expires_in":-1e300}"#, 315_360_000.0, nil as Double?),
+        (#"{"access_token":"a","expires_in":-5,"refresh_token":"r","refresh_expires_in":9223372036854775807}"#, 0.0, 315_360_000.0 as Double?),
+    ])
+    func tokenLifetimes(json: String, access: Double, refresh: Double?) throws {
+        let issuedAt = Date(timeIntervalSince1970: 1_777_636_800)
+        let response = HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(json.utf8))
+        let tokens = try TokenEndpoint.tokens(from: response, issuedAt: issuedAt, url: "http://kc/realms/r/protocol/openid-connect/token", server: "http://kc")
+        #expect(tokens.accessTokenExpiresAt == issuedAt.addingTimeInterval(access))
+        #expect(tokens.refreshTokenExpiresAt == refresh.map { issuedAt.addingTimeInterval($0) })
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let session = StoredSession(
+            server: "http://kc", realm: "r", clientId: "admin-cli", grant: .password, username: "u", accessToken: tokens.accessToken,
+            accessTokenExpiresAt: tokens.accessTokenExpiresAt, refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt)
+        try ConfigStore(path: directory + "/config.json").save(session, as: "default")
+    }
+
     @Test("an answer larger than the cap stops the transfer with its own error (exit 1)")
     func sizeCap() async throws {
         let server = try startLoopbackServer { _ in
