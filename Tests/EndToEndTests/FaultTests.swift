@@ -68,17 +68,21 @@ struct FaultTests {
     @Test("--retries 0 and KCX_RETRIES=0 send a failing read once")
     func retriesDisabled() throws {
         let fixture = try RealmFixture(keycloak)
+        var observed: [String] = []
         for (arguments, extra) in [(["--retries", "0"], [String: String]()), ([], ["KCX_RETRIES": "0"])] {
             let id = try fault(["method": "GET", "path": .string(scopesPath(fixture)), "count": 1000, "action": "status", "status": 502])
             var env = fixture.env
             env.extra = extra
             let result = try env.kcx(["client-scope", "ensure", "once", "-r", fixture.realm] + arguments)
-            #expect(try appliedAndRemove(id) == 1)
+            let applied = try appliedAndRemove(id)
+            #expect(applied == 1)
             #expect(result.status == 1)
             #expect(result.stderr == "error: GET /admin/realms/\(fixture.realm)/client-scopes: 502 Bad Gateway\n")
+            observed.append("exit \(result.status) after \(applied ?? -1) attempt(s)")
         }
         FaultReport.record(
-            area: "retries", fault: "GET answers 502 with --retries 0 / KCX_RETRIES=0", expected: "exit 1 after 1 attempt", observed: "as expected")
+            area: "retries", fault: "GET answers 502 with --retries 0 / KCX_RETRIES=0", expected: "exit 1 after 1 attempt",
+            observed: observed.joined(separator: " / "))
     }
 
     @Test("a POST that creates a scope answered 503, or dropped without an answer: kcx looks, sends it again, one scope exists")
@@ -262,8 +266,22 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 }
 
-/// Feeds docs/reliability.md's table through ReliabilityReport once it exists; until then a no-op
-/// (the `#expect`s above are the checks).
+/// One JSON line per fault case to the file named by KCX_RELIABILITY_REPORT (nothing when unset),
+/// from which docs/reliability.md's table is made; the `#expect`s above are the checks.
 enum FaultReport {
-    static func record(area: String, fault: String, expected: String, observed: String) {}
+    private static let lock = NSLock()
+
+    static func record(area: String, fault: String, expected: String, observed: String) {
+        guard let path = ProcessInfo.processInfo.environment["KCX_RELIABILITY_REPORT"], !path.isEmpty else { return }
+        let line: JSON = [
+            "area": .string(area), "fault": .string(fault), "expected": .string(expected), "observed": .string(observed), "suite": "FaultTests",
+        ]
+        lock.lock()
+        defer { lock.unlock() }
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data((line.serialized() + "\n").utf8))
+    }
 }
