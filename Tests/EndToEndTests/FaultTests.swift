@@ -114,6 +114,22 @@ struct FaultTests {
         }
     }
 
+    @Test("audience add: the mapper POST answered 503 once is looked up by name and re-sent; one mapper")
+    func lostMapperCreate() throws {
+        let fixture = try RealmFixture(keycloak)
+        try fault([
+            "method": "POST", "path": .string("\(scopesPath(fixture))/*/protocol-mappers/models"), "count": 1, "action": "status", "status": 503,
+        ])
+        let result = try fixture.kcx(["audience", "add", "--custom-audience", "urn:partner", "--scope", "partner", "--create-scope", "-r", fixture.realm])
+        #expect(result.status == 0, "\(result)")
+        #expect(outcomes(result) == ["created: client-scope partner", "created: audience-mapper urn:partner audience on scope partner"])
+        let mappers = try fixture.clientScope("partner")?["protocolMappers"]?.arrayValue ?? []
+        #expect(mappers.compactMap { $0["name"]?.stringValue } == ["urn:partner audience"])
+        FaultReport.record(
+            area: "creates", fault: "audience add: POST protocol-mappers answers 503 once", expected: "lookup, one re-sent POST, exactly one mapper",
+            observed: "exit \(result.status), \(mappers.count) mapper(s)")
+    }
+
     @Test("apply: a scope POST answered 503 once is looked up and re-sent; the apply completes with one scope")
     func applyLostCreate() throws {
         let fixture = try RealmFixture(keycloak)
