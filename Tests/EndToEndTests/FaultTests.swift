@@ -40,7 +40,7 @@ struct FaultTests {
         #expect(result.status == 0, "\(result)")
         #expect(result.stderr == "created: client-scope retried\n", "\(result)")
         #expect(try scopes(named: "retried", fixture) == 1)
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "retries", fault: "GET client-scopes answers 503 twice", expected: "exit 0, scope created once, nothing extra on stderr",
             observed: "exit \(result.status), \(try scopes(named: "retried", fixture)) scope(s)")
     }
@@ -60,7 +60,7 @@ struct FaultTests {
             """)
         #expect(applied == 3)
         #expect(try scopes(named: "never", fixture) == 0)
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "retries", fault: "GET client-scopes answers 503 forever, --retries 2", expected: "exit 1 after 3 attempts, message says so",
             observed: "exit \(result.status) after \(applied ?? -1) attempts")
     }
@@ -80,7 +80,7 @@ struct FaultTests {
             #expect(result.stderr == "error: GET /admin/realms/\(fixture.realm)/client-scopes: 502 Bad Gateway\n")
             observed.append("exit \(result.status) after \(applied ?? -1) attempt(s)")
         }
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "retries", fault: "GET answers 502 with --retries 0 / KCX_RETRIES=0", expected: "exit 1 after 1 attempt",
             observed: observed.joined(separator: " / "))
     }
@@ -108,7 +108,7 @@ struct FaultTests {
             let url = "\(keycloak.baseURL)\(scopesPath(fixture))"
             #expect(Array(trace.suffix(3)) == ["> POST \(url)", "> GET \(url)", "> POST \(url)"])
             #expect(try scopes(named: name, fixture) == 1)
-            FaultReport.record(
+            ReliabilityReport.record(
                 area: "creates", fault: "POST client-scopes \(name == "after-drop" ? "dropped without an answer" : "answers 503") once",
                 expected: "lookup, one re-sent POST, exactly one scope", observed: "exit \(result.status), \(try scopes(named: name, fixture)) scope(s)")
         }
@@ -125,7 +125,7 @@ struct FaultTests {
         #expect(outcomes(result) == ["created: client-scope partner", "created: audience-mapper urn:partner audience on scope partner"])
         let mappers = try fixture.clientScope("partner")?["protocolMappers"]?.arrayValue ?? []
         #expect(mappers.compactMap { $0["name"]?.stringValue } == ["urn:partner audience"])
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "creates", fault: "audience add: POST protocol-mappers answers 503 once", expected: "lookup, one re-sent POST, exactly one mapper",
             observed: "exit \(result.status), \(mappers.count) mapper(s)")
     }
@@ -140,7 +140,7 @@ struct FaultTests {
         #expect(result.status == 0, "\(result)")
         #expect(try scopes(named: "applied-once", fixture) == 1)
         #expect(try fixture.kcx(["plan", "-f", file.path, "--detailed-exitcode"]).status == 0)
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "creates", fault: "apply: POST client-scopes answers 503 once", expected: "apply completes, exactly one scope",
             observed: "exit \(result.status), \(try scopes(named: "applied-once", fixture)) scope(s)")
     }
@@ -157,7 +157,7 @@ struct FaultTests {
         #expect(try appliedAndRemove(id) == nil)  // both uses consumed, so the rule is gone
         #expect(result.status == 0, "\(result)")
         #expect(result.json?["azp"]?.stringValue == "svc")
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "retries", fault: "token endpoint POST answers 502 twice", expected: "exit 0, token issued", observed: "exit \(result.status)")
     }
 
@@ -179,7 +179,7 @@ struct FaultTests {
             ["created: client-scope contended"], ["unchanged: client-scope contended"], ["unchanged: client-scope contended"],
         ])
         #expect(try scopes(named: "contended", fixture) == 1)
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "creates", fault: "three runs create the same scope at once (409 for two)", expected: "all exit 0, exactly one scope",
             observed: "exits \(all.map(\.status)), \(try scopes(named: "contended", fixture)) scope(s)")
     }
@@ -197,7 +197,7 @@ struct FaultTests {
 
             """)
         #expect(try scopes(named: "doomed", fixture) == 0)
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "creates", fault: "POST client-scopes answers 502 forever, --retries 1", expected: "exit 1 after 2 POSTs, no scope",
             observed: "exit \(result.status)")
     }
@@ -213,7 +213,7 @@ struct FaultTests {
         #expect(lines.count == 2)
         #expect(lines.first?.hasPrefix("error: GET /admin/realms/\(fixture.realm)/client-scopes: Operation timed out after ") == true, "\(result)")
         #expect(lines.last == "hint: the server did not answer in time; allow longer with --timeout SECONDS (default 30)")
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "timeouts", fault: "GET delayed 3 s, --timeout 1", expected: "exit 6, hint names --timeout, not retried",
             observed: "exit \(result.status)")
     }
@@ -256,7 +256,7 @@ struct FaultTests {
         #expect(result.stdout == "")
         #expect(result.stderr == "error: GET /admin/realms/\(fixture.realm)/client-scopes: \(reply.message)\nhint: \(reply.hint)\n")
         #expect(try scopes(named: "bad-reply", fixture) == 0)
-        FaultReport.record(
+        ReliabilityReport.record(
             area: "bad replies", fault: "GET client-scopes: \(reply.name)", expected: "exit 1, error names the request and the problem, no change",
             observed: "exit \(result.status)")
     }
@@ -280,24 +280,4 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
     }
 
     var testDescription: String { name }
-}
-
-/// One JSON line per fault case to the file named by KCX_RELIABILITY_REPORT (nothing when unset),
-/// from which docs/reliability.md's table is made; the `#expect`s above are the checks.
-enum FaultReport {
-    private static let lock = NSLock()
-
-    static func record(area: String, fault: String, expected: String, observed: String) {
-        guard let path = ProcessInfo.processInfo.environment["KCX_RELIABILITY_REPORT"], !path.isEmpty else { return }
-        let line: JSON = [
-            "area": .string(area), "fault": .string(fault), "expected": .string(expected), "observed": .string(observed), "suite": "FaultTests",
-        ]
-        lock.lock()
-        defer { lock.unlock() }
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: Data((line.serialized() + "\n").utf8))
-    }
 }
