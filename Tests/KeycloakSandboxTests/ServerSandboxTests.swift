@@ -116,6 +116,35 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         }
     }
 
+    @Test func dropAfterApplyingCarriesOutTheWriteAndExpireTokensRevokesTheRequestsToken() throws {
+        let sandbox = try makeSandbox()
+        func withToken(_ method: String, _ path: String, _ token: String, body: String? = nil) -> ServerRequest {
+            var request = sandboxRequest(method, path, body: body)
+            request.headers.append(("Authorization", "Bearer \(token)"))
+            return request
+        }
+        let login = try #require(immediate(sandbox.handle(sandboxRequest(
+            "POST", "/realms/master/protocol/openid-connect/token",
+            body: "grant_type=password&client_id=admin-cli&username=admin&password=test-password",
+            contentType: "application/x-www-form-urlencoded"))))
+        let token = try #require(try JSON.parse(login.body)["access_token"]?.stringValue)
+
+        _ = sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"method":"POST","path":"/admin/realms","action":"drop","apply":true}"#))
+        guard case .dropConnection = sandbox.handle(withToken("POST", "/admin/realms", token, body: #"{"realm":"kept","enabled":true}"#)) else {
+            Issue.record("expected a dropped connection")
+            return
+        }
+        // The answer was lost, the write was not.
+        #expect(immediate(sandbox.handle(withToken("GET", "/admin/realms/kept", token)))?.status == 200)
+
+        _ = sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"method":"GET","path":"/admin/realms/*","action":"expire-tokens","skip":1}"#))
+        #expect(immediate(sandbox.handle(withToken("GET", "/admin/realms/kept", token)))?.status == 200)  // skipped
+        let revoked = try #require(immediate(sandbox.handle(withToken("GET", "/admin/realms/kept", token))))
+        #expect(revoked.status == 401)
+        #expect(sandbox.context.clockOffset == Sandbox.expiryClockShift)
+        #expect(sandbox.faults.all.isEmpty)
+    }
+
     @Test func removesRules() throws {
         let sandbox = try makeSandbox()
         _ = sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"path":"/a","action":"drop"}"#))
@@ -133,7 +162,7 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         let sandbox = try makeSandbox()
         let badRule = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"path":"/a"}"#)))
         #expect(badRule?.status == 400)
-        #expect(badRule?.answerText == #"{"error":"invalid fault rule: \"action\" must be one of \"status\", \"delay\", \"drop\""}"#)
+        #expect(badRule?.answerText == #"{"error":"invalid fault rule: \"action\" must be one of \"status\", \"delay\", \"drop\", \"expire-tokens\""}"#)
         let badJSON = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: "{")))
         #expect(badJSON?.status == 400)
         #expect(badJSON?.answerText.hasPrefix(#"{"error":"invalid JSON: "#) == true)

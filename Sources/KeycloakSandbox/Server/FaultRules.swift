@@ -1,4 +1,5 @@
-// Fault injection: rules that make the next N requests matching a method and path fail, hang or drop.
+// Fault injection: rules that make the next N requests matching a method and path fail, hang, drop,
+// or expire every token; optionally after letting some matching requests pass, or at random (seeded).
 import Foundation
 import KcxJSON
 
@@ -8,8 +9,14 @@ public struct FaultRule: Sendable, Equatable {
         case status(Int, body: String, contentType: String)
         /// Wait, then give the real answer (or `status` when set): a slow server.
         case delay(seconds: Double, status: Int?, body: String, contentType: String)
-        /// Close the connection without answering.
+        /// Close the connection without answering; nothing changes on the server.
         case drop
+        /// Carry out the request, then close the connection without answering: the client never
+        /// learns that its write took effect (a proxy or server dying after the commit).
+        case dropAfterApplying
+        /// End every session and expire every token (as `POST /_sandbox/expire-tokens`), then answer
+        /// the request, which is refused 401 if it carried one of those tokens: a revocation mid-run.
+        case expireTokens
     }
 
     public var id: String
@@ -22,6 +29,13 @@ public struct FaultRule: Sendable, Equatable {
     public var remaining: Int
     /// Requests affected so far.
     public var applied: Int = 0
+    /// Matching requests still to let through untouched before the rule starts acting.
+    public var skip: Int = 0
+    /// The chance that a matching request (once `skip` is used up) is affected; the others pass on
+    /// to later rules. Drawn from a generator seeded with `seed`, so a run can be replayed.
+    public var probability: Double = 1
+    public var seed: UInt64 = 0
+    private var random = SplitMix64(seed: 0)
 
     public func matches(method requestMethod: String, path: String) -> Bool {
         (method == "*" || method.uppercased() == requestMethod.uppercased()) && FaultRule.glob(pathPattern, matches: path)
@@ -58,7 +72,9 @@ public struct FaultRule: Sendable, Equatable {
     /// Reads a rule from the control API's JSON; the message names the offending field.
     public static func parse(_ json: JSON, id: String) throws(FaultRuleError) -> FaultRule {
         guard let object = json.objectValue else { throw FaultRuleError("the rule must be a JSON object") }
-        let known: Set<String> = ["method", "path", "count", "action", "status", "body", "contentType", "delaySeconds"]
+        let known: Set<String> = [
+            "method", "path", "count", "action", "status", "body", "contentType", "delaySeconds", "apply", "skip", "probability", "seed",
+        ]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw FaultRuleError("unknown field \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -100,6 +116,29 @@ public struct FaultRule: Sendable, Equatable {
         if object["delaySeconds"] != nil && object["action"]?.stringValue != "delay" {
             throw FaultRuleError("\"delaySeconds\" only applies to action \"delay\"")
         }
+        if object["apply"] != nil && object["action"]?.stringValue != "drop" {
+            throw FaultRuleError("\"apply\" only applies to action \"drop\"")
+        }
+        var skip = 0
+        if let value = object["skip"] {
+            guard let number = value.intValue, number >= 0, number <= 1_000_000 else {
+                throw FaultRuleError("\"skip\" must be an integer from 0 to 1000000")
+            }
+            skip = Int(number)
+        }
+        var probability = 1.0
+        if let value = object["probability"] {
+            guard let number = value.doubleValue, number > 0, number <= 1 else {
+                throw FaultRuleError("\"probability\" must be a number greater than 0 and at most 1")
+            }
+            probability = number
+        }
+        var seed: UInt64 = 0
+        if let value = object["seed"] {
+            guard object["probability"] != nil else { throw FaultRuleError("\"seed\" only applies with \"probability\"") }
+            guard let number = value.intValue, number >= 0 else { throw FaultRuleError("\"seed\" must be a non-negative integer") }
+            seed = UInt64(number)
+        }
         let action: Action
         switch object["action"]?.stringValue {
         case "status":
@@ -114,11 +153,38 @@ public struct FaultRule: Sendable, Equatable {
             if status != nil || object["body"] != nil || object["contentType"] != nil {
                 throw FaultRuleError("action \"drop\" sends nothing: it takes no \"status\", \"body\" or \"contentType\"")
             }
-            action = .drop
+            var apply = false
+            if let value = object["apply"] {
+                guard let flag = value.boolValue else { throw FaultRuleError("\"apply\" must be true or false") }
+                apply = flag
+            }
+            action = apply ? .dropAfterApplying : .drop
+        case "expire-tokens":
+            if status != nil || object["body"] != nil || object["contentType"] != nil {
+                throw FaultRuleError("action \"expire-tokens\" answers the request itself: it takes no \"status\", \"body\" or \"contentType\"")
+            }
+            action = .expireTokens
         default:
-            throw FaultRuleError("\"action\" must be one of \"status\", \"delay\", \"drop\"")
+            throw FaultRuleError("\"action\" must be one of \"status\", \"delay\", \"drop\", \"expire-tokens\"")
         }
-        return FaultRule(id: id, method: method, pathPattern: path, action: action, remaining: count)
+        var rule = FaultRule(id: id, method: method, pathPattern: path, action: action, remaining: count)
+        rule.skip = skip
+        rule.probability = probability
+        rule.seed = seed
+        rule.random = SplitMix64(seed: seed)
+        return rule
+    }
+
+    /// Whether this matching request is affected (consuming a skip or a random draw); false lets it
+    /// pass on to later rules.
+    mutating func fires() -> Bool {
+        if skip > 0 {
+            skip -= 1
+            return false
+        }
+        guard probability < 1 else { return true }
+        // 53 random bits as a uniform double in [0, 1).
+        return Double(random.next() >> 11) * 0x1p-53 < probability
     }
 
     /// The rule as the control API shows it.
@@ -143,6 +209,16 @@ public struct FaultRule: Sendable, Equatable {
             }
         case .drop:
             object["action"] = "drop"
+        case .dropAfterApplying:
+            object["action"] = "drop"
+            object["apply"] = true
+        case .expireTokens:
+            object["action"] = "expire-tokens"
+        }
+        if skip > 0 { object["skip"] = .int(Int64(skip)) }
+        if probability < 1 {
+            object["probability"] = .double(probability)
+            object["seed"] = .int(Int64(bitPattern: seed))
         }
         object["remaining"] = .int(Int64(remaining))
         object["applied"] = .int(Int64(applied))
@@ -191,10 +267,18 @@ public final class FaultRuleSet: @unchecked Sendable {
         }
     }
 
-    /// The action for a request, consuming one use of the first matching rule.
+    /// The action for a request, consuming one use of the first matching rule that fires (a rule
+    /// still skipping, or whose random draw says no, lets the request on to the next one).
     public func consume(method: String, path: String) -> FaultRule.Action? {
         lock.withLock {
-            guard let index = rules.firstIndex(where: { $0.matches(method: method, path: path) }) else { return nil }
+            var found: Int? = nil
+            for index in rules.indices where rules[index].matches(method: method, path: path) {
+                if rules[index].fires() {
+                    found = index
+                    break
+                }
+            }
+            guard let index = found else { return nil }
             rules[index].remaining -= 1
             rules[index].applied += 1
             appliedTotal += 1
@@ -202,5 +286,21 @@ public final class FaultRuleSet: @unchecked Sendable {
             if rules[index].remaining == 0 { rules.remove(at: index) }
             return action
         }
+    }
+}
+
+/// A small seeded generator (Steele, Lea and Flood's SplitMix64): the same seed gives the same
+/// sequence on every platform, unlike the system generator.
+struct SplitMix64: Sendable, Equatable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

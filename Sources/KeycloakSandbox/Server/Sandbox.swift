@@ -126,6 +126,12 @@ public final class Sandbox: @unchecked Sendable {
                 return .respondAfter(seconds: seconds, response)
             case .drop:
                 return .dropConnection
+            case .dropAfterApplying:
+                _ = route(request)
+                return .dropConnection
+            case .expireTokens:
+                expireAllTokensAndSessions()
+                return .respond(route(request))
             }
         }
         return .respond(route(request))
