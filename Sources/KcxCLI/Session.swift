@@ -46,7 +46,7 @@ public func openAdminClient(_ invocation: Invocation, _ context: CommandContext)
     let tokens = TokenManager(
         session: session, transport: transport, environment: environment, now: context.now,
         loginHint: SessionSettings.loginHint(profile: profile, session: session),
-        onChange: { try store.save($0, as: profile) })
+        storage: SessionStorage(store: store, profile: profile))
     return AdminClient(server: session.server, realm: session.realm, transport: transport, tokens: tokens)
 }
 

@@ -103,6 +103,12 @@ public struct StoredSession: Sendable, Equatable {
         self.refreshTokenExpiresAt = refreshTokenExpiresAt
     }
 
+    /// The same login (server, realm, client, grant, user), whatever its tokens: a profile that
+    /// another `config credentials` replaced is not.
+    public func isSameLogin(as other: StoredSession) -> Bool {
+        server == other.server && realm == other.realm && clientId == other.clientId && grant == other.grant && username == other.username
+    }
+
     public var json: JSON {
         var object = JSONObject()
         object["server"] = .string(server)
@@ -187,12 +193,32 @@ public final class ConfigStore: Sendable {
     /// Read-modify-write of the `profiles` object under the lock; other members and profiles
     /// are kept as they are, including ones written by newer kcx versions.
     public func updateProfiles(_ change: (inout JSONObject) throws -> Void) throws {
+        try lockedUpdate { profiles in
+            try change(&profiles)
+            return true
+        }
+    }
+
+    /// Runs `body` under the lock with the profile as stored at this moment (nil when absent or
+    /// incomplete) and stores the session it returns; nil leaves the file untouched. The lock is
+    /// held while `body` runs, so a token refresh done inside it is seen by every other kcx process
+    /// that waits for the lock (they re-read and use the new token instead of refreshing again).
+    public func updateSession(named profile: String, _ body: (StoredSession?) throws -> StoredSession?) throws {
+        try lockedUpdate { profiles in
+            guard let replacement = try body(profiles[profile].flatMap(StoredSession.init(json:))) else { return false }
+            profiles[profile] = replacement.json
+            return true
+        }
+    }
+
+    /// `change` returns whether to write the file back.
+    private func lockedUpdate(_ change: (inout JSONObject) throws -> Bool) throws {
         do {
             try FileSystem.makePrivateDirectory(FileSystem.parent(of: path))
             try FileSystem.withExclusiveLock(lockPath) {
                 var document = try load()
                 var profiles = document["profiles"]?.objectValue ?? JSONObject()
-                try change(&profiles)
+                guard try change(&profiles) else { return }
                 document["profiles"] = .object(profiles)
                 try FileSystem.writeAtomically(JSON.object(document).serializedBytes(.pretty) + [0x0A], to: path)
             }

@@ -1,6 +1,7 @@
 // Logs in at Keycloak's token endpoint and keeps a session's access token fresh: refresh shortly
 // before expiry, once more after a 401, and a fresh login from the recorded secret source when
-// the refresh token is gone.
+// the refresh token is gone. Renewals of a stored session happen under the config file's lock,
+// so concurrent kcx processes (and an apply's workers) renew once and share the result.
 import FoundationEssentials
 import KcxJSON
 
@@ -136,6 +137,17 @@ public enum TokenEndpoint {
     }
 }
 
+/// The profile a session is stored as, so that a renewal can coordinate with other kcx processes.
+public struct SessionStorage: Sendable {
+    public let store: ConfigStore
+    public let profile: String
+
+    public init(store: ConfigStore, profile: String) {
+        self.store = store
+        self.profile = profile
+    }
+}
+
 public final class TokenManager: AccessTokenProvider {
     /// An access token this close to expiry is refreshed first, so it cannot expire in flight.
     public static let expiryMargin: Double = 10
@@ -145,33 +157,46 @@ public final class TokenManager: AccessTokenProvider {
     private let environment: [String: String]
     private let now: () -> Date
     private let onChange: (StoredSession) throws -> Void
+    private let storage: SessionStorage?
     private let loginHint: String
 
-    /// `onChange` receives the session after every token change (to store it); `loginHint` is
-    /// shown when the session cannot be renewed without the user.
+    /// `loginHint` is shown when the session cannot be renewed without the user.
+    ///
+    /// With `storage`, each renewal runs under the config file's lock: it first re-reads the
+    /// profile and uses a token another process stored meanwhile, else renews and stores the result
+    /// before the lock is released. Without it, `onChange` receives the session after every token
+    /// change (it is not called with `storage`, which does the storing).
     public init(
         session: StoredSession, transport: HTTPTransport, environment: [String: String], now: @escaping () -> Date,
-        loginHint: String, onChange: @escaping (StoredSession) throws -> Void = { _ in }
+        loginHint: String, storage: SessionStorage? = nil, onChange: @escaping (StoredSession) throws -> Void = { _ in }
     ) {
         self.session = session
         self.transport = transport
         self.environment = environment
         self.now = now
         self.loginHint = loginHint
+        self.storage = storage
         self.onChange = onChange
     }
 
     public func accessToken() throws -> String {
-        if let token = session.accessToken {
-            guard let expiry = session.accessTokenExpiresAt else { return token }
-            if expiry.timeIntervalSince(now()) > TokenManager.expiryMargin { return token }
-        }
-        return try renew()
+        if let token = session.accessToken, isFresh(session.accessTokenExpiresAt) { return token }
+        return try renew(replacing: session.accessToken)
     }
 
     public func renewAfterRejection(of rejected: String) throws -> String? {
+        // The workers of a parallel apply share this manager behind a lock: when several are refused
+        // at once, the first renews and the others get its token here, so a revocation costs one
+        // renewal, not one per worker.
+        if let current = session.accessToken, current != rejected { return current }
         guard hasUsableRefreshToken || canLogInAgain else { return nil }
-        return try renew()
+        return try renew(replacing: rejected)
+    }
+
+    /// An access token expiring later than the margin (one without an expiry counts as fresh).
+    private func isFresh(_ expiry: Date?) -> Bool {
+        guard let expiry else { return true }
+        return expiry.timeIntervalSince(now()) > TokenManager.expiryMargin
     }
 
     /// A refresh token that has not expired (one without an expiry counts as usable).
@@ -189,7 +214,39 @@ public final class TokenManager: AccessTokenProvider {
         }
     }
 
-    private func renew() throws -> String {
+    /// A token to use instead of `stale` (the one that expired or was refused).
+    private func renew(replacing stale: String?) throws -> String {
+        guard let storage else { return try renewHere() }
+        var token = ""
+        try storage.store.updateSession(named: storage.profile) { stored in
+            // Another process renewed while this one waited for the lock: use its token (a second
+            // refresh would only cost a request, and would race with the first one's save).
+            if let stored, stored.isSameLogin(as: session), let newer = stored.accessToken, newer != stale,
+                isFresh(stored.accessTokenExpiresAt)
+            {
+                session.accessToken = newer
+                session.accessTokenExpiresAt = stored.accessTokenExpiresAt
+                session.refreshToken = stored.refreshToken
+                session.refreshTokenExpiresAt = stored.refreshTokenExpiresAt
+                token = newer
+                return nil
+            }
+            token = try renewHere()
+            // A profile removed (logout) or replaced by another login meanwhile belongs to that
+            // command now: the renewed tokens serve this run only.
+            guard let stored, stored.isSameLogin(as: session) else { return nil }
+            var updated = stored
+            updated.accessToken = session.accessToken
+            updated.accessTokenExpiresAt = session.accessTokenExpiresAt
+            updated.refreshToken = session.refreshToken
+            updated.refreshTokenExpiresAt = session.refreshTokenExpiresAt
+            return updated
+        }
+        return token
+    }
+
+    /// A refresh, else a fresh login from the recorded source, else the error saying to log in.
+    private func renewHere() throws -> String {
         if hasUsableRefreshToken, let refreshed = try refresh() { return refreshed }
         guard canLogInAgain else {
             throw KcxError(
@@ -253,7 +310,7 @@ public final class TokenManager: AccessTokenProvider {
             session.refreshToken = tokens.refreshToken
             session.refreshTokenExpiresAt = tokens.refreshTokenExpiresAt
         }
-        try onChange(session)
+        if storage == nil { try onChange(session) }
     }
 
     /// Ends the server-side session (when there is a refresh token) and forgets the tokens.
