@@ -15,6 +15,8 @@ public protocol InputSource: AnyObject {
     var isTerminal: Bool { get }
     /// Reads one line from the terminal without echo; nil when there is no terminal.
     func readSecret(prompt: String) -> String?
+    /// Reads one line from the terminal with echo (answers to questions); nil when there is no terminal.
+    func readLine(prompt: String) -> String?
 }
 
 public final class CommandContext: @unchecked Sendable {

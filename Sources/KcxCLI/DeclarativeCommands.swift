@@ -112,10 +112,8 @@ public enum DeclarativeCommands {
         var plans: [RealmPlan] = []
         var lives: [LiveRealm] = []
         for realm in state.realms {
-            let live = try LiveRealm.read(session.client, realm: realm.realm)
-            let desired = Planner.expandingAllowPairs(realm)
-            try Planner.check(desired, against: live)
-            plans.append(Planner.diff(desired, live, prune: prune))
+            let (plan, live) = try Planner.plan(realm, api: session.client, prune: prune)
+            plans.append(plan)
             lives.append(live)
         }
         return Planned(plans: plans, lives: lives)
@@ -206,14 +204,14 @@ public enum DeclarativeCommands {
             return .ok
         }
         if !autoApprove {
-            let answer = context.stdin.readSecret(prompt: "Apply these changes? Only 'yes' is accepted: ")
+            let answer = context.stdin.readLine(prompt: "Apply these changes? Only 'yes' is accepted: ")
             guard answer == "yes" else {
                 context.stderr.write("apply cancelled: nothing was changed\n")
                 return .usage
             }
         }
         let progress = ApplyProgress(context: context, total: planned.changeCount)
-        var failed = false
+        var failedWith: ExitCode?
         var applied = 0
         let workers: [AdminAPI] = (0..<min(parallel, planned.changeCount)).map { _ in session.makeWorkerClient() }
         for (plan, live) in zip(planned.plans, planned.lives) {
@@ -231,11 +229,12 @@ public enum DeclarativeCommands {
                     context.stderr.write("    \(change.operation.rawValue) \(change.kind) \(change.name)\n")
                 }
                 context.stderr.write("hint: fix the cause and run apply again; it continues from the realm's current state\n")
-                failed = true
+                failedWith = failure.code == .ok ? .serverError : failure.code
                 break
             }
         }
-        if failed { return .serverError }
+        // The failing request's own exit code (4 for a 403, 5 for a 409, 6 for the network...).
+        if let failedWith { return failedWith }
         progress.finish()
         let (create, update, delete) = counts(planned.plans)
         context.stderr.write("Apply complete: \(create) created, \(update) updated, \(delete) deleted; \(session.counter.value) HTTP requests\n")
@@ -248,7 +247,8 @@ public enum DeclarativeCommands {
         let session = try CountedSession(invocation, context)
         let realm = invocation.value("target-realm") ?? session.client.realm
         let live = try LiveRealm.read(session.client, realm: realm)
-        let state = DesiredState(realms: [try Exporter.desiredRealm(realm, live, clients: invocation.all("client"))])
+        let legacy = try Exporter.legacyRequesters(session.client, realm: realm, live)
+        let state = DesiredState(realms: [try Exporter.desiredRealm(realm, live, clients: invocation.all("client"), legacy: legacy)])
         context.stdout.write(format == "json" ? state.json.serialized(.pretty) + "\n" : YAMLWriter.render(state.json))
         return .ok
     }

@@ -52,32 +52,16 @@ final class StandardInput: InputSource {
         return result
     }
 
-    /// Prompts on the controlling terminal with echo off, and restores the terminal afterwards.
-    func readSecret(prompt: String) -> String? {
+    /// Prompts on the controlling terminal with echo off; Ctrl-C there restores the echo.
+    func readSecret(prompt: String) -> String? { onTerminal(prompt: prompt, echo: false) }
+
+    func readLine(prompt: String) -> String? { onTerminal(prompt: prompt, echo: true) }
+
+    private func onTerminal(prompt: String, echo: Bool) -> String? {
         let tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         if tty < 0 { return nil }
         defer { close(tty) }
-        _ = prompt.withCString { Glibc.write(tty, $0, strlen($0)) }
-        var saved = termios()
-        let canHideEcho = tcgetattr(tty, &saved) == 0
-        if canHideEcho {
-            var silent = saved
-            silent.c_lflag &= ~tcflag_t(ECHO)
-            silent.c_lflag |= tcflag_t(ECHONL)
-            tcsetattr(tty, TCSAFLUSH, &silent)
-        }
-        defer { if canHideEcho { tcsetattr(tty, TCSAFLUSH, &saved) } }
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while true {
-            let count = read(tty, &byte, 1)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return nil }
-            if byte == UInt8(ascii: "\n") { break }
-            line.append(byte)
-        }
-        if line.last == UInt8(ascii: "\r") { line.removeLast() }
-        return String(decoding: line, as: UTF8.self)
+        return TerminalPrompt.readLine(fd: tty, prompt: prompt, echo: echo)
     }
 }
 

@@ -217,21 +217,26 @@ import Testing
         let fixture = try RealmFixture(keycloak, prefix: "decl")
         try setUpClients(fixture)
         let file = try write(fixture, sampleFile(fixture.realm))
-        // Mapper creation fails: scopes are written, mappers and everything after are not.
-        let rule: JSON = ["method": "POST", "path": .string("/admin/realms/\(fixture.realm)/client-scopes/*/protocol-mappers/models"), "count": 1,
-                          "action": "status", "status": 503, "body": "{\"error\":\"unavailable\"}", "contentType": "application/json"]
+        // The first assignment is refused (403, which is never retried): scopes with their mappers
+        // and the realm list are written, the assignments and the exchange switch are not.
+        let rule: JSON = ["method": "PUT", "path": .string("/admin/realms/\(fixture.realm)/clients/*/default-client-scopes/*"), "count": 1,
+                          "action": "status", "status": 403, "body": "{\"error\":\"unknown_error\"}", "contentType": "application/json"]
         let added = try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
         #expect(added.status == 201)
         let failed = try fixture.kcx(["apply", "-f", file, "--auto-approve", "--parallel", "1"])
-        #expect(failed.status != 0)
-        #expect(failed.stderr.contains("applied 3 of 8 changes; not applied:"), "\(failed)")
-        #expect(failed.stderr.contains("    + client-scope-assignment api-access -> app (default)\n"))
+        // The failing request's own exit code: 4 for a 403, as for every other command.
+        #expect(failed.status == 4, "\(failed)")
+        #expect(failed.stderr.contains("applied 5 of 8 changes; not applied:\n"), "\(failed)")
+        #expect(failed.stderr.contains("    + client-scope-assignment api-access -> app (default)\n"), "\(failed)")
+        #expect(failed.stderr.contains("    + client-scope-assignment api-audience -> gateway (default)\n"), "\(failed)")
+        #expect(failed.stderr.contains("    ~ token-exchange gateway\n"), "\(failed)")
         #expect(failed.stderr.contains("hint: fix the cause and run apply again"))
         #expect(try fixture.assignedScopes("app", "default").contains("api-access") == false)
+        #expect(try fixture.clientScope("api-access")?["protocolMappers"]?.arrayValue?.count == 1)
 
         let rerun = try fixture.kcx(["apply", "-f", file, "--auto-approve"])
         #expect(rerun.status == 0, "\(rerun)")
-        #expect(rerun.stderr.contains("Apply complete: 4 created, 1 updated, 0 deleted;"), "\(rerun)")
+        #expect(rerun.stderr.contains("Apply complete: 2 created, 1 updated, 0 deleted;"), "\(rerun)")
         #expect(try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
     }
 
@@ -273,7 +278,7 @@ import Testing
         let failed = try fixture.kcx(["plan", "-f", file, "-v"])
         #expect(failed.status == 2)
         #expect(failed.stderr.hasPrefix(
-            "error: \(file):5:9: realms[0].clientScopes[0].colour: unknown key (expected one of: name, description, protocol, includeInTokenScope, realmDefault, audienceMappers)\n"),
+            "error: \(file):5:9: realms[0].clientScopes[0].colour: unknown key (expected one of: name, description, protocol, includeInTokenScope, realmDefault, audienceMappers, protocolMappers)\n"),
             "\(failed)")
         #expect(!failed.stderr.contains("GET "), "a request was sent: \(failed)")
     }
@@ -298,6 +303,8 @@ import Testing
         // Four list requests plus the session's token request(s): a handful, not one per scope.
         #expect(requests > 0 && requests < 10, "\(requests) requests")
         let applyRequests = applied.stderr.split(separator: "\n").last ?? ""
+        // One look-up and three lists, then one POST per scope (its mapper inline) and one PUT per assignment.
+        #expect(applyRequests.hasSuffix("; 404 HTTP requests"), "\(applyRequests)")
         print("200-scope apply: \(String(format: "%.2f", seconds)) s, \(applyRequests); no-change plan: \(requests) requests")
     }
 }

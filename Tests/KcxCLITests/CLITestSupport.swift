@@ -18,6 +18,7 @@ final class CannedInput: InputSource, @unchecked Sendable {
     func readAll() -> [UInt8] { bytes }
     let isTerminal = false
     func readSecret(prompt: String) -> String? { nil }
+    func readLine(prompt: String) -> String? { nil }
 }
 
 /// One expected request and the canned answer. `body` is compared as JSON (nil: no body at all).

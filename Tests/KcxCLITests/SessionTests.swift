@@ -74,6 +74,11 @@ final class SessionInput: InputSource, @unchecked Sendable {
         prompts.append(prompt)
         return typed
     }
+    /// No session prompt echoes: asking for a visible line here is a defect.
+    func readLine(prompt: String) -> String? {
+        Issue.record("unexpected echoing prompt: \(prompt)")
+        return nil
+    }
 }
 
 /// A private config directory, a fixed clock, a scripted transport and captured output.

@@ -105,7 +105,21 @@ struct DeclarativeFileTests {
         let allow = "realms:\n  - realm: r\n    allow:\n"
         #expect(error(allow + "      - {from: a}\n") == "f.yaml:4:9: realms[0].allow[0].to: required: the target client")
         #expect(error(allow + "      - {to: a}\n") == "f.yaml:4:9: realms[0].allow[0].from: required: the requesting client")
-        #expect(error(allow + "      - {from: a, to: b, mode: legacy}\n") == "f.yaml:4:26: realms[0].allow[0].mode: unknown key (expected one of: from, to)")
+        #expect(error(allow + "      - {from: a, to: b, mode: v1}\n") == "f.yaml:4:32: realms[0].allow[0].mode: expected auto, standard or legacy, not 'v1'")
+        #expect(error(allow + "      - {from: a, to: b, via: x}\n") == "f.yaml:4:26: realms[0].allow[0].via: unknown key (expected one of: from, to, mode)")
+        #expect(error(clients + "      - {clientId: c, legacyExchange: {}}\n") == "f.yaml:4:39: realms[0].clients[0].legacyExchange.allowedRequesters: required: the clients allowed to exchange tokens for c")
+        #expect(error(clients + "      - {clientId: c, legacyExchange: {allowed: [a]}}\n") == "f.yaml:4:40: realms[0].clients[0].legacyExchange.allowed: unknown key (expected one of: allowedRequesters)")
+        #expect(error(clients + "      - {clientId: c, legacyExchange: {allowedRequesters: a}}\n") == "f.yaml:4:59: realms[0].clients[0].legacyExchange.allowedRequesters: expected a list")
+        #expect(error(clients + "      - {clientId: c, legacyExchange: {allowedRequesters: [a, a]}}\n") == "f.yaml:4:63: realms[0].clients[0].legacyExchange.allowedRequesters[1]: 'a' is listed twice")
+        #expect(error(clients + "      - {clientId: c, legacyExchange: [a]}\n") == "f.yaml:4:39: realms[0].clients[0].legacyExchange: expected a mapping")
+        let rawMappers = "realms:\n  - realm: r\n    clientScopes:\n      - name: s\n        protocolMappers:\n"
+        #expect(error(rawMappers + "          - {name: m}\n") == "f.yaml:6:13: realms[0].clientScopes[0].protocolMappers[0].protocolMapper: required: the mapper type, e.g. oidc-hardcoded-claim-mapper")
+        #expect(error(rawMappers + "          - {protocolMapper: oidc-hardcoded-claim-mapper}\n") == "f.yaml:6:13: realms[0].clientScopes[0].protocolMappers[0].name: required: the mapper's name")
+        #expect(error(rawMappers + "          - {name: m, protocolMapper: oidc-audience-mapper}\n") == "f.yaml:6:39: realms[0].clientScopes[0].protocolMappers[0].protocolMapper: audience mappers go under audienceMappers")
+        #expect(error(rawMappers + "          - {name: m, protocolMapper: x, config: [a]}\n") == "f.yaml:6:50: realms[0].clientScopes[0].protocolMappers[0].config: expected a mapping")
+        #expect(error(rawMappers + "          - {name: m, protocolMapper: x, config: {a: \"${NOPE}\"}}\n") == "f.yaml:6:54: realms[0].clientScopes[0].protocolMappers[0].config.a: environment variable NOPE is not set (write ${NOPE:-default} for a default)")
+        #expect(error(rawMappers + "          - {name: m, protocolMapper: x}\n          - {name: m, protocolMapper: y}\n") == "f.yaml:7:13: realms[0].clientScopes[0].protocolMappers[1].name: mapper 'm' is declared twice")
+        #expect(error(rawMappers + "          - {name: m, protocolMapper: x, id: abc}\n") == "f.yaml:6:42: realms[0].clientScopes[0].protocolMappers[0].id: unknown key (expected one of: name, protocolMapper, protocol, config)")
     }
 
     @Test func variablesWithDefaultsAndEmptyValues() throws {
@@ -176,15 +190,22 @@ struct DeclarativeFileTests {
         }
         #expect(name == "fresh")
         #expect(body["attributes"]?["kcx.managed"] == "true")
-        guard case .createMapper(let scope, let mapper) = plan.changes[1].action else {
+        guard case .createMapper(let scope, let mapper, let inline) = plan.changes[1].action else {
             Issue.record("expected a mapper creation")
             return
         }
         #expect(scope == "fresh" && mapper["config"]?["included.client.audience"] == "api-service")
+        // The new scope's create carries its mapper, so the mapper needs no request of its own.
+        #expect(inline)
+        #expect(body["protocolMappers"] == [mapper])
     }
 
-    @Test func allowPairsExpandAsTokenExchangeAllowDoes() {
-        let expanded = Planner.expandingAllowPairs(DesiredRealm(realm: "r", allow: [ExchangePair(from: "gw", to: "api"), ExchangePair(from: "gw", to: "gw")]))
+    let standardServer = ServerFeatures(standardExchange: true, legacyExchange: false, fineGrainedV1: false)
+    let legacyServer = ServerFeatures(standardExchange: false, legacyExchange: true, fineGrainedV1: true)
+
+    @Test func allowPairsExpandAsTokenExchangeAllowDoes() throws {
+        let expanded = try Planner.expandingAllowPairs(
+            DesiredRealm(realm: "r", allow: [ExchangePair(from: "gw", to: "api"), ExchangePair(from: "gw", to: "gw")]), features: standardServer)
         #expect(expanded.allow.isEmpty)
         #expect(expanded.clientScopes.map(\.name) == ["api-audience"])
         #expect(expanded.clientScopes[0].includeInTokenScope == false)
@@ -200,8 +221,146 @@ struct DeclarativeFileTests {
         #expect(Planner.diff(realm, live, prune: false).changes == [])
     }
 
+    @Test func parsesLegacyExchangeRawMappersAndModes() throws {
+        let state = try parse("""
+            realms:
+              - realm: r
+                clientScopes:
+                  - name: s
+                    protocolMappers:
+                      - name: tenant
+                        protocolMapper: oidc-hardcoded-claim-mapper
+                        config: {claim.name: tenant, claim.value: 5, access.token.claim: true}
+                clients:
+                  - clientId: api
+                    legacyExchange:
+                      allowedRequesters: [gw, batch]
+                allow:
+                  - {from: a, to: b, mode: legacy}
+                  - {from: a, to: c}
+            """)
+        let realm = state.realms[0]
+        #expect(realm.clientScopes[0].protocolMappers == [DesiredProtocolMapper(
+            name: "tenant", protocolMapper: "oidc-hardcoded-claim-mapper", protocol_: "openid-connect",
+            config: JSONObject([("claim.name", "tenant"), ("claim.value", "5"), ("access.token.claim", "true")]))])
+        #expect(realm.clients[0].legacyExchange?.allowedRequesters == ["gw", "batch"])
+        #expect(realm.clients[0].legacyExchange?.location == "f.yaml:12:11: realms[0].clients[0].legacyExchange")
+        #expect(realm.allow.map(\.mode) == [.legacy, .auto])
+        #expect(realm.allow[0].location == "f.yaml:14:9: realms[0].allow[0]")
+    }
+
+    @Test func rawMappersAreMatchedByNameAndComparedAsStrings() {
+        var live = self.live
+        live.clientScopes[2]["attributes"] = ["include.in.token.scope": "true"]
+        live.clientScopes[2]["protocolMappers"] = [["id": "h1", "name": "tenant", "protocol": "openid-connect", "protocolMapper": "oidc-hardcoded-claim-mapper",
+                                                    "config": ["claim.name": "tenant", "claim.value": "a", "jsonType.label": "String"]]]
+        var realm = DesiredRealm(realm: "r")
+        realm.clientScopes = [DesiredClientScope(
+            name: "by-hand", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil, audienceMappers: [],
+            protocolMappers: [
+                DesiredProtocolMapper(name: "tenant", protocolMapper: "oidc-hardcoded-claim-mapper", config: JSONObject([("claim.name", "tenant"), ("claim.value", "b")])),
+                DesiredProtocolMapper(name: "extra", protocolMapper: "oidc-usermodel-attribute-mapper", config: JSONObject([("user.attribute", "dept")])),
+            ])]
+        let plan = Planner.diff(realm, live, prune: false)
+        #expect(plan.changes.map { "\($0.operation.rawValue) \($0.kind) \($0.name)" } == [
+            "~ protocol-mapper tenant on scope by-hand", "+ protocol-mapper extra on scope by-hand",
+        ])
+        #expect(plan.changes[0].details == [#"config.claim.value: "a" -> "b""#])
+        // The PUT keeps the keys the file does not give (jsonType.label).
+        #expect(plan.changes[0].action == .updateMapper(scope: "by-hand", id: "h1", body: [
+            "id": "h1", "name": "tenant", "protocol": "openid-connect", "protocolMapper": "oidc-hardcoded-claim-mapper",
+            "config": ["claim.name": "tenant", "claim.value": "b", "jsonType.label": "String"],
+        ]))
+        #expect(plan.changes[1].action == .createMapper(scope: "by-hand", body: [
+            "name": "extra", "protocol": "openid-connect", "protocolMapper": "oidc-usermodel-attribute-mapper", "consentRequired": false,
+            "config": ["user.attribute": "dept"],
+        ], inline: false))
+        realm.clientScopes[0].protocolMappers[0].config["claim.value"] = "a"
+        realm.clientScopes[0].protocolMappers.removeLast()
+        #expect(Planner.diff(realm, live, prune: false).changes == [])
+    }
+
+    @Test func legacyExchangeAddsMissingRequestersAndPrunesOnlyWithPrune() {
+        var live = self.live
+        live.clients.append(["id": "c3", "clientId": "gw", "attributes": [:]])
+        live.clients.append(["id": "c4", "clientId": "old", "attributes": [:]])
+        live.legacy["api-service"] = LiveLegacyExchange(permissionID: "p1", policyID: "pol", members: ["c4"], attached: true)
+        var realm = DesiredRealm(realm: "r")
+        realm.clients = [DesiredClient(clientId: "api-service", defaultScopes: [], optionalScopes: [],
+                                       legacyExchange: DesiredLegacyExchange(allowedRequesters: ["gw"], location: "f"))]
+        let plan = Planner.diff(realm, live, prune: false)
+        #expect(plan.changes == [PlanChange(
+            operation: .update, kind: "legacy-exchange", name: "api-service", group: "client api-service", details: ["requesters: + gw"],
+            action: .legacyExchange(target: "api-service", add: ["gw"], remove: []))])
+        let pruned = Planner.diff(realm, live, prune: true).changes.filter { $0.kind == "legacy-exchange" }
+        #expect(pruned.map(\.details) == [["requesters: + gw", "requesters: - old (no longer in the file)"]])
+        #expect(pruned.map(\.action) == [.legacyExchange(target: "api-service", add: ["gw"], remove: ["c4"])])
+        // Nothing there yet: the permission is switched on and the policy created and attached.
+        live.legacy["api-service"] = LiveLegacyExchange(permissionID: nil, policyID: nil, members: [], attached: false)
+        let fresh = Planner.diff(realm, live, prune: false)
+        #expect(fresh.changes.map(\.operation) == [.create])
+        #expect(fresh.changes.map(\.details) == [[
+            "management permissions: off -> on", "requesters: + gw", "policy kcx-token-exchange-api-service attached to the token-exchange permission",
+        ]])
+        // In place and attached: nothing to do.
+        live.legacy["api-service"] = LiveLegacyExchange(permissionID: "p1", policyID: "pol", members: ["c3"], attached: true)
+        #expect(Planner.diff(realm, live, prune: true).changes.filter { $0.kind == "legacy-exchange" } == [])
+        // A detached policy is re-attached by re-adding a present requester.
+        live.legacy["api-service"] = LiveLegacyExchange(permissionID: "p1", policyID: "pol", members: ["c3"], attached: false)
+        #expect(Planner.diff(realm, live, prune: false).changes.map(\.action) == [.legacyExchange(target: "api-service", add: ["gw"], remove: [])])
+    }
+
+    @Test func allowModesResolveAsTheCommandDoes() throws {
+        let pairs = DesiredRealm(realm: "r", allow: [ExchangePair(from: "gw", to: "api", location: "f.yaml:5:9: realms[0].allow[0]")])
+        let legacy = try Planner.expandingAllowPairs(pairs, features: legacyServer)
+        #expect(legacy.clientScopes.isEmpty)
+        #expect(legacy.clients == [DesiredClient(clientId: "api", defaultScopes: [], optionalScopes: [],
+                                                 legacyExchange: DesiredLegacyExchange(allowedRequesters: ["gw"], location: ""))])
+        #expect(try Planner.expandingAllowPairs(pairs, features: standardServer).clientScopes.map(\.name) == ["api-audience"])
+        var forced = pairs
+        forced.allow[0].mode = .standard
+        #expect(try Planner.expandingAllowPairs(forced, features: legacyServer).clientScopes.map(\.name) == ["api-audience"])
+        let none = ServerFeatures(standardExchange: false, legacyExchange: false, fineGrainedV1: false)
+        #expect(throws: KcxError.self) { try Planner.expandingAllowPairs(pairs, features: none) }
+        forced.allow[0].mode = .legacy
+        do {
+            try Planner.checkLegacyFeatures(forced, standardServer)
+            Issue.record("expected the missing features to be refused")
+        } catch let error as KcxError {
+            #expect(error.code == .usage)
+            #expect(error.message == "f.yaml:5:9: realms[0].allow[0]: legacy token exchange needs the server features token-exchange (V1) and admin-fine-grained-authz:v1, which this server does not have")
+        }
+        try Planner.checkLegacyFeatures(forced, legacyServer)
+    }
+
+    @Test func allowSkipsTheAudienceScopeWhenTheTargetIsAlreadyReachable() throws {
+        var live = self.live
+        // gw's own mapper already puts api-service into its access tokens.
+        live.clients.append(["id": "c3", "clientId": "gw", "attributes": [:], "defaultClientScopes": [],
+                             "protocolMappers": [["name": "aud", "protocolMapper": "oidc-audience-mapper",
+                                                  "config": ["included.client.audience": "api-service", "access.token.claim": "true"]]]])
+        let pairs = DesiredRealm(realm: "r", allow: [ExchangePair(from: "gw", to: "api-service", mode: .standard)])
+        let expanded = try Planner.expandingAllowPairs(pairs, live: live)
+        #expect(expanded.clientScopes.isEmpty)
+        #expect(expanded.clients == [DesiredClient(clientId: "gw", defaultScopes: [], optionalScopes: [], standardExchange: true, allowRefresh: nil)])
+        // Not in the access token (the switch is off): the scope is still added.
+        live.clients[2]["protocolMappers"] = [["name": "aud", "protocolMapper": "oidc-audience-mapper",
+                                               "config": ["included.client.audience": "api-service", "access.token.claim": "false"]]]
+        #expect(try Planner.expandingAllowPairs(pairs, live: live).clientScopes.map(\.name) == ["api-service-audience"])
+        // A default scope the file itself gives gw, carrying the audience, counts too.
+        var withScope = pairs
+        withScope.clientScopes = [DesiredClientScope(name: "aud", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil,
+                                                     audienceMappers: [DesiredAudienceMapper(name: "a", audience: .client("api-service"), settings: AudienceMapperSettings())])]
+        withScope.clients = [DesiredClient(clientId: "gw", defaultScopes: ["aud"], optionalScopes: [])]
+        #expect(try Planner.expandingAllowPairs(withScope, live: live).clientScopes.map(\.name) == ["aud"])
+    }
+
     @Test func yamlWriterOutputReadsBackAsTheSameState() throws {
-        let state = DesiredState(realms: [Planner.expandingAllowPairs(DesiredRealm(realm: "r", allow: [ExchangePair(from: "gw", to: "true")]))])
+        var realm = try Planner.expandingAllowPairs(DesiredRealm(realm: "r", allow: [ExchangePair(from: "gw", to: "true", mode: .standard)]))
+        realm.clients.append(DesiredClient(clientId: "api", defaultScopes: [], optionalScopes: [], legacyExchange: DesiredLegacyExchange(allowedRequesters: ["gw"], location: "")))
+        realm.clientScopes[0].protocolMappers = [DesiredProtocolMapper(name: "tenant", protocolMapper: "oidc-hardcoded-claim-mapper", config: JSONObject([("claim.name", "tenant"), ("claim.value", "true")]))]
+        realm.allow = [ExchangePair(from: "a", to: "b", mode: .legacy), ExchangePair(from: "a", to: "c")]
+        let state = DesiredState(realms: [realm])
         let text = YAMLWriter.render(state.json)
         #expect(try parse(text) == state, "\(text)")
     }

@@ -337,6 +337,16 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         #expect(claims["azp"] == "legacy-requester")
         #expect(claims["aud"]?[0] == "target-client1" || claims["aud"] == "target-client1")
         #expect(response.jsonObject["issued_token_type"] == .string(accessTokenType))
+
+        // A PUT of the client policy replaces its clients (clientIds or UUIDs, stored as UUIDs).
+        let policyPath = "/admin/realms/demo/clients/\(management)/authz/resource-server/policy/client/\(policy.jsonObject["id"]!.stringValue!)"
+        let other = fixture.context.store.read { $0.realm(named: "demo")!.client(clientId: "requester-client")!.id }
+        let legacyRequester = fixture.context.store.read { $0.realm(named: "demo")!.client(clientId: "legacy-requester")!.id }
+        let replaced = admin.send("PUT", policyPath, #"{"name":"allow-requester","clients":["legacy-requester","\#(other)"]}"#)
+        #expect(replaced.status == 201)
+        #expect(admin.send("GET", policyPath, nil).jsonObject["clients"] == [.string(legacyRequester), .string(other)])
+        #expect(admin.send("PUT", policyPath, #"{"name":"allow-requester","clients":["nobody"]}"#).status == 500)
+        #expect(admin.send("GET", policyPath, nil).jsonObject["clients"] == [.string(legacyRequester), .string(other)])
     }
 
     // §2.5: under FGAP v2 the cross-client V1 path is a server error and management/permissions is 501.

@@ -9,12 +9,13 @@ public enum ChangeResult: Sendable, Equatable {
     case applied
     /// Someone else made it first (409 on create, 404 on delete): the state is as wanted.
     case alreadyDone
-    case failed(String)
+    /// The message, and the exit code kcx gives that failure anywhere else (4 for a 403, 6 for the network...).
+    case failed(String, code: ExitCode)
 }
 
 public struct ApplyReport: Sendable {
     public var applied: [PlanChange] = []
-    public var failure: (change: PlanChange, message: String)?
+    public var failure: (change: PlanChange, message: String, code: ExitCode)?
     /// Changes never attempted because an earlier one failed.
     public var notApplied: [PlanChange] = []
 }
@@ -24,6 +25,8 @@ public final class PlanExecutor: @unchecked Sendable {
     let apis: [APIBox]
     /// Scope name -> id, seeded from the live realm and filled in as scopes are created.
     let scopeIDs: Mutex<[String: String]>
+    /// Scopes this run created with their mappers inline (those mappers need no request of their own).
+    let createdWithMappers = Mutex(Set<String>())
     let onResult: @Sendable (PlanChange, ChangeResult) -> Void
 
     /// One API per worker, so each has its own connection; `onResult` is called from worker
@@ -66,8 +69,8 @@ public final class PlanExecutor: @unchecked Sendable {
                         let result = self.perform(change.action, api)
                         reportLock.withLock { _ in
                             report.withLock { report in
-                                if case .failed(let message) = result {
-                                    if report.failure == nil { report.failure = (change, message) } else { report.notApplied.append(change) }
+                                if case .failed(let message, let code) = result {
+                                    if report.failure == nil { report.failure = (change, message, code) } else { report.notApplied.append(change) }
                                 } else {
                                     report.applied.append(change)
                                 }
@@ -120,9 +123,9 @@ public final class PlanExecutor: @unchecked Sendable {
         do {
             return try execute(action, api)
         } catch let error as KcxError {
-            return .failed(error.message)
+            return .failed(error.message, code: error.code)
         } catch {
-            return .failed("\(error)")
+            return .failed("\(error)", code: .serverError)
         }
     }
 
@@ -154,8 +157,11 @@ public final class PlanExecutor: @unchecked Sendable {
                     throw KcxError(.serverError, "POST client-scopes: the server did not say where it created the object (no Location header)")
                 }
                 scopeIDs.withLock { $0[name] = id }
+                createdWithMappers.withLock { _ = $0.insert(name) }
                 return .applied
             case .recovered:
+                // The lost POST was carried out, mappers included.
+                createdWithMappers.withLock { _ = $0.insert(name) }
                 return .applied
             case .existing:
                 return .alreadyDone
@@ -170,7 +176,8 @@ public final class PlanExecutor: @unchecked Sendable {
             if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "\(from.realmEndpoint)/\(id)") } }
             if let to { return try tolerating(.conflict) { _ = try send(api, "PUT", "\(to.realmEndpoint)/\(id)") } }
             return .applied
-        case .createMapper(let scope, let body):
+        case .createMapper(let scope, let body, let inline):
+            if inline, createdWithMappers.withLock({ $0.contains(scope) }) { return .applied }
             let id = try scopeID(scope, api)
             return try tolerating(.conflict) { _ = try send(api, "POST", "client-scopes/\(id)/protocol-mappers/models", body) }
         case .updateMapper(let scope, let mapperID, let body):
@@ -189,6 +196,16 @@ public final class PlanExecutor: @unchecked Sendable {
             // Re-read so the PUT carries the client as it is now; Keycloak merges attributes key by key.
             let current = try api.get("clients/\(client)", realm: realm)
             _ = try send(api, "PUT", "clients/\(client)", overlay(current, with: body))
+            return .applied
+        case .legacyExchange(let targetName, let add, let remove):
+            // The same writes as `kcx token-exchange allow/deny --mode legacy`.
+            let writer = Writer(api: api, realm: realm, dryRun: false)
+            let target = try writer.lookup.requireClient(targetName)
+            for requester in add { try writer.allowLegacyExchange(requester: try writer.lookup.requireClient(requester), target: target) }
+            for member in remove {
+                let requester = try writer.lookup.client(member) ?? ClientRef(id: member, clientId: member, representation: [:])
+                try writer.denyLegacyExchange(requester: requester, target: target)
+            }
             return .applied
         }
     }

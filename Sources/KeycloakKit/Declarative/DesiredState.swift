@@ -19,6 +19,22 @@ public struct DesiredAudienceMapper: Sendable, Equatable {
     public var settings: AudienceMapperSettings
 }
 
+/// A protocol mapper given by its Keycloak representation (minus id); config values are strings,
+/// as Keycloak stores them.
+public struct DesiredProtocolMapper: Sendable, Equatable {
+    public var name: String
+    public var protocolMapper: String
+    public var protocol_: String
+    public var config: JSONObject
+
+    public init(name: String, protocolMapper: String, protocol_: String = "openid-connect", config: JSONObject = JSONObject()) {
+        self.name = name
+        self.protocolMapper = protocolMapper
+        self.protocol_ = protocol_
+        self.config = config
+    }
+}
+
 public struct DesiredClientScope: Sendable, Equatable {
     public var name: String
     public var description: String?
@@ -26,6 +42,23 @@ public struct DesiredClientScope: Sendable, Equatable {
     public var includeInTokenScope: Bool
     public var realmDefault: RealmDefaultPlacement?
     public var audienceMappers: [DesiredAudienceMapper]
+    /// Mappers other than audience mappers, matched by name.
+    public var protocolMappers: [DesiredProtocolMapper] = []
+}
+
+/// Legacy (V1) token exchange to a target client: the requesters its kcx client policy must name.
+public struct DesiredLegacyExchange: Sendable, Equatable {
+    public var allowedRequesters: [String]
+    /// `file:line:column: field`, for the error when the server lacks the V1 features.
+    public var location: String
+
+    public init(allowedRequesters: [String], location: String) {
+        self.allowedRequesters = allowedRequesters
+        self.location = location
+    }
+
+    /// Where it was written is not part of what it says.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.allowedRequesters == rhs.allowedRequesters }
 }
 
 public struct DesiredClient: Sendable, Equatable {
@@ -35,11 +68,20 @@ public struct DesiredClient: Sendable, Equatable {
     /// nil = leave the switch as it is.
     public var standardExchange: Bool?
     public var allowRefresh: Bool?
+    /// Legacy exchange TO this client; nil = leave it as it is.
+    public var legacyExchange: DesiredLegacyExchange? = nil
 }
 
 public struct ExchangePair: Sendable, Equatable {
     public var from: String
     public var to: String
+    /// As `kcx token-exchange allow --mode`: auto picks standard when the server has it, else legacy.
+    public var mode: ExchangeMode = .auto
+    /// `file:line:column: field` of the pair, for errors found against the server.
+    public var location: String = ""
+
+    /// Where it was written is not part of what it says.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.from == rhs.from && lhs.to == rhs.to && lhs.mode == rhs.mode }
 }
 
 public struct DesiredRealm: Sendable, Equatable {
@@ -79,6 +121,8 @@ public struct DesiredState: Sendable, Equatable {
 struct FileReader {
     let file: String
     let environment: [String: String]
+
+    func location(_ node: YAMLNode, _ field: String) -> String { "\(file):\(node.line):\(node.column): \(field)" }
 
     func fail(_ node: YAMLNode, _ field: String, _ message: String) -> FileError {
         FileError(file: file, line: node.line, column: node.column, field: field, message: message)
@@ -219,10 +263,18 @@ struct FileReader {
         if let pairs = keys["allow"] {
             for (index, item) in try sequence(pairs, "\(field).allow").enumerated() {
                 let path = "\(field).allow[\(index)]"
-                let pair = try mapping(item, path, allowed: ["from", "to"])
+                let pair = try mapping(item, path, allowed: ["from", "to", "mode"])
                 guard let from = pair["from"] else { throw fail(item, "\(path).from", "required: the requesting client") }
                 guard let to = pair["to"] else { throw fail(item, "\(path).to", "required: the target client") }
-                result.allow.append(ExchangePair(from: try name(from, "\(path).from"), to: try name(to, "\(path).to")))
+                var exchange = ExchangePair(from: try name(from, "\(path).from"), to: try name(to, "\(path).to"), location: location(item, path))
+                if let node = pair["mode"] {
+                    let text = try string(node, "\(path).mode")
+                    guard let mode = ExchangeMode(rawValue: text) else {
+                        throw fail(node, "\(path).mode", "expected auto, standard or legacy, not '\(text)'")
+                    }
+                    exchange.mode = mode
+                }
+                result.allow.append(exchange)
             }
         }
         return result
@@ -230,7 +282,8 @@ struct FileReader {
 
     func clientScope(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredClientScope {
         let keys = try mapping(
-            node, field, allowed: ["name", "description", "protocol", "includeInTokenScope", "realmDefault", "audienceMappers"])
+            node, field,
+            allowed: ["name", "description", "protocol", "includeInTokenScope", "realmDefault", "audienceMappers", "protocolMappers"])
         guard let nameNode = keys["name"] else { throw fail(node, "\(field).name", "required: the scope's name") }
         var scope = DesiredClientScope(
             name: try name(nameNode, "\(field).name"), description: nil, protocol_: "openid-connect", includeInTokenScope: true,
@@ -259,7 +312,43 @@ struct FileReader {
                 scope.audienceMappers.append(mapper)
             }
         }
+        if let mappers = keys["protocolMappers"] {
+            for (index, item) in try sequence(mappers, "\(field).protocolMappers").enumerated() {
+                let path = "\(field).protocolMappers[\(index)]"
+                let mapper = try protocolMapper(item, path, scopeProtocol: scope.protocol_)
+                if scope.protocolMappers.contains(where: { $0.name == mapper.name }) || scope.audienceMappers.contains(where: { $0.name == mapper.name }) {
+                    throw fail(item, "\(path).name", "mapper '\(mapper.name)' is declared twice")
+                }
+                scope.protocolMappers.append(mapper)
+            }
+        }
         return scope
+    }
+
+    func protocolMapper(_ node: YAMLNode, _ field: String, scopeProtocol: String) throws(FileError) -> DesiredProtocolMapper {
+        let keys = try mapping(node, field, allowed: ["name", "protocolMapper", "protocol", "config"])
+        guard let nameNode = keys["name"] else { throw fail(node, "\(field).name", "required: the mapper's name") }
+        guard let typeNode = keys["protocolMapper"] else {
+            throw fail(node, "\(field).protocolMapper", "required: the mapper type, e.g. oidc-hardcoded-claim-mapper")
+        }
+        let mapperName = try string(nameNode, "\(field).name")
+        if mapperName.isEmpty { throw fail(nameNode, "\(field).name", "must not be empty") }
+        let type = try string(typeNode, "\(field).protocolMapper")
+        if type.isEmpty { throw fail(typeNode, "\(field).protocolMapper", "must not be empty") }
+        if type == audienceMapperType {
+            throw fail(typeNode, "\(field).protocolMapper", "audience mappers go under audienceMappers")
+        }
+        var mapper = DesiredProtocolMapper(name: mapperName, protocolMapper: type, protocol_: scopeProtocol)
+        if let node = keys["protocol"] { mapper.protocol_ = try string(node, "\(field).protocol") }
+        if let configNode = keys["config"] {
+            guard case .mapping(let entries) = configNode.value else { throw fail(configNode, "\(field).config", "expected a mapping") }
+            for entry in entries {
+                let key = entry.key.scalarText ?? ""
+                // Keycloak keeps every config value as a string, so true and 5 are "true" and "5".
+                mapper.config[key] = .string(try string(entry.value, "\(field).config.\(key)"))
+            }
+        }
+        return mapper
     }
 
     func audienceMapper(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredAudienceMapper {
@@ -287,7 +376,8 @@ struct FileReader {
     }
 
     func client(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredClient {
-        let keys = try mapping(node, field, allowed: ["clientId", "defaultScopes", "optionalScopes", "standardExchange", "allowRefresh"])
+        let keys = try mapping(
+            node, field, allowed: ["clientId", "defaultScopes", "optionalScopes", "standardExchange", "allowRefresh", "legacyExchange"])
         guard let idNode = keys["clientId"] else { throw fail(node, "\(field).clientId", "required: the client's clientId") }
         var client = DesiredClient(clientId: try name(idNode, "\(field).clientId"), defaultScopes: [], optionalScopes: [])
         if let node = keys["defaultScopes"] { client.defaultScopes = try names(node, "\(field).defaultScopes") }
@@ -299,6 +389,15 @@ struct FileReader {
         }
         if let node = keys["standardExchange"] { client.standardExchange = try bool(node, "\(field).standardExchange") }
         if let node = keys["allowRefresh"] { client.allowRefresh = try bool(node, "\(field).allowRefresh") }
+        if let node = keys["legacyExchange"] {
+            let path = "\(field).legacyExchange"
+            let legacy = try mapping(node, path, allowed: ["allowedRequesters"])
+            guard let requesters = legacy["allowedRequesters"] else {
+                throw fail(node, "\(path).allowedRequesters", "required: the clients allowed to exchange tokens for \(client.clientId)")
+            }
+            client.legacyExchange = DesiredLegacyExchange(
+                allowedRequesters: try names(requesters, "\(path).allowedRequesters"), location: location(node, path))
+        }
         return client
     }
 }

@@ -6,13 +6,38 @@ import KcxJSON
 let builtInClients: Set<String> = ["account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console"]
 
 public enum Exporter {
-    /// The realm's scopes that carry audience mappers or were created by kcx (with their audience
-    /// mappers and realm list), and per client its assignments of those scopes and its exchange switches.
-    public static func desiredRealm(_ realm: String, _ live: LiveRealm, clients wanted: [String]) throws -> DesiredRealm {
+    /// The requesters of every kcx legacy exchange policy (target clientId -> requester clientIds), or
+    /// nothing when the server lacks the V1 features. kcx's policies are found by their name prefix.
+    public static func legacyRequesters(_ api: AdminAPI, realm: String, _ live: LiveRealm) throws -> [String: [String]] {
+        guard ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm)).legacyUsable,
+            let management = live.client("realm-management")?["id"]?.stringValue
+        else { return [:] }
+        let base = "clients/\(management)/authz/resource-server"
+        let prefix = exchangePolicyName(forTarget: "")
+        var result: [String: [String]] = [:]
+        // Keycloak filters by name (a substring) and type; the prefix check below keeps it exact.
+        let policies = try api.getArray("\(base)/policy", realm: realm, query: [("name", prefix), ("type", "client"), ("first", "0"), ("max", "10000")])
+        for policy in policies {
+            guard let name = policy["name"]?.stringValue, name.hasPrefix(prefix), let id = policy["id"]?.stringValue else { continue }
+            let target = String(name.dropFirst(prefix.count))
+            guard live.client(target) != nil else { continue }
+            let members = clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm))
+            result[target] = members.map { member in
+                live.clients.first { $0["id"]?.stringValue == member }?["clientId"]?.stringValue ?? member
+            }
+        }
+        return result
+    }
+
+    /// The realm's scopes that carry audience mappers or were created by kcx (with their mappers and
+    /// realm list), and per client its assignments of those scopes, its exchange switches and, given
+    /// `legacy`, the requesters allowed to exchange to it.
+    public static func desiredRealm(_ realm: String, _ live: LiveRealm, clients wanted: [String], legacy: [String: [String]] = [:]) throws -> DesiredRealm {
         var result = DesiredRealm(realm: realm)
         for scope in live.clientScopes {
             guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue else { continue }
-            let mappers = (scope["protocolMappers"]?.arrayValue ?? []).filter { $0["protocolMapper"]?.stringValue == audienceMapperType }
+            let allMappers = scope["protocolMappers"]?.arrayValue ?? []
+            let mappers = allMappers.filter { $0["protocolMapper"]?.stringValue == audienceMapperType }
             let managed = scope["attributes"]?[managedAttribute]?.stringValue == "true"
             guard !mappers.isEmpty || managed else { continue }
             let description = scope["description"]?.stringValue
@@ -31,6 +56,15 @@ public enum Exporter {
                         introspection: config?["introspection.token.claim"]?.stringValue == "true",
                         lightweight: config?["lightweight.claim"]?.stringValue == "true")
                     return DesiredAudienceMapper(name: mapperName, audience: audience, settings: settings)
+                },
+                protocolMappers: allMappers.compactMap { mapper in
+                    guard mapper["protocolMapper"]?.stringValue != audienceMapperType, let mapperName = mapper["name"]?.stringValue,
+                        let type = mapper["protocolMapper"]?.stringValue
+                    else { return nil }
+                    let config = JSONObject((mapper["config"]?.objectValue ?? JSONObject()).map { ($0.key, JSON.string($0.value.stringValue ?? $0.value.serialized())) })
+                    return DesiredProtocolMapper(
+                        name: mapperName, protocolMapper: type, protocol_: mapper["protocol"]?.stringValue ?? scope["protocol"]?.stringValue ?? "openid-connect",
+                        config: config)
                 }))
         }
         let exported = Set(result.clientScopes.map(\.name))
@@ -45,9 +79,11 @@ public enum Exporter {
             let refresh = attributes?[exchangeRefreshAttribute]?.stringValue == "SAME_SESSION"
             let defaults = (rep["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter { exported.contains($0) }
             let optionals = (rep["optionalClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter { exported.contains($0) }
-            guard !wanted.isEmpty || exchange || !defaults.isEmpty || !optionals.isEmpty else { continue }
+            let requesters = legacy[clientId]
+            guard !wanted.isEmpty || exchange || !defaults.isEmpty || !optionals.isEmpty || requesters != nil else { continue }
             result.clients.append(DesiredClient(
-                clientId: clientId, defaultScopes: defaults, optionalScopes: optionals, standardExchange: exchange, allowRefresh: refresh))
+                clientId: clientId, defaultScopes: defaults, optionalScopes: optionals, standardExchange: exchange, allowRefresh: refresh,
+                legacyExchange: requesters.map { DesiredLegacyExchange(allowedRequesters: $0, location: "") }))
         }
         return result
     }
@@ -84,6 +120,14 @@ extension DesiredRealm {
                         return .object(m)
                     })
                 }
+                if !scope.protocolMappers.isEmpty {
+                    entry["protocolMappers"] = .array(scope.protocolMappers.map { mapper in
+                        .object(JSONObject([
+                            ("name", .string(mapper.name)), ("protocolMapper", .string(mapper.protocolMapper)), ("protocol", .string(mapper.protocol_)),
+                            ("config", .object(mapper.config)),
+                        ]))
+                    })
+                }
                 return .object(entry)
             })
         }
@@ -94,11 +138,18 @@ extension DesiredRealm {
                 if !client.optionalScopes.isEmpty { entry["optionalScopes"] = .array(client.optionalScopes.map { .string($0) }) }
                 if let value = client.standardExchange { entry["standardExchange"] = .bool(value) }
                 if let value = client.allowRefresh { entry["allowRefresh"] = .bool(value) }
+                if let legacy = client.legacyExchange {
+                    entry["legacyExchange"] = ["allowedRequesters": .array(legacy.allowedRequesters.map { .string($0) })]
+                }
                 return .object(entry)
             })
         }
         if !allow.isEmpty {
-            object["allow"] = .array(allow.map { ["from": .string($0.from), "to": .string($0.to)] })
+            object["allow"] = .array(allow.map { pair in
+                var entry = JSONObject([("from", .string(pair.from)), ("to", .string(pair.to))])
+                if pair.mode != .auto { entry["mode"] = .string(pair.mode.rawValue) }
+                return .object(entry)
+            })
         }
         return .object(object)
     }

@@ -6,12 +6,35 @@ import KcxJSON
 /// (with their mappers) that the file no longer declares, and audience mappers on marked scopes.
 public let managedAttribute = "kcx.managed"
 
-/// What a realm looks like now, from four list requests.
+/// A target's legacy (V1) exchange wiring as it is now: management permissions and kcx's client policy.
+public struct LiveLegacyExchange: Sendable, Equatable {
+    public var permissionID: String?
+    public var policyID: String?
+    /// Client ids (UUIDs, or clientIds) the kcx policy names.
+    public var members: [String]
+    /// Whether the kcx policy is attached to the target's token-exchange permission.
+    public var attached: Bool
+    /// clientIds of members the file does not name (read for the plan's text).
+    public var otherMemberNames: [String: String]
+
+    public init(permissionID: String?, policyID: String?, members: [String], attached: Bool, otherMemberNames: [String: String] = [:]) {
+        self.permissionID = permissionID
+        self.policyID = policyID
+        self.members = members
+        self.attached = attached
+        self.otherMemberNames = otherMemberNames
+    }
+}
+
+/// What a realm looks like now, from four list requests (or one look-up per named client instead
+/// of the client list, when the file names few clients).
 public struct LiveRealm: Sendable, Equatable {
     public var clientScopes: [JSON]
     public var clients: [JSON]
     public var realmDefaultScopeIDs: [String]
     public var realmOptionalScopeIDs: [String]
+    /// Per target clientId the file gives legacyExchange for.
+    public var legacy: [String: LiveLegacyExchange] = [:]
 
     public init(clientScopes: [JSON], clients: [JSON], realmDefaultScopeIDs: [String], realmOptionalScopeIDs: [String]) {
         self.clientScopes = clientScopes
@@ -20,17 +43,60 @@ public struct LiveRealm: Sendable, Equatable {
         self.realmOptionalScopeIDs = realmOptionalScopeIDs
     }
 
+    /// Up to this many named clients are looked up one by one (exact, server-side); more are listed
+    /// at once. Listing a realm of 10,000 clients costs far more than a few exact look-ups.
+    public static let lookupLimit = 8
+
     /// Reads the realm: client scopes (mappers inline), clients (attributes, mappers and scope names
-    /// inline) and the realm's two default lists.
-    public static func read(_ api: AdminAPI, realm: String) throws -> LiveRealm {
+    /// inline) and the realm's two default lists. With `onlyClients`, only those clients are read.
+    public static func read(_ api: AdminAPI, realm: String, onlyClients: Set<String>? = nil) throws -> LiveRealm {
         func ids(_ endpoint: String) throws -> [String] {
             (try api.getArray(endpoint, realm: realm)).compactMap { $0["id"]?.stringValue }
         }
+        var clients: [JSON] = []
+        if let names = onlyClients, names.count <= lookupLimit {
+            for name in names.sorted() {
+                // search=false makes clientId an exact match (Keycloak's default is a substring search).
+                let matches = try api.getArray("clients", realm: realm, query: [("clientId", name), ("search", "false")])
+                clients += matches.filter { $0["clientId"]?.stringValue == name }
+            }
+        } else {
+            clients = try api.getArray("clients", realm: realm)
+        }
         return LiveRealm(
             clientScopes: try api.getArray("client-scopes", realm: realm),
-            clients: try api.getArray("clients", realm: realm),
+            clients: clients,
             realmDefaultScopeIDs: try ids(ScopeList.default.realmEndpoint),
             realmOptionalScopeIDs: try ids(ScopeList.optional.realmEndpoint))
+    }
+
+    /// Reads each target's management permission and kcx exchange policy (four requests per target).
+    public mutating func readLegacy(_ api: AdminAPI, realm: String, targets: [String]) throws {
+        guard !targets.isEmpty else { return }
+        guard let management = client("realm-management")?["id"]?.stringValue else {
+            throw KcxError(.notFound, "realm '\(realm)' has no realm-management client, which legacy token exchange needs")
+        }
+        let base = "clients/\(management)/authz/resource-server"
+        for target in targets {
+            guard let targetID = client(target)?["id"]?.stringValue else { continue }
+            let permissions = try api.get("clients/\(targetID)/management/permissions", realm: realm)
+            let permissionID = permissions["enabled"]?.boolValue == true ? permissions["scopePermissions"]?["token-exchange"]?.stringValue : nil
+            let policyName = exchangePolicyName(forTarget: target)
+            let found = try api.send(method: "GET", endpoint: "\(base)/policy/search", realm: realm, query: [("name", policyName)], body: nil)
+            var state = LiveLegacyExchange(permissionID: permissionID, policyID: nil, members: [], attached: false)
+            if let policyID = found.json?["id"]?.stringValue {
+                state.policyID = policyID
+                state.members = clientPolicyMembers(try api.get("\(base)/policy/client/\(policyID)", realm: realm))
+                for member in state.members where !clients.contains(where: { $0["id"]?.stringValue == member || $0["clientId"]?.stringValue == member }) {
+                    state.otherMemberNames[member] = try api.getIfExists("clients/\(member)", realm: realm)?["clientId"]?.stringValue
+                }
+            }
+            if let permissionID {
+                state.attached = try api.getArray("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm)
+                    .contains { $0["name"]?.stringValue == policyName }
+            }
+            legacy[target] = state
+        }
     }
 
     func scope(named name: String) -> JSON? { clientScopes.first { $0["name"]?.stringValue == name } }
@@ -43,11 +109,16 @@ public enum PlanAction: Sendable, Equatable {
     case updateScope(name: String, id: String, body: JSON)
     case deleteScope(name: String, id: String)
     case moveInRealmLists(scope: String, from: ScopeList?, to: ScopeList?)
-    case createMapper(scope: String, body: JSON)
+    /// `inline`: sent in the body of the scope's create; written on its own only when that scope
+    /// turned out to exist already (made by someone else meanwhile).
+    case createMapper(scope: String, body: JSON, inline: Bool)
     case updateMapper(scope: String, id: String, body: JSON)
     case deleteMapper(scope: String, id: String)
     case assign(clientUUID: String, scope: String, from: ScopeList?, to: ScopeList)
     case updateClient(clientUUID: String, body: JSON)
+    /// Adds requesters (clientIds) to / removes members from the target's kcx exchange policy, enabling
+    /// the permission and attaching the policy as `kcx token-exchange allow --mode legacy` does.
+    case legacyExchange(target: String, add: [String], remove: [String])
 
     /// Dependency order: scopes, then mappers and realm lists, then assignments, then exchange
     /// settings; deletions last. Actions of one phase are independent of each other.
@@ -56,7 +127,7 @@ public enum PlanAction: Sendable, Equatable {
         case .createScope, .updateScope: return 0
         case .moveInRealmLists, .createMapper, .updateMapper: return 1
         case .assign: return 2
-        case .updateClient: return 3
+        case .updateClient, .legacyExchange: return 3
         case .deleteMapper: return 4
         case .deleteScope: return 5
         }
@@ -92,16 +163,75 @@ public struct RealmPlan: Sendable, Equatable {
 }
 
 public enum Planner {
-    /// The scopes, mappers, assignments and switches an `allow` pair stands for: exactly what
-    /// `kcx token-exchange allow --mode standard` sets up (V2 switch on the requester, the scope
-    /// TARGET-audience with an audience mapper, assigned to the requester as default).
-    public static func expandingAllowPairs(_ realm: DesiredRealm) -> DesiredRealm {
+    /// Reads what the realm's part of the file needs and diffs it: the server's features only when
+    /// the file needs them, the named clients one by one when they are few, legacy wiring per target.
+    public static func plan(_ realm: DesiredRealm, api: AdminAPI, prune: Bool) throws -> (plan: RealmPlan, live: LiveRealm) {
+        let features = needsFeatures(realm) ? ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm.realm)) : nil
+        try checkLegacyFeatures(realm, features)
+        var live = try LiveRealm.read(api, realm: realm.realm, onlyClients: namedClients(realm))
+        let desired = try expandingAllowPairs(realm, live: live, features: features)
+        try checkLegacyFeatures(desired, features)
+        try check(desired, against: live)
+        try live.readLegacy(api, realm: realm.realm, targets: desired.clients.filter { $0.legacyExchange != nil }.map(\.clientId))
+        return (diff(desired, live, prune: prune), live)
+    }
+
+    /// The clients a file names (for the look-ups that replace listing every client).
+    public static func namedClients(_ realm: DesiredRealm) -> Set<String> {
+        var names = Set<String>()
+        for scope in realm.clientScopes {
+            for mapper in scope.audienceMappers { if case .client(let clientId) = mapper.audience { names.insert(clientId) } }
+        }
+        for client in realm.clients {
+            names.insert(client.clientId)
+            if let legacy = client.legacyExchange {
+                names.formUnion(legacy.allowedRequesters)
+                names.insert("realm-management")
+            }
+        }
+        for pair in realm.allow { names.formUnion([pair.from, pair.to]) }
+        if realm.allow.contains(where: { $0.mode != .standard }) { names.insert("realm-management") }
+        return names
+    }
+
+    /// Whether planning this realm needs the server's features (`GET /admin/serverinfo`).
+    public static func needsFeatures(_ realm: DesiredRealm) -> Bool {
+        realm.allow.contains { $0.mode != .standard } || realm.clients.contains { $0.legacyExchange != nil }
+    }
+
+    /// The scopes, mappers, assignments, switches and legacy permissions an `allow` pair stands for:
+    /// exactly what `kcx token-exchange allow --mode MODE` sets up. standard: the V2 switch on the
+    /// requester, and (unless TARGET already reaches the requester's access tokens another way) the
+    /// scope TARGET-audience with an audience mapper, assigned to the requester as default. legacy:
+    /// the requester in the target's kcx exchange policy. auto: standard when the server has it, else legacy.
+    public static func expandingAllowPairs(_ realm: DesiredRealm, live: LiveRealm? = nil, features: ServerFeatures? = nil) throws -> DesiredRealm {
         var result = realm
         for pair in realm.allow {
+            var mode = pair.mode
+            if mode == .auto {
+                guard let features else { throw KcxError(.serverError, "\(pair.location): the server's features are needed to resolve mode auto") }
+                if features.standardExchange {
+                    mode = .standard
+                } else if features.legacyUsable {
+                    mode = .legacy
+                } else {
+                    throw KcxError(
+                        .serverError, "\(pair.location): the server has no token exchange enabled (neither standard V2 nor legacy V1 with fine-grained permissions v1)",
+                        hint: "start Keycloak with --features=token-exchange-standard (default in 26.2+) or --features=token-exchange,admin-fine-grained-authz:v1")
+                }
+            }
+            if mode == .legacy {
+                var target = result.clients.first { $0.clientId == pair.to } ?? DesiredClient(clientId: pair.to, defaultScopes: [], optionalScopes: [])
+                var legacy = target.legacyExchange ?? DesiredLegacyExchange(allowedRequesters: [], location: pair.location)
+                if !legacy.allowedRequesters.contains(pair.from) { legacy.allowedRequesters.append(pair.from) }
+                target.legacyExchange = legacy
+                upsert(target, into: &result)
+                continue
+            }
             var requester = result.clients.first { $0.clientId == pair.from }
                 ?? DesiredClient(clientId: pair.from, defaultScopes: [], optionalScopes: [])
             requester.standardExchange = true
-            if pair.to != pair.from {
+            if pair.to != pair.from && !reachable(pair.to, inTokensOf: requester, result, live) {
                 let scopeName = audienceScopeName(for: pair.to)
                 if let index = result.clientScopes.firstIndex(where: { $0.name == scopeName }) {
                     if !result.clientScopes[index].audienceMappers.contains(where: { $0.audience == .client(pair.to) }) {
@@ -117,20 +247,63 @@ public enum Planner {
                     requester.optionalScopes.removeAll { $0 == scopeName }
                 }
             }
-            if let index = result.clients.firstIndex(where: { $0.clientId == pair.from }) {
-                result.clients[index] = requester
-            } else {
-                result.clients.append(requester)
-            }
+            upsert(requester, into: &result)
         }
         result.allow = []
         return result
+    }
+
+    static func upsert(_ client: DesiredClient, into realm: inout DesiredRealm) {
+        if let index = realm.clients.firstIndex(where: { $0.clientId == client.clientId }) {
+            realm.clients[index] = client
+        } else {
+            realm.clients.append(client)
+        }
+    }
+
+    /// Whether TARGET is already in the access tokens of the requester by another way than kcx's own
+    /// TARGET-audience scope: the requester's own mapper or a default scope's (live or in the file).
+    /// The command checks the live realm; the file's own default scopes count too, so a plan agrees
+    /// with what the realm will be. kcx's scope itself does not count, so --prune keeps it.
+    static func reachable(_ target: String, inTokensOf requester: DesiredClient, _ desired: DesiredRealm, _ live: LiveRealm?) -> Bool {
+        let ownScope = audienceScopeName(for: target)
+        func carries(_ mappers: [JSON]) -> Bool {
+            mappers.contains {
+                $0["protocolMapper"]?.stringValue == audienceMapperType && AudienceValue.from(config: $0["config"]) == .client(target)
+                    && $0["config"]?["access.token.claim"]?.stringValue == "true"
+            }
+        }
+        if let live, let rep = live.client(requester.clientId) {
+            if carries(rep["protocolMappers"]?.arrayValue ?? []) { return true }
+            for name in (rep["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue) where name != ownScope {
+                // A scope the file redeclares is judged by the file (apply may change its mappers).
+                if desired.clientScopes.contains(where: { $0.name == name }) { continue }
+                if carries(live.scope(named: name)?["protocolMappers"]?.arrayValue ?? []) { return true }
+            }
+        }
+        for name in requester.defaultScopes where name != ownScope {
+            guard let scope = desired.clientScopes.first(where: { $0.name == name }) else { continue }
+            if scope.audienceMappers.contains(where: { $0.audience == .client(target) && $0.settings.accessToken }) { return true }
+        }
+        return false
     }
 
     static func audienceMapper(for clientId: String) -> DesiredAudienceMapper {
         var settings = AudienceMapperSettings()
         settings.mapperName = "\(clientId) audience"
         return DesiredAudienceMapper(name: "\(clientId) audience", audience: .client(clientId), settings: settings)
+    }
+
+    /// Refuses legacy exchange in the file when the server lacks the V1 features, naming where the
+    /// file asks for it (called before the realm is read, so before any write).
+    public static func checkLegacyFeatures(_ desired: DesiredRealm, _ features: ServerFeatures?) throws {
+        guard let features, !features.legacyUsable else { return }
+        let location = desired.clients.compactMap(\.legacyExchange?.location).first
+            ?? desired.allow.first(where: { $0.mode == .legacy })?.location
+        guard let location else { return }
+        throw KcxError(
+            .usage, "\(location): legacy token exchange needs the server features token-exchange (V1) and admin-fine-grained-authz:v1, which this server does not have",
+            hint: "use standard token exchange (mode: standard, Keycloak 26.2+), or start Keycloak with --features=token-exchange,admin-fine-grained-authz:v1")
     }
 
     /// Checks what the file names against the live realm (clients exist, scopes are known).
@@ -149,6 +322,9 @@ public enum Planner {
         let declared = Set(desired.clientScopes.map(\.name))
         for client in desired.clients {
             try requireClient(client.clientId, "client")
+            for requester in client.legacyExchange?.allowedRequesters ?? [] {
+                try requireClient(requester, "legacy exchange requester of '\(client.clientId)'")
+            }
             for scope in client.defaultScopes + client.optionalScopes where !declared.contains(scope) && live.scope(named: scope) == nil {
                 throw KcxError(.notFound, "scope '\(scope)' assigned to client '\(client.clientId)' is neither in the file nor in realm '\(realm)'")
             }
@@ -188,6 +364,10 @@ public enum Planner {
             } else {
                 var body = settings.desiredRepresentation(name: scope.name, creating: true)
                 body["attributes"]?[managedAttribute] = "true"
+                // Keycloak creates mappers given in the scope's body with it (RepresentationToModel
+                // .createClientScope): one request instead of one per mapper.
+                let mappers = mapperBodies(scope)
+                if !mappers.isEmpty { body["protocolMappers"] = .array(mappers) }
                 changes.append(PlanChange(operation: .create, kind: "client-scope", name: scope.name, group: group,
                                           details: differences(current: nil, desired: settings.desiredRepresentation(name: scope.name, creating: true)),
                                           action: .createScope(name: scope.name, body: body)))
@@ -199,6 +379,7 @@ public enum Planner {
             changes += mapperChanges(scope, current: current, group: group, prune: prune)
         }
         changes += clientChanges(desired, live)
+        changes += legacyChanges(desired, live, prune: prune)
         if prune {
             let declared = Set(desired.clientScopes.map(\.name))
             for scope in live.clientScopes where scope["attributes"]?[managedAttribute]?.stringValue == "true" {
@@ -210,9 +391,29 @@ public enum Planner {
         return RealmPlan(realm: desired.realm, changes: changes)
     }
 
+    static func audienceMapperBody(_ mapper: DesiredAudienceMapper) -> JSON {
+        .object(JSONObject([
+            ("name", .string(mapper.name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
+            ("consentRequired", false), ("config", mapper.settings.config(for: mapper.audience)),
+        ]))
+    }
+
+    static func rawMapperBody(_ mapper: DesiredProtocolMapper) -> JSON {
+        .object(JSONObject([
+            ("name", .string(mapper.name)), ("protocol", .string(mapper.protocol_)), ("protocolMapper", .string(mapper.protocolMapper)),
+            ("consentRequired", false), ("config", .object(mapper.config)),
+        ]))
+    }
+
+    /// Every mapper the file gives a scope, as Keycloak representations (audience mappers first).
+    static func mapperBodies(_ scope: DesiredClientScope) -> [JSON] {
+        scope.audienceMappers.map(audienceMapperBody) + scope.protocolMappers.map(rawMapperBody)
+    }
+
     static func mapperChanges(_ scope: DesiredClientScope, current: JSON?, group: String, prune: Bool) -> [PlanChange] {
         var changes: [PlanChange] = []
         var existing = current?["protocolMappers"]?.arrayValue ?? []
+        let inline = current == nil
         for mapper in scope.audienceMappers {
             let label = "\(mapper.name) on scope \(scope.name)"
             let config = mapper.settings.config(for: mapper.audience)
@@ -221,12 +422,9 @@ public enum Planner {
                 $0["protocolMapper"]?.stringValue == audienceMapperType && AudienceValue.from(config: $0["config"]) == mapper.audience
             } ?? existing.firstIndex { $0["name"]?.stringValue == mapper.name && $0["protocolMapper"]?.stringValue == audienceMapperType }
             guard let index else {
-                let body: JSON = .object(JSONObject([
-                    ("name", .string(mapper.name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
-                    ("consentRequired", false), ("config", config),
-                ]))
                 changes.append(PlanChange(operation: .create, kind: "audience-mapper", name: label, group: group,
-                                          details: differences(current: nil, desired: config, path: "config"), action: .createMapper(scope: scope.name, body: body)))
+                                          details: differences(current: nil, desired: config, path: "config"),
+                                          action: .createMapper(scope: scope.name, body: audienceMapperBody(mapper), inline: inline)))
                 continue
             }
             let match = existing.remove(at: index)
@@ -241,12 +439,71 @@ public enum Planner {
             changes.append(PlanChange(operation: .update, kind: "audience-mapper", name: label, group: group, details: diff,
                                       action: .updateMapper(scope: scope.name, id: id, body: body)))
         }
+        for mapper in scope.protocolMappers {
+            let label = "\(mapper.name) on scope \(scope.name)"
+            let wanted = rawMapperBody(mapper)
+            guard let index = existing.firstIndex(where: { $0["name"]?.stringValue == mapper.name }) else {
+                changes.append(PlanChange(operation: .create, kind: "protocol-mapper", name: label, group: group,
+                                          details: differences(current: nil, desired: .object(mapper.config), path: "config"),
+                                          action: .createMapper(scope: scope.name, body: wanted, inline: inline)))
+                continue
+            }
+            let match = existing.remove(at: index)
+            // Config values compare as strings; keys the file does not give are left as they are.
+            var current = match
+            current["config"] = .object(JSONObject((match["config"]?.objectValue ?? JSONObject()).map { ($0.key, JSON.string($0.value.stringValue ?? $0.value.serialized())) }))
+            let desired: JSON = .object(JSONObject([("protocolMapper", .string(mapper.protocolMapper)), ("protocol", .string(mapper.protocol_)), ("config", .object(mapper.config))]))
+            let diff = differences(current: current, desired: desired)
+            guard !diff.isEmpty, let id = match["id"]?.stringValue else { continue }
+            changes.append(PlanChange(operation: .update, kind: "protocol-mapper", name: label, group: group, details: diff,
+                                      action: .updateMapper(scope: scope.name, id: id, body: overlay(current, with: desired))))
+        }
         if prune, current?["attributes"]?[managedAttribute]?.stringValue == "true" {
-            for mapper in existing where mapper["protocolMapper"]?.stringValue == audienceMapperType {
+            // On a scope kcx created, every mapper the file no longer gives was put there by kcx.
+            for mapper in existing {
                 guard let id = mapper["id"]?.stringValue else { continue }
-                changes.append(PlanChange(operation: .delete, kind: "audience-mapper", name: "\(mapper["name"]?.stringValue ?? id) on scope \(scope.name)",
+                let kind = mapper["protocolMapper"]?.stringValue == audienceMapperType ? "audience-mapper" : "protocol-mapper"
+                changes.append(PlanChange(operation: .delete, kind: kind, name: "\(mapper["name"]?.stringValue ?? id) on scope \(scope.name)",
                                           group: group, details: ["on a kcx-created scope, no longer in the file"], action: .deleteMapper(scope: scope.name, id: id)))
             }
+        }
+        return changes
+    }
+
+    /// Legacy exchange per target: the requesters its kcx client policy lacks (and, with --prune, the
+    /// members it has that the file no longer names: kcx owns that policy, so all of it is kcx's).
+    static func legacyChanges(_ desired: DesiredRealm, _ live: LiveRealm, prune: Bool) -> [PlanChange] {
+        var changes: [PlanChange] = []
+        for client in desired.clients {
+            guard let legacy = client.legacyExchange, let state = live.legacy[client.clientId] else { continue }
+            func identities(_ clientId: String) -> Set<String> {
+                var ids: Set<String> = [clientId]
+                if let id = live.client(clientId)?["id"]?.stringValue { ids.insert(id) }
+                return ids
+            }
+            let add = legacy.allowedRequesters.filter { identities($0).isDisjoint(with: state.members) }
+            let wantedIDs = legacy.allowedRequesters.reduce(into: Set<String>()) { $0.formUnion(identities($1)) }
+            let remove = prune ? state.members.filter { !wantedIDs.contains($0) } : []
+            var details: [String] = []
+            let wiring = !legacy.allowedRequesters.isEmpty || state.policyID != nil
+            if wiring && state.permissionID == nil { details.append("management permissions: off -> on") }
+            details += add.map { "requesters: + \($0)" }
+            details += remove.map { member in
+                let name = live.clients.first { $0["id"]?.stringValue == member }?["clientId"]?.stringValue ?? state.otherMemberNames[member] ?? member
+                return "requesters: - \(name) (no longer in the file)"
+            }
+            if wiring && !state.attached && remove.count < state.members.count + add.count {
+                details.append("policy \(exchangePolicyName(forTarget: client.clientId)) attached to the token-exchange permission")
+            }
+            // Enabling and attaching happen through adding a requester, so a repair re-adds one present.
+            var toAdd = add
+            if toAdd.isEmpty, let first = legacy.allowedRequesters.first, details.contains(where: { !$0.hasPrefix("requesters") }) {
+                toAdd = [first]
+            }
+            guard !toAdd.isEmpty || !remove.isEmpty else { continue }
+            changes.append(PlanChange(
+                operation: state.policyID == nil ? .create : .update, kind: "legacy-exchange", name: client.clientId, group: "client \(client.clientId)",
+                details: details, action: .legacyExchange(target: client.clientId, add: toAdd, remove: remove)))
         }
         return changes
     }

@@ -113,7 +113,7 @@ enum FineGrainedPermissions {
             default: return notFound("HTTP 404 Not Found")
             }
         case ("PUT", let p) where p.count == 3 && ["policy", "permission"].contains(p[0]):
-            return update(request, id: p[2], &data)
+            return update(request, id: p[2], &data, realm: realm)
         case ("DELETE", let p) where p.count >= 2 && ["policy", "permission"].contains(p[0]):
             guard data.policy(id: p.last!) != nil else { return notFound("HTTP 404 Not Found") }
             data.policies.removeAll { $0["id"]?.stringValue == p.last! }
@@ -158,7 +158,7 @@ enum FineGrainedPermissions {
 
     /// PolicyResourceService.update: 201 with no body; a missing list leaves it, an empty one clears
     /// it, entries are ids or names.
-    private static func update(_ request: ServerRequest, id: String, _ data: inout Data) -> ServerResponse {
+    private static func update(_ request: ServerRequest, id: String, _ data: inout Data, realm: Realm) -> ServerResponse {
         guard let index = data.policies.firstIndex(where: { $0["id"]?.stringValue == id }) else {
             return notFound("HTTP 404 Not Found")
         }
@@ -177,6 +177,17 @@ enum FineGrainedPermissions {
                 ids.append(matchId)
             }
             policy[key] = .array(ids)
+        }
+        // ClientPolicyProviderFactory.onUpdate: a client policy's `clients` (clientIds or UUIDs) replace
+        // the stored UUIDs; an unknown client fails as on create.
+        if policy["type"]?.stringValue == "client", let clients = body["clients"]?.arrayValue {
+            var uuids: [JSON] = []
+            for entry in clients {
+                guard let text = entry.stringValue, let client = realm.client(clientId: text) ?? realm.client(id: text) else { return serverError }
+                uuids.append(.string(client.id))
+            }
+            guard !uuids.isEmpty else { return serverError }
+            policy["clients"] = .array(uuids)
         }
         data.policies[index] = policy
         return ServerResponse(status: 201)
