@@ -101,12 +101,12 @@ private struct Parser {
     mutating func parseObject() throws(JSONParseError) -> JSON {
         try enter()
         index += 1
-        var object = JSONObject()
+        var members: [(String, JSON)] = []
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
         while true {
             skipWhitespace()
@@ -118,8 +118,8 @@ private struct Parser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            // A repeated key keeps the last value, as Jackson does by default.
-            object[key] = try parseValue()
+            // A repeated key keeps the last value, as Jackson does by default (JSONObject(members:)).
+            members.append((key, try parseValue()))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -129,7 +129,7 @@ private struct Parser {
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
-                return .object(object)
+                return .object(JSONObject(members: members))
             }
             throw error("expected ',' or '}'")
         }

@@ -65,23 +65,31 @@ public struct FieldFilterError: Error, Sendable, Equatable, CustomStringConverti
 
 private struct FieldParser {
     let text: String
-    let characters: [Character]
+    /// Unicode scalars, not Characters, so a combining mark cannot glue itself to a `,` or `(`.
+    let characters: [Unicode.Scalar]
     var position = 0
 
     init(text: String) {
         self.text = text
-        self.characters = Array(text)
+        self.characters = Array(text.unicodeScalars)
     }
 
     func error(_ reason: String) -> FieldFilterError { FieldFilterError(input: text, reason: reason) }
 
+    /// Deeper selections than any Keycloak representation has; the bound keeps a hostile
+    /// `a(a(a(…` from overflowing the stack (found by fuzzing).
+    static let maximumDepth = 32
+
     mutating func parseList(depth: Int) throws(FieldFilterError) -> FieldFilter {
+        if depth > FieldParser.maximumDepth { throw error("fields nest deeper than \(FieldParser.maximumDepth) levels") }
         var fields: [FieldFilter.Field] = []
+        // Names seen in this list: a Set, as a scan per field is quadratic on a long list.
+        var seen: Set<String> = []
         while true {
             let start = position
             var name = ""
-            while position < characters.count, !",()".contains(characters[position]) {
-                name.append(characters[position])
+            while position < characters.count, !",()".unicodeScalars.contains(characters[position]) {
+                name.unicodeScalars.append(characters[position])
                 position += 1
             }
             name = name.trimmedSpaces
@@ -96,7 +104,7 @@ private struct FieldParser {
                 position += 1
                 while position < characters.count, characters[position] == " " { position += 1 }
             }
-            if fields.contains(where: { $0.name == field.name }) { throw error("field '\(name)' is named twice") }
+            if !seen.insert(field.name).inserted { throw error("field '\(name)' is named twice") }
             fields.append(field)
             guard position < characters.count, characters[position] == "," else { break }
             position += 1

@@ -11,7 +11,7 @@ public enum JSONPathComponent: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .key(let name):
-            let plain = !name.isEmpty && !name.contains { ".[]\"=:+ ".contains($0) }
+            let plain = !name.isEmpty && !name.unicodeScalars.contains { ".[]\"=:+ ".unicodeScalars.contains($0) }
             return plain ? name : "\"" + name.escapingQuotes() + "\""
         case .index(let index): return "[\(index)]"
         }
@@ -98,24 +98,30 @@ public struct SetExpressionError: Error, Sendable, Equatable, CustomStringConver
 }
 
 /// Reads key paths: names separated by `.`, `"quoted names"` (with `\"` and `\\`), `[index]`.
+/// It reads Unicode scalars, not Characters: a combining mark after `"` or `.` must not glue
+/// itself to the delimiter (fuzzing found `"` + U+059D read as one Character).
 private struct PathScanner {
     let input: String
-    let characters: [Character]
+    let characters: [Unicode.Scalar]
     var position = 0
 
     init(_ input: String) {
         self.input = input
-        self.characters = Array(input)
+        self.characters = Array(input.unicodeScalars)
     }
 
     var isAtEnd: Bool { position >= characters.count }
-    var rest: String { String(characters[min(position, characters.count)...]) }
+    var rest: String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: characters[min(position, characters.count)...])
+        return text
+    }
 
-    func peek(_ offset: Int = 0) -> Character? {
+    func peek(_ offset: Int = 0) -> Unicode.Scalar? {
         position + offset < characters.count ? characters[position + offset] : nil
     }
 
-    mutating func consume(_ character: Character) -> Bool {
+    mutating func consume(_ character: Unicode.Scalar) -> Bool {
         guard peek() == character else { return false }
         position += 1
         return true
@@ -162,10 +168,10 @@ private struct PathScanner {
                 position += 1
                 if character == "\"" { break }
                 if character == "\\", let next = peek(), next == "\"" || next == "\\" {
-                    name.append(next)
+                    name.unicodeScalars.append(next)
                     position += 1
                 } else {
-                    name.append(character)
+                    name.unicodeScalars.append(character)
                 }
             }
             return name
@@ -174,7 +180,7 @@ private struct PathScanner {
         while let character = peek(), character != ".", character != "[", character != "\"" {
             if stopAtOperator && atOperator() { break }
             if character == "]" { throw error("unexpected ']'") }
-            name.append(character)
+            name.unicodeScalars.append(character)
             position += 1
         }
         if name.isEmpty {
@@ -185,8 +191,8 @@ private struct PathScanner {
 
     mutating func scanIndex() throws(SetExpressionError) -> Int {
         var digits = ""
-        while let character = peek(), character.isASCII, character.isNumber {
-            digits.append(character)
+        while let character = peek(), ("0"..."9").contains(character) {
+            digits.unicodeScalars.append(character)
             position += 1
         }
         guard !digits.isEmpty, consume("]") else { throw error("an index must be a number in brackets, e.g. [0]") }
@@ -196,11 +202,12 @@ private struct PathScanner {
 }
 
 extension String {
+    /// Scalar by scalar, like the scanner: a `"` carrying a combining mark is still a quote.
     fileprivate func escapingQuotes() -> String {
         var text = ""
-        for character in self {
-            if character == "\"" || character == "\\" { text.append("\\") }
-            text.append(character)
+        for scalar in unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { text.unicodeScalars.append("\\") }
+            text.unicodeScalars.append(scalar)
         }
         return text
     }

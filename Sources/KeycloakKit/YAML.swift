@@ -24,9 +24,7 @@ public struct YAMLNode: Sendable, Equatable {
         case .scalar(let text, let plain): return plain ? YAMLNode.resolve(text) : .string(text)
         case .sequence(let items): return .array(items.map(\.json))
         case .mapping(let entries):
-            var object = JSONObject()
-            for entry in entries { object[entry.key.scalarText ?? entry.key.json.serialized()] = entry.value.json }
-            return .object(object)
+            return .object(JSONObject(members: entries.map { ($0.key.scalarText ?? $0.key.json.serialized(), $0.value.json) }))
         }
     }
 
@@ -109,13 +107,34 @@ public enum YAML {
 
 /// Assembles nodes from parser events, with anchors and aliases.
 private struct TreeBuilder {
-    enum Open {
-        case sequence(items: [YAMLNode], anchor: String?, line: Int, column: Int)
-        case mapping(entries: [YAMLEntry], pendingKey: YAMLNode?, anchor: String?, line: Int, column: Int)
+    /// A collection still being read. A class, so appending to the innermost one does not copy
+    /// its items (an enum on a stack was popped and pushed per item: quadratic, found by fuzzing).
+    final class Open {
+        let isMapping: Bool
+        let anchor: String?
+        let line: Int
+        let column: Int
+        var items: [YAMLNode] = []
+        var entries: [YAMLEntry] = []
+        var pendingKey: YAMLNode?
+        /// Scalar keys seen so far, so a duplicate is found without scanning the entries.
+        var keys: Set<String> = []
+        /// Nesting levels below this collection's children (0 when they are all scalars).
+        var childHeight = 0
+
+        init(isMapping: Bool, anchor: String?, line: Int, column: Int) {
+            self.isMapping = isMapping
+            self.anchor = anchor
+            self.line = line
+            self.column = column
+        }
     }
 
     var stack: [Open] = []
     var anchors: [String: YAMLNode] = [:]
+    /// Levels of nesting each anchored node holds: an alias must not nest deeper than a file may,
+    /// or chained aliases overflow the stack of every recursive walk (found by fuzzing).
+    var anchorHeights: [String: Int] = [:]
     var documents: [YAMLNode] = []
     /// Nodes an alias may expand to, bounded so a "billion laughs" file cannot exhaust memory.
     var expandedNodes = 0
@@ -130,39 +149,39 @@ private struct TreeBuilder {
             let scalar = event.data.scalar
             let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: Int(scalar.length)), as: UTF8.self)
             let node = YAMLNode(value: .scalar(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nil), line: line, column: column)
-            if let anchor = scalar.anchor { anchors[String(cString: anchor)] = node }
-            try add(node)
+            if let anchor = scalar.anchor {
+                anchors[String(cString: anchor)] = node
+                anchorHeights[String(cString: anchor)] = 0
+            }
+            try add(node, height: 0)
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.data.alias.anchor)
             guard let node = anchors[name] else {
                 throw YAMLError(message: "unknown alias *\(name)", line: line, column: column)
             }
+            let height = anchorHeights[name] ?? 0
+            if stack.count + height > TreeBuilder.maximumDepth {
+                throw YAMLError(message: "alias *\(name) nests deeper than \(TreeBuilder.maximumDepth) levels", line: line, column: column)
+            }
             expandedNodes += TreeBuilder.size(of: node)
             if expandedNodes > TreeBuilder.maximumNodes {
                 throw YAMLError(message: "aliases expand to too many nodes", line: line, column: column)
             }
-            try add(node)
+            try add(node, height: height)
         case YAML_SEQUENCE_START_EVENT:
             try checkDepth(line, column)
-            stack.append(.sequence(items: [], anchor: event.data.sequence_start.anchor.map { String(cString: $0) }, line: line, column: column))
+            stack.append(Open(isMapping: false, anchor: event.data.sequence_start.anchor.map { String(cString: $0) }, line: line, column: column))
         case YAML_MAPPING_START_EVENT:
             try checkDepth(line, column)
-            stack.append(
-                .mapping(entries: [], pendingKey: nil, anchor: event.data.mapping_start.anchor.map { String(cString: $0) }, line: line, column: column))
+            stack.append(Open(isMapping: true, anchor: event.data.mapping_start.anchor.map { String(cString: $0) }, line: line, column: column))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let open = stack.popLast() else { return }
-            let node: YAMLNode
-            let anchor: String?
-            switch open {
-            case .sequence(let items, let name, let l, let c):
-                node = YAMLNode(value: .sequence(items), line: l, column: c)
-                anchor = name
-            case .mapping(let entries, _, let name, let l, let c):
-                node = YAMLNode(value: .mapping(entries), line: l, column: c)
-                anchor = name
+            let node = YAMLNode(value: open.isMapping ? .mapping(open.entries) : .sequence(open.items), line: open.line, column: open.column)
+            if let anchor = open.anchor {
+                anchors[anchor] = node
+                anchorHeights[anchor] = open.childHeight + 1
             }
-            if let anchor { anchors[anchor] = node }
-            try add(node)
+            try add(node, height: open.childHeight + 1)
         default:
             break
         }
@@ -174,26 +193,25 @@ private struct TreeBuilder {
         }
     }
 
-    mutating func add(_ node: YAMLNode) throws(YAMLError) {
-        guard let open = stack.popLast() else {
+    mutating func add(_ node: YAMLNode, height: Int) throws(YAMLError) {
+        guard let open = stack.last else {
             documents.append(node)
             return
         }
-        switch open {
-        case .sequence(var items, let anchor, let line, let column):
-            items.append(node)
-            stack.append(.sequence(items: items, anchor: anchor, line: line, column: column))
-        case .mapping(var entries, let pendingKey, let anchor, let line, let column):
-            if let key = pendingKey {
-                if let text = key.scalarText, entries.contains(where: { $0.key.scalarText == text }) {
-                    throw YAMLError(message: "duplicate key '\(text)'", line: key.line, column: key.column)
-                }
-                entries.append(YAMLEntry(key: key, value: node))
-                stack.append(.mapping(entries: entries, pendingKey: nil, anchor: anchor, line: line, column: column))
-            } else {
-                stack.append(.mapping(entries: entries, pendingKey: node, anchor: anchor, line: line, column: column))
-            }
+        open.childHeight = max(open.childHeight, height)
+        guard open.isMapping else {
+            open.items.append(node)
+            return
         }
+        guard let key = open.pendingKey else {
+            open.pendingKey = node
+            return
+        }
+        if let text = key.scalarText, !open.keys.insert(text).inserted {
+            throw YAMLError(message: "duplicate key '\(text)'", line: key.line, column: key.column)
+        }
+        open.entries.append(YAMLEntry(key: key, value: node))
+        open.pendingKey = nil
     }
 
     static func size(of node: YAMLNode) -> Int {

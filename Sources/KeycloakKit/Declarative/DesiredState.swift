@@ -125,7 +125,8 @@ struct FileReader {
     func location(_ node: YAMLNode, _ field: String) -> String { "\(file):\(node.line):\(node.column): \(field)" }
 
     func fail(_ node: YAMLNode, _ field: String, _ message: String) -> FileError {
-        FileError(file: file, line: node.line, column: node.column, field: field, message: message)
+        // The top level has no field path; name it as the empty-file error does (found by fuzzing).
+        FileError(file: file, line: node.line, column: node.column, field: field.isEmpty ? "(file)" : field, message: message)
     }
 
     /// A mapping's entries, refusing keys outside `allowed` (the YAML reader already refuses duplicate keys).
