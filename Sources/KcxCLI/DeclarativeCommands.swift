@@ -5,7 +5,8 @@ import KeycloakKit
 
 public enum DeclarativeCommands {
     static let file = OptionSpec("file", short: "f", value: "FILE", "The declarative file, YAML or JSON ('-' for standard input)", completion: .file)
-    static let prune = OptionSpec("prune", "Also delete client scopes (and their audience mappers) kcx created that the file no longer declares")
+    static let prune = OptionSpec(
+        "prune", "Also delete what kcx created that the file no longer declares (marked scopes, mappers on them, members of kcx's legacy exchange policies)")
     static let output = OptionSpec("output", value: "FORMAT", "text (default) or json, both on stdout", completion: .choices(["text", "json"]))
 
     public static let specs: [CommandSpec] = [
@@ -30,9 +31,10 @@ public enum DeclarativeCommands {
             discussion: """
                 Shows the plan, asks for confirmation on a terminal (refuses without one unless --auto-approve), \
                 then applies in dependency order: scopes, mappers and realm lists, assignments, exchange settings, \
-                deletions. Each phase runs on up to --parallel connections. A failure stops further writes and \
-                lists what was applied and what was not (exit non-zero); running apply again converges. Scopes kcx \
-                creates carry the attribute kcx.managed=true, which is what --prune goes by.
+                deletions. Each phase runs on up to --parallel connections. A failure stops further writes, \
+                lists what was applied and what was not, and exits with the failing request's code (4 for a 403, \
+                5 for a 409, 6 for the network); running apply again converges. Scopes kcx creates carry the \
+                attribute kcx.managed=true, which is what --prune goes by.
                 """,
             options: [
                 file, prune, OptionSpec("auto-approve", "Apply without asking"),

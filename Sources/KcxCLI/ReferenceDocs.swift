@@ -57,6 +57,8 @@ public enum ReferenceDocs {
 
             Errors are printed on stderr as `error: <what went wrong>`, followed by `hint: <what to do>`
             where one helps. Usage errors (2) are detected before anything is sent to the server.
+            A `kcx apply` that fails part-way exits with the failing request's code (4 for a 403,
+            5 for a 409, 6 for the network...), after listing what was applied and what was not.
 
             """
         return text

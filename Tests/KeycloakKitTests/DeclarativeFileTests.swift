@@ -377,3 +377,16 @@ struct DeclarativeExampleTests {
         #expect(state.realms[0].allow == [ExchangePair(from: "gateway", to: "api-service")])
     }
 }
+
+@Suite("Declarative legacy and mappers example")
+struct DeclarativeLegacyExampleTests {
+    @Test func legacyAndMappersExampleIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("examples/legacy-and-mappers.yaml"), encoding: .utf8)
+        let realm = try DesiredState.parse(text, file: "legacy-and-mappers.yaml", environment: [:]).realms[0]
+        #expect(realm.clientScopes[0].protocolMappers.map(\.name) == ["tenant claim"])
+        #expect(realm.clientScopes[0].protocolMappers[0].config["claim.value"] == "acme")
+        #expect(realm.clients[1].legacyExchange?.allowedRequesters == ["batch-job"])
+        #expect(realm.allow == [ExchangePair(from: "reporting", to: "api-service", mode: .legacy), ExchangePair(from: "gateway", to: "api-service", mode: .standard)])
+    }
+}
