@@ -35,6 +35,20 @@ final class NumberingTokenEndpoint: HTTPTransport, @unchecked Sendable {
     }
 }
 
+/// Runs `body(index)` on `count` threads of their own at once (DispatchQueue.concurrentPerform
+/// would run only as many at a time as there are cores) and waits for all.
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        Thread {
+            body(index)
+            group.leave()
+        }.start()
+    }
+    group.wait()
+}
+
 @Suite("Session renewal")
 struct SessionRenewalTests {
     let clock = TestClock()
@@ -56,13 +70,13 @@ struct SessionRenewalTests {
     func concurrentRejectionsRenewOnce() throws {
         let endpoint = NumberingTokenEndpoint(delay: 0.02)
         let shared = SerializedTokenProvider(manager(session(), endpoint))
-        let tokens = Mutex<[String?]>(Array(repeating: nil, count: 8))
-        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+        let tokens = Box(Mutex<[String?]>(Array(repeating: nil, count: 8)))
+        onThreads(8) { worker in
             let renewed = try? shared.renewAfterRejection(of: "A1")
-            tokens.withLock { $0[worker] = renewed }
+            tokens.value.withLock { $0[worker] = renewed }
         }
         #expect(endpoint.requests == 1)
-        #expect(tokens.withLock { $0 } == Array(repeating: "A2", count: 8))
+        #expect(tokens.value.withLock { $0 } == Array(repeating: "A2", count: 8))
         // A refusal of the new token is a new revocation: renewed once more.
         #expect(try shared.renewAfterRejection(of: "A2") == "A3")
         #expect(endpoint.requests == 2)
@@ -130,20 +144,20 @@ struct SessionRenewalTests {
         // Each manager locks the file through its own descriptor, as another process would.
         let managers = (0..<6).map { _ in manager(session(), endpoint, storage: SessionStorage(store: store, profile: "default")) }
         let boxed = managers.map { Box($0) }
-        let tokens = Mutex<[String?]>(Array(repeating: nil, count: 6))
-        DispatchQueue.concurrentPerform(iterations: 6) { index in
+        let tokens = Box(Mutex<[String?]>(Array(repeating: nil, count: 6)))
+        onThreads(6) { index in
             let renewed = try? boxed[index].value.renewAfterRejection(of: "A1")
-            tokens.withLock { $0[index] = renewed }
+            tokens.value.withLock { $0[index] = renewed }
         }
         #expect(endpoint.requests == 1)
-        #expect(tokens.withLock { $0 } == Array(repeating: "A2", count: 6))
+        #expect(tokens.value.withLock { $0 } == Array(repeating: "A2", count: 6))
         #expect(try store.session(named: "default")?.accessToken == "A2")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         #expect(leftovers == ["config.json", "config.json.lock"])
     }
 }
 
-final class Box<T>: @unchecked Sendable {
+final class Box<T: ~Copyable>: @unchecked Sendable {
     let value: T
-    init(_ value: T) { self.value = value }
+    init(_ value: consuming T) { self.value = value }
 }
