@@ -3,13 +3,15 @@
 import Glibc
 import KcxCLI
 import KeycloakKit
+import Synchronization
 
 /// Output to a file descriptor. stdout is buffered (data can be large) and flushed at exit;
-/// stderr is written at once so warnings and prompts appear before slow work starts.
-final class FileDescriptorSink: TextSink {
+/// stderr is written at once so warnings and prompts appear before slow work starts. Locked: an
+/// apply's workers write progress and `-v` traces from several threads at once.
+final class FileDescriptorSink: TextSink, @unchecked Sendable {
     private let fd: Int32
     private let buffered: Bool
-    private var buffer: [UInt8] = []
+    private let buffer = Mutex<[UInt8]>([])
     let isTerminal: Bool
 
     init(fd: Int32, buffered: Bool) {
@@ -19,11 +21,15 @@ final class FileDescriptorSink: TextSink {
     }
 
     func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if !buffered || buffer.count >= 64 * 1024 { flush() }
+        buffer.withLock { buffer in
+            buffer.append(contentsOf: text.utf8)
+            if !buffered || buffer.count >= 64 * 1024 { drain(&buffer) }
+        }
     }
 
-    func flush() {
+    func flush() { buffer.withLock { drain(&$0) } }
+
+    private func drain(_ buffer: inout [UInt8]) {
         var offset = 0
         while offset < buffer.count {
             let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }

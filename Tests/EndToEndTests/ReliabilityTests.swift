@@ -293,6 +293,22 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
     @Suite struct Concurrency {
         let keycloak = TestKeycloak.shared
 
+        @Test("apply --parallel 8 -v: workers tracing at once give whole lines (stderr was once written unlocked, and crashed)")
+        func parallelVerboseApply() throws {
+            let fixture = try RealmFixture(keycloak, prefix: "rel")
+            try fixture.confidentialClient("app")
+            let file = try fixture.scopesFile(count: 40)
+            let applied = try fixture.kcx(["apply", "-f", file, "--auto-approve", "--parallel", "8", "-v"])
+            #expect(applied.status == 0, "\(applied.stderr.suffix(3000))")
+            #expect(!applied.stderr.utf8.contains(0), "NUL bytes in the trace")
+            let creates = applied.stderr.split(separator: "\n").filter { $0 == "> POST \(keycloak.baseURL)/admin/realms/\(fixture.realm)/client-scopes" }
+            #expect(creates.count == 40)
+            #expect(try fixture.scopesFileProblems(count: 40, file: file) == [])
+            ReliabilityReport.record(
+                area: "concurrency", fault: "apply --parallel 8 -v: 8 workers write the trace at once",
+                expected: "exit 0, whole trace lines, realm = file", observed: "exit \(applied.status), \(creates.count) scope POST lines")
+        }
+
         @Test("2 applies, client-scope ensure and 2 audience add on overlapping objects at once: no duplicates, and a re-run converges")
         func processesEditingOneRealm() throws {
             let fixture = try RealmFixture(keycloak, prefix: "rel")
