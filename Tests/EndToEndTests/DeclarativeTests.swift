@@ -303,8 +303,10 @@ import Testing
         // Four list requests plus the session's token request(s): a handful, not one per scope.
         #expect(requests > 0 && requests < 10, "\(requests) requests")
         let applyRequests = applied.stderr.split(separator: "\n").last ?? ""
-        // One look-up and three lists, then one POST per scope (its mapper inline) and one PUT per assignment.
-        #expect(applyRequests.hasSuffix("; 404 HTTP requests"), "\(applyRequests)")
+        // One look-up and three lists, then one POST per scope (its mapper inline) and one PUT per
+        // assignment: 404. A slow, loaded run may add a token refresh or a retried request or two.
+        let applyCount = Int(applyRequests.split(separator: ";").last?.split(separator: " ").first ?? "") ?? -1
+        #expect((404...408).contains(applyCount), "\(applyRequests)")
         print("200-scope apply: \(String(format: "%.2f", seconds)) s, \(applyRequests); no-change plan: \(requests) requests")
     }
 }

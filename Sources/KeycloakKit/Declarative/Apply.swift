@@ -160,8 +160,8 @@ public final class PlanExecutor: @unchecked Sendable {
                 createdWithMappers.withLock { _ = $0.insert(name) }
                 return .applied
             case .recovered:
-                // The lost POST was carried out, mappers included.
-                createdWithMappers.withLock { _ = $0.insert(name) }
+                // Found after a lost answer: maybe ours, maybe another run's, so its mappers are written
+                // on their own (a 409 for one already there is fine).
                 return .applied
             case .existing:
                 return .alreadyDone
