@@ -143,6 +143,20 @@ public final class PlanExecutor: @unchecked Sendable {
         }
     }
 
+    /// Lays the file's settings over a scope that existed when kcx meant to create it, without
+    /// marking it as kcx's (prune must never remove what another tool made).
+    func settleExistingScope(_ id: String, body: JSON, _ api: AdminAPI) throws -> ChangeResult {
+        var wanted = body
+        wanted["protocolMappers"] = nil
+        wanted["attributes"]?[managedAttribute] = nil
+        var current = try api.get("client-scopes/\(id)", realm: realm)
+        current["protocolMappers"] = nil
+        let settled = overlay(current, with: wanted)
+        if settled == current { return .alreadyDone }
+        _ = try send(api, "PUT", "client-scopes/\(id)", settled)
+        return .applied
+    }
+
     func execute(_ action: PlanAction, _ api: AdminAPI) throws -> ChangeResult {
         switch action {
         case .createScope(let name, let body):
@@ -159,12 +173,15 @@ public final class PlanExecutor: @unchecked Sendable {
                 scopeIDs.withLock { $0[name] = id }
                 createdWithMappers.withLock { _ = $0.insert(name) }
                 return .applied
-            case .recovered:
-                // Found after a lost answer: maybe ours, maybe another run's, so its mappers are written
-                // on their own (a 409 for one already there is fine).
+            case .recovered(let id):
+                // Found after a lost answer: maybe ours, maybe another run's, so its settings are checked
+                // and its mappers are written on their own (a 409 for one already there is fine).
+                _ = try settleExistingScope(id, body: body, api)
                 return .applied
-            case .existing:
-                return .alreadyDone
+            case .existing(let id):
+                // Another command made it first, maybe with other settings (audience add's has no
+                // description): bring them to the file's now rather than on the next run.
+                return try settleExistingScope(id, body: body, api)
             }
         case .updateScope(_, let id, let body):
             _ = try send(api, "PUT", "client-scopes/\(id)", body)
