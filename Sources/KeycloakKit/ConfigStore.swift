@@ -131,7 +131,11 @@ public struct StoredSession: Sendable, Equatable {
             let clientId = json["client"]?.stringValue,
             let grant = json["grant"]?.stringValue.flatMap(GrantKind.init(rawValue:))
         else { return nil }
-        func date(_ key: String) -> Date? { json[key]?.doubleValue.map { Date(timeIntervalSince1970: $0) } }
+        // A hand-edited time that is not a number or lies outside 1970…3000 would trap when printed
+        // or saved again: it reads as long expired, or as the year 3000.
+        func date(_ key: String) -> Date? {
+            json[key]?.doubleValue.map { Date(timeIntervalSince1970: $0.isFinite ? min(max($0, 0), 32_503_680_000) : 0) }
+        }
         self.init(
             server: server, realm: realm, clientId: clientId, grant: grant, username: json["username"]?.stringValue,
             passwordSource: SecretSource(json: json["passwordSource"]),

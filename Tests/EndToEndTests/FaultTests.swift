@@ -145,6 +145,27 @@ struct FaultTests {
             observed: "exit \(result.status), \(try scopes(named: "applied-once", fixture)) scope(s)")
     }
 
+    @Test("apply: a mapper POST on an existing scope that takes effect but whose answer is lost: looked up, not re-sent, one mapper")
+    func applyLostMapperCreate() throws {
+        let fixture = try RealmFixture(keycloak)
+        #expect(try fixture.kcx(["client-scope", "ensure", "existing", "-r", fixture.realm]).status == 0)
+        let file = fixture.env.home.appendingPathComponent("realm.yaml")
+        try Data("realms:\n  - realm: \(fixture.realm)\n    clientScopes:\n      - name: existing\n        audienceMappers: [{customAudience: urn:lost}]\n".utf8)
+            .write(to: file)
+        let rule = try fault([
+            "method": "POST", "path": .string(scopesPath(fixture) + "/*/protocol-mappers/models"), "count": 1, "action": "drop", "apply": true,
+        ])
+        let result = try fixture.kcx(["apply", "-f", file.path, "--auto-approve"])
+        #expect(try appliedAndRemove(rule) == nil, "the rule was used up")
+        #expect(result.status == 0, "\(result)")
+        let mappers = try fixture.clientScope("existing")?["protocolMappers"]?.arrayValue ?? []
+        #expect(mappers.count == 1)
+        #expect(try fixture.kcx(["plan", "-f", file.path, "--detailed-exitcode"]).status == 0)
+        ReliabilityReport.record(
+            area: "creates", fault: "apply: POST protocol-mappers takes effect, then the connection drops",
+            expected: "apply completes, exactly one mapper", observed: "exit \(result.status), \(mappers.count) mapper(s)")
+    }
+
     @Test("a token request (POST to the token endpoint) answered 502 twice is retried: it creates no configuration")
     func tokenEndpointRetried() throws {
         let fixture = try RealmFixture(keycloak)

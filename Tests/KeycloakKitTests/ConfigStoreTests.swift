@@ -149,6 +149,18 @@ final class ConfigStoreTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\n  \"profiles\": {,}\n}")
     }
 
+    @Test("a hand-edited expiry out of range reads as expired or as the year 3000, and saves again without trapping")
+    func expiryOutOfRange() throws {
+        var json = session("x").json
+        json["accessTokenExpiresAt"] = .double(1e300)
+        json["refreshTokenExpiresAt"] = .double(-1e300)
+        let read = try #require(StoredSession(json: json))
+        #expect(read.accessTokenExpiresAt == Date(timeIntervalSince1970: 32_503_680_000))
+        #expect(read.refreshTokenExpiresAt == Date(timeIntervalSince1970: 0))
+        #expect(read.json["accessTokenExpiresAt"] == .int(32_503_680_000))
+        #expect(read.json["refreshTokenExpiresAt"] == .int(0))
+    }
+
     @Test("a secret source reads env and file values, first line only, and names what is missing")
     func secretSources() throws {
         let file = directory + "/secret"

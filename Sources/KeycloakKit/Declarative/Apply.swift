@@ -196,7 +196,16 @@ public final class PlanExecutor: @unchecked Sendable {
         case .createMapper(let scope, let body, let inline):
             if inline, createdWithMappers.withLock({ $0.contains(scope) }) { return .applied }
             let id = try scopeID(scope, api)
-            return try tolerating(.conflict) { _ = try send(api, "POST", "client-scopes/\(id)/protocol-mappers/models", body) }
+            // A lost answer or a 409 is settled by looking the mapper up by name: never two of one name.
+            let endpoint = "client-scopes/\(id)/protocol-mappers/models"
+            let name = body["name"]?.stringValue
+            let find = { () throws -> String? in
+                try api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue
+            }
+            switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
+            case .created, .recovered: return .applied
+            case .existing: return .alreadyDone
+            }
         case .updateMapper(let scope, let mapperID, let body):
             let id = try scopeID(scope, api)
             _ = try send(api, "PUT", "client-scopes/\(id)/protocol-mappers/models/\(mapperID)", body)
