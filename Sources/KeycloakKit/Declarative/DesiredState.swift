@@ -217,9 +217,10 @@ struct FileReader {
 
     func names(_ node: YAMLNode, _ field: String) throws(FileError) -> [String] {
         var result: [String] = []
+        var seen = Set<String>()
         for (index, item) in try sequence(node, field).enumerated() {
             let value = try name(item, "\(field)[\(index)]")
-            if result.contains(value) { throw fail(item, "\(field)[\(index)]", "'\(value)' is listed twice") }
+            if !seen.insert(value).inserted { throw fail(item, "\(field)[\(index)]", "'\(value)' is listed twice") }
             result.append(value)
         }
         return result
@@ -243,10 +244,13 @@ struct FileReader {
         let keys = try mapping(node, field, allowed: ["realm", "clientScopes", "clients", "allow"])
         guard let realmNode = keys["realm"] else { throw fail(node, "\(field).realm", "required: the realm's name") }
         var result = DesiredRealm(realm: try name(realmNode, "\(field).realm"))
+        // Sets, not scans: a file of thousands of scopes stays linear.
+        var scopeNames = Set<String>()
+        var clientIds = Set<String>()
         if let scopes = keys["clientScopes"] {
             for (index, item) in try sequence(scopes, "\(field).clientScopes").enumerated() {
                 let scope = try clientScope(item, "\(field).clientScopes[\(index)]")
-                if result.clientScopes.contains(where: { $0.name == scope.name }) {
+                if !scopeNames.insert(scope.name).inserted {
                     throw fail(item, "\(field).clientScopes[\(index)].name", "client scope '\(scope.name)' is declared twice")
                 }
                 result.clientScopes.append(scope)
@@ -255,7 +259,7 @@ struct FileReader {
         if let clients = keys["clients"] {
             for (index, item) in try sequence(clients, "\(field).clients").enumerated() {
                 let client = try self.client(item, "\(field).clients[\(index)]")
-                if result.clients.contains(where: { $0.clientId == client.clientId }) {
+                if !clientIds.insert(client.clientId).inserted {
                     throw fail(item, "\(field).clients[\(index)].clientId", "client '\(client.clientId)' is declared twice")
                 }
                 result.clients.append(client)
