@@ -178,7 +178,8 @@ public enum RetryAfter {
             let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(parts[2]))
         else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2])
+        // The year is bounded so a hostile date cannot overflow the arithmetic below.
+        guard clock.count == 3, (1...31).contains(day), (1970...9999).contains(year), (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2])
         else { return nil }
         let days = daysSinceEpoch(year: year, month: month + 1, day: day)
         return Double(days * 86_400 + clock[0] * 3_600 + clock[1] * 60 + clock[2])

@@ -120,7 +120,7 @@ struct RetryTests {
     @Test("Retry-After values", arguments: [
         ("0", 0.0), ("  17 ", 17.0), ("Fri, 01 May 2026 12:01:00 GMT", 60.0), ("Fri, 01 May 2026 11:00:00 GMT", 0.0),
         ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0), ("soon", -1.0), ("-5", -1.0), ("1.5", -1.0), ("Fri, 01 May 2026 12:01:00 PST", -1.0),
-        ("", -1.0),
+        ("", -1.0), ("Fri, 01 May 99999999999999999 12:01:00 GMT", -1.0), ("Fri, 01 May 9223372036854775807 12:01:00 GMT", -1.0),
     ])
     func retryAfterValues(value: String, seconds: Double) {
         #expect(RetryAfter.seconds(value, now: 1_777_636_800) == (seconds < 0 ? nil : seconds))
