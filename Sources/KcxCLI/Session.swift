@@ -11,6 +11,9 @@ import FoundationEssentials
 import KeycloakKit
 
 public func openAdminClient(_ invocation: Invocation, _ context: CommandContext) throws -> AdminClient {
+    // Bad network options are named before anything else, even when no session exists yet.
+    _ = try SessionSettings.transportOptions(invocation)
+    _ = try SessionSettings.retryPolicy(invocation, context)
     let environment = context.environment
     if let token = invocation.value("token") ?? nonEmpty(environment["KCX_TOKEN"]) {
         if invocation.value("token") != nil { CommandLineSecrets.warn("--token", use: "KCX_TOKEN", context) }

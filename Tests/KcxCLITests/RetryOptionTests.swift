@@ -59,6 +59,17 @@ struct RetryOptionTests {
         #expect(world.transport.remaining == 0)
     }
 
+    @Test("a bad --retries or --timeout is named even before a session exists (not 'not logged in')")
+    func badOptionBeforeSession() throws {
+        let world = try SessionWorld()
+        #expect(world.run(["get", "clients", "--retries", "abc"]) == 2)
+        #expect(world.stderr.text.hasPrefix("error: --retries: 'abc' is not a whole number of retries from 0 to 100\n"))
+        let again = try SessionWorld()
+        #expect(again.run(["get", "clients", "--timeout", "soon"]) == 2)
+        #expect(again.stderr.text.hasPrefix("error: --timeout: 'soon' is not a number of seconds between 0 and 86400\n"))
+        #expect(world.transport.remaining == 0 && again.transport.remaining == 0)
+    }
+
     @Test("without -v a retried request prints nothing; with --retries 0 it is not retried")
     func quietAndDisabled() throws {
         let world = try SessionWorld()
