@@ -13,7 +13,9 @@ let package = Package(
     ],
     targets: [
         // C libraries, wrapped with typed shims (Swift cannot call C variadics).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl's headers only: the library is opened on first use (Sources/CCurl/shim.h), so that
+        // commands sending no request start without loading it and its dependencies.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libyaml for declarative files, wrapped by KeycloakKit's YAML loader (KeycloakKit/YAML.swift).
         // Not Yams: it imports Foundation, whose loading (ICU) would double kcx's start-up time.

@@ -1,9 +1,6 @@
 // HTTPTransport over libcurl: one easy handle per run, so every request reuses the connection.
 import CCurl
 
-/// Runs `curl_global_init` once, the first time a transport is made (never for `--version`/`--help`).
-private let curlGlobalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-
 /// Sends requests with libcurl, synchronously, on the calling thread (main thread or a thread the
 /// caller owns; never Swift's cooperative pool, which a blocking perform would starve).
 ///
@@ -12,30 +9,41 @@ private let curlGlobalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAUL
 /// `Authorization` header can never be sent on to another host.
 public final class CurlTransport: HTTPTransport {
     public let options: TransportOptions
-    private let handle: UnsafeMutableRawPointer
+    private let handle: UnsafeMutableRawPointer?
+    /// Why libcurl could not be loaded (the first transport made loads it: never `--version`/`--help`).
+    private let loadFailure: String?
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     public init(options: TransportOptions = TransportOptions()) {
-        _ = curlGlobalInit
         self.options = options
-        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed (out of memory)") }
-        self.handle = handle
+        loadFailure = ccurl_load().map { String(cString: $0) }
+        if loadFailure == nil {
+            guard let handle = ccurl_easy_init() else { fatalError("curl_easy_init failed (out of memory)") }
+            self.handle = handle
+        } else {
+            handle = nil
+        }
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        if let handle { ccurl_easy_cleanup(handle) }
         errorBuffer.deallocate()
     }
 
     public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        guard let handle else {
+            throw TransportError(
+                kind: .other, message: "libcurl could not be loaded (\(loadFailure ?? "unknown reason")): install the libcurl4 package",
+                url: request.url)
+        }
         // Reset clears options but keeps the connection cache: keep-alive across requests.
-        curl_easy_reset(handle)
+        ccurl_easy_reset(handle)
         errorBuffer[0] = 0
         let sink = ResponseSink(limit: options.maxResponseBytes)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
+        defer { ccurl_slist_free_all(headerList) }
 
         var setupFailure: CURLcode = CURLE_OK
         func check(_ code: CURLcode) { if code != CURLE_OK && setupFailure == CURLE_OK { setupFailure = code } }
@@ -86,7 +94,7 @@ public final class CurlTransport: HTTPTransport {
         headerLines.append("Expect:")
         // libcurl would label a body form-encoded unless told otherwise; an empty header removes it.
         if sendsBody && request.header("Content-Type") == nil { headerLines.append("Content-Type:") }
-        for line in headerLines { headerList = curl_slist_append(headerList, line) }
+        for line in headerLines { headerList = ccurl_slist_append(headerList, line) }
         check(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
 
         let context = Unmanaged.passUnretained(sink).toOpaque()
@@ -96,7 +104,7 @@ public final class CurlTransport: HTTPTransport {
         check(ccurl_setopt_ptr(handle, CURLOPT_HEADERDATA, context))
 
         if setupFailure != CURLE_OK { throw error(for: setupFailure, url: request.url) }
-        let result = curl_easy_perform(handle)
+        let result = ccurl_easy_perform(handle)
         withExtendedLifetime(sink) {}
         if sink.exceededLimit {
             throw TransportError(
@@ -113,12 +121,13 @@ public final class CurlTransport: HTTPTransport {
     /// Connections this handle opened for its last request (0 when one was reused).
     public var connectionsOpenedByLastRequest: Int {
         var count = 0
+        guard let handle else { return 0 }
         _ = ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &count)
         return count
     }
 
     private func error(for code: CURLcode, url: String) -> TransportError {
-        let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: ccurl_easy_strerror(code))
         return TransportError(kind: CurlTransport.kind(ofCurlCode: Int(code.rawValue)), message: detail, url: url)
     }
 
