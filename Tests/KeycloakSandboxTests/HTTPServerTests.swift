@@ -1,5 +1,6 @@
 // LoopbackHTTP over raw sockets: framing, keep-alive, limits, malformed input, fault actions (RFC 9112).
 import Foundation
+import KeycloakSandbox
 import LoopbackHTTP
 import Testing
 
@@ -255,7 +256,7 @@ import Testing
     @Test func survivesRandomBytes() throws {
         let server = try makeEchoServer()
         defer { server.stop() }
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for round in 0..<40 {
             let client = try RawHTTPClient(port: server.port)
             var bytes = (0..<Int.random(in: 1...600, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -361,18 +362,5 @@ import Testing
         #expect(server.baseURL == "http://127.0.0.1:\(server.port)")
         let second = LoopbackHTTPServer(port: server.port) { _ in .respond(ServerResponse(status: 200)) }
         #expect(throws: LoopbackHTTPError.self) { try second.start() }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so the random-bytes test is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }

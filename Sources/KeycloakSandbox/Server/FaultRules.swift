@@ -290,13 +290,13 @@ public final class FaultRuleSet: @unchecked Sendable {
 }
 
 /// A small seeded generator (Steele, Lea and Flood's SplitMix64): the same seed gives the same
-/// sequence on every platform, unlike the system generator.
-struct SplitMix64: Sendable, Equatable {
+/// sequence on every platform, unlike the system generator. Public for the sandbox's tests.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
