@@ -190,8 +190,8 @@ public enum ConfigCommands {
         }
         if let value = invocation.value(kind.valueOption) {
             if value.isEmpty { throw KcxError.usage("--\(kind.valueOption) is empty") }
-            context.stderr.write(
-                "warning: --\(kind.valueOption) on the command line is visible to other users and kept in shell history; use --\(kind.stdinFlag), --\(kind.fileOption) or \(kind.environmentName)\n")
+            CommandLineSecrets.warn(
+                "--\(kind.valueOption)", use: "--\(kind.stdinFlag), --\(kind.fileOption) or \(kind.environmentName)", context)
             return ResolvedSecret(value: value, source: nil)
         }
         if useEnvironment, let value = nonEmpty(context.environment[kind.environmentName]) {
