@@ -364,6 +364,7 @@ _kcx() {
         "apply:--retries") COMPREPLY=(); return ;;
         "apply:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "export:--target-realm"|"export:-r") COMPREPLY=(); return ;;
+        "export:--realm") COMPREPLY=(); return ;;
         "export:--client") COMPREPLY=(); return ;;
         "export:--format") COMPREPLY=($(compgen -W 'yaml json' -- "$cur")); return ;;
         "export:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -428,7 +429,7 @@ _kcx() {
             graph) COMPREPLY=($(compgen -W '--target-realm -r --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             plan) COMPREPLY=($(compgen -W '--file -f --prune --output --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            export) COMPREPLY=($(compgen -W '--target-realm -r --client --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            export) COMPREPLY=($(compgen -W '--target-realm -r --realm --client --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             completion) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             help) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             *) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose --help --version' -- "$cur")) ;;

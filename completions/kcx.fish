@@ -270,6 +270,7 @@ complete -c kcx -n '__kcx_path_is \'apply\'' -l prune -d 'Also delete what kcx c
 complete -c kcx -n '__kcx_path_is \'apply\'' -l auto-approve -d 'Apply without asking'
 complete -c kcx -n '__kcx_path_is \'apply\'' -l parallel -x -d 'Writes in flight at once (default 4, 1-32)'
 complete -c kcx -n '__kcx_path_is \'export\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'export\'' -l realm -x -d 'Same as -r/--target-realm'
 complete -c kcx -n '__kcx_path_is \'export\'' -l client -x -d 'Only this client (repeatable)'
 complete -c kcx -n '__kcx_path_is \'export\'' -l format -x -a 'yaml json' -d 'yaml (default) or json'
 complete -c kcx -n '__kcx_path_is \'completion\'' -a 'bash zsh fish'

@@ -54,10 +54,15 @@ public enum DeclarativeCommands {
                 """,
             options: [
                 ProvisioningOptions.targetRealm,
+                // The name the declarative design uses (`kcx export --realm R`), beside kcx's usual -r.
+                OptionSpec("realm", value: "REALM", "Same as -r/--target-realm"),
                 OptionSpec("client", value: "CLIENT", "Only this client (repeatable)", repeatable: true),
                 OptionSpec("format", value: "FORMAT", "yaml (default) or json", completion: .choices(["yaml", "json"])),
             ],
-            examples: [ExampleSpec("kcx export -r myrealm > realm.yaml", "Start a file from what is there")],
+            examples: [
+                ExampleSpec("kcx export -r myrealm > realm.yaml", "Start a file from what is there"),
+                ExampleSpec("kcx export --realm myrealm --client webapp --format json", "One client's part, as JSON"),
+            ],
             handler: export),
     ]
 
@@ -246,8 +251,12 @@ public enum DeclarativeCommands {
     static func export(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let format = invocation.value("format") ?? "yaml"
         guard format == "yaml" || format == "json" else { throw KcxError.usage("--format must be 'yaml' or 'json', not '\(format)'") }
+        let named = invocation.value("target-realm")
+        if let named, let other = invocation.value("realm"), other != named {
+            throw KcxError.usage("--realm '\(other)' and -r/--target-realm '\(named)' name different realms: give one")
+        }
         let session = try CountedSession(invocation, context)
-        let realm = invocation.value("target-realm") ?? session.client.realm
+        let realm = named ?? invocation.value("realm") ?? session.client.realm
         let live = try LiveRealm.read(session.client, realm: realm)
         let legacy = try Exporter.legacyRequesters(session.client, realm: realm, live)
         let state = DesiredState(realms: [try Exporter.desiredRealm(realm, live, clients: invocation.all("client"), legacy: legacy)])

@@ -166,6 +166,12 @@ import Testing
         }
         let json = try #require(try fixture.inRealm(["export", "--format", "json", "--client", "gateway"]).json)
         #expect(json["realms"]?[0]?["clients"] == [["clientId": "gateway", "defaultScopes": ["api-audience"], "standardExchange": true, "allowRefresh": false]])
+        // --realm, as the declarative design spells it, is the same as -r.
+        let byName = try fixture.ok(["export", "--format", "json", "--client", "gateway", "--realm", fixture.realm])
+        #expect(byName.json == json)
+        let both = try fixture.kcx(["export", "--realm", "other", "-r", fixture.realm])
+        #expect(both.status == 2)
+        #expect(both.stderr == "error: --realm 'other' and -r/--target-realm '\(fixture.realm)' name different realms: give one\n")
     }
 
     @Test func pruneRemovesOnlyKcxCreatedObjects() throws {
