@@ -1,0 +1,4 @@
+// The rows of docs/security.md's attack table for the 'sandbox' boundary.
+extension SecurityAttack {
+    static let sandbox: [SecurityAttack] = []
+}
