@@ -91,7 +91,7 @@ public enum ClientScopeCommands {
         let lookup = Lookup(api: session.client, realm: session.realm)
         let scopes = try lookup.clientScopes()
         var placement: [String: String] = [:]
-        for (list, endpoint) in [("default", "default-default-client-scopes"), ("optional", "default-optional-client-scopes")] {
+        for (list, endpoint): (String, Endpoint) in [("default", "default-default-client-scopes"), ("optional", "default-optional-client-scopes")] {
             let response = try session.client.send(method: "GET", endpoint: endpoint, realm: session.realm)
             for entry in response.json?.arrayValue ?? [] { if let id = entry["id"]?.stringValue { placement[id] = list } }
         }

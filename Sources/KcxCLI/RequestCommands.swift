@@ -7,8 +7,10 @@ import KeycloakKit
 public enum RequestCommands {
     static let endpoint = PositionalSpec(
         "ENDPOINT",
-        "Path relative to /admin/realms/{realm}/ (e.g. clients); 'realms...' and 'serverinfo' are relative to /admin/; an http(s) URL is used as is"
+        "Path relative to /admin/realms/{realm}/ (e.g. clients); 'realms...' and 'serverinfo' are relative to /admin/; an http(s) URL on the session's server is used as is"
     )
+    static let allowOtherHost = OptionSpec(
+        "allow-other-host", "Send to an absolute ENDPOINT URL on another server than the session's (it receives the bearer token)")
 
     static let targetRealm = OptionSpec(
         "target-realm", short: "r", value: "REALM", "Realm the ENDPOINT is relative to (default: the login realm)")
@@ -48,7 +50,7 @@ public enum RequestCommands {
                 'protocolMappers(name)' selects inside a nested member.
                 """,
             positionals: [endpoint],
-            options: [targetRealm, query, fields, format, compact, offset, limit],
+            options: [targetRealm, query, fields, format, compact, offset, limit, allowOtherHost],
             examples: [
                 ExampleSpec(
                     "kcx get clients -r demo --fields id,clientId --format table", "List the clients of realm demo as a table"),
@@ -65,7 +67,7 @@ public enum RequestCommands {
 
                 """ + bodyDiscussion,
             positionals: [endpoint],
-            options: [targetRealm, set, delete, file, body, query, printId, compact],
+            options: [targetRealm, set, delete, file, body, query, printId, compact, allowOtherHost],
             examples: [
                 ExampleSpec("kcx create clients -r demo -s clientId=api -s publicClient:=false", "Create a confidential client"),
                 ExampleSpec(
@@ -84,7 +86,7 @@ public enum RequestCommands {
 
                 """ + bodyDiscussion,
             positionals: [endpoint],
-            options: [targetRealm, set, delete, file, body, query, merge, compact],
+            options: [targetRealm, set, delete, file, body, query, merge, compact, allowOtherHost],
             examples: [
                 ExampleSpec("kcx update clients/$ID -m -s enabled:=false", "Disable a client, keeping its other settings"),
                 ExampleSpec("kcx update realms/demo -s displayName='Demo realm'", "Set the realm's display name"),
@@ -98,7 +100,7 @@ public enum RequestCommands {
                 (removing role mappings takes the list of roles): give it with -f or -b.
                 """,
             positionals: [endpoint],
-            options: [targetRealm, query, file, body],
+            options: [targetRealm, query, file, body, allowOtherHost],
             examples: [
                 ExampleSpec("kcx delete clients/$ID -r demo", "Delete a client by id"),
                 ExampleSpec(
@@ -113,7 +115,7 @@ public enum RequestCommands {
     /// Everything a request command needs, validated, before anything is sent.
     public struct Request: Sendable {
         public var method: String
-        public var endpoint: String
+        public var endpoint: Endpoint
         public var realm: String?
         public var query: [(String, String)]
         /// From -f or -b; nil when neither was given.
@@ -126,12 +128,16 @@ public enum RequestCommands {
     }
 
     public static func parse(_ invocation: Invocation, method: String, context: CommandContext) throws(KcxError) -> Request {
-        let endpoint = invocation.positionals[0]
-        if endpoint.isEmpty { throw KcxError.usage("ENDPOINT is empty", hint: "e.g. 'kcx \(invocation.command.name) clients'") }
+        let typed = invocation.positionals[0]
+        if typed.isEmpty { throw KcxError.usage("ENDPOINT is empty", hint: "e.g. 'kcx \(invocation.command.name) clients'") }
+        let endpoint = try Endpoint.typed(typed)
         var request = Request(
             method: method, endpoint: endpoint, realm: invocation.value("target-realm"), query: [], body: nil, sets: [],
             deletions: [], merge: invocation.flag("merge"), printIdOnly: invocation.flag("id"), output: OutputOptions())
         if let realm = request.realm, realm.isEmpty { throw KcxError.usage("--target-realm is empty") }
+        if let realm = request.realm, URLEncoding.isUnusableSegment(realm) {
+            throw KcxError.usage("invalid --target-realm '\(realm)': not a realm name")
+        }
 
         for parameter in invocation.all("query") {
             guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
@@ -236,9 +242,17 @@ public enum RequestCommands {
 
     // MARK: Run step
 
+    /// The session's client, once ENDPOINT is known to stay on its server: an absolute URL elsewhere
+    /// would receive the bearer token, so it needs --allow-other-host.
+    static func openClient(for request: Request, _ invocation: Invocation, _ context: CommandContext) throws -> AdminClient {
+        let client = try openAdminClient(invocation, context)
+        if !invocation.flag("allow-other-host") { try request.endpoint.requireServer(client.server) }
+        return client
+    }
+
     static func runGet(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let request = try parse(invocation, method: "GET", context: context)
-        let client = try openAdminClient(invocation, context)
+        let client = try openClient(for: request, invocation, context)
         let response = try client.send(method: "GET", endpoint: request.endpoint, realm: request.realm, query: request.query)
         printBody(response, request.output, context)
         return .ok
@@ -246,7 +260,7 @@ public enum RequestCommands {
 
     static func runCreate(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let request = try parse(invocation, method: "POST", context: context)
-        let client = try openAdminClient(invocation, context)
+        let client = try openClient(for: request, invocation, context)
         let response = try client.send(
             method: "POST", endpoint: request.endpoint, realm: request.realm, query: request.query, body: request.body)
         let id = response.header("Location").map(createdId)
@@ -257,18 +271,18 @@ public enum RequestCommands {
             context.stdout.write(id + "\n")
             return .ok
         }
-        if let id { context.stderr.write("Created new \(thingName(request.endpoint)) with id '\(id)'\n") }
+        if let id { context.stderr.write("Created new \(thingName(request.endpoint.encoded)) with id '\(id)'\n") }
         printBody(response, request.output, context)
         return .ok
     }
 
     static func runUpdate(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         var request = try parse(invocation, method: "PUT", context: context)
-        let client = try openAdminClient(invocation, context)
+        let client = try openClient(for: request, invocation, context)
         if request.merge {
             let current = try client.send(method: "GET", endpoint: request.endpoint, realm: request.realm, query: request.query)
             guard let currentValue = current.json else {
-                throw KcxError(.serverError, "GET \(request.endpoint) did not return JSON, so there is nothing to merge into")
+                throw KcxError(.serverError, "GET \(request.endpoint.readable) did not return JSON, so there is nothing to merge into")
             }
             let merged = request.body.map { currentValue.merging($0) } ?? currentValue
             request.body = try editedBody(merged, request)
@@ -281,7 +295,7 @@ public enum RequestCommands {
 
     static func runDelete(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let request = try parse(invocation, method: "DELETE", context: context)
-        let client = try openAdminClient(invocation, context)
+        let client = try openClient(for: request, invocation, context)
         _ = try client.send(
             method: "DELETE", endpoint: request.endpoint, realm: request.realm, query: request.query, body: request.body)
         return .ok

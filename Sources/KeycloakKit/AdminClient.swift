@@ -48,14 +48,15 @@ public final class AdminClient {
 
     /// ENDPOINT resolved as kcadm does: relative to `{server}/admin/realms/{realm}/`, except
     /// `realms...` and `serverinfo...`, which are relative to `{server}/admin/`, and absolute
-    /// `http(s)://` URLs, used as they are. The endpoint is taken as already percent-encoded
-    /// (ids and names from Keycloak need none); the realm and query are encoded here.
-    public func url(for endpoint: String, realm: String? = nil, query: [(String, String)] = []) -> String {
+    /// `http(s)://` URLs (only from `Endpoint.typed`), used as they are. The endpoint's values are
+    /// already encoded as segments; the realm and query are encoded here.
+    public func url(for endpoint: Endpoint, realm: String? = nil, query: [(String, String)] = []) -> String {
         var base: String
-        if endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") {
-            base = endpoint
+        let text = endpoint.encoded
+        if text.hasPrefix("http://") || text.hasPrefix("https://") {
+            base = text
         } else {
-            var relative = Substring(endpoint)
+            var relative = Substring(text)
             while relative.first == "/" { relative.removeFirst() }
             let firstSegment = relative.split(separator: "/", maxSplits: 1).first.map { $0.split(separator: "?").first ?? $0 } ?? ""
             if firstSegment == "realms" || firstSegment == "serverinfo" {
@@ -72,9 +73,11 @@ public final class AdminClient {
     /// Returns 2xx responses; throws KcxError for error statuses and network failures. A 401 is
     /// answered once by renewing the token and repeating the request.
     public func send(
-        method: String, endpoint: String, realm: String? = nil, query: [(String, String)] = [], body: JSON? = nil
+        method: String, endpoint: Endpoint, realm: String? = nil, query: [(String, String)] = [], body: JSON? = nil
     ) throws -> HTTPResponse {
         let method = method.uppercased()
+        if let unusable = endpoint.unusableSegment { throw Endpoint.unusable(unusable, naming: "the id or name") }
+        _ = try URLEncoding.segment(realm ?? self.realm, naming: "the realm")
         let url = url(for: endpoint, realm: realm, query: query)
         let bodyBytes = body?.serializedBytes()
         var token = try tokens.accessToken()

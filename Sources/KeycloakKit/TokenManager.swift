@@ -38,12 +38,12 @@ public struct IssuedTokens: Sendable, Equatable {
 }
 
 public enum TokenEndpoint {
-    public static func url(server: String, realm: String) -> String {
-        "\(AdminClient.normalizedServer(server))/realms/\(URLEncoding.encode(realm))/protocol/openid-connect/token"
+    public static func url(server: String, realm: String) throws(KcxError) -> String {
+        "\(AdminClient.normalizedServer(server))/realms/\(try URLEncoding.segment(realm, naming: "the realm"))/protocol/openid-connect/token"
     }
 
-    public static func logoutURL(server: String, realm: String) -> String {
-        "\(AdminClient.normalizedServer(server))/realms/\(URLEncoding.encode(realm))/protocol/openid-connect/logout"
+    public static func logoutURL(server: String, realm: String) throws(KcxError) -> String {
+        "\(AdminClient.normalizedServer(server))/realms/\(try URLEncoding.segment(realm, naming: "the realm"))/protocol/openid-connect/logout"
     }
 
     /// The form for a password or client-credentials grant. The client authenticates in the form
@@ -127,7 +127,7 @@ public enum TokenEndpoint {
     public static func login(
         server: String, realm: String, credentials: LoginCredentials, transport: HTTPTransport, now: () -> Date
     ) throws -> IssuedTokens {
-        let url = url(server: server, realm: realm)
+        let url = try url(server: server, realm: realm)
         let issuedAt = now()
         let response = try post(loginForm(credentials), to: url, server: server, transport: transport)
         guard (200..<300).contains(response.status) else {
@@ -261,7 +261,7 @@ public final class TokenManager: AccessTokenProvider {
     /// restarted), so the caller can fall back to a fresh login.
     private func refresh() throws -> String? {
         guard let refreshToken = session.refreshToken else { return nil }
-        let url = TokenEndpoint.url(server: session.server, realm: session.realm)
+        let url = try TokenEndpoint.url(server: session.server, realm: session.realm)
         var form: [(String, String)] = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", session.clientId)]
         do {
             if let secret = try session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
@@ -322,7 +322,7 @@ public final class TokenManager: AccessTokenProvider {
             session.refreshTokenExpiresAt = nil
         }
         guard let refreshToken = session.refreshToken else { return }
-        let url = TokenEndpoint.logoutURL(server: session.server, realm: session.realm)
+        let url = try TokenEndpoint.logoutURL(server: session.server, realm: session.realm)
         var form: [(String, String)] = [("client_id", session.clientId), ("refresh_token", refreshToken)]
         if let secret = try? session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
         let response = try TokenEndpoint.post(form, to: url, server: session.server, transport: transport)

@@ -17,10 +17,15 @@ public enum URLEncoding {
     /// Encodes everything but unreserved characters, so the result is safe as a path segment,
     /// a query name or value, or a form field (space becomes `%20`, which every server reads).
     public static func encode(_ text: String) -> String {
+        encode(text, keeping: isUnreserved)
+    }
+
+    /// Encodes every byte `keep` refuses.
+    public static func encode(_ text: String, keeping keep: (UInt8) -> Bool) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
-            if isUnreserved(byte) {
+            if keep(byte) {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))

@@ -24,7 +24,7 @@ struct AdminClientTests {
         ("https://other:8443/admin/realms/x", "https://other:8443/admin/realms/x"),
     ])
     func endpointResolution(endpoint: String, url: String) {
-        #expect(client(ScriptedHTTPTransport()).url(for: endpoint) == url)
+        #expect(client(ScriptedHTTPTransport()).url(for: try! Endpoint.typed(endpoint)) == url)
     }
 
     @Test("-r realm and query parameters are encoded")
@@ -95,12 +95,12 @@ struct AdminClientTests {
     ])
     func errorMapping(status: Int, body: String, method: String, endpoint: String, message: String, code: ExitCode, hint: String?) {
         let transport = ScriptedHTTPTransport()
-        let url = AdminClient(server: server, realm: "r", transport: transport, token: "t").url(for: endpoint)
+        let url = AdminClient(server: server, realm: "r", transport: transport, token: "t").url(for: try! Endpoint.typed(endpoint))
         let contentType = body.hasPrefix("<") ? "text/html;charset=UTF-8" : "application/json"
         transport.expect(method, url, respond: HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Array(body.utf8)))
         let admin = AdminClient(server: server, realm: "r", transport: transport, token: "t")
         #expect {
-            _ = try admin.send(method: method, endpoint: endpoint, body: method == "GET" ? nil : [:])
+            _ = try admin.send(method: method, endpoint: try Endpoint.typed(endpoint), body: method == "GET" ? nil : [:])
         } throws: { error in
             guard let error = error as? KcxError else { return false }
             #expect(error.message == message)

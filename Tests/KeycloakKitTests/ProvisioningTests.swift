@@ -30,7 +30,8 @@ final class ScriptedAdminAPI: AdminAPI {
         steps.append(Step(method: method, endpoint: endpoint, query: [], body: nil, response: nil, error: error))
     }
 
-    func send(method: String, endpoint: String, realm: String?, query: [(String, String)], body: JSON?) throws -> HTTPResponse {
+    func send(method: String, endpoint path: Endpoint, realm: String?, query: [(String, String)], body: JSON?) throws -> HTTPResponse {
+        let endpoint = path.encoded
         sent.append("\(method) \(endpoint)")
         guard !steps.isEmpty else {
             Issue.record("unexpected request \(method) \(endpoint) \(body?.serialized() ?? "")")

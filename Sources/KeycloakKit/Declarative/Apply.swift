@@ -129,7 +129,7 @@ public final class PlanExecutor: @unchecked Sendable {
         }
     }
 
-    func send(_ api: AdminAPI, _ method: String, _ endpoint: String, _ body: JSON? = nil) throws -> HTTPResponse {
+    func send(_ api: AdminAPI, _ method: String, _ endpoint: Endpoint, _ body: JSON? = nil) throws -> HTTPResponse {
         try api.send(method: method, endpoint: endpoint, realm: realm, query: [], body: body)
     }
 
@@ -197,7 +197,7 @@ public final class PlanExecutor: @unchecked Sendable {
             if inline, createdWithMappers.withLock({ $0.contains(scope) }) { return .applied }
             let id = try scopeID(scope, api)
             // A lost answer or a 409 is settled by looking the mapper up by name: never two of one name.
-            let endpoint = "client-scopes/\(id)/protocol-mappers/models"
+            let endpoint: Endpoint = "client-scopes/\(id)/protocol-mappers/models"
             let name = body["name"]?.stringValue
             let find = { () throws -> String? in
                 try api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue

@@ -12,7 +12,7 @@ public enum Exporter {
         guard ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm)).legacyUsable,
             let management = live.client("realm-management")?["id"]?.stringValue
         else { return [:] }
-        let base = "clients/\(management)/authz/resource-server"
+        let base: Endpoint = "clients/\(management)/authz/resource-server"
         let prefix = exchangePolicyName(forTarget: "")
         var result: [String: [String]] = [:]
         // Keycloak filters by name (a substring) and type; the prefix check below keeps it exact.

@@ -50,7 +50,7 @@ public struct LiveRealm: Sendable, Equatable {
     /// Reads the realm: client scopes (mappers inline), clients (attributes, mappers and scope names
     /// inline) and the realm's two default lists. With `onlyClients`, only those clients are read.
     public static func read(_ api: AdminAPI, realm: String, onlyClients: Set<String>? = nil) throws -> LiveRealm {
-        func ids(_ endpoint: String) throws -> [String] {
+        func ids(_ endpoint: Endpoint) throws -> [String] {
             (try api.getArray(endpoint, realm: realm)).compactMap { $0["id"]?.stringValue }
         }
         var clients: [JSON] = []
@@ -76,7 +76,7 @@ public struct LiveRealm: Sendable, Equatable {
         guard let management = client("realm-management")?["id"]?.stringValue else {
             throw KcxError(.notFound, "realm '\(realm)' has no realm-management client, which legacy token exchange needs")
         }
-        let base = "clients/\(management)/authz/resource-server"
+        let base: Endpoint = "clients/\(management)/authz/resource-server"
         for target in targets {
             guard let targetID = client(target)?["id"]?.stringValue else { continue }
             let permissions = try api.get("clients/\(targetID)/management/permissions", realm: realm)

@@ -3,17 +3,17 @@ import KcxJSON
 
 public protocol AdminAPI: AnyObject {
     /// Returns 2xx responses; throws KcxError for error statuses and TransportError below HTTP.
-    func send(method: String, endpoint: String, realm: String?, query: [(String, String)], body: JSON?) throws -> HTTPResponse
+    func send(method: String, endpoint: Endpoint, realm: String?, query: [(String, String)], body: JSON?) throws -> HTTPResponse
     /// The retry layer under this API, which paces a create re-sent by `createOnce`; nil: no re-sending.
     var retrying: RetryingTransport? { get }
     /// How messages name a request to `endpoint`, e.g. `/admin/realms/demo/clients`.
-    func displayPath(endpoint: String, realm: String?) -> String
+    func displayPath(endpoint: Endpoint, realm: String?) -> String
 }
 
 extension AdminClient: AdminAPI {
     public var retrying: RetryingTransport? { transport as? RetryingTransport }
 
-    public func displayPath(endpoint: String, realm: String?) -> String {
+    public func displayPath(endpoint: Endpoint, realm: String?) -> String {
         APIError.displayPath(url: url(for: endpoint, realm: realm), server: server)
     }
 }
@@ -31,14 +31,14 @@ public enum CreateResult {
 extension AdminAPI {
     public var retrying: RetryingTransport? { nil }
 
-    public func displayPath(endpoint: String, realm: String?) -> String { endpoint }
+    public func displayPath(endpoint: Endpoint, realm: String?) -> String { endpoint.encoded }
 
     /// POSTs a new object without ever making two. When the answer is lost (502/503/504, a broken or
     /// refused connection) the object may or may not exist, so `find` (a lookup by its natural key:
     /// name, clientId, mapper name) decides: found, it is used; not found, the POST is sent again, at
     /// most `--retries` times with backoff. A 409 is answered by `find` too (`.existing`), which is
     /// how two runs creating the same object at once both succeed. A timeout is not re-sent.
-    public func createOnce(_ endpoint: String, realm: String, body: JSON, find: () throws -> String?) throws -> CreateResult {
+    public func createOnce(_ endpoint: Endpoint, realm: String, body: JSON, find: () throws -> String?) throws -> CreateResult {
         var resend = 0
         while true {
             do {
@@ -69,14 +69,14 @@ extension AdminAPI {
         }
     }
 
-    func get(_ endpoint: String, realm: String, query: [(String, String)] = []) throws -> JSON {
+    func get(_ endpoint: Endpoint, realm: String, query: [(String, String)] = []) throws -> JSON {
         let response = try send(method: "GET", endpoint: endpoint, realm: realm, query: query, body: nil)
         return try decode(response, "GET", endpoint, realm: realm)
     }
 
     /// The answer as JSON, or an error naming the request and what is wrong with the body: empty,
     /// cut short, or not JSON at all (an HTML page from a proxy answering 200).
-    func decode(_ response: HTTPResponse, _ method: String, _ endpoint: String, realm: String) throws -> JSON {
+    func decode(_ response: HTTPResponse, _ method: String, _ endpoint: Endpoint, realm: String) throws -> JSON {
         let path = displayPath(endpoint: endpoint, realm: realm)
         guard !response.body.isEmpty else {
             throw KcxError(.serverError, "\(method) \(path): the server answered \(response.status) with an empty body where JSON was expected")
@@ -96,7 +96,7 @@ extension AdminAPI {
     }
 
     /// A GET whose answer must be a JSON array (every list endpoint).
-    func getArray(_ endpoint: String, realm: String, query: [(String, String)] = []) throws -> [JSON] {
+    func getArray(_ endpoint: Endpoint, realm: String, query: [(String, String)] = []) throws -> [JSON] {
         let json = try get(endpoint, realm: realm, query: query)
         guard let array = json.arrayValue else {
             throw KcxError(
@@ -108,7 +108,7 @@ extension AdminAPI {
     }
 
     /// `value[key]` as a string, or an error naming the request, the element and the member.
-    func requireString(_ value: JSON, _ key: String, in endpoint: String, realm: String, element index: Int? = nil) throws -> String {
+    func requireString(_ value: JSON, _ key: String, in endpoint: Endpoint, realm: String, element index: Int? = nil) throws -> String {
         if let text = value[key]?.stringValue { return text }
         let which = index.map { "element \($0) of the answer" } ?? "the answer"
         let found = value[key].map { "is \(JSONShape.name(of: $0))" } ?? "is missing"
@@ -119,7 +119,7 @@ extension AdminAPI {
     }
 
     /// GET that answers nil for 404 instead of throwing.
-    func getIfExists(_ endpoint: String, realm: String, query: [(String, String)] = []) throws -> JSON? {
+    func getIfExists(_ endpoint: Endpoint, realm: String, query: [(String, String)] = []) throws -> JSON? {
         do {
             return try get(endpoint, realm: realm, query: query)
         } catch let error as KcxError where error.code == .notFound {

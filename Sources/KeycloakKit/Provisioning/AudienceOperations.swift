@@ -88,7 +88,7 @@ public struct AudienceMapperRef: Sendable, Equatable {
 }
 
 extension Writer {
-    func mappersEndpoint(_ container: MapperContainer) throws -> (endpoint: String, id: String) {
+    func mappersEndpoint(_ container: MapperContainer) throws -> (endpoint: Endpoint, id: String) {
         switch container {
         case .clientScope(let name):
             let scope = try lookup.requireClientScope(name)
@@ -114,7 +114,7 @@ extension Writer {
         try requireAudienceClientExists(audience)
         // A container that does not exist yet (dry run of --create-scope) has no mappers.
         let existingMappers: [JSON]
-        let endpoint: String
+        let endpoint: Endpoint
         if case .clientScope(let name) = container, dryRun, try lookup.clientScope(name) == nil {
             endpoint = "client-scopes/<new client-scope \(name)>/protocol-mappers/models"
             existingMappers = []

@@ -51,7 +51,7 @@ public final class Writer {
     public private(set) var requests: [PlannedRequest] = []
     public private(set) var changes: [Change] = []
     /// realm-management's authorization server path, looked up once per run.
-    var authorizationServerEndpoint: String?
+    var authorizationServerEndpoint: Endpoint?
 
     public init(api: AdminAPI, realm: String, dryRun: Bool) {
         self.api = api
@@ -63,8 +63,8 @@ public final class Writer {
 
     /// Sends a write (or records it). Returns the response, or nil in a dry run.
     @discardableResult
-    func write(_ method: String, _ endpoint: String, body: JSON? = nil) throws -> HTTPResponse? {
-        requests.append(PlannedRequest(method: method, endpoint: endpoint, body: body))
+    func write(_ method: String, _ endpoint: Endpoint, body: JSON? = nil) throws -> HTTPResponse? {
+        requests.append(PlannedRequest(method: method, endpoint: endpoint.readable, body: body))
         if dryRun { return nil }
         return try api.send(method: method, endpoint: endpoint, realm: realm, query: [], body: body)
     }
@@ -81,8 +81,8 @@ public final class Writer {
     /// POSTs a new object, never making two: `find` looks the object up by its natural key (name,
     /// clientId, mapper name) and returns its id, and is asked whenever the answer was lost or a 409
     /// came back (see `AdminAPI.createOnce`).
-    func create(_ endpoint: String, body: JSON, placeholder: String, find: () throws -> String?) throws -> Creation {
-        requests.append(PlannedRequest(method: "POST", endpoint: endpoint, body: body))
+    func create(_ endpoint: Endpoint, body: JSON, placeholder: String, find: () throws -> String?) throws -> Creation {
+        requests.append(PlannedRequest(method: "POST", endpoint: endpoint.readable, body: body))
         if dryRun { return .created(id: "<new \(placeholder)>") }
         switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
         case .created(let response):

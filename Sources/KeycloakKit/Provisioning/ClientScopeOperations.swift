@@ -6,9 +6,9 @@ public enum ScopeList: String, Sendable, CaseIterable {
     case `default`, optional
 
     /// The realm-level endpoint holding this list.
-    var realmEndpoint: String { self == .default ? "default-default-client-scopes" : "default-optional-client-scopes" }
+    var realmEndpoint: Endpoint { self == .default ? "default-default-client-scopes" : "default-optional-client-scopes" }
     /// The client-level endpoint holding this list.
-    var clientEndpoint: String { self == .default ? "default-client-scopes" : "optional-client-scopes" }
+    var clientEndpoint: Endpoint { self == .default ? "default-client-scopes" : "optional-client-scopes" }
     var other: ScopeList { self == .default ? .optional : .default }
 }
 

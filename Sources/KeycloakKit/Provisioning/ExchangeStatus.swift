@@ -71,7 +71,7 @@ extension Lookup {
         guard permissions["enabled"]?.boolValue == true, let permissionID = permissions["scopePermissions"]?["token-exchange"]?.stringValue else {
             return []
         }
-        let base = "clients/\(try requireClient("realm-management").id)/authz/resource-server"
+        let base: Endpoint = "clients/\(try requireClient("realm-management").id)/authz/resource-server"
         var names: [String] = []
         for policy in try api.getArray("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm) {
             guard policy["type"]?.stringValue == "client", let id = policy["id"]?.stringValue else { continue }

@@ -6,7 +6,7 @@ import KcxJSON
 extension Writer {
     /// The target's `token-exchange` scope permission id, switching management permissions on if needed.
     func tokenExchangePermission(of target: ClientRef) throws -> (permissionID: String, resourceID: String?) {
-        let endpoint = "clients/\(target.id)/management/permissions"
+        let endpoint: Endpoint = "clients/\(target.id)/management/permissions"
         let current: JSON
         do {
             current = try api.get(endpoint, realm: realm)
@@ -28,10 +28,10 @@ extension Writer {
         return (id, enabled["resource"]?.stringValue)
     }
 
-    var authorizationServer: String {
+    var authorizationServer: Endpoint {
         get throws {
             if let cached = authorizationServerEndpoint { return cached }
-            let endpoint = "clients/\(try lookup.requireClient("realm-management").id)/authz/resource-server"
+            let endpoint: Endpoint = "clients/\(try lookup.requireClient("realm-management").id)/authz/resource-server"
             authorizationServerEndpoint = endpoint
             return endpoint
         }

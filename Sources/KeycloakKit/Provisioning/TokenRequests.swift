@@ -23,7 +23,9 @@ public struct TokenRequests {
         self.transport = transport
     }
 
-    var openIDConnect: String { "\(server)/realms/\(URLEncoding.encode(realm))/protocol/openid-connect" }
+    var openIDConnect: String {
+        get throws { "\(server)/realms/\(try URLEncoding.segment(realm, naming: "the realm"))/protocol/openid-connect" }
+    }
 
     /// A token for a client: password grant with `username`, else client credentials.
     public func get(clientId: String, secret: String?, username: String?, password: String?, scope: String?) throws -> JSON {
@@ -34,7 +36,7 @@ public struct TokenRequests {
             form.append(("password", password ?? ""))
         }
         if let scope, !scope.isEmpty { form.append(("scope", scope)) }
-        return try post(form, to: "\(openIDConnect)/token", client: clientId)
+        return try post(form, to: "\(try openIDConnect)/token", client: clientId)
     }
 
     /// RFC 8693 exchange of an access token by `clientId`.
@@ -50,14 +52,14 @@ public struct TokenRequests {
         for audience in audiences { form.append(("audience", audience)) }
         if let scope, !scope.isEmpty { form.append(("scope", scope)) }
         if let requestedType { form.append(("requested_token_type", requestedType.urn)) }
-        return try post(form, to: "\(openIDConnect)/token", client: clientId, audiences: audiences)
+        return try post(form, to: "\(try openIDConnect)/token", client: clientId, audiences: audiences)
     }
 
     public func introspect(clientId: String, secret: String?, token: String) throws -> JSON {
         var form: [(String, String)] = [("client_id", clientId)]
         if let secret { form.append(("client_secret", secret)) }
         form.append(("token", token))
-        return try post(form, to: "\(openIDConnect)/token/introspect", client: clientId)
+        return try post(form, to: "\(try openIDConnect)/token/introspect", client: clientId)
     }
 
     /// The realm's signing keys, for verifying tokens it issued.

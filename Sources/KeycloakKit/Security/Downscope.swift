@@ -134,7 +134,7 @@ extension Writer {
 
     /// Adds or replaces one named entry of `client-policies/{list}`, keeping every other entry as it was.
     func putEntry(_ desired: JSON, list: String, kind: String) throws {
-        let endpoint = "client-policies/\(list)"
+        let endpoint: Endpoint = "client-policies/\(list)"
         var document = try api.get(endpoint, realm: realm)
         let name = desired["name"]?.stringValue ?? ""
         var entries = document[list]?.arrayValue ?? []
@@ -157,7 +157,7 @@ extension Writer {
     }
 
     func removeEntry(_ name: String, list: String, kind: String) throws {
-        let endpoint = "client-policies/\(list)"
+        let endpoint: Endpoint = "client-policies/\(list)"
         var document = try api.get(endpoint, realm: realm)
         let entries = document[list]?.arrayValue ?? []
         let remaining = entries.filter { $0["name"]?.stringValue != name }

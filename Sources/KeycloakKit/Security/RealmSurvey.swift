@@ -115,7 +115,7 @@ public struct RealmSurvey: Sendable {
 extension Lookup {
     /// Reads the realm once. Events and client policies answering 403/404 become nil (unknown), not errors.
     public func survey() throws -> RealmSurvey {
-        let realmRep = try api.get("realms/\(URLEncoding.encode(realm))", realm: realm)
+        let realmRep = try api.get("realms/\(realm)", realm: realm)
         let features = ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm))
         let allClients = try api.getArray("clients", realm: realm)
         let scopes = try clientScopes()
@@ -171,7 +171,7 @@ extension Lookup {
     }
 
     /// A read the caller may not be allowed (or the server may not offer): nil instead of an error.
-    func optionalRead(_ endpoint: String) throws -> JSON? {
+    func optionalRead(_ endpoint: Endpoint) throws -> JSON? {
         do {
             return try api.get(endpoint, realm: realm)
         } catch let error as KcxError where error.code == .notFound || error.code == .authentication {
@@ -185,7 +185,7 @@ extension Lookup {
             let realmManagement = allClients.first(where: { $0["clientId"]?.stringValue == "realm-management" })?["id"]?
                 .stringValue
         else { return [] }
-        let base = "clients/\(realmManagement)/authz/resource-server"
+        let base: Endpoint = "clients/\(realmManagement)/authz/resource-server"
         let clientIdOf = Dictionary(
             allClients.compactMap { rep in rep["id"]?.stringValue.map { ($0, rep["clientId"]?.stringValue ?? $0) } },
             uniquingKeysWith: { a, _ in a })
