@@ -19,9 +19,26 @@ public protocol InputSource: AnyObject {
     func readLine(prompt: String) -> String?
 }
 
+/// What commands write to. Server data reaches these streams inside messages, hints, tables,
+/// plans and traces, so control characters are made visible here, once for all of them
+/// (TerminalText, with JSON's escapes, so JSON output stays valid and equal). `writeFormatted` is
+/// for kcx's own colours and progress lines around text already escaped, and for a response body
+/// piped on unchanged (`kcx get` of a non-JSON endpoint into a file).
+public final class SafeSink: TextSink, @unchecked Sendable {
+    public let base: TextSink
+
+    init(_ base: TextSink) { self.base = base }
+
+    public var isTerminal: Bool { base.isTerminal }
+
+    public func write(_ text: String) { base.write(TerminalText.escape(text)) }
+
+    public func writeFormatted(_ text: String) { base.write(text) }
+}
+
 public final class CommandContext: @unchecked Sendable {
-    public let stdout: TextSink
-    public let stderr: TextSink
+    public let stdout: SafeSink
+    public let stderr: SafeSink
     public let stdin: InputSource
     public let environment: [String: String]
     public let makeTransport: (TransportOptions) -> HTTPTransport
@@ -31,8 +48,8 @@ public final class CommandContext: @unchecked Sendable {
         stdout: TextSink, stderr: TextSink, stdin: InputSource, environment: [String: String],
         makeTransport: @escaping (TransportOptions) -> HTTPTransport, now: @escaping () -> Date = { Date() }
     ) {
-        self.stdout = stdout
-        self.stderr = stderr
+        self.stdout = SafeSink(stdout)
+        self.stderr = SafeSink(stderr)
         self.stdin = stdin
         self.environment = environment
         self.makeTransport = makeTransport

@@ -145,18 +145,21 @@ public enum DeclarativeCommands {
         }
     }
 
+    /// The plan for people; written with `writeFormatted`, so every server value is escaped here
+    /// and only the colour codes stay active.
     static func renderText(_ plans: [RealmPlan], colour: Bool) -> String {
+        func line(_ text: String) -> String { TerminalText.escape(text, newlines: false) }
         var out = ""
         for plan in plans {
-            out += "realm \(plan.realm):\n"
+            out += line("realm \(plan.realm):") + "\n"
             if plan.changes.isEmpty { out += "  no changes\n" }
             var groups: [String] = []
             for change in plan.changes where !groups.contains(change.group) { groups.append(change.group) }
             for group in groups {
-                out += "  \(group)\n"
+                out += line("  \(group)") + "\n"
                 for change in plan.changes where change.group == group {
-                    out += "    \(symbol(change.operation, colour: colour)) \(change.kind) \(change.name)\n"
-                    for detail in change.details { out += "        \(detail)\n" }
+                    out += "    \(symbol(change.operation, colour: colour)) " + line("\(change.kind) \(change.name)") + "\n"
+                    for detail in change.details { out += line("        \(detail)") + "\n" }
                 }
             }
         }
@@ -182,7 +185,7 @@ public enum DeclarativeCommands {
         if invocation.wantsJSON {
             context.stdout.write(planJSON(planned.plans, requests: session.counter.value).serialized(.pretty) + "\n")
         } else {
-            context.stdout.write(renderText(planned.plans, colour: colour(context)))
+            context.stdout.writeFormatted(renderText(planned.plans, colour: colour(context)))
             context.stderr.write("\(session.counter.value) HTTP requests\n")
         }
         return invocation.flag("detailed-exitcode") && planned.changeCount > 0 ? .changesPresent : .ok
@@ -205,7 +208,7 @@ public enum DeclarativeCommands {
         let session = try CountedSession(invocation, context)
         let planned = try makePlans(state, session, prune: invocation.flag("prune"))
         let useColour = colour(context)
-        context.stdout.write(renderText(planned.plans, colour: useColour))
+        context.stdout.writeFormatted(renderText(planned.plans, colour: useColour))
         guard planned.changeCount > 0 else {
             context.stderr.write("\(session.counter.value) HTTP requests\n")
             return .ok
@@ -280,7 +283,8 @@ final class ApplyProgress: @unchecked Sendable {
     func report(realm: String, _ change: PlanChange, _ result: ChangeResult) {
         done += 1
         if context.stderr.isTerminal {
-            context.stderr.write("\r\u{1B}[K[\(done)/\(total)] \(change.operation.rawValue) \(change.kind) \(change.name)")
+            context.stderr.writeFormatted(
+                "\r\u{1B}[K" + TerminalText.escape("[\(done)/\(total)] \(change.operation.rawValue) \(change.kind) \(change.name)", newlines: false))
             return
         }
         let status: String

@@ -308,7 +308,9 @@ public enum RequestCommands {
             context.stdout.write(output.render(value))
         } else {
             let text = response.bodyText
-            context.stdout.write(text.hasSuffix("\n") ? text : text + "\n")
+            // Shown on a terminal with its control characters made visible; piped on as it came.
+            let line = text.hasSuffix("\n") ? text : text + "\n"
+            if context.stdout.isTerminal { context.stdout.write(line) } else { context.stdout.writeFormatted(line) }
         }
     }
 

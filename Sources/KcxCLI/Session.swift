@@ -135,12 +135,13 @@ public enum SessionSettings {
     }
 
     public static func loginHint(profile: String, session: StoredSession?) -> String {
-        let profileOption = profile == "default" ? "" : " --profile \(profile)"
+        let profileOption = profile == "default" ? [] : ["--profile", profile]
         guard let session else {
-            return "log in with: kcx config credentials --server URL --realm REALM --user NAME\(profileOption)"
+            return "log in with: " + Shell.command(["kcx", "config", "credentials", "--server", "URL", "--realm", "REALM", "--user", "NAME"] + profileOption)
         }
-        let who = session.grant == .password ? "--user \(session.username ?? "NAME")" : "--client \(session.clientId)"
-        return "log in again with: kcx config credentials --server \(session.server) --realm \(session.realm) \(who)\(profileOption)"
+        let who = session.grant == .password ? ["--user", session.username ?? "NAME"] : ["--client", session.clientId]
+        return "log in again with: "
+            + Shell.command(["kcx", "config", "credentials", "--server", session.server, "--realm", session.realm] + who + profileOption)
     }
 
     /// The `--no-config` session: everything from KCX_* variables; secrets stay in the

@@ -106,7 +106,7 @@ public enum TokenExchangeSecurityCommands {
             context.stderr.write(
                 "warning: policy \(downscopePolicyName) names profile \(downscopeProfileName), which is missing; Keycloak skips it\n"
             )
-            context.stderr.write("hint: run 'kcx token-exchange downscope enable -r \(session.realm)' to restore it\n")
+            context.stderr.write("hint: restore it with: \(Shell.kcx("token-exchange", "downscope", "enable", "-r", session.realm))\n")
         }
         return .ok
     }
@@ -138,7 +138,7 @@ public enum TokenExchangeSecurityCommands {
         } else if try !lookup.exchangeEventsRecorded() {
             context.stderr.write(
                 "warning: realm '\(session.realm)' does not store exchange events; the list only shows what was stored before\n")
-            context.stderr.write("hint: run 'kcx token-exchange audit --enable -r \(session.realm)'\n")
+            context.stderr.write("hint: run: \(Shell.kcx("token-exchange", "audit", "--enable", "-r", session.realm))\n")
         }
         let now = Int64(context.now().timeIntervalSince1970 * 1000)
         let events = try lookup.exchangeEvents(since: since.map { now - $0 * 1000 }, client: invocation.value("client"))

@@ -80,7 +80,7 @@ public enum APIError {
         let hint: String?
         switch response.status {
         case 401:
-            hint = "log in again: kcx config credentials --server \(server) --realm \(location.realm ?? "REALM") --user NAME"
+            hint = "log in again: " + Shell.kcx("config", "credentials", "--server", server, "--realm", location.realm ?? "REALM", "--user", "NAME")
         case 403:
             hint = forbiddenHint(method: method, location: location)
         case 404:

@@ -47,7 +47,9 @@ public enum CSV {
     }
 
     /// RFC 4180: a field holding a comma, quote, CR or LF is quoted, quotes doubled.
-    public static func field(_ value: String) -> String {
+    public static func field(_ raw: String) -> String {
+        // Line feeds stay (quoted); anything else a terminal acts on is made visible.
+        let value = TerminalText.escape(raw)
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
             return value
         }

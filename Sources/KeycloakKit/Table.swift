@@ -27,16 +27,8 @@ public enum TextTable {
         return text
     }
 
+    /// A cell on one line, with nothing in it a terminal would act on.
     static func singleLine(_ cell: String) -> String {
-        guard cell.contains(where: { $0.isNewline }) else { return cell }
-        var text = ""
-        for character in cell {
-            switch character {
-            case "\n", "\r\n": text += "\\n"
-            case "\r": text += "\\r"
-            default: text.append(character)
-            }
-        }
-        return text
+        TerminalText.escape(cell, newlines: false)
     }
 }

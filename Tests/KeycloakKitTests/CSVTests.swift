@@ -10,8 +10,10 @@ import Testing
         ("a,b", "\"a,b\""),
         ("say \"hi\"", "\"say \"\"hi\"\"\""),
         ("two\nlines", "\"two\nlines\""),
-        ("cr\rhere", "\"cr\rhere\""),
-        ("crlf\r\nhere", "\"crlf\r\nhere\""),
+        // A CR could move the cursor back over the line: it is shown, not sent (as every control character from server data).
+        ("cr\rhere", "cr\\rhere"),
+        ("crlf\r\nhere", "\"crlf\\r\nhere\""),
+        ("title\u{1B}]0;owned\u{07}", "title\\u001b]0;owned\\u0007"),
         (" spaced ", " spaced "),
     ])
     func quotesOnlyWhatNeedsIt(_ value: String, _ expected: String) {

@@ -81,7 +81,8 @@ extension Lookup {
     }
 
     func diagnose(client: ClientRef, user: UserRef, audience: String, scope: [String], token: JSON) throws -> [AudienceDiagnosis] {
-        let realmFlag = "-r \(realm)"
+        let realmFlag = ["-r", realm]
+        func kcx(_ words: [String]) -> String { Shell.command(["kcx"] + words + realmFlag) }
         var assigned: [String: ScopeList] = [:]
         for list in ScopeList.allCases {
             for entry in try api.getArray("clients/\(client.id)/\(list.clientEndpoint)", realm: realm) {
@@ -97,9 +98,10 @@ extension Lookup {
         if producing.isEmpty {
             findings.append(AudienceDiagnosis(
                 cause: .noMapper, message: "no audience mapper in realm '\(realm)' produces '\(audience)'",
-                fix: audienceClient == nil
-                    ? "kcx audience add --custom-audience \(audience) --scope \(dedicatedScope) --create-scope --assign \(client.clientId) --default \(realmFlag)"
-                    : "kcx audience add --audience \(audience) --scope \(dedicatedScope) --create-scope --assign \(client.clientId) --default \(realmFlag)"))
+                fix: kcx([
+                    "audience", "add", audienceClient == nil ? "--custom-audience" : "--audience", audience, "--scope", dedicatedScope,
+                    "--create-scope", "--assign", client.clientId, "--default",
+                ])))
         }
         // Mappers that would reach this client's tokens.
         func reaches(_ mapper: AudienceMapperRef) -> Bool {
@@ -109,14 +111,16 @@ extension Lookup {
             }
         }
         for mapper in producing where mapper.config["access.token.claim"]?.stringValue != "true" {
-            let flag: String
+            let flag: [String]
             switch mapper.container {
-            case .clientScope(let name): flag = "--scope \(name)"
-            case .client(let name): flag = "--client \(name)"
+            case .clientScope(let name): flag = ["--scope", name]
+            case .client(let name): flag = ["--client", name]
             }
             findings.append(AudienceDiagnosis(
                 cause: .accessTokenSwitchOff, message: "mapper '\(mapper.name)' on \(mapper.container.label) produces '\(audience)' but its 'Add to access token' switch is off",
-                fix: "kcx audience add --\(mapper.audience.map { if case .client = $0 { return "audience" } else { return "custom-audience" } } ?? "audience") \(audience) \(flag) --access-token \(realmFlag)"))
+                fix: kcx(
+                    ["audience", "add", "--" + (mapper.audience.map { if case .client = $0 { return "audience" } else { return "custom-audience" } } ?? "audience"), audience]
+                        + flag + ["--access-token"])))
         }
         for mapper in allMappers where reaches(mapper) && mapper.audience?.value != audience {
             guard case .client(let named) = mapper.audience else { continue }
@@ -126,7 +130,9 @@ extension Lookup {
                 findings.append(AudienceDiagnosis(
                     cause: .mapperNamesOtherClient,
                     message: "mapper '\(mapper.name)' on \(mapper.container.label) names client '\(named)'\(missing ? ", which does not exist" : ""), not '\(audience)'",
-                    fix: audienceClient == nil ? nil : "kcx audience add --audience \(audience) --\(mapper.container.cliFlag) \(mapper.container.name) --mapper-name '\(mapper.name)' \(realmFlag)"))
+                    fix: audienceClient == nil
+                        ? nil
+                        : kcx(["audience", "add", "--audience", audience, "--\(mapper.container.cliFlag)", mapper.container.name, "--mapper-name", mapper.name])))
             }
         }
         for mapper in producing where mapper.config["access.token.claim"]?.stringValue == "true" {
@@ -135,12 +141,13 @@ extension Lookup {
             case nil:
                 findings.append(AudienceDiagnosis(
                     cause: .scopeNotAssigned, message: "scope '\(scopeName)' produces '\(audience)' but is not assigned to client '\(client.clientId)'",
-                    fix: "kcx client-scope assign \(scopeName) --client \(client.clientId) --default \(realmFlag)"))
+                    fix: kcx(["client-scope", "assign", scopeName, "--client", client.clientId, "--default"])))
             case .optional where !scope.contains(scopeName):
                 findings.append(AudienceDiagnosis(
                     cause: .optionalScopeNotRequested,
                     message: "scope '\(scopeName)' is an optional scope of '\(client.clientId)' and was not requested (add scope=\(scopeName) to the token request)",
-                    fix: "kcx audience check --client \(client.clientId) --audience \(audience) --scope \(scopeName) \(realmFlag)   # or: kcx client-scope assign \(scopeName) --client \(client.clientId) --default \(realmFlag)"))
+                    fix: kcx(["audience", "check", "--client", client.clientId, "--audience", audience, "--scope", scopeName])
+                        + "   # or: " + kcx(["client-scope", "assign", scopeName, "--client", client.clientId, "--default"])))
             default:
                 break
             }
@@ -153,7 +160,10 @@ extension Lookup {
                 findings.append(AudienceDiagnosis(
                     cause: .roleNotInScope,
                     message: "user '\(user.username)' holds \(audience) role(s) \(roleNames), but they are not in the role scope of '\(client.clientId)' (full scope is off and no scope mapping grants them), so audience-resolve cannot add '\(audience)'",
-                    fix: "kcx create clients/\(client.id)/scope-mappings/clients/\(audienceClient.id) -b '[{\"name\":\"<role>\"}]' \(realmFlag)"))
+                    fix: kcx([
+                        "create", "clients/\(URLEncoding.encode(client.id))/scope-mappings/clients/\(URLEncoding.encode(audienceClient.id))", "-b",
+                        "[{\"name\":\"<role>\"}]",
+                    ])))
             }
         }
         return findings

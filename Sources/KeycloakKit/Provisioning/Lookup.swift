@@ -46,7 +46,7 @@ public struct Lookup {
         guard let client = try client(nameOrID) else {
             throw KcxError(
                 .notFound, "client '\(nameOrID)' not found in realm '\(realmLabel)'",
-                hint: "list clients with 'kcx get clients -r \(realmLabel) --fields clientId'")
+                hint: "list clients with: \(Shell.kcx("get", "clients", "-r", realmLabel, "--fields", "clientId"))")
         }
         return client
     }
@@ -73,7 +73,7 @@ public struct Lookup {
         guard let scope = try clientScope(nameOrID) else {
             throw KcxError(
                 .notFound, "client scope '\(nameOrID)' not found in realm '\(realmLabel)'",
-                hint: "create it with 'kcx client-scope ensure \(nameOrID) -r \(realmLabel)'")
+                hint: "create it with: \(Shell.kcx("client-scope", "ensure", nameOrID, "-r", realmLabel))")
         }
         return scope
     }

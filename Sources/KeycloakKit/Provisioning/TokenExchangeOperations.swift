@@ -97,7 +97,7 @@ extension Writer {
             throw KcxError(
                 .usage,
                 "client '\(client.clientId)' is public, and Keycloak refuses token exchange by public clients (\"Public client is not allowed to exchange token\")",
-                hint: "exchange from a confidential backend client (a backend-for-frontend) instead, or give '\(client.clientId)' the target audience directly with 'kcx audience add --audience TARGET --scope TARGET-audience --create-scope --assign \(client.clientId) --optional'")
+                hint: "exchange from a confidential backend client (a backend-for-frontend) instead, or give '\(client.clientId)' the target audience directly with: \(Shell.kcx("audience", "add", "--audience", "TARGET", "--scope", "TARGET-audience", "--create-scope", "--assign", client.clientId, "--optional"))")
         }
         if client.representation["bearerOnly"]?.boolValue == true {
             throw KcxError(.usage, "client '\(client.clientId)' is bearer-only and cannot call the token endpoint")

@@ -96,33 +96,34 @@ public struct TokenRequests {
     /// Maps Keycloak's token-endpoint refusals to the kcx command that fixes them.
     public static func hint(error: String, description: String, client: String, audiences: [String], realm: String) -> String? {
         let target = audiences.first ?? "TARGET"
-        let r = "-r \(realm)"
+        let r = ["-r", realm]
+        func kcx(_ words: [String]) -> String { Shell.command(["kcx"] + words + r) }
         if description.contains("Standard token exchange is not enabled") {
-            return "allow it: kcx token-exchange allow --from \(client) --to \(target) \(r)   (or just: kcx token-exchange enable --client \(client) \(r))"
+            return "allow it: \(kcx(["token-exchange", "allow", "--from", client, "--to", target]))   (or just: \(kcx(["token-exchange", "enable", "--client", client])))"
         }
         if description.contains("Client is not within the token audience") {
-            return "the subject token's aud must contain '\(client)': kcx token-exchange allow --from \(client) --to \(target) --subject-client <client that obtained the subject token> \(r)"
+            return "the subject token's aud must contain '\(client)': \(Shell.command(["kcx", "token-exchange", "allow", "--from", client, "--to", target, "--subject-client"])) <client that obtained the subject token> \(Shell.command(r))"
         }
         if description.contains("Public client is not allowed to exchange") {
-            return "exchange from a confidential client (e.g. a backend-for-frontend), or give the public client's own tokens the audience: kcx audience add --audience \(target) --scope \(audienceScopeName(for: target)) --create-scope --assign \(client) --default \(r)"
+            return "exchange from a confidential client (e.g. a backend-for-frontend), or give the public client's own tokens the audience: \(kcx(["audience", "add", "--audience", target, "--scope", audienceScopeName(for: target), "--create-scope", "--assign", client, "--default"]))"
         }
         if description.hasPrefix("Requested audience not available") {
-            return "'\(client)' tokens cannot carry that audience yet: kcx token-exchange allow --from \(client) --to \(target) \(r); see why with kcx audience check --client \(client) --audience \(target) \(r)"
+            return "'\(client)' tokens cannot carry that audience yet: \(kcx(["token-exchange", "allow", "--from", client, "--to", target])); see why with \(kcx(["audience", "check", "--client", client, "--audience", target]))"
         }
         if description.contains("Audience not found") {
             return "audience must be the clientId of an existing client in realm '\(realm)' (custom audiences cannot be requested)"
         }
         if description.contains("Client not allowed to exchange") {
-            return "legacy exchange needs a permission on the target: kcx token-exchange allow --from \(client) --to \(target) --mode legacy \(r)"
+            return "legacy exchange needs a permission on the target: \(kcx(["token-exchange", "allow", "--from", client, "--to", target, "--mode", "legacy"]))"
         }
         if error == "invalid_scope" && description.contains("not present in the initial access token") {
             return "downscoping is enforced: request only scopes the subject token already has"
         }
         if error == "invalid_scope" {
-            return "a requested scope is not a client scope of '\(client)': kcx client-scope assign SCOPE --client \(client) --optional \(r)"
+            return "a requested scope is not a client scope of '\(client)': \(kcx(["client-scope", "assign", "SCOPE", "--client", client, "--optional"]))"
         }
         if description.contains("requested_token_type unsupported") {
-            return "refresh tokens from exchange need: kcx token-exchange enable --client \(client) --allow-refresh \(r)"
+            return "refresh tokens from exchange need: \(kcx(["token-exchange", "enable", "--client", client, "--allow-refresh"]))"
         }
         if description.contains("subject_issuer") {
             return "standard exchange is internal to one realm; cross-realm or external tokens need identity brokering with the legacy exchange features"

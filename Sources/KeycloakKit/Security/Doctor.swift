@@ -58,7 +58,7 @@ public struct Doctor {
                     check: "public-exchange-requester", severity: .error, objects: ["client \(client.clientId)"],
                     why:
                         "a public client has no secret, so anyone holding its tokens could exchange them; Keycloak refuses public requesters anyway",
-                    fix: "kcx token-exchange disable --client \(client.clientId) -r \(realm)"))
+                    fix: Shell.kcx("token-exchange", "disable", "--client", client.clientId, "-r", realm)))
         }
         for permission in survey.legacyPermissions {
             for requester in permission.requesters where survey.client(requester)?.publicClient == true {
@@ -68,7 +68,7 @@ public struct Doctor {
                         objects: ["client \(requester)", "legacy permission on \(permission.target)"],
                         why:
                             "a public client holds a legacy token-exchange permission; it has no secret, so its permission is anyone's",
-                        fix: "kcx token-exchange deny --from \(requester) --to \(permission.target) --mode legacy -r \(realm)"))
+                        fix: Shell.kcx("token-exchange", "deny", "--from", requester, "--to", permission.target, "--mode", "legacy", "-r", realm)))
             }
         }
         return result
@@ -84,7 +84,7 @@ public struct Doctor {
                 check: "no-downscope-enforcement", severity: .warning, objects: requesters.map { "client \($0)" },
                 why:
                     "standard token exchange is on but no enabled client policy runs \(downscopeExecutor) for these requesters: an exchange may ask for scopes the subject token never had",
-                fix: "kcx token-exchange downscope enable -r \(realm)")
+                fix: Shell.kcx("token-exchange", "downscope", "enable", "-r", realm))
         ]
     }
 
@@ -96,24 +96,25 @@ public struct Doctor {
                 why:
                     "under UNANIMOUS every policy must permit, and a client policy only permits its own clients, so nobody may exchange",
                 fix:
-                    "kcx token-exchange allow --from REQUESTER --to \(permission.target) --mode legacy -r \(realm) (one policy listing every requester), then detach the others"
+                    Shell.kcx("token-exchange", "allow", "--from", "REQUESTER", "--to", permission.target, "--mode", "legacy", "-r", realm)
+                    + " (one policy listing every requester), then detach the others"
             )
         }
     }
 
     func danglingAudienceMappers() -> [Finding] {
         survey.audienceMappers.filter { $0.namesClient && !survey.allClientIds.contains($0.audience) }.map { site in
-            let container: String
+            let container: [String]
             switch site.container {
-            case .clientScope(let name): container = "--scope \(name)"
-            case .client(let name): container = "--client \(name)"
+            case .clientScope(let name): container = ["--scope", name]
+            case .client(let name): container = ["--client", name]
             }
             return Finding(
                 check: "audience-of-missing-client", severity: .error,
                 objects: ["audience-mapper \(site.mapperName) on \(site.container.label)", "client \(site.audience) (missing)"],
                 why:
                     "the mapper names a client that does not exist, so Keycloak adds nothing to aud and the service rejects the token",
-                fix: "kcx audience remove --audience \(site.audience) \(container) -r \(realm)")
+                fix: Shell.command(["kcx", "audience", "remove", "--audience", site.audience] + container + ["-r", realm]))
         }
     }
 
@@ -128,7 +129,9 @@ public struct Doctor {
                 why:
                     "a realm default scope is given to every new client, so every token carries its audiences (token bloat, and services accept tokens never meant for them)",
                 fix:
-                    "kcx delete default-default-client-scopes/\(survey.scopes.first { $0.name == scope }?.id ?? scope) -r \(realm), then 'kcx client-scope assign \(scope) --client C --default' where it is needed"
+                    Shell.kcx(
+                        "delete", "default-default-client-scopes/" + URLEncoding.encode(survey.scopes.first { $0.name == scope }?.id ?? scope), "-r", realm)
+                    + ", then " + Shell.kcx("client-scope", "assign", scope, "--client", "C", "--default") + " where it is needed"
             )
         }
     }
@@ -143,7 +146,7 @@ public struct Doctor {
                 why:
                     "every token of this client carries \(audiences.count) audiences, so each of those services accepts it; ask for audiences when needed instead",
                 fix:
-                    "kcx client-scope assign SCOPE --client \(client.clientId) --optional -r \(realm) (and unassign it as default)"
+                    Shell.kcx("client-scope", "assign", "SCOPE", "--client", client.clientId, "--optional", "-r", realm) + " (and unassign it as default)"
             )
         }
     }
@@ -161,7 +164,7 @@ public struct Doctor {
                 check: "long-requester-token-lifespan", severity: .warning, objects: ["client \(name)"],
                 why:
                     "\(source) is \(lifespan) s; tokens an exchange requester holds should live 1-5 minutes, as a stolen one can be exchanged until it expires",
-                fix: "kcx update clients/\(client.id) -m -s 'attributes.\"access.token.lifespan\"=300' -r \(realm)")
+                fix: Shell.kcx("update", "clients/" + URLEncoding.encode(client.id), "-m", "-s", "attributes.\"access.token.lifespan\"=300", "-r", realm))
         }
     }
 
@@ -177,7 +180,7 @@ public struct Doctor {
                 check: "exchange-events-off", severity: .warning, objects: ["realm \(realm) events"],
                 why:
                     "token exchange is enabled but TOKEN_EXCHANGE and TOKEN_EXCHANGE_ERROR events are not stored, so nobody can audit who exchanged what",
-                fix: "kcx token-exchange audit --enable -r \(realm)")
+                fix: Shell.kcx("token-exchange", "audit", "--enable", "-r", realm))
         ]
     }
 
@@ -187,7 +190,7 @@ public struct Doctor {
             Finding(
                 check: "ssl-not-required", severity: .error, objects: ["realm \(realm)"],
                 why: "sslRequired is none: tokens and secrets may travel in clear text from any address",
-                fix: "kcx update realms/\(realm) -s sslRequired=external")
+                fix: Shell.kcx("update", "realms/" + URLEncoding.encode(realm), "-s", "sslRequired=external"))
         ]
     }
 
@@ -200,7 +203,7 @@ public struct Doctor {
                 check: "plain-http-server", severity: .error, objects: ["server \(serverURL)"],
                 why:
                     "kcx reaches Keycloak over plain http on a non-loopback address: admin tokens and client secrets cross the network unencrypted",
-                fix: "kcx config credentials --server https://\(host) --realm master --user USER (log in again over https)")
+                fix: Shell.kcx("config", "credentials", "--server", "https://\(host)", "--realm", "master", "--user", "USER") + " (log in again over https)")
         ]
     }
 }

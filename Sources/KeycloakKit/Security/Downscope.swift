@@ -98,7 +98,7 @@ extension Writer {
                 throw KcxError.usage(
                     "downscope is enforced for every client in realm '\(realm)'; it cannot be lifted for single clients",
                     hint:
-                        "run 'kcx token-exchange downscope disable -r \(realm)', then enable it with --client for the clients to cover"
+                        "run \(Shell.kcx("token-exchange", "downscope", "disable", "-r", realm)), then enable it with --client for the clients to cover"
                 )
             }
             let requesters = try clients.map { try lookup.requireClient($0) }
