@@ -23,7 +23,8 @@ private struct GrantFixture {
         let created = harness.send("POST", "/admin/realms/demo/users", json: #"{"username":"\#(username)","enabled":true}"#)
         let id = String(created.location.split(separator: "/").last!)
         if !roles.isEmpty {
-            let mapped = harness.send("POST", "/admin/realms/demo/users/\(id)/role-mappings/clients/\(management.id)", json: body(roles.map(adminRole)))
+            let mapped = harness.send(
+                "POST", "/admin/realms/demo/users/\(id)/role-mappings/clients/\(management.id)", json: body(roles.map(adminRole)))
             #expect(mapped.status == 204)
         }
         return AdminCaller(realmName: "demo", userId: id)
@@ -56,25 +57,35 @@ private struct GrantFixture {
         // A role of a client the caller created: admin roles it lacks are refused, one batch at a time.
         let app = fixture.harness.send("POST", "/admin/realms/demo/clients", json: #"{"clientId":"app"}"#, as: mallory)
         let appId = String(app.location.split(separator: "/").last!)
-        #expect(fixture.harness.send("POST", "/admin/realms/demo/clients/\(appId)/roles", json: #"{"name":"app-role"}"#, as: mallory).status == 201)
-        #expect(fixture.harness.send("POST", "/admin/realms/demo/clients/\(appId)/roles", json: #"{"name":"plain"}"#, as: mallory).status == 201)
+        #expect(
+            fixture.harness.send("POST", "/admin/realms/demo/clients/\(appId)/roles", json: #"{"name":"app-role"}"#, as: mallory)
+                .status == 201)
+        #expect(
+            fixture.harness.send("POST", "/admin/realms/demo/clients/\(appId)/roles", json: #"{"name":"plain"}"#, as: mallory)
+                .status == 201)
         let appComposites = "/admin/realms/demo/clients/\(appId)/roles/app-role/composites"
         let plain = fixture.realm.client(id: appId)!.role(name: "plain")!
-        for name in ["realm-admin", "manage-users", "view-users", "manage-realm", "view-realm", "impersonation", "manage-events"] {
-            let refused = fixture.harness.send("POST", appComposites, json: fixture.body([plain, fixture.adminRole(name)]), as: mallory)
+        for name in ["realm-admin", "manage-users", "view-users", "manage-realm", "view-realm", "impersonation", "manage-events"]
+        {
+            let refused = fixture.harness.send(
+                "POST", appComposites, json: fixture.body([plain, fixture.adminRole(name)]), as: mallory)
             #expect(refused.bodyText == fixture.forbidden, "\(name)")
         }
         #expect(fixture.realm.client(id: appId)!.role(name: "app-role")!.compositeIds.isEmpty)
         // Held (manage-clients), implied by it (view-clients, create-client), query roles, plain roles: allowed.
-        let allowed = ["manage-clients", "view-clients", "create-client", "query-users", "query-realms"].map(fixture.adminRole) + [plain]
+        let allowed =
+            ["manage-clients", "view-clients", "create-client", "query-users", "query-realms"].map(fixture.adminRole) + [plain]
         #expect(fixture.harness.send("POST", appComposites, json: fixture.body(allowed), as: mallory).status == 204)
-        #expect(fixture.names(fixture.realm.client(id: appId)!.role(name: "app-role")!.compositeIds)
-            == ["manage-clients", "view-clients", "create-client", "query-users", "query-realms", "plain"])
+        #expect(
+            fixture.names(fixture.realm.client(id: appId)!.role(name: "app-role")!.compositeIds)
+                == ["manage-clients", "view-clients", "create-client", "query-users", "query-realms", "plain"])
         // Removing a composite checks only the container.
         #expect(fixture.harness.send("DELETE", appComposites, json: fixture.body([plain]), as: mallory).status == 204)
 
         // An unknown composite is a 404 before the permission check; the master admin may grant realm-admin.
-        #expect(fixture.harness.send("POST", composites, json: #"[{"id":"nope"}]"#, as: mallory).bodyText == #"{"error":"Could not find composite role"}"#)
+        #expect(
+            fixture.harness.send("POST", composites, json: #"[{"id":"nope"}]"#, as: mallory).bodyText
+                == #"{"error":"Could not find composite role"}"#)
         #expect(fixture.harness.send("POST", appComposites, json: fixture.body([realmAdmin])).status == 204)
     }
 
@@ -89,15 +100,34 @@ private struct GrantFixture {
         #expect(fixture.harness.send("POST", "/admin/realms/demo/roles", json: #"{"name":"team"}"#).status == 201)
         let composites = "/admin/realms/demo/roles/team/composites"
         let realmAdmin = fixture.adminRole("realm-admin")
-        #expect(fixture.harness.send("POST", composites, json: fixture.body([realmAdmin]), as: mallory).bodyText == fixture.forbidden)
-        #expect(fixture.harness.send("POST", "/admin/realms/demo/roles/default-roles-demo/composites", json: fixture.body([realmAdmin]), as: mallory).bodyText == fixture.forbidden)
-        #expect(fixture.harness.send("POST", composites, json: fixture.body([fixture.adminRole("manage-realm")]), as: rita).bodyText == fixture.forbidden)
-        #expect(fixture.harness.send("POST", composites, json: fixture.body([fixture.realm.realmRole(name: "offline_access")!]), as: rita).status == 204)
+        #expect(
+            fixture.harness.send("POST", composites, json: fixture.body([realmAdmin]), as: mallory).bodyText == fixture.forbidden)
+        #expect(
+            fixture.harness.send(
+                "POST", "/admin/realms/demo/roles/default-roles-demo/composites", json: fixture.body([realmAdmin]), as: mallory
+            ).bodyText == fixture.forbidden)
+        #expect(
+            fixture.harness.send("POST", composites, json: fixture.body([fixture.adminRole("manage-realm")]), as: rita).bodyText
+                == fixture.forbidden)
+        #expect(
+            fixture.harness.send(
+                "POST", composites, json: fixture.body([fixture.realm.realmRole(name: "offline_access")!]), as: rita
+            ).status == 204)
         for name in ["realm-admin", "manage-users", "view-users", "impersonation"] {
-            #expect(fixture.harness.send("POST", composites, json: fixture.body([fixture.adminRole(name)]), as: rex).bodyText == fixture.forbidden, "\(name)")
+            #expect(
+                fixture.harness.send("POST", composites, json: fixture.body([fixture.adminRole(name)]), as: rex).bodyText
+                    == fixture.forbidden, "\(name)")
         }
-        #expect(fixture.harness.send("POST", composites, json: fixture.body(["manage-realm", "view-realm", "manage-clients", "query-users"].map(fixture.adminRole)), as: rex).status == 204)
-        #expect(fixture.names(fixture.realm.realmRole(name: "team")!.compositeIds) == ["offline_access", "manage-realm", "view-realm", "manage-clients", "query-users"])
+        #expect(
+            fixture.harness.send(
+                "POST", composites,
+                json: fixture.body(["manage-realm", "view-realm", "manage-clients", "query-users"].map(fixture.adminRole)),
+                as: rex
+            ).status == 204)
+        #expect(
+            fixture.names(fixture.realm.realmRole(name: "team")!.compositeIds) == [
+                "offline_access", "manage-realm", "view-realm", "manage-clients", "query-users",
+            ])
         #expect(fixture.realm.realmRole(name: "default-roles-demo")!.compositeIds.contains(realmAdmin.id) == false)
     }
 
@@ -110,27 +140,43 @@ private struct GrantFixture {
         let realmAdmin = fixture.adminRole("realm-admin")
         let byId = "/admin/realms/demo/roles-by-id"
         #expect(fixture.harness.send("GET", "\(byId)/nope", as: mallory).bodyText == #"{"error":"Could not find role with id"}"#)
-        #expect(fixture.harness.send("GET", "\(byId)/\(manageClients.id)/nothing", as: mallory).bodyText == #"{"error":"HTTP 404 Not Found"}"#)
+        #expect(
+            fixture.harness.send("GET", "\(byId)/\(manageClients.id)/nothing", as: mallory).bodyText
+                == #"{"error":"HTTP 404 Not Found"}"#)
         #expect(fixture.harness.send("GET", "\(byId)/\(manageClients.id)", as: mallory).bodyJSON["name"] == "manage-clients")
         let realmRole = fixture.realm.realmRole(name: "offline_access")!
         #expect(fixture.harness.send("GET", "\(byId)/\(realmRole.id)", as: mallory).bodyText == fixture.forbidden)
-        #expect(fixture.harness.send("POST", "\(byId)/\(realmRole.id)/composites", json: fixture.body([manageClients]), as: mallory).bodyText == fixture.forbidden)
+        #expect(
+            fixture.harness.send("POST", "\(byId)/\(realmRole.id)/composites", json: fixture.body([manageClients]), as: mallory)
+                .bodyText == fixture.forbidden)
 
-        let escalation = fixture.harness.send("POST", "\(byId)/\(manageClients.id)/composites", json: fixture.body([realmAdmin]), as: mallory)
+        let escalation = fixture.harness.send(
+            "POST", "\(byId)/\(manageClients.id)/composites", json: fixture.body([realmAdmin]), as: mallory)
         #expect(escalation.status == 403)
         #expect(escalation.bodyText == fixture.forbidden)
         #expect(fixture.adminRole("manage-clients").compositeIds.isEmpty)
         #expect(fixture.harness.send("GET", "/admin/realms/demo/users", as: mallory).status == 403)
 
         let queryUsers = fixture.adminRole("query-users")
-        #expect(fixture.harness.send("POST", "\(byId)/\(manageClients.id)/composites", json: fixture.body([queryUsers]), as: mallory).status == 204)
-        #expect(fixture.harness.send("GET", "\(byId)/\(manageClients.id)/composites", as: mallory).bodyJSON.arrayValue?.compactMap { $0["name"]?.stringValue } == ["query-users"])
-        #expect(fixture.harness.send("DELETE", "\(byId)/\(manageClients.id)/composites", json: fixture.body([queryUsers]), as: mallory).status == 204)
+        #expect(
+            fixture.harness.send("POST", "\(byId)/\(manageClients.id)/composites", json: fixture.body([queryUsers]), as: mallory)
+                .status == 204)
+        #expect(
+            fixture.harness.send("GET", "\(byId)/\(manageClients.id)/composites", as: mallory).bodyJSON.arrayValue?.compactMap {
+                $0["name"]?.stringValue
+            } == ["query-users"])
+        #expect(
+            fixture.harness.send(
+                "DELETE", "\(byId)/\(manageClients.id)/composites", json: fixture.body([queryUsers]), as: mallory
+            ).status == 204)
         #expect(fixture.adminRole("manage-clients").compositeIds.isEmpty)
-        #expect(fixture.harness.send("PUT", "\(byId)/\(manageClients.id)", json: #"{"description":"changed"}"#, as: mallory).status == 204)
+        #expect(
+            fixture.harness.send("PUT", "\(byId)/\(manageClients.id)", json: #"{"description":"changed"}"#, as: mallory).status
+                == 204)
         #expect(fixture.adminRole("manage-clients").description == "changed")
         // The master admin holds master's admin role: realm-admin may be granted.
-        #expect(fixture.harness.send("POST", "\(byId)/\(realmRole.id)/composites", json: fixture.body([realmAdmin])).status == 204)
+        #expect(
+            fixture.harness.send("POST", "\(byId)/\(realmRole.id)/composites", json: fixture.body([realmAdmin])).status == 204)
     }
 
     // RoleMapperResource / ClientRoleMappingsResource: manage-users, then requireMapRole per role on
@@ -142,22 +188,40 @@ private struct GrantFixture {
         let target = fixture.caller("target", [])
         let mappings = "/admin/realms/demo/users/\(target.userId)/role-mappings/clients/\(fixture.management.id)"
         let realmAdmin = fixture.adminRole("realm-admin")
-        #expect(fixture.harness.send("POST", mappings, json: fixture.body([realmAdmin]), as: mallory).bodyText == fixture.forbidden)
-        #expect(fixture.harness.send("POST", "/admin/realms/demo/users/\(mallory.userId)/role-mappings/clients/\(fixture.management.id)", json: fixture.body([realmAdmin]), as: mallory).bodyText == fixture.forbidden)
+        #expect(
+            fixture.harness.send("POST", mappings, json: fixture.body([realmAdmin]), as: mallory).bodyText == fixture.forbidden)
+        #expect(
+            fixture.harness.send(
+                "POST", "/admin/realms/demo/users/\(mallory.userId)/role-mappings/clients/\(fixture.management.id)",
+                json: fixture.body([realmAdmin]), as: mallory
+            ).bodyText == fixture.forbidden)
         for name in ["realm-admin", "manage-clients", "view-clients", "manage-realm", "impersonation"] {
-            #expect(fixture.harness.send("POST", mappings, json: fixture.body([fixture.adminRole(name)]), as: uma).bodyText == fixture.forbidden, "\(name)")
+            #expect(
+                fixture.harness.send("POST", mappings, json: fixture.body([fixture.adminRole(name)]), as: uma).bodyText
+                    == fixture.forbidden, "\(name)")
         }
         #expect(fixture.realm.user(id: target.userId)!.roleIds.count == 1)  // default-roles-demo only
-        #expect(fixture.harness.send("POST", mappings, json: fixture.body(["manage-users", "view-users", "query-clients"].map(fixture.adminRole)), as: uma).status == 204)
-        #expect(fixture.names(fixture.realm.user(id: target.userId)!.roleIds) == ["default-roles-demo", "manage-users", "view-users", "query-clients"])
-        let available = fixture.harness.send("GET", "\(mappings)/available", as: uma).bodyJSON.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(
+            fixture.harness.send(
+                "POST", mappings, json: fixture.body(["manage-users", "view-users", "query-clients"].map(fixture.adminRole)),
+                as: uma
+            ).status == 204)
+        #expect(
+            fixture.names(fixture.realm.user(id: target.userId)!.roleIds) == [
+                "default-roles-demo", "manage-users", "view-users", "query-clients",
+            ])
+        let available = fixture.harness.send("GET", "\(mappings)/available", as: uma).bodyJSON.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        }
         #expect(Set(available ?? []) == ["query-groups", "query-realms", "query-users"])
 
         // Removing an admin role the caller lacks is refused too.
         #expect(fixture.harness.send("POST", mappings, json: fixture.body([realmAdmin])).status == 204)
         #expect(fixture.harness.send("DELETE", mappings, json: fixture.body([realmAdmin]), as: uma).bodyText == fixture.forbidden)
         #expect(fixture.realm.user(id: target.userId)!.roleIds.contains(realmAdmin.id))
-        #expect(fixture.harness.send("DELETE", mappings, json: fixture.body([fixture.adminRole("query-clients")]), as: uma).status == 204)
+        #expect(
+            fixture.harness.send("DELETE", mappings, json: fixture.body([fixture.adminRole("query-clients")]), as: uma).status
+                == 204)
     }
 
     // checkAdminRoles outside the managed realm's realm-management: in master, master's realm roles
@@ -177,10 +241,21 @@ private struct GrantFixture {
         let createRealm = master.realmRole(name: "create-realm")!
         let demoRealm = master.client(clientId: "demo-realm")!
         #expect(harness.send("POST", "\(mapping)/realm", json: fixture.body([admin]), as: helper).bodyText == fixture.forbidden)
-        #expect(harness.send("POST", "\(mapping)/realm", json: fixture.body([createRealm]), as: helper).bodyText == fixture.forbidden)
-        #expect(harness.send("POST", "\(mapping)/clients/\(demoRealm.id)", json: fixture.body([demoRealm.role(name: "query-users")!]), as: helper).bodyText == fixture.forbidden)
-        #expect(harness.send("POST", "\(mapping)/clients/\(masterRealm.id)", json: fixture.body([masterRealm.role(name: "query-users")!]), as: helper).status == 204)
-        #expect(harness.send("POST", "\(mapping)/realm", json: fixture.body([master.realmRole(name: "offline_access")!]), as: helper).status == 204)
+        #expect(
+            harness.send("POST", "\(mapping)/realm", json: fixture.body([createRealm]), as: helper).bodyText == fixture.forbidden)
+        #expect(
+            harness.send(
+                "POST", "\(mapping)/clients/\(demoRealm.id)", json: fixture.body([demoRealm.role(name: "query-users")!]),
+                as: helper
+            ).bodyText == fixture.forbidden)
+        #expect(
+            harness.send(
+                "POST", "\(mapping)/clients/\(masterRealm.id)", json: fixture.body([masterRealm.role(name: "query-users")!]),
+                as: helper
+            ).status == 204)
+        #expect(
+            harness.send("POST", "\(mapping)/realm", json: fixture.body([master.realmRole(name: "offline_access")!]), as: helper)
+                .status == 204)
         #expect(harness.send("POST", "\(mapping)/realm", json: fixture.body([admin])).status == 204)
     }
 
@@ -194,7 +269,9 @@ private struct GrantFixture {
         let app = fixture.harness.send("POST", "/admin/realms/demo/clients", json: #"{"clientId":"app"}"#, as: mallory)
         let appId = String(app.location.split(separator: "/").last!)
         let scopeMappings = "/admin/realms/demo/clients/\(appId)/scope-mappings/clients/\(fixture.management.id)"
-        #expect(fixture.harness.send("POST", scopeMappings, json: fixture.body([realmAdmin]), as: viewer).bodyText == fixture.forbidden)
+        #expect(
+            fixture.harness.send("POST", scopeMappings, json: fixture.body([realmAdmin]), as: viewer).bodyText
+                == fixture.forbidden)
         #expect(fixture.harness.send("POST", scopeMappings, json: fixture.body([realmAdmin]), as: mallory).status == 204)
         #expect(fixture.realm.client(id: appId)!.scopeMappingRoleIds == [realmAdmin.id])
         let scope = fixture.realm.clientScopes.first { $0.name == "profile" }!

@@ -16,7 +16,8 @@ import Testing
         return try client.readResponse()
     }
 
-    private let hostRefusal = #"{"error":"the control API answers requests addressed to 127.0.0.1, localhost or [::1] only (Host header)"}"#
+    private let hostRefusal =
+        #"{"error":"the control API answers requests addressed to 127.0.0.1, localhost or [::1] only (Host header)"}"#
 
     // DNS rebinding: the page's own name arrives as Host; so do look-alikes and other addresses.
     @Test func refusesHostsOtherThanLoopbackNames() throws {
@@ -45,7 +46,8 @@ import Testing
         let sandbox = try makeSandbox()
         let port = try #require(UInt16(try sandbox.start().split(separator: ":").last ?? ""))
         defer { sandbox.stop() }
-        for host in ["127.0.0.1", "127.0.0.1:\(port)", "localhost", "LocalHost:\(port)", "[::1]", "[::1]:\(port)", "localhost:1"] {
+        for host in ["127.0.0.1", "127.0.0.1:\(port)", "localhost", "LocalHost:\(port)", "[::1]", "[::1]:\(port)", "localhost:1"]
+        {
             let response = try send(port, ["GET /_sandbox/clock HTTP/1.1", "Host: \(host)"])
             #expect(response.status == 200, "\(host)")
             #expect(response.bodyText.hasPrefix(#"{"now":"#), "\(host)")
@@ -58,7 +60,9 @@ import Testing
         let port = try #require(UInt16(try sandbox.start().split(separator: ":").last ?? ""))
         defer { sandbox.stop() }
         let rule = #"{"path":"/x","action":"drop"}"#
-        #expect(try send(port, ["POST /_sandbox/faults HTTP/1.1", "Host: localhost", "Content-Type: application/json"], body: rule).status == 201)
+        #expect(
+            try send(port, ["POST /_sandbox/faults HTTP/1.1", "Host: localhost", "Content-Type: application/json"], body: rule)
+                .status == 201)
         let refused: [(String, [String], String)] = [
             ("POST /_sandbox/expire-tokens", ["Content-Type: application/x-www-form-urlencoded"], "a=b"),
             ("POST /_sandbox/expire-tokens", ["Content-Type: text/plain"], #"{"x":1}"#),
@@ -73,7 +77,8 @@ import Testing
         for (requestLine, headers, body) in refused {
             let response = try send(port, ["\(requestLine) HTTP/1.1", "Host: 127.0.0.1"] + headers, body: body)
             #expect(response.status == 415, "\(requestLine) \(headers)")
-            #expect(response.bodyText == #"{"error":"send the body as Content-Type: application/json"}"#, "\(requestLine) \(headers)")
+            #expect(
+                response.bodyText == #"{"error":"send the body as Content-Type: application/json"}"#, "\(requestLine) \(headers)")
         }
         #expect(sandbox.context.clockOffset == 0)
         #expect(sandbox.faults.all.count == 1)
@@ -85,9 +90,11 @@ import Testing
         let port = try #require(UInt16(try sandbox.start().split(separator: ":").last ?? ""))
         defer { sandbox.stop() }
         for origin in ["http://evil.example", "null", "http://127.0.0.1:\(port)"] {
-            let response = try send(port, ["POST /_sandbox/expire-tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Origin: \(origin)"])
+            let response = try send(
+                port, ["POST /_sandbox/expire-tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Origin: \(origin)"])
             #expect(response.status == 403, "\(origin)")
-            #expect(response.bodyText == #"{"error":"the control API refuses requests from web pages (Origin header)"}"#, "\(origin)")
+            #expect(
+                response.bodyText == #"{"error":"the control API refuses requests from web pages (Origin header)"}"#, "\(origin)")
         }
         #expect(sandbox.context.clockOffset == 0)
     }
@@ -105,7 +112,8 @@ import Testing
         let expire = try send(port, ["POST /_sandbox/expire-tokens HTTP/1.1", "Host: 127.0.0.1:\(port)"])
         #expect(expire.status == 200)
         #expect(sandbox.context.clockOffset > 30)
-        let emptyJSON = try send(port, ["DELETE /_sandbox/faults HTTP/1.1", "Host: [::1]:\(port)", "Content-Type: application/json"])
+        let emptyJSON = try send(
+            port, ["DELETE /_sandbox/faults HTTP/1.1", "Host: [::1]:\(port)", "Content-Type: application/json"])
         #expect(emptyJSON.status == 204)
     }
 
@@ -114,10 +122,19 @@ import Testing
         let sandbox = try makeSandbox()
         let port = try #require(UInt16(try sandbox.start().split(separator: ":").last ?? ""))
         defer { sandbox.stop() }
-        let discovery = try send(port, ["GET /realms/master/.well-known/openid-configuration HTTP/1.1", "Host: keycloak.example:\(port)", "Origin: http://app.example"])
+        let discovery = try send(
+            port,
+            [
+                "GET /realms/master/.well-known/openid-configuration HTTP/1.1", "Host: keycloak.example:\(port)",
+                "Origin: http://app.example",
+            ])
         #expect(discovery.status == 200)
         let token = try send(
-            port, ["POST /realms/master/protocol/openid-connect/token HTTP/1.1", "Host: keycloak.example", "Content-Type: application/x-www-form-urlencoded"],
+            port,
+            [
+                "POST /realms/master/protocol/openid-connect/token HTTP/1.1", "Host: keycloak.example",
+                "Content-Type: application/x-www-form-urlencoded",
+            ],
             body: "grant_type=password&client_id=admin-cli&username=admin&password=test-password")
         #expect(token.status == 200)
     }

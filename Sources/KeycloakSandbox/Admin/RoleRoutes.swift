@@ -53,10 +53,10 @@ enum RoleRoutes {
         let notFound = AdminResponse.error(404, "Could not find role with id")
         guard let (container, roleName) = found else { return notFound }
         let rights = call.rights
-        if case .realm = container {
-            return role(call, container, roleName, rest, canRead: rights.viewRealm, canWrite: rights.manageRealm, notFound: notFound)
-        }
-        return role(call, container, roleName, rest, canRead: rights.viewClients, canWrite: rights.manageClients, notFound: notFound)
+        let isRealmRole = if case .realm = container { true } else { false }
+        let canRead = isRealmRole ? rights.viewRealm : rights.viewClients
+        let canWrite = isRealmRole ? rights.manageRealm : rights.manageClients
+        return role(call, container, roleName, rest, canRead: canRead, canWrite: canWrite, notFound: notFound)
     }
 
     private static func route(
@@ -101,7 +101,8 @@ enum RoleRoutes {
             default: return AdminResponse.methodNotAllowed
             }
         }
-        return role(call, container, roleName, Array(tail.dropFirst()), canRead: canRead, canWrite: canWrite, notFound: roleNotFound)
+        let rest = Array(tail.dropFirst())
+        return role(call, container, roleName, rest, canRead: canRead, canWrite: canWrite, notFound: roleNotFound)
     }
 
     /// One role (`rest` empty) or its composites (`rest` == `["composites"]`), by name in `container`.

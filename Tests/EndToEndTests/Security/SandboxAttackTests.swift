@@ -3,7 +3,7 @@
 // machine tries to drive the control API (form post, foreign Origin, rebound Host name).
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import KcxJSON
 import Testing
@@ -35,7 +35,8 @@ import Testing
             }
             malloryId = String(location.split(separator: "/").last ?? "")
             let realm = realm
-            let managementId = try keycloak.adminGet("\(realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue ?? ""
+            let managementId =
+                try keycloak.adminGet("\(realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue ?? ""
             self.managementId = managementId
             func brief(_ name: String) throws -> JSON {
                 let role = try keycloak.adminGet("\(realm)/clients/\(managementId)/roles/\(name)").json
@@ -64,7 +65,8 @@ import Testing
             -> TestKeycloak.HTTPResult
         {
             try keycloak.request(
-                method, "/admin/realms/\(realm)" + (path.isEmpty ? "" : "/\(path)"), bearer: token, body: json.map { Data($0.serialized().utf8) },
+                method, "/admin/realms/\(realm)" + (path.isEmpty ? "" : "/\(path)"), bearer: token,
+                body: json.map { Data($0.serialized().utf8) },
                 contentType: json == nil ? nil : "application/json")
         }
 
@@ -74,7 +76,9 @@ import Testing
         }
     }
 
-    @Test("manage-clients only: realm-admin as a composite (by name, by id, of its own role) or mapped to itself is 403 and changes nothing")
+    @Test(
+        "manage-clients only: realm-admin as a composite (by name, by id, of its own role) or mapped to itself is 403 and changes nothing"
+    )
     func manageClientsCannotBecomeRealmAdmin() throws {
         let attack = try Escalation(keycloak)
         let token = try attack.token(keycloak)
@@ -87,7 +91,8 @@ import Testing
             keycloak, "POST", "clients/\(attack.managementId)/roles/manage-clients/composites", token, json: [attack.realmAdmin])
         #expect(byName.status == 403)
         #expect(byName.text == Self.forbidden)
-        let byId = try attack.send(keycloak, "POST", "roles-by-id/\(manageClientsId)/composites", token, json: [attack.realmAdmin])
+        let byId = try attack.send(
+            keycloak, "POST", "roles-by-id/\(manageClientsId)/composites", token, json: [attack.realmAdmin])
         #expect(byId.status == 403)
         #expect(byId.text == Self.forbidden)
 
@@ -96,19 +101,24 @@ import Testing
         #expect(app.status == 201)
         let appId = String(app.headers["location"]?.split(separator: "/").last ?? "")
         #expect(try attack.send(keycloak, "POST", "clients/\(appId)/roles", token, json: ["name": "boss"]).status == 201)
-        let ownRole = try attack.send(keycloak, "POST", "clients/\(appId)/roles/boss/composites", token, json: [attack.realmAdmin])
+        let ownRole = try attack.send(
+            keycloak, "POST", "clients/\(appId)/roles/boss/composites", token, json: [attack.realmAdmin])
         #expect(ownRole.status == 403)
         #expect(ownRole.text == Self.forbidden)
 
         let selfMapping = try attack.send(
-            keycloak, "POST", "users/\(attack.malloryId)/role-mappings/clients/\(attack.managementId)", token, json: [attack.realmAdmin])
+            keycloak, "POST", "users/\(attack.malloryId)/role-mappings/clients/\(attack.managementId)", token,
+            json: [attack.realmAdmin])
         #expect(selfMapping.status == 403)
         #expect(selfMapping.text == Self.forbidden)
 
         // The master admin sees no trace; a fresh token still cannot read users or rewrite the realm.
         #expect(try attack.names(keycloak, "clients/\(attack.managementId)/roles/manage-clients/composites").isEmpty)
         #expect(try attack.names(keycloak, "clients/\(appId)/roles/boss/composites").isEmpty)
-        #expect(try attack.names(keycloak, "users/\(attack.malloryId)/role-mappings/clients/\(attack.managementId)/composite") == ["manage-clients"])
+        #expect(
+            try attack.names(keycloak, "users/\(attack.malloryId)/role-mappings/clients/\(attack.managementId)/composite") == [
+                "manage-clients"
+            ])
         let fresh = try attack.token(keycloak)
         #expect(try attack.send(keycloak, "GET", "users", fresh).text == Self.forbidden)
         #expect(try attack.send(keycloak, "PUT", "", fresh, json: ["displayName": "owned"]).text == Self.forbidden)
@@ -126,7 +136,10 @@ import Testing
             keycloak, "POST", "clients/\(appId)/scope-mappings/clients/\(attack.managementId)", token, json: [attack.realmAdmin])
         #expect(scoped.status == 204)
         #expect(try attack.names(keycloak, "clients/\(appId)/scope-mappings/clients/\(attack.managementId)") == ["realm-admin"])
-        #expect(try attack.names(keycloak, "users/\(attack.malloryId)/role-mappings/clients/\(attack.managementId)/composite") == ["manage-clients"])
+        #expect(
+            try attack.names(keycloak, "users/\(attack.malloryId)/role-mappings/clients/\(attack.managementId)/composite") == [
+                "manage-clients"
+            ])
         let fresh = try attack.token(keycloak)
         #expect(try attack.send(keycloak, "GET", "users", fresh).text == Self.forbidden)
         #expect(try attack.send(keycloak, "PUT", "", fresh, json: ["displayName": "owned"]).text == Self.forbidden)
@@ -178,7 +191,9 @@ struct SandboxControlAttackTests {
         request.setValue("rebound.example:\(port)", forHTTPHeaderField: "Host")
         let response = try send(request)
         #expect(response.status == 403)
-        #expect(response.text == #"{"error":"the control API answers requests addressed to 127.0.0.1, localhost or [::1] only (Host header)"}"#)
+        #expect(
+            response.text
+                == #"{"error":"the control API answers requests addressed to 127.0.0.1, localhost or [::1] only (Host header)"}"#)
         #expect(try offset(sandbox) == 0)
         var discovery = URLRequest(url: URL(string: sandbox.baseURL + "/realms/master/.well-known/openid-configuration")!)
         discovery.setValue("rebound.example:\(port)", forHTTPHeaderField: "Host")
