@@ -15,7 +15,8 @@
 //   manage-clients for a client role) → `checkAdminRoles(role)`; otherwise FGAP only.
 // - `canMapClientScope` (≈ line 437): `manage-clients` → true, with NO admin-role check: a scope
 //   mapping grants nothing (it only filters which of a user's own roles reach a token), so Keycloak
-//   lets a manage-clients admin scope-map `realm-admin`. RolePermissionsV2 agrees.
+//   lets a manage-clients admin scope-map `realm-admin`. RolePermissionsV2 (FGAP v2 realms, not
+//   emulated here) agrees for client roles.
 // Callers: RoleResource.addComposites (`requireMapComposite` per composite, after the 404 lookup),
 // RoleMapperResource.add/deleteRealmRoleMappings and ClientRoleMappingsResource.add/deleteClientRoleMapping
 // (`requireMapRole` per role, after the 404 lookup; `available` filters on `canMapRole`),
