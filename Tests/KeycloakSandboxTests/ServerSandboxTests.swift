@@ -282,13 +282,13 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         #expect(response.bodyText == #"{"error":"Unable to find matching target resource method"}"#)
 
         let rule = #"{"path":"/nothing","action":"drop"}"#
-        client.send("POST /_sandbox/faults HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(rule.utf8.count)\r\n\r\n\(rule)")
+        client.send("POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: \(rule.utf8.count)\r\n\r\n\(rule)")
         #expect(try client.readResponse().status == 201)
         client.send("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try client.readAll().isEmpty)
 
         let second = try RawHTTPClient(port: port)
-        second.send("GET /_sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        second.send("GET /_sandbox/stats HTTP/1.1\r\nHost: localhost:\(port)\r\n\r\n")
         let stats = try JSON.parse(try second.readResponse().body)
         #expect(stats["acceptedConnections"] == 2)
         #expect(stats["faultsApplied"] == 1)

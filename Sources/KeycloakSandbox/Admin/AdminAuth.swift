@@ -22,13 +22,14 @@ public struct AdminCaller: Sendable, Equatable {
             return AdminRights(roles: [])
         }
         let effective = Set(home.effectiveRoleIds(of: user))
+        let masterAdmin = realmName == "master" && home.realmRole(name: "admin").map { effective.contains($0.id) } == true
         let containerClientId: String
         if realmName == "master" {
             containerClientId = "\(targetRealm)-realm"
         } else if realmName == targetRealm {
             containerClientId = "realm-management"
         } else {
-            return AdminRights(roles: [])
+            return AdminRights(roles: [], heldRoleIds: effective, masterAdmin: masterAdmin)
         }
         var roles = Set<String>()
         if let container = home.client(clientId: containerClientId) {
@@ -37,13 +38,17 @@ public struct AdminCaller: Sendable, Equatable {
         if realmName == "master", let createRealm = home.realmRole(name: "create-realm"), effective.contains(createRealm.id) {
             roles.insert("create-realm")
         }
-        return AdminRights(roles: roles)
+        return AdminRights(roles: roles, heldRoleIds: effective, masterAdmin: masterAdmin)
     }
 }
 
 /// The admin role names a caller holds for one realm, with Keycloak's implications spelled out.
 struct AdminRights: Equatable {
     let roles: Set<String>
+    /// Every role id the caller holds in its own realm, through composites (`admin.hasRole(role)`).
+    var heldRoleIds: Set<String> = []
+    /// A master-realm caller holding master's `admin` role (may grant `realm-admin` anywhere).
+    var masterAdmin = false
 
     func has(_ names: String...) -> Bool { names.contains { roles.contains($0) } }
 

@@ -10,6 +10,9 @@ struct RoleHolder {
     let notFound: ServerResponse
     let canRead: Bool
     let canWrite: Bool
+    /// Whether the caller may add or remove this one role (RoleGrants.swift): checked per role after
+    /// its 404 lookup, and filters `/available`.
+    var mayMap: (Role, Realm) -> Bool = { _, _ in true }
 }
 
 enum RoleMappingRoutes {
@@ -65,7 +68,7 @@ enum RoleMappingRoutes {
                 guard let candidates = containerRoles(realm) else { return clientNotFound }
                 let selected: [Role]
                 if view == "available" {
-                    selected = candidates.filter { !ids.contains($0.id) }
+                    selected = candidates.filter { !ids.contains($0.id) && holder.mayMap($0, realm) }
                 } else {
                     let effective = Set(realm.expandComposites(ids))
                     selected = candidates.filter { effective.contains($0.id) }
@@ -95,6 +98,7 @@ enum RoleMappingRoutes {
                         body["id"]?.stringValue.flatMap { id in candidates.first { $0.id == id } }
                         ?? body["name"]?.stringValue.flatMap { name in candidates.first { $0.name == name } }
                     guard let role = match else { return AdminResponse.error(404, "Role not found") }
+                    guard holder.mayMap(role, realm) else { return AdminResponse.forbidden }
                     if call.method == "POST" {
                         if !ids.contains(role.id) { ids.append(role.id) }
                     } else {
@@ -113,7 +117,8 @@ enum ScopeMappingRoutes {
     static func route(_ call: AdminCall, _ container: MappingContainer, _ tail: [String]) -> ServerResponse {
         let holder = RoleHolder(
             roleIds: { container.scopeRoleIds(in: $0) }, setRoleIds: { container.setScopeRoleIds($1, in: &$0) },
-            notFound: container.notFound, canRead: call.rights.viewClients, canWrite: call.rights.manageClients)
+            notFound: container.notFound, canRead: call.rights.viewClients, canWrite: call.rights.manageClients,
+            mayMap: { call.rights.canMapClientScope($0, in: $1) })
         return RoleMappingRoutes.route(call, holder, tail)
     }
 }

@@ -1,5 +1,5 @@
 // Realm roles (`/roles`) and client roles (`/clients/{uuid}/roles`): list, create, read by name,
-// update, delete, composites.
+// update, delete, composites; `/roles-by-id/{id}[/composites]`.
 import KcxJSON
 import LoopbackHTTP
 
@@ -39,8 +39,25 @@ enum RoleRoutes {
         route(call, .client(clientId), tail, canRead: call.rights.viewClients, canWrite: call.rights.manageClients)
     }
 
-    /// `/roles-by-id/...` is not served.
-    static func byId(_ call: AdminCall, _ tail: [String]) -> ServerResponse { AdminResponse.notFound }
+    /// `/roles-by-id/{id}` and `/roles-by-id/{id}/composites` (RoleByIdResource): the role is looked
+    /// up first (404 `Could not find role with id`), then `requireView`/`requireManage` on the role:
+    /// view-realm/manage-realm for a realm role, view-clients/manage-clients for a client role.
+    static func byId(_ call: AdminCall, _ tail: [String]) -> ServerResponse {
+        guard let roleId = tail.first else { return AdminResponse.notFound }
+        let rest = Array(tail.dropFirst())
+        guard rest.isEmpty || rest == ["composites"] else { return AdminResponse.notFound }
+        let found = call.store.read { state -> (RoleContainer, String)? in
+            guard let role = state.realm(named: call.realmName)?.role(id: roleId) else { return nil }
+            return (role.clientRole ? .client(role.containerId) : .realm, role.name)
+        }
+        let notFound = AdminResponse.error(404, "Could not find role with id")
+        guard let (container, roleName) = found else { return notFound }
+        let rights = call.rights
+        let isRealmRole = if case .realm = container { true } else { false }
+        let canRead = isRealmRole ? rights.viewRealm : rights.viewClients
+        let canWrite = isRealmRole ? rights.manageRealm : rights.manageClients
+        return role(call, container, roleName, rest, canRead: canRead, canWrite: canWrite, notFound: notFound)
+    }
 
     private static func route(
         _ call: AdminCall, _ container: RoleContainer, _ tail: [String], canRead: Bool, canWrite: Bool
@@ -85,6 +102,15 @@ enum RoleRoutes {
             }
         }
         let rest = Array(tail.dropFirst())
+        return role(call, container, roleName, rest, canRead: canRead, canWrite: canWrite, notFound: roleNotFound)
+    }
+
+    /// One role (`rest` empty) or its composites (`rest` == `["composites"]`), by name in `container`.
+    private static func role(
+        _ call: AdminCall, _ container: RoleContainer, _ roleName: String, _ rest: [String], canRead: Bool, canWrite: Bool,
+        notFound roleNotFound: ServerResponse
+    ) -> ServerResponse {
+        guard canRead else { return AdminResponse.forbidden }
         if rest.isEmpty {
             switch call.method {
             case "GET":
@@ -148,10 +174,17 @@ enum RoleRoutes {
             return call.update { realm in
                 guard var ids = holder.roleIds(realm) else { return roleNotFound }
                 for body in bodies {
-                    guard let id = body["id"]?.stringValue, realm.role(id: id) != nil else {
+                    guard let id = body["id"]?.stringValue, let composite = realm.role(id: id) else {
                         return AdminResponse.error(404, "Could not find composite role")
                     }
-                    if call.method == "POST" { if !ids.contains(id) { ids.append(id) } } else { ids.removeAll { $0 == id } }
+                    if call.method == "POST" {
+                        // RoleResource.addComposites: `requireMapComposite(composite)` after the lookup
+                        // (RoleGrants.swift); removing a composite checks nothing more.
+                        guard call.rights.canMapComposite(composite, in: realm) else { return AdminResponse.forbidden }
+                        if !ids.contains(id) { ids.append(id) }
+                    } else {
+                        ids.removeAll { $0 == id }
+                    }
                 }
                 holder.setRoleIds(&realm, ids)
                 return AdminResponse.noContent

@@ -27,7 +27,7 @@ enum UserRoutes {
                     if let index = realm.users.firstIndex(where: { $0.id == userId }) { realm.users[index].roleIds = ids }
                 },
                 notFound: AdminResponse.error(404, "User not found"), canRead: call.rights.viewUsers,
-                canWrite: call.rights.manageUsers)
+                canWrite: call.rights.manageUsers, mayMap: { call.rights.canMapRole($0, in: $1) })
             return RoleMappingRoutes.route(call, holder, Array(rest.dropFirst()))
         default: return AdminResponse.notFound
         }

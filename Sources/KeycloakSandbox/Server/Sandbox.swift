@@ -112,6 +112,7 @@ public final class Sandbox: @unchecked Sendable {
             guard Sandbox.isLoopback(request.remoteAddress) else {
                 return .respond(ControlRoutes.error(403, "the control API answers loopback clients only"))
             }
+            if let refusal = ControlRoutes.refusal(request) { return .respond(refusal) }
             return .respond(ControlRoutes.handle(request, self))
         }
         if let action = faults.consume(method: request.method, path: request.path) {
