@@ -23,7 +23,12 @@ public struct TokenRequests {
         self.transport = transport
     }
 
-    var openIDConnect: String { "\(server)/realms/\(URLEncoding.encode(realm))/protocol/openid-connect" }
+    /// A realm's issuer as Keycloak writes it into `iss`: `{server}/realms/{realm}`.
+    public static func issuer(server: String, realm: String) -> String {
+        "\(AdminClient.normalizedServer(server))/realms/\(URLEncoding.encode(realm))"
+    }
+
+    var openIDConnect: String { "\(TokenRequests.issuer(server: server, realm: realm))/protocol/openid-connect" }
 
     /// A token for a client: password grant with `username`, else client credentials.
     public func get(clientId: String, secret: String?, username: String?, password: String?, scope: String?) throws -> JSON {
@@ -60,7 +65,8 @@ public struct TokenRequests {
         return try post(form, to: "\(openIDConnect)/token/introspect", client: clientId)
     }
 
-    /// The realm's signing keys, for verifying tokens it issued.
+    /// The realm's signing keys, for verifying tokens it issued. `issuer` is the one the caller
+    /// trusts, never a token's `iss`.
     public static func jwks(issuer: String, transport: HTTPTransport) throws -> JSON {
         let url = "\(issuer)/protocol/openid-connect/certs"
         let response: HTTPResponse
