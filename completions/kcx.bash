@@ -9,7 +9,7 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
@@ -313,6 +313,9 @@ _kcx() {
         "token exchange:--retries") COMPREPLY=(); return ;;
         "token exchange:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token decode:--audience") COMPREPLY=(); return ;;
+        "token decode:--issuer") COMPREPLY=(); return ;;
+        "token decode:--server") COMPREPLY=(); return ;;
+        "token decode:--target-realm"|"token decode:-r") COMPREPLY=(); return ;;
         "token decode:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token decode:--profile") COMPREPLY=(); return ;;
         "token decode:--token") COMPREPLY=(); return ;;
@@ -423,7 +426,7 @@ _kcx() {
             "token-exchange audit") COMPREPLY=($(compgen -W '--enable --since --client --dry-run --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token get") COMPREPLY=($(compgen -W '--client --user --scope --secret-stdin --secret-file --secret --password-stdin --password-file --password --output --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token exchange") COMPREPLY=($(compgen -W '--client --subject-token --audience --scope --requested-token-type --secret-stdin --secret-file --secret --output --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token decode") COMPREPLY=($(compgen -W '--verify --audience --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token decode") COMPREPLY=($(compgen -W '--verify --audience --issuer --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             graph) COMPREPLY=($(compgen -W '--target-realm -r --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;

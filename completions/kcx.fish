@@ -12,7 +12,7 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
@@ -252,8 +252,11 @@ complete -c kcx -n '__kcx_path_is \'token exchange\'' -l secret -x -d 'The clien
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -l output -x -a 'token json claims' -d 'token (default: the access token alone), json (the whole response) or claims (the access token decoded)'
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -l server -x -d 'Keycloak\'s root URL (default: $KCX_SERVER or the session\'s server)'
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -s r -l target-realm -x -d 'Realm of the token endpoint (default: $KCX_REALM or the session\'s realm)'
-complete -c kcx -n '__kcx_path_is \'token decode\'' -l verify -d 'Check signature, expiry and issuer against the issuer\'s published keys'
+complete -c kcx -n '__kcx_path_is \'token decode\'' -l verify -d 'Check signature, expiry and issuer against the keys of the session\'s realm (or --issuer)'
 complete -c kcx -n '__kcx_path_is \'token decode\'' -l audience -x -d 'With --verify: require this value in aud'
+complete -c kcx -n '__kcx_path_is \'token decode\'' -l issuer -x -d 'With --verify: trust this issuer (https://HOST/realms/REALM) instead of the session\'s realm'
+complete -c kcx -n '__kcx_path_is \'token decode\'' -l server -x -d 'With --verify: Keycloak\'s root URL (default: $KCX_SERVER or the session\'s server)'
+complete -c kcx -n '__kcx_path_is \'token decode\'' -s r -l target-realm -x -d 'With --verify: the realm whose keys to trust (default: $KCX_REALM or the session\'s realm)'
 complete -c kcx -n '__kcx_path_is \'token introspect\'' -l client -x -d 'The client introspecting (a confidential resource server)'
 complete -c kcx -n '__kcx_path_is \'token introspect\'' -l secret-stdin -d 'Read the client secret from the first line of standard input'
 complete -c kcx -n '__kcx_path_is \'token introspect\'' -l secret-file -r -F -d 'Read the client secret from the first line of FILE'

@@ -28,7 +28,11 @@ public enum Kcx {
                 error.url.isEmpty || error.message.contains(error.url) ? error.message : "\(error.message) (\(error.url))"
             if let note = error.retryNote { message += " (\(note))" }
             report(message, hint: hint(for: error.kind), context)
-            return error.kind == .responseTooLarge ? ExitCode.serverError.rawValue : ExitCode.network.rawValue
+            switch error.kind {
+            case .responseTooLarge: return ExitCode.serverError.rawValue
+            case .invalidRequest: return ExitCode.usage.rawValue
+            default: return ExitCode.network.rawValue
+            }
         } catch {
             report("\(error)", hint: nil, context)
             return ExitCode.serverError.rawValue
@@ -49,7 +53,7 @@ public enum Kcx {
         case .tls: return "trust the server's CA with --cacert FILE, or (not recommended) skip verification with --insecure"
         case .connectionLost: return "the connection broke before a whole answer came: try again, or allow more attempts with --retries N"
         case .responseTooLarge: return "no Keycloak answer should be that large: check the server URL"
-        case .other: return nil
+        case .invalidRequest, .other: return nil
         }
     }
 }

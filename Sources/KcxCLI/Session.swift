@@ -17,6 +17,7 @@ public func openAdminClient(_ invocation: Invocation, _ context: CommandContext)
     let environment = context.environment
     if let token = invocation.value("token") ?? nonEmpty(environment["KCX_TOKEN"]) {
         if invocation.value("token") != nil { CommandLineSecrets.warn("--token", use: "KCX_TOKEN", context) }
+        try checkUserToken(token, source: invocation.value("token") != nil ? "--token" : "KCX_TOKEN")
         let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
         guard let server = nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
             throw KcxError.usage(
@@ -51,6 +52,16 @@ public func openAdminClient(_ invocation: Invocation, _ context: CommandContext)
         loginHint: SessionSettings.loginHint(profile: profile, session: session),
         storage: SessionStorage(store: store, profile: profile))
     return AdminClient(server: session.server, realm: session.realm, transport: transport, tokens: tokens)
+}
+
+/// A token the user gave becomes the Authorization header of every request: a CR or LF in it would
+/// add headers of the user's making (or a copy-paste's), so it is refused before anything is sent.
+/// The message names the source and the character, never the token.
+func checkUserToken(_ token: String, source: String) throws {
+    guard let scalar = ControlCharacters.firstInHeaderValue(token) else { return }
+    throw KcxError.usage(
+        "the token from \(source) contains a control character (\(ControlCharacters.name(scalar)))",
+        hint: "a token is one line of base64url text: check how it was read (a Windows line ending leaves a CR at its end)")
 }
 
 /// The pieces of session handling that `config` commands share with `openAdminClient`.
@@ -103,7 +114,8 @@ public enum SessionSettings {
         return decorate(context.makeTransport(options), invocation, context, retries: policy)
     }
 
-    /// Adds the `-v` trace (each attempt) and, around it, the retries (a line per retry in the
+    /// Adds the `-v` trace (each attempt), the warning for a password or client secret sent over
+    /// plain http:// to another machine, and around them the retries (a line per retry in the
     /// trace; without `-v` retries are silent, so scripts see output only when a request finally fails).
     public static func decorate(
         _ transport: HTTPTransport, _ invocation: Invocation, _ context: CommandContext, retries policy: RetryPolicy
@@ -115,6 +127,9 @@ public enum SessionSettings {
             let now = context.now
             result = VerboseTransport(wrapping: result, log: { stderr.write($0 + "\n") }, clock: { now().timeIntervalSince1970 })
         }
+        // Outside the trace, so the warning comes before the request it is about; inside the
+        // retries, which resend the same request (and are not warned about again).
+        result = PlainHTTPWarningTransport(wrapping: result, warn: { stderr.write("warning: \($0)\n") })
         guard policy.retries > 0 else { return result }
         return RetryingTransport(wrapping: result, policy: policy, log: verbose ? { stderr.write("* \($0)\n") } : nil)
     }

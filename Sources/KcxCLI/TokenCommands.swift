@@ -64,15 +64,26 @@ public enum TokenCommands {
         CommandSpec(
             ["token", "decode"], summary: "Show a JWT's header and claims; with --verify, check it against the realm's keys",
             discussion: """
-                Decodes without checking by default. --verify fetches the issuer's JWKS and checks the RS256 \
-                signature, exp and iss, and with --audience that the aud claim contains it; a failed check exits 7.
+                Decodes without checking by default. --verify trusts one issuer, chosen before the token is read: \
+                {server}/realms/{realm} of the session (or of --server, $KCX_SERVER, -r, $KCX_REALM), or --issuer URL; \
+                without a session or --issuer it is a usage error. The token's iss must equal that issuer exactly, \
+                its alg must be RS256 and its kid must name an RSA signing key for RS256 in the JWKS fetched from \
+                {issuer}/protocol/openid-connect/certs; then the signature, exp and nbf, and with --audience the aud \
+                claim are checked. No URL taken from the token (iss, jku, x5u) is ever contacted. A failed check \
+                exits 7 and prints no claims; a verified token's header and claims go to standard output.
                 """,
             positionals: [PositionalSpec("TOKEN", "The token, or - (the default) for standard input", optional: true)],
             options: [
-                OptionSpec("verify", "Check signature, expiry and issuer against the issuer's published keys"),
+                OptionSpec("verify", "Check signature, expiry and issuer against the keys of the session's realm (or --issuer)"),
                 OptionSpec("audience", value: "AUD", "With --verify: require this value in aud"),
+                OptionSpec("issuer", value: "URL", "With --verify: trust this issuer (https://HOST/realms/REALM) instead of the session's realm"),
+                OptionSpec("server", value: "URL", "With --verify: Keycloak's root URL (default: $KCX_SERVER or the session's server)"),
+                OptionSpec("target-realm", short: "r", value: "REALM", "With --verify: the realm whose keys to trust (default: $KCX_REALM or the session's realm)"),
             ],
-            examples: [ExampleSpec("kcx token get --client myapp --user alice -r demo | kcx token decode --verify --audience api-service", "Verify and show a fresh token")],
+            examples: [
+                ExampleSpec("kcx token get --client myapp --user alice -r demo | kcx token decode --verify -r demo --audience api-service", "Verify and show a fresh token of realm demo"),
+                ExampleSpec("kcx token decode --verify --issuer https://sso.example.com/realms/demo - < token.txt", "Verify against an issuer named explicitly (no session needed)"),
+            ],
             handler: decode),
         CommandSpec(
             ["token", "introspect"], summary: "Ask Keycloak whether a token is active, as a resource server would",
@@ -84,13 +95,20 @@ public enum TokenCommands {
 
     /// Server and realm for the token endpoint: flags, then the environment, then the stored session.
     static func endpoint(_ invocation: Invocation, _ context: CommandContext) throws -> TokenRequests {
-        let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
-        guard let server = invocation.value("server") ?? nonEmptyValue(context.environment["KCX_SERVER"]) ?? stored?.server else {
+        guard let (server, realm) = try serverAndRealm(invocation, context) else {
             throw KcxError.usage("no server: give --server URL, set KCX_SERVER, or log in with 'kcx config credentials'")
         }
+        return TokenRequests(server: server, realm: realm, transport: try SessionSettings.transport(invocation, context))
+    }
+
+    /// `--server`, else `$KCX_SERVER`, else the session's server (nil when none), with `-r`, else
+    /// `$KCX_REALM`, else the session's realm, else master.
+    static func serverAndRealm(_ invocation: Invocation, _ context: CommandContext) throws -> (server: String, realm: String)? {
+        let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
+        guard let server = invocation.value("server") ?? nonEmptyValue(context.environment["KCX_SERVER"]) ?? stored?.server else { return nil }
         try SessionSettings.checkServerURL(server, source: invocation.value("server") != nil ? "--server" : "KCX_SERVER")
         let realm = invocation.value("target-realm") ?? nonEmptyValue(context.environment["KCX_REALM"]) ?? stored?.realm ?? "master"
-        return TokenRequests(server: server, realm: realm, transport: try SessionSettings.transport(invocation, context))
+        return (server, realm)
     }
 
     static func nonEmptyValue(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
@@ -180,9 +198,12 @@ public enum TokenCommands {
     }
 
     static func decode(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        if invocation.value("audience") != nil && !invocation.flag("verify") {
-            throw KcxError.usage("--audience goes with --verify")
+        let verify = invocation.flag("verify")
+        for option in ["audience", "issuer", "server", "target-realm"] where invocation.value(option) != nil && !verify {
+            throw KcxError.usage("--\(option) goes with --verify")
         }
+        // The issuer to trust is settled before the token is read: the token never chooses it.
+        let issuer = verify ? try trustedIssuer(invocation, context) : nil
         let token = try tokenArgument(invocation, context)
         let jwt: JWT
         do {
@@ -191,21 +212,59 @@ public enum TokenCommands {
             throw KcxError.usage("not a JWT: \(error)")
         }
         let document: JSON = ["header": .object(jwt.header), "claims": .object(jwt.claims)]
-        context.stdout.write(document.serialized(.pretty) + "\n")
-        guard invocation.flag("verify") else { return .ok }
-        guard let issuer = jwt.issuer else { throw KcxError(.checkFailed, "cannot verify: the token has no iss claim") }
-        let transport = try SessionSettings.transport(invocation, context)
-        let keys = try TokenRequests.jwks(issuer: issuer, transport: transport)
+        guard let issuer else {
+            context.stdout.write(document.serialized(.pretty) + "\n")
+            return .ok
+        }
+        // Refused before any request: a token from elsewhere costs no fetch, and nothing it names
+        // (iss, jku, x5u) is ever contacted.
         do {
-            let jwks = try JWKS(keys)
+            try jwt.checkBeforeFetchingKeys(trusting: issuer)
+        } catch {
+            throw verifyFailure(error)
+        }
+        let keys = try TokenRequests.jwks(issuer: issuer, transport: try SessionSettings.transport(invocation, context))
+        do {
             _ = try JWT.verify(
-                token, jwks: jwks,
+                token, jwks: try JWKS(keys),
                 expectations: JWTExpectations(issuer: issuer, audience: invocation.value("audience"), now: Int64(context.now().timeIntervalSince1970)))
         } catch {
-            throw KcxError(.checkFailed, "token does not verify: \(error)")
+            throw verifyFailure(error)
         }
+        // Only a verified token's claims reach standard output, so a script cannot use unchecked ones.
+        context.stdout.write(document.serialized(.pretty) + "\n")
         context.stderr.write("verified: RS256 signature by \(issuer), not expired\(invocation.value("audience").map { ", aud contains \($0)" } ?? "")\n")
         return .ok
+    }
+
+    /// `--issuer URL`, else `{server}/realms/{realm}` of the session (or --server / KCX_SERVER,
+    /// -r / KCX_REALM), as `token get` resolves them; without either, a usage error.
+    static func trustedIssuer(_ invocation: Invocation, _ context: CommandContext) throws -> String {
+        if let given = invocation.value("issuer") {
+            if invocation.value("server") != nil || invocation.value("target-realm") != nil {
+                throw KcxError.usage("--issuer names the server and realm itself: give it without --server and -r")
+            }
+            try SessionSettings.checkServerURL(given, source: "--issuer")
+            guard !given.contains("?") && !given.contains("#") else {
+                throw KcxError.usage("--issuer: '\(ControlCharacters.escaped(given))' holds a query or fragment; an issuer URL has neither")
+            }
+            return AdminClient.normalizedServer(given)
+        }
+        guard let (server, realm) = try serverAndRealm(invocation, context) else {
+            throw KcxError.usage(
+                "--verify needs an issuer to trust: log in with 'kcx config credentials', or pass --issuer URL",
+                hint: "for example: kcx token decode --verify --issuer https://keycloak.example.com/realms/myrealm")
+        }
+        return try TokenRequests.issuer(server: server, realm: realm)
+    }
+
+    /// A failed check (exit 7), with the way out when the token merely comes from another issuer.
+    static func verifyFailure(_ error: any Error) -> KcxError {
+        var hint: String?
+        if case .wrongIssuer? = error as? JWTError {
+            hint = "kcx trusts only the issuer it was given: name another realm of the same server with -r REALM, or the issuer with --issuer URL"
+        }
+        return KcxError(.checkFailed, "token does not verify: \(error)", hint: hint)
     }
 
     static func introspect(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {

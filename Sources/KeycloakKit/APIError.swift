@@ -114,13 +114,13 @@ public enum APIError {
             hint = "the connection broke before a whole answer came: a proxy or the server may be restarting; try again, or allow more attempts with --retries N"
         case .responseTooLarge:
             hint = "no Keycloak answer should be that large: check the server URL (another service may be answering)"
-        case .other:
+        case .invalidRequest, .other:
             hint = nil
         }
         var message = "\(method) \(path): \(failure.message)"
         if let note = failure.retryNote { message += " (\(note))" }
         // An answer too large is the server's doing, not the network's.
-        let code: ExitCode = failure.kind == .responseTooLarge ? .serverError : .network
+        let code: ExitCode = failure.kind == .responseTooLarge ? .serverError : failure.kind == .invalidRequest ? .usage : .network
         return KcxError(code, message, hint: hint, cause: .transport(failure.kind))
     }
 

@@ -38,6 +38,11 @@ public final class CurlTransport: HTTPTransport {
                 kind: .other, message: "libcurl could not be loaded (\(loadFailure ?? "unknown reason")): install the libcurl4 package",
                 url: request.url)
         }
+        // The one place requests become header lines: a CR, LF or NUL in a value would let it add
+        // headers of its own (or cut the request short), so such a request is never sent.
+        if let problem = request.headerProblem {
+            throw TransportError(kind: .invalidRequest, message: "kcx refused to send the request: \(problem)", url: request.url)
+        }
         // Reset clears options but keeps the connection cache: keep-alive across requests.
         ccurl_easy_reset(handle)
         errorBuffer[0] = 0

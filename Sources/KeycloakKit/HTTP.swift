@@ -21,6 +21,21 @@ public struct HTTPRequest: Sendable, Equatable {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
+    /// Why this request's headers cannot be sent, or nil: a name that is not an HTTP token, or a
+    /// value holding a control character (a CR or LF would end the header and start one the
+    /// request never meant to send). Names the header, never shows its value.
+    public var headerProblem: String? {
+        for header in headers {
+            guard ControlCharacters.isHeaderName(header.name) else {
+                return "the header name '\(ControlCharacters.escaped(header.name))' is not an HTTP token"
+            }
+            if let scalar = ControlCharacters.firstInHeaderValue(header.value) {
+                return "the \(header.name) header contains a control character (\(ControlCharacters.name(scalar)))"
+            }
+        }
+        return nil
+    }
+
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body
             && lhs.headers.map { "\($0.name.lowercased()):\($0.value)" } == rhs.headers.map { "\($0.name.lowercased()):\($0.value)" }
@@ -78,6 +93,8 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case connectionLost
         /// The answer was larger than `TransportOptions.maxResponseBytes`.
         case responseTooLarge
+        /// kcx refused to send the request (`HTTPRequest.headerProblem`); nothing left the machine.
+        case invalidRequest
         case other
     }
 

@@ -1,5 +1,6 @@
 // Compact JWTs on the client side: decoding without verification (to show or inspect a token) and
-// RS256 verification against a JWKS document with `exp`/`nbf`, `iss` and audience checks.
+// RS256 verification against the JWKS of an issuer the caller pins, with `iss`, `exp`/`nbf` and
+// audience checks. The token never chooses whom to trust.
 import CCrypto
 import FoundationEssentials
 import KcxJSON
@@ -7,31 +8,46 @@ import KcxJSON
 public enum JWTError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The text is not a compact JWS; the associated text says which part is wrong.
     case malformed(String)
+    /// The header's `alg` is not RS256 (`none`, HS256 with the public key as a secret, ...).
     case unsupportedAlgorithm(String)
+    /// The header marks parameters critical (`crit`); kcx understands none, so it must refuse.
+    case criticalHeader([String])
+    /// The header names no key: kcx picks a key by `kid` only, never by trying each one.
+    case missingKeyID
     case invalidJWKS(String)
-    /// No RS256 signing key in the JWKS matches the token's `kid` (nil when the token has none).
-    case unknownKey(kid: String?)
+    /// No key in the JWKS has the token's `kid`.
+    case unknownKey(kid: String)
+    /// The key with the token's `kid` may not verify it; the text says why (kty, use or alg).
+    case unusableKey(kid: String, reason: String)
+    /// Several signing keys share the token's `kid`.
+    case ambiguousKey(kid: String)
     case badSignature
     case expired(expiresAt: Int64, now: Int64)
     case notYetValid(notBefore: Int64, now: Int64)
     case wrongIssuer(expected: String, actual: String?)
     case wrongAudience(expected: String, actual: [String])
 
+    /// Everything quoted from the token is escaped: a claim is the token author's text.
     public var description: String {
+        func quoted(_ text: String) -> String { "'\(ControlCharacters.escaped(text))'" }
         switch self {
         case .malformed(let what): return "malformed token: \(what)"
-        case .unsupportedAlgorithm(let alg): return "unsupported token signature algorithm '\(alg)' (only RS256 is verified)"
+        case .unsupportedAlgorithm(let alg): return "the token's alg is \(quoted(alg)); only RS256 is accepted"
+        case .criticalHeader(let names):
+            return "the token marks header parameters critical (\(names.map(quoted).joined(separator: ", "))); kcx understands none"
+        case .missingKeyID: return "the token names no signing key (no kid in its header)"
         case .invalidJWKS(let what): return "invalid JWKS document: \(what)"
-        case .unknownKey(let kid?): return "no RS256 signing key with kid '\(kid)' in the JWKS"
-        case .unknownKey(nil): return "the token has no kid and the JWKS does not hold exactly one RS256 signing key"
+        case .unknownKey(let kid): return "no key with kid \(quoted(kid)) in the issuer's JWKS"
+        case .unusableKey(let kid, let reason): return "key \(quoted(kid)) cannot verify the token: \(reason)"
+        case .ambiguousKey(let kid): return "several signing keys have kid \(quoted(kid)) in the issuer's JWKS"
         case .badSignature: return "token signature does not verify"
         case .expired(let exp, let now): return "token expired at \(exp) (now \(now))"
         case .notYetValid(let nbf, let now): return "token not valid before \(nbf) (now \(now))"
         case .wrongIssuer(let expected, let actual):
-            return "token issuer is \(actual.map { "'\($0)'" } ?? "missing"), expected '\(expected)'"
+            return "token issuer is \(actual.map(quoted) ?? "missing"), expected \(quoted(expected))"
         case .wrongAudience(let expected, let actual):
-            let list = actual.isEmpty ? "no audience" : "audience [\(actual.joined(separator: ", "))]"
-            return "token has \(list), expected '\(expected)'"
+            let list = actual.isEmpty ? "no audience" : "audience [\(actual.map(ControlCharacters.escaped).joined(separator: ", "))]"
+            return "token has \(list), expected \(quoted(expected))"
         }
     }
 }
@@ -77,14 +93,16 @@ public struct JWT: Sendable {
 
 /// What a verified token must satisfy besides its signature.
 public struct JWTExpectations: Sendable {
-    public var issuer: String?
+    /// The issuer the caller trusts, chosen before the token was read (never the token's own `iss`):
+    /// the JWKS must come from this issuer, and `iss` must equal it exactly.
+    public var issuer: String
     public var audience: String?
     /// Seconds since the epoch.
     public var now: Int64
     /// Tolerated clock skew for `exp` and `nbf`, in seconds.
     public var leeway: Int64
 
-    public init(issuer: String? = nil, audience: String? = nil, now: Int64, leeway: Int64 = 10) {
+    public init(issuer: String, audience: String? = nil, now: Int64, leeway: Int64 = 10) {
         self.issuer = issuer
         self.audience = audience
         self.now = now
@@ -92,49 +110,83 @@ public struct JWTExpectations: Sendable {
     }
 }
 
-/// The RSA public keys of a JWKS document (`{"keys":[…]}`), e.g. a realm's `…/protocol/openid-connect/certs`.
+/// The keys of a JWKS document (`{"keys":[…]}`), e.g. a realm's `…/protocol/openid-connect/certs`.
 public struct JWKS: Sendable {
-    struct RSAPublicKey: Sendable {
+    struct Key: Sendable {
         var kid: String?
+        var kty: String?
+        var use: String?
+        var alg: String?
+        /// RSA keys only.
         var modulus: [UInt8]
         var exponent: [UInt8]
-        var isRS256Signing: Bool
     }
 
-    let keys: [RSAPublicKey]
+    let keys: [Key]
 
     public init(_ document: JSON) throws(JWTError) {
         guard let entries = document["keys"]?.arrayValue else { throw .invalidJWKS("no \"keys\" array") }
-        var keys: [RSAPublicKey] = []
-        for entry in entries where entry["kty"]?.stringValue == "RSA" {
-            guard let n = entry["n"]?.stringValue.flatMap({ JWTBase64URL.decode(Substring($0)) }), !n.isEmpty,
-                let e = entry["e"]?.stringValue.flatMap({ JWTBase64URL.decode(Substring($0)) }), !e.isEmpty
-            else { throw .invalidJWKS("RSA key \(entry["kid"]?.stringValue ?? "without kid") lacks a valid n or e") }
-            // A key without `use`/`alg` may sign; Keycloak's encryption keys say `enc` / `RSA-OAEP`.
-            let use = entry["use"]?.stringValue ?? "sig"
-            let alg = entry["alg"]?.stringValue ?? "RS256"
-            keys.append(
-                RSAPublicKey(
-                    kid: entry["kid"]?.stringValue, modulus: n, exponent: e, isRS256Signing: use == "sig" && alg == "RS256"))
+        var keys: [Key] = []
+        for entry in entries {
+            var key = Key(
+                kid: entry["kid"]?.stringValue, kty: entry["kty"]?.stringValue, use: entry["use"]?.stringValue,
+                alg: entry["alg"]?.stringValue, modulus: [], exponent: [])
+            if key.kty == "RSA" {
+                guard let n = entry["n"]?.stringValue.flatMap({ JWTBase64URL.decode(Substring($0)) }), !n.isEmpty,
+                    let e = entry["e"]?.stringValue.flatMap({ JWTBase64URL.decode(Substring($0)) }), !e.isEmpty
+                else {
+                    throw .invalidJWKS("RSA key \(key.kid.map(ControlCharacters.escaped) ?? "without kid") lacks a valid n or e")
+                }
+                key.modulus = n
+                key.exponent = e
+            }
+            keys.append(key)
         }
         self.keys = keys
     }
 
-    func signingKey(kid: String?) -> RSAPublicKey? {
-        let candidates = keys.filter(\.isRS256Signing)
-        guard let kid else { return candidates.count == 1 ? candidates[0] : nil }
-        return candidates.first { $0.kid == kid }
+    /// Why `key` may not verify a token signed with `alg`, or nil when it may: an RSA key
+    /// (`kty`), for signatures (`use`, when stated) and for that algorithm (`alg`, when stated).
+    static func unusable(_ key: Key, for alg: String) -> String? {
+        guard key.kty == "RSA" else { return "its kty is \(key.kty.map { "'\(ControlCharacters.escaped($0))'" } ?? "missing"), not RSA" }
+        if let use = key.use, use != "sig" { return "it is for use '\(ControlCharacters.escaped(use))', not sig" }
+        if let keyAlg = key.alg, keyAlg != alg { return "it is for alg '\(ControlCharacters.escaped(keyAlg))', the token says '\(alg)'" }
+        return nil
+    }
+
+    /// The one key with this `kid` that may verify an `alg` signature.
+    func signingKey(kid: String, alg: String) throws(JWTError) -> Key {
+        let named = keys.filter { $0.kid == kid }
+        guard let first = named.first else { throw .unknownKey(kid: kid) }
+        let usable = named.filter { JWKS.unusable($0, for: alg) == nil }
+        guard usable.count <= 1 else { throw .ambiguousKey(kid: kid) }
+        guard let key = usable.first else { throw .unusableKey(kid: kid, reason: JWKS.unusable(first, for: alg) ?? "") }
+        return key
     }
 }
 
 extension JWT {
-    /// Decodes `token` and checks, in this order: RS256 signature by the JWKS key named by `kid`,
-    /// `exp` and `nbf` against `expectations.now` (with leeway), `iss`, then `aud`.
+    /// The checks that need no key, so a caller can make them before fetching any: the header
+    /// asks for RS256 (not `none`, not HS256 keyed with the public key), marks nothing critical,
+    /// names its key by `kid`; and `iss` is exactly the issuer the caller trusts. Header
+    /// parameters that point elsewhere for keys (`jku`, `x5u`, `jwk`, `x5c`) are never used.
+    public func checkBeforeFetchingKeys(trusting issuer: String) throws(JWTError) {
+        let alg = header["alg"]?.stringValue ?? (header["alg"] == nil ? "(missing)" : "(not a string)")
+        guard alg == "RS256" else { throw .unsupportedAlgorithm(alg) }
+        if let critical = header["crit"] {
+            throw .criticalHeader(critical.arrayValue?.map { $0.stringValue ?? $0.serialized() } ?? [critical.serialized()])
+        }
+        guard keyID != nil else { throw .missingKeyID }
+        guard self.issuer == issuer else { throw .wrongIssuer(expected: issuer, actual: self.issuer) }
+    }
+
+    /// Decodes `token` and checks, in this order: `checkBeforeFetchingKeys` (alg, crit, kid, iss);
+    /// the RS256 signature by the JWKS key named by `kid`, which must be an RSA signing key for
+    /// RS256; `exp` and `nbf` against `expectations.now` (with leeway); then `aud`.
     public static func verify(_ token: String, jwks: JWKS, expectations: JWTExpectations) throws(JWTError) -> JWT {
         let jwt = try decode(token)
-        let alg = jwt.header["alg"]?.stringValue ?? "(none)"
-        guard alg == "RS256" else { throw .unsupportedAlgorithm(alg) }
-        guard let key = jwks.signingKey(kid: jwt.keyID) else { throw .unknownKey(kid: jwt.keyID) }
+        try jwt.checkBeforeFetchingKeys(trusting: expectations.issuer)
+        let key = try jwks.signingKey(kid: jwt.keyID ?? "", alg: "RS256")
         guard verifyRS256(jwt.signingInput, jwt.signature, key) else { throw .badSignature }
         if let exp = jwt.claims["exp"] {
             guard let value = exp.intValue else { throw .malformed("exp is not a number") }
@@ -146,16 +198,13 @@ extension JWT {
                 throw .notYetValid(notBefore: value, now: expectations.now)
             }
         }
-        if let issuer = expectations.issuer, jwt.issuer != issuer {
-            throw .wrongIssuer(expected: issuer, actual: jwt.issuer)
-        }
         if let audience = expectations.audience, !jwt.audiences.contains(audience) {
             throw .wrongAudience(expected: audience, actual: jwt.audiences)
         }
         return jwt
     }
 
-    private static func verifyRS256(_ input: [UInt8], _ signature: [UInt8], _ key: JWKS.RSAPublicKey) -> Bool {
+    private static func verifyRS256(_ input: [UInt8], _ signature: [UInt8], _ key: JWKS.Key) -> Bool {
         let publicKey = key.modulus.withUnsafeBufferPointer { n in
             key.exponent.withUnsafeBufferPointer { e in
                 kcx_rsa_public_key(n.baseAddress, n.count, e.baseAddress, e.count)

@@ -146,7 +146,7 @@ public final class RetryingTransport: HTTPTransport {
         switch kind {
         case .connectionLost: return "a lost connection"
         case .connectionRefused: return hadAnswer ? "a refused connection" : nil
-        case .couldNotResolveHost, .timedOut, .tls, .responseTooLarge, .other: return nil
+        case .couldNotResolveHost, .timedOut, .tls, .responseTooLarge, .invalidRequest, .other: return nil
         }
     }
 

@@ -84,6 +84,14 @@ public enum TokenEndpoint {
         }
         // Lifetimes are clamped to 0...10 years: a bogus 1e300 would trap where the config file stores
         // whole seconds, and no Keycloak token lives longer.
+        // The access token becomes an Authorization header: one holding a CR or LF (a hostile
+        // server, or something between kcx and it) would add headers to every later request.
+        if let scalar = ControlCharacters.firstInHeaderValue(access) {
+            throw KcxError(
+                .serverError,
+                "POST \(APIError.displayPath(url: url, server: server)): the access_token in the answer contains a control character (\(ControlCharacters.name(scalar)))",
+                hint: "no Keycloak sends such a token: check the server URL and what sits between kcx and the server; nothing was stored")
+        }
         func lifetime(_ key: String) -> Double? { json[key]?.doubleValue.map { min(max($0, 0), 315_360_000) } }
         let expiresIn = lifetime("expires_in")
         let refresh = json["refresh_token"]?.stringValue
@@ -180,7 +188,15 @@ public final class TokenManager: AccessTokenProvider {
     }
 
     public func accessToken() throws -> String {
-        if let token = session.accessToken, isFresh(session.accessTokenExpiresAt) { return token }
+        if let token = session.accessToken, isFresh(session.accessTokenExpiresAt) {
+            // Tokens from the server are checked on arrival; this one was read back from the config file.
+            if let scalar = ControlCharacters.firstInHeaderValue(token) {
+                throw KcxError(
+                    .usage, "the access token stored for \(session.server) realm \(session.realm) contains a control character (\(ControlCharacters.name(scalar)))",
+                    hint: loginHint)
+            }
+            return token
+        }
         return try renew(replacing: session.accessToken)
     }
 

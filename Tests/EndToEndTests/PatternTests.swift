@@ -215,9 +215,10 @@ import Testing
     }
 }
 
-/// Decodes a token with kcx itself (verifying it against the realm's keys on the way).
+/// Decodes a token with kcx itself (verifying it against the fixture realm's keys on the way: the
+/// session is in master, so -r names the realm whose issuer to trust).
 func decode(_ token: String, _ fixture: RealmFixture) throws -> JSON {
-    let result = try fixture.ok(["token", "decode", "--verify", token])
+    let result = try fixture.ok(["token", "decode", "--verify", "-r", fixture.realm, token])
     return try #require(result.json?["claims"])
 }
 

@@ -19,7 +19,8 @@ struct ConfigCredentialsTests {
         world.transport.expect("POST", sessionTokenURL, body: passwordForm + "s3cret", json: sessionTokenJSON("A1", "R1"))
         #expect(world.run(login + ["--password-stdin"]) == 0)
         #expect(world.stdout.text == "")
-        #expect(world.stderr.text == "Logged in to http://kc realm master as admin (profile default)\n")
+        // http://kc is another machine: the password crossed the network in the clear.
+        #expect(world.stderr.text == "warning: sending the password over plain http:// to kc, where the network can read it; use https://\nLogged in to http://kc realm master as admin (profile default)\n")
         #expect(try world.store.session(named: "default") == StoredSession(
             server: "http://kc", realm: "master", clientId: "admin-cli", grant: .password, username: "admin",
             accessToken: "A1", accessTokenExpiresAt: world.now.addingTimeInterval(60),
@@ -55,6 +56,7 @@ struct ConfigCredentialsTests {
         #expect(world.run(login + ["--password", "argvpw"]) == 0)
         #expect(world.stderr.text == """
             warning: --password on the command line is visible to other users and kept in shell history; use --password-stdin, --password-file or KCX_PASSWORD
+            warning: sending the password over plain http:// to kc, where the network can read it; use https://
             Logged in to http://kc realm master as admin (profile default)
 
             """)
@@ -105,7 +107,7 @@ struct ConfigCredentialsTests {
             "POST", "http://kc/realms/apps/protocol/openid-connect/token", body: "grant_type=client_credentials&client_id=prov&client_secret=cs",
             json: sessionTokenJSON("C1", nil))
         #expect(world.run(["config", "credentials", "--server", "http://kc", "--realm", "apps", "--client", "prov", "--profile", "ci"]) == 0)
-        #expect(world.stderr.text == "Logged in to http://kc realm apps as the service account of client prov (profile ci)\n")
+        #expect(world.stderr.text == "warning: sending the client secret over plain http:// to kc, where the network can read it; use https://\nLogged in to http://kc realm apps as the service account of client prov (profile ci)\n")
         let session = try #require(try world.store.session(named: "ci"))
         #expect(session.grant == .clientCredentials && session.clientSecretSource == .environment("KCX_CLIENT_SECRET"))
         #expect(session.refreshToken == nil)
@@ -131,6 +133,7 @@ struct ConfigCredentialsTests {
         world.transport.expect("POST", sessionTokenURL, status: 400, json: #"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#)
         #expect(world.run(login) == 4)
         #expect(world.stderr.text == """
+            warning: sending the password over plain http:// to kc, where the network can read it; use https://
             error: POST /realms/master/protocol/openid-connect/token: 400 Invalid user credentials (invalid_grant)
             hint: check the user name and password
 

@@ -1,4 +1,5 @@
-// JWT decoding and RS256 verification against a JWKS: happy path, each check, and hostile input.
+// JWT decoding and RS256 verification against a pinned issuer's JWKS: happy path, each check, and hostile
+// tokens (another issuer, alg none or HS256, a kid naming the wrong kind of key).
 import CCrypto
 import KcxJSON
 import Testing
@@ -84,44 +85,122 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
         #expect(jwt.claims["azp"] == "cli")
     }
 
+    private func failure(_ token: String, _ expectations: JWTExpectations, in set: JWKS) -> JWTError? {
+        do {
+            _ = try JWT.verify(token, jwks: set, expectations: expectations)
+            return nil
+        } catch { return error }
+    }
+
     @Test func eachCheckFailsWithItsOwnError() throws {
         let set = try jwks(signer.jwk())
         let token = signer.token(claims)
-        func failure(_ token: String, _ expectations: JWTExpectations, in set: JWKS) -> JWTError? {
-            do {
-                _ = try JWT.verify(token, jwks: set, expectations: expectations)
-                return nil
-            } catch { return error }
-        }
-        #expect(failure(token, JWTExpectations(now: 1_000_311), in: set) == .expired(expiresAt: 1_000_300, now: 1_000_311))
+        #expect(failure(token, JWTExpectations(issuer: issuer, now: 1_000_311), in: set) == .expired(expiresAt: 1_000_300, now: 1_000_311))
         // Inside the 10 s leeway.
-        #expect(failure(token, JWTExpectations(now: 1_000_310), in: set) == nil)
+        #expect(failure(token, JWTExpectations(issuer: issuer, now: 1_000_310), in: set) == nil)
         #expect(
-            failure(token, JWTExpectations(issuer: "http://x/realms/other", now: 1_000_000), in: set)
-                == .wrongIssuer(expected: "http://x/realms/other", actual: issuer))
-        #expect(
-            failure(token, JWTExpectations(audience: "billing", now: 1_000_000), in: set)
+            failure(token, JWTExpectations(issuer: issuer, audience: "billing", now: 1_000_000), in: set)
                 == .wrongAudience(expected: "billing", actual: ["account", "api"]))
-        #expect(failure(otherSigner.token(claims), JWTExpectations(now: 1_000_000), in: set) == .unknownKey(kid: "key-2"))
+        #expect(failure(otherSigner.token(claims), JWTExpectations(issuer: issuer, now: 1_000_000), in: set) == .unknownKey(kid: "key-2"))
         // Right kid, wrong key material: a forged signature.
         let forged = otherSigner.token(claims, header: ["alg": "RS256", "kid": "key-1"])
-        #expect(failure(forged, JWTExpectations(now: 1_000_000), in: set) == .badSignature)
-        let none = signer.token(claims, header: ["alg": "none", "kid": "key-1"])
-        #expect(failure(none, JWTExpectations(now: 1_000_000), in: set) == .unsupportedAlgorithm("none"))
-        let notBefore = signer.token(["nbf": 2_000_000])
-        #expect(failure(notBefore, JWTExpectations(now: 1_000_000), in: set) == .notYetValid(notBefore: 2_000_000, now: 1_000_000))
+        #expect(failure(forged, JWTExpectations(issuer: issuer, now: 1_000_000), in: set) == .badSignature)
+        let notBefore = signer.token(["iss": .string(issuer), "nbf": 2_000_000])
+        #expect(
+            failure(notBefore, JWTExpectations(issuer: issuer, now: 1_000_000), in: set) == .notYetValid(notBefore: 2_000_000, now: 1_000_000))
         // Payload swapped after signing.
         let parts = token.split(separator: ".")
-        let swapped = parts[0] + "." + b64((["exp": 9_999_999] as JSON).serializedBytes()) + "." + parts[2]
-        #expect(failure(String(swapped), JWTExpectations(now: 1_000_000), in: set) == .badSignature)
+        let swapped = parts[0] + "." + b64((["iss": .string(issuer), "exp": 9_999_999] as JSON).serializedBytes()) + "." + parts[2]
+        #expect(failure(String(swapped), JWTExpectations(issuer: issuer, now: 1_000_000), in: set) == .badSignature)
     }
 
-    @Test func tokenWithoutKidNeedsASingleSigningKey() throws {
-        let token = signer.token(claims, header: ["alg": "RS256"])
-        #expect(try JWT.verify(token, jwks: jwks(signer.jwk()), expectations: JWTExpectations(now: 1_000_000)).claims["azp"] == "cli")
-        #expect(throws: JWTError.unknownKey(kid: nil)) {
-            try JWT.verify(token, jwks: jwks(signer.jwk(), otherSigner.jwk()), expectations: JWTExpectations(now: 1_000_000))
+    // The issuer is the caller's choice: a token signed by a key the JWKS holds, naming another
+    // issuer (or this one spelled differently), is refused, before its key is even looked up.
+    @Test func issuerMustEqualThePinnedOneExactly() throws {
+        let set = try jwks(signer.jwk())
+        let expectations = JWTExpectations(issuer: issuer, now: 1_000_000)
+        for other in ["http://evil.example/realms/demo", issuer + "/", "HTTP://127.0.0.1:8080/realms/demo", "http://127.0.0.1:8080/realms/Demo", ""] {
+            var forged = claims
+            forged["iss"] = .string(other)
+            #expect(failure(signer.token(forged), expectations, in: set) == .wrongIssuer(expected: issuer, actual: other), "\(other)")
+            // An unknown key does not hide the wrong issuer: the issuer is checked first.
+            #expect(failure(otherSigner.token(forged), expectations, in: set) == .wrongIssuer(expected: issuer, actual: other))
         }
+        #expect(failure(signer.token(["exp": 1_000_300]), expectations, in: set) == .wrongIssuer(expected: issuer, actual: nil))
+        #expect(failure(signer.token(["iss": 42]), expectations, in: set) == .wrongIssuer(expected: issuer, actual: nil))
+        let jwt = try JWT.decode(signer.token(claims))
+        #expect(throws: JWTError.wrongIssuer(expected: "http://x/realms/other", actual: issuer)) {
+            try jwt.checkBeforeFetchingKeys(trusting: "http://x/realms/other")
+        }
+        try jwt.checkBeforeFetchingKeys(trusting: issuer)
+    }
+
+    // Only RS256: `none`, HS256 keyed with the public key (key confusion), other RSA or EC
+    // algorithms, a missing or non-string alg are refused whatever the signature holds.
+    @Test func onlyRS256IsAccepted() throws {
+        let set = try jwks(signer.jwk())
+        let expectations = JWTExpectations(issuer: issuer, now: 1_000_000)
+        let payload = b64(claims.serializedBytes())
+        func token(_ header: JSON, signature: [UInt8]) -> String {
+            let input = b64(header.serializedBytes()) + "." + payload
+            return input + "." + b64(signature)
+        }
+        let modulus = try #require(JWTBase64URL.decode(Substring(signer.jwk()["n"]?.stringValue ?? "")))
+        let hsHeader: JSON = ["alg": "HS256", "kid": "key-1"]
+        let hsInput = Array((b64(hsHeader.serializedBytes()) + "." + payload).utf8)
+        let confused = token(hsHeader, signature: hmacSHA256(key: modulus, hsInput))
+        #expect(failure(confused, expectations, in: set) == .unsupportedAlgorithm("HS256"))
+        #expect(failure(token(["alg": "none", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("none"))
+        #expect(failure(token(["alg": "NONE", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("NONE"))
+        #expect(failure(token(["alg": "rs256", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("rs256"))
+        #expect(failure(token(["alg": "RS512", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("RS512"))
+        #expect(failure(token(["alg": "ES256", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("ES256"))
+        #expect(failure(token(["kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("(missing)"))
+        #expect(failure(token(["alg": ["RS256"], "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("(not a string)"))
+        // The genuine RS256 signature under a header that says none is refused too.
+        let genuine = signer.token(claims).split(separator: ".")
+        let relabelled = b64((["alg": "none", "kid": "key-1"] as JSON).serializedBytes()) + "." + genuine[1] + "." + genuine[2]
+        #expect(failure(relabelled, expectations, in: set) == .unsupportedAlgorithm("none"))
+    }
+
+    // kid selects the key, and the key must be an RSA signing key for RS256 when it says so.
+    @Test func theKeyNamedByKidMustBeAnRS256SigningKey() throws {
+        let expectations = JWTExpectations(issuer: issuer, now: 1_000_000)
+        let token = signer.token(claims)
+        #expect(failure(signer.token(claims, header: ["alg": "RS256"]), expectations, in: try jwks(signer.jwk())) == .missingKeyID)
+        #expect(failure(signer.token(claims, header: ["alg": "RS256", "kid": 7]), expectations, in: try jwks(signer.jwk())) == .missingKeyID)
+        #expect(
+            failure(token, expectations, in: try jwks(signer.jwk(alg: "RS512")))
+                == .unusableKey(kid: "key-1", reason: "it is for alg 'RS512', the token says 'RS256'"))
+        #expect(
+            failure(token, expectations, in: try jwks(signer.jwk(use: "enc", alg: "RSA-OAEP")))
+                == .unusableKey(kid: "key-1", reason: "it is for use 'enc', not sig"))
+        #expect(
+            failure(token, expectations, in: try jwks(["kty": "EC", "kid": "key-1", "crv": "P-256"]))
+                == .unusableKey(kid: "key-1", reason: "its kty is 'EC', not RSA"))
+        #expect(
+            failure(token, expectations, in: try jwks(["kty": "oct", "kid": "key-1", "k": "c2VjcmV0"]))
+                == .unusableKey(kid: "key-1", reason: "its kty is 'oct', not RSA"))
+        #expect(failure(token, expectations, in: try jwks(signer.jwk(), signer.jwk())) == .ambiguousKey(kid: "key-1"))
+        // A usable key beside an unusable one with the same kid (Keycloak's enc key never shares one, but
+        // a JWKS may): the usable one verifies.
+        #expect(failure(token, expectations, in: try jwks(signer.jwk(use: "enc", alg: "RSA-OAEP"), signer.jwk())) == nil)
+        // A key that states neither use nor alg may sign.
+        var bare = signer.jwk()
+        bare["use"] = nil
+        bare["alg"] = nil
+        #expect(failure(token, expectations, in: try jwks(bare)) == nil)
+    }
+
+    // Header parameters that point at keys elsewhere are never used; one marked critical is refused.
+    @Test func keyLocationsInTheHeaderAreIgnoredAndCritIsRefused() throws {
+        let set = try jwks(signer.jwk())
+        let expectations = JWTExpectations(issuer: issuer, now: 1_000_000)
+        let pointing = signer.token(
+            claims, header: ["alg": "RS256", "kid": "key-1", "jku": "http://evil.example/jwks", "x5u": "http://evil.example/cert", "jwk": otherSigner.jwk()])
+        #expect(failure(pointing, expectations, in: set) == nil)
+        let critical = signer.token(claims, header: ["alg": "RS256", "kid": "key-1", "crit": ["exp"], "exp": 1])
+        #expect(failure(critical, expectations, in: set) == .criticalHeader(["exp"]))
     }
 
     @Test func malformedTokensGiveClearErrors() {
@@ -148,7 +227,7 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
         let token = signer.token(claims)
         var rejected = 0
         for length in 0..<token.count {
-            if (try? JWT.verify(String(token.prefix(length)), jwks: set, expectations: JWTExpectations(now: 1_000_000))) == nil {
+            if (try? JWT.verify(String(token.prefix(length)), jwks: set, expectations: JWTExpectations(issuer: issuer, now: 1_000_000))) == nil {
                 rejected += 1
             }
         }
@@ -156,7 +235,7 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<300 {
             let garbage = String(decoding: (0..<Int.random(in: 0..<80, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }, as: UTF8.self)
-            #expect((try? JWT.verify(garbage + "." + garbage + "." + garbage, jwks: set, expectations: JWTExpectations(now: 0))) == nil)
+            #expect((try? JWT.verify(garbage + "." + garbage + "." + garbage, jwks: set, expectations: JWTExpectations(issuer: issuer, now: 0))) == nil)
         }
     }
 
@@ -165,13 +244,45 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
         #expect(throws: JWTError.invalidJWKS("RSA key k lacks a valid n or e")) {
             try JWKS(["keys": [["kty": "RSA", "kid": "k", "n": "!!", "e": "AQAB"]]])
         }
-        // Non-RSA keys are skipped, not fatal.
+        // Keys of other types are kept (a token naming one is refused), not fatal.
         #expect((try? JWKS(["keys": [["kty": "EC", "kid": "k"]]])) != nil)
     }
 
     @Test func errorMessagesReadAsSentences() {
         #expect(JWTError.expired(expiresAt: 5, now: 9).description == "token expired at 5 (now 9)")
         #expect(JWTError.wrongAudience(expected: "api", actual: []).description == "token has no audience, expected 'api'")
-        #expect(JWTError.unknownKey(kid: "k").description == "no RS256 signing key with kid 'k' in the JWKS")
+        #expect(JWTError.unknownKey(kid: "k").description == "no key with kid 'k' in the issuer's JWKS")
+        #expect(JWTError.missingKeyID.description == "the token names no signing key (no kid in its header)")
+        #expect(JWTError.unsupportedAlgorithm("HS256").description == "the token's alg is 'HS256'; only RS256 is accepted")
+        #expect(
+            JWTError.wrongIssuer(expected: "http://kc/realms/a", actual: "http://kc/realms/b").description
+                == "token issuer is 'http://kc/realms/b', expected 'http://kc/realms/a'")
+        #expect(JWTError.wrongIssuer(expected: "http://kc/realms/a", actual: nil).description == "token issuer is missing, expected 'http://kc/realms/a'")
     }
+
+    // What the token says is quoted with its control characters escaped: an iss or kid cannot
+    // move the cursor, recolour the terminal or fake a line of output.
+    @Test func tokenTextInMessagesHasControlCharactersEscaped() {
+        #expect(
+            JWTError.wrongIssuer(expected: "http://kc/realms/a", actual: "http://e\r\nvil\u{1B}[31m\u{9B}\\x\u{7F}").description
+                == #"token issuer is 'http://e\r\nvil\u{1B}[31m\u{9B}\\x\u{7F}', expected 'http://kc/realms/a'"#)
+        #expect(JWTError.unknownKey(kid: "k\u{7}\n").description == #"no key with kid 'k\u{7}\n' in the issuer's JWKS"#)
+        #expect(JWTError.unsupportedAlgorithm("none\r").description == #"the token's alg is 'none\r'; only RS256 is accepted"#)
+        #expect(
+            JWTError.wrongAudience(expected: "api", actual: ["a\u{1B}]0;x\u{7}"]).description
+                == #"token has audience [a\u{1B}]0;x\u{7}], expected 'api'"#)
+    }
+}
+
+/// HMAC-SHA-256 (RFC 2104) over libcrypto's SHA-256, for the key-confusion token.
+private func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+    func sha256(_ data: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        _ = kcx_digest(256, data, data.count, &out)
+        return out
+    }
+    var block = key.count > 64 ? sha256(key) : key
+    block += [UInt8](repeating: 0, count: 64 - block.count)
+    let inner = sha256(block.map { $0 ^ 0x36 } + message)
+    return sha256(block.map { $0 ^ 0x5C } + inner)
 }

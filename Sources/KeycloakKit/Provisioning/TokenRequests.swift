@@ -23,8 +23,13 @@ public struct TokenRequests {
         self.transport = transport
     }
 
+    /// A realm's issuer as Keycloak writes it into `iss`: `{server}/realms/{realm}`.
+    public static func issuer(server: String, realm: String) throws(KcxError) -> String {
+        "\(AdminClient.normalizedServer(server))/realms/\(try URLEncoding.segment(realm, naming: "the realm"))"
+    }
+
     var openIDConnect: String {
-        get throws { "\(server)/realms/\(try URLEncoding.segment(realm, naming: "the realm"))/protocol/openid-connect" }
+        get throws { "\(try TokenRequests.issuer(server: server, realm: realm))/protocol/openid-connect" }
     }
 
     /// A token for a client: password grant with `username`, else client credentials.
@@ -62,7 +67,8 @@ public struct TokenRequests {
         return try post(form, to: "\(try openIDConnect)/token/introspect", client: clientId)
     }
 
-    /// The realm's signing keys, for verifying tokens it issued.
+    /// The realm's signing keys, for verifying tokens it issued. `issuer` is the one the caller
+    /// trusts, never a token's `iss`.
     public static func jwks(issuer: String, transport: HTTPTransport) throws -> JSON {
         let url = "\(issuer)/protocol/openid-connect/certs"
         let response: HTTPResponse
