@@ -246,7 +246,7 @@ public enum TokenCommands {
             }
             try SessionSettings.checkServerURL(given, source: "--issuer")
             guard !given.contains("?") && !given.contains("#") else {
-                throw KcxError.usage("--issuer: '\(ControlCharacters.escaped(given))' holds a query or fragment; an issuer URL has neither")
+                throw KcxError.usage("--issuer: '\(TerminalText.escape(given, newlines: false))' holds a query or fragment; an issuer URL has neither")
             }
             return AdminClient.normalizedServer(given)
         }

@@ -1,5 +1,5 @@
 // Control characters in text kcx did not write (tokens, header values, claims): found and named,
-// so that no HTTP header carries one, and escaped, so that no message prints one raw.
+// so that no HTTP header carries one (messages escape them with TerminalText).
 
 public enum ControlCharacters {
     /// The first character an HTTP header field may not hold: C0 controls except HTAB, and DEL
@@ -37,23 +37,6 @@ public enum ControlCharacters {
         case 0x7F: return "DEL"
         default: return "U+" + hex(scalar.value)
         }
-    }
-
-    /// `text` with C0 controls, DEL and C1 controls written as `\r`, `\n`, `\t` or `\u{1B}`, and
-    /// backslashes doubled, so that what a message quotes cannot act on the terminal.
-    public static func escaped(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x0A: result += "\\n"
-            case 0x0D: result += "\\r"
-            case 0x09: result += "\\t"
-            case 0x5C: result += "\\\\"
-            case 0x00..<0x20, 0x7F...0x9F: result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
     }
 
     private static func hex(_ value: UInt32) -> String {

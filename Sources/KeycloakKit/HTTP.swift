@@ -27,7 +27,7 @@ public struct HTTPRequest: Sendable, Equatable {
     public var headerProblem: String? {
         for header in headers {
             guard ControlCharacters.isHeaderName(header.name) else {
-                return "the header name '\(ControlCharacters.escaped(header.name))' is not an HTTP token"
+                return "the header name '\(TerminalText.escape(header.name, newlines: false))' is not an HTTP token"
             }
             if let scalar = ControlCharacters.firstInHeaderValue(header.value) {
                 return "the \(header.name) header contains a control character (\(ControlCharacters.name(scalar)))"

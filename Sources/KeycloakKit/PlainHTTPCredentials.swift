@@ -10,7 +10,7 @@ public enum PlainHTTPCredentials {
         guard let host = exposedHost(request.url) else { return nil }
         let credentials = credentialNames(in: request)
         guard !credentials.isEmpty else { return nil }
-        return "sending \(credentials.joined(separator: " and ")) over plain http:// to \(ControlCharacters.escaped(host)), where the network can read it; use https://"
+        return "sending \(credentials.joined(separator: " and ")) over plain http:// to \(TerminalText.escape(host, newlines: false)), where the network can read it; use https://"
     }
 
     /// `the password`, `the client secret`, or both, as the request's form body carries them.

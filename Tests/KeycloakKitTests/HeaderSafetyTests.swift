@@ -188,7 +188,7 @@ struct PlainHTTPCredentialsTests {
     func escapedHost() {
         #expect(
             PlainHTTPCredentials.warning(for: request("http://k\u{1B}[2Jc/t", "password=p"))
-                == #"sending the password over plain http:// to k\u{1B}[2jc, where the network can read it; use https://"#)
+                == #"sending the password over plain http:// to k\u001b[2jc, where the network can read it; use https://"#)
     }
 
     @Test("the warning transport reports once however many credential requests follow")

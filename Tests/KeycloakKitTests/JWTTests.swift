@@ -265,12 +265,12 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
     @Test func tokenTextInMessagesHasControlCharactersEscaped() {
         #expect(
             JWTError.wrongIssuer(expected: "http://kc/realms/a", actual: "http://e\r\nvil\u{1B}[31m\u{9B}\\x\u{7F}").description
-                == #"token issuer is 'http://e\r\nvil\u{1B}[31m\u{9B}\\x\u{7F}', expected 'http://kc/realms/a'"#)
-        #expect(JWTError.unknownKey(kid: "k\u{7}\n").description == #"no key with kid 'k\u{7}\n' in the issuer's JWKS"#)
+                == #"token issuer is 'http://e\r\nvil\u001b[31m\u009b\x\u007f', expected 'http://kc/realms/a'"#)
+        #expect(JWTError.unknownKey(kid: "k\u{7}\n").description == #"no key with kid 'k\u0007\n' in the issuer's JWKS"#)
         #expect(JWTError.unsupportedAlgorithm("none\r").description == #"the token's alg is 'none\r'; only RS256 is accepted"#)
         #expect(
             JWTError.wrongAudience(expected: "api", actual: ["a\u{1B}]0;x\u{7}"]).description
-                == #"token has audience [a\u{1B}]0;x\u{7}], expected 'api'"#)
+                == #"token has audience [a\u001b]0;x\u0007], expected 'api'"#)
     }
 }
 

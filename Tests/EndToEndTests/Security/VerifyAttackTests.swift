@@ -276,7 +276,7 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         #expect(result.status == 7)
         #expect(
             result.stderr
-                == "error: token does not verify: token issuer is 'http://evil.example/\\u{1B}]0;owned\\u{7}\\u{1B}[2J\\r\\nverified: RS256 signature by \(masterIssuer)', expected '\(masterIssuer)'\n"
+                == "error: token does not verify: token issuer is 'http://evil.example/\\u001b]0;owned\\u0007\\u001b[2J\\r\\nverified: RS256 signature by \(masterIssuer)', expected '\(masterIssuer)'\n"
                 + Self.otherIssuerHint)
         #expect(!result.stderr.contains("\u{1B}") && !result.stderr.contains("\r"))
         #expect(fake.requests.isEmpty)
