@@ -158,6 +158,16 @@ public enum RequestCommands {
                 throw KcxError.usage("invalid -s \(error)", hint: "use KEY=VALUE for a string or KEY:=JSON for a JSON value")
             }
         }
+        // A secret in -s is on argv like --password: say so (`credentials[0].value`, `secret`, `config.keyPassword`).
+        let secretKeys = request.sets.compactMap { expression -> String? in
+            guard case .key(let name)? = expression.path.components.last(where: { if case .key = $0 { return true } else { return false } }),
+                Redaction.isSecretName(name) || name == "value" || Redaction.json(expression.value) != expression.value
+            else { return nil }
+            return name
+        }
+        if let first = secretKeys.first {
+            CommandLineSecrets.warn("-s \(first)=…", use: "-f FILE or -f - (standard input) for the body", context)
+        }
         for key in invocation.all("delete") {
             do { request.deletions.append(try JSONPath.parse(key)) } catch { throw KcxError.usage("invalid -d \(error)") }
         }

@@ -5,22 +5,41 @@ import KcxJSON
 public enum Redaction {
     public static let placeholder = "<redacted>"
 
-    /// Form fields and JSON members whose values are secrets.
+    /// Form fields and JSON members whose values are secrets, by exact (lower-cased) name. Found by
+    /// reading Keycloak's representations: OAuth form fields; a client's `secret`,
+    /// `registrationAccessToken`, previous secret after a rotation (`client.secret.rotated`) and SAML
+    /// private keys (attributes); an identity provider's `clientSecret`; an LDAP `bindCredential`;
+    /// key providers' `privateKey`, `secret`, `keystorePassword`, `keyPassword`; SMTP's `password`
+    /// and `authTokenClientSecret`; a credential's `secretData` and (old imports) `hashedSaltedValue`.
+    /// Names ending in password, secret or private key are secret too (`isSecretName`).
     public static let secretNames: Set<String> = [
         "password", "client_secret", "secret", "refresh_token", "access_token", "id_token", "subject_token",
-        "actor_token", "token", "client_assertion", "new_password",
-        // Keycloak representations: a client's registration token and its previous secret after a rotation,
-        // an identity provider's clientSecret, an LDAP bind credential, a key provider's private key.
+        "actor_token", "token", "client_assertion", "new_password", "code_verifier", "assertion",
         "registrationaccesstoken", "client.secret.rotated", "clientsecret", "bindcredential", "privatekey",
-        "accesstoken", "refreshtoken", "idtoken",
+        "accesstoken", "refreshtoken", "idtoken", "saml.signing.private.key", "saml.encryption.private.key",
+        "keystorepassword", "keypassword", "authtokenclientsecret", "secretdata", "hashedsaltedvalue",
     ]
 
-    /// Query and fragment fields that carry a secret in a URL: the form names plus an authorization code.
-    private static let urlSecretNames: Set<String> = secretNames.union(["code"])
+    /// True when a member or field of this name holds a secret: a name listed above, or one that ends
+    /// in password, secret or private key (`keystorePassword`, `authTokenClientSecret`), or, for
+    /// names without dots (dotted ones are Keycloak's boolean switches, `…use_refresh_token`), token.
+    public static func isSecretName(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        if secretNames.contains(lowered) { return true }
+        if lowered.hasSuffix("password") || lowered.hasSuffix("secret") || lowered.hasSuffix("privatekey")
+            || lowered.hasSuffix(".private.key")
+        {
+            return true
+        }
+        return !lowered.contains(".") && lowered.hasSuffix("token")
+    }
 
-    /// JSON members that hold a secret under a neutral name when their sibling `type` says so
-    /// (`{"type":"secret","value":...}` from client-secret, credentials with `"type":"password"`).
-    private static let secretTypes: Set<String> = ["secret", "password"]
+    /// Query and fragment fields that carry a secret in a URL: the form names plus an authorization code.
+    private static func isURLSecretName(_ name: String) -> Bool { name.lowercased() == "code" || isSecretName(name) }
+
+    /// JSON members that hold a secret under a neutral name when their sibling `type` says so: a
+    /// credential (`{"type":"password","value":…}`, otp, totp, hotp, a client secret's `{"type":"secret"}`).
+    private static let secretTypes: Set<String> = ["secret", "password", "otp", "totp", "hotp", "password-history"]
 
     /// `Authorization: Bearer abc` → `Bearer <redacted>`; the scheme stays visible.
     public static func authorizationValue(_ value: String) -> String {
@@ -38,16 +57,16 @@ public enum Redaction {
 
     /// `a=1&password=x` → `a=1&password=<redacted>`; field order and other values are kept.
     public static func formBody(_ body: String) -> String {
-        fields(body, secret: secretNames)
+        fields(body, secret: isSecretName)
     }
 
-    private static func fields(_ text: some StringProtocol, secret names: Set<String>) -> String {
+    private static func fields(_ text: some StringProtocol, secret isSecret: (String) -> Bool) -> String {
         text.split(separator: "&", omittingEmptySubsequences: false).map { field -> String in
             guard let equals = field.firstIndex(of: "=") else { return String(field) }
             let name = String(field[..<equals])
             // A name may arrive percent-encoded (`client%5Fsecret`); compare it decoded.
             let decoded = URLEncoding.decode(name)
-            return names.contains(decoded.lowercased()) ? "\(name)=\(placeholder)" : String(field)
+            return isSecret(decoded) ? "\(name)=\(placeholder)" : String(field)
         }.joined(separator: "&")
     }
 
@@ -78,12 +97,12 @@ public enum Redaction {
         let beforeFragment = rest[..<(fragmentStart ?? rest.endIndex)]
         if let question = beforeFragment.firstIndex(of: "?") {
             result += beforeFragment[...question]
-            result += fields(beforeFragment[beforeFragment.index(after: question)...], secret: urlSecretNames)
+            result += fields(beforeFragment[beforeFragment.index(after: question)...], secret: isURLSecretName)
         } else {
             result += beforeFragment
         }
         if let fragmentStart {
-            result += "#" + fields(rest[rest.index(after: fragmentStart)...], secret: urlSecretNames)
+            result += "#" + fields(rest[rest.index(after: fragmentStart)...], secret: isURLSecretName)
         }
         return result
     }
@@ -95,10 +114,12 @@ public enum Redaction {
             var result = JSONObject()
             let typeIsSecret = object["type"]?.stringValue.map { secretTypes.contains($0.lowercased()) } ?? false
             for (key, member) in object {
-                let lowered = key.lowercased()
-                if member.isNull {
-                    result[key] = member
-                } else if secretNames.contains(lowered) || (typeIsSecret && lowered == "value") {
+                // Secrets are strings (or, in a component's config, lists of strings); a boolean
+                // switch or a number named like one says nothing secret and stays visible.
+                let holdsText = member.stringValue != nil || member.arrayValue?.allSatisfy { $0.stringValue != nil } == true
+                if member.isNull || !holdsText {
+                    result[key] = json(member)
+                } else if isSecretName(key) || (typeIsSecret && key.lowercased() == "value") {
                     result[key] = .string(placeholder)
                 } else {
                     result[key] = json(member)

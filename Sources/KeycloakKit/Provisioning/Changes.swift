@@ -30,11 +30,18 @@ public struct Change: Sendable, Equatable {
     }
 }
 
-/// A write kcx sent or, in a dry run, would send.
+/// A write kcx sent or, in a dry run, would send, as it is shown: the body redacted exactly as `-v`
+/// redacts it, since dry runs end up in CI logs.
 public struct PlannedRequest: Sendable, Equatable {
     public let method: String
     public let endpoint: String
     public let body: JSON?
+
+    init(method: String, endpoint: String, body: JSON?) {
+        self.method = method
+        self.endpoint = endpoint
+        self.body = body.map(Redaction.json)
+    }
 
     public var description: String {
         if let body { return "\(method) \(endpoint) \(body.serialized())" }
@@ -110,6 +117,10 @@ func differences(current: JSON?, desired: JSON, path: String = "") -> [String] {
         return lines
     default:
         if let current, current == desired { return [] }
+        let leaf = path.split(separator: ".").last.map(String.init) ?? path
+        if Redaction.isSecretName(path) || Redaction.isSecretName(leaf) {
+            return ["\(path): \(current == nil ? "(none)" : Redaction.placeholder) -> \(Redaction.placeholder)"]
+        }
         return ["\(path): \(current?.serialized() ?? "(none)") -> \(desired.serialized())"]
     }
 }

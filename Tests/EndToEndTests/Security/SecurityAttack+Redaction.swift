@@ -1,4 +1,17 @@
 // The rows of docs/security.md's attack table for the 'redaction' boundary.
 extension SecurityAttack {
-    static let redaction: [SecurityAttack] = []
+    static let redaction: [SecurityAttack] = [
+        SecurityAttack(
+            boundary: "redaction", attack: "`--dry-run` of a command whose PUT carries a confidential client's representation, as text and JSON (CI logs)",
+            outcome: "The body shows `\"secret\":\"<redacted>\"`; the secret appears in neither output nor in `-v` of the real run",
+            test: "RedactionAttackTests.swift: aDryRunNeverShowsTheClientSecret"),
+        SecurityAttack(
+            boundary: "redaction", attack: "Secrets of Keycloak's representations: SAML private keys, key providers' keystore/key passwords, SMTP password and token secret, IdP client secret, LDAP bind credential, credential values and secret data",
+            outcome: "Each is `<redacted>` in every body kcx shows; switches (`revokeRefreshToken`, `…use_refresh_token`) and certificates stay visible",
+            test: "RedactionJSONTests.swift: everySecretOfKeycloaksRepresentationsIsHidden"),
+        SecurityAttack(
+            boundary: "redaction", attack: "`-s secret=…` or `-s credentials:=[{\"value\":…}]` on argv, where `ps` and shell history see it",
+            outcome: "A warning like `--password`'s, naming `-f FILE` / `-f -` instead",
+            test: "RedactionAttackTests.swift: aSecretGivenWithSetWarns"),
+    ]
 }
