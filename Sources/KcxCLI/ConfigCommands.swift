@@ -130,6 +130,9 @@ public enum ConfigCommands {
                 "no secret for client \(clientId): give --secret-stdin, --secret-file FILE or KCX_CLIENT_SECRET (or run on a terminal to be prompted)")
         }
 
+        let store = SessionSettings.store(invocation, context)
+        // A config kcx would refuse to write is named before the password is sent.
+        try store.checkWritable()
         let transport = try SessionSettings.transport(invocation, context)
         let credentials = LoginCredentials(
             grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value)
@@ -140,7 +143,7 @@ public enum ConfigCommands {
             accessToken: tokens.accessToken, accessTokenExpiresAt: tokens.accessTokenExpiresAt,
             refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt)
         let profile = SessionSettings.profile(invocation, context)
-        try SessionSettings.store(invocation, context).save(session, as: profile)
+        try store.save(session, as: profile)
         let who = user ?? "the service account of client \(clientId)"
         context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
         return .ok
@@ -176,7 +179,9 @@ public enum ConfigCommands {
             throw KcxError.usage("give only one of " + given.map { "--" + $0 }.joined(separator: ", "))
         }
         if invocation.flag(kind.stdinFlag) {
-            let value = SecretSource.firstLine(context.stdin.readAll())
+            let bytes: [UInt8]
+            do { bytes = try context.stdin.readAll(limit: .secret) } catch { throw KcxError.usage("--\(kind.stdinFlag): \(error)") }
+            let value = SecretSource.firstLine(bytes)
             if value.isEmpty { throw KcxError.usage("--\(kind.stdinFlag): standard input is empty") }
             return ResolvedSecret(value: value, source: nil)
         }

@@ -70,12 +70,10 @@ public enum DeclarativeCommands {
     static func desiredState(_ invocation: Invocation, _ context: CommandContext) throws -> DesiredState {
         guard let path = invocation.value("file") else { throw KcxError.usage("--file is required: the declarative file to use") }
         let bytes: [UInt8]
-        if path == "-" {
-            bytes = context.stdin.readAll()
-        } else {
-            do { bytes = try FileSystem.readFile(path) } catch {
-                throw KcxError.usage("cannot read --file '\(path)': \(error)")
-            }
+        do {
+            bytes = path == "-" ? try context.stdin.readAll(limit: .data) : try FileSystem.readFile(path, limit: .data)
+        } catch {
+            throw KcxError.usage("cannot read \(path == "-" ? "standard input (--file -)" : "--file '\(path)'"): \(error.reason)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw KcxError.usage("--file '\(path)' is not UTF-8 text") }
         do {

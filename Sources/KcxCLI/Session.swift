@@ -74,7 +74,7 @@ public enum SessionSettings {
         }
         options.insecure = invocation.flag("insecure")
         if let file = invocation.value("cacert") {
-            do { _ = try FileSystem.readFile(file) } catch {
+            do { _ = try FileSystem.readFile(file, limit: .data) } catch {
                 throw KcxError.usage("--cacert: \(error.description)", hint: "give a PEM file of CA certificates")
             }
             options.caCertificateFile = FileSystem.absolutePath(file)

@@ -150,7 +150,9 @@ public enum TokenCommands {
     }
 
     static func tokenFromStdin(_ context: CommandContext) throws -> String {
-        let text = String(decoding: context.stdin.readAll(), as: UTF8.self)
+        let bytes: [UInt8]
+        do { bytes = try context.stdin.readAll(limit: .secret) } catch { throw KcxError.usage(error.description) }
+        let text = String(decoding: bytes, as: UTF8.self)
         let token = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == " " }).first.map(String.init) ?? ""
         guard !token.isEmpty else { throw KcxError.usage("standard input holds no token") }
         return token
