@@ -94,11 +94,10 @@ public enum DeclarativeCommands {
             let counting = CommandContext(
                 stdout: context.stdout, stderr: context.stderr, stdin: context.stdin, environment: context.environment,
                 makeTransport: { CountingTransport(wrapping: context.makeTransport($0), counter: counter) }, now: context.now)
-            let client = try openAdminClient(invocation, counting)
+            let (client, options) = try openAdminConnection(invocation, counting)
             self.client = client
             let shared = SerializedTokenProvider(client.tokens)
             // Like SessionSettings.transport (retries, -v trace), without repeating the --insecure warning per worker.
-            let options = try SessionSettings.transportOptions(invocation)
             let retries = try SessionSettings.retryPolicy(invocation, context)
             makeWorkerClient = {
                 let transport = SessionSettings.decorate(counting.makeTransport(options), invocation, context, retries: retries)

@@ -90,7 +90,8 @@ public enum TokenCommands {
         }
         try SessionSettings.checkServerURL(server, source: invocation.value("server") != nil ? "--server" : "KCX_SERVER")
         let realm = invocation.value("target-realm") ?? nonEmptyValue(context.environment["KCX_REALM"]) ?? stored?.realm ?? "master"
-        return TokenRequests(server: server, realm: realm, transport: try SessionSettings.transport(invocation, context))
+        let transport = try SessionSettings.transport(invocation, context, stored: SessionSettings.tlsSession(stored, server: server))
+        return TokenRequests(server: server, realm: realm, transport: transport)
     }
 
     static func nonEmptyValue(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }

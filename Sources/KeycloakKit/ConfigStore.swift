@@ -1,5 +1,5 @@
 // The session file (`${XDG_CONFIG_HOME:-~/.config}/kcx/config.json`): named profiles with server,
-// realm, client, tokens and where the secret came from (never the secret), kept 0600,
+// realm, client, TLS choices, tokens and where the secret came from (never the secret), kept 0600,
 // written atomically under a lock so concurrent kcx processes never lose each other's updates, and
 // refused, like ssh's, when another user owns it or could have written it or its directory.
 import FoundationEssentials
@@ -84,12 +84,16 @@ public struct StoredSession: Sendable, Equatable {
     public var refreshToken: String?
     /// nil with a refresh token: the server gave it no expiry (`refresh_expires_in` 0).
     public var refreshTokenExpiresAt: Date?
+    /// `--insecure` was given at login: later commands skip TLS verification too (and warn).
+    public var insecure: Bool
+    /// `--cacert FILE` given at login (absolute): later commands trust it unless given their own.
+    public var caCertificateFile: String?
 
     public init(
         server: String, realm: String, clientId: String, grant: GrantKind, username: String? = nil,
         passwordSource: SecretSource? = nil, clientSecretSource: SecretSource? = nil,
         accessToken: String? = nil, accessTokenExpiresAt: Date? = nil,
-        refreshToken: String? = nil, refreshTokenExpiresAt: Date? = nil
+        refreshToken: String? = nil, refreshTokenExpiresAt: Date? = nil, insecure: Bool = false, caCertificateFile: String? = nil
     ) {
         self.server = server
         self.realm = realm
@@ -102,6 +106,8 @@ public struct StoredSession: Sendable, Equatable {
         self.accessTokenExpiresAt = accessTokenExpiresAt
         self.refreshToken = refreshToken
         self.refreshTokenExpiresAt = refreshTokenExpiresAt
+        self.insecure = insecure
+        self.caCertificateFile = caCertificateFile
     }
 
     /// The same login (server, realm, client, grant, user), whatever its tokens: a profile that
@@ -123,6 +129,9 @@ public struct StoredSession: Sendable, Equatable {
         object["accessTokenExpiresAt"] = accessTokenExpiresAt.map { .int(Int64($0.timeIntervalSince1970.rounded(.down))) }
         object["refreshToken"] = refreshToken.map(JSON.string)
         object["refreshTokenExpiresAt"] = refreshTokenExpiresAt.map { .int(Int64($0.timeIntervalSince1970.rounded(.down))) }
+        // Written only when chosen, so files of sessions without them stay as older kcx wrote them.
+        object["insecure"] = insecure ? .bool(true) : nil
+        object["caCertificateFile"] = caCertificateFile.map(JSON.string)
         return .object(object)
     }
 
@@ -142,7 +151,8 @@ public struct StoredSession: Sendable, Equatable {
             passwordSource: SecretSource(json: json["passwordSource"]),
             clientSecretSource: SecretSource(json: json["clientSecretSource"]),
             accessToken: json["accessToken"]?.stringValue, accessTokenExpiresAt: date("accessTokenExpiresAt"),
-            refreshToken: json["refreshToken"]?.stringValue, refreshTokenExpiresAt: date("refreshTokenExpiresAt"))
+            refreshToken: json["refreshToken"]?.stringValue, refreshTokenExpiresAt: date("refreshTokenExpiresAt"),
+            insecure: json["insecure"]?.boolValue ?? false, caCertificateFile: json["caCertificateFile"]?.stringValue)
     }
 }
 

@@ -1,5 +1,5 @@
 // Files kcx reads: ssh's owner and mode rule for the config file and its directory, the lock file
-// never followed through a symbolic link, and every read bounded.
+// never followed through a symbolic link, every read bounded, and the TLS choices a session keeps.
 import Foundation
 import KcxJSON
 import KeycloakKit
@@ -184,5 +184,22 @@ final class FileSafetyTests {
         #expect(throws: KcxError(.usage, "cannot read /dev/zero: larger than 64 KiB, kcx's limit for a password, secret or token")) {
             try SecretSource.file("/dev/zero").read(environment: [:])
         }
+    }
+
+    @Test("--insecure and --cacert round-trip with the session; a file without them reads as verified with the system CAs")
+    func storedTLS() throws {
+        let store = ConfigStore(path: directory + "/config.json")
+        let session = StoredSession(
+            server: "https://kc", realm: "master", clientId: "admin-cli", grant: .password, username: "admin",
+            insecure: true, caCertificateFile: "/etc/kc/ca.pem")
+        try store.save(session, as: "default")
+        #expect(try store.session(named: "default") == session)
+        let entry = try #require(try store.load()["profiles"]?["default"])
+        #expect(entry["insecure"] == .bool(true))
+        #expect(entry["caCertificateFile"] == .string("/etc/kc/ca.pem"))
+
+        let old = try #require(StoredSession(json: ["server": "https://kc", "realm": "master", "client": "admin-cli", "grant": "password"]))
+        #expect(old.insecure == false && old.caCertificateFile == nil)
+        #expect(old.json.objectValue?.keys == ["server", "realm", "client", "grant"])
     }
 }
