@@ -283,6 +283,8 @@ public enum ConfigCommands {
             context.stderr.write("Not logged in (profile \(profile)); nothing to do\n")
             return .ok
         }
+        // Ending the server session is pointless if the profile cannot be removed afterwards.
+        try store.checkWritable()
         if session.refreshToken != nil {
             let transport = try SessionSettings.transport(invocation, context, stored: session)
             let tokens = TokenManager(

@@ -174,12 +174,20 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
             hint: remove it (kcx creates a new one): rm \(lock)
 
             """
+        // The access token reads as expired, so the next admin command refreshes it under the lock.
+        var document = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile))).objectValue)
+        var profiles = try #require(document["profiles"]?.objectValue)
+        var profile = try #require(profiles["default"]?.objectValue)
+        profile["accessTokenExpiresAt"] = .int(0)
+        profiles["default"] = .object(profile)
+        document["profiles"] = .object(profiles)
+        try Data(JSON.object(document).serialized(.pretty).utf8).write(to: env.configFile)
         let before = try String(contentsOf: env.configFile, encoding: .utf8)
         for target in [missing, victim] {
             try FileManager.default.removeItem(atPath: lock)
             try FileManager.default.createSymbolicLink(atPath: lock, withDestinationPath: target)
-            // A new login is refused before the password is sent; logout ends the server session, then
-            // cannot store that it did (the lock is taken only there).
+            // A new login and a logout are refused before anything is sent; a token refresh (which takes
+            // the lock to store its result) opens the lock file without following it.
             let relogin = try env.kcx(
                 ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser, "--password-stdin"],
                 stdin: keycloak.adminPassword + "\n")
@@ -188,6 +196,10 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
             let logout = try env.kcx(["config", "logout"])
             #expect(logout.status == 2)
             #expect(logout.stderr == refusal)
+            let refresh = try env.kcx(["get", "realms"])
+            #expect(refresh.status == 2)
+            #expect(refresh.stderr == refusal)
+            #expect(refresh.stdout == "")
         }
         #expect(!FileManager.default.fileExists(atPath: missing))
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "victim\n")

@@ -19,7 +19,7 @@ extension SecurityAttack {
         SecurityAttack(
             boundary: "files",
             attack: "The config's lock file is replaced by a symbolic link to a victim file, or to a path that does not exist yet",
-            outcome: "Never followed (O_NOFOLLOW): login and logout exit 2 naming the link and `rm`; the victim keeps its content and mode, no file appears at the link's target, the config is unchanged",
+            outcome: "Never followed (O_NOFOLLOW): login, logout and a token refresh exit 2 naming the link and `rm`; the victim keeps its content and mode, no file appears at the link's target, the config is unchanged",
             test: "FileAttackTests.swift: lockFileSymlinkIsRefused"),
         SecurityAttack(
             boundary: "files",
