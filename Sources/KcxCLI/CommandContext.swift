@@ -10,8 +10,10 @@ public protocol TextSink: AnyObject {
 }
 
 public protocol InputSource: AnyObject {
-    /// All of standard input (for `-f -`, `--password-stdin`, `-`).
-    func readAll() -> [UInt8]
+    /// All of standard input (for `-f -`, `--password-stdin`, `-`), at most `limit` bytes: more is
+    /// an error (`FileSystemError.tooLarge`), never memory filled by `< /dev/zero`. Implementations
+    /// read through `FileSystem.readAll`, the one bounded reader.
+    func readAll(limit: ReadLimit) throws(FileSystemError) -> [UInt8]
     var isTerminal: Bool { get }
     /// Reads one line from the terminal without echo; nil when there is no terminal.
     func readSecret(prompt: String) -> String?

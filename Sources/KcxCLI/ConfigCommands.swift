@@ -22,6 +22,9 @@ public enum ConfigCommands {
             without echo. When it came from an environment variable or a file, kcx records where \
             (never the secret itself) and logs in again by itself when the refresh token has expired.
 
+            --insecure and --cacert FILE given here are stored with the session: later commands of \
+            the profile use them (--insecure still warns every time; a --cacert given later wins).
+
             The secret is sent in the form (client_secret_post), never in the URL.
             """,
         options: [
@@ -56,9 +59,10 @@ public enum ConfigCommands {
         ["config", "status"],
         summary: "Show who the stored session is logged in as, where, and until when",
         discussion: """
-            Prints the profile's server, realm, client, grant and user, and until when the access and \
-            refresh tokens are valid. Tokens themselves are never printed. Reads only the config file; \
-            nothing is sent to the server. Exits 4 when the profile holds no session.
+            Prints the profile's server, realm, client, grant and user, the TLS choices stored at login \
+            (--insecure, --cacert), and until when the access and refresh tokens are valid. Tokens \
+            themselves are never printed. Reads only the config file; nothing is sent to the server. \
+            Exits 4 when the profile holds no session.
             """,
         examples: [
             ExampleSpec("kcx config status", "The default profile"),
@@ -130,7 +134,11 @@ public enum ConfigCommands {
                 "no secret for client \(clientId): give --secret-stdin, --secret-file FILE or KCX_CLIENT_SECRET (or run on a terminal to be prompted)")
         }
 
-        let transport = try SessionSettings.transport(invocation, context)
+        let store = SessionSettings.store(invocation, context)
+        // A config kcx would refuse to write is named before the password is sent.
+        try store.checkWritable()
+        let options = try SessionSettings.transportOptions(invocation)
+        let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(
             grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value)
         let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
@@ -138,9 +146,10 @@ public enum ConfigCommands {
             server: server, realm: realm, clientId: clientId, grant: grant, username: user,
             passwordSource: password?.source, clientSecretSource: secret?.source,
             accessToken: tokens.accessToken, accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-            refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt)
+            refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
+            insecure: options.insecure, caCertificateFile: options.caCertificateFile)
         let profile = SessionSettings.profile(invocation, context)
-        try SessionSettings.store(invocation, context).save(session, as: profile)
+        try store.save(session, as: profile)
         let who = user ?? "the service account of client \(clientId)"
         context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
         return .ok
@@ -176,7 +185,9 @@ public enum ConfigCommands {
             throw KcxError.usage("give only one of " + given.map { "--" + $0 }.joined(separator: ", "))
         }
         if invocation.flag(kind.stdinFlag) {
-            let value = SecretSource.firstLine(context.stdin.readAll())
+            let bytes: [UInt8]
+            do { bytes = try context.stdin.readAll(limit: .secret) } catch { throw KcxError.usage("--\(kind.stdinFlag): \(error)") }
+            let value = SecretSource.firstLine(bytes)
             if value.isEmpty { throw KcxError.usage("--\(kind.stdinFlag): standard input is empty") }
             return ResolvedSecret(value: value, source: nil)
         }
@@ -221,6 +232,8 @@ public enum ConfigCommands {
             ("client", "\(session.clientId) (\(session.grant == .password ? "password" : "client credentials") grant)"),
         ]
         if let user = session.username { lines.append(("user", user)) }
+        if session.insecure { lines.append(("tls", "certificate verification disabled (--insecure)")) }
+        if let file = session.caCertificateFile { lines.append(("tls", "CA certificates from \(file) (--cacert)")) }
         lines.append(("access token", validity(present: session.accessToken != nil, until: session.accessTokenExpiresAt, now: now)))
         lines.append(("refresh token", validity(present: session.refreshToken != nil, until: session.refreshTokenExpiresAt, now: now)))
         let source = session.grant == .password ? session.passwordSource : session.clientSecretSource
@@ -270,8 +283,10 @@ public enum ConfigCommands {
             context.stderr.write("Not logged in (profile \(profile)); nothing to do\n")
             return .ok
         }
+        // Ending the server session is pointless if the profile cannot be removed afterwards.
+        try store.checkWritable()
         if session.refreshToken != nil {
-            let transport = try SessionSettings.transport(invocation, context)
+            let transport = try SessionSettings.transport(invocation, context, stored: session)
             let tokens = TokenManager(
                 session: session, transport: transport, environment: context.environment, now: context.now, loginHint: "")
             do {

@@ -70,12 +70,10 @@ public enum DeclarativeCommands {
     static func desiredState(_ invocation: Invocation, _ context: CommandContext) throws -> DesiredState {
         guard let path = invocation.value("file") else { throw KcxError.usage("--file is required: the declarative file to use") }
         let bytes: [UInt8]
-        if path == "-" {
-            bytes = context.stdin.readAll()
-        } else {
-            do { bytes = try FileSystem.readFile(path) } catch {
-                throw KcxError.usage("cannot read --file '\(path)': \(error)")
-            }
+        do {
+            bytes = path == "-" ? try context.stdin.readAll(limit: .data) : try FileSystem.readFile(path, limit: .data)
+        } catch {
+            throw KcxError.usage("cannot read \(path == "-" ? "standard input (--file -)" : "--file '\(path)'"): \(error.reason)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw KcxError.usage("--file '\(path)' is not UTF-8 text") }
         do {
@@ -96,11 +94,10 @@ public enum DeclarativeCommands {
             let counting = CommandContext(
                 stdout: context.stdout, stderr: context.stderr, stdin: context.stdin, environment: context.environment,
                 makeTransport: { CountingTransport(wrapping: context.makeTransport($0), counter: counter) }, now: context.now)
-            let client = try openAdminClient(invocation, counting)
+            let (client, options) = try openAdminConnection(invocation, counting)
             self.client = client
             let shared = SerializedTokenProvider(client.tokens)
             // Like SessionSettings.transport (retries, -v trace), without repeating the --insecure warning per worker.
-            let options = try SessionSettings.transportOptions(invocation)
             let retries = try SessionSettings.retryPolicy(invocation, context)
             makeWorkerClient = {
                 let transport = SessionSettings.decorate(counting.makeTransport(options), invocation, context, retries: retries)

@@ -60,6 +60,12 @@ public enum ReferenceDocs {
             A `kcx apply` that fails part-way exits with the failing request's code (4 for a 403,
             5 for a 409, 6 for the network...), after listing what was applied and what was not.
 
+            Unsafe or oversized input is a usage error (2) as well: a config file or config directory
+            owned by another user (other than root) or writable by group or others (`chmod go-w` fixes
+            it), a symbolic link in place of the config's lock file, and an input over kcx's limit for
+            it: \(ReadLimit.config.readable) for the config file, \(ReadLimit.data.readable) for a data file (`-f`, `--cacert`) or a body on
+            standard input, \(ReadLimit.secret.readable) for a password, secret or token (from a file or standard input).
+
             """
         return text
     }

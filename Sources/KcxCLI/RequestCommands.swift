@@ -185,12 +185,11 @@ public enum RequestCommands {
         case (let path?, nil):
             let bytes: [UInt8]
             let source: String
-            if path == "-" {
-                bytes = context.stdin.readAll()
-                source = "standard input (-f -)"
-            } else {
-                bytes = try readFile(path)
-                source = "-f '\(path)'"
+            source = path == "-" ? "standard input (-f -)" : "-f '\(path)'"
+            do {
+                bytes = path == "-" ? try context.stdin.readAll(limit: .data) : try FileSystem.readFile(path, limit: .data)
+            } catch {
+                throw KcxError.usage("cannot read \(source): \(error.reason)")
             }
             do { request.body = try JSON.parse(bytes) } catch { throw KcxError.usage("\(source) is not valid JSON: \(error)") }
         case (nil, let text?):
@@ -230,23 +229,6 @@ public enum RequestCommands {
         case .string: return "a string"
         case .null: return "null"
         default: return "a \(value.serialized())"
-        }
-    }
-
-    static func readFile(_ path: String) throws(KcxError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        if descriptor < 0 { throw KcxError.usage("cannot read -f '\(path)': \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw KcxError.usage("cannot read -f '\(path)': \(String(cString: strerror(errno)))")
-            }
-            bytes += buffer[0..<count]
         }
     }
 

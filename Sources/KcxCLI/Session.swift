@@ -7,10 +7,17 @@
 //      `$KCX_PASSWORD` (client `$KCX_CLIENT`, default admin-cli) or `$KCX_CLIENT` +
 //      `$KCX_CLIENT_SECRET`; nothing stored.
 //   3. The profile (`--profile`, `$KCX_PROFILE`, `default`) in the config file (`--config`).
+// A stored profile also brings the `--insecure` and `--cacert` given when it logged in.
 import FoundationEssentials
 import KeycloakKit
 
 public func openAdminClient(_ invocation: Invocation, _ context: CommandContext) throws -> AdminClient {
+    try openAdminConnection(invocation, context).client
+}
+
+/// The admin client and the transport options it uses (the command line's with the stored
+/// session's TLS choices), for callers that open more transports of the same kind.
+func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) throws -> (client: AdminClient, options: TransportOptions) {
     // Bad network options are named before anything else, even when no session exists yet.
     _ = try SessionSettings.transportOptions(invocation)
     _ = try SessionSettings.retryPolicy(invocation, context)
@@ -26,17 +33,19 @@ public func openAdminClient(_ invocation: Invocation, _ context: CommandContext)
         }
         try SessionSettings.checkServerURL(server, source: "KCX_SERVER")
         let realm = nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
-        let transport = try SessionSettings.transport(invocation, context)
-        return AdminClient(server: server, realm: realm, transport: transport, token: token)
+        let options = try SessionSettings.transportOptions(invocation, stored: SessionSettings.tlsSession(stored, server: server))
+        let transport = try SessionSettings.transport(invocation, context, options: options)
+        return (AdminClient(server: server, realm: realm, transport: transport, token: token), options)
     }
 
     if invocation.flag("no-config") {
         let session = try SessionSettings.sessionFromEnvironment(environment)
-        let transport = try SessionSettings.transport(invocation, context)
+        let options = try SessionSettings.transportOptions(invocation)
+        let transport = try SessionSettings.transport(invocation, context, options: options)
         let tokens = TokenManager(
             session: session, transport: transport, environment: environment, now: context.now,
             loginHint: "check the KCX_* environment variables")
-        return AdminClient(server: session.server, realm: session.realm, transport: transport, tokens: tokens)
+        return (AdminClient(server: session.server, realm: session.realm, transport: transport, tokens: tokens), options)
     }
 
     let store = SessionSettings.store(invocation, context)
@@ -46,12 +55,13 @@ public func openAdminClient(_ invocation: Invocation, _ context: CommandContext)
             .authentication, "not logged in: no session '\(profile)' in \(store.path)",
             hint: SessionSettings.loginHint(profile: profile, session: nil))
     }
-    let transport = try SessionSettings.transport(invocation, context)
+    let options = try SessionSettings.transportOptions(invocation, stored: session)
+    let transport = try SessionSettings.transport(invocation, context, options: options)
     let tokens = TokenManager(
         session: session, transport: transport, environment: environment, now: context.now,
         loginHint: SessionSettings.loginHint(profile: profile, session: session),
         storage: SessionStorage(store: store, profile: profile))
-    return AdminClient(server: session.server, realm: session.realm, transport: transport, tokens: tokens)
+    return (AdminClient(server: session.server, realm: session.realm, transport: transport, tokens: tokens), options)
 }
 
 /// A token the user gave becomes the Authorization header of every request: a CR or LF in it would
@@ -74,8 +84,9 @@ public enum SessionSettings {
         invocation.value("profile") ?? nonEmpty(context.environment["KCX_PROFILE"]) ?? "default"
     }
 
-    /// `--timeout`, `--insecure`, `--cacert`, validated before anything is sent.
-    public static func transportOptions(_ invocation: Invocation) throws -> TransportOptions {
+    /// `--timeout`, `--insecure`, `--cacert`, validated before anything is sent. `stored` adds the
+    /// TLS choices of the session's login: its `--insecure`, and its `--cacert` unless one is given.
+    public static func transportOptions(_ invocation: Invocation, stored: StoredSession? = nil) throws -> TransportOptions {
         var options = TransportOptions()
         if let text = invocation.value("timeout") {
             guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
@@ -83,14 +94,26 @@ public enum SessionSettings {
             }
             options.timeoutSeconds = seconds
         }
-        options.insecure = invocation.flag("insecure")
+        options.insecure = invocation.flag("insecure") || stored?.insecure == true
         if let file = invocation.value("cacert") {
-            do { _ = try FileSystem.readFile(file) } catch {
+            do { _ = try FileSystem.readFile(file, limit: .data) } catch {
                 throw KcxError.usage("--cacert: \(error.description)", hint: "give a PEM file of CA certificates")
             }
             options.caCertificateFile = FileSystem.absolutePath(file)
+        } else if let file = stored?.caCertificateFile {
+            do { _ = try FileSystem.readFile(file, limit: .data) } catch {
+                throw KcxError.usage(
+                    "the session's --cacert: \(error.description)",
+                    hint: "give --cacert FILE, or log in again with kcx config credentials ... --cacert FILE")
+            }
+            options.caCertificateFile = file
         }
         return options
+    }
+
+    /// The stored session whose TLS choices apply to requests to `server`: only its own server's.
+    static func tlsSession(_ stored: StoredSession?, server: String) -> StoredSession? {
+        stored.flatMap { AdminClient.normalizedServer($0.server) == AdminClient.normalizedServer(server) ? $0 : nil }
     }
 
     /// `--retries N`, else `$KCX_RETRIES`, else 3: a whole number from 0 (no retries) to 100.
@@ -104,12 +127,17 @@ public enum SessionSettings {
         return RetryPolicy(retries: count)
     }
 
-    /// The run's transport: warns about `--insecure` every time, adds retries and the `-v` trace.
-    public static func transport(_ invocation: Invocation, _ context: CommandContext) throws -> HTTPTransport {
-        let options = try transportOptions(invocation)
+    /// The run's transport: warns about `--insecure` every time (also when the session remembers
+    /// it), adds retries and the `-v` trace.
+    public static func transport(_ invocation: Invocation, _ context: CommandContext, stored: StoredSession? = nil) throws -> HTTPTransport {
+        try transport(invocation, context, options: transportOptions(invocation, stored: stored))
+    }
+
+    static func transport(_ invocation: Invocation, _ context: CommandContext, options: TransportOptions) throws -> HTTPTransport {
         let policy = try retryPolicy(invocation, context)
         if options.insecure {
-            context.stderr.write("warning: TLS certificate verification is disabled (--insecure)\n")
+            let origin = invocation.flag("insecure") ? "--insecure" : "--insecure, stored with the session"
+            context.stderr.write("warning: TLS certificate verification is disabled (\(origin))\n")
         }
         return decorate(context.makeTransport(options), invocation, context, retries: policy)
     }

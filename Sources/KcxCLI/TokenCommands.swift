@@ -95,20 +95,21 @@ public enum TokenCommands {
 
     /// Server and realm for the token endpoint: flags, then the environment, then the stored session.
     static func endpoint(_ invocation: Invocation, _ context: CommandContext) throws -> TokenRequests {
-        guard let (server, realm) = try serverAndRealm(invocation, context) else {
+        guard let (server, realm, tls) = try serverAndRealm(invocation, context) else {
             throw KcxError.usage("no server: give --server URL, set KCX_SERVER, or log in with 'kcx config credentials'")
         }
-        return TokenRequests(server: server, realm: realm, transport: try SessionSettings.transport(invocation, context))
+        return TokenRequests(server: server, realm: realm, transport: try SessionSettings.transport(invocation, context, stored: tls))
     }
 
     /// `--server`, else `$KCX_SERVER`, else the session's server (nil when none), with `-r`, else
     /// `$KCX_REALM`, else the session's realm, else master.
-    static func serverAndRealm(_ invocation: Invocation, _ context: CommandContext) throws -> (server: String, realm: String)? {
+    /// `tls` is the stored session when it is this server's, for its remembered --insecure/--cacert.
+    static func serverAndRealm(_ invocation: Invocation, _ context: CommandContext) throws -> (server: String, realm: String, tls: StoredSession?)? {
         let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
         guard let server = invocation.value("server") ?? nonEmptyValue(context.environment["KCX_SERVER"]) ?? stored?.server else { return nil }
         try SessionSettings.checkServerURL(server, source: invocation.value("server") != nil ? "--server" : "KCX_SERVER")
         let realm = invocation.value("target-realm") ?? nonEmptyValue(context.environment["KCX_REALM"]) ?? stored?.realm ?? "master"
-        return (server, realm)
+        return (server, realm, SessionSettings.tlsSession(stored, server: server))
     }
 
     static func nonEmptyValue(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
@@ -168,7 +169,9 @@ public enum TokenCommands {
     }
 
     static func tokenFromStdin(_ context: CommandContext) throws -> String {
-        let text = String(decoding: context.stdin.readAll(), as: UTF8.self)
+        let bytes: [UInt8]
+        do { bytes = try context.stdin.readAll(limit: .secret) } catch { throw KcxError.usage(error.description) }
+        let text = String(decoding: bytes, as: UTF8.self)
         let token = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == " " }).first.map(String.init) ?? ""
         guard !token.isEmpty else { throw KcxError.usage("standard input holds no token") }
         return token
@@ -223,7 +226,9 @@ public enum TokenCommands {
         } catch {
             throw verifyFailure(error)
         }
-        let keys = try TokenRequests.jwks(issuer: issuer, transport: try SessionSettings.transport(invocation, context))
+        // The session's remembered --insecure/--cacert apply when the issuer is on its server.
+        let tls = invocation.value("issuer") == nil ? try serverAndRealm(invocation, context)?.tls : nil
+        let keys = try TokenRequests.jwks(issuer: issuer, transport: try SessionSettings.transport(invocation, context, stored: tls))
         do {
             _ = try JWT.verify(
                 token, jwks: try JWKS(keys),
@@ -250,7 +255,7 @@ public enum TokenCommands {
             }
             return AdminClient.normalizedServer(given)
         }
-        guard let (server, realm) = try serverAndRealm(invocation, context) else {
+        guard let (server, realm, _) = try serverAndRealm(invocation, context) else {
             throw KcxError.usage(
                 "--verify needs an issuer to trust: log in with 'kcx config credentials', or pass --issuer URL",
                 hint: "for example: kcx token decode --verify --issuer https://keycloak.example.com/realms/myrealm")

@@ -1,6 +1,7 @@
 // The session file (`${XDG_CONFIG_HOME:-~/.config}/kcx/config.json`): named profiles with server,
-// realm, client, tokens and where the secret came from (never the secret), kept 0600, written
-// atomically under a lock so concurrent kcx processes never lose each other's updates.
+// realm, client, TLS choices, tokens and where the secret came from (never the secret), kept 0600,
+// written atomically under a lock so concurrent kcx processes never lose each other's updates, and
+// refused, like ssh's, when another user owns it or could have written it or its directory.
 import FoundationEssentials
 import KcxJSON
 
@@ -31,7 +32,7 @@ public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
             return value
         case .file(let path):
             let bytes: [UInt8]
-            do { bytes = try FileSystem.readFile(path) } catch {
+            do { bytes = try FileSystem.readFile(path, limit: .secret) } catch {
                 throw KcxError(.usage, error.description)
             }
             let value = SecretSource.firstLine(bytes)
@@ -83,12 +84,16 @@ public struct StoredSession: Sendable, Equatable {
     public var refreshToken: String?
     /// nil with a refresh token: the server gave it no expiry (`refresh_expires_in` 0).
     public var refreshTokenExpiresAt: Date?
+    /// `--insecure` was given at login: later commands skip TLS verification too (and warn).
+    public var insecure: Bool
+    /// `--cacert FILE` given at login (absolute): later commands trust it unless given their own.
+    public var caCertificateFile: String?
 
     public init(
         server: String, realm: String, clientId: String, grant: GrantKind, username: String? = nil,
         passwordSource: SecretSource? = nil, clientSecretSource: SecretSource? = nil,
         accessToken: String? = nil, accessTokenExpiresAt: Date? = nil,
-        refreshToken: String? = nil, refreshTokenExpiresAt: Date? = nil
+        refreshToken: String? = nil, refreshTokenExpiresAt: Date? = nil, insecure: Bool = false, caCertificateFile: String? = nil
     ) {
         self.server = server
         self.realm = realm
@@ -101,6 +106,8 @@ public struct StoredSession: Sendable, Equatable {
         self.accessTokenExpiresAt = accessTokenExpiresAt
         self.refreshToken = refreshToken
         self.refreshTokenExpiresAt = refreshTokenExpiresAt
+        self.insecure = insecure
+        self.caCertificateFile = caCertificateFile
     }
 
     /// The same login (server, realm, client, grant, user), whatever its tokens: a profile that
@@ -122,6 +129,9 @@ public struct StoredSession: Sendable, Equatable {
         object["accessTokenExpiresAt"] = accessTokenExpiresAt.map { .int(Int64($0.timeIntervalSince1970.rounded(.down))) }
         object["refreshToken"] = refreshToken.map(JSON.string)
         object["refreshTokenExpiresAt"] = refreshTokenExpiresAt.map { .int(Int64($0.timeIntervalSince1970.rounded(.down))) }
+        // Written only when chosen, so files of sessions without them stay as older kcx wrote them.
+        object["insecure"] = insecure ? .bool(true) : nil
+        object["caCertificateFile"] = caCertificateFile.map(JSON.string)
         return .object(object)
     }
 
@@ -141,16 +151,21 @@ public struct StoredSession: Sendable, Equatable {
             passwordSource: SecretSource(json: json["passwordSource"]),
             clientSecretSource: SecretSource(json: json["clientSecretSource"]),
             accessToken: json["accessToken"]?.stringValue, accessTokenExpiresAt: date("accessTokenExpiresAt"),
-            refreshToken: json["refreshToken"]?.stringValue, refreshTokenExpiresAt: date("refreshTokenExpiresAt"))
+            refreshToken: json["refreshToken"]?.stringValue, refreshTokenExpiresAt: date("refreshTokenExpiresAt"),
+            insecure: json["insecure"]?.boolValue ?? false, caCertificateFile: json["caCertificateFile"]?.stringValue)
     }
 }
 
 public final class ConfigStore: Sendable {
     public let path: String
     public var lockPath: String { path + ".lock" }
+    public var directory: String { FileSystem.parent(of: path) }
+    /// The uid whose files (besides root's) kcx trusts; a parameter so tests can play another user.
+    public let user: UInt32
 
-    public init(path: String) {
+    public init(path: String, user: UInt32 = FileSystem.currentUser) {
         self.path = FileSystem.absolutePath(path)
+        self.user = user
     }
 
     /// `${XDG_CONFIG_HOME:-$HOME/.config}/kcx/config.json`.
@@ -164,10 +179,11 @@ public final class ConfigStore: Sendable {
 
     /// The whole file as JSON; an empty document when it does not exist yet.
     public func load() throws -> JSONObject {
+        try checkDirectory()
         let bytes: [UInt8]
-        do { bytes = try FileSystem.readFile(path) } catch {
+        do { bytes = try FileSystem.readFile(path, limit: .config, trustedBy: user) } catch {
             if error.isMissingFile { return JSONObject() }
-            throw KcxError(.usage, error.description)
+            throw refusal(error, what: "config file")
         }
         let parsed: JSON
         do { parsed = try JSON.parse(bytes) } catch {
@@ -215,10 +231,20 @@ public final class ConfigStore: Sendable {
         }
     }
 
+    /// Everything a later write needs, checked before a login sends a password: the directory and
+    /// the file can be trusted, the file parses, and the lock file is no symbolic link.
+    public func checkWritable() throws {
+        _ = try load()
+        if FileSystem.isSymbolicLink(lockPath) {
+            throw refusal(.symbolicLink(lockPath, operation: "open lock file"), what: "lock file")
+        }
+    }
+
     /// `change` returns whether to write the file back.
     private func lockedUpdate(_ change: (inout JSONObject) throws -> Bool) throws {
         do {
-            try FileSystem.makePrivateDirectory(FileSystem.parent(of: path))
+            try FileSystem.makePrivateDirectory(directory)
+            try checkDirectory()
             try FileSystem.withExclusiveLock(lockPath) {
                 var document = try load()
                 var profiles = document["profiles"]?.objectValue ?? JSONObject()
@@ -227,8 +253,44 @@ public final class ConfigStore: Sendable {
                 try FileSystem.writeAtomically(JSON.object(document).serializedBytes(.pretty) + [0x0A], to: path)
             }
         } catch let error as FileSystemError {
+            if error.isSymbolicLink { throw refusal(error, what: "lock file") }
             throw KcxError(.serverError, error.description)
         }
+    }
+
+    /// The directory holding the file must pass ssh's rule too: whoever can write it can put a
+    /// config file of their own in place of the user's.
+    private func checkDirectory() throws {
+        guard let status = FileSystem.status(of: directory), let problem = FileSystem.trustProblem(status, user: user) else { return }
+        throw refusal(.untrusted(directory, problem), what: "config directory")
+    }
+
+    /// A usage error (exit 2) naming the file and how to fix it. A file or directory another user
+    /// owns or may write could name their server and the user's password files, so it is refused.
+    private func refusal(_ error: FileSystemError, what: String) -> KcxError {
+        let path = error.path
+        switch error.trustProblem {
+        case .owner(let owner)?:
+            return KcxError(
+                .usage, "\(what) \(path) is owned by uid \(owner), not by you (uid \(user)) or root: it could send your credentials to another user's server",
+                hint: "if it is yours, run: chown \(user) \(path); otherwise remove it")
+        case .writable(let mode)?:
+            let octal = String(mode, radix: 8)
+            return KcxError(
+                .usage,
+                "\(what) \(path) is writable by group or others (mode \(String(repeating: "0", count: max(0, 4 - octal.count)) + octal)): "
+                    + "another user could make it send your credentials to their server",
+                hint: "if its content is yours, run: chmod go-w \(path)")
+        case nil:
+            break
+        }
+        if error.isSymbolicLink {
+            return KcxError(.usage, error.description, hint: "remove it (kcx creates a new one): rm \(path)")
+        }
+        if error.isTooLarge {
+            return KcxError(.usage, error.description, hint: "fix or remove it, then log in again")
+        }
+        return KcxError(.usage, error.description)
     }
 
     /// Stores `session` as `profile`, or removes the profile when `session` is nil.

@@ -46,16 +46,8 @@ final class FileDescriptorSink: TextSink, @unchecked Sendable {
 final class StandardInput: InputSource {
     let isTerminal = isatty(0) == 1
 
-    func readAll() -> [UInt8] {
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            result.append(contentsOf: chunk[0..<count])
-        }
-        return result
+    func readAll(limit: ReadLimit) throws(FileSystemError) -> [UInt8] {
+        try FileSystem.readAll(descriptor: 0, name: "standard input", limit: limit)
     }
 
     /// Prompts on the controlling terminal with echo off; Ctrl-C there restores the echo.

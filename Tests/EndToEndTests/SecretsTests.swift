@@ -482,8 +482,9 @@ func jwtLikeStrings(in text: String) -> [String] {
         #expect(try mode(env.configFile.deletingLastPathComponent().path) == 0o700, "kcx created config/kcx")
         #expect(try mode(env.configFile.deletingLastPathComponent().deletingLastPathComponent().path) == 0o700, "and config")
 
-        // A file someone widened is narrowed again the next time kcx writes it.
-        for wider in [0o644, 0o666, 0o777] {
+        // A file someone made readable to others is narrowed again the next time kcx writes it (one
+        // they made writable is refused instead: FileAttackTests.writableConfigFileIsRefused).
+        for wider in [0o644, 0o640, 0o604] {
             try FileManager.default.setAttributes([.posixPermissions: wider], ofItemAtPath: env.configFile.path)
             try env.login(keycloak)
             #expect(try mode(env.configFile.path) == 0o600, "after mode \(String(wider, radix: 8))")

@@ -15,10 +15,21 @@ final class CapturedText: TextSink, @unchecked Sendable {
 final class CannedInput: InputSource, @unchecked Sendable {
     let bytes: [UInt8]
     init(_ text: String = "") { bytes = Array(text.utf8) }
-    func readAll() -> [UInt8] { bytes }
+    func readAll(limit: ReadLimit) throws(FileSystemError) -> [UInt8] { try readBounded(bytes, limit: limit) }
     let isTerminal = false
     func readSecret(prompt: String) -> String? { nil }
     func readLine(prompt: String) -> String? { nil }
+}
+
+/// Canned standard input through kcx's one bounded reader, in the chunks a pipe would give.
+func readBounded(_ bytes: [UInt8], limit: ReadLimit) throws(FileSystemError) -> [UInt8] {
+    var offset = 0
+    return try FileSystem.readAll(name: "standard input", limit: limit) { buffer in
+        let count = min(buffer.count, bytes.count - offset)
+        bytes.withUnsafeBytes { source in buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count])) }
+        offset += count
+        return count
+    }
 }
 
 /// One expected request and the canned answer. `body` is compared as JSON (nil: no body at all).

@@ -69,7 +69,7 @@ final class SessionInput: InputSource, @unchecked Sendable {
         self.typed = typed
     }
 
-    func readAll() -> [UInt8] { bytes }
+    func readAll(limit: ReadLimit) throws(FileSystemError) -> [UInt8] { try readBounded(bytes, limit: limit) }
     func readSecret(prompt: String) -> String? {
         prompts.append(prompt)
         return typed

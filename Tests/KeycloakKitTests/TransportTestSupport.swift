@@ -92,5 +92,7 @@ final class TestClock: @unchecked Sendable {
 func makeTemporaryDirectory() throws -> String {
     let path = NSTemporaryDirectory() + "kcx-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    // Private whatever the umask: kcx refuses a config file in a directory others can write.
+    chmod(path, 0o700)
     return path
 }

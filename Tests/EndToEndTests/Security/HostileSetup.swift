@@ -84,6 +84,7 @@ final class RecordingServer: @unchecked Sendable {
     private func record(_ request: ServerRequest) { lock.withLock { received.append(request) } }
     var requests: [ServerRequest] { lock.withLock { received } }
     func stop() { server.stop() }
+    deinit { server.stop() }
 }
 
 /// The realm's representation and client-scope names, to prove that another realm was not touched.
