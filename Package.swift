@@ -13,9 +13,10 @@ let package = Package(
     ],
     targets: [
         // C libraries, wrapped with typed shims (Swift cannot call C variadics).
-        // libcurl's headers only: the library is opened on first use (Sources/CCurl/shim.h), so that
-        // commands sending no request start without loading it and its dependencies.
-        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl, opened on first use (Sources/CCurl/ccurl.c) so that commands sending no request
+        // start without loading it and its dependencies; a C target, so its table of functions
+        // exists once per process. Needs libcurl's headers (libcurl4-openssl-dev).
+        .target(name: "CCurl"),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libyaml for declarative files, wrapped by KeycloakKit's YAML loader (KeycloakKit/YAML.swift).
         // Not Yams: it imports Foundation, whose loading (ICU) would double kcx's start-up time.
@@ -35,7 +36,7 @@ let package = Package(
         .executableTarget(name: "kcx-sandbox", dependencies: ["KeycloakSandbox"]),
 
         .testTarget(name: "KcxJSONTests", dependencies: ["KcxJSON"]),
-        .testTarget(name: "KeycloakKitTests", dependencies: ["KeycloakKit", "LoopbackHTTP"]),
+        .testTarget(name: "KeycloakKitTests", dependencies: ["KeycloakKit", "LoopbackHTTP", "CCurl"]),
         .testTarget(name: "KcxCLITests", dependencies: ["KcxCLI", "KeycloakKit", "LoopbackHTTP"]),
         .testTarget(name: "KeycloakSandboxTests", dependencies: ["KeycloakSandbox", "LoopbackHTTP", "KcxJSON"]),
         // Runs the built kcx and kcx-sandbox binaries as processes (or against a real Keycloak
