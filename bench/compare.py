@@ -2,7 +2,7 @@
 # a kcx-sandbox started with --control (its /_sandbox/stats counts the requests each variant sends).
 # Prints a Markdown table of median and spread (min-max) per row. Run through bench/run, which sets
 # the environment: KCX, SANDBOX_URL, ADMIN_PASSWORD, VENV_PYTHON, WORKDIR, STARTUP_RUNS, ONE_LINER_RUNS,
-# BULK_RUNS, SCALE_RUNS, SCOPES, SCALE_CLIENTS, SCALE_SCOPES.
+# BULK_RUNS, SCALE_RUNS, SCOPES, SCALE_CLIENTS, SCALE_SCOPES, LATENCY_MS, LATENCY_RUNS.
 import http.client
 import json
 import os
@@ -25,6 +25,8 @@ SCALE_RUNS = int(os.environ.get("SCALE_RUNS", "20"))
 SCOPES = int(os.environ.get("SCOPES", "200"))
 SCALE_CLIENTS = int(os.environ.get("SCALE_CLIENTS", "10000"))
 SCALE_SCOPES = int(os.environ.get("SCALE_SCOPES", "2000"))
+LATENCY_MS = int(os.environ.get("LATENCY_MS", "20"))
+LATENCY_RUNS = int(os.environ.get("LATENCY_RUNS", "3"))
 CONFIG = os.path.join(WORKDIR, "kcx-config.json")
 
 rows = []  # (section, name, samples in seconds, requests per run or None, note)
@@ -377,6 +379,36 @@ if shutil.which("wrk"):
         throughput.append((connections, rates))
 
 
+# 7. Realistic latency ----------------------------------------------------------------------------
+# Every admin request waits LATENCY_MS on the server (a sandbox 'delay' fault), as a Keycloak across a
+# network or under load does; --parallel N should then keep N requests in flight.
+log(f"bulk provisioning at {LATENCY_MS} ms per admin request...")
+latency_variants = [(f"kcx apply -f --parallel {workers}, {LATENCY_MS} ms per request",
+                     lambda realm, workers=workers: run_command(apply_argv + ["--parallel", str(workers)], with_realm(realm)),
+                     "one process") for workers in (1, 4, 16)]
+latency_variants.append((f"python-keycloak script, {LATENCY_MS} ms per request",
+                         lambda realm: run_command([VENV_PYTHON, python_script, realm, str(SCOPES)], environment),
+                         "one process, one session"))
+latency = {name: [] for name, _, _ in latency_variants}
+latency_requests = {}
+for run in range(LATENCY_RUNS):
+    for position, (name, action, _) in enumerate(latency_variants):
+        realm = f"latency-{position}-{run}"
+        create_realm(realm, clients=base_clients())
+        control.request("POST", "/_sandbox/faults", body={"method": "*", "path": "/admin/*", "count": 1000000,
+                                                         "action": "delay", "delaySeconds": LATENCY_MS / 1000},
+                        expect=[201])
+        try:
+            elapsed, count = timed(lambda: action(realm))
+        finally:
+            control.request("DELETE", "/_sandbox/faults", expect=[204])
+        latency[name].append(elapsed)
+        latency_requests[name] = count
+        admin.request("DELETE", f"/admin/realms/{realm}", expect=[204])
+for name, _, note in latency_variants:
+    rows.append(("7. latency", name, latency[name], latency_requests[name], note))
+
+
 # The table ---------------------------------------------------------------------------------------
 def milliseconds(value):
     return f"{value * 1000:.1f} ms" if value < 10 else f"{value:.2f} s"
@@ -415,6 +447,10 @@ ratio_lines = [
     ("kcx one-liners / sandbox alone", "kcx one-liners (audience add --create-scope --assign)",
      "sandbox alone, one keep-alive connection", ""),
     ("python-keycloak bulk / sandbox alone", "python-keycloak script", "sandbox alone, one keep-alive connection", ""),
+    (f"apply --parallel 1 / --parallel 16 at {LATENCY_MS} ms", f"kcx apply -f --parallel 1, {LATENCY_MS} ms per request",
+     f"kcx apply -f --parallel 16, {LATENCY_MS} ms per request", "target ≥ 8"),
+    (f"python-keycloak / apply --parallel 16 at {LATENCY_MS} ms", f"python-keycloak script, {LATENCY_MS} ms per request",
+     f"kcx apply -f --parallel 16, {LATENCY_MS} ms per request", ""),
 ]
 print("| ratio of medians | value | target |")
 print("|---|---|---|")

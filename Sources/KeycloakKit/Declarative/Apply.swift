@@ -1,6 +1,5 @@
 // Carries out a plan in dependency order, each phase's writes spread over a bounded number of
 // workers (each with its own connection); the first failure stops further writes.
-import Dispatch
 import KcxJSON
 import Synchronization
 
@@ -52,36 +51,31 @@ public final class PlanExecutor: @unchecked Sendable {
         for (phaseIndex, changes) in phases.enumerated() {
             let next = Mutex(0)
             let stop = Mutex(false)
-            let group = DispatchGroup()
-            for worker in 0..<min(apis.count, changes.count) {
-                group.enter()
-                DispatchQueue.global().async {
-                    defer { group.leave() }
-                    let api = self.apis[worker].api
-                    while true {
-                        let index: Int? = next.withLock { value in
-                            guard !stop.withLock({ $0 }), value < changes.count else { return nil }
-                            value += 1
-                            return value - 1
-                        }
-                        guard let index else { return }
-                        let change = changes[index]
-                        let result = self.perform(change.action, api)
-                        reportLock.withLock { _ in
-                            report.withLock { report in
-                                if case .failed(let message, let code) = result {
-                                    if report.failure == nil { report.failure = (change, message, code) } else { report.notApplied.append(change) }
-                                } else {
-                                    report.applied.append(change)
-                                }
-                            }
-                            self.onResult(change, result)
-                        }
-                        if case .failed = result { stop.withLock { $0 = true } }
+            // A thread per worker, so --parallel N keeps N requests in flight whatever the core count.
+            Workers.run(min(apis.count, changes.count)) { worker in
+                let api = self.apis[worker].api
+                while true {
+                    let index: Int? = next.withLock { value in
+                        guard !stop.withLock({ $0 }), value < changes.count else { return nil }
+                        value += 1
+                        return value - 1
                     }
+                    guard let index else { return }
+                    let change = changes[index]
+                    let result = self.perform(change.action, api)
+                    reportLock.withLock { _ in
+                        report.withLock { report in
+                            if case .failed(let message, let code) = result {
+                                if report.failure == nil { report.failure = (change, message, code) } else { report.notApplied.append(change) }
+                            } else {
+                                report.applied.append(change)
+                            }
+                        }
+                        self.onResult(change, result)
+                    }
+                    if case .failed = result { stop.withLock { $0 = true } }
                 }
             }
-            group.wait()
             let failed = report.withLock { $0.failure != nil }
             if failed {
                 // Workers take changes in order, so those from `next` on were never reached.
