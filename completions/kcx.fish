@@ -174,7 +174,7 @@ complete -c kcx -n '__kcx_path_is \'audience check\'' -l user -x -d 'Username (o
 complete -c kcx -n '__kcx_path_is \'audience check\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
 complete -c kcx -n '__kcx_path_is \'audience check\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'allow' -d 'Let one client exchange tokens for another client\'s audience'
-complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'deny' -d 'Undo \'allow\': stop a client exchanging for another'
+complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'deny' -d 'Stop a client exchanging for another, or say why it still can'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'enable' -d 'Turn standard token exchange on for a client'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'disable' -d 'Turn standard token exchange off for a client'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'status' -d 'Show who may exchange, and which audiences tokens can carry'

@@ -66,9 +66,10 @@ extension Invocation {
 enum ChangeOutput {
     /// Reports what the writer did: one line per object on stderr (details indented), or one JSON
     /// document on stdout. A dry run also lists the write requests it would have sent.
-    static func report(_ writer: Writer, _ invocation: Invocation, _ context: CommandContext) {
+    static func report(_ writer: Writer, _ invocation: Invocation, _ context: CommandContext, extra: [(String, JSON)] = []) {
         if invocation.wantsJSON {
             var document = JSONObject([("realm", .string(writer.realm)), ("dryRun", .bool(writer.dryRun))])
+            for (key, value) in extra { document[key] = value }
             document["changes"] = .array(writer.changes.map(\.json))
             if writer.dryRun {
                 document["requests"] = .array(writer.requests.map { request in

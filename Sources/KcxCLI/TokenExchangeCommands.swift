@@ -35,11 +35,15 @@ public enum TokenExchangeCommands {
             ],
             handler: allow),
         CommandSpec(
-            ["token-exchange", "deny"], summary: "Undo 'allow': stop a client exchanging for another",
+            ["token-exchange", "deny"], summary: "Stop a client exchanging for another, or say why it still can",
             discussion: """
-                standard: removes TARGET-audience from the requester's scopes (the requester's V2 switch stays, as \
-                other targets may use it; turn it off with 'kcx token-exchange disable'). legacy: removes the \
-                requester from TARGET's kcx policy, and deletes the policy when it lists nobody.
+                Removes every grant kcx made for the pair in the mechanisms --mode covers (auto: every mechanism \
+                the server has). standard: TARGET-audience leaves the requester's scopes (its V2 switch stays, as \
+                other targets may use it; turn it off with 'kcx token-exchange disable'). legacy: the requester \
+                leaves TARGET's kcx policy, which is deleted when it lists nobody. Then kcx reads the realm as \
+                'kcx graph' does: if the requester can still exchange for TARGET another way (a shared scope, its \
+                own mapper, a policy kcx does not own), it names each path with the command that removes it and \
+                exits 7.
                 """,
             options: pair + [mode] + ProvisioningOptions.mutating,
             examples: [ExampleSpec("kcx token-exchange deny --from service-a --to service-b -r myrealm", "Withdraw the permission")],
@@ -88,7 +92,16 @@ public enum TokenExchangeCommands {
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.denyExchange(from: from, to: to, mode: mode)
-        ChangeOutput.report(writer, invocation, context)
+        // The verb means its outcome: if another path still lets FROM exchange for TO, say which and fail.
+        let remaining = try writer.remainingExchangePaths(from: from, to: to)
+        ChangeOutput.report(writer, invocation, context, extra: remaining.isEmpty ? [] : [("remainingPaths", .array(remaining.map(\.json)))])
+        guard remaining.isEmpty else {
+            throw KcxError(
+                .checkFailed,
+                "\(from) can still exchange tokens for \(to)\(writer.dryRun ? " after this change" : ""):\n"
+                    + remaining.map { "  \($0.mechanism.rawValue), via \($0.via): remove with \($0.removal)" }.joined(separator: "\n"),
+                hint: "run the commands above (or turn standard exchange off for \(from): \(Shell.kcx("token-exchange", "disable", "--client", from, "-r", session.realm))), then deny again")
+        }
         return .ok
     }
 

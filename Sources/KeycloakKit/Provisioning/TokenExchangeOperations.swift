@@ -144,22 +144,37 @@ extension Writer {
         if let initial, initial.id != requester.id { try ensureAudience(requester, inTokensOf: initial) }
     }
 
-    /// Undoes `allowExchange`: removes TARGET's audience scope from REQUESTER (standard) or REQUESTER from
-    /// TARGET's exchange policy (legacy). The V2 switch itself stays, as other targets may rely on it.
+    /// Undoes `allowExchange` in every mechanism `mode` covers: TARGET's audience scope leaves
+    /// REQUESTER (standard) and REQUESTER leaves TARGET's kcx exchange policy (legacy). `auto` covers
+    /// every mechanism the server has, so a grant made in either is gone. The V2 switch itself stays,
+    /// as other targets may rely on it. Whether another path remains is `remainingExchangePaths`'s to say.
     public func denyExchange(from requesterName: String, to targetName: String, mode: ExchangeMode) throws {
         let requester = try lookup.requireClient(requesterName)
         let target = try lookup.requireClient(targetName)
-        switch try resolveMode(mode) {
-        case .standard, .auto:
-            let scopeName = audienceScopeName(for: target.clientId)
-            guard let scope = try lookup.clientScope(scopeName), let list = try currentList(of: scope.id, client: requester) else {
-                record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId)", outcome: .unchanged, details: ["not assigned"]))
-                return
-            }
-            try write("DELETE", "clients/\(requester.id)/\(list.clientEndpoint)/\(scope.id)")
-            record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId) (\(list.rawValue))", outcome: .deleted))
-        case .legacy:
-            try denyLegacyExchange(requester: requester, target: target)
+        var standard = mode == .standard
+        var legacy = mode == .legacy
+        if mode == .auto {
+            let features = try serverFeatures()
+            standard = features.standardExchange
+            legacy = features.legacyUsable
+            if !standard && !legacy { _ = try resolveMode(.auto) }  // the error naming the missing features
         }
+        if standard {
+            let scopeName = audienceScopeName(for: target.clientId)
+            if let scope = try lookup.clientScope(scopeName), let list = try currentList(of: scope.id, client: requester) {
+                try write("DELETE", "clients/\(requester.id)/\(list.clientEndpoint)/\(scope.id)")
+                record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId) (\(list.rawValue))", outcome: .deleted))
+            } else {
+                record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId)", outcome: .unchanged, details: ["not assigned"]))
+            }
+        }
+        if legacy { try denyLegacyExchange(requester: requester, target: target) }
+    }
+
+    /// The ways REQUESTER can still exchange for TARGET after this writer's changes: read from the
+    /// realm (in a dry run, less the grants the run would remove).
+    public func remainingExchangePaths(from requester: String, to target: String) throws -> [ExchangePath] {
+        let paths = try lookup.survey().exchangePaths(from: requester, to: target)
+        return dryRun ? paths.filter { !$0.ownedByKcx } : paths
     }
 }

@@ -17,10 +17,39 @@ public struct SurveyedClient: Sendable, Equatable {
 
 /// A legacy (V1) token-exchange permission on a target client.
 public struct LegacyExchangePermission: Sendable, Equatable {
+    /// One policy attached to the permission.
+    public struct Policy: Sendable, Equatable {
+        public let id: String
+        public let name: String
+        /// `client`, `role`, `js`, ...: only client policies are judged; others may permit anyone.
+        public let type: String
+        /// clientIds a client policy permits.
+        public let clients: [String]
+    }
+
     public let target: String
     public let requesters: [String]
     public let policyNames: [String]
     public let decisionStrategy: String
+    public var policies: [Policy] = []
+    /// realm-management's id, for commands that edit a policy.
+    public var authorizationClientID = ""
+}
+
+/// One way a requester may exchange for a target.
+public struct ExchangePath: Sendable, Equatable {
+    public enum Mechanism: String, Sendable { case standard, legacy }
+    public let mechanism: Mechanism
+    /// `default scope NAME`, `own mapper`, `client policy NAME`, ...
+    public let via: String
+    /// The command that takes this path away (shell-quoted).
+    public let removal: String
+    /// True for what kcx's own `allow` made (the TARGET-audience scope, kcx's exchange policy).
+    public let ownedByKcx: Bool
+
+    public var json: JSON {
+        ["mechanism": .string(mechanism.rawValue), "via": .string(via), "remove": .string(removal), "kcx": .bool(ownedByKcx)]
+    }
 }
 
 /// An audience mapper and where it sits.
@@ -74,16 +103,72 @@ public struct RealmSurvey: Sendable {
     /// Audiences a client's tokens carry without asking (own mappers and default scopes) and on request (optional scopes).
     public func audiences(of client: SurveyedClient, includeOptional: Bool) -> [String] {
         var result: [String] = []
-        for site in audienceMappers where site.inAccessToken {
-            let applies: Bool
-            switch site.container {
-            case .client(let name): applies = name == client.clientId
-            case .clientScope(let name):
-                applies = client.defaultScopes.contains(name) || (includeOptional && client.optionalScopes.contains(name))
-            }
-            if applies && !result.contains(site.audience) { result.append(site.audience) }
+        for source in audienceSources(of: client, includeOptional: includeOptional) where !result.contains(source.site.audience) {
+            result.append(source.site.audience)
         }
         return result
+    }
+
+    /// Each audience mapper that puts an audience into the client's access tokens, with how it reaches
+    /// them: `own mapper`, `default scope NAME` or `optional scope NAME`. The one place that decides it.
+    public func audienceSources(of client: SurveyedClient, includeOptional: Bool) -> [(site: AudienceMapperSite, via: String)] {
+        var result: [(site: AudienceMapperSite, via: String)] = []
+        for site in audienceMappers where site.inAccessToken {
+            switch site.container {
+            case .client(let name) where name == client.clientId: result.append((site, "own mapper"))
+            case .clientScope(let name) where client.defaultScopes.contains(name): result.append((site, "default scope \(name)"))
+            case .clientScope(let name) where includeOptional && client.optionalScopes.contains(name):
+                result.append((site, "optional scope \(name)"))
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// Every way `requester` may exchange a token for `target`'s audience, in either mechanism, each
+    /// with the command that removes it: what `deny` must leave empty and `check` reports.
+    public func exchangePaths(from requester: String, to target: String) -> [ExchangePath] {
+        var paths: [ExchangePath] = []
+        if features.standardExchange, let client = client(requester), client.standardExchange, requester != target {
+            for (site, via) in audienceSources(of: client, includeOptional: true) where site.audience == target {
+                let removal: String
+                switch site.container {
+                case .clientScope(let scope):
+                    removal = Shell.kcx("client-scope", "unassign", scope, "--client", requester, "-r", realm)
+                case .client:
+                    removal = Shell.kcx(
+                        "audience", "remove", site.namesClient ? "--audience" : "--custom-audience", target, "--client", requester,
+                        "--mapper-name", site.mapperName, "-r", realm)
+                }
+                paths.append(ExchangePath(mechanism: .standard, via: via, removal: removal, ownedByKcx: site.container == .clientScope(audienceScopeName(for: target))))
+            }
+        }
+        if features.legacyUsable, let permission = legacyPermissions.first(where: { $0.target == target }) {
+            let judged = permission.policies.map { policy -> (LegacyExchangePermission.Policy, Bool?) in
+                (policy, policy.type == "client" ? policy.clients.contains(requester) : nil)
+            }
+            // Keycloak's decision strategies over the policies' decisions; nil is a policy kcx cannot judge.
+            let permits: Bool
+            switch permission.decisionStrategy {
+            case "AFFIRMATIVE": permits = judged.contains { $0.1 != false }
+            case "CONSENSUS": permits = judged.filter { $0.1 != false }.count > judged.filter { $0.1 == false }.count
+            default: permits = !judged.isEmpty && judged.allSatisfy { $0.1 != false }
+            }
+            if permits {
+                for (policy, decision) in judged where decision != false {
+                    let ours = policy.name == exchangePolicyName(forTarget: target)
+                    let removal =
+                        ours
+                        ? Shell.kcx("token-exchange", "deny", "--from", requester, "--to", target, "--mode", "legacy", "-r", realm)
+                        : Shell.kcx(
+                            "delete", "clients/\(URLEncoding.encode(permission.authorizationClientID))/authz/resource-server/policy/\(URLEncoding.encode(policy.id))",
+                            "-r", realm)
+                    let how = decision == nil ? "\(policy.type) policy \(policy.name) (kcx cannot tell whom it permits)" : "client policy \(policy.name)"
+                    paths.append(ExchangePath(mechanism: .legacy, via: how, removal: removal, ownedByKcx: ours))
+                }
+            }
+        }
+        return paths
     }
 
     /// Whether an enabled downscope policy applies to exchanges by this client: a policy without a
@@ -198,19 +283,27 @@ extension Lookup {
             let permission = try api.get("\(base)/permission/scope/\(permissionID)", realm: realm)
             var requesters: [String] = []
             var names: [String] = []
+            var policies: [LegacyExchangePermission.Policy] = []
             for policy in try api.get("\(base)/permission/scope/\(permissionID)/associatedPolicies", realm: realm).arrayValue
                 ?? []
             {
-                names.append(policy["name"]?.stringValue ?? "")
-                guard policy["type"]?.stringValue == "client", let id = policy["id"]?.stringValue else { continue }
-                for member in clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm)) {
-                    requesters.append(clientIdOf[member] ?? member)
+                let name = policy["name"]?.stringValue ?? ""
+                let type = policy["type"]?.stringValue ?? ""
+                names.append(name)
+                guard let id = policy["id"]?.stringValue else { continue }
+                var members: [String] = []
+                if type == "client" {
+                    members = clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm)).map { clientIdOf[$0] ?? $0 }
+                    requesters += members
                 }
+                policies.append(LegacyExchangePermission.Policy(id: id, name: name, type: type, clients: members))
             }
-            result.append(
-                LegacyExchangePermission(
-                    target: client.clientId, requesters: requesters, policyNames: names,
-                    decisionStrategy: permission["decisionStrategy"]?.stringValue ?? "UNANIMOUS"))
+            var entry = LegacyExchangePermission(
+                target: client.clientId, requesters: requesters, policyNames: names,
+                decisionStrategy: permission["decisionStrategy"]?.stringValue ?? "UNANIMOUS")
+            entry.policies = policies
+            entry.authorizationClientID = realmManagement
+            result.append(entry)
         }
         return result
     }
