@@ -174,8 +174,18 @@ public enum DeclarativeCommands {
         ]
     }
 
+    /// The context plan and apply run in once the file is read: everything they print, -v traces
+    /// included, passes through the file's redaction (`DesiredState.secretValues`).
+    static func redacting(_ context: CommandContext, _ state: DesiredState) -> CommandContext {
+        guard !state.secretValues.isEmpty else { return context }
+        return CommandContext(
+            stdout: RedactingSink(context.stdout, state), stderr: RedactingSink(context.stderr, state), stdin: context.stdin,
+            environment: context.environment, makeTransport: context.makeTransport, now: context.now)
+    }
+
     static func plan(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let state = try desiredState(invocation, context)
+        let context = redacting(context, state)
         try ProvisioningSession.validateOutput(invocation)
         let session = try CountedSession(invocation, context)
         let planned = try makePlans(state, session, prune: invocation.flag("prune"))
@@ -196,6 +206,7 @@ public enum DeclarativeCommands {
 
     static func apply(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let state = try desiredState(invocation, context)
+        let context = redacting(context, state)
         let parallel = try parallelism(invocation)
         let autoApprove = invocation.flag("auto-approve")
         // Refuse before any request when nobody can confirm.
@@ -263,6 +274,20 @@ public enum DeclarativeCommands {
         context.stdout.write(format == "json" ? state.json.serialized(.pretty) + "\n" : YAMLWriter.render(state.json))
         return .ok
     }
+}
+
+/// A sink that hides the file's secret values from everything written through it.
+final class RedactingSink: TextSink {
+    let sink: TextSink
+    let state: DesiredState
+
+    init(_ sink: TextSink, _ state: DesiredState) {
+        self.sink = sink
+        self.state = state
+    }
+
+    func write(_ text: String) { sink.write(state.redacting(text)) }
+    var isTerminal: Bool { sink.isTerminal }
 }
 
 /// Apply's progress: one rewritten line on a terminal, one line per change otherwise (stderr).

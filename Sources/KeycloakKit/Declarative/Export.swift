@@ -91,13 +91,33 @@ public enum Exporter {
 
 extension DesiredState {
     /// The file as JSON, in the documented shape (defaults written out, so a reader sees everything).
+    /// Strings are escaped for the reader: it reads this back as this state, `${` included.
     public var json: JSON {
         ["realms": .array(realms.map(\.json))]
+    }
+
+    /// `text` as a file's string that reads back as `text`: every `${` written `$${`, so nothing a
+    /// server holds (a description `${KCX_PASSWORD}`) is ever expanded by a later plan or apply.
+    public static func escapingVariables(_ text: String) -> String {
+        text.contains("${") ? text.replacing("${", with: "$${") : text
+    }
+
+    /// Every string value (not keys: the reader does not expand keys) escaped.
+    static func escapingVariables(in value: JSON) -> JSON {
+        switch value {
+        case .string(let text): return .string(escapingVariables(text))
+        case .array(let items): return .array(items.map { escapingVariables(in: $0) })
+        case .object(let object): return .object(JSONObject(members: object.map { ($0.key, escapingVariables(in: $0.value)) }))
+        default: return value
+        }
     }
 }
 
 extension DesiredRealm {
-    public var json: JSON {
+    /// The realm's part of the file, strings escaped (see `DesiredState.escapingVariables`).
+    public var json: JSON { DesiredState.escapingVariables(in: unescapedJSON) }
+
+    var unescapedJSON: JSON {
         var object = JSONObject([("realm", .string(realm))])
         if !clientScopes.isEmpty {
             object["clientScopes"] = .array(clientScopes.map { scope in

@@ -160,12 +160,22 @@ public struct PlanChange: Sendable, Equatable {
 public struct RealmPlan: Sendable, Equatable {
     public let realm: String
     public let changes: [PlanChange]
+
+    /// The plan as it may be shown: the file's secret values (`DesiredState.secretValues`) replaced
+    /// by `<redacted>` in every name and detail, in text and JSON output alike. The writes keep them.
+    public func hiding(_ state: DesiredState) -> RealmPlan {
+        guard !state.secretValues.isEmpty else { return self }
+        return RealmPlan(realm: realm, changes: changes.map { change in
+            PlanChange(operation: change.operation, kind: change.kind, name: state.redacting(change.name), group: state.redacting(change.group),
+                       details: change.details.map { state.redacting($0) }, action: change.action)
+        })
+    }
 }
 
 public enum Planner {
     /// Reads what the realm's part of the file needs and diffs it: the server's features only when
     /// the file needs them, the named clients one by one when they are few, legacy wiring per target.
-    public static func plan(_ realm: DesiredRealm, api: AdminAPI, prune: Bool) throws -> (plan: RealmPlan, live: LiveRealm) {
+    public static func plan(_ realm: DesiredRealm, api: AdminAPI, prune: Bool, secrets: Set<String> = []) throws -> (plan: RealmPlan, live: LiveRealm) {
         let features = needsFeatures(realm) ? ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm.realm)) : nil
         try checkLegacyFeatures(realm, features)
         var live = try LiveRealm.read(api, realm: realm.realm, onlyClients: namedClients(realm))
@@ -173,7 +183,7 @@ public enum Planner {
         try checkLegacyFeatures(desired, features)
         try check(desired, against: live)
         try live.readLegacy(api, realm: realm.realm, targets: desired.clients.filter { $0.legacyExchange != nil }.map(\.clientId))
-        return (diff(desired, live, prune: prune), live)
+        return (diff(desired, live, prune: prune, secrets: secrets), live)
     }
 
     /// The clients a file names (for the look-ups that replace listing every client).
@@ -335,8 +345,9 @@ public enum Planner {
         }
     }
 
-    /// The ordered changes that turn `live` into `desired` (allow pairs already expanded).
-    public static func diff(_ desired: DesiredRealm, _ live: LiveRealm, prune: Bool) -> RealmPlan {
+    /// The ordered changes that turn `live` into `desired` (allow pairs already expanded). A value
+    /// holding one of `secrets` (DesiredState.secretValues) shows as `<redacted>`, and so does what it replaces.
+    public static func diff(_ desired: DesiredRealm, _ live: LiveRealm, prune: Bool, secrets: Set<String> = []) -> RealmPlan {
         var changes: [PlanChange] = []
         for scope in desired.clientScopes {
             let group = "client-scope \(scope.name)"
@@ -344,7 +355,7 @@ public enum Planner {
             let current = live.scope(named: scope.name)
             if let current, let id = current["id"]?.stringValue {
                 let wanted = settings.desiredRepresentation(name: scope.name, creating: false)
-                let diff = differences(current: current, desired: wanted)
+                let diff = differences(current: current, desired: wanted, hiding: secrets)
                 if !diff.isEmpty {
                     var body = overlay(current, with: wanted)
                     body["protocolMappers"] = nil
@@ -369,14 +380,14 @@ public enum Planner {
                 let mappers = mapperBodies(scope)
                 if !mappers.isEmpty { body["protocolMappers"] = .array(mappers) }
                 changes.append(PlanChange(operation: .create, kind: "client-scope", name: scope.name, group: group,
-                                          details: differences(current: nil, desired: settings.desiredRepresentation(name: scope.name, creating: true)),
+                                          details: differences(current: nil, desired: settings.desiredRepresentation(name: scope.name, creating: true), hiding: secrets),
                                           action: .createScope(name: scope.name, body: body)))
                 if let placement = scope.realmDefault, placement != .none, let list = ScopeList(rawValue: placement.rawValue) {
                     changes.append(PlanChange(operation: .create, kind: "realm-default-scope", name: scope.name, group: group,
                                               details: ["realm list: none -> \(list.rawValue)"], action: .moveInRealmLists(scope: scope.name, from: nil, to: list)))
                 }
             }
-            changes += mapperChanges(scope, current: current, group: group, prune: prune)
+            changes += mapperChanges(scope, current: current, group: group, prune: prune, secrets: secrets)
         }
         changes += clientChanges(desired, live)
         changes += legacyChanges(desired, live, prune: prune)
@@ -410,7 +421,7 @@ public enum Planner {
         scope.audienceMappers.map(audienceMapperBody) + scope.protocolMappers.map(rawMapperBody)
     }
 
-    static func mapperChanges(_ scope: DesiredClientScope, current: JSON?, group: String, prune: Bool) -> [PlanChange] {
+    static func mapperChanges(_ scope: DesiredClientScope, current: JSON?, group: String, prune: Bool, secrets: Set<String> = []) -> [PlanChange] {
         var changes: [PlanChange] = []
         var existing = current?["protocolMappers"]?.arrayValue ?? []
         let inline = current == nil
@@ -423,7 +434,7 @@ public enum Planner {
             } ?? existing.firstIndex { $0["name"]?.stringValue == mapper.name && $0["protocolMapper"]?.stringValue == audienceMapperType }
             guard let index else {
                 changes.append(PlanChange(operation: .create, kind: "audience-mapper", name: label, group: group,
-                                          details: differences(current: nil, desired: config, path: "config"),
+                                          details: differences(current: nil, desired: config, path: "config", hiding: secrets),
                                           action: .createMapper(scope: scope.name, body: audienceMapperBody(mapper), inline: inline)))
                 continue
             }
@@ -432,7 +443,7 @@ public enum Planner {
             if AudienceValue.from(config: match["config"]) != mapper.audience {
                 desiredConfig[mapper.audience.configKey == "included.client.audience" ? "included.custom.audience" : "included.client.audience"] = ""
             }
-            let diff = differences(current: match["config"], desired: desiredConfig, path: "config")
+            let diff = differences(current: match["config"], desired: desiredConfig, path: "config", hiding: secrets)
             guard !diff.isEmpty, let id = match["id"]?.stringValue else { continue }
             var body = match
             body["config"] = overlay(match["config"] ?? [:], with: desiredConfig)
@@ -444,7 +455,7 @@ public enum Planner {
             let wanted = rawMapperBody(mapper)
             guard let index = existing.firstIndex(where: { $0["name"]?.stringValue == mapper.name }) else {
                 changes.append(PlanChange(operation: .create, kind: "protocol-mapper", name: label, group: group,
-                                          details: differences(current: nil, desired: .object(mapper.config), path: "config"),
+                                          details: differences(current: nil, desired: .object(mapper.config), path: "config", hiding: secrets),
                                           action: .createMapper(scope: scope.name, body: wanted, inline: inline)))
                 continue
             }
@@ -453,7 +464,7 @@ public enum Planner {
             var current = match
             current["config"] = .object(JSONObject((match["config"]?.objectValue ?? JSONObject()).map { ($0.key, JSON.string($0.value.stringValue ?? $0.value.serialized())) }))
             let desired: JSON = .object(JSONObject([("protocolMapper", .string(mapper.protocolMapper)), ("protocol", .string(mapper.protocol_)), ("config", .object(mapper.config))]))
-            let diff = differences(current: current, desired: desired)
+            let diff = differences(current: current, desired: desired, hiding: secrets)
             guard !diff.isEmpty, let id = match["id"]?.stringValue else { continue }
             changes.append(PlanChange(operation: .update, kind: "protocol-mapper", name: label, group: group, details: diff,
                                       action: .updateMapper(scope: scope.name, id: id, body: overlay(current, with: desired))))
