@@ -119,9 +119,16 @@ public enum DeclarativeCommands {
         var plans: [RealmPlan] = []
         var lives: [LiveRealm] = []
         for realm in state.realms {
-            let (plan, live) = try Planner.plan(realm, api: session.client, prune: prune)
-            plans.append(plan)
-            lives.append(live)
+            do {
+                let (plan, live) = try Planner.plan(realm, api: session.client, prune: prune, secrets: state.secretValues)
+                plans.append(plan.hiding(state))
+                lives.append(live)
+            } catch var error as KcxError {
+                // Its message may name what the file gave (a clientId from a secret variable).
+                error.message = state.redacting(error.message)
+                error.hint = error.hint.map { state.redacting($0) }
+                throw error
+            }
         }
         return Planned(plans: plans, lives: lives)
     }
@@ -150,11 +157,17 @@ public enum DeclarativeCommands {
         for plan in plans {
             out += "realm \(plan.realm):\n"
             if plan.changes.isEmpty { out += "  no changes\n" }
+            // One pass into groups (in order of first appearance): scanning the list of groups, or
+            // the changes once per group, made 16,000 scopes take seconds (quadratic).
             var groups: [String] = []
-            for change in plan.changes where !groups.contains(change.group) { groups.append(change.group) }
+            var members: [String: [PlanChange]] = [:]
+            for change in plan.changes {
+                if members[change.group] == nil { groups.append(change.group) }
+                members[change.group, default: []].append(change)
+            }
             for group in groups {
                 out += "  \(group)\n"
-                for change in plan.changes where change.group == group {
+                for change in members[group] ?? [] {
                     out += "    \(symbol(change.operation, colour: colour)) \(change.kind) \(change.name)\n"
                     for detail in change.details { out += "        \(detail)\n" }
                 }
