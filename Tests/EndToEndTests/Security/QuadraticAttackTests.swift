@@ -1,0 +1,59 @@
+// The 'quadratic' boundary: input sizes that made kcx quadratic (or overflow its stack) in paths an
+// attacker can reach with a large file or a long argument. No timing here: the tests check the full,
+// exact result at the size that used to take minutes or crash; the before/after times are in the
+// commit messages.
+import Foundation
+import KcxJSON
+import Testing
+
+@Suite(.serialized) struct QuadraticAttackTests {
+    let keycloak = TestKeycloak.shared
+
+    /// 16,000 scopes in one file: the text plan (grouped by object) is rendered in one pass and in full.
+    @Test func aSixteenThousandScopePlanRendersInFull() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "quad")
+        let count = 16_000
+        let names = (0..<count).map { "bulk-\($0)" }
+        let file: JSON = ["realms": [["realm": .string(fixture.realm), "clientScopes": .array(names.map { ["name": .string($0)] })]]]
+        let path = fixture.env.home.appendingPathComponent("bulk.json").path
+        try Data(file.serialized().utf8).write(to: URL(fileURLWithPath: path))
+        let plan = try fixture.kcx(["plan", "-f", path, "--detailed-exitcode"])
+        #expect(plan.status == 8, "\(plan.stderr)")
+        var expected = "realm \(fixture.realm):\n"
+        for name in names {
+            expected += """
+                  client-scope \(name)
+                    + client-scope \(name)
+                        name: (none) -> "\(name)"
+                        protocol: (none) -> "openid-connect"
+                        attributes.include.in.token.scope: (none) -> "true"
+                        attributes.display.on.consent.screen: (none) -> "false"
+
+                """
+        }
+        expected += "Plan: \(count) to create, 0 to update, 0 to delete.\n"
+        #expect(plan.stdout == expected)
+        #expect(plan.stderr == "3 HTTP requests\n")
+    }
+
+    /// A key path 8,000 levels deep used to take seconds and then overflow kcx's stack; it is refused
+    /// before any request, quoting only its start.
+    @Test func aKeyPathDeeperThanKcxReadsIsAUsageErrorBeforeAnyRequest() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "quad")
+        let before = try fixture.clientScopeNames()
+        let deep = Array(repeating: "a", count: 8_000).joined(separator: ".")
+        let start = String(deep.prefix(40)) + "..."
+        let set = try fixture.kcx(["create", "client-scopes", "-r", fixture.realm, "-s", "name=deep", "-s", deep + "=1"])
+        #expect(set.status == 2)
+        #expect(set.stdout == "")
+        #expect(set.stderr == """
+            error: invalid -s '\(start)': the key path is deeper than 512 levels, the most kcx reads or writes
+            hint: use KEY=VALUE for a string or KEY:=JSON for a JSON value
+
+            """)
+        let delete = try fixture.kcx(["create", "client-scopes", "-r", fixture.realm, "-b", #"{"name":"deep"}"#, "-d", deep])
+        #expect(delete.status == 2)
+        #expect(delete.stderr == "error: invalid -d '\(start)': the key path is deeper than 512 levels, the most kcx reads or writes\n")
+        #expect(try fixture.clientScopeNames() == before)
+    }
+}
