@@ -34,6 +34,7 @@ public enum Exporter {
     /// `legacy`, the requesters allowed to exchange to it.
     public static func desiredRealm(_ realm: String, _ live: LiveRealm, clients wanted: [String], legacy: [String: [String]] = [:]) throws -> DesiredRealm {
         var result = DesiredRealm(realm: realm)
+        let realmDefaults = Set(live.realmDefaultScopeIDs), realmOptionals = Set(live.realmOptionalScopeIDs)
         for scope in live.clientScopes {
             guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue else { continue }
             let allMappers = scope["protocolMappers"]?.arrayValue ?? []
@@ -42,7 +43,7 @@ public enum Exporter {
             guard !mappers.isEmpty || managed else { continue }
             let description = scope["description"]?.stringValue
             let placement: RealmDefaultPlacement =
-                live.realmDefaultScopeIDs.contains(id) ? .default : live.realmOptionalScopeIDs.contains(id) ? .optional : .none
+                realmDefaults.contains(id) ? .default : realmOptionals.contains(id) ? .optional : .none
             result.clientScopes.append(DesiredClientScope(
                 name: name, description: description?.isEmpty == false ? description : nil,
                 protocol_: scope["protocol"]?.stringValue ?? "openid-connect",

@@ -36,6 +36,46 @@ import Testing
         #expect(plan.stderr == "3 HTTP requests\n")
     }
 
+    /// A realm already holding 6,000 scopes (imported in one request), all declared by the file: each
+    /// live scope is found by name through an index, not a scan per declared scope.
+    @Test func aPlanAgainstThousandsOfLiveScopesFindsEachByName() throws {
+        let count = 6_000
+        let realm = "quad-live-\(UUID().uuidString.prefix(8).lowercased())"
+        let scopes: [JSON] = (0..<count).map {
+            ["name": .string("live-\($0)"), "protocol": "openid-connect",
+             "attributes": ["include.in.token.scope": "true", "display.on.consent.screen": "false"]]
+        }
+        let imported = try keycloak.adminSend("POST", "", json: ["realm": .string(realm), "enabled": true, "clientScopes": .array(scopes)])
+        #expect(imported.status == 201, "\(imported.status) \(imported.text)")
+        let env = try KcxEnvironment()
+        try env.login(keycloak)
+        func file(lastDescription: String?) -> JSON {
+            let declared: [JSON] = (0..<count).map { index in
+                var scope: JSON = ["name": .string("live-\(index)")]
+                if index == count - 1, let lastDescription { scope["description"] = .string(lastDescription) }
+                return scope
+            }
+            return ["realms": [["realm": .string(realm), "clientScopes": .array(declared)]]]
+        }
+        let path = env.home.appendingPathComponent("live.json").path
+        try Data(file(lastDescription: nil).serialized().utf8).write(to: URL(fileURLWithPath: path))
+        let plan = try env.kcx(["plan", "-f", path, "--detailed-exitcode"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout == "realm \(realm):\n  no changes\nNo changes.\n")
+        // The last one changed is found among them all.
+        try Data(file(lastDescription: "new").serialized().utf8).write(to: URL(fileURLWithPath: path))
+        let drift = try env.kcx(["plan", "-f", path, "--detailed-exitcode"])
+        #expect(drift.status == 8, "\(drift.stderr)")
+        #expect(drift.stdout == """
+            realm \(realm):
+              client-scope live-\(count - 1)
+                ~ client-scope live-\(count - 1)
+                    description: (none) -> "new"
+            Plan: 0 to create, 1 to update, 0 to delete.
+
+            """)
+    }
+
     /// A key path 8,000 levels deep used to take seconds and then overflow kcx's stack; it is refused
     /// before any request, quoting only its start.
     @Test func aKeyPathDeeperThanKcxReadsIsAUsageErrorBeforeAnyRequest() throws {

@@ -8,6 +8,11 @@ extension SecurityAttack {
             test: "QuadraticAttackTests.swift: aSixteenThousandScopePlanRendersInFull"),
         SecurityAttack(
             boundary: "quadratic",
+            attack: "A realm already holding thousands of client scopes, all declared by the file (each declared scope was looked up by scanning every live scope: 16,000 took 70-91 s in a debug build)",
+            outcome: "Live scopes and clients are indexed by name and clientId once (0.8-0.9 s for 16,000); the plan shows no changes, and a change to the last scope is found",
+            test: "QuadraticAttackTests.swift: aPlanAgainstThousandsOfLiveScopesFindsEachByName"),
+        SecurityAttack(
+            boundary: "quadratic",
             attack: "`kcx create ... -s a.a.a...=1` (and `-d`) with a key path 8,000 levels deep (named its prefix at every level, then recursed: kcx crashed with a stack overflow)",
             outcome: "Paths deeper than 512 steps (the deepest JSON kcx reads) are a usage error, exit 2, before any request, quoting only the path's start; paths are walked in a loop, linear and without recursion",
             test: "QuadraticAttackTests.swift: aKeyPathDeeperThanKcxReadsIsAUsageErrorBeforeAnyRequest"),
