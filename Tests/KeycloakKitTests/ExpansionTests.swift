@@ -105,6 +105,15 @@ struct ExpansionTests {
         }
     }
 
+    @Test func anErrorQuotingASecretFieldAsWrittenHidesIt() {
+        do {
+            _ = try parse("realms:\n  - realm: r\n    clientScopes:\n      - name: s\n        protocolMappers:\n          - {name: p, protocolMapper: x, config: {secret: \"hunter2 ${\"}}\n")
+            Issue.record("an unclosed ${ was accepted")
+        } catch {
+            #expect(error.description == "f.yaml:6:59: realms[0].clientScopes[0].protocolMappers[0].config.secret: unclosed '${' in '<redacted>' (write $${ for a literal ${)")
+        }
+    }
+
     @Test func redactionCoversJSONEscapedFormsAndLongestFirst() {
         let state = DesiredState(realms: [], secretValues: ["a\"b", "abc", "abcdef"])
         #expect(state.redacting(#"{"x":"a\"b"} abcdef abc"#) == #"{"x":"<redacted>"} <redacted> <redacted>"#)

@@ -103,16 +103,19 @@ public struct DesiredState: Sendable, Equatable {
     /// What plan and apply must never show: the values of secret-named variables (`${API_TOKEN}`,
     /// see `FileReader.isSecretVariable`) and every value given to a secret field (a mapper config
     /// key Redaction treats as secret). Output shows `<redacted>` in their place.
-    public var secretValues: Set<String>
+    public var secretValues: Set<String> { didSet { redactionForms = FileReader.redactionForms(secretValues) } }
+    /// What `redacting` looks for, worked out once (every line plan and apply print goes through it).
+    private var redactionForms: [String]
 
     public init(realms: [DesiredRealm], secretValues: Set<String> = []) {
         self.realms = realms
         self.secretValues = secretValues
+        redactionForms = FileReader.redactionForms(secretValues)
     }
 
     /// `text` with every secret value of the file replaced by `<redacted>` (longest first, so a
     /// value that contains another is hidden whole).
-    public func redacting(_ text: String) -> String { FileReader.redact(text, secretValues) }
+    public func redacting(_ text: String) -> String { FileReader.redact(text, forms: redactionForms) }
 
     /// Parses and validates a whole file; `environment` supplies `${VAR}` values.
     public static func parse(_ text: String, file: String, environment: [String: String]) throws(FileError) -> DesiredState {
@@ -149,7 +152,7 @@ struct FileReader {
         // The top level has no field path; name it as the empty-file error does (found by fuzzing).
         FileError(
             file: file, line: node.line, column: node.column, field: field.isEmpty ? "(file)" : field,
-            message: FileReader.redact(message, secrets.values))
+            message: FileReader.redact(message, forms: FileReader.redactionForms(secrets.values)))
     }
 
     /// A variable whose name says it holds a secret (case-insensitive substring): its value is never shown.
@@ -158,17 +161,21 @@ struct FileReader {
         return ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"].contains { upper.contains($0) }
     }
 
-    /// `text` with each secret, as it is and as it reads inside a JSON string (a request body in a
-    /// -v trace), replaced by `<redacted>`; longest first, so a secret holding another goes whole.
-    static func redact(_ text: String, _ secrets: Set<String>) -> String {
-        guard !secrets.isEmpty else { return text }
+    /// Each secret as it is and as it reads inside a JSON string (a request body in a -v trace),
+    /// longest first, so a secret holding another is hidden whole.
+    static func redactionForms(_ secrets: Set<String>) -> [String] {
         var forms = Set<String>()
-        for secret in secrets {
+        for secret in secrets where !secret.isEmpty {
             forms.insert(secret)
             forms.insert(String(JSON.string(secret).serialized().dropFirst().dropLast()))
         }
+        return forms.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+    }
+
+    /// `text` with each of `forms` replaced by `<redacted>`.
+    static func redact(_ text: String, forms: [String]) -> String {
         var result = text
-        for form in forms.sorted(by: { $0.count > $1.count }) where !form.isEmpty && result.contains(form) {
+        for form in forms where result.contains(form) {
             result = result.replacing(form, with: Redaction.placeholder)
         }
         return result
@@ -407,9 +414,19 @@ struct FileReader {
             for entry in entries {
                 let key = entry.key.scalarText ?? ""
                 // Keycloak keeps every config value as a string, so true and 5 are "true" and "5".
-                let value = try string(entry.value, "\(field).config.\(key)")
-                // A secret field's value is never shown, whether written out or from a variable.
-                if Redaction.secretNames.contains(key.lowercased()) { secrets.insert(value) }
+                // A secret field's value is never shown, whether written out or from a variable; nor
+                // is its text as written when an error quotes it (`unclosed '${' in '...'`).
+                let secret = Redaction.secretNames.contains(key.lowercased())
+                let value: String
+                do {
+                    value = try string(entry.value, "\(field).config.\(key)")
+                } catch {
+                    guard secret, let written = entry.value.scalarText else { throw error }
+                    throw FileError(
+                        file: error.file, line: error.line, column: error.column, field: error.field,
+                        message: FileReader.redact(error.message, forms: FileReader.redactionForms([written])))
+                }
+                if secret { secrets.insert(value) }
                 mapper.config[key] = .string(value)
             }
         }
