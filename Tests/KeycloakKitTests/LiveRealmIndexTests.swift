@@ -1,5 +1,6 @@
 // LiveRealm finds scopes by name and clients by clientId through an index (a plan looks each up once
-// per object of the file): the first of duplicates wins, as the scan did, and the index follows edits.
+// per object of the file), and a scope's live mappers are matched through indexes too: the first of
+// duplicates wins, as the scans did, and the index follows edits.
 import KcxJSON
 @testable import KeycloakKit
 import Testing
@@ -36,5 +37,39 @@ import Testing
         var changed = desired
         changed.clientScopes[count - 1].description = "new"
         #expect(Planner.diff(changed, live, prune: false).changes.map(\.details) == [[#"description: "d-15999" -> "new""#]])
+    }
+
+    func audienceMapper(_ id: String, _ name: String, custom: String) -> JSON {
+        ["id": .string(id), "name": .string(name), "protocolMapper": "oidc-audience-mapper",
+         "config": ["included.custom.audience": .string(custom), "access.token.claim": "true", "id.token.claim": "false",
+                    "introspection.token.claim": "true", "lightweight.claim": "false"]]
+    }
+
+    /// A kcx-made scope with 16,000 audience mappers (plus a duplicate audience and a claim mapper), all
+    /// declared in reverse order: nothing changes; with --prune only what the file lacks goes.
+    @Test func sixteenThousandLiveMappersAreEachMatchedOnce() {
+        let count = 16_000
+        var mappers = (0..<count).map { audienceMapper("m\($0)", "n\($0)", custom: "urn:\($0)") }
+        mappers.append(audienceMapper("dup", "other", custom: "urn:0"))
+        mappers.append(["id": "claim", "name": "claim", "protocol": "openid-connect", "protocolMapper": "oidc-hardcoded-claim-mapper", "config": ["claim.name": "c"]])
+        let live = LiveRealm(
+            clientScopes: [["id": "s1", "name": "wide", "protocol": "openid-connect", "attributes": ["include.in.token.scope": "true", "kcx.managed": "true"],
+                            "protocolMappers": .array(mappers)]],
+            clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        let declared = (0..<count).reversed().map { index in
+            DesiredAudienceMapper(name: "n\(index)", audience: .custom("urn:\(index)"), settings: AudienceMapperSettings(mapperName: "n\(index)"))
+        }
+        var desired = DesiredRealm(realm: "r", clientScopes: [DesiredClientScope(
+            name: "wide", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil, audienceMappers: declared,
+            protocolMappers: [DesiredProtocolMapper(name: "claim", protocolMapper: "oidc-hardcoded-claim-mapper", config: JSONObject([("claim.name", "c")]))])])
+        #expect(Planner.diff(desired, live, prune: false).changes == [])
+        // The second mapper for urn:0 was matched by nothing; the first one was.
+        #expect(Planner.diff(desired, live, prune: true).changes.map(\.action) == [.deleteMapper(scope: "wide", id: "dup")])
+        // A mapper the file no longer has is the one pruned; a new name for a known audience updates that mapper.
+        desired.clientScopes[0].audienceMappers.removeLast()
+        desired.clientScopes[0].audienceMappers[0].name = "renamed"
+        desired.clientScopes[0].audienceMappers[0].settings.mapperName = "renamed"
+        let changes = Planner.diff(desired, live, prune: true).changes
+        #expect(changes.map(\.action) == [.deleteMapper(scope: "wide", id: "m0"), .deleteMapper(scope: "wide", id: "dup")])
     }
 }

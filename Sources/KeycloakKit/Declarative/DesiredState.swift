@@ -372,10 +372,12 @@ struct FileReader {
             }
             scope.realmDefault = placement
         }
+        // Sets, not scans: a scope of thousands of mappers stays linear.
+        var mapperNames = Set<String>()
         if let mappers = keys["audienceMappers"] {
             for (index, item) in try sequence(mappers, "\(field).audienceMappers").enumerated() {
                 let mapper = try audienceMapper(item, "\(field).audienceMappers[\(index)]")
-                if scope.audienceMappers.contains(where: { $0.name == mapper.name }) {
+                if !mapperNames.insert(mapper.name).inserted {
                     throw fail(item, "\(field).audienceMappers[\(index)].name", "mapper '\(mapper.name)' is declared twice")
                 }
                 scope.audienceMappers.append(mapper)
@@ -385,7 +387,7 @@ struct FileReader {
             for (index, item) in try sequence(mappers, "\(field).protocolMappers").enumerated() {
                 let path = "\(field).protocolMappers[\(index)]"
                 let mapper = try protocolMapper(item, path, scopeProtocol: scope.protocol_)
-                if scope.protocolMappers.contains(where: { $0.name == mapper.name }) || scope.audienceMappers.contains(where: { $0.name == mapper.name }) {
+                if !mapperNames.insert(mapper.name).inserted {
                     throw fail(item, "\(path).name", "mapper '\(mapper.name)' is declared twice")
                 }
                 scope.protocolMappers.append(mapper)
@@ -465,7 +467,8 @@ struct FileReader {
         if let node = keys["defaultScopes"] { client.defaultScopes = try names(node, "\(field).defaultScopes") }
         if let node = keys["optionalScopes"] {
             client.optionalScopes = try names(node, "\(field).optionalScopes")
-            for (index, scope) in client.optionalScopes.enumerated() where client.defaultScopes.contains(scope) {
+            let defaults = Set(client.defaultScopes)
+            for (index, scope) in client.optionalScopes.enumerated() where defaults.contains(scope) {
                 throw fail(try sequence(node, "")[index], "\(field).optionalScopes[\(index)]", "'\(scope)' is also in defaultScopes")
             }
         }

@@ -440,22 +440,18 @@ public enum Planner {
 
     static func mapperChanges(_ scope: DesiredClientScope, current: JSON?, group: String, prune: Bool, secrets: Set<String> = []) -> [PlanChange] {
         var changes: [PlanChange] = []
-        var existing = current?["protocolMappers"]?.arrayValue ?? []
+        var existing = MapperPool(current?["protocolMappers"]?.arrayValue ?? [])
         let inline = current == nil
         for mapper in scope.audienceMappers {
             let label = "\(mapper.name) on scope \(scope.name)"
             let config = mapper.settings.config(for: mapper.audience)
             // The same match as `kcx audience add`: a mapper for this audience, else one with this name.
-            let index = existing.firstIndex {
-                $0["protocolMapper"]?.stringValue == audienceMapperType && AudienceValue.from(config: $0["config"]) == mapper.audience
-            } ?? existing.firstIndex { $0["name"]?.stringValue == mapper.name && $0["protocolMapper"]?.stringValue == audienceMapperType }
-            guard let index else {
+            guard let match = existing.takeAudienceMapper(mapper.audience, named: mapper.name) else {
                 changes.append(PlanChange(operation: .create, kind: "audience-mapper", name: label, group: group,
                                           details: differences(current: nil, desired: config, path: "config", hiding: secrets),
                                           action: .createMapper(scope: scope.name, body: audienceMapperBody(mapper), inline: inline)))
                 continue
             }
-            let match = existing.remove(at: index)
             var desiredConfig = config
             if AudienceValue.from(config: match["config"]) != mapper.audience {
                 desiredConfig[mapper.audience.configKey == "included.client.audience" ? "included.custom.audience" : "included.client.audience"] = ""
@@ -470,13 +466,12 @@ public enum Planner {
         for mapper in scope.protocolMappers {
             let label = "\(mapper.name) on scope \(scope.name)"
             let wanted = rawMapperBody(mapper)
-            guard let index = existing.firstIndex(where: { $0["name"]?.stringValue == mapper.name }) else {
+            guard let match = existing.take(named: mapper.name) else {
                 changes.append(PlanChange(operation: .create, kind: "protocol-mapper", name: label, group: group,
                                           details: differences(current: nil, desired: .object(mapper.config), path: "config", hiding: secrets),
                                           action: .createMapper(scope: scope.name, body: wanted, inline: inline)))
                 continue
             }
-            let match = existing.remove(at: index)
             // Config values compare as strings; keys the file does not give are left as they are.
             var current = match
             current["config"] = .object(JSONObject((match["config"]?.objectValue ?? JSONObject()).map { ($0.key, JSON.string($0.value.stringValue ?? $0.value.serialized())) }))
@@ -488,7 +483,7 @@ public enum Planner {
         }
         if prune, current?["attributes"]?[managedAttribute]?.stringValue == "true" {
             // On a scope kcx created, every mapper the file no longer gives was put there by kcx.
-            for mapper in existing {
+            for mapper in existing.remaining {
                 guard let id = mapper["id"]?.stringValue else { continue }
                 let kind = mapper["protocolMapper"]?.stringValue == audienceMapperType ? "audience-mapper" : "protocol-mapper"
                 changes.append(PlanChange(operation: .delete, kind: kind, name: "\(mapper["name"]?.stringValue ?? id) on scope \(scope.name)",
@@ -496,6 +491,56 @@ public enum Planner {
             }
         }
         return changes
+    }
+
+    /// A scope's live mappers, each matched at most once by the file's mappers, in their order (the
+    /// first one not yet taken wins). Indexed by audience and by name: scanning the mappers once per
+    /// mapper of the file made a scope of 16,000 mappers quadratic.
+    struct MapperPool {
+        let mappers: [JSON]
+        private var taken: [Bool]
+        /// Positions, last first, so the first one left is found by popping taken ones.
+        private var audienceMappersByAudience: [String: [Int]] = [:]
+        private var audienceMappersByName: [String: [Int]] = [:]
+        private var mappersByName: [String: [Int]] = [:]
+
+        init(_ mappers: [JSON]) {
+            self.mappers = mappers
+            taken = Array(repeating: false, count: mappers.count)
+            for (position, mapper) in mappers.enumerated().reversed() {
+                let isAudienceMapper = mapper["protocolMapper"]?.stringValue == audienceMapperType
+                if isAudienceMapper, let audience = AudienceValue.from(config: mapper["config"]) {
+                    audienceMappersByAudience[MapperPool.key(audience), default: []].append(position)
+                }
+                if let name = mapper["name"]?.stringValue {
+                    mappersByName[name, default: []].append(position)
+                    if isAudienceMapper { audienceMappersByName[name, default: []].append(position) }
+                }
+            }
+        }
+
+        static func key(_ audience: AudienceValue) -> String { "\(audience.configKey)=\(audience.value)" }
+
+        /// Takes the first position of `positions` not taken yet.
+        private static func takeFirst(_ positions: inout [Int]?, _ taken: inout [Bool]) -> Int? {
+            while let last = positions?.last, taken[last] { positions?.removeLast() }
+            guard let position = positions?.popLast() else { return nil }
+            taken[position] = true
+            return position
+        }
+
+        /// An audience mapper for `audience`, else an audience mapper named `name`.
+        mutating func takeAudienceMapper(_ audience: AudienceValue, named name: String) -> JSON? {
+            let position = MapperPool.takeFirst(&audienceMappersByAudience[MapperPool.key(audience)], &taken)
+                ?? MapperPool.takeFirst(&audienceMappersByName[name], &taken)
+            return position.map { mappers[$0] }
+        }
+
+        /// A mapper of any type named `name`.
+        mutating func take(named name: String) -> JSON? { MapperPool.takeFirst(&mappersByName[name], &taken).map { mappers[$0] } }
+
+        /// The mappers nothing took, in their order.
+        var remaining: [JSON] { mappers.indices.filter { !taken[$0] }.map { mappers[$0] } }
     }
 
     /// Legacy exchange per target: the requesters its kcx client policy lacks (and, with --prune, the
