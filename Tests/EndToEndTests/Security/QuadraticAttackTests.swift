@@ -36,10 +36,10 @@ import Testing
         #expect(plan.stderr == "3 HTTP requests\n")
     }
 
-    /// A realm already holding 6,000 scopes (imported in one request), all declared by the file: each
+    /// A realm already holding 4,000 scopes (imported in one request), all declared by the file: each
     /// live scope is found by name through an index, not a scan per declared scope.
     @Test func aPlanAgainstThousandsOfLiveScopesFindsEachByName() throws {
-        let count = 6_000
+        let count = 4_000
         let realm = "quad-live-\(UUID().uuidString.prefix(8).lowercased())"
         let scopes: [JSON] = (0..<count).map {
             ["name": .string("live-\($0)"), "protocol": "openid-connect",
@@ -72,6 +72,38 @@ import Testing
                 ~ client-scope live-\(count - 1)
                     description: (none) -> "new"
             Plan: 0 to create, 1 to update, 0 to delete.
+
+            """)
+    }
+
+    /// One scope with 4,000 audience mappers: created in one request, then planned against the realm
+    /// holding them (each live mapper matched through an index), and pruned by exactly the one dropped.
+    @Test func aScopeWithThousandsOfMappersPlansAndPrunesExactly() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "quad")
+        let count = 4_000
+        func file(_ indices: [Int]) -> JSON {
+            ["realms": [["realm": .string(fixture.realm), "clientScopes": [
+                ["name": "wide", "audienceMappers": .array(indices.map { ["customAudience": .string("urn:wide-\($0)")] })],
+            ]]]]
+        }
+        let path = fixture.env.home.appendingPathComponent("wide.json").path
+        try Data(file(Array(0..<count)).serialized().utf8).write(to: URL(fileURLWithPath: path))
+        let apply = try fixture.kcx(["apply", "-f", path, "--auto-approve"])
+        #expect(apply.status == 0, "\(apply.stderr.suffix(500))")
+        #expect(apply.stderr.hasSuffix("Apply complete: \(count + 1) created, 0 updated, 0 deleted; 4 HTTP requests\n"), "\(apply.stderr.suffix(300))")
+        let again = try fixture.kcx(["plan", "-f", path, "--detailed-exitcode", "--prune"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout == "realm \(fixture.realm):\n  no changes\nNo changes.\n")
+        // Declared in reverse, without the first: only that one goes.
+        try Data(file(Array((1..<count).reversed())).serialized().utf8).write(to: URL(fileURLWithPath: path))
+        let prune = try fixture.kcx(["plan", "-f", path, "--detailed-exitcode", "--prune"])
+        #expect(prune.status == 8, "\(prune.stderr)")
+        #expect(prune.stdout == """
+            realm \(fixture.realm):
+              client-scope wide
+                - audience-mapper urn:wide-0 audience on scope wide
+                    on a kcx-created scope, no longer in the file
+            Plan: 0 to create, 0 to update, 1 to delete.
 
             """)
     }

@@ -13,6 +13,11 @@ extension SecurityAttack {
             test: "QuadraticAttackTests.swift: aPlanAgainstThousandsOfLiveScopesFindsEachByName"),
         SecurityAttack(
             boundary: "quadratic",
+            attack: "One client scope with thousands of audience mappers, created, planned again and pruned (each declared mapper was matched by scanning the scope's live mappers, and the loader scanned for duplicate names: a new scope of 16,000 mappers took 46 s in a debug build)",
+            outcome: "Live mappers are indexed by audience and name, duplicates checked with sets (5.5 s, mostly printing the JSON plan); the re-plan shows no changes and --prune deletes exactly the one mapper dropped",
+            test: "QuadraticAttackTests.swift: aScopeWithThousandsOfMappersPlansAndPrunesExactly"),
+        SecurityAttack(
+            boundary: "quadratic",
             attack: "`kcx create ... -s a.a.a...=1` (and `-d`) with a key path 8,000 levels deep (named its prefix at every level, then recursed: kcx crashed with a stack overflow)",
             outcome: "Paths deeper than 512 steps (the deepest JSON kcx reads) are a usage error, exit 2, before any request, quoting only the path's start; paths are walked in a loop, linear and without recursion",
             test: "QuadraticAttackTests.swift: aKeyPathDeeperThanKcxReadsIsAUsageErrorBeforeAnyRequest"),
