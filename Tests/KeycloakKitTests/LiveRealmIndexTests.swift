@@ -72,4 +72,41 @@ import Testing
         let changes = Planner.diff(desired, live, prune: true).changes
         #expect(changes.map(\.action) == [.deleteMapper(scope: "wide", id: "m0"), .deleteMapper(scope: "wide", id: "dup")])
     }
+
+    /// 16,000 allow pairs, half from one gateway to many targets and half one requester each: every
+    /// target gets its own audience scope once, assigned as default to its requester, in pair order.
+    @Test func sixteenThousandAllowPairsExpandLinearly() throws {
+        let half = 8_000
+        let pairs = (0..<half).map { ExchangePair(from: "gw", to: "api\($0)", mode: .standard) }
+            + (0..<half).map { ExchangePair(from: "app\($0)", to: "api\($0)", mode: .standard) }
+        // A file scope already putting api0 into gw's tokens: no api0-audience for gw.
+        var carrier = AudienceMapperSettings(mapperName: "api0 audience")
+        carrier.accessToken = true
+        let realm = DesiredRealm(
+            realm: "r",
+            clientScopes: [DesiredClientScope(name: "shared", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil,
+                                              audienceMappers: [DesiredAudienceMapper(name: "api0 audience", audience: .client("api0"), settings: carrier)])],
+            clients: [DesiredClient(clientId: "gw", defaultScopes: ["shared"], optionalScopes: ["api1-audience"], standardExchange: nil, allowRefresh: nil)],
+            allow: pairs)
+        let expanded = try Planner.expandingAllowPairs(realm, features: ServerFeatures(standardExchange: true, legacyExchange: false, fineGrainedV1: false))
+        #expect(expanded.clientScopes.map(\.name) == ["shared"] + (1..<half).map { "api\($0)-audience" } + ["api0-audience"])
+        #expect(expanded.clientScopes.allSatisfy { $0.audienceMappers.count == 1 })
+        #expect(expanded.clients.map(\.clientId) == ["gw"] + (0..<half).map { "app\($0)" })
+        #expect(expanded.clients[0].defaultScopes == ["shared"] + (1..<half).map { "api\($0)-audience" })
+        #expect(expanded.clients[0].optionalScopes == [])
+        #expect(expanded.clients[0].standardExchange == true)
+        #expect(expanded.clients[1...].map(\.defaultScopes) == (0..<half).map { ["api\($0)-audience"] })
+    }
+
+    @Test func legacyPairsCollectRequestersOncePerTarget() throws {
+        let pairs = (0..<5_000).map { ExchangePair(from: "r\($0 % 2_500)", to: "t\($0 % 3)", mode: .legacy) }
+        let expanded = try Planner.expandingAllowPairs(DesiredRealm(realm: "r", allow: pairs))
+        #expect(expanded.clients.map(\.clientId) == ["t0", "t1", "t2"])
+        // r0 goes to t0, t1, t2 in turn (0 % 3, 2500 % 3 = 1, ...): each target lists each requester once, in first-seen order.
+        for (index, client) in expanded.clients.enumerated() {
+            let expected = (0..<5_000).filter { $0 % 3 == index }.map { "r\($0 % 2_500)" }
+            var seen = Set<String>()
+            #expect(client.legacyExchange?.allowedRequesters == expected.filter { seen.insert($0).inserted })
+        }
+    }
 }
