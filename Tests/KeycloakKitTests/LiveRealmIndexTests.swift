@@ -15,11 +15,14 @@ import Testing
         #expect(live.scope(named: "b")?["id"] == "2")
         #expect(live.scope(named: "c") == nil)
         #expect(live.client("app")?["id"] == "c1")
+        #expect(live.client(id: "c2")?["clientId"] == "app")
+        #expect(live.client(id: "app") == nil)
         live.clientScopes.removeFirst()
         live.clients.append(["id": "c3", "clientId": "new"])
         #expect(live.scope(named: "a")?["id"] == "3")
         #expect(live.scope(named: "b")?["id"] == "2")
         #expect(live.client("new")?["id"] == "c3")
+        #expect(live.client(id: "c3")?["clientId"] == "new")
     }
 
     /// 16,000 live scopes all declared by the file: no changes, each found by its own name.

@@ -23,7 +23,7 @@ public enum Exporter {
             guard live.client(target) != nil else { continue }
             let members = clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm))
             result[target] = members.map { member in
-                live.clients.first { $0["id"]?.stringValue == member }?["clientId"]?.stringValue ?? member
+                live.client(id: member)?["clientId"]?.stringValue ?? member
             }
         }
         return result

@@ -30,12 +30,18 @@ public struct LiveLegacyExchange: Sendable, Equatable {
 /// of the client list, when the file names few clients).
 public struct LiveRealm: Sendable, Equatable {
     public var clientScopes: [JSON] { didSet { scopeIndex = LiveRealm.index(clientScopes, by: "name") } }
-    public var clients: [JSON] { didSet { clientIndex = LiveRealm.index(clients, by: "clientId") } }
+    public var clients: [JSON] {
+        didSet {
+            clientIndex = LiveRealm.index(clients, by: "clientId")
+            clientIDIndex = LiveRealm.index(clients, by: "id")
+        }
+    }
     /// Position of the first scope with each name, of the first client with each clientId: looked up
     /// once per scope and client of the file, a scan each made a plan against a realm of 16,000
     /// scopes quadratic (70 s, debug build).
     private var scopeIndex: [String: Int]
     private var clientIndex: [String: Int]
+    private var clientIDIndex: [String: Int]
     public var realmDefaultScopeIDs: [String]
     public var realmOptionalScopeIDs: [String]
     /// Per target clientId the file gives legacyExchange for.
@@ -48,6 +54,7 @@ public struct LiveRealm: Sendable, Equatable {
         self.realmOptionalScopeIDs = realmOptionalScopeIDs
         scopeIndex = LiveRealm.index(clientScopes, by: "name")
         clientIndex = LiveRealm.index(clients, by: "clientId")
+        clientIDIndex = LiveRealm.index(clients, by: "id")
     }
 
     static func index(_ representations: [JSON], by key: String) -> [String: Int] {
@@ -103,7 +110,7 @@ public struct LiveRealm: Sendable, Equatable {
             if let policyID = found.json?["id"]?.stringValue {
                 state.policyID = policyID
                 state.members = clientPolicyMembers(try api.get("\(base)/policy/client/\(policyID)", realm: realm))
-                for member in state.members where !clients.contains(where: { $0["id"]?.stringValue == member || $0["clientId"]?.stringValue == member }) {
+                for member in state.members where client(id: member) == nil && client(member) == nil {
                     state.otherMemberNames[member] = try api.getIfExists("clients/\(member)", realm: realm)?["clientId"]?.stringValue
                 }
             }
@@ -117,6 +124,8 @@ public struct LiveRealm: Sendable, Equatable {
 
     func scope(named name: String) -> JSON? { scopeIndex[name].map { clientScopes[$0] } }
     func client(_ clientId: String) -> JSON? { clientIndex[clientId].map { clients[$0] } }
+    /// The client whose internal id is `id`.
+    public func client(id: String) -> JSON? { clientIDIndex[id].map { clients[$0] } }
 }
 
 /// One write the plan will make.
@@ -594,7 +603,7 @@ public enum Planner {
             if wiring && state.permissionID == nil { details.append("management permissions: off -> on") }
             details += add.map { "requesters: + \($0)" }
             details += remove.map { member in
-                let name = live.clients.first { $0["id"]?.stringValue == member }?["clientId"]?.stringValue ?? state.otherMemberNames[member] ?? member
+                let name = live.client(id: member)?["clientId"]?.stringValue ?? state.otherMemberNames[member] ?? member
                 return "requesters: - \(name) (no longer in the file)"
             }
             if wiring && !state.attached && remove.count < state.members.count + add.count {
