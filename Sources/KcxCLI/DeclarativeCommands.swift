@@ -116,9 +116,16 @@ public enum DeclarativeCommands {
         var plans: [RealmPlan] = []
         var lives: [LiveRealm] = []
         for realm in state.realms {
-            let (plan, live) = try Planner.plan(realm, api: session.client, prune: prune)
-            plans.append(plan)
-            lives.append(live)
+            do {
+                let (plan, live) = try Planner.plan(realm, api: session.client, prune: prune, secrets: state.secretValues)
+                plans.append(plan.hiding(state))
+                lives.append(live)
+            } catch var error as KcxError {
+                // Its message may name what the file gave (a clientId from a secret variable).
+                error.message = state.redacting(error.message)
+                error.hint = error.hint.map { state.redacting($0) }
+                throw error
+            }
         }
         return Planned(plans: plans, lives: lives)
     }
@@ -150,11 +157,17 @@ public enum DeclarativeCommands {
         for plan in plans {
             out += line("realm \(plan.realm):") + "\n"
             if plan.changes.isEmpty { out += "  no changes\n" }
+            // One pass into groups (in order of first appearance): scanning the list of groups, or
+            // the changes once per group, made 16,000 scopes take seconds (quadratic).
             var groups: [String] = []
-            for change in plan.changes where !groups.contains(change.group) { groups.append(change.group) }
+            var members: [String: [PlanChange]] = [:]
+            for change in plan.changes {
+                if members[change.group] == nil { groups.append(change.group) }
+                members[change.group, default: []].append(change)
+            }
             for group in groups {
                 out += line("  \(group)") + "\n"
-                for change in plan.changes where change.group == group {
+                for change in members[group] ?? [] {
                     out += "    \(symbol(change.operation, colour: colour)) " + line("\(change.kind) \(change.name)") + "\n"
                     for detail in change.details { out += line("        \(detail)") + "\n" }
                 }
@@ -174,8 +187,19 @@ public enum DeclarativeCommands {
         ]
     }
 
+    /// The context plan and apply run in once the file is read: everything they print, -v traces
+    /// included, passes through the file's redaction (`DesiredState.secretValues`); it sits under the
+    /// new context's SafeSink, so colours written with writeFormatted stay colours.
+    static func redacting(_ context: CommandContext, _ state: DesiredState) -> CommandContext {
+        guard !state.secretValues.isEmpty else { return context }
+        return CommandContext(
+            stdout: RedactingSink(context.stdout.base, state), stderr: RedactingSink(context.stderr.base, state), stdin: context.stdin,
+            environment: context.environment, makeTransport: context.makeTransport, now: context.now)
+    }
+
     static func plan(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let state = try desiredState(invocation, context)
+        let context = redacting(context, state)
         try ProvisioningSession.validateOutput(invocation)
         let session = try CountedSession(invocation, context)
         let planned = try makePlans(state, session, prune: invocation.flag("prune"))
@@ -196,6 +220,7 @@ public enum DeclarativeCommands {
 
     static func apply(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let state = try desiredState(invocation, context)
+        let context = redacting(context, state)
         let parallel = try parallelism(invocation)
         let autoApprove = invocation.flag("auto-approve")
         // Refuse before any request when nobody can confirm.
@@ -263,6 +288,20 @@ public enum DeclarativeCommands {
         context.stdout.write(format == "json" ? state.json.serialized(.pretty) + "\n" : YAMLWriter.render(state.json))
         return .ok
     }
+}
+
+/// A sink that hides the file's secret values from everything written through it.
+final class RedactingSink: TextSink {
+    let sink: TextSink
+    let state: DesiredState
+
+    init(_ sink: TextSink, _ state: DesiredState) {
+        self.sink = sink
+        self.state = state
+    }
+
+    func write(_ text: String) { sink.write(state.redacting(text)) }
+    var isTerminal: Bool { sink.isTerminal }
 }
 
 /// Apply's progress: one rewritten line on a terminal, one line per change otherwise (stderr).

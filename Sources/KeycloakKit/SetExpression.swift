@@ -8,6 +8,8 @@ public enum JSONPathComponent: Sendable, Equatable, CustomStringConvertible {
     case key(String)
     case index(Int)
 
+    var isKey: Bool { if case .key = self { return true } else { return false } }
+
     public var description: String {
         switch self {
         case .key(let name):
@@ -144,6 +146,13 @@ private struct PathScanner {
         var expectName = true
         while !isAtEnd {
             if stopAtOperator && atOperator() && !expectName { break }
+            // kcx reads no JSON nested deeper than this (JSON.maximumDepth), so it writes none either.
+            if components.count >= JSON.maximumDepth {
+                // Quoted from its start only: the whole argument is thousands of characters.
+                throw SetExpressionError(
+                    input: String(input.unicodeScalars.prefix(40)) + "...",
+                    reason: "the key path is deeper than \(JSON.maximumDepth) levels, the most kcx reads or writes")
+            }
             if expectName {
                 components.append(.key(try scanName(stopAtOperator: stopAtOperator)))
                 expectName = false
@@ -278,52 +287,109 @@ extension JSON {
     }
 
     /// Walks to the slot at `components`, creating containers on the way, and lets `change`
-    /// rewrite it (setting nil removes it).
+    /// rewrite it (setting nil removes it). A loop down and a loop back up, not recursion: linear in
+    /// the path's length (naming the walked prefix at every level made an 8,000-level path take
+    /// seconds) with no stack frame per level. Each member on the path is taken out of its container
+    /// on the way down and put back on the way up, so nothing is copied and no old copy of a deep
+    /// chain is freed level by level. On error `self` is as it was.
     private mutating func update(
         _ components: ArraySlice<JSONPathComponent>, fullPath: JSONPath, removingMissing: Bool = false,
         _ change: (inout JSON?) throws(JSONEditError) -> Void
     ) throws(JSONEditError) {
-        guard let first = components.first else { return }
-        let rest = components.dropFirst()
-        let walked = JSONPath(Array(fullPath.components[..<(fullPath.components.count - components.count)]))
-        let here = walked.components.isEmpty ? "the body" : walked.description
-        switch first {
+        guard !components.isEmpty else { return }
+        let steps = Array(components)
+        func named(_ depth: Int) -> String {
+            depth == 0 ? "the body" : JSONPath(Array(steps[..<depth])).description
+        }
+        // containers[d]: the object or array at depth d, its member for steps[d] taken out.
+        var containers: [JSON] = []
+        containers.reserveCapacity(steps.count)
+        /// Puts `value` back as the member for steps[depth - 1] and every container above it, into self.
+        func rebuild(_ value: JSON?) {
+            var value = value
+            while var container = containers.popLast() {
+                container.put(value, at: steps[containers.count])
+                value = container
+            }
+            if let value { self = value }
+        }
+        var node: JSON? = self
+        self = .null
+        for (depth, step) in steps.enumerated() {
+            // (`case .none`, not `== nil`: JSON is ExpressibleByNilLiteral, so nil could read as .null.)
+            var missing = false
+            if case .none = node { missing = true }
+            var current = node ?? .null
+            node = nil
+            let wasNull = current.isNull
+            if wasNull && (missing || !removingMissing) { current = JSON.emptyContainer(for: step) }
+            var failure: JSONEditError?
+            switch (step, current) {
+            case (.key, .object): break
+            case (.index(let index), .array(let elements)):
+                if index > elements.count {
+                    failure = JSONEditError("cannot set \(fullPath): index \(index) is past the end of \(named(depth)) (\(elements.count) elements)")
+                }
+            default:
+                failure = JSONEditError("cannot set \(fullPath): \(named(depth)) is \(current.kindName), not \(step.isKey ? "an object" : "an array")")
+            }
+            if let failure {
+                // Put back what was taken out, this depth's value as it was.
+                rebuild(missing ? Optional<JSON>.none : wasNull ? JSON.null : current)
+                throw failure
+            }
+            node = current.take(step)
+            containers.append(current)
+        }
+        let original = node
+        do {
+            try change(&node)
+        } catch {
+            rebuild(original)
+            throw error
+        }
+        rebuild(node)
+    }
+
+    /// Takes the member for `step` out (leaving a placeholder that keeps its position) and returns
+    /// it; nil when there is none. The container is uniquely held here, so nothing is copied.
+    private mutating func take(_ step: JSONPathComponent) -> JSON? {
+        switch step {
         case .key(let name):
-            if isNull && !removingMissing { self = .object(JSONObject()) }
-            guard case .object(var object) = self else {
-                throw JSONEditError("cannot set \(fullPath): \(here) is \(kindName), not an object")
+            guard case .object(var object) = self else { return nil }
+            self = .null
+            guard let member = object[name] else {
+                self = .object(object)
+                return nil
             }
-            var slot = object[name]
-            if rest.isEmpty {
-                try change(&slot)
-            } else {
-                var child = slot ?? JSON.emptyContainer(for: rest.first!)
-                try child.update(rest, fullPath: fullPath, removingMissing: removingMissing, change)
-                slot = child
-            }
-            // Write back in place so the member keeps its position in the object.
-            object[name] = slot
+            object[name] = .null
+            self = .object(object)
+            return member
+        case .index(let index):
+            guard case .array(var elements) = self else { return nil }
+            guard index < elements.count else { return nil }
+            self = .null
+            let member = elements[index]
+            elements[index] = .null
+            self = .array(elements)
+            return member
+        }
+    }
+
+    /// Puts `value` as the member for `step` (nil removes it; an index one past the end appends).
+    private mutating func put(_ value: JSON?, at step: JSONPathComponent) {
+        switch step {
+        case .key(let name):
+            guard case .object(var object) = self else { return }
+            self = .null
+            object[name] = value
             self = .object(object)
         case .index(let index):
-            if isNull && !removingMissing { self = .array([]) }
-            guard case .array(var elements) = self else {
-                throw JSONEditError("cannot set \(fullPath): \(here) is \(kindName), not an array")
-            }
-            guard index <= elements.count else {
-                throw JSONEditError(
-                    "cannot set \(fullPath): index \(index) is past the end of \(here) (\(elements.count) elements)")
-            }
-            var slot: JSON? = index < elements.count ? elements[index] : nil
-            if rest.isEmpty {
-                try change(&slot)
-            } else {
-                var child = slot ?? JSON.emptyContainer(for: rest.first!)
-                try child.update(rest, fullPath: fullPath, removingMissing: removingMissing, change)
-                slot = child
-            }
-            switch (slot, index < elements.count) {
-            case (let value?, true): elements[index] = value
-            case (let value?, false): elements.append(value)
+            guard case .array(var elements) = self else { return }
+            self = .null
+            switch (value, index < elements.count) {
+            case (let member?, true): elements[index] = member
+            case (let member?, false): elements.append(member)
             case (nil, true): elements.remove(at: index)
             case (nil, false): break
             }
@@ -331,7 +397,7 @@ extension JSON {
         }
     }
 
-    private static func emptyContainer(for component: JSONPathComponent) -> JSON {
+    fileprivate static func emptyContainer(for component: JSONPathComponent) -> JSON {
         if case .index = component { return .array([]) }
         return .object(JSONObject())
     }

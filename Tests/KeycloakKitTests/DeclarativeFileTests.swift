@@ -81,8 +81,8 @@ struct DeclarativeFileTests {
         #expect(error("realms:\n  - realm: r\n    realm: s\n") == "f.yaml:3:5: (syntax): duplicate key 'realm'")
         #expect(error("realms:\n  - realm: [x]\n") == "f.yaml:2:12: realms[0].realm: expected a string")
         #expect(error("realms:\n  - realm: ${NOPE}\n") == "f.yaml:2:12: realms[0].realm: environment variable NOPE is not set (write ${NOPE:-default} for a default)")
-        #expect(error("realms:\n  - realm: ${NOPE\n") == "f.yaml:2:12: realms[0].realm: unclosed '${' in '${NOPE'")
-        #expect(error("realms:\n  - realm: ${A-B}\n") == "f.yaml:2:12: realms[0].realm: '${A-B}' is not a variable name")
+        #expect(error("realms:\n  - realm: ${NOPE\n") == "f.yaml:2:12: realms[0].realm: unclosed '${' in '${NOPE' (write $${ for a literal ${)")
+        #expect(error("realms:\n  - realm: ${A-B}\n") == "f.yaml:2:12: realms[0].realm: '${A-B}' is not a variable name (write $${ for a literal ${)")
         let scopes = "realms:\n  - realm: r\n    clientScopes:\n"
         #expect(error(scopes + "      - description: d\n") == "f.yaml:4:9: realms[0].clientScopes[0].name: required: the scope's name")
         #expect(error(scopes + "      - name: s\n      - name: s\n") == "f.yaml:5:9: realms[0].clientScopes[1].name: client scope 's' is declared twice")

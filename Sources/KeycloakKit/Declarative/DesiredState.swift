@@ -100,8 +100,22 @@ public struct DesiredRealm: Sendable, Equatable {
 
 public struct DesiredState: Sendable, Equatable {
     public var realms: [DesiredRealm]
+    /// What plan and apply must never show: the values of secret-named variables (`${API_TOKEN}`,
+    /// see `FileReader.isSecretVariable`) and every value given to a secret field (a mapper config
+    /// key Redaction treats as secret). Output shows `<redacted>` in their place.
+    public var secretValues: Set<String> { didSet { redactionForms = FileReader.redactionForms(secretValues) } }
+    /// What `redacting` looks for, worked out once (every line plan and apply print goes through it).
+    private var redactionForms: [String]
 
-    public init(realms: [DesiredRealm]) { self.realms = realms }
+    public init(realms: [DesiredRealm], secretValues: Set<String> = []) {
+        self.realms = realms
+        self.secretValues = secretValues
+        redactionForms = FileReader.redactionForms(secretValues)
+    }
+
+    /// `text` with every secret value of the file replaced by `<redacted>` (longest first, so a
+    /// value that contains another is hidden whole).
+    public func redacting(_ text: String) -> String { FileReader.redact(text, forms: redactionForms) }
 
     /// Parses and validates a whole file; `environment` supplies `${VAR}` values.
     public static func parse(_ text: String, file: String, environment: [String: String]) throws(FileError) -> DesiredState {
@@ -113,20 +127,58 @@ public struct DesiredState: Sendable, Equatable {
         }
         guard let root else { throw FileError(file: file, line: 1, column: 1, field: "(file)", message: "the file is empty") }
         let reader = FileReader(file: file, environment: environment)
-        return try reader.state(root)
+        var state = try reader.state(root)
+        state.secretValues = reader.secrets.values
+        return state
     }
+}
+
+/// The secret values met while reading, so far (errors raised while reading hide them too).
+final class SecretValues {
+    var values = Set<String>()
+
+    func insert(_ value: String) { if !value.isEmpty { values.insert(value) } }
 }
 
 /// Walks the node tree, checking every key and type and naming the field on error.
 struct FileReader {
     let file: String
     let environment: [String: String]
+    let secrets = SecretValues()
 
     func location(_ node: YAMLNode, _ field: String) -> String { "\(file):\(node.line):\(node.column): \(field)" }
 
     func fail(_ node: YAMLNode, _ field: String, _ message: String) -> FileError {
         // The top level has no field path; name it as the empty-file error does (found by fuzzing).
-        FileError(file: file, line: node.line, column: node.column, field: field.isEmpty ? "(file)" : field, message: message)
+        FileError(
+            file: file, line: node.line, column: node.column, field: field.isEmpty ? "(file)" : field,
+            message: FileReader.redact(message, forms: FileReader.redactionForms(secrets.values)))
+    }
+
+    /// A variable whose name says it holds a secret (case-insensitive substring): its value is never shown.
+    static func isSecretVariable(_ name: some StringProtocol) -> Bool {
+        let upper = name.uppercased()
+        return ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"].contains { upper.contains($0) }
+    }
+
+    /// Each secret as it is and as it reads inside a JSON string (a request body in a -v trace),
+    /// longest first, so a secret holding another is hidden whole.
+    static func redactionForms(_ secrets: Set<String>) -> [String] {
+        var forms = Set<String>()
+        for secret in secrets where !secret.isEmpty {
+            forms.insert(secret)
+            forms.insert(String(JSON.string(secret).serialized().dropFirst().dropLast()))
+        }
+        return forms.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+    }
+
+    /// `text` with each of `forms` replaced by `<redacted>`.
+    static func redact(_ text: String, forms: [String]) -> String {
+        var result = text
+        for form in forms where result.contains(form) {
+            result = result.replacing(form, with: Redaction.placeholder)
+        }
+        return result
     }
 
     /// A mapping's entries, refusing keys outside `allowed` (the YAML reader already refuses duplicate keys).
@@ -149,7 +201,9 @@ struct FileReader {
         return items
     }
 
-    /// A scalar's text with `${VAR}` and `${VAR:-default}` replaced; a missing variable is an error.
+    /// A scalar's text with `${VAR}` and `${VAR:-default}` replaced, once: a value or default is
+    /// not scanned again. `$${` is a literal `${` (how export writes server strings, so they read
+    /// back as they are). A missing variable is an error.
     func string(_ node: YAMLNode, _ field: String) throws(FileError) -> String {
         guard case .scalar(let text, _) = node.value else { throw fail(node, field, "expected a string") }
         return try substitute(text, node, field)
@@ -159,10 +213,17 @@ struct FileReader {
         var result = ""
         var rest = Substring(text)
         while let start = FileReader.find("${", in: rest) {
+            if start > rest.startIndex, rest[rest.index(before: start)] == "$" {
+                // `$${`: the escape, a literal `${` (its first `$` dropped).
+                result += rest[..<rest.index(before: start)]
+                result += "${"
+                rest = rest[rest.index(start, offsetBy: 2)...]
+                continue
+            }
             result += rest[..<start]
             let open = rest.index(start, offsetBy: 2)
             guard let end = rest[open...].firstIndex(of: "}") else {
-                throw fail(node, field, "unclosed '${' in '\(text)'")
+                throw fail(node, field, "unclosed '${' in '\(text)' (write $${ for a literal ${)")
             }
             let expression = rest[open..<end]
             var name = expression
@@ -172,15 +233,18 @@ struct FileReader {
                 fallback = expression[expression.index(dash, offsetBy: 2)...]
             }
             guard !name.isEmpty, name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
-                throw fail(node, field, "'${\(expression)}' is not a variable name")
+                throw fail(node, field, "'${\(expression)}' is not a variable name (write $${ for a literal ${)")
             }
-            if let value = environment[String(name)], !(fallback != nil && value.isEmpty) {
-                result += value
+            let value: Substring
+            if let set = environment[String(name)], !(fallback != nil && set.isEmpty) {
+                value = Substring(set)
             } else if let fallback {
-                result += fallback
+                value = fallback
             } else {
                 throw fail(node, field, "environment variable \(name) is not set (write ${\(name):-default} for a default)")
             }
+            if FileReader.isSecretVariable(name) { secrets.insert(String(value)) }
+            result += value
             rest = rest[rest.index(after: end)...]
         }
         return result + rest
@@ -308,10 +372,12 @@ struct FileReader {
             }
             scope.realmDefault = placement
         }
+        // Sets, not scans: a scope of thousands of mappers stays linear.
+        var mapperNames = Set<String>()
         if let mappers = keys["audienceMappers"] {
             for (index, item) in try sequence(mappers, "\(field).audienceMappers").enumerated() {
                 let mapper = try audienceMapper(item, "\(field).audienceMappers[\(index)]")
-                if scope.audienceMappers.contains(where: { $0.name == mapper.name }) {
+                if !mapperNames.insert(mapper.name).inserted {
                     throw fail(item, "\(field).audienceMappers[\(index)].name", "mapper '\(mapper.name)' is declared twice")
                 }
                 scope.audienceMappers.append(mapper)
@@ -321,7 +387,7 @@ struct FileReader {
             for (index, item) in try sequence(mappers, "\(field).protocolMappers").enumerated() {
                 let path = "\(field).protocolMappers[\(index)]"
                 let mapper = try protocolMapper(item, path, scopeProtocol: scope.protocol_)
-                if scope.protocolMappers.contains(where: { $0.name == mapper.name }) || scope.audienceMappers.contains(where: { $0.name == mapper.name }) {
+                if !mapperNames.insert(mapper.name).inserted {
                     throw fail(item, "\(path).name", "mapper '\(mapper.name)' is declared twice")
                 }
                 scope.protocolMappers.append(mapper)
@@ -350,7 +416,20 @@ struct FileReader {
             for entry in entries {
                 let key = entry.key.scalarText ?? ""
                 // Keycloak keeps every config value as a string, so true and 5 are "true" and "5".
-                mapper.config[key] = .string(try string(entry.value, "\(field).config.\(key)"))
+                // A secret field's value is never shown, whether written out or from a variable; nor
+                // is its text as written when an error quotes it (`unclosed '${' in '...'`).
+                let secret = Redaction.isSecretName(key)
+                let value: String
+                do {
+                    value = try string(entry.value, "\(field).config.\(key)")
+                } catch {
+                    guard secret, let written = entry.value.scalarText else { throw error }
+                    throw FileError(
+                        file: error.file, line: error.line, column: error.column, field: error.field,
+                        message: FileReader.redact(error.message, forms: FileReader.redactionForms([written])))
+                }
+                if secret { secrets.insert(value) }
+                mapper.config[key] = .string(value)
             }
         }
         return mapper
@@ -388,7 +467,8 @@ struct FileReader {
         if let node = keys["defaultScopes"] { client.defaultScopes = try names(node, "\(field).defaultScopes") }
         if let node = keys["optionalScopes"] {
             client.optionalScopes = try names(node, "\(field).optionalScopes")
-            for (index, scope) in client.optionalScopes.enumerated() where client.defaultScopes.contains(scope) {
+            let defaults = Set(client.defaultScopes)
+            for (index, scope) in client.optionalScopes.enumerated() where defaults.contains(scope) {
                 throw fail(try sequence(node, "")[index], "\(field).optionalScopes[\(index)]", "'\(scope)' is also in defaultScopes")
             }
         }

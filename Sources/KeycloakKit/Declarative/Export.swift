@@ -23,7 +23,7 @@ public enum Exporter {
             guard live.client(target) != nil else { continue }
             let members = clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm))
             result[target] = members.map { member in
-                live.clients.first { $0["id"]?.stringValue == member }?["clientId"]?.stringValue ?? member
+                live.client(id: member)?["clientId"]?.stringValue ?? member
             }
         }
         return result
@@ -34,6 +34,7 @@ public enum Exporter {
     /// `legacy`, the requesters allowed to exchange to it.
     public static func desiredRealm(_ realm: String, _ live: LiveRealm, clients wanted: [String], legacy: [String: [String]] = [:]) throws -> DesiredRealm {
         var result = DesiredRealm(realm: realm)
+        let realmDefaults = Set(live.realmDefaultScopeIDs), realmOptionals = Set(live.realmOptionalScopeIDs)
         for scope in live.clientScopes {
             guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue else { continue }
             let allMappers = scope["protocolMappers"]?.arrayValue ?? []
@@ -42,7 +43,7 @@ public enum Exporter {
             guard !mappers.isEmpty || managed else { continue }
             let description = scope["description"]?.stringValue
             let placement: RealmDefaultPlacement =
-                live.realmDefaultScopeIDs.contains(id) ? .default : live.realmOptionalScopeIDs.contains(id) ? .optional : .none
+                realmDefaults.contains(id) ? .default : realmOptionals.contains(id) ? .optional : .none
             result.clientScopes.append(DesiredClientScope(
                 name: name, description: description?.isEmpty == false ? description : nil,
                 protocol_: scope["protocol"]?.stringValue ?? "openid-connect",
@@ -91,13 +92,33 @@ public enum Exporter {
 
 extension DesiredState {
     /// The file as JSON, in the documented shape (defaults written out, so a reader sees everything).
+    /// Strings are escaped for the reader: it reads this back as this state, `${` included.
     public var json: JSON {
         ["realms": .array(realms.map(\.json))]
+    }
+
+    /// `text` as a file's string that reads back as `text`: every `${` written `$${`, so nothing a
+    /// server holds (a description `${KCX_PASSWORD}`) is ever expanded by a later plan or apply.
+    public static func escapingVariables(_ text: String) -> String {
+        text.contains("${") ? text.replacing("${", with: "$${") : text
+    }
+
+    /// Every string value (not keys: the reader does not expand keys) escaped.
+    static func escapingVariables(in value: JSON) -> JSON {
+        switch value {
+        case .string(let text): return .string(escapingVariables(text))
+        case .array(let items): return .array(items.map { escapingVariables(in: $0) })
+        case .object(let object): return .object(JSONObject(members: object.map { ($0.key, escapingVariables(in: $0.value)) }))
+        default: return value
+        }
     }
 }
 
 extension DesiredRealm {
-    public var json: JSON {
+    /// The realm's part of the file, strings escaped (see `DesiredState.escapingVariables`).
+    public var json: JSON { DesiredState.escapingVariables(in: unescapedJSON) }
+
+    var unescapedJSON: JSON {
         var object = JSONObject([("realm", .string(realm))])
         if !clientScopes.isEmpty {
             object["clientScopes"] = .array(clientScopes.map { scope in

@@ -106,19 +106,22 @@ public final class Writer {
 
 /// Describes how `current` differs from `desired` for the keys `desired` names (nested objects
 /// compared key by key, so attributes kcx does not manage are left out of the diff).
-func differences(current: JSON?, desired: JSON, path: String = "") -> [String] {
+/// A secret field (one of Redaction's names: a mapper's `secret`, a `password`, and everything
+/// under it) or a value holding one of `secrets` shows only that it changes: `<redacted>` for both sides.
+func differences(current: JSON?, desired: JSON, path: String = "", hiding secrets: Set<String> = [], secretField: Bool = false) -> [String] {
     switch desired {
     case .object(let wanted):
         var lines: [String] = []
         for (key, value) in wanted {
             let nested = path.isEmpty ? key : "\(path).\(key)"
-            lines += differences(current: current?[key], desired: value, path: nested)
+            lines += differences(
+                current: current?[key], desired: value, path: nested, hiding: secrets,
+                secretField: secretField || Redaction.isSecretName(key))
         }
         return lines
     default:
         if let current, current == desired { return [] }
-        let leaf = path.split(separator: ".").last.map(String.init) ?? path
-        if Redaction.isSecretName(path) || Redaction.isSecretName(leaf) {
+        if secretField || (desired.stringValue.map { text in secrets.contains { text.contains($0) } } ?? false) {
             return ["\(path): \(current == nil ? "(none)" : Redaction.placeholder) -> \(Redaction.placeholder)"]
         }
         return ["\(path): \(current?.serialized() ?? "(none)") -> \(desired.serialized())"]
