@@ -12,7 +12,7 @@ public enum Kcx {
         do {
             switch try Router(commands: commands).route(arguments) {
             case .version:
-                context.stdout.write("kcx \(KcxVersion.current)\n")
+                context.stdout.write(KcxVersion.line + "\n")
                 return ExitCode.ok.rawValue
             case .help(let path):
                 context.stdout.write(HelpRenderer.text(for: path, in: commands))

@@ -118,7 +118,3 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
 public protocol HTTPTransport: AnyObject {
     func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse
 }
-
-public enum KcxVersion {
-    public static let current = "0.1.0"
-}

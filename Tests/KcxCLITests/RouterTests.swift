@@ -175,7 +175,8 @@ struct RouteCase: CustomTestStringConvertible, Sendable {
 
     @Test func versionFlag() throws {
         let result = runKcx(["--version"], commands: SampleTable.commands)
-        #expect(result == RunResult(status: 0, stdout: "kcx \(KcxVersion.current)\n", stderr: ""))
+        // A plain build (the tests') knows no version; scripts/package-test checks a packaged one.
+        #expect(result == RunResult(status: 0, stdout: "kcx 0.0.0-dev (commit unknown)\n", stderr: ""))
     }
 
     @Test func helpCommandEqualsHelpFlag() {

@@ -41,7 +41,8 @@ public struct SandboxUsageError: Error, Equatable, CustomStringConvertible {
 }
 
 public enum SandboxCommandLine {
-    public static let version = "0.1.0"
+    /// kcx's version: the sandbox ships and is packaged with it (see SandboxBuildInfo.swift).
+    public static let version = BuildInfo.version
     public static let versionText = "kcx-sandbox \(version) (Keycloak 26 compatible)"
 
     /// Exit codes of kcx-sandbox.
