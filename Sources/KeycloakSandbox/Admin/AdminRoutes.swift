@@ -41,6 +41,9 @@ enum AdminRoutes {
         case "partial-export": return PartialExport.handle(call, tail)
         case "client-policies": return ClientPolicyRoutes.route(call, tail)  // Policies/ (issue 8)
         case "events": return EventRoutes.route(call, tail)  // Events/ (issue 8)
+        case "groups": return GroupRoutes.route(call, tail)
+        case "group-by-path": return GroupRoutes.byPath(call, tail)
+        case "identity-provider": return IdentityProviderRoutes.route(call, tail)
         default: return AdminResponse.notFound
         }
     }

@@ -13,6 +13,8 @@ struct RoleHolder {
     /// Whether the caller may add or remove this one role (RoleGrants.swift): checked per role after
     /// its 404 lookup, and filters `/available`.
     var mayMap: (Role, Realm) -> Bool = { _, _ in true }
+    /// What `/composite` expands: by default the mapped ids; a user's adds its groups' roles.
+    var effectiveRoleIds: ((Realm) -> [String])? = nil
 }
 
 enum RoleMappingRoutes {
@@ -70,7 +72,7 @@ enum RoleMappingRoutes {
                 if view == "available" {
                     selected = candidates.filter { !ids.contains($0.id) && holder.mayMap($0, realm) }
                 } else {
-                    let effective = Set(realm.expandComposites(ids))
+                    let effective = Set(holder.effectiveRoleIds?(realm) ?? realm.expandComposites(ids))
                     selected = candidates.filter { effective.contains($0.id) }
                 }
                 return AdminResponse.json(selected.map(\.representation))

@@ -1,0 +1,85 @@
+// A user's sub-resources besides role mappings and reset-password (UserRoutes): credentials, sessions,
+// logout, consents, and `/users/count`.
+//
+// Source (read, not copied): keycloak/keycloak services/.../resources/admin/UserResource.java and
+// UsersResource.java (Keycloak 26): credentials need view-users (list) / manage-users (delete), a
+// credential id that is not the user's is 404 `Credential not found`; `logout` (manage-users) ends
+// every session of the user and sets `notBefore`; `consents` lists granted client consents (the
+// sandbox has none, so offline tokens and consents are always an empty list); `count` takes the
+// search parameters of the user list.
+import KcxJSON
+import LoopbackHTTP
+
+enum UserSubresources {
+    /// `GET /users/{id}/credentials`: the stored password as a CredentialRepresentation without its secret.
+    static func credentials(_ call: AdminCall, _ userId: String, _ tail: [String]) -> ServerResponse {
+        if tail.isEmpty {
+            guard call.method == "GET" else { return AdminResponse.methodNotAllowed }
+            guard call.rights.viewUsers else { return AdminResponse.forbidden }
+            return call.read { realm in
+                guard let user = realm.user(id: userId) else { return AdminResponse.error(404, "User not found") }
+                guard let password = user.password else { return AdminResponse.json([JSONObject]()) }
+                let data = JSONObject([
+                    ("hashIterations", .int(Int64(password.iterations))), ("algorithm", "pbkdf2-sha256"),
+                    ("additionalParameters", .object(JSONObject())),
+                ])
+                return AdminResponse.json([
+                    JSONObject([
+                        ("id", .string(password.id)), ("type", "password"), ("createdDate", .int(password.createdDate)),
+                        ("credentialData", .string(JSON.object(data).serialized())),
+                    ])
+                ])
+            }
+        }
+        let credentialId = tail[0]
+        guard tail.count == 1 else { return AdminResponse.notFound }
+        guard call.method == "DELETE" else { return AdminResponse.methodNotAllowed }
+        guard call.rights.manageUsers else { return AdminResponse.forbidden }
+        return call.update { realm in
+            guard let index = realm.users.firstIndex(where: { $0.id == userId }) else { return AdminResponse.error(404, "User not found") }
+            guard realm.users[index].password?.id == credentialId else { return AdminResponse.error(404, "Credential not found") }
+            realm.users[index].password = nil
+            return AdminResponse.noContent
+        }
+    }
+
+    /// `GET /users/{id}/sessions`: UserSessionRepresentation for each live session of the user.
+    static func sessions(_ call: AdminCall, _ userId: String) -> ServerResponse {
+        guard call.method == "GET" else { return AdminResponse.methodNotAllowed }
+        guard call.rights.viewUsers else { return AdminResponse.forbidden }
+        return call.read { realm in
+            guard let user = realm.user(id: userId) else { return AdminResponse.error(404, "User not found") }
+            let list = realm.sessions.filter { $0.userId == userId }.map { session -> JSONObject in
+                var clients = JSONObject()
+                if let client = realm.client(id: session.clientId) { clients[client.id] = .string(client.clientId) }
+                return JSONObject([
+                    ("id", .string(session.id)), ("username", .string(user.username)), ("userId", .string(user.id)),
+                    ("ipAddress", "127.0.0.1"), ("start", .int(Int64(session.started * 1000))),
+                    ("lastAccess", .int(Int64(session.lastRefresh * 1000))), ("rememberMe", false), ("clients", .object(clients)),
+                    ("transientUser", false),
+                ])
+            }
+            return AdminResponse.json(list)
+        }
+    }
+
+    /// `POST /users/{id}/logout`: ends the user's sessions and revokes earlier tokens (`notBefore` = now).
+    static func logout(_ call: AdminCall, _ userId: String) -> ServerResponse {
+        guard call.method == "POST" else { return AdminResponse.methodNotAllowed }
+        guard call.rights.manageUsers else { return AdminResponse.forbidden }
+        let now = Int64(call.now)
+        return call.update { realm in
+            guard let index = realm.users.firstIndex(where: { $0.id == userId }) else { return AdminResponse.error(404, "User not found") }
+            realm.sessions.removeAll { $0.userId == userId }
+            realm.users[index].notBefore = now
+            return AdminResponse.noContent
+        }
+    }
+
+    /// `GET /users/{id}/consents` and `/offline-sessions/{clientId}`: always empty in the sandbox.
+    static func consents(_ call: AdminCall, _ userId: String) -> ServerResponse {
+        guard call.method == "GET" else { return AdminResponse.methodNotAllowed }
+        guard call.rights.viewUsers else { return AdminResponse.forbidden }
+        return AdminResponse.json([JSONObject]())
+    }
+}
