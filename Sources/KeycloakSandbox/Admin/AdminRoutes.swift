@@ -44,6 +44,8 @@ enum AdminRoutes {
         case "groups": return GroupRoutes.route(call, tail)
         case "group-by-path": return GroupRoutes.byPath(call, tail)
         case "identity-provider": return IdentityProviderRoutes.route(call, tail)
+        case "keys": return RealmExtrasRoutes.keys(call, tail)
+        case "clear-realm-cache", "clear-user-cache", "clear-keys-cache": return RealmExtrasRoutes.clearCache(call, tail)
         default: return AdminResponse.notFound
         }
     }

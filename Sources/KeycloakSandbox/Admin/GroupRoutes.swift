@@ -60,7 +60,7 @@ enum GroupRoutes {
                     }
                 },
                 notFound: groupNotFound, canRead: call.rights.viewUsers, canWrite: call.rights.manageUsers,
-                mayMap: { call.rights.canMapRole($0, in: $1) })
+                mayMap: { call.rights.canMapRole($0, in: $1) }, clientNotFound: AdminResponse.error(404, "Client not found"))
             return RoleMappingRoutes.route(call, holder, Array(rest.dropFirst()))
         case "management" where rest == ["management", "permissions"]:
             return permissions(call, groupId)

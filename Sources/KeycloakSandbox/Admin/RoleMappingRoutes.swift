@@ -15,6 +15,9 @@ struct RoleHolder {
     var mayMap: (Role, Realm) -> Bool = { _, _ in true }
     /// What `/composite` expands: by default the mapped ids; a user's adds its groups' roles.
     var effectiveRoleIds: ((Realm) -> [String])? = nil
+    /// An unknown client in `/clients/{id}`: ClientRoleMappingsResource (users, groups) says
+    /// `Client not found`, ScopeMappedResource `Could not find client`.
+    var clientNotFound = AdminResponse.error(404, "Could not find client")
 }
 
 enum RoleMappingRoutes {
@@ -61,7 +64,7 @@ enum RoleMappingRoutes {
             guard let roleClient else { return realm.roles }
             return realm.client(id: roleClient)?.roles
         }
-        let clientNotFound = AdminResponse.error(404, "Could not find client")
+        let clientNotFound = holder.clientNotFound
         if let view = tail.first {
             guard tail.count == 1, view == "available" || view == "composite" else { return AdminResponse.notFound }
             guard call.method == "GET" else { return AdminResponse.methodNotAllowed }

@@ -12,6 +12,7 @@ enum UserRoutes {
             default: return AdminResponse.methodNotAllowed
             }
         }
+        if userId == "profile" && tail.count == 1 { return UserProfileConfig.route(call) }
         if userId == "count" && tail.count == 1 {
             guard call.method == "GET" else { return AdminResponse.methodNotAllowed }
             return count(call)
@@ -29,6 +30,8 @@ enum UserRoutes {
         case "sessions" where rest.count == 1: return UserSubresources.sessions(call, userId)
         case "logout" where rest.count == 1: return UserSubresources.logout(call, userId)
         case "consents" where rest.count == 1: return UserSubresources.consents(call, userId)
+        case "execute-actions-email" where rest.count == 1: return RealmExtrasRoutes.email(call, userId, verify: false)
+        case "send-verify-email" where rest.count == 1: return RealmExtrasRoutes.email(call, userId, verify: true)
         case "role-mappings":
             let holder = RoleHolder(
                 roleIds: { $0.user(id: userId)?.roleIds },
@@ -37,7 +40,8 @@ enum UserRoutes {
                 },
                 notFound: AdminResponse.error(404, "User not found"), canRead: call.rights.viewUsers,
                 canWrite: call.rights.manageUsers, mayMap: { call.rights.canMapRole($0, in: $1) },
-                effectiveRoleIds: { realm in realm.user(id: userId).map { realm.effectiveRoleIds(of: $0) } ?? [] })
+                effectiveRoleIds: { realm in realm.user(id: userId).map { realm.effectiveRoleIds(of: $0) } ?? [] },
+                clientNotFound: AdminResponse.error(404, "Client not found"))
             return RoleMappingRoutes.route(call, holder, Array(rest.dropFirst()))
         default: return AdminResponse.notFound
         }

@@ -83,3 +83,63 @@ enum UserSubresources {
         return AdminResponse.json([JSONObject]())
     }
 }
+
+/// `GET|PUT /users/profile` (UserProfileResource): the realm's user-profile configuration, stored and
+/// returned as given (Keycloak 26's default when never set). GET needs any admin role, PUT
+/// manage-realm; the sandbox does not validate users against it.
+enum UserProfileConfig {
+    static let key = "userProfile"
+
+    static var defaultConfig: JSONObject {
+        func attribute(_ name: String, required: Bool, validations: JSONObject) -> JSON {
+            var out = JSONObject([("name", .string(name)), ("displayName", .string("${\(name)}")), ("validations", .object(validations))])
+            if required { out["required"] = ["roles": ["user"]] }
+            out["permissions"] = ["view": ["admin", "user"], "edit": ["admin", "user"]]
+            out["multivalued"] = false
+            return .object(out)
+        }
+        let nameChecks: JSON = ["length": ["max": 255], "person-name-prohibited-characters": [:]]
+        return JSONObject([
+            (
+                "attributes",
+                .array([
+                    attribute(
+                        "username", required: false,
+                        validations: JSONObject([
+                            ("length", ["min": 3, "max": 255]), ("username-prohibited-characters", [:]), ("up-username-not-idn-homograph", [:]),
+                        ])),
+                    attribute("email", required: true, validations: JSONObject([("email", [:]), ("length", ["max": 255])])),
+                    attribute("firstName", required: true, validations: nameChecks.objectValue ?? JSONObject()),
+                    attribute("lastName", required: true, validations: nameChecks.objectValue ?? JSONObject()),
+                ])
+            ),
+            (
+                "groups",
+                [["name": "user-metadata", "displayHeader": "User metadata", "displayDescription": "Attributes, which refer to user metadata"]]
+            ),
+        ])
+    }
+
+    static func route(_ call: AdminCall) -> ServerResponse {
+        switch call.method {
+        case "GET":
+            guard call.rights.isAdmin else { return AdminResponse.forbidden }
+            return call.read { realm in AdminResponse.json(realm.extensions[key]?.objectValue ?? defaultConfig) }
+        case "PUT":
+            guard call.rights.manageRealm else { return AdminResponse.forbidden }
+            let body: JSONObject
+            switch call.jsonObject("UPConfig", schema: nil) {
+            case .success(let value): body = value
+            case .failure(let error): return error.response
+            }
+            guard let attributes = body["attributes"]?.arrayValue,
+                attributes.allSatisfy({ !($0["name"]?.stringValue ?? "").isEmpty })
+            else { return AdminResponse.errorMessage(400, "Attribute name must be set") }
+            return call.update { realm in
+                realm.extensions[key] = .object(body)
+                return AdminResponse.json(body)
+            }
+        default: return AdminResponse.methodNotAllowed
+        }
+    }
+}
