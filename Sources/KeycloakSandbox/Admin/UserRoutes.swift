@@ -30,6 +30,7 @@ enum UserRoutes {
         case "sessions" where rest.count == 1: return UserSubresources.sessions(call, userId)
         case "logout" where rest.count == 1: return UserSubresources.logout(call, userId)
         case "consents" where rest.count == 1: return UserSubresources.consents(call, userId)
+        case "federated-identity": return FederatedIdentities.route(call, userId, Array(rest.dropFirst()))
         case "execute-actions-email" where rest.count == 1: return RealmExtrasRoutes.email(call, userId, verify: false)
         case "send-verify-email" where rest.count == 1: return RealmExtrasRoutes.email(call, userId, verify: true)
         case "role-mappings":

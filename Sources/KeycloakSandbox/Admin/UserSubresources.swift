@@ -143,3 +143,63 @@ enum UserProfileConfig {
         }
     }
 }
+
+/// `/users/{id}/federated-identity[/{provider}]` (UserResource: getFederatedIdentity,
+/// addFederatedIdentity, removeFederatedIdentity): links are stored per user in the realm's
+/// extensions; the list shows only links whose identity provider exists (Keycloak walks the realm's
+/// providers); adding a second link to one provider is 409 `User is already linked with provider`,
+/// removing a link that does not exist 404 `Link not found`.
+enum FederatedIdentities {
+    static let key = "federatedIdentities"
+
+    static func route(_ call: AdminCall, _ userId: String, _ tail: [String]) -> ServerResponse {
+        func links(_ realm: Realm) -> [JSONObject] { realm.extensions[key]?[userId]?.arrayValue?.compactMap(\.objectValue) ?? [] }
+        func store(_ list: [JSONObject], _ realm: inout Realm) {
+            var all = realm.extensions[key]?.objectValue ?? JSONObject()
+            all[userId] = list.isEmpty ? nil : .array(list.map { .object($0) })
+            realm.extensions[key] = all.isEmpty ? nil : .object(all)
+        }
+        guard let provider = tail.first else {
+            guard call.method == "GET" else { return AdminResponse.methodNotAllowed }
+            guard call.rights.viewUsers else { return AdminResponse.forbidden }
+            return call.read { realm in
+                let aliases = Set(IdentityProviderRoutes.providers(realm).compactMap { $0["alias"]?.stringValue })
+                return AdminResponse.json(links(realm).filter { aliases.contains($0["identityProvider"]?.stringValue ?? "") })
+            }
+        }
+        guard tail.count == 1 else { return AdminResponse.notFound }
+        switch call.method {
+        case "POST":
+            guard call.rights.manageUsers else { return AdminResponse.forbidden }
+            let body: JSONObject
+            switch call.jsonObject("FederatedIdentityRepresentation", schema: nil) {
+            case .success(let value): body = value
+            case .failure(let error): return error.response
+            }
+            return call.update { realm in
+                var list = links(realm)
+                if list.contains(where: { $0["identityProvider"]?.stringValue == provider }) {
+                    return AdminResponse.errorMessage(409, "User is already linked with provider")
+                }
+                list.append(
+                    JSONObject([
+                        ("identityProvider", .string(provider)), ("userId", body["userId"] ?? .null), ("userName", body["userName"] ?? .null),
+                    ]))
+                store(list, &realm)
+                return AdminResponse.noContent
+            }
+        case "DELETE":
+            guard call.rights.manageUsers else { return AdminResponse.forbidden }
+            return call.update { realm in
+                var list = links(realm)
+                guard list.contains(where: { $0["identityProvider"]?.stringValue == provider }) else {
+                    return AdminResponse.error(404, "Link not found")
+                }
+                list.removeAll { $0["identityProvider"]?.stringValue == provider }
+                store(list, &realm)
+                return AdminResponse.noContent
+            }
+        default: return AdminResponse.methodNotAllowed
+        }
+    }
+}
