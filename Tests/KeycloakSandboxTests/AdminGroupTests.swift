@@ -152,6 +152,13 @@ private struct GroupFixture {
 
         #expect(fixture.harness.send("DELETE", "/admin/realms/demo/users/\(alice)/groups/\(child)").status == 204)
         #expect(fixture.harness.realm("demo").group(id: child)?.memberIds.isEmpty == true)
+
+        // Deleting a user ends its memberships.
+        let bob = fixture.user("bob")
+        #expect(fixture.harness.send("PUT", "/admin/realms/demo/users/\(bob)/groups/\(group)").status == 204)
+        #expect(fixture.harness.realm("demo").group(id: group)?.memberIds == [bob])
+        #expect(fixture.harness.send("DELETE", "/admin/realms/demo/users/\(bob)").status == 204)
+        #expect(fixture.harness.realm("demo").group(id: group)?.memberIds.isEmpty == true)
     }
 
     @Test func userGroupsPageWithNegativeBoundsAndEmptySearch() {

@@ -195,6 +195,7 @@ enum UserRoutes {
                 guard realm.user(id: userId) != nil else { return AdminResponse.error(404, "User not found") }
                 realm.users.removeAll { $0.id == userId }
                 realm.sessions.removeAll { $0.userId == userId }
+                realm.forgetUser(userId)
                 return AdminResponse.noContent
             }
         default: return AdminResponse.methodNotAllowed

@@ -96,6 +96,19 @@ extension Realm {
         return found
     }
 
+    /// Drops a deleted user's group memberships and identity-provider links.
+    public mutating func forgetUser(_ userId: String) {
+        var all = groups
+        if all.contains(where: { $0.memberIds.contains(userId) }) {
+            for index in all.indices { all[index].memberIds.removeAll { $0 == userId } }
+            groups = all
+        }
+        if var links = extensions["federatedIdentities"]?.objectValue, links[userId] != nil {
+            links[userId] = nil
+            extensions["federatedIdentities"] = links.isEmpty ? nil : .object(links)
+        }
+    }
+
     /// Role ids a user holds through group membership (the groups' and their ancestors' mappings).
     public func groupRoleIds(of userId: String) -> [String] {
         let all = groups
