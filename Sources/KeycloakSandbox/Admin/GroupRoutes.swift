@@ -3,7 +3,8 @@
 // (`/users/{id}/groups...`, called from UserRoutes).
 //
 // Source (read, not copied): keycloak/keycloak services/.../resources/admin/GroupsResource.java,
-// GroupResource.java, UserResource.java (groupMembership, joinGroup, removeMembership) and
+// GroupResource.java, utils/GroupUtils.java (hierarchy of search results, `access` and `subGroupCount`
+// on every listed group, sorted by name), UserResource.java (groupMembership, joinGroup, removeMembership) and
 // fgap/GroupPermissions.java (Keycloak 26): listing needs `query-groups` (or view-users), reading a
 // group view-users, members `viewMembers` (view-users), writes manage-users; a group that does not
 // exist is 404 `Could not find group by id` before any role check; a missing name 400 `Group name
