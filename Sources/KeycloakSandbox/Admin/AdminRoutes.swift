@@ -41,6 +41,11 @@ enum AdminRoutes {
         case "partial-export": return PartialExport.handle(call, tail)
         case "client-policies": return ClientPolicyRoutes.route(call, tail)  // Policies/ (issue 8)
         case "events": return EventRoutes.route(call, tail)  // Events/ (issue 8)
+        case "groups": return GroupRoutes.route(call, tail)
+        case "group-by-path": return GroupRoutes.byPath(call, tail)
+        case "identity-provider": return IdentityProviderRoutes.route(call, tail)
+        case "keys": return RealmExtrasRoutes.keys(call, tail)
+        case "clear-realm-cache", "clear-user-cache", "clear-keys-cache": return RealmExtrasRoutes.clearCache(call, tail)
         default: return AdminResponse.notFound
         }
     }

@@ -29,6 +29,8 @@ enum ClientRoutes {
         case "protocol-mappers": return MapperRoutes.route(call, .client(clientId), more)
         case "scope-mappings": return ScopeMappingRoutes.route(call, .client(clientId), more)
         case "roles": return RoleRoutes.clientRoles(call, clientId, more)
+        case "installation": return RealmExtrasRoutes.installation(call, clientId, more)
+        case "certificates": return RealmExtrasRoutes.certificates(call, clientId, more)
         case "evaluate-scopes", "management", "authz":
             // Claim computation and FGAP v1 belong to the OIDC side (token-exchange.md §2.3, §5).
             return OIDCAdminHooks.route(call, clientId: clientId, resource: resource, more)

@@ -56,6 +56,9 @@ enum PartialImport {
                     return AdminResponse.duplicateResource
                 }
             }
+            if let refusal = PartialImportMore.importRolesUsersGroups(body, policy: policy, into: &realm, &results, &counts, now: now) {
+                return refusal
+            }
             state.realms[index] = realm
             return AdminResponse.json(
                 JSONObject([

@@ -13,6 +13,11 @@ struct RoleHolder {
     /// Whether the caller may add or remove this one role (RoleGrants.swift): checked per role after
     /// its 404 lookup, and filters `/available`.
     var mayMap: (Role, Realm) -> Bool = { _, _ in true }
+    /// What `/composite` expands: by default the mapped ids; a user's adds its groups' roles.
+    var effectiveRoleIds: ((Realm) -> [String])? = nil
+    /// An unknown client in `/clients/{id}`: ClientRoleMappingsResource (users, groups) says
+    /// `Client not found`, ScopeMappedResource `Could not find client`.
+    var clientNotFound = AdminResponse.error(404, "Could not find client")
 }
 
 enum RoleMappingRoutes {
@@ -59,7 +64,7 @@ enum RoleMappingRoutes {
             guard let roleClient else { return realm.roles }
             return realm.client(id: roleClient)?.roles
         }
-        let clientNotFound = AdminResponse.error(404, "Could not find client")
+        let clientNotFound = holder.clientNotFound
         if let view = tail.first {
             guard tail.count == 1, view == "available" || view == "composite" else { return AdminResponse.notFound }
             guard call.method == "GET" else { return AdminResponse.methodNotAllowed }
@@ -70,7 +75,7 @@ enum RoleMappingRoutes {
                 if view == "available" {
                     selected = candidates.filter { !ids.contains($0.id) && holder.mayMap($0, realm) }
                 } else {
-                    let effective = Set(realm.expandComposites(ids))
+                    let effective = Set(holder.effectiveRoleIds?(realm) ?? realm.expandComposites(ids))
                     selected = candidates.filter { effective.contains($0.id) }
                 }
                 return AdminResponse.json(selected.map(\.representation))

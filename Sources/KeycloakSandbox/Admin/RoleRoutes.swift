@@ -45,7 +45,7 @@ enum RoleRoutes {
     static func byId(_ call: AdminCall, _ tail: [String]) -> ServerResponse {
         guard let roleId = tail.first else { return AdminResponse.notFound }
         let rest = Array(tail.dropFirst())
-        guard rest.isEmpty || rest == ["composites"] else { return AdminResponse.notFound }
+        guard rest.isEmpty || rest.first == "composites" else { return AdminResponse.notFound }
         let found = call.store.read { state -> (RoleContainer, String)? in
             guard let role = state.realm(named: call.realmName)?.role(id: roleId) else { return nil }
             return (role.clientRole ? .client(role.containerId) : .realm, role.name)
@@ -74,7 +74,9 @@ enum RoleRoutes {
                         list = list.filter { $0.name.lowercased().contains(search.lowercased()) }
                     }
                     list = paged(list, first: call.integer("first"), max: call.integer("max"))
-                    return AdminResponse.json(list.map(\.representation))
+                    // `briefRepresentation=false` adds each role's attributes (RoleContainerResource.getRoles).
+                    let brief = call.flag("briefRepresentation", default: true)
+                    return AdminResponse.json(list.map { brief ? $0.representation : $0.fullRepresentation })
                 }
             case "POST":
                 guard canWrite else { return AdminResponse.forbidden }
@@ -148,6 +150,9 @@ enum RoleRoutes {
                 }
             default: return AdminResponse.methodNotAllowed
             }
+        }
+        if let response = RoleLookups.route(call, rest, roleNotFound: roleNotFound, find: { container.roles($0)?.first(where: { $0.name == roleName }) }) {
+            return response
         }
         guard rest == ["composites"] else { return AdminResponse.notFound }
         let holder = RoleHolder(

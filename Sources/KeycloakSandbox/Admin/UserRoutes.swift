@@ -12,6 +12,11 @@ enum UserRoutes {
             default: return AdminResponse.methodNotAllowed
             }
         }
+        if userId == "profile" && tail.count == 1 { return UserProfileConfig.route(call) }
+        if userId == "count" && tail.count == 1 {
+            guard call.method == "GET" else { return AdminResponse.methodNotAllowed }
+            return count(call)
+        }
         guard call.rights.queryUsers else { return AdminResponse.forbidden }
         guard call.store.read({ $0.realm(named: call.realmName)?.user(id: userId) != nil }) else {
             return AdminResponse.error(404, "User not found")
@@ -20,6 +25,14 @@ enum UserRoutes {
         switch rest.first {
         case nil: return single(call, userId)
         case "reset-password" where rest.count == 1: return resetPassword(call, userId)
+        case "groups": return GroupRoutes.userGroups(call, userId, Array(rest.dropFirst()))
+        case "credentials": return UserSubresources.credentials(call, userId, Array(rest.dropFirst()))
+        case "sessions" where rest.count == 1: return UserSubresources.sessions(call, userId)
+        case "logout" where rest.count == 1: return UserSubresources.logout(call, userId)
+        case "consents" where rest.count == 1: return UserSubresources.consents(call, userId)
+        case "federated-identity": return FederatedIdentities.route(call, userId, Array(rest.dropFirst()))
+        case "execute-actions-email" where rest.count == 1: return RealmExtrasRoutes.email(call, userId, verify: false)
+        case "send-verify-email" where rest.count == 1: return RealmExtrasRoutes.email(call, userId, verify: true)
         case "role-mappings":
             let holder = RoleHolder(
                 roleIds: { $0.user(id: userId)?.roleIds },
@@ -27,7 +40,9 @@ enum UserRoutes {
                     if let index = realm.users.firstIndex(where: { $0.id == userId }) { realm.users[index].roleIds = ids }
                 },
                 notFound: AdminResponse.error(404, "User not found"), canRead: call.rights.viewUsers,
-                canWrite: call.rights.manageUsers, mayMap: { call.rights.canMapRole($0, in: $1) })
+                canWrite: call.rights.manageUsers, mayMap: { call.rights.canMapRole($0, in: $1) },
+                effectiveRoleIds: { realm in realm.user(id: userId).map { realm.effectiveRoleIds(of: $0) } ?? [] },
+                clientNotFound: AdminResponse.error(404, "Client not found"))
             return RoleMappingRoutes.route(call, holder, Array(rest.dropFirst()))
         default: return AdminResponse.notFound
         }
@@ -48,13 +63,34 @@ enum UserRoutes {
     /// Service-account users are never listed, as in Keycloak.
     private static func search(_ call: AdminCall) -> ServerResponse {
         guard call.rights.queryUsers else { return AdminResponse.forbidden }
+        let brief = call.flag("briefRepresentation")
+        return call.read { realm in
+            let users = paged(matching(call, realm), first: call.integer("first"), max: call.integer("max") ?? 100)
+            return AdminResponse.json(
+                users.map { user in
+                    var out = brief ? user.briefRepresentation : user.representation
+                    out["access"] = .object(JSONObject([("manage", .bool(call.rights.manageUsers))]))
+                    return out
+                })
+        }
+    }
+
+    /// `GET /users/count`: how many users the same search parameters find.
+    private static func count(_ call: AdminCall) -> ServerResponse {
+        guard call.rights.queryUsers else { return AdminResponse.forbidden }
+        return call.read { realm in AdminResponse.json(.int(Int64(matching(call, realm).count))) }
+    }
+
+    /// The users a search names, sorted by username; `q=key:value ...` matches attributes (values
+    /// compared case-insensitively, every term must match).
+    private static func matching(_ call: AdminCall, _ realm: Realm) -> [User] {
         let exact = call.flag("exact")
         func matches(_ value: String?, _ wanted: String?) -> Bool {
             guard let wanted else { return true }
             guard let value else { return false }
             return exact ? value.lowercased() == wanted.lowercased() : value.lowercased().contains(wanted.lowercased())
         }
-        return call.read { realm in
+        do {
             var users = realm.users.filter { $0.serviceAccountClientId == nil }.sorted { $0.username < $1.username }
             let request = call.request
             users = users.filter {
@@ -70,13 +106,11 @@ enum UserRoutes {
                     }
                 }
             }
-            users = paged(users, first: call.integer("first"), max: call.integer("max") ?? 100)
-            return AdminResponse.json(
-                users.map { user in
-                    var out = user.representation
-                    out["access"] = .object(JSONObject([("manage", .bool(call.rights.manageUsers))]))
-                    return out
-                })
+            if let query = request.queryValue("q") {
+                let terms = AttributeQuery.parse(query)
+                users = users.filter { AttributeQuery.matches($0.attributes, terms, caseInsensitive: true) }
+            }
+            return users
         }
     }
 
@@ -161,6 +195,7 @@ enum UserRoutes {
                 guard realm.user(id: userId) != nil else { return AdminResponse.error(404, "User not found") }
                 realm.users.removeAll { $0.id == userId }
                 realm.sessions.removeAll { $0.userId == userId }
+                realm.forgetUser(userId)
                 return AdminResponse.noContent
             }
         default: return AdminResponse.methodNotAllowed

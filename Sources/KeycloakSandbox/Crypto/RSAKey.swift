@@ -34,6 +34,9 @@ public final class RSAKey: @unchecked Sendable {
 
     deinit { EVP_PKEY_free(key) }
 
+    /// The public key as SubjectPublicKeyInfo DER (the realm's `public_key`, base64).
+    public var publicKeyDER: [UInt8] { (try? RSAKey.publicKeyDER(key)) ?? [] }
+
     /// A fresh 2048-bit key; the certificate's subject is `CN=<realm name>` like Keycloak's generated keys.
     public static func generate(purpose: Purpose, realmName: String) throws -> RSAKey {
         guard let key = kcx_rsa_generate(2048) else { throw CryptoError("RSA key generation failed") }

@@ -15,17 +15,17 @@ enum FineGrainedPermissions {
         body: JSON.object(OIDCResponse.oauthError("Feature not enabled", "For more on this error consult the server log."))
             .serializedBytes())
 
-    private static func notFound(_ message: String) -> ServerResponse {
+    static func notFound(_ message: String) -> ServerResponse {
         OIDCResponse.json(404, JSONObject([("error", .string(message))]), cacheControl: nil)
     }
 
-    private static func ok(_ body: JSON) -> ServerResponse {
+    static func ok(_ body: JSON) -> ServerResponse {
         ServerResponse(
             status: 200, headers: [("Content-Type", "application/json;charset=UTF-8"), ("Cache-Control", "no-cache")],
             body: body.serializedBytes())
     }
 
-    private static let serverError = OIDCResponse.json(
+    static let serverError = OIDCResponse.json(
         500, OIDCResponse.oauthError("unknown_error", "For more on this error consult the server log."), cacheControl: nil)
 
     // MARK: management/permissions
@@ -92,6 +92,10 @@ enum FineGrainedPermissions {
             return ok(.object(data.summary(policy)))
         case ("POST", ["policy", "client"]):
             return createClientPolicy(request, &data, realm: realm)
+        case ("GET", ["policy", "client"]), ("POST", ["permission", "scope"]):
+            return AuthzPolicyLookups.typed(request, path, &data, realm: realm)
+        case ("GET", let p) where p.count == 3 && AuthzPolicyLookups.subresources.contains(p[2]):
+            return AuthzPolicyLookups.subresource(p[1], p[2], data)
         case ("GET", let p) where p.count == 3 && ["policy", "permission"].contains(p[0]),
             ("GET", let p) where p.count == 2 && ["policy", "permission"].contains(p[0]):
             guard let policy = data.policy(id: p.last!) else { return notFound("HTTP 404 Not Found") }

@@ -21,7 +21,9 @@ enum Introspection {
             if form.duplicatedParameter() != nil { return OIDCResponse.error(400, "invalid_request", "duplicated parameter") }
             guard form.first("token") != nil else { return OIDCResponse.error(400, "invalid_request", "Token not provided.") }
             let hint = form.first("token_type_hint") ?? "access_token"
-            guard ["access_token", "refresh_token"].contains(hint) else {
+            // `requesting_party_token` (RPTIntrospectionProvider) checks the token as an access token;
+            // the sandbox issues no RPTs, so a valid token reads as its access-token introspection.
+            guard ["access_token", "refresh_token", "requesting_party_token"].contains(hint) else {
                 return OIDCResponse.error(400, "invalid_request", "Unsupported token type [\(hint)].")
             }
             guard let claims, claims["iss"]?.stringValue == issuer,

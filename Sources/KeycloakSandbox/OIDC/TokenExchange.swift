@@ -160,8 +160,21 @@ struct TokenExchange {
         // Without a subject token V1 would impersonate (`requested_subject`) or import an external
         // token; neither is emulated, so the token is simply invalid.
         guard let subject = subject(state) else { return error(400, "invalid_request", "Invalid token") }
-        // Impersonation needs impersonation permissions, which the sandbox never grants.
-        if form.first("requested_subject") != nil { return error(403, "access_denied", "Client not allowed to exchange") }
+        // Impersonation (DefaultTokenExchangeProvider, `requested_subject` with a subject token): the
+        // requested user by username or id, and the subject token's user must be allowed to impersonate
+        // (UserPermissions.canImpersonate: realm-management's `impersonation` role, held directly, through
+        // a composite such as realm-admin, or through a group). Every refusal is the same 403, so that
+        // usernames cannot be probed. The new token gets a new session of the impersonated user.
+        var impersonated: User?
+        if let requested = form.first("requested_subject") {
+            let denied = error(403, "access_denied", "Client not allowed to exchange")
+            guard let found = realm.user(username: requested) ?? realm.user(id: requested), found.enabled,
+                let tokenUser = realm.user(id: subject.userId),
+                let impersonation = realm.client(clientId: "realm-management")?.role(name: "impersonation"),
+                realm.effectiveRoleIds(of: tokenUser).contains(impersonation.id)
+            else { return denied }
+            impersonated = found
+        }
         // The sandbox has no identity providers: no issuer is valid.
         if form.first("requested_issuer") != nil { return error(400, "invalid_request", "Invalid issuer") }
         let requestedType = form.first("requested_token_type") ?? TokenType.refreshToken
@@ -193,13 +206,15 @@ struct TokenExchange {
                 return error(403, "access_denied", "Client not allowed to exchange")
             }
         }
-        guard let user = realm.user(id: subject.userId) else { return error(400, "invalid_request", "Invalid token") }
+        guard let user = impersonated ?? realm.user(id: subject.userId) else { return error(400, "invalid_request", "Invalid token") }
         // Scopes: the subject token's (plus `scope`), kept only where the target has them, plus openid.
         var wanted = TokenClaims.words(subject.claims["scope"]?.stringValue)
         for word in TokenClaims.words(form.first("scope")) where !wanted.contains(word) { wanted.append(word) }
         let targetScopes = Set((target.defaultScopeIds + target.optionalScopeIds).compactMap { realm.clientScope(id: $0)?.name })
         let scope = wanted.filter { $0 == "openid" || targetScopes.contains($0) }.joined(separator: " ")
-        let session = subject.sessionId.flatMap { id in realm.sessions.first { $0.id == id } }
+        let session =
+            impersonated.map { Sessions.create(&state, realmIndex: grant.realmIndex, userId: $0.id, clientId: requester.id, now: grant.now) }
+            ?? subject.sessionId.flatMap { id in realm.sessions.first { $0.id == id } }
         let inputs = ClaimInputs(
             realm: realm, client: target, user: user, issuer: grant.issuer, scopeParameter: scope, requestedAudience: nil,
             sessionNotes: session?.notes ?? JSONObject())

@@ -141,7 +141,7 @@ public final class Sandbox: @unchecked Sendable {
     /// Routes a request to the emulation and persists the state when it changed something.
     func route(_ request: ServerRequest) -> ServerResponse {
         let response =
-            ServerInfoRoute.handle(request, context) ?? OIDCRoutes.handle(request, context)
+            ServerInfoRoute.handle(request, context) ?? PublicRealm.handle(request, context) ?? OIDCRoutes.handle(request, context)
             ?? AdminRoutes.handle(request, context) ?? Sandbox.notFound
         if stateFile != nil && Sandbox.mayMutate(request.method) && response.status < 400 {
             do {

@@ -63,8 +63,8 @@ public struct Realm: Sendable {
         return seen
     }
 
-    /// Every role the user holds, directly or through composites.
-    public func effectiveRoleIds(of user: User) -> [String] { expandComposites(user.roleIds) }
+    /// Every role the user holds, directly, through its groups (Groups.swift) or through composites.
+    public func effectiveRoleIds(of user: User) -> [String] { expandComposites(user.roleIds + groupRoleIds(of: user.id)) }
 }
 
 /// A realm or client role. `containerId` is the realm id or the client's UUID.
