@@ -161,7 +161,7 @@ enum UserRoutes {
                 guard realm.user(id: userId) != nil else { return AdminResponse.error(404, "User not found") }
                 realm.users.removeAll { $0.id == userId }
                 realm.sessions.removeAll { $0.userId == userId }
-                return AdminResponse.noContent
+                return AdminResponse.noContentNoCache
             }
         default: return AdminResponse.methodNotAllowed
         }
