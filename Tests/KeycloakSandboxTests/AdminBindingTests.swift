@@ -169,6 +169,18 @@ import Testing
         #expect(harness.realm("demo").user(id: user.id)!.passwordMatches("new"))
     }
 
+    // Partial import binds its clients the same way; a refusal there is the import's 500 (admin-api.md §9.1).
+    @Test func partialImportCoercesAndRefuses() {
+        let path = "/admin/realms/demo/partialImport"
+        let imported = harness.send("POST", path, json: #"{"ifResourceExists":"FAIL","clients":[{"clientId":"imp","publicClient":"true"}]}"#)
+        #expect(imported.status == 200)
+        #expect(harness.realm("demo").client(clientId: "imp")?.publicClient == true)
+        let refused = harness.send("POST", path, json: #"{"ifResourceExists":"FAIL","clients":[{"clientId":"imp2","publicClient":"yes"}]}"#)
+        #expect(refused.status == 500)
+        #expect(refused.bodyText == refusal)
+        #expect(harness.realm("demo").client(clientId: "imp2") == nil)
+    }
+
     @Test func roleCoercesAndRefuses() {
         #expect(harness.send("POST", "/admin/realms/demo/roles", json: #"{"name":"reader","description":12}"#).status == 201)
         #expect(harness.realm("demo").realmRole(name: "reader")?.description == "12")

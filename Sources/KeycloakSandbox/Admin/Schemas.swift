@@ -65,6 +65,11 @@ enum Schemas {
         "owner": .string, "resourceType": .string, "clients": .stringArray, "config": .stringMap,
     ]
 
+    /// PartialImportRepresentation (`…/partialImport`); only its clients are imported.
+    static let partialImport: [String: FieldKind] = [
+        "ifResourceExists": .string, "policy": .string, "clients": .objects(client), "users": .objects(user),
+    ]
+
     /// Classes read with unknown fields ignored (the sandbox has always accepted them on these routes).
     static let ignoresUnknownFields: Set<String> = ["ClientScopeRepresentation"]
 
