@@ -70,6 +70,27 @@ private func lines(_ path: String) -> [String] {
         #expect(saved["store"]?["realms"]?.arrayValue?.contains { $0["name"] == "folded" } == true)
     }
 
+    // A journal that cannot be written does not fail the request (it took effect); the failure is
+    // counted, and the change goes to disk with the next append that works.
+    @Test func aFailedAppendIsCountedAndCaughtUpLater() throws {
+        let directory = try journalDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/state.json"
+        let sandbox = try makeSandbox(stateFile: path)
+        // Start-up folded the journal away; a directory in its place makes the next append fail.
+        try FileManager.default.createDirectory(atPath: path + ".journal", withIntermediateDirectories: false)
+        let token = try passwordToken(sandbox)
+        #expect(sandbox.persistFailureCount == 1)
+        #expect(immediate(sandbox.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"late"}"#)))?.status == 201)
+        #expect(sandbox.persistFailureCount == 2)
+        try FileManager.default.removeItem(atPath: path + ".journal")
+        #expect(immediate(sandbox.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"later"}"#)))?.status == 201)
+        #expect(sandbox.persistFailureCount == 2)
+        let restarted = try makeSandbox(stateFile: path)
+        #expect(restarted.context.store.read { $0.realm(named: "late") != nil && $0.realm(named: "later") != nil })
+        #expect(immediate(restarted.handle(authorized("GET", "/admin/realms/late", token: token)))?.status == 200)
+    }
+
     // A write the process died in the middle of has no newline yet: it was never acknowledged and is
     // dropped; a damaged line before the end is corruption and refuses the start.
     @Test func dropsATornLastLineAndRefusesACorruptOne() throws {

@@ -116,17 +116,23 @@ public final class StateJournalFile: @unchecked Sendable {
             fd = opened
             StateJournalFile.syncDirectory(of: path)
         }
+        // A failed append is cut off again, so the next one does not follow half a line.
+        let end = lseek(fd, 0, SEEK_END)
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw StateFileError(description: "cannot write state journal '\(path)': \(String(cString: strerror(errno)))")
+                let message = String(cString: strerror(errno))
+                if end >= 0 { _ = ftruncate(fd, end) }
+                throw StateFileError(description: "cannot write state journal '\(path)': \(message)")
             }
             offset += written
         }
         guard fdatasync(fd) == 0 else {
-            throw StateFileError(description: "cannot flush state journal '\(path)': \(String(cString: strerror(errno)))")
+            let message = String(cString: strerror(errno))
+            if end >= 0 { _ = ftruncate(fd, end) }
+            throw StateFileError(description: "cannot flush state journal '\(path)': \(message)")
         }
     }
 
