@@ -62,7 +62,7 @@ private func temporaryDirectory() throws -> String {
         let response = try #require(immediate(sandbox.handle(authorized("GET", "/admin/serverinfo", token: token))))
         let info = try JSON.parse(response.body)
         let types = info["protocolMapperTypes"]?["openid-connect"]?.arrayValue ?? []
-        #expect(types.compactMap { $0["id"]?.stringValue } == ["oidc-audience-mapper", "oidc-audience-resolve-mapper"])
+        #expect(types.compactMap { $0["id"]?.stringValue } == ["oidc-audience-mapper", "oidc-audience-resolve-mapper", "oidc-usermodel-attribute-mapper"])
         let audience = try #require(types.first)
         #expect(audience.objectValue?.keys == ["id", "name", "category", "helpText", "priority", "properties"])
         #expect(audience["name"] == "Audience")
@@ -80,6 +80,15 @@ private func temporaryDirectory() throws -> String {
         let resolve = types[1]
         #expect(resolve["priority"] == 30)
         #expect(resolve["properties"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["access.token.claim", "lightweight.claim", "introspection.token.claim"])
+        // UserAttributeMapper (its static block; OIDCAttributeMapperHelper.addAttributeConfig; ProtocolMapperUtils labels).
+        let attribute = types[2]
+        let attributeProperties = attribute["properties"]?.arrayValue ?? []
+        #expect(attributeProperties.compactMap { $0["name"]?.stringValue } == [
+            "user.attribute", "claim.name", "jsonType.label", "id.token.claim", "access.token.claim", "lightweight.claim",
+            "userinfo.token.claim", "introspection.token.claim", "multivalued", "aggregate.attrs",
+        ])
+        #expect(String(decoding: attributeProperties[2].serializedBytes(), as: UTF8.self) == #"{"name":"jsonType.label","label":"jsonType.label","helpText":"jsonType.tooltip","type":"List","options":["String","long","int","boolean","JSON"],"secret":false,"required":false,"readOnly":false}"#)
+        #expect(attributeProperties[1]["required"] == true)
         // Every mapper type listed is one the mapper routes accept.
         for type in types { #expect(MapperRoutes.providers.contains(type["id"]?.stringValue ?? "")) }
     }

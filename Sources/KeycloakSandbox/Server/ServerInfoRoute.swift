@@ -36,8 +36,8 @@ enum ServerInfoRoute {
         return .object(info)
     }
 
-    /// ProtocolMapperTypeRepresentation of the audience mappers (`AudienceProtocolMapper`,
-    /// `AudienceResolveProtocolMapper`): id, display name, category, help text, priority and the config
+    /// ProtocolMapperTypeRepresentation of the mapper types kcx and the recordings use (`AudienceProtocolMapper`,
+    /// `AudienceResolveProtocolMapper`, `UserAttributeMapper`): id, display name, category, help text, priority and the config
     /// properties, whose labels and help texts are the admin console's message keys, as Keycloak 26 sends them.
     /// The include-in-token switches come from `OIDCAttributeMapperHelper.addIncludeInTokensConfig`, by the
     /// token interfaces each mapper implements.
@@ -63,6 +63,23 @@ enum ServerInfoRoute {
                 property("lightweight.claim", "includeInLightweight.label", "includeInLightweight.tooltip", "boolean", defaultValue: "false"),
                 property("introspection.token.claim", "includeInIntrospection.label", "includeInIntrospection.tooltip", "boolean", defaultValue: "true"),
             ]),
+        // UserAttributeMapper: the attribute, then OIDCAttributeMapperHelper.addAttributeConfig (claim name,
+        // JSON type, the include switches of its four token interfaces), then multivalued and aggregate.attrs.
+        mapperType(
+            id: "oidc-usermodel-attribute-mapper", name: "User Attribute", category: "Token mapper",
+            helpText: "Map a custom user attribute to a token claim.", priority: 0,
+            properties: [
+                property("user.attribute", "usermodel.attr.label", "usermodel.attr.tooltip", "UserProfileAttributeList"),
+                property("claim.name", "tokenClaimName.label", "tokenClaimName.tooltip", "String", required: true),
+                property("jsonType.label", "jsonType.label", "jsonType.tooltip", "List", options: ["String", "long", "int", "boolean", "JSON"]),
+                property("id.token.claim", "includeInIdToken.label", "includeInIdToken.tooltip", "boolean", defaultValue: "true"),
+                property("access.token.claim", "includeInAccessToken.label", "includeInAccessToken.tooltip", "boolean", defaultValue: "true"),
+                property("lightweight.claim", "includeInLightweight.label", "includeInLightweight.tooltip", "boolean", defaultValue: "false"),
+                property("userinfo.token.claim", "includeInUserInfo.label", "includeInUserInfo.tooltip", "boolean", defaultValue: "true"),
+                property("introspection.token.claim", "includeInIntrospection.label", "includeInIntrospection.tooltip", "boolean", defaultValue: "true"),
+                property("multivalued", "multivalued.label", "multivalued.tooltip", "boolean"),
+                property("aggregate.attrs", "aggregate.attrs.label", "aggregate.attrs.tooltip", "boolean"),
+            ]),
     ]
 
     private static func mapperType(
@@ -74,12 +91,16 @@ enum ServerInfoRoute {
         ])
     }
 
-    /// ConfigPropertyRepresentation: `defaultValue` only when set (NON_NULL); the three switches always.
-    private static func property(_ name: String, _ label: String, _ helpText: String, _ type: String, defaultValue: String? = nil) -> JSONObject {
+    /// ConfigPropertyRepresentation: `defaultValue` and `options` only when set (NON_NULL); the three switches always.
+    private static func property(
+        _ name: String, _ label: String, _ helpText: String, _ type: String, defaultValue: String? = nil, options: [String]? = nil,
+        required: Bool = false
+    ) -> JSONObject {
         var out = JSONObject([("name", .string(name)), ("label", .string(label)), ("helpText", .string(helpText)), ("type", .string(type))])
         if let defaultValue { out["defaultValue"] = .string(defaultValue) }
+        if let options { out["options"] = .array(options.map { .string($0) }) }
         out["secret"] = false
-        out["required"] = false
+        out["required"] = .bool(required)
         out["readOnly"] = false
         return out
     }
