@@ -53,6 +53,11 @@ case .run(let options, let passwordWasGenerated):
     }
     var received: Int32 = 0
     sigwait(&stopSignals, &received)
-    sandbox.stop()
+    do {
+        try sandbox.shutdown()
+    } catch {
+        // The journal is kept: the next start replays it, so nothing acknowledged is lost.
+        FileHandle.standardError.write(Data("kcx-sandbox: \(error.description)\n".utf8))
+    }
 }
 exit(SandboxCommandLine.exitOK)

@@ -13,7 +13,8 @@ import Testing
     private func introspect(_ token: String, hint: String) -> ServerResponse {
         fixture.request(
             "POST", "/realms/demo/protocol/openid-connect/token/introspect",
-            form: [("client_id", "subject-client"), ("client_secret", "subject-secret"), ("token", token), ("token_type_hint", hint)])
+            // requester-client is in the subject token's aud: a token is active only for a client it names.
+            form: [("client_id", "requester-client"), ("client_secret", "requester-secret"), ("token", token), ("token_type_hint", hint)])
     }
 
     @Test func requestingPartyTokenHint() {

@@ -62,10 +62,15 @@ import Testing
     }
 
     // §4.3 and recorded introspection/active-access-token.http: member order, client_id/username/token_type/active.
+    // As recorded, the introspecting client is in the token's `aud` (bob holds one of its roles) and
+    // is not the client the token was issued to.
     @Test func introspectActiveAccessToken() {
-        let login = fixture.passwordLogin("alice", clientId: "app", secret: "app-secret")
+        fixture.addClientRole("api", "reader")
+        fixture.addUser("bob", roles: ["api/reader"])
+        let login = fixture.passwordLogin("bob", clientId: "app", secret: "app-secret")
+        #expect(jwtClaims(login["access_token"]?.stringValue)["aud"] == ["account", "api"])
         let response = fixture.request(
-            "POST", introspectPath, form: [("client_id", "app"), ("client_secret", "app-secret"), ("token", login["access_token"]!.stringValue!)])
+            "POST", introspectPath, form: [("client_id", "api"), ("client_secret", "api-secret"), ("token", login["access_token"]!.stringValue!)])
         #expect(response.status == 200)
         #expect(response.header("Cache-Control") == "no-cache")
         let body = response.jsonObject
@@ -74,7 +79,7 @@ import Testing
             "email_verified", "preferred_username", "client_id", "username", "token_type", "active",
         ])
         #expect(body["client_id"] == "app")
-        #expect(body["username"] == "alice")
+        #expect(body["username"] == "bob")
         #expect(body["token_type"] == "Bearer")
         #expect(body["active"] == true)
         #expect(body["jti"] == jwtClaims(login["access_token"]?.stringValue)["jti"])
@@ -103,6 +108,15 @@ import Testing
         }
         #expect(introspect("garbage").text == #"{"active":false}"#)
         #expect(introspect(token, as: "api", secret: "api-secret").text == #"{"active":false}"#)
+        // Recorded 26.7.1, golden/oidc/introspection/access-token-outside-audience.http: the client the
+        // access token was issued to (its `azp`) is not in its `aud` (["account"]), so even it gets
+        // inactive, with Cache-Control: no-cache.
+        #expect(jwtClaims(token)["azp"] == "app")
+        #expect(jwtClaims(token)["aud"] == "account")
+        let own = introspect(token)
+        #expect(own.status == 200)
+        #expect(own.text == #"{"active":false}"#)
+        #expect(own.header("Cache-Control") == "no-cache")
         fixture.advance(301)
         #expect(introspect(token).text == #"{"active":false}"#)
     }
@@ -111,6 +125,10 @@ import Testing
     @Test func introspectErrors() {
         let token = fixture.passwordLogin("alice", clientId: "app", secret: "app-secret")["access_token"]!.stringValue!
         let cases: [([(String, String)], Int, String)] = [
+            // Recorded 26.7.1, golden/oidc/introspection/unauthenticated-client.http: no credentials at all
+            // is 401 invalid_client (the token endpoint answers 400 "Missing client_id parameter").
+            ([("token", token)], 401,
+             #"{"error":"invalid_client","error_description":"Invalid client or Invalid client credentials"}"#),
             ([("client_id", "app"), ("client_secret", "wrong"), ("token", token)], 401,
              #"{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}"#),
             ([("client_id", "nobody"), ("token", token)], 401,
@@ -126,6 +144,9 @@ import Testing
             let response = fixture.request("POST", introspectPath, form: form)
             #expect(response.status == status, "\(form)")
             #expect(response.text == body)
+            // Recorded: the refusals carry no Cache-Control and no Pragma.
+            #expect(response.header("Cache-Control") == nil)
+            #expect(response.header("Pragma") == nil)
         }
     }
 

@@ -40,7 +40,7 @@ private func temporaryDirectory() throws -> String {
         #expect(response.answerHeader("Content-Type") == "application/json;charset=UTF-8")
         #expect(response.answerHeader("Cache-Control") == "no-cache")
         let info = try JSON.parse(response.body)
-        #expect(info.objectValue?.keys == ["systemInfo", "profileInfo", "features"])
+        #expect(info.objectValue?.keys == ["systemInfo", "profileInfo", "features", "protocolMapperTypes"])
         #expect(info["systemInfo"]?["version"] == "26.7.1")
         let features = info["features"]?.arrayValue ?? []
         func enabled(_ name: String) -> Bool? { features.first { $0["name"]?.stringValue == name }?["enabled"]?.boolValue }
@@ -50,6 +50,47 @@ private func temporaryDirectory() throws -> String {
         #expect(enabled("ADMIN_FINE_GRAINED_AUTHZ") == false)
         let disabled = info["profileInfo"]?["disabledFeatures"]?.arrayValue?.compactMap(\.stringValue) ?? []
         #expect(disabled.contains("TOKEN_EXCHANGE"))
+    }
+
+    // ServerInfoRepresentation.protocolMapperTypes, as ServerInfoAdminResource lists each mapper factory
+    // (ProtocolMapperTypeRepresentation): the audience mappers, with the properties their source declares
+    // (AudienceProtocolMapper's static block, AudienceResolveProtocolMapper's, and
+    // OIDCAttributeMapperHelper.addIncludeInTokensConfig for the include-in-token switches).
+    @Test func listsTheAudienceMapperTypes() throws {
+        let sandbox = try makeSandbox()
+        let token = try passwordToken(sandbox)
+        let response = try #require(immediate(sandbox.handle(authorized("GET", "/admin/serverinfo", token: token))))
+        let info = try JSON.parse(response.body)
+        let types = info["protocolMapperTypes"]?["openid-connect"]?.arrayValue ?? []
+        #expect(types.compactMap { $0["id"]?.stringValue } == ["oidc-audience-mapper", "oidc-audience-resolve-mapper", "oidc-usermodel-attribute-mapper"])
+        let audience = try #require(types.first)
+        #expect(audience.objectValue?.keys == ["id", "name", "category", "helpText", "priority", "properties"])
+        #expect(audience["name"] == "Audience")
+        #expect(audience["category"] == "Token mapper")
+        #expect(audience["helpText"] == "Add specified audience to the audience (aud) field of token")
+        #expect(audience["priority"] == 0)
+        let properties = audience["properties"]?.arrayValue ?? []
+        #expect(properties.compactMap { $0["name"]?.stringValue } == [
+            "included.client.audience", "included.custom.audience", "id.token.claim", "access.token.claim", "lightweight.claim",
+            "introspection.token.claim",
+        ])
+        #expect(String(decoding: properties[0].serializedBytes(), as: UTF8.self) == #"{"name":"included.client.audience","label":"included.client.audience.label","helpText":"included.client.audience.tooltip","type":"ClientList","secret":false,"required":false,"readOnly":false}"#)
+        #expect(properties[2]["defaultValue"] == "false")
+        #expect(properties[3]["defaultValue"] == "true")
+        let resolve = types[1]
+        #expect(resolve["priority"] == 30)
+        #expect(resolve["properties"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["access.token.claim", "lightweight.claim", "introspection.token.claim"])
+        // UserAttributeMapper (its static block; OIDCAttributeMapperHelper.addAttributeConfig; ProtocolMapperUtils labels).
+        let attribute = types[2]
+        let attributeProperties = attribute["properties"]?.arrayValue ?? []
+        #expect(attributeProperties.compactMap { $0["name"]?.stringValue } == [
+            "user.attribute", "claim.name", "jsonType.label", "id.token.claim", "access.token.claim", "lightweight.claim",
+            "userinfo.token.claim", "introspection.token.claim", "multivalued", "aggregate.attrs",
+        ])
+        #expect(String(decoding: attributeProperties[2].serializedBytes(), as: UTF8.self) == #"{"name":"jsonType.label","label":"jsonType.label","helpText":"jsonType.tooltip","type":"List","options":["String","long","int","boolean","JSON"],"secret":false,"required":false,"readOnly":false}"#)
+        #expect(attributeProperties[1]["required"] == true)
+        // Every mapper type listed is one the mapper routes accept.
+        for type in types { #expect(MapperRoutes.providers.contains(type["id"]?.stringValue ?? "")) }
     }
 
     // token-exchange.md §2.1: `--features token-exchange,admin-fine-grained-authz:v1` is the legacy mode.

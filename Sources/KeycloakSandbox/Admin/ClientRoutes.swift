@@ -158,7 +158,7 @@ enum ClientRoutes {
                     return AdminResponse.oauth(400, "invalid_request", "Could not delete client")
                 }
                 ClientFactory.remove(clientId: clientId, from: &realm)
-                return AdminResponse.noContent
+                return AdminResponse.noContentNoCache
             }
         default: return AdminResponse.methodNotAllowed
         }
@@ -213,10 +213,12 @@ enum ClientRoutes {
     private static func secret(_ call: AdminCall, _ clientId: String) -> ServerResponse {
         guard call.method == "GET" || call.method == "POST" else { return AdminResponse.methodNotAllowed }
         guard call.rights.manageClients else { return AdminResponse.forbidden }
+        // The GET carries Cache-Control, the regenerating POST does not (recorded 26.7.1:
+        // golden/admin/clients/secret-read.http, secret-regenerate.http).
         func body(_ client: Client) -> ServerResponse {
             var out = JSONObject([("type", "secret")])
             if let secret = client.secret { out["value"] = .string(secret) }
-            return AdminResponse.json(out)
+            return AdminResponse.json(.object(out), noCache: call.method == "GET")
         }
         if call.method == "GET" {
             return call.read { realm in realm.client(id: clientId).map(body) ?? AdminResponse.error(404, "Could not find client") }
@@ -270,7 +272,7 @@ enum ClientRoutes {
                 realm.clients[index].defaultScopeIds.removeAll { $0 == scopeId }
                 realm.clients[index].optionalScopeIds.removeAll { $0 == scopeId }
             }
-            return AdminResponse.noContent
+            return AdminResponse.noContentNoCache
         }
     }
 }

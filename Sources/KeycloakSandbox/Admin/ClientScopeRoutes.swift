@@ -57,7 +57,7 @@ enum ClientScopeRoutes {
     }
 
     private static func body(_ call: AdminCall) -> Result<JSONObject, BodyError> {
-        call.jsonObject("ClientScopeRepresentation", schema: nil)
+        call.jsonObject("ClientScopeRepresentation", schema: Schemas.clientScope)
     }
 
     /// §4.3: name, protocol, dynamic attributes, then the duplicate check.
@@ -99,7 +99,7 @@ enum ClientScopeRoutes {
             }
             realm.clientScopes.append(scope)
             state.realms[index] = realm
-            return AdminResponse.created("\(call.requestURL)/\(AdminPath.encode(id))")
+            return AdminResponse.created("\(call.requestURL)/\(AdminPath.encode(id))", noCache: true)
         }
     }
 
@@ -153,7 +153,7 @@ enum ClientScopeRoutes {
                     realm.clients[index].defaultScopeIds.removeAll { $0 == scopeId }
                     realm.clients[index].optionalScopeIds.removeAll { $0 == scopeId }
                 }
-                return AdminResponse.noContent
+                return AdminResponse.noContentNoCache
             }
         default: return AdminResponse.methodNotAllowed
         }

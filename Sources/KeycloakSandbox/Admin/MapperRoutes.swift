@@ -130,7 +130,7 @@ enum MapperRoutes {
             mappers.append(mapper)
             container.setMappers(mappers, in: &realm)
             state.realms[index] = realm
-            return AdminResponse.created("\(call.requestURL)/\(AdminPath.encode(mapper.id))")
+            return AdminResponse.created("\(call.requestURL)/\(AdminPath.encode(mapper.id))", noCache: true)
         }
     }
 
@@ -158,7 +158,7 @@ enum MapperRoutes {
             }
             container.setMappers(mappers, in: &realm)
             state.realms[index] = realm
-            return AdminResponse.noContent
+            return AdminResponse.noContentNoCache
         }
     }
 
@@ -191,7 +191,7 @@ enum MapperRoutes {
                 mappers[index].protocolMapper = provider
                 mappers[index].config = replacement.config
                 container.setMappers(mappers, in: &realm)
-                return AdminResponse.noContent
+                return AdminResponse.noContentNoCache
             }
         case "DELETE":
             guard call.rights.manageClients else { return AdminResponse.forbidden }
@@ -200,7 +200,7 @@ enum MapperRoutes {
                 guard mappers.contains(where: { $0.id == mapperId }) else { return modelNotFound }
                 mappers.removeAll { $0.id == mapperId }
                 container.setMappers(mappers, in: &realm)
-                return AdminResponse.noContent
+                return AdminResponse.noContentNoCache
             }
         default: return AdminResponse.methodNotAllowed
         }

@@ -14,7 +14,10 @@ enum PartialImport {
             return AdminResponse.oauth(500, "invalid_request", "Cannot parse the JSON")
         }
         let shapeError = AdminResponse.oauth(500, "unknown_error", "Cannot parse the JSON")
-        guard case .object(let body) = parsed else { return shapeError }
+        // PartialImportRepresentation: its clients bind as ClientRepresentation ("true" is a Boolean...).
+        guard case .object(let raw) = parsed,
+            let body = try? AdminBody.bind(raw, schema: Schemas.partialImport, ignoringUnknown: true)
+        else { return shapeError }
         let policy = body["ifResourceExists"]?.stringValue ?? "FAIL"
         guard ["FAIL", "SKIP", "OVERWRITE"].contains(policy) else { return shapeError }
         if let clients = body["clients"], !clients.isNull, clients.arrayValue == nil { return shapeError }

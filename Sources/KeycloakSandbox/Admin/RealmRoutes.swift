@@ -35,8 +35,9 @@ enum RealmRoutes {
         // The importer reads the raw stream: any unreadable body, including an unknown field
         // (our choice: Keycloak's importer binds strictly), answers the same.
         let unreadable = AdminResponse.errorMessage(400, "unable to read contents from stream")
-        guard let body = try? JSON.parse(request.body), case .object(let representation) = body else { return unreadable }
-        if representation.keys.contains(where: { Schemas.realm[$0] == nil }) { return unreadable }
+        guard let body = try? JSON.parse(request.body), case .object(let raw) = body,
+            let representation = try? AdminBody.bind(raw, schema: Schemas.realm, ignoringUnknown: false)
+        else { return unreadable }
         let name = representation["realm"]?.stringValue ?? ""
         if name.trimmed.isEmpty { return AdminResponse.errorMessage(400, "Realm name cannot be empty") }
         let now = context.now()
@@ -135,7 +136,7 @@ enum RealmRoutes {
                     return AdminResponse.duplicateResource
                 }
                 if optional { realm.defaultOptionalScopeIds.append(scopeId) } else { realm.defaultDefaultScopeIds.append(scopeId) }
-                return AdminResponse.noContent
+                return AdminResponse.noContentNoCache
             }
         case "DELETE":
             guard call.rights.manageClients else { return AdminResponse.forbidden }
@@ -144,7 +145,7 @@ enum RealmRoutes {
                 // `removeDefaultClientScope` ignores which list the path names.
                 realm.defaultDefaultScopeIds.removeAll { $0 == scopeId }
                 realm.defaultOptionalScopeIds.removeAll { $0 == scopeId }
-                return AdminResponse.noContent
+                return AdminResponse.noContentNoCache
             }
         default: return AdminResponse.methodNotAllowed
         }

@@ -146,7 +146,7 @@ enum RoleRoutes {
                     let removed = roles.remove(at: index)
                     container.setRoles(roles, &realm)
                     realm.removeRoleReferences([removed.id])
-                    return AdminResponse.noContent
+                    return AdminResponse.noContentNoCache
                 }
             default: return AdminResponse.methodNotAllowed
             }

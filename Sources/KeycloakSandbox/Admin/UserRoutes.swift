@@ -196,7 +196,7 @@ enum UserRoutes {
                 realm.users.removeAll { $0.id == userId }
                 realm.sessions.removeAll { $0.userId == userId }
                 realm.forgetUser(userId)
-                return AdminResponse.noContent
+                return AdminResponse.noContentNoCache
             }
         default: return AdminResponse.methodNotAllowed
         }

@@ -8,6 +8,9 @@ public final class RealmKeyring: @unchecked Sendable {
     private let lock = NSLock()
     private var signingKeys: [String: RSAKey] = [:]
     private var encryptionKeys: [String: RSAKey] = [:]
+    /// Counts changes to the keys (a key generated, a realm's keys dropped, a restore), so `--state`
+    /// journals them only when they changed.
+    private var changeCount = 0
 
     /// A token whose RS256 signature matched `key`, with its parsed claims.
     struct Verification {
@@ -76,7 +79,15 @@ public final class RealmKeyring: @unchecked Sendable {
         defer { lock.unlock() }
         signingKeys[realm] = nil
         encryptionKeys[realm] = nil
+        changeCount += 1
         verifications = verifications.filter { $0.value.realm != realm }
+    }
+
+    /// The number of changes so far (see `changeCount`).
+    public var generation: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return changeCount
     }
 
     /// Every realm's keys as `{"<realm>":[{use,privateKey,certificate},…]}` for `--state` files.
@@ -105,6 +116,7 @@ public final class RealmKeyring: @unchecked Sendable {
         defer { lock.unlock() }
         signingKeys = signing
         encryptionKeys = encryption
+        changeCount += 1
         verifications.removeAll()
     }
 
@@ -128,6 +140,7 @@ public final class RealmKeyring: @unchecked Sendable {
             if let raced = encryptionKeys[realm] { return raced }
             encryptionKeys[realm] = fresh
         }
+        changeCount += 1
         return fresh
     }
 }

@@ -83,7 +83,7 @@ enum EventRoutes {
     /// RealmManager.updateRealmEventsConfig: enabled/expiration always overwritten, the rest only when present.
     private static func writeConfig(_ call: AdminCall) -> ServerResponse {
         let schema: [String: FieldKind] = [
-            "eventsEnabled": .bool, "eventsExpiration": .int, "eventsListeners": .stringArray, "enabledEventTypes": .stringArray,
+            "eventsEnabled": .bool, "eventsExpiration": .long, "eventsListeners": .stringArray, "enabledEventTypes": .stringArray,
             "adminEventsEnabled": .bool, "adminEventsDetailsEnabled": .bool,
         ]
         let body: JSONObject

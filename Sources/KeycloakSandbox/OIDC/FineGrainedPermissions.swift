@@ -44,7 +44,10 @@ enum FineGrainedPermissions {
             case "GET":
                 return ok(data.permissionsRepresentation(clientUUID))
             case "PUT":
-                guard let body = try? JSON.parse(request.body), let enabled = body["enabled"]?.boolValue else {
+                guard let raw = (try? JSON.parse(request.body))?.objectValue,
+                    let body = try? AdminBody.bind(raw, schema: Schemas.managementPermission, ignoringUnknown: false),
+                    let enabled = body["enabled"]?.boolValue
+                else {
                     return OIDCResponse.json(400, OIDCResponse.oauthError("unknown_error", "Cannot parse the JSON"), cacheControl: nil)
                 }
                 if enabled { data.enable(clientUUID) } else { data.disable(clientUUID) }
@@ -129,9 +132,11 @@ enum FineGrainedPermissions {
 
     /// PolicyService.create for type `client`: 201 with the submitted representation plus `id`.
     private static func createClientPolicy(_ request: ServerRequest, _ data: inout Data, realm: Realm) -> ServerResponse {
-        guard let body = (try? JSON.parse(request.body))?.objectValue, let name = body["name"]?.stringValue else {
-            return serverError
+        guard let raw = (try? JSON.parse(request.body))?.objectValue else { return serverError }
+        guard let body = try? AdminBody.bind(raw, schema: Schemas.clientPolicy, ignoringUnknown: true) else {
+            return OIDCResponse.json(400, OIDCResponse.oauthError("unknown_error", "Cannot parse the JSON"), cacheControl: nil)
         }
+        guard let name = body["name"]?.stringValue else { return serverError }
         if data.policies.contains(where: { $0["name"]?.stringValue == name }) {
             return OIDCResponse.json(
                 409, OIDCResponse.oauthError("Policy with name [\(name)] already exists", "Conflicting policy"), cacheControl: nil)
@@ -166,7 +171,13 @@ enum FineGrainedPermissions {
         guard let index = data.policies.firstIndex(where: { $0["id"]?.stringValue == id }) else {
             return notFound("HTTP 404 Not Found")
         }
-        guard let body = (try? JSON.parse(request.body))?.objectValue else { return serverError }
+        guard let raw = (try? JSON.parse(request.body))?.objectValue else { return serverError }
+        // The lists may name entries by id or name, or hold representations: bound as lists only.
+        var schema = Schemas.clientPolicy
+        for key in ["resources", "scopes", "policies"] { schema[key] = .array }
+        guard let body = try? AdminBody.bind(raw, schema: schema, ignoringUnknown: true) else {
+            return OIDCResponse.json(400, OIDCResponse.oauthError("unknown_error", "Cannot parse the JSON"), cacheControl: nil)
+        }
         var policy = data.policies[index]
         for key in ["name", "description", "logic", "decisionStrategy"] { if let value = body[key], !value.isNull { policy[key] = value } }
         let lists: [(String, [JSONObject])] = [("resources", data.resources), ("scopes", data.scopes), ("policies", data.policies)]

@@ -14,6 +14,10 @@ enum Introspection {
             guard realm.enabled else { return OIDCResponse.error(403, "access_denied", "Realm not enabled") }
             let caller: Client
             switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            case .failure(.missingClientId):
+                // No credentials at all: 401 invalid_client here, not the token endpoint's 400 "Missing
+                // client_id parameter" (recorded 26.7.1: golden/oidc/introspection/unauthenticated-client.http).
+                return OIDCResponse.error(401, "invalid_client", "Invalid client or Invalid client credentials")
             case .failure(let failure): return OIDCResponse.error(failure.status, failure.error, failure.description)
             case .success(let client): caller = client
             }
@@ -36,7 +40,10 @@ enum Introspection {
     }
 
     /// The introspection of a valid token, or nil when it is inactive for this caller: expired, revoked,
-    /// session ended, user or client disabled, or the caller neither its `azp` nor in its `aud` (recorded).
+    /// session ended, user or client disabled, or, for an access token, the caller not in its `aud`:
+    /// being its `azp` is not enough (recorded 26.7.1: golden/oidc/introspection/access-token-outside-audience.http,
+    /// a client introspecting a token it obtained itself gets `{"active":false}`). A refresh token has no
+    /// such check (golden/oidc/introspection/active-refresh-token.http).
     static func activeBody(_ claims: JSONObject, caller: Client, realm: Realm, issuer: String, now: Double) -> JSONObject? {
         let type = claims["typ"]?.stringValue ?? ""
         var checked = claims
@@ -45,7 +52,7 @@ enum Introspection {
             let client = realm.client(clientId: verified.clientId), let user = realm.user(id: verified.userId)
         else { return nil }
         let tokenAudience = JWTAudience.list(claims["aud"])
-        guard caller.clientId == verified.clientId || tokenAudience.contains(caller.clientId) else { return nil }
+        if type == "Bearer" && !tokenAudience.contains(caller.clientId) { return nil }
         // Introspection re-runs the mappers with their introspection switch (lightweight tokens come out whole).
         let notes = verified.sessionId.flatMap { id in realm.sessions.first { $0.id == id }?.notes }
             ?? Sessions.serviceAccountNotes(clientId: client.clientId, address: "127.0.0.1")

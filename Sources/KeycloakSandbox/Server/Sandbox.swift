@@ -1,5 +1,5 @@
 // The sandbox as one object: loads state, bootstraps master, dispatches each request (control API, fault
-// rules, serverinfo, OIDC, admin, Keycloak's 404) and persists the state after every change.
+// rules, serverinfo, OIDC, admin, Keycloak's 404) and journals every change before answering.
 import Foundation
 import KcxJSON
 import LoopbackHTTP
@@ -26,6 +26,10 @@ public final class Sandbox: @unchecked Sendable {
     public private(set) var skippedImports: [String] = []
 
     private let stateFile: StateFile?
+    private let journal: StateJournalFile?
+    /// The store and key generation the state file plus journal hold (guarded by `persistLock`).
+    private var persisted = StoreState()
+    private var persistedKeysGeneration = -1
     private let lock = NSLock()
     private let persistLock = NSLock()
     private var server: LoopbackHTTPServer?
@@ -40,10 +44,12 @@ public final class Sandbox: @unchecked Sendable {
         self.context = context
         startedAt = clock()
         stateFile = options.stateFile.map(StateFile.init(path:))
+        journal = options.stateFile.map(StateJournalFile.init(statePath:))
 
-        if let stateFile {
+        if let stateFile, let journal {
             do {
                 if let saved = try stateFile.load() { try Sandbox.restore(saved, into: context) }
+                try Sandbox.replay(try journal.batches(), into: context)
             } catch let error as StateFileError {
                 throw SandboxStartError(error.description)
             } catch {
@@ -105,6 +111,12 @@ public final class Sandbox: @unchecked Sendable {
         server?.stop()
     }
 
+    /// Stops serving and folds the journal into the state file (SIGTERM, SIGINT).
+    public func shutdown() throws(SandboxStartError) {
+        stop()
+        try saveState()
+    }
+
     /// Answers one request; the HTTP server calls this, and tests may call it directly.
     public func handle(_ request: ServerRequest) -> ServerAction {
         lock.withLock { handledRequests += 1 }
@@ -145,7 +157,7 @@ public final class Sandbox: @unchecked Sendable {
             ?? AdminRoutes.handle(request, context) ?? Sandbox.notFound
         if stateFile != nil && Sandbox.mayMutate(request.method) && response.status < 400 {
             do {
-                try saveState()
+                try persistChanges()
             } catch {
                 // The answer already reflects the change; report the failure through stats and stderr.
                 lock.withLock { persistFailures += 1 }
@@ -182,7 +194,7 @@ public final class Sandbox: @unchecked Sendable {
             for index in state.realms.indices { state.realms[index].sessions.removeAll() }
         }
         context.advanceClock(by: Sandbox.expiryClockShift)
-        if stateFile != nil { try? saveState() }
+        if stateFile != nil { try? persistChanges() }
     }
 
     /// One year, more than any default token or session lifetime.
@@ -191,8 +203,10 @@ public final class Sandbox: @unchecked Sendable {
     // MARK: Persistence
 
     /// `{"kcxSandboxState":1,"store":…,"keys":…}`.
-    func snapshot() -> JSON {
-        .object(JSONObject([("kcxSandboxState", 1), ("store", context.store.snapshot()), ("keys", context.keys.snapshot())]))
+    func snapshot() -> JSON { snapshot(store: context.store.read { $0 }) }
+
+    func snapshot(store: StoreState) -> JSON {
+        .object(JSONObject([("kcxSandboxState", 1), ("store", SandboxStore.snapshot(of: store)), ("keys", context.keys.snapshot())]))
     }
 
     static func restore(_ saved: JSON, into context: SandboxContext) throws {
@@ -203,16 +217,61 @@ public final class Sandbox: @unchecked Sendable {
         try context.keys.restore(keys)
     }
 
-    /// Writes the state file; serialised so a later snapshot never loses to an earlier one.
+    /// Compaction: writes the whole state to the state file (atomically) and deletes the journal it now
+    /// contains. Serialised with journal appends, so a later state never loses to an earlier one.
     func saveState() throws(SandboxStartError) {
-        guard let stateFile else { return }
+        guard let stateFile, let journal else { return }
         persistLock.lock()
         defer { persistLock.unlock() }
+        let current = context.store.read { $0 }
+        let generation = context.keys.generation
         do {
-            try stateFile.save(snapshot())
+            try stateFile.save(snapshot(store: current))
         } catch {
             throw SandboxStartError(error.description)
         }
+        journal.remove()
+        persisted = current
+        persistedKeysGeneration = generation
+    }
+
+    /// Journals what changed since the last write (the changed entities, and the keys when new ones
+    /// were made) and returns once it is on disk: an answer is sent only after its change is durable.
+    /// Concurrent writers share the work: whoever gets the lock first journals every change made so far.
+    func persistChanges() throws(SandboxStartError) {
+        guard let journal else { return }
+        persistLock.lock()
+        defer { persistLock.unlock() }
+        let current = context.store.read { $0 }
+        let generation = context.keys.generation
+        var records = StoreJournal.records(from: persisted, to: current)
+        if generation != persistedKeysGeneration {
+            records.append(.object(JSONObject([("op", "keys"), ("value", context.keys.snapshot())])))
+        }
+        if records.isEmpty { return }
+        do {
+            try journal.append(records)
+        } catch {
+            throw SandboxStartError(error.description)
+        }
+        persisted = current
+        persistedKeysGeneration = generation
+    }
+
+    /// Applies the journal's batches, in order, over the restored state file.
+    static func replay(_ batches: [[JSON]], into context: SandboxContext) throws {
+        guard !batches.isEmpty else { return }
+        var state = context.store.read { $0 }
+        for batch in batches {
+            for record in batch {
+                if record["op"]?.stringValue == "keys" {
+                    try context.keys.restore(record["value"] ?? .null)
+                } else {
+                    try StoreJournal.apply(record, to: &state)
+                }
+            }
+        }
+        context.store.withLock { $0 = state }
     }
 
     private func importRealms(_ files: [String]) throws(SandboxStartError) {

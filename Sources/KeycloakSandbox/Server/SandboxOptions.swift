@@ -14,7 +14,7 @@ public struct SandboxOptions: Sendable {
     public var features: FeatureSet = .keycloakDefaults
     /// Serves `/_sandbox/...` (fault injection, clock, stats) to loopback peers.
     public var controlEnabled = false
-    /// JSON file the whole state is persisted to after every change, and loaded from at start.
+    /// JSON file the whole state is persisted to (with `FILE.journal` holding the writes since), loaded at start.
     public var stateFile: String?
     /// Realm representations (`RealmRepresentation` JSON) imported at start.
     public var importFiles: [String] = []
@@ -63,7 +63,7 @@ public enum SandboxCommandLine {
         Option(name: "--allow-non-loopback", placeholder: nil, summary: "permit binding an address other than loopback"),
         Option(name: "--admin-user", placeholder: "NAME", summary: "master realm admin username (default admin)"),
         Option(name: "--admin-password-file", placeholder: "FILE", summary: "read the admin password from FILE (else $KCX_SANDBOX_ADMIN_PASSWORD, else one is generated and printed once on stderr)"),
-        Option(name: "--state", placeholder: "FILE", summary: "persist all state to FILE as JSON (atomic writes) and load it at start"),
+        Option(name: "--state", placeholder: "FILE", summary: "persist all state to FILE (JSON) and FILE.journal (each write, synced before the answer); load both at start"),
         Option(name: "--import", placeholder: "FILE", summary: "import a realm representation (JSON) at start; repeatable"),
         Option(name: "--features", placeholder: "LIST", summary: "Keycloak features to enable, comma-separated (e.g. token-exchange,admin-fine-grained-authz:v1)"),
         Option(name: "--features-disabled", placeholder: "LIST", summary: "Keycloak features to disable, comma-separated unversioned names"),

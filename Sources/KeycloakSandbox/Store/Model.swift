@@ -68,7 +68,7 @@ public struct Realm: Sendable {
 }
 
 /// A realm or client role. `containerId` is the realm id or the client's UUID.
-public struct Role: Sendable {
+public struct Role: Sendable, Equatable {
     public var id: String
     public var name: String
     public var description: String?
@@ -87,7 +87,7 @@ public struct Role: Sendable {
 }
 
 /// A protocol mapper on a client or a client scope. `config` keeps insertion order.
-public struct ProtocolMapper: Sendable {
+public struct ProtocolMapper: Sendable, Equatable {
     public var id: String
     public var name: String
     public var loginProtocol: String
@@ -103,7 +103,7 @@ public struct ProtocolMapper: Sendable {
     }
 }
 
-public struct ClientScope: Sendable {
+public struct ClientScope: Sendable, Equatable {
     public var id: String
     public var name: String
     public var description: String?
@@ -127,7 +127,7 @@ public struct ClientScope: Sendable {
 
 /// A client. Plain ClientRepresentation fields live in `fields` (written by create/update with
 /// Keycloak's merge rules); lists with their own routes are typed.
-public struct Client: Sendable {
+public struct Client: Sendable, Equatable {
     public var id: String
     public var fields: JSONObject
     public var protocolMappers: [ProtocolMapper] = []
@@ -159,7 +159,7 @@ public struct Client: Sendable {
 }
 
 /// A stored password: PBKDF2-HMAC-SHA256 with a per-credential salt; the plaintext is never kept.
-public struct PasswordCredential: Sendable {
+public struct PasswordCredential: Sendable, Equatable {
     public var id: String
     public var salt: [UInt8]
     public var hash: [UInt8]
@@ -177,7 +177,7 @@ public struct PasswordCredential: Sendable {
     }
 }
 
-public struct User: Sendable {
+public struct User: Sendable, Equatable {
     public var id: String
     /// Stored lower-case, as Keycloak does.
     public var username: String
@@ -206,7 +206,7 @@ public struct User: Sendable {
 
 /// A user session, created by the OIDC side on login and consulted by admin authorization
 /// (lightweight tokens carry no roles).
-public struct UserSession: Sendable {
+public struct UserSession: Sendable, Equatable {
     public var id: String
     public var userId: String
     /// The UUID of the client that started the session.

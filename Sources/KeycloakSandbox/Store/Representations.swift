@@ -14,6 +14,11 @@ extension ProtocolMapper {
     /// admin-api.md §5.4): OIDC mappers gain `userinfo.token.claim` from `id.token.claim` and
     /// `introspection.token.claim` from `access.token.claim`; audience-resolve and allowed-origins
     /// always carry both access and introspection flags.
+    ///
+    /// The config comes back in `java.util.HashMap` order: Keycloak copies the stored config into a map
+    /// sized for its keys and then adds the derived ones, so the order follows the keys' hashes
+    /// (recorded 26.7.1: golden/admin/protocol-mappers/config-key-order.http, config-key-order-grown.http
+    /// and read-created.http).
     public var effectiveRepresentation: JSONObject {
         var mapper = self
         if loginProtocol == "openid-connect" && protocolMapper.hasPrefix("oidc-") {
@@ -32,6 +37,7 @@ extension ProtocolMapper {
             }
             mapper.config = config
         }
+        mapper.config = JavaHashMapOrder.ordered(mapper.config, sizedFor: self.config.count)
         return mapper.representation
     }
 
@@ -148,5 +154,37 @@ extension Realm {
         if let displayNameHtml = representation["displayNameHtml"] { out["displayNameHtml"] = displayNameHtml }
         out["enabled"] = .bool(enabled)
         return out
+    }
+}
+
+/// The iteration order of a `java.util.HashMap<String, …>` (JDK 21): keys by bucket (the spread
+/// `String.hashCode` masked by the table size), in insertion order within a bucket.
+enum JavaHashMapOrder {
+    /// `object`'s members in the order a HashMap copied from a map of `initialCount` entries (the
+    /// `HashMap(Map)` constructor sizes its table for them), then grown by the remaining keys, iterates them.
+    static func ordered(_ object: JSONObject, sizedFor initialCount: Int) -> JSONObject {
+        var capacity = initialCount > 0 ? tableSize(for: Int((Double(initialCount) / 0.75).rounded(.up))) : 16
+        while object.count > capacity * 3 / 4 { capacity *= 2 }
+        let mask = Int32(capacity - 1)
+        let members = object.entries.enumerated().map { (bucket: spread(javaHash($0.element.key)) & mask, index: $0.offset, member: $0.element) }
+        let sorted = members.sorted { ($0.bucket, $0.index) < ($1.bucket, $1.index) }
+        return JSONObject(members: sorted.map { ($0.member.key, $0.member.value) })
+    }
+
+    /// `String.hashCode`: over UTF-16 code units, wrapping.
+    static func javaHash(_ text: String) -> Int32 {
+        var hash: Int32 = 0
+        for unit in text.utf16 { hash = hash &* 31 &+ Int32(unit) }
+        return hash
+    }
+
+    /// `HashMap.hash`: the high half folded into the low half.
+    static func spread(_ hash: Int32) -> Int32 { hash ^ Int32(bitPattern: UInt32(bitPattern: hash) >> 16) }
+
+    /// `HashMap.tableSizeFor`: the smallest power of two at least `count`.
+    static func tableSize(for count: Int) -> Int {
+        var size = 1
+        while size < count { size *= 2 }
+        return size
     }
 }

@@ -10,10 +10,10 @@ public struct SnapshotError: Error, CustomStringConvertible, Sendable {
 
 extension SandboxStore {
     /// `{"version":1,"realms":[...]}`.
-    public func snapshot() -> JSON {
-        read { state in
-            .object(JSONObject([("version", 1), ("realms", .array(state.realms.map { .object($0.snapshot) }))]))
-        }
+    public func snapshot() -> JSON { read { SandboxStore.snapshot(of: $0) } }
+
+    static func snapshot(of state: StoreState) -> JSON {
+        .object(JSONObject([("version", 1), ("realms", .array(state.realms.map { .object($0.snapshot) }))]))
     }
 
     /// Replaces all state with a `snapshot()`; on error nothing changes.
