@@ -53,6 +53,21 @@ import Testing
         }
     }
 
+    /// Each boundary of the threat model's guarantee table is tried by at least one attack.
+    @Test func everyBoundaryIsTried() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docs/security.md"), encoding: .utf8)
+        let guarantees = text.components(separatedBy: "## Attacks the tests try")[0]
+        let boundaries = guarantees.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("| "), !line.hasPrefix("| boundary"), !line.hasPrefix("|---") else { return nil }
+            return line.split(separator: "|").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        #expect(boundaries.count == 10, "\(boundaries)")
+        for boundary in boundaries {
+            #expect(SecurityAttack.all.contains { $0.boundary == boundary }, "no attack tries the '\(boundary)' boundary")
+        }
+        #expect(Set(SecurityAttack.all.map(\.boundary)).isSubset(of: Set(boundaries)), "a row names a boundary docs/security.md does not")
+    }
+
     @Test func theCommittedTableEqualsTheCatalog() throws {
         let url = Self.root.appendingPathComponent("docs/security.md")
         var text = try String(contentsOf: url, encoding: .utf8)
