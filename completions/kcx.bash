@@ -9,11 +9,11 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
-            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|completion|help) path="${path:+$path }$word" ;;
+            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange check"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|completion|help) path="${path:+$path }$word" ;;
         esac
     done
 
@@ -243,6 +243,21 @@ _kcx() {
         "token-exchange status:--timeout") COMPREPLY=(); return ;;
         "token-exchange status:--retries") COMPREPLY=(); return ;;
         "token-exchange status:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange check:--from") COMPREPLY=(); return ;;
+        "token-exchange check:--to") COMPREPLY=(); return ;;
+        "token-exchange check:--subject-client") COMPREPLY=(); return ;;
+        "token-exchange check:--user") COMPREPLY=(); return ;;
+        "token-exchange check:--subject-token") COMPREPLY=(); return ;;
+        "token-exchange check:--secret-file") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange check:--secret") COMPREPLY=(); return ;;
+        "token-exchange check:--target-realm"|"token-exchange check:-r") COMPREPLY=(); return ;;
+        "token-exchange check:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange check:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "token-exchange check:--profile") COMPREPLY=(); return ;;
+        "token-exchange check:--token") COMPREPLY=(); return ;;
+        "token-exchange check:--timeout") COMPREPLY=(); return ;;
+        "token-exchange check:--retries") COMPREPLY=(); return ;;
+        "token-exchange check:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope enable:--client") COMPREPLY=(); return ;;
         "token-exchange downscope enable:--target-realm"|"token-exchange downscope enable:-r") COMPREPLY=(); return ;;
         "token-exchange downscope enable:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
@@ -420,6 +435,7 @@ _kcx() {
             "token-exchange enable") COMPREPLY=($(compgen -W '--client --allow-refresh --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token-exchange disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token-exchange status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange check") COMPREPLY=($(compgen -W '--from --to --subject-client --user --live --subject-token --secret-stdin --secret-file --secret --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token-exchange downscope enable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token-exchange downscope disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token-exchange downscope status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
@@ -445,7 +461,7 @@ _kcx() {
         config)  COMPREPLY=($(compgen -W 'credentials status logout' -- "$cur")) ;;
         client-scope)  COMPREPLY=($(compgen -W 'ensure list get delete assign unassign' -- "$cur")) ;;
         audience)  COMPREPLY=($(compgen -W 'add list remove check' -- "$cur")) ;;
-        token-exchange)  COMPREPLY=($(compgen -W 'allow deny enable disable status downscope audit' -- "$cur")) ;;
+        token-exchange)  COMPREPLY=($(compgen -W 'allow deny enable disable status check downscope audit' -- "$cur")) ;;
         "token-exchange downscope")  COMPREPLY=($(compgen -W 'enable disable status' -- "$cur")) ;;
         token)  COMPREPLY=($(compgen -W 'get exchange decode introspect' -- "$cur")) ;;
         completion)  COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur")) ;;

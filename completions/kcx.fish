@@ -12,13 +12,13 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--subject-token' '--since' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
                 continue
         end
-        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'plan' 'apply' 'export' 'completion' 'help'
+        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange check' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'plan' 'apply' 'export' 'completion' 'help'
             set path $path $word
         end
     end
@@ -178,6 +178,7 @@ complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'deny' -d 'Stop a clien
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'enable' -d 'Turn standard token exchange on for a client'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'disable' -d 'Turn standard token exchange off for a client'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'status' -d 'Show who may exchange, and which audiences tokens can carry'
+complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'check' -d 'Predict whether a client can exchange tokens for another, and why (not)'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'downscope' -d 'token-exchange downscope commands'
 complete -c kcx -n '__kcx_path_is \'token-exchange\'' -a 'audit' -d 'Show recent token exchanges (and turn their recording on)'
 complete -c kcx -n '__kcx_path_is \'token-exchange allow\'' -l from -x -d 'The client that calls the token endpoint to exchange'
@@ -205,6 +206,17 @@ complete -c kcx -n '__kcx_path_is \'token-exchange disable\'' -l output -x -a 't
 complete -c kcx -n '__kcx_path_is \'token-exchange status\'' -l client -x -d 'Only this client (default: every client with exchange or audience settings)'
 complete -c kcx -n '__kcx_path_is \'token-exchange status\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
 complete -c kcx -n '__kcx_path_is \'token-exchange status\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l from -x -d 'The client that calls the token endpoint to exchange'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l to -x -d 'The client the new token is for (its audience)'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l subject-client -x -d 'Client that obtained the subject token (default: the requester itself)'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l user -x -d 'With --subject-client: the user whose token is exchanged'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l live -d 'Also perform a real exchange as proof (needs the requester\'s secret)'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l subject-token -x -d 'With --live: the token to exchange, or - for standard input (default: a service-account token of the requester)'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l secret-stdin -d 'Read the client secret from the first line of standard input'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l secret-file -r -F -d 'Read the client secret from the first line of FILE'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l secret -x -d 'The client secret itself (visible to other users; prints a warning)'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'token-exchange check\'' -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
 complete -c kcx -n '__kcx_path_is \'token-exchange downscope\'' -a 'enable' -d 'Refuse exchanges asking for scopes the subject token lacks'
 complete -c kcx -n '__kcx_path_is \'token-exchange downscope\'' -a 'disable' -d 'Stop downscope enforcement (for everyone, or for some clients)'
 complete -c kcx -n '__kcx_path_is \'token-exchange downscope\'' -a 'status' -d 'Show whether token exchanges are downscoped, and for whom'
