@@ -82,7 +82,16 @@ public enum TokenExchangeCommands {
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.allowExchange(from: from, to: to, subjectClient: invocation.value("subject-client"), mode: mode)
-        ChangeOutput.report(writer, invocation, context)
+        // Say what else the change makes possible: a switch turned on reaches every audience already in reach.
+        let opened = try writer.otherTargetsOpened(from: from, to: to)
+        ChangeOutput.report(
+            writer, invocation, context,
+            extra: opened.isEmpty ? [] : [("alsoPossible", .array(opened.map { ["from": .string(from), "to": .string($0.target), "via": .string($0.via)] }))])
+        if !invocation.wantsJSON {
+            for pair in opened {
+                context.stderr.write("note: \(from) \(writer.dryRun ? "would" : "may") now also exchange tokens for \(pair.target) (via \(pair.via))\n")
+            }
+        }
         return .ok
     }
 

@@ -6,7 +6,11 @@ import Testing
 @Suite(.serialized) struct ExchangeCheckTests {
     @Test func anAllowedPairIsPredictedAndProvedLive() throws {
         let (fixture, secrets) = try MicroservicesPatternTests.setUp(.shared, prefix: "check1")
-        try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard"])
+        let allow = try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard"])
+        // The shared scope already carries service-c: turning the switch on opens that pair too, and allow says so.
+        #expect(allow.stderr.hasSuffix("note: service-a may now also exchange tokens for service-c (via default scope service-access)\n"), "\(allow)")
+        let again = try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard"])
+        #expect(!again.stderr.contains("note:"), "nothing new is opened by a run that changes nothing")
         let check = try fixture.kcx(["token-exchange", "check", "--from", "service-a", "--to", "service-b", "-r", fixture.realm])
         #expect(check.status == 0, "\(check)")
         #expect(check.stdout == "service-a may exchange tokens for service-b:\n  standard, via default scope service-access\n")

@@ -171,6 +171,22 @@ extension Writer {
         if legacy { try denyLegacyExchange(requester: requester, target: target) }
     }
 
+    /// Other pairs this writer's `allowExchange` made possible: when it turned REQUESTER's standard
+    /// switch on, every other audience its scopes already carried becomes a target too (the
+    /// TARGET-audience scope adds only TARGET). Read once, and only when the switch changed.
+    public func otherTargetsOpened(from requester: String, to target: String) throws -> [(target: String, via: String)] {
+        let switched = changes.contains { $0.kind == "standard-token-exchange" && $0.name == requester && $0.outcome == .updated }
+        guard switched else { return [] }
+        let survey = try lookup.survey()
+        guard let client = survey.client(requester) else { return [] }
+        var opened: [(target: String, via: String)] = []
+        for (site, via) in survey.audienceSources(of: client, includeOptional: true)
+        where site.audience != target && site.audience != requester && !opened.contains(where: { $0.target == site.audience }) {
+            opened.append((site.audience, via))
+        }
+        return opened
+    }
+
     /// The ways REQUESTER can still exchange for TARGET after this writer's changes: read from the
     /// realm (in a dry run, less the grants the run would remove).
     public func remainingExchangePaths(from requester: String, to target: String) throws -> [ExchangePath] {
