@@ -204,6 +204,10 @@ public enum AudienceCommands {
                 for diagnosis in result.diagnoses {
                     context.stderr.write("cause: \(diagnosis.message)\n")
                     if let fix = diagnosis.fix { context.stderr.write("  fix: \(fix)\n") }
+                    // Alternatives reach the same end: one of the lines is enough, not all of them.
+                    for alternative in diagnosis.alternatives {
+                        context.stderr.write("  or:  \(alternative.fix)\n       (\(alternative.note))\n")
+                    }
                 }
             }
         }
