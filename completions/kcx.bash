@@ -9,7 +9,7 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--output|-o|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
@@ -78,6 +78,7 @@ _kcx() {
         "config credentials:--timeout") COMPREPLY=(); return ;;
         "config credentials:--retries") COMPREPLY=(); return ;;
         "config credentials:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config status:--output"|"config status:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "config status:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config status:--profile") COMPREPLY=(); return ;;
         "config status:--token") COMPREPLY=(); return ;;
@@ -96,7 +97,7 @@ _kcx() {
         "client-scope ensure:--consent-text") COMPREPLY=(); return ;;
         "client-scope ensure:--realm-default") COMPREPLY=($(compgen -W 'default optional none' -- "$cur")); return ;;
         "client-scope ensure:--target-realm"|"client-scope ensure:-r") COMPREPLY=(); return ;;
-        "client-scope ensure:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "client-scope ensure:--output"|"client-scope ensure:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "client-scope ensure:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope ensure:--profile") COMPREPLY=(); return ;;
         "client-scope ensure:--token") COMPREPLY=(); return ;;
@@ -104,7 +105,7 @@ _kcx() {
         "client-scope ensure:--retries") COMPREPLY=(); return ;;
         "client-scope ensure:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope list:--target-realm"|"client-scope list:-r") COMPREPLY=(); return ;;
-        "client-scope list:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "client-scope list:--output"|"client-scope list:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "client-scope list:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope list:--profile") COMPREPLY=(); return ;;
         "client-scope list:--token") COMPREPLY=(); return ;;
@@ -119,7 +120,7 @@ _kcx() {
         "client-scope get:--retries") COMPREPLY=(); return ;;
         "client-scope get:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope delete:--target-realm"|"client-scope delete:-r") COMPREPLY=(); return ;;
-        "client-scope delete:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "client-scope delete:--output"|"client-scope delete:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "client-scope delete:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope delete:--profile") COMPREPLY=(); return ;;
         "client-scope delete:--token") COMPREPLY=(); return ;;
@@ -128,7 +129,7 @@ _kcx() {
         "client-scope delete:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope assign:--client") COMPREPLY=(); return ;;
         "client-scope assign:--target-realm"|"client-scope assign:-r") COMPREPLY=(); return ;;
-        "client-scope assign:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "client-scope assign:--output"|"client-scope assign:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "client-scope assign:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope assign:--profile") COMPREPLY=(); return ;;
         "client-scope assign:--token") COMPREPLY=(); return ;;
@@ -137,7 +138,7 @@ _kcx() {
         "client-scope assign:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope unassign:--client") COMPREPLY=(); return ;;
         "client-scope unassign:--target-realm"|"client-scope unassign:-r") COMPREPLY=(); return ;;
-        "client-scope unassign:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "client-scope unassign:--output"|"client-scope unassign:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "client-scope unassign:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope unassign:--profile") COMPREPLY=(); return ;;
         "client-scope unassign:--token") COMPREPLY=(); return ;;
@@ -151,7 +152,7 @@ _kcx() {
         "audience add:--mapper-name") COMPREPLY=(); return ;;
         "audience add:--assign") COMPREPLY=(); return ;;
         "audience add:--target-realm"|"audience add:-r") COMPREPLY=(); return ;;
-        "audience add:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "audience add:--output"|"audience add:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "audience add:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "audience add:--profile") COMPREPLY=(); return ;;
         "audience add:--token") COMPREPLY=(); return ;;
@@ -161,7 +162,7 @@ _kcx() {
         "audience list:--scope") COMPREPLY=(); return ;;
         "audience list:--client") COMPREPLY=(); return ;;
         "audience list:--target-realm"|"audience list:-r") COMPREPLY=(); return ;;
-        "audience list:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "audience list:--output"|"audience list:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "audience list:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "audience list:--profile") COMPREPLY=(); return ;;
         "audience list:--token") COMPREPLY=(); return ;;
@@ -174,7 +175,7 @@ _kcx() {
         "audience remove:--client") COMPREPLY=(); return ;;
         "audience remove:--mapper-name") COMPREPLY=(); return ;;
         "audience remove:--target-realm"|"audience remove:-r") COMPREPLY=(); return ;;
-        "audience remove:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "audience remove:--output"|"audience remove:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "audience remove:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "audience remove:--profile") COMPREPLY=(); return ;;
         "audience remove:--token") COMPREPLY=(); return ;;
@@ -186,7 +187,7 @@ _kcx() {
         "audience check:--scope") COMPREPLY=(); return ;;
         "audience check:--user") COMPREPLY=(); return ;;
         "audience check:--target-realm"|"audience check:-r") COMPREPLY=(); return ;;
-        "audience check:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "audience check:--output"|"audience check:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "audience check:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "audience check:--profile") COMPREPLY=(); return ;;
         "audience check:--token") COMPREPLY=(); return ;;
@@ -198,7 +199,7 @@ _kcx() {
         "token-exchange allow:--subject-client") COMPREPLY=(); return ;;
         "token-exchange allow:--mode") COMPREPLY=($(compgen -W 'auto standard legacy' -- "$cur")); return ;;
         "token-exchange allow:--target-realm"|"token-exchange allow:-r") COMPREPLY=(); return ;;
-        "token-exchange allow:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange allow:--output"|"token-exchange allow:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange allow:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange allow:--profile") COMPREPLY=(); return ;;
         "token-exchange allow:--token") COMPREPLY=(); return ;;
@@ -209,7 +210,7 @@ _kcx() {
         "token-exchange deny:--to") COMPREPLY=(); return ;;
         "token-exchange deny:--mode") COMPREPLY=($(compgen -W 'auto standard legacy' -- "$cur")); return ;;
         "token-exchange deny:--target-realm"|"token-exchange deny:-r") COMPREPLY=(); return ;;
-        "token-exchange deny:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange deny:--output"|"token-exchange deny:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange deny:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange deny:--profile") COMPREPLY=(); return ;;
         "token-exchange deny:--token") COMPREPLY=(); return ;;
@@ -218,7 +219,7 @@ _kcx() {
         "token-exchange deny:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange enable:--client") COMPREPLY=(); return ;;
         "token-exchange enable:--target-realm"|"token-exchange enable:-r") COMPREPLY=(); return ;;
-        "token-exchange enable:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange enable:--output"|"token-exchange enable:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange enable:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange enable:--profile") COMPREPLY=(); return ;;
         "token-exchange enable:--token") COMPREPLY=(); return ;;
@@ -227,7 +228,7 @@ _kcx() {
         "token-exchange enable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange disable:--client") COMPREPLY=(); return ;;
         "token-exchange disable:--target-realm"|"token-exchange disable:-r") COMPREPLY=(); return ;;
-        "token-exchange disable:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange disable:--output"|"token-exchange disable:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange disable:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange disable:--profile") COMPREPLY=(); return ;;
         "token-exchange disable:--token") COMPREPLY=(); return ;;
@@ -236,7 +237,7 @@ _kcx() {
         "token-exchange disable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange status:--client") COMPREPLY=(); return ;;
         "token-exchange status:--target-realm"|"token-exchange status:-r") COMPREPLY=(); return ;;
-        "token-exchange status:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange status:--output"|"token-exchange status:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange status:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange status:--profile") COMPREPLY=(); return ;;
         "token-exchange status:--token") COMPREPLY=(); return ;;
@@ -245,7 +246,7 @@ _kcx() {
         "token-exchange status:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope enable:--client") COMPREPLY=(); return ;;
         "token-exchange downscope enable:--target-realm"|"token-exchange downscope enable:-r") COMPREPLY=(); return ;;
-        "token-exchange downscope enable:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange downscope enable:--output"|"token-exchange downscope enable:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange downscope enable:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope enable:--profile") COMPREPLY=(); return ;;
         "token-exchange downscope enable:--token") COMPREPLY=(); return ;;
@@ -254,7 +255,7 @@ _kcx() {
         "token-exchange downscope enable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope disable:--client") COMPREPLY=(); return ;;
         "token-exchange downscope disable:--target-realm"|"token-exchange downscope disable:-r") COMPREPLY=(); return ;;
-        "token-exchange downscope disable:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange downscope disable:--output"|"token-exchange downscope disable:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange downscope disable:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope disable:--profile") COMPREPLY=(); return ;;
         "token-exchange downscope disable:--token") COMPREPLY=(); return ;;
@@ -263,7 +264,7 @@ _kcx() {
         "token-exchange downscope disable:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope status:--client") COMPREPLY=(); return ;;
         "token-exchange downscope status:--target-realm"|"token-exchange downscope status:-r") COMPREPLY=(); return ;;
-        "token-exchange downscope status:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange downscope status:--output"|"token-exchange downscope status:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange downscope status:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange downscope status:--profile") COMPREPLY=(); return ;;
         "token-exchange downscope status:--token") COMPREPLY=(); return ;;
@@ -273,7 +274,7 @@ _kcx() {
         "token-exchange audit:--since") COMPREPLY=(); return ;;
         "token-exchange audit:--client") COMPREPLY=(); return ;;
         "token-exchange audit:--target-realm"|"token-exchange audit:-r") COMPREPLY=(); return ;;
-        "token-exchange audit:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "token-exchange audit:--output"|"token-exchange audit:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "token-exchange audit:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token-exchange audit:--profile") COMPREPLY=(); return ;;
         "token-exchange audit:--token") COMPREPLY=(); return ;;
@@ -287,7 +288,7 @@ _kcx() {
         "token get:--secret") COMPREPLY=(); return ;;
         "token get:--password-file") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token get:--password") COMPREPLY=(); return ;;
-        "token get:--output") COMPREPLY=($(compgen -W 'token json claims' -- "$cur")); return ;;
+        "token get:--output"|"token get:-o") COMPREPLY=($(compgen -W 'token json claims' -- "$cur")); return ;;
         "token get:--server") COMPREPLY=(); return ;;
         "token get:--target-realm"|"token get:-r") COMPREPLY=(); return ;;
         "token get:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -303,7 +304,7 @@ _kcx() {
         "token exchange:--requested-token-type") COMPREPLY=($(compgen -W 'access_token refresh_token id_token' -- "$cur")); return ;;
         "token exchange:--secret-file") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token exchange:--secret") COMPREPLY=(); return ;;
-        "token exchange:--output") COMPREPLY=($(compgen -W 'token json claims' -- "$cur")); return ;;
+        "token exchange:--output"|"token exchange:-o") COMPREPLY=($(compgen -W 'token json claims' -- "$cur")); return ;;
         "token exchange:--server") COMPREPLY=(); return ;;
         "token exchange:--target-realm"|"token exchange:-r") COMPREPLY=(); return ;;
         "token exchange:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -335,7 +336,7 @@ _kcx() {
         "token introspect:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "doctor:--fail-on") COMPREPLY=($(compgen -W 'warning error' -- "$cur")); return ;;
         "doctor:--target-realm"|"doctor:-r") COMPREPLY=(); return ;;
-        "doctor:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "doctor:--output"|"doctor:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "doctor:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "doctor:--profile") COMPREPLY=(); return ;;
         "doctor:--token") COMPREPLY=(); return ;;
@@ -351,7 +352,7 @@ _kcx() {
         "graph:--retries") COMPREPLY=(); return ;;
         "graph:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "plan:--file"|"plan:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "plan:--output") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "plan:--output"|"plan:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "plan:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "plan:--profile") COMPREPLY=(); return ;;
         "plan:--token") COMPREPLY=(); return ;;
@@ -360,6 +361,7 @@ _kcx() {
         "plan:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "apply:--file"|"apply:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "apply:--parallel") COMPREPLY=(); return ;;
+        "apply:--output"|"apply:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "apply:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "apply:--profile") COMPREPLY=(); return ;;
         "apply:--token") COMPREPLY=(); return ;;
@@ -403,35 +405,35 @@ _kcx() {
             update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --merge -m --compact --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --file -f --body -b --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "config status") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config status") COMPREPLY=($(compgen -W '--output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope ensure") COMPREPLY=($(compgen -W '--description --protocol --include-in-token-scope --consent-text --realm-default --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope list") COMPREPLY=($(compgen -W '--target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope ensure") COMPREPLY=($(compgen -W '--description --protocol --include-in-token-scope --consent-text --realm-default --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope list") COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope get") COMPREPLY=($(compgen -W '--target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope delete") COMPREPLY=($(compgen -W '--if-exists --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope assign") COMPREPLY=($(compgen -W '--client --default --optional --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope unassign") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "audience add") COMPREPLY=($(compgen -W '--audience --custom-audience --scope --client --mapper-name --access-token --no-access-token --id-token --introspection --no-introspection --lightweight --create-scope --assign --default --optional --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "audience list") COMPREPLY=($(compgen -W '--scope --client --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "audience remove") COMPREPLY=($(compgen -W '--audience --custom-audience --scope --client --mapper-name --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "audience check") COMPREPLY=($(compgen -W '--client --audience --scope --user --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange allow") COMPREPLY=($(compgen -W '--from --to --subject-client --mode --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange deny") COMPREPLY=($(compgen -W '--from --to --mode --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange enable") COMPREPLY=($(compgen -W '--client --allow-refresh --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange downscope enable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange downscope disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange downscope status") COMPREPLY=($(compgen -W '--client --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token-exchange audit") COMPREPLY=($(compgen -W '--enable --since --client --dry-run --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token get") COMPREPLY=($(compgen -W '--client --user --scope --secret-stdin --secret-file --secret --password-stdin --password-file --password --output --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token exchange") COMPREPLY=($(compgen -W '--client --subject-token --audience --scope --requested-token-type --secret-stdin --secret-file --secret --output --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope delete") COMPREPLY=($(compgen -W '--if-exists --yes -y --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope assign") COMPREPLY=($(compgen -W '--client --default --optional --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope unassign") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "audience add") COMPREPLY=($(compgen -W '--audience --custom-audience --scope --client --mapper-name --access-token --no-access-token --id-token --introspection --no-introspection --lightweight --create-scope --assign --default --optional --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "audience list") COMPREPLY=($(compgen -W '--scope --client --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "audience remove") COMPREPLY=($(compgen -W '--audience --custom-audience --scope --client --mapper-name --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "audience check") COMPREPLY=($(compgen -W '--client --audience --scope --user --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange allow") COMPREPLY=($(compgen -W '--from --to --subject-client --mode --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange deny") COMPREPLY=($(compgen -W '--from --to --mode --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange enable") COMPREPLY=($(compgen -W '--client --allow-refresh --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange status") COMPREPLY=($(compgen -W '--client --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope enable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope disable") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange downscope status") COMPREPLY=($(compgen -W '--client --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token-exchange audit") COMPREPLY=($(compgen -W '--enable --since --client --dry-run --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token get") COMPREPLY=($(compgen -W '--client --user --scope --secret-stdin --secret-file --secret --password-stdin --password-file --password --output -o --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token exchange") COMPREPLY=($(compgen -W '--client --subject-token --audience --scope --requested-token-type --secret-stdin --secret-file --secret --output -o --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token decode") COMPREPLY=($(compgen -W '--verify --audience --issuer --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             graph) COMPREPLY=($(compgen -W '--target-realm -r --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            plan) COMPREPLY=($(compgen -W '--file -f --prune --output --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            plan) COMPREPLY=($(compgen -W '--file -f --prune --output -o --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             export) COMPREPLY=($(compgen -W '--target-realm -r --realm --client --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             completion) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             help) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;

@@ -15,7 +15,7 @@ public enum TokenCommands {
         OptionSpec("password", value: "PASSWORD", "The password itself (visible to other users; prints a warning)"),
     ]
     static let output = OptionSpec(
-        "output", value: "FORMAT", "token (default: the access token alone), json (the whole response) or claims (the access token decoded)",
+        "output", short: "o", value: "FORMAT", "token (default: the access token alone), json (the whole response) or claims (the access token decoded)",
         completion: .choices(["token", "json", "claims"]))
     static let server = OptionSpec("server", value: "URL", "Keycloak's root URL (default: $KCX_SERVER or the session's server)")
     static let realm = OptionSpec("target-realm", short: "r", value: "REALM", "Realm of the token endpoint (default: $KCX_REALM or the session's realm)")

@@ -117,3 +117,20 @@ public struct Lookup {
 
     var realmLabel: String { realm }
 }
+
+extension Lookup {
+    /// The clients that hold the scope `scopeName`, and in which list: what a delete of the scope
+    /// takes away. One request (the client list carries each client's scope names).
+    public func clientsAssigned(scope scopeName: String) throws -> [(clientId: String, list: ScopeList)] {
+        var result: [(clientId: String, list: ScopeList)] = []
+        for client in try api.getArray("clients", realm: realm) {
+            guard let clientId = client["clientId"]?.stringValue else { continue }
+            if client["defaultClientScopes"]?.arrayValue?.contains(.string(scopeName)) == true {
+                result.append((clientId, .default))
+            } else if client["optionalClientScopes"]?.arrayValue?.contains(.string(scopeName)) == true {
+                result.append((clientId, .optional))
+            }
+        }
+        return result
+    }
+}
