@@ -9,11 +9,11 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--output|-o|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--output|-o|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--out|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
-            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|completion|help) path="${path:+$path }$word" ;;
+            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|client|"client id"|"client secret"|"client ensure"|realm|"realm ensure"|"config profiles"|version|completion|help) path="${path:+$path }$word" ;;
         esac
     done
 
@@ -378,6 +378,52 @@ _kcx() {
         "export:--timeout") COMPREPLY=(); return ;;
         "export:--retries") COMPREPLY=(); return ;;
         "export:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "client id:--target-realm"|"client id:-r") COMPREPLY=(); return ;;
+        "client id:--output"|"client id:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "client id:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "client id:--profile") COMPREPLY=(); return ;;
+        "client id:--token") COMPREPLY=(); return ;;
+        "client id:--timeout") COMPREPLY=(); return ;;
+        "client id:--retries") COMPREPLY=(); return ;;
+        "client id:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "client secret:--out") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "client secret:--target-realm"|"client secret:-r") COMPREPLY=(); return ;;
+        "client secret:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "client secret:--profile") COMPREPLY=(); return ;;
+        "client secret:--token") COMPREPLY=(); return ;;
+        "client secret:--timeout") COMPREPLY=(); return ;;
+        "client secret:--retries") COMPREPLY=(); return ;;
+        "client secret:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "client ensure:--redirect-uri") COMPREPLY=(); return ;;
+        "client ensure:--target-realm"|"client ensure:-r") COMPREPLY=(); return ;;
+        "client ensure:--output"|"client ensure:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "client ensure:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "client ensure:--profile") COMPREPLY=(); return ;;
+        "client ensure:--token") COMPREPLY=(); return ;;
+        "client ensure:--timeout") COMPREPLY=(); return ;;
+        "client ensure:--retries") COMPREPLY=(); return ;;
+        "client ensure:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "realm ensure:--output"|"realm ensure:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "realm ensure:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "realm ensure:--profile") COMPREPLY=(); return ;;
+        "realm ensure:--token") COMPREPLY=(); return ;;
+        "realm ensure:--timeout") COMPREPLY=(); return ;;
+        "realm ensure:--retries") COMPREPLY=(); return ;;
+        "realm ensure:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config profiles:--output"|"config profiles:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "config profiles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config profiles:--profile") COMPREPLY=(); return ;;
+        "config profiles:--token") COMPREPLY=(); return ;;
+        "config profiles:--timeout") COMPREPLY=(); return ;;
+        "config profiles:--retries") COMPREPLY=(); return ;;
+        "config profiles:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "version:--output"|"version:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "version:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "version:--profile") COMPREPLY=(); return ;;
+        "version:--token") COMPREPLY=(); return ;;
+        "version:--timeout") COMPREPLY=(); return ;;
+        "version:--retries") COMPREPLY=(); return ;;
+        "version:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "completion:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "completion:--profile") COMPREPLY=(); return ;;
         "completion:--token") COMPREPLY=(); return ;;
@@ -435,6 +481,12 @@ _kcx() {
             plan) COMPREPLY=($(compgen -W '--file -f --prune --output -o --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             export) COMPREPLY=($(compgen -W '--target-realm -r --realm --client --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client id") COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client secret") COMPREPLY=($(compgen -W '--regenerate --out --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client ensure") COMPREPLY=($(compgen -W '--public --confidential --service-account --redirect-uri --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "realm ensure") COMPREPLY=($(compgen -W '--dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config profiles") COMPREPLY=($(compgen -W '--output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            version) COMPREPLY=($(compgen -W '--output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             completion) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             help) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             *) COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose --help --version' -- "$cur")) ;;
@@ -443,15 +495,17 @@ _kcx() {
     fi
 
     case "$path" in
-        "")  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
-        config)  COMPREPLY=($(compgen -W 'credentials status logout' -- "$cur")) ;;
+        "")  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export client realm version completion help' -- "$cur")) ;;
+        config)  COMPREPLY=($(compgen -W 'credentials status logout profiles' -- "$cur")) ;;
         client-scope)  COMPREPLY=($(compgen -W 'ensure list get delete assign unassign' -- "$cur")) ;;
         audience)  COMPREPLY=($(compgen -W 'add list remove check' -- "$cur")) ;;
         token-exchange)  COMPREPLY=($(compgen -W 'allow deny enable disable status downscope audit' -- "$cur")) ;;
         "token-exchange downscope")  COMPREPLY=($(compgen -W 'enable disable status' -- "$cur")) ;;
         token)  COMPREPLY=($(compgen -W 'get exchange decode introspect' -- "$cur")) ;;
+        client)  COMPREPLY=($(compgen -W 'id secret ensure' -- "$cur")) ;;
+        realm)  COMPREPLY=($(compgen -W 'ensure' -- "$cur")) ;;
         completion)  COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur")) ;;
-        help)  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
+        help)  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export client realm version completion help' -- "$cur")) ;;
     esac
 }
 

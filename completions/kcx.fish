@@ -12,13 +12,13 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--output' '-o' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--output' '-o' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--out' '--redirect-uri' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
                 continue
         end
-        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'plan' 'apply' 'export' 'completion' 'help'
+        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'plan' 'apply' 'export' 'client' 'client id' 'client secret' 'client ensure' 'realm' 'realm ensure' 'config profiles' 'version' 'completion' 'help'
             set path $path $word
         end
     end
@@ -56,6 +56,9 @@ complete -c kcx -n '__kcx_path_is \'\'' -a 'graph' -d 'Draw which tokens carry w
 complete -c kcx -n '__kcx_path_is \'\'' -a 'plan' -d 'Show how realms differ from a declarative file, changing nothing'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'apply' -d 'Converge realms to a declarative file'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'export' -d 'Write a realm\'s audience and token-exchange configuration as a declarative file'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'client' -d 'client commands'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'realm' -d 'realm commands'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'version' -d 'Print kcx\'s version'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'completion' -d 'Print the shell completion script for bash, zsh or fish'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'help' -d 'Show help for kcx or for a command'
 complete -c kcx -n '__kcx_path_is \'get\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
@@ -92,6 +95,7 @@ complete -c kcx -n '__kcx_path_is \'delete\'' -l allow-other-host -d 'Send to an
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'credentials' -d 'Log in to a Keycloak server and store the session'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'status' -d 'Show who the stored session is logged in as, where, and until when'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'logout' -d 'End the stored session on the server and remove it from the config file'
+complete -c kcx -n '__kcx_path_is \'config\'' -a 'profiles' -d 'List the profiles stored in the config file'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l server -x -d 'Keycloak\'s root URL, e.g. https://keycloak.example.com'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l realm -x -d 'Realm to log in to (master for a server-wide admin)'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l user -x -d 'Log in as this user (password grant)'
@@ -283,5 +287,25 @@ complete -c kcx -n '__kcx_path_is \'export\'' -s r -l target-realm -x -d 'Realm 
 complete -c kcx -n '__kcx_path_is \'export\'' -l realm -x -d 'Same as -r/--target-realm'
 complete -c kcx -n '__kcx_path_is \'export\'' -l client -x -d 'Only this client (repeatable)'
 complete -c kcx -n '__kcx_path_is \'export\'' -l format -x -a 'yaml json' -d 'yaml (default) or json'
+complete -c kcx -n '__kcx_path_is \'client\'' -a 'id' -d 'Print a client\'s id (the UUID the admin API paths use)'
+complete -c kcx -n '__kcx_path_is \'client\'' -a 'secret' -d 'Print a confidential client\'s secret, or write it to a file'
+complete -c kcx -n '__kcx_path_is \'client\'' -a 'ensure' -d 'Create an OpenID Connect client, or bring an existing one to the settings given'
+complete -c kcx -n '__kcx_path_is \'client id\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'client id\'' -s o -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'client secret\'' -l regenerate -d 'Issue a new secret first; the old one stops working'
+complete -c kcx -n '__kcx_path_is \'client secret\'' -l out -r -F -d 'Write the secret to FILE (0600) instead of standard output'
+complete -c kcx -n '__kcx_path_is \'client secret\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'client ensure\'' -l public -d 'A public client (browser or mobile app; no secret)'
+complete -c kcx -n '__kcx_path_is \'client ensure\'' -l confidential -d 'A confidential client (has a secret)'
+complete -c kcx -n '__kcx_path_is \'client ensure\'' -l service-account -d 'Turn on its service account (client-credentials grant)'
+complete -c kcx -n '__kcx_path_is \'client ensure\'' -l redirect-uri -x -d 'Add a valid redirect URI'
+complete -c kcx -n '__kcx_path_is \'client ensure\'' -s r -l target-realm -x -d 'Realm to work in (default: the session\'s realm)'
+complete -c kcx -n '__kcx_path_is \'client ensure\'' -l dry-run -d 'Show the changes and the requests they take; change nothing'
+complete -c kcx -n '__kcx_path_is \'client ensure\'' -s o -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'realm\'' -a 'ensure' -d 'Create a realm if it does not exist'
+complete -c kcx -n '__kcx_path_is \'realm ensure\'' -l dry-run -d 'Show the changes and the requests they take; change nothing'
+complete -c kcx -n '__kcx_path_is \'realm ensure\'' -s o -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'config profiles\'' -s o -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
+complete -c kcx -n '__kcx_path_is \'version\'' -s o -l output -x -a 'text json' -d 'text (default, outcomes on stderr) or json (on stdout)'
 complete -c kcx -n '__kcx_path_is \'completion\'' -a 'bash zsh fish'
-complete -c kcx -n '__kcx_path_is \'help\'' -a 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export completion help'
+complete -c kcx -n '__kcx_path_is \'help\'' -a 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export client realm version completion help'
