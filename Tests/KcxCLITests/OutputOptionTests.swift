@@ -20,6 +20,8 @@ final class TerminalText_: TextSink, @unchecked Sendable {
         let exempt: Set<String> = [
             "get", "create", "update", "delete", "config credentials", "config logout", "graph", "export", "help", "completion",
             "token decode", "token introspect", "client-scope get",
+            // Prints the secret alone (for pipes and --secret-file), or nothing with --out.
+            "client secret",
         ]
         for command in CommandTable.all where !command.hidden && !exempt.contains(command.name) {
             let output = command.options.first { $0.long == "output" }
