@@ -93,4 +93,23 @@ import Testing
         #expect(version == (try fixture.ok(["--version"])).stdout)
         #expect(version.hasPrefix("kcx "))
     }
+
+    @Test func completionNamesComeFromTheLoggedInServerAndNothingOffline() throws {
+        let fixture = try RealmFixture(.shared, prefix: "conv-complete")
+        try fixture.publicClient("webapp")
+        try fixture.inRealm(["client-scope", "ensure", "api-access"])
+        let clients = try fixture.ok(["__complete", "clients", "--", "audience", "check", "-r", fixture.realm, "--client"])
+        #expect(clients.stdout.split(separator: "\n").contains("webapp"), "\(clients)")
+        #expect(clients.stderr == "")
+        let scopes = try fixture.ok(["__complete", "scopes", "--", "-r", fixture.realm])
+        #expect(scopes.stdout.split(separator: "\n").contains("api-access"))
+        let realms = try fixture.ok(["__complete", "realms", "--"])
+        #expect(realms.stdout.split(separator: "\n").contains(Substring(fixture.realm)))
+        // A profile with no session (a refused connection is covered in process): nothing printed, exit 0.
+        let started = Date()
+        let offline = try fixture.kcx(["__complete", "clients", "--", "-r", fixture.realm, "--profile", "nowhere"],
+                                     stdin: nil)
+        #expect(offline.status == 0 && offline.stdout == "" && offline.stderr == "", "\(offline)")
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
 }
