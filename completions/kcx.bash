@@ -9,7 +9,7 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--output|-o|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--out|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--output|-o|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--subject-issuer|--issuer|--fail-on|--parallel|--out|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
@@ -302,6 +302,7 @@ _kcx() {
         "token exchange:--audience") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "token exchange:--scope") COMPREPLY=($(compgen -W "$(kcx __complete scopes -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "token exchange:--requested-token-type") COMPREPLY=($(compgen -W 'access_token refresh_token id_token' -- "$cur")); return ;;
+        "token exchange:--subject-issuer") COMPREPLY=(); return ;;
         "token exchange:--secret-file") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "token exchange:--secret") COMPREPLY=(); return ;;
         "token exchange:--output"|"token exchange:-o") COMPREPLY=($(compgen -W 'token json claims' -- "$cur")); return ;;
@@ -473,7 +474,7 @@ _kcx() {
             "token-exchange downscope status") COMPREPLY=($(compgen -W '--client --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token-exchange audit") COMPREPLY=($(compgen -W '--enable --since --client --dry-run --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token get") COMPREPLY=($(compgen -W '--client --user --scope --secret-stdin --secret-file --secret --password-stdin --password-file --password --output -o --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "token exchange") COMPREPLY=($(compgen -W '--client --subject-token --audience --scope --requested-token-type --secret-stdin --secret-file --secret --output -o --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "token exchange") COMPREPLY=($(compgen -W '--client --subject-token --audience --scope --requested-token-type --subject-issuer --secret-stdin --secret-file --secret --output -o --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token decode") COMPREPLY=($(compgen -W '--verify --audience --issuer --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;

@@ -12,7 +12,7 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--output' '-o' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--out' '--redirect-uri' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--fields' '--format' '--offset' '--limit' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--server' '--realm' '--user' '--client' '--password-file' '--password' '--secret-file' '--secret' '--output' '-o' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--subject-issuer' '--issuer' '--fail-on' '--parallel' '--out' '--redirect-uri' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
@@ -256,6 +256,7 @@ complete -c kcx -n '__kcx_path_is \'token exchange\'' -l subject-token -x -d 'Th
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -l audience -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'clientId the new token is for'
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -l scope -x -a '(kcx __complete scopes -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Scopes to request, space separated'
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -l requested-token-type -x -a 'access_token refresh_token id_token' -d 'access_token (default), refresh_token or id_token'
+complete -c kcx -n '__kcx_path_is \'token exchange\'' -l subject-issuer -x -d 'Not sent: standard exchange refuses subject_issuer; kcx says why and what to use instead'
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -l secret-stdin -d 'Read the client secret from the first line of standard input'
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -l secret-file -r -F -d 'Read the client secret from the first line of FILE'
 complete -c kcx -n '__kcx_path_is \'token exchange\'' -l secret -x -d 'The client secret itself (visible to other users; prints a warning)'

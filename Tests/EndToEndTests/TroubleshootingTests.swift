@@ -68,7 +68,7 @@ import Testing
         let r = fixture.realm
         let text = try check(fixture).stderr
         #expect(text.hasSuffix("""
-            cause: mapper 'typo' on scope api-access names client 'api-servce', which does not exist (Keycloak then adds nothing to aud), not 'api-service'
+            cause: mapper 'typo' on scope api-access names client 'api-servce', which does not exist (Keycloak still puts 'api-servce' into aud as written), not 'api-service'
               fix: kcx audience add --audience api-service --scope api-access --mapper-name typo -r \(r)
               or:  kcx audience add --audience api-service --scope api-service-audience --create-scope --assign webapp --default -r \(r)
                    (instead, a new mapper in a dedicated scope (no audience mapper in realm '\(r)' produces 'api-service'))

@@ -166,7 +166,7 @@ extension Lookup {
             if missing || similar {
                 precise.append(AudienceDiagnosis(
                     cause: .mapperNamesOtherClient,
-                    message: "mapper '\(mapper.name)' on \(mapper.container.label) names client '\(named)'\(missing ? ", which does not exist (Keycloak then adds nothing to aud)" : ""), not '\(audience)'",
+                    message: "mapper '\(mapper.name)' on \(mapper.container.label) names client '\(named)'\(missing ? ", which does not exist (Keycloak still puts '\(named)' into aud as written)" : ""), not '\(audience)'",
                     fix: audienceClient == nil
                         ? nil
                         : kcx(["audience", "add", "--audience", audience, "--\(mapper.container.cliFlag)", mapper.container.name, "--mapper-name", mapper.name])))
