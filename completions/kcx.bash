@@ -113,6 +113,7 @@ _kcx() {
         "client-scope list:--retries") COMPREPLY=(); return ;;
         "client-scope list:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope get:--target-realm"|"client-scope get:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "client-scope get:--output"|"client-scope get:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "client-scope get:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope get:--profile") COMPREPLY=(); return ;;
         "client-scope get:--token") COMPREPLY=(); return ;;
@@ -346,6 +347,7 @@ _kcx() {
         "doctor:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "graph:--target-realm"|"graph:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "graph:--format") COMPREPLY=($(compgen -W 'text mermaid dot' -- "$cur")); return ;;
+        "graph:--output"|"graph:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
         "graph:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "graph:--profile") COMPREPLY=(); return ;;
         "graph:--token") COMPREPLY=(); return ;;
@@ -456,7 +458,7 @@ _kcx() {
             "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope ensure") COMPREPLY=($(compgen -W '--description --protocol --include-in-token-scope --consent-text --realm-default --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope list") COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "client-scope get") COMPREPLY=($(compgen -W '--target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "client-scope get") COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope delete") COMPREPLY=($(compgen -W '--if-exists --yes -y --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope assign") COMPREPLY=($(compgen -W '--client --default --optional --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope unassign") COMPREPLY=($(compgen -W '--client --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
@@ -478,7 +480,7 @@ _kcx() {
             "token decode") COMPREPLY=($(compgen -W '--verify --audience --issuer --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            graph) COMPREPLY=($(compgen -W '--target-realm -r --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            graph) COMPREPLY=($(compgen -W '--target-realm -r --format --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             plan) COMPREPLY=($(compgen -W '--file -f --prune --output -o --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             export) COMPREPLY=($(compgen -W '--target-realm -r --realm --client --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;

@@ -34,8 +34,11 @@ public enum ClientScopeCommands {
             handler: list),
         CommandSpec(
             ["client-scope", "get"], summary: "Show one client scope with its mappers",
-            positionals: [name], options: [ProvisioningOptions.targetRealm],
-            examples: [ExampleSpec("kcx client-scope get api-access -r myrealm", "The scope's representation as JSON")],
+            positionals: [name], options: ProvisioningOptions.reading,
+            examples: [
+                ExampleSpec("kcx client-scope get api-access -r myrealm", "Its name, id, protocol and mappers"),
+                ExampleSpec("kcx client-scope get api-access -r myrealm -o json", "The scope's representation as JSON"),
+            ],
             handler: get),
         CommandSpec(
             ["client-scope", "delete"], summary: "Delete a client scope (Keycloak also removes it from every client)",
@@ -128,7 +131,22 @@ public enum ClientScopeCommands {
     static func get(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let session = try ProvisioningSession(invocation, context)
         let scope = try Lookup(api: session.client, realm: session.realm).requireClientScope(invocation.firstPositional)
-        context.stdout.write(scope.representation.serialized(.pretty) + "\n")
+        if invocation.wantsJSON {
+            context.stdout.write(scope.representation.serialized(.pretty) + "\n")
+            return .ok
+        }
+        let rep = scope.representation
+        var text = "name:     \(scope.name)\nid:       \(scope.id)\nprotocol: \(rep["protocol"]?.stringValue ?? "openid-connect")\n"
+        if let description = rep["description"]?.stringValue, !description.isEmpty { text += "description: \(description)\n" }
+        let mappers = (rep["protocolMappers"]?.arrayValue ?? []).map { mapper -> [String] in
+            [mapper["name"]?.stringValue ?? "", mapper["protocolMapper"]?.stringValue ?? ""]
+        }
+        context.stdout.write(text)
+        if mappers.isEmpty {
+            context.stdout.write("mappers:  none\n")
+        } else {
+            context.stdout.write("\n" + TextTable.render(Tabulation(columns: ["MAPPER", "TYPE"], rows: mappers)))
+        }
         return .ok
     }
 

@@ -94,4 +94,42 @@ import Testing
         let again = try fixture.kcx(["apply", "-f", path, "--auto-approve", "-o", "json"])
         #expect(again.json?["applied"]?.intValue == 0, "\(again)")
     }
+
+    @Test func graphAndClientScopeGetTakeDashO() throws {
+        let fixture = try RealmFixture(.shared, prefix: "out-graph")
+        try fixture.publicClient("webapp")
+        try fixture.confidentialClient("api-service")
+        try fixture.inRealm(["audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "webapp", "--default"])
+        let graph = try #require(try fixture.inRealm(["graph", "-o", "json"]).json)
+        #expect(graph["realm"]?.stringValue == fixture.realm)
+        #expect(graph["edges"]?.arrayValue?.contains([
+            "kind": "carries", "client": "webapp", "audience": "api-service", "via": "default scope api-access", "onRequest": false,
+        ]) == true, "\(graph)")
+        let clash = try fixture.kcx(["graph", "-o", "json", "--format", "dot", "-r", fixture.realm])
+        #expect(clash.status == 2)
+        #expect(clash.stderr == "error: -o json and --format dot exclude each other: -o json is the graph as data\n")
+        let id = try #require(try fixture.clientScope("api-access")?["id"]?.stringValue)
+        let text = try fixture.inRealm(["client-scope", "get", "api-access"]).stdout
+        #expect(text == """
+            name:     api-access
+            id:       \(id)
+            protocol: openid-connect
+
+            MAPPER                TYPE
+            api-service audience  oidc-audience-mapper
+
+            """, "\(text)")
+        #expect(try fixture.inRealm(["client-scope", "get", "api-access", "-o", "json"]).json?["id"]?.stringValue == id)
+    }
+
+    @Test func audienceAddOfATypoSuggestsTheClient() throws {
+        let fixture = try RealmFixture(.shared, prefix: "out-typo")
+        try fixture.publicClient("webapp")
+        try fixture.confidentialClient("api-service")
+        let before = try fixture.snapshot()
+        let result = try fixture.kcx(["audience", "add", "--audience", "api-servce", "--scope", "x", "--create-scope", "-r", fixture.realm])
+        #expect(result.status == 3)
+        #expect(result.stderr == "error: --audience 'api-servce' names no client in realm '\(fixture.realm)'\nhint: did you mean 'api-service'? (if not, create the client first, or use --custom-audience for a value that is not a client)\n", "\(result)")
+        #expect(try fixture.snapshot() == before)
+    }
 }

@@ -103,9 +103,11 @@ extension Writer {
     /// missing client without complaint and tokens would simply lack it.
     public func requireAudienceClientExists(_ audience: AudienceValue) throws {
         if case .client(let clientId) = audience, try lookup.client(clientId) == nil {
+            let create = "create the client first, or use --custom-audience for a value that is not a client"
+            // A near name is a typo: say so first, so the fix is not a custom audience of the typo.
             throw KcxError(
                 .notFound, "--audience '\(clientId)' names no client in realm '\(realm)'",
-                hint: "create the client first, or use --custom-audience for a value that is not a client")
+                hint: Suggestions.phrase(try lookup.similarClientIds(to: clientId)).map { "\($0) (if not, \(create))" } ?? create)
         }
     }
 
