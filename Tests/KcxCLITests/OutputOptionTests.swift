@@ -73,3 +73,59 @@ final class TerminalText_: TextSink, @unchecked Sendable {
         #expect(!plain.contains("\u{1B}"))
     }
 }
+
+final class AnsweringTerminal: InputSource, @unchecked Sendable {
+    let answer: String
+    private(set) var prompts: [String] = []
+    init(_ answer: String) { self.answer = answer }
+    func readAll(limit: ReadLimit) throws(FileSystemError) -> [UInt8] { [] }
+    let isTerminal = true
+    func readSecret(prompt: String) -> String? { nil }
+    func readLine(prompt: String) -> String? {
+        prompts.append(prompt)
+        return answer
+    }
+}
+
+@Suite struct ClientScopeDeleteConfirmationTests {
+    static let scopes = jsonResponse(#"[{"id":"s1","name":"api-access","protocol":"openid-connect"}]"#)
+    static let clients = jsonResponse(#"[{"id":"c1","clientId":"webapp","defaultClientScopes":["api-access"],"optionalClientScopes":[]},{"id":"c2","clientId":"other","defaultClientScopes":["profile"]}]"#)
+
+    func run(answer: String, _ script: [ScriptedExchange]) -> (RunResult, AnsweringTerminal, ScriptedTransport) {
+        let transport = ScriptedTransport(script)
+        let terminal = AnsweringTerminal(answer)
+        let stdout = CapturedText(), stderr = CapturedText()
+        let context = CommandContext(
+            stdout: stdout, stderr: stderr, stdin: terminal,
+            environment: ["KCX_TOKEN": "t", "KCX_SERVER": "https://kc.test", "KCX_REALM": "demo", "HOME": "/nonexistent/kcx-cli-tests", "XDG_CONFIG_HOME": "/nonexistent/kcx-cli-tests"],
+            makeTransport: { _ in transport })
+        let status = Kcx.run(["client-scope", "delete", "api-access"], context: context)
+        return (RunResult(status: status, stdout: stdout.text, stderr: stderr.text), terminal, transport)
+    }
+
+    @Test func onATerminalItNamesTheClientsAndAnythingButYesCancels() {
+        let (result, terminal, transport) = run(answer: "y", [
+            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
+            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/clients", respond: Self.clients),
+        ])
+        #expect(result == RunResult(status: 2, stdout: "", stderr: """
+            client scope 'api-access' is assigned to 1 client, which would lose it: webapp (default)
+            delete cancelled: nothing was changed
+
+            """))
+        #expect(terminal.prompts == ["Delete it? Only 'yes' is accepted: "])
+        #expect(transport.isFinished)
+    }
+
+    @Test func yesDeletes() {
+        let (result, _, transport) = run(answer: "yes", [
+            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
+            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/clients", respond: Self.clients),
+            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
+            ScriptedExchange("DELETE", "https://kc.test/admin/realms/demo/client-scopes/s1", respond: HTTPResponse(status: 204, headers: [], body: [])),
+        ])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr.hasSuffix("deleted: client-scope api-access\n"), "\(result)")
+        #expect(transport.isFinished)
+    }
+}
