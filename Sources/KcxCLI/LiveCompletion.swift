@@ -34,13 +34,13 @@ public enum LiveCompletion {
             return .ok
         })
 
-    /// `-r X`, `--target-realm X`, `--target-realm=X`, `-rX`, and --profile/--config, from the words typed.
+    /// `-r X`, `--target-realm X`, `--target-realm=X`, `-rX`, and --profile, --config and --timeout, from the words typed.
     static func settings(from words: [String]) -> [String: [String]] {
         var values: [String: [String]] = [:]
         var index = 0
         while index < words.count {
             let word = words[index]
-            for (long, short) in [("target-realm", "r"), ("realm", nil), ("profile", nil), ("config", nil)] as [(String, String?)] {
+            for (long, short) in [("target-realm", "r"), ("realm", nil), ("profile", nil), ("config", nil), ("timeout", nil)] as [(String, String?)] {
                 if word == "--" + long || (short != nil && word == "-" + short!), index + 1 < words.count {
                     values[long == "realm" ? "target-realm" : long] = [words[index + 1]]
                 } else if word.hasPrefix("--\(long)=") {
@@ -62,7 +62,8 @@ public enum LiveCompletion {
             stdout: Discard(), stderr: Discard(), stdin: NoInput(), environment: context.environment,
             makeTransport: context.makeTransport, now: context.now)
         var values = settings(from: words)
-        values["timeout"] = [timeout]
+        // The short default, unless the line being completed names its own --timeout.
+        if values["timeout"] == nil { values["timeout"] = [timeout] }
         values["retries"] = ["0"]
         let invocation = Invocation(command: spec, values: values, positionals: [])
         guard let client = try? openAdminClient(invocation, quiet) else { return [] }

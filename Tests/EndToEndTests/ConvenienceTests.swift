@@ -98,12 +98,13 @@ import Testing
         let fixture = try RealmFixture(.shared, prefix: "conv-complete")
         try fixture.publicClient("webapp")
         try fixture.inRealm(["client-scope", "ensure", "api-access"])
-        let clients = try fixture.ok(["__complete", "clients", "--", "audience", "check", "-r", fixture.realm, "--client"])
+        let clients = try fixture.ok(["__complete", "clients", "--", "audience", "check", "-r", fixture.realm, "--timeout", "30", "--client"])
         #expect(clients.stdout.split(separator: "\n").contains("webapp"), "\(clients)")
         #expect(clients.stderr == "")
-        let scopes = try fixture.ok(["__complete", "scopes", "--", "-r", fixture.realm])
+        let scopes = try fixture.ok(["__complete", "scopes", "--", "-r", fixture.realm, "--timeout", "30"])
         #expect(scopes.stdout.split(separator: "\n").contains("api-access"))
-        let realms = try fixture.ok(["__complete", "realms", "--"])
+        // A loaded shared sandbox lists its many realms slowly: the line's own --timeout applies.
+        let realms = try fixture.ok(["__complete", "realms", "--", "--timeout", "30"])
         #expect(realms.stdout.split(separator: "\n").contains(Substring(fixture.realm)))
         // A profile with no session (a refused connection is covered in process): nothing printed, exit 0.
         let started = Date()

@@ -63,6 +63,7 @@ import Testing
         #expect(LiveCompletion.settings(from: ["--target-realm=b", "--config", "/c"]) == ["target-realm": ["b"], "config": ["/c"]])
         #expect(LiveCompletion.settings(from: ["-rdemo"]) == ["target-realm": ["demo"]])
         #expect(LiveCompletion.settings(from: ["export", "--realm", "x"]) == ["target-realm": ["x"]])
+        #expect(LiveCompletion.settings(from: ["get", "--timeout", "9"]) == ["timeout": ["9"]])
     }
 
     @Test func liveOptionsAreTheOnesTheIssueNames() {
