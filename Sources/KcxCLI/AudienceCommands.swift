@@ -45,8 +45,16 @@ public enum AudienceCommands {
             handler: add),
         CommandSpec(
             ["audience", "list"], summary: "List audience mappers of a scope, a client, or the whole realm",
+            discussion: """
+                With --scope, the scope's mappers. With --client, the audiences the client's tokens get through \
+                mappers: its own, those of its default scopes, and those of its optional scopes (only when the \
+                token request names the scope); VIA says which. Without either, every audience mapper of the realm.
+                """,
             options: container + ProvisioningOptions.reading,
-            examples: [ExampleSpec("kcx audience list -r myrealm", "Every audience mapper in the realm and where it lives")],
+            examples: [
+                ExampleSpec("kcx audience list -r myrealm", "Every audience mapper in the realm and where it lives"),
+                ExampleSpec("kcx audience list --client myapp -r myrealm", "The audiences myapp's tokens get, and through which scope"),
+            ],
             handler: list),
         CommandSpec(
             ["audience", "remove"], summary: "Remove an audience mapper from a client scope or a client",
@@ -149,24 +157,45 @@ public enum AudienceCommands {
     static func list(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let container = try mapperContainer(invocation, required: false)
         let session = try ProvisioningSession(invocation, context)
-        let mappers = try Lookup(api: session.client, realm: session.realm).audienceMappers(in: container)
+        let lookup = Lookup(api: session.client, realm: session.realm)
+        if case .client(let name) = container {
+            let reaching = try lookup.audienceMappers(reaching: name)
+            if invocation.wantsJSON {
+                context.stdout.write(JSON.array(reaching.map(\.json)).serialized(.pretty) + "\n")
+                return .ok
+            }
+            let rows = reaching.map { entry -> [String] in
+                let via: String
+                switch entry.via {
+                case .client: via = "own mapper"
+                case .defaultScope: via = "default scope"
+                case .optionalScope: via = "optional scope (when requested)"
+                }
+                return [entry.mapper.container.label, via] + Array(row(entry.mapper).dropFirst())
+            }
+            context.stdout.write(TextTable.render(Tabulation(columns: ["WHERE", "VIA", "MAPPER", "AUDIENCE", "TOKENS"], rows: rows)))
+            return .ok
+        }
+        let mappers = try lookup.audienceMappers(in: container)
         if invocation.wantsJSON {
             context.stdout.write(JSON.array(mappers.map(\.json)).serialized(.pretty) + "\n")
             return .ok
         }
-        let rows = mappers.map { mapper -> [String] in
-            let switches = [("access", "access.token.claim"), ("id", "id.token.claim"), ("introspection", "introspection.token.claim"), ("lightweight", "lightweight.claim")]
-                .filter { mapper.config[$0.1]?.stringValue == "true" }.map(\.0).joined(separator: ",")
-            let audience: String
-            switch mapper.audience {
-            case .client(let value): audience = value
-            case .custom(let value): audience = "\(value) (custom)"
-            case nil: audience = "(none)"
-            }
-            return [mapper.container.label, mapper.name, audience, switches]
-        }
-        context.stdout.write(TextTable.render(Tabulation(columns: ["WHERE", "MAPPER", "AUDIENCE", "TOKENS"], rows: rows)))
+        context.stdout.write(TextTable.render(Tabulation(columns: ["WHERE", "MAPPER", "AUDIENCE", "TOKENS"], rows: mappers.map(row))))
         return .ok
+    }
+
+    /// WHERE, MAPPER, AUDIENCE, TOKENS of one mapper.
+    static func row(_ mapper: AudienceMapperRef) -> [String] {
+        let switches = [("access", "access.token.claim"), ("id", "id.token.claim"), ("introspection", "introspection.token.claim"), ("lightweight", "lightweight.claim")]
+            .filter { mapper.config[$0.1]?.stringValue == "true" }.map(\.0).joined(separator: ",")
+        let audience: String
+        switch mapper.audience {
+        case .client(let value): audience = value
+        case .custom(let value): audience = "\(value) (custom)"
+        case nil: audience = "(none)"
+        }
+        return [mapper.container.label, mapper.name, audience, switches]
     }
 
     static func remove(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
@@ -204,6 +233,10 @@ public enum AudienceCommands {
                 for diagnosis in result.diagnoses {
                     context.stderr.write("cause: \(diagnosis.message)\n")
                     if let fix = diagnosis.fix { context.stderr.write("  fix: \(fix)\n") }
+                    // Alternatives reach the same end: one of the lines is enough, not all of them.
+                    for alternative in diagnosis.alternatives {
+                        context.stderr.write("  or:  \(alternative.fix)\n       (\(alternative.note))\n")
+                    }
                 }
             }
         }

@@ -6,7 +6,8 @@ import KeycloakKit
 enum ProvisioningOptions {
     static let targetRealm = OptionSpec("target-realm", short: "r", value: "REALM", "Realm to work in (default: the session's realm)")
     static let dryRun = OptionSpec("dry-run", "Show the changes and the requests they take; change nothing")
-    static let output = OptionSpec("output", value: "FORMAT", "text (default, outcomes on stderr) or json (on stdout)", completion: .choices(["text", "json"]))
+    static let output = OptionSpec(
+        "output", short: "o", value: "FORMAT", "text (default, outcomes on stderr) or json (on stdout)", completion: .choices(["text", "json"]))
 
     /// Options every mutating provisioning command takes.
     static let mutating: [OptionSpec] = [targetRealm, dryRun, output]

@@ -34,14 +34,28 @@ public enum ClientScopeCommands {
             handler: list),
         CommandSpec(
             ["client-scope", "get"], summary: "Show one client scope with its mappers",
-            positionals: [name], options: [ProvisioningOptions.targetRealm],
-            examples: [ExampleSpec("kcx client-scope get api-access -r myrealm", "The scope's representation as JSON")],
+            positionals: [name], options: ProvisioningOptions.reading,
+            examples: [
+                ExampleSpec("kcx client-scope get api-access -r myrealm", "Its name, id, protocol and mappers"),
+                ExampleSpec("kcx client-scope get api-access -r myrealm -o json", "The scope's representation as JSON"),
+            ],
             handler: get),
         CommandSpec(
             ["client-scope", "delete"], summary: "Delete a client scope (Keycloak also removes it from every client)",
+            discussion: """
+                When clients hold the scope, kcx lists them (each loses the scope and the claims it brings) and \
+                asks on a terminal; --yes deletes without asking. Without a terminal and without --yes, deleting an \
+                assigned scope is a usage error and nothing is deleted. A scope no client holds is deleted at once.
+                """,
             positionals: [name],
-            options: [OptionSpec("if-exists", "Succeed with 'unchanged' when the scope does not exist")] + ProvisioningOptions.mutating,
-            examples: [ExampleSpec("kcx client-scope delete api-access --if-exists -r myrealm", "Delete it if it is there")],
+            options: [
+                OptionSpec("if-exists", "Succeed with 'unchanged' when the scope does not exist"),
+                OptionSpec("yes", short: "y", "Delete even when clients hold the scope, without asking"),
+            ] + ProvisioningOptions.mutating,
+            examples: [
+                ExampleSpec("kcx client-scope delete api-access --if-exists -r myrealm", "Delete it if it is there"),
+                ExampleSpec("kcx client-scope delete api-access --yes -r myrealm", "Delete it even though clients hold it (scripts)"),
+            ],
             handler: delete),
         CommandSpec(
             ["client-scope", "assign"], summary: "Assign a client scope to a client as default or optional",
@@ -117,12 +131,47 @@ public enum ClientScopeCommands {
     static func get(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let session = try ProvisioningSession(invocation, context)
         let scope = try Lookup(api: session.client, realm: session.realm).requireClientScope(invocation.firstPositional)
-        context.stdout.write(scope.representation.serialized(.pretty) + "\n")
+        if invocation.wantsJSON {
+            context.stdout.write(scope.representation.serialized(.pretty) + "\n")
+            return .ok
+        }
+        let rep = scope.representation
+        var text = "name:     \(scope.name)\nid:       \(scope.id)\nprotocol: \(rep["protocol"]?.stringValue ?? "openid-connect")\n"
+        if let description = rep["description"]?.stringValue, !description.isEmpty { text += "description: \(description)\n" }
+        let mappers = (rep["protocolMappers"]?.arrayValue ?? []).map { mapper -> [String] in
+            [mapper["name"]?.stringValue ?? "", mapper["protocolMapper"]?.stringValue ?? ""]
+        }
+        context.stdout.write(text)
+        if mappers.isEmpty {
+            context.stdout.write("mappers:  none\n")
+        } else {
+            context.stdout.write("\n" + TextTable.render(Tabulation(columns: ["MAPPER", "TYPE"], rows: mappers)))
+        }
         return .ok
+    }
+
+    /// True when the scope may go: no client holds it, or the person at the terminal said yes.
+    static func confirmDelete(_ name: String, _ lookup: Lookup, realm: String, _ context: CommandContext) throws -> Bool {
+        guard let scope = try lookup.clientScope(name) else { return true }
+        let holders = try lookup.clientsAssigned(scope: scope.name)
+        guard !holders.isEmpty else { return true }
+        let list = holders.map { "\($0.clientId) (\($0.list.rawValue))" }.joined(separator: ", ")
+        let what = "client scope '\(scope.name)' is assigned to \(holders.count) client\(holders.count == 1 ? "" : "s"), which would lose it: \(list)"
+        guard context.stdin.isTerminal else {
+            throw KcxError.usage(what, hint: "delete it anyway with --yes, or unassign it first: \(Shell.kcx("client-scope", "unassign", scope.name, "--client", holders[0].clientId, "-r", realm))")
+        }
+        context.stderr.write(what + "\n")
+        return context.stdin.readLine(prompt: "Delete it? Only 'yes' is accepted: ") == "yes"
     }
 
     static func delete(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let session = try ProvisioningSession(invocation, context)
+        if !invocation.flag("dry-run") && !invocation.flag("yes") {
+            guard try confirmDelete(invocation.firstPositional, Lookup(api: session.client, realm: session.realm), realm: session.realm, context) else {
+                context.stderr.write("delete cancelled: nothing was changed\n")
+                return .usage
+            }
+        }
         let writer = session.writer(invocation)
         try writer.deleteClientScope(invocation.firstPositional, ifExists: invocation.flag("if-exists"))
         ChangeOutput.report(writer, invocation, context)

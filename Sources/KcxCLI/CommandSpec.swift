@@ -7,6 +7,9 @@ public enum ValueCompletion: Sendable, Equatable {
     case file
     case directory
     case choices([String])
+    /// Values asked of the logged-in server when Tab is pressed (`kcx __complete KIND`): clients,
+    /// scopes, realms, users or endpoints.
+    case live(String)
 }
 
 public struct OptionSpec: Sendable {

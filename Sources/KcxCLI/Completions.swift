@@ -33,6 +33,18 @@ public enum CompletionScripts {
 
     static func allOptions(_ command: CommandSpec) -> [OptionSpec] { command.options + GlobalOptions.specs }
 
+    /// Options whose values are names on the server, by long name: one place for every command.
+    static let liveOptions: [String: String] = [
+        "client": "clients", "from": "clients", "to": "clients", "subject-client": "clients", "audience": "clients",
+        "assign": "clients", "scope": "scopes", "target-realm": "realms", "realm": "realms", "user": "users",
+    ]
+
+    /// An option's completion, with live names for the options above that have none of their own.
+    static func completion(_ option: OptionSpec) -> ValueCompletion {
+        if option.completion == .none, let kind = liveOptions[option.long] { return .live(kind) }
+        return option.completion
+    }
+
     static func children(of path: [String], _ commands: [CommandSpec]) -> [(word: String, summary: String)] {
         var result: [(word: String, summary: String)] = []
         for command in visible(commands) where command.path.count > path.count && Array(command.path.prefix(path.count)) == path {
@@ -46,7 +58,9 @@ public enum CompletionScripts {
     }
 
     static func positionalCompletion(_ command: CommandSpec) -> ValueCompletion {
-        command.positionals.first?.completion ?? .none
+        guard let first = command.positionals.first else { return .none }
+        if first.completion == .none && first.name == "ENDPOINT" { return .live("endpoints") }
+        return first.completion
     }
 
     // MARK: bash
@@ -79,14 +93,14 @@ public enum CompletionScripts {
             for option in allOptions(command) where !option.isFlag {
                 let words = ["--" + option.long] + (option.short.map { ["-\($0)"] } ?? [])
                 let pattern = words.map { bashQuote(command.name + ":" + $0) }.joined(separator: "|")
-                text += "        \(pattern)) \(bashValueCompletion(option.completion)); return ;;\n"
+                text += "        \(pattern)) \(bashValueCompletion(completion(option))); return ;;\n"
             }
         }
         // Global options before any command.
         for option in GlobalOptions.specs where !option.isFlag {
             let words = ["--" + option.long] + (option.short.map { ["-\($0)"] } ?? [])
             let pattern = words.map { "*:" + $0 }.joined(separator: "|")
-            text += "        \(pattern)) \(bashValueCompletion(option.completion)); return ;;\n"
+            text += "        \(pattern)) \(bashValueCompletion(completion(option))); return ;;\n"
         }
         text += """
                 esac
@@ -145,6 +159,9 @@ public enum CompletionScripts {
         case .file: return "\(target)($(compgen -f -- \"$cur\")); compopt -o filenames 2>/dev/null"
         case .directory: return "\(target)($(compgen -d -- \"$cur\")); compopt -o filenames 2>/dev/null"
         case .choices(let choices): return "\(target)($(compgen -W '\(choices.joined(separator: " "))' -- \"$cur\"))"
+        case .live(let kind):
+            // The words typed so far go after --, so kcx finds -r, --profile and --config among them.
+            return "\(target)($(compgen -W \"$(kcx __complete \(kind) -- \"${COMP_WORDS[@]:1:COMP_CWORD-1}\" 2>/dev/null)\" -- \"$cur\"))"
         }
     }
 
@@ -178,13 +195,13 @@ public enum CompletionScripts {
             for option in allOptions(command) where !option.isFlag {
                 let words = ["--" + option.long] + (option.short.map { ["-\($0)"] } ?? [])
                 let pattern = words.map { zshPattern(command.name + ":" + $0) }.joined(separator: "|")
-                text += "    (\(pattern)) \(zshValueCompletion(option.completion, option.valueName ?? "value")); return ;;\n"
+                text += "    (\(pattern)) \(zshValueCompletion(completion(option), option.valueName ?? "value")); return ;;\n"
             }
         }
         for option in GlobalOptions.specs where !option.isFlag {
             let words = ["--" + option.long] + (option.short.map { ["-\($0)"] } ?? [])
             let pattern = words.map { "*:" + $0 }.joined(separator: "|")
-            text += "    (\(pattern)) \(zshValueCompletion(option.completion, option.valueName ?? "value")); return ;;\n"
+            text += "    (\(pattern)) \(zshValueCompletion(completion(option), option.valueName ?? "value")); return ;;\n"
         }
         text += """
               esac
@@ -261,6 +278,7 @@ public enum CompletionScripts {
         case .file: return "_files"
         case .directory: return "_files -/"
         case .choices(let choices): return "compadd -- \(choices.joined(separator: " "))"
+        case .live(let kind): return "items=(${(f)\"$(kcx __complete \(kind) -- ${words[2,CURRENT-1]} 2>/dev/null)\"}); compadd -a items"
         }
     }
 
@@ -318,6 +336,8 @@ public enum CompletionScripts {
             case .file, .directory: text += "complete -c kcx -n \(condition) -F\n"
             case .choices(let choices):
                 text += "complete -c kcx -n \(condition) -a \(fishQuote(choices.joined(separator: " ")))\n"
+            case .live(let kind):
+                text += "complete -c kcx -n \(condition) -a \(fishQuote(fishLive(kind)))\n"
             }
             for option in command.options {
                 text += "complete -c kcx -n \(condition) " + fishOption(option) + "\n"
@@ -331,15 +351,20 @@ public enum CompletionScripts {
         if let short = option.short { parts.append("-s \(short)") }
         parts.append("-l \(option.long)")
         if !option.isFlag {
-            switch option.completion {
+            switch completion(option) {
             case .none: parts.append("-x")
             case .file: parts.append("-r -F")
             case .directory: parts.append("-x -a '(__fish_complete_directories)'")
             case .choices(let choices): parts.append("-x -a \(fishQuote(choices.joined(separator: " ")))")
+            case .live(let kind): parts.append("-x -a \(fishQuote(fishLive(kind)))")
             }
         }
         parts.append("-d \(fishQuote(option.summary))")
         return parts.joined(separator: " ")
+    }
+
+    static func fishLive(_ kind: String) -> String {
+        "(kcx __complete \(kind) -- (commandline -opc)[2..-1] 2>/dev/null)"
     }
 
     static func fishQuote(_ text: String) -> String {

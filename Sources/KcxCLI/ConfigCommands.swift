@@ -1,5 +1,6 @@
 // `kcx config credentials|status|logout`: log in and store the session, show it, end it.
 import FoundationEssentials
+import KcxJSON
 import KeycloakKit
 
 public enum ConfigCommands {
@@ -64,9 +65,11 @@ public enum ConfigCommands {
             themselves are never printed. Reads only the config file; nothing is sent to the server. \
             Exits 4 when the profile holds no session.
             """,
+        options: [ProvisioningOptions.output],
         examples: [
             ExampleSpec("kcx config status", "The default profile"),
             ExampleSpec("kcx config status --profile prod", "Another profile"),
+            ExampleSpec("kcx config status -o json", "The same as JSON, for scripts"),
         ],
         handler: { invocation, context in try runStatus(invocation, context) })
 
@@ -217,6 +220,7 @@ public enum ConfigCommands {
     // MARK: status
 
     static func runStatus(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        try ProvisioningSession.validateOutput(invocation)
         let store = SessionSettings.store(invocation, context)
         let profile = SessionSettings.profile(invocation, context)
         guard let session = try store.session(named: profile) else {
@@ -239,6 +243,10 @@ public enum ConfigCommands {
         let source = session.grant == .password ? session.passwordSource : session.clientSecretSource
         let secretName = session.grant == .password ? "password" : "client secret"
         lines.append(("re-login", source.map { "automatic, \(secretName) from \($0)" } ?? "by hand (kcx config credentials)"))
+        if invocation.wantsJSON {
+            context.stdout.write(statusJSON(session, profile: profile, path: store.path, now: now).serialized(.pretty) + "\n")
+            return .ok
+        }
         let width = lines.map(\.0.count).max()! + 2
         var text = ""
         for (label, value) in lines {
@@ -246,6 +254,29 @@ public enum ConfigCommands {
         }
         context.stdout.write(text)
         return .ok
+    }
+
+    /// `config status -o json`: the same facts as the text, as values (times in UTC, never a token).
+    static func statusJSON(_ session: StoredSession, profile: String, path: String, now: Date) -> JSON {
+        func token(_ present: Bool, _ expiry: Date?) -> JSON {
+            var object = JSONObject([("present", .bool(present))])
+            object["expiresAt"] = expiry.map { .string(formatUTC($0)) } ?? .null
+            object["expired"] = .bool(present && expiry.map { $0 <= now } == true)
+            return .object(object)
+        }
+        let source = session.grant == .password ? session.passwordSource : session.clientSecretSource
+        var object = JSONObject([
+            ("profile", .string(profile)), ("configFile", .string(path)), ("server", .string(session.server)),
+            ("realm", .string(session.realm)), ("client", .string(session.clientId)),
+            ("grant", .string(session.grant == .password ? "password" : "client_credentials")),
+        ])
+        object["user"] = session.username.map { .string($0) } ?? .null
+        object["insecure"] = .bool(session.insecure)
+        object["caCertificateFile"] = session.caCertificateFile.map { .string($0) } ?? .null
+        object["accessToken"] = token(session.accessToken != nil, session.accessTokenExpiresAt)
+        object["refreshToken"] = token(session.refreshToken != nil, session.refreshTokenExpiresAt)
+        object["reLogin"] = source.map { .string("\($0)") } ?? .null
+        return .object(object)
     }
 
     static func validity(present: Bool, until expiry: Date?, now: Date) -> String {
@@ -292,7 +323,7 @@ public enum ConfigCommands {
             do {
                 try tokens.logout()
             } catch let error as KcxError {
-                context.stderr.write("warning: the server did not end the session: \(error.message)\n")
+                context.warn("the server did not end the session: \(error.message)")
             }
         }
         try store.save(nil, as: profile)

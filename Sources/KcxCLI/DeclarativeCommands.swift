@@ -7,7 +7,7 @@ public enum DeclarativeCommands {
     static let file = OptionSpec("file", short: "f", value: "FILE", "The declarative file, YAML or JSON ('-' for standard input)", completion: .file)
     static let prune = OptionSpec(
         "prune", "Also delete what kcx created that the file no longer declares (marked scopes, mappers on them, members of kcx's legacy exchange policies)")
-    static let output = OptionSpec("output", value: "FORMAT", "text (default) or json, both on stdout", completion: .choices(["text", "json"]))
+    static let output = OptionSpec("output", short: "o", value: "FORMAT", "text (default) or json, both on stdout", completion: .choices(["text", "json"]))
 
     public static let specs: [CommandSpec] = [
         CommandSpec(
@@ -39,6 +39,10 @@ public enum DeclarativeCommands {
             options: [
                 file, prune, OptionSpec("auto-approve", "Apply without asking"),
                 OptionSpec("parallel", value: "N", "Writes in flight at once (default 4, 1-32)"),
+                OptionSpec(
+                    "output", short: "o", value: "FORMAT",
+                    "text (default: the plan on stdout, progress on stderr) or json (one document on stdout: the plan and what was applied)",
+                    completion: .choices(["text", "json"])),
             ],
             examples: [
                 ExampleSpec("kcx apply -f realm.yaml --auto-approve", "Converge without asking (CI)"),
@@ -227,11 +231,22 @@ public enum DeclarativeCommands {
         if !autoApprove, !context.stdin.isTerminal {
             throw KcxError.usage("apply needs confirmation and standard input is not a terminal", hint: "review 'kcx plan -f FILE', then run apply with --auto-approve")
         }
+        try ProvisioningSession.validateOutput(invocation)
+        let json = invocation.wantsJSON
         let session = try CountedSession(invocation, context)
         let planned = try makePlans(state, session, prune: invocation.flag("prune"))
         let useColour = colour(context)
-        context.stdout.writeFormatted(renderText(planned.plans, colour: useColour))
+        /// With -o json, one document at the end: the plan, then what was and was not applied.
+        func document(applied: Int, notApplied: [PlanChange], failure: JSON?) -> String {
+            guard case .object(var object) = planJSON(planned.plans, requests: session.counter.value) else { return "" }
+            object["applied"] = .int(Int64(applied))
+            object["notApplied"] = .array(notApplied.map(\.json))
+            object["failure"] = failure ?? .null
+            return JSON.object(object).serialized(.pretty) + "\n"
+        }
+        if !json { context.stdout.writeFormatted(renderText(planned.plans, colour: useColour)) }
         guard planned.changeCount > 0 else {
+            if json { context.stdout.write(document(applied: 0, notApplied: [], failure: nil)) }
             context.stderr.write("\(session.counter.value) HTTP requests\n")
             return .ok
         }
@@ -254,13 +269,19 @@ public enum DeclarativeCommands {
             applied += report.applied.count
             if let failure = report.failure {
                 progress.finish()
-                context.stderr.write("error: \(plan.realm): \(failure.change.kind) \(failure.change.name): \(failure.message)\n")
+                if json {
+                    let later = planned.plans.drop { $0.realm != plan.realm }.dropFirst().flatMap(\.changes)
+                    context.stdout.write(document(
+                        applied: applied, notApplied: [failure.change] + report.notApplied + later,
+                        failure: ["realm": .string(plan.realm), "change": failure.change.json, "message": .string(failure.message)]))
+                }
+                context.diagnostic(.error, "\(plan.realm): \(failure.change.kind) \(failure.change.name): \(failure.message)")
                 context.stderr.write("applied \(applied) of \(planned.changeCount) changes; not applied:\n")
                 let later = planned.plans.drop { $0.realm != plan.realm }.dropFirst().flatMap(\.changes)
                 for change in [failure.change] + report.notApplied + later {
                     context.stderr.write("    \(change.operation.rawValue) \(change.kind) \(change.name)\n")
                 }
-                context.stderr.write("hint: fix the cause and run apply again; it continues from the realm's current state\n")
+                context.diagnostic(.hint, "fix the cause and run apply again; it continues from the realm's current state")
                 failedWith = failure.code == .ok ? .serverError : failure.code
                 break
             }
@@ -268,6 +289,7 @@ public enum DeclarativeCommands {
         // The failing request's own exit code (4 for a 403, 5 for a 409, 6 for the network...).
         if let failedWith { return failedWith }
         progress.finish()
+        if json { context.stdout.write(document(applied: applied, notApplied: [], failure: nil)) }
         let (create, update, delete) = counts(planned.plans)
         context.stderr.write("Apply complete: \(create) created, \(update) updated, \(delete) deleted; \(session.counter.value) HTTP requests\n")
         return .ok

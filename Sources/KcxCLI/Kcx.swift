@@ -40,9 +40,8 @@ public enum Kcx {
     }
 
     static func report(_ message: String, hint: String?, _ context: CommandContext) {
-        var text = "error: \(message)\n"
-        if let hint { text += "hint: \(hint)\n" }
-        context.stderr.write(text)
+        context.diagnostic(.error, message)
+        if let hint { context.diagnostic(.hint, hint) }
     }
 
     static func hint(for kind: TransportError.Kind) -> String? {

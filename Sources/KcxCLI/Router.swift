@@ -120,6 +120,9 @@ public struct Router: Sendable {
                             "invalid value '\(value)' for '--\(spec.long)': choose one of \(choices.joined(separator: ", "))",
                             hint: usageHint(command))
                     }
+                    if let value, !spec.repeatable, let earlier = values[spec.long]?.first, earlier != value {
+                        throw repeatedOption(spec, earlier, value, command)
+                    }
                     values[spec.long, default: []].append(value ?? "true")
                 }
                 index = next
@@ -143,6 +146,16 @@ public struct Router: Sendable {
                 hint: usageHint(command))
         }
         return .run(Invocation(command: command, values: values, positionals: positionals))
+    }
+
+    /// A one-value option given twice with different values: which one was meant is not kcx's
+    /// guess to make. Secret values (--password, --token, …) are not repeated back.
+    private func repeatedOption(_ spec: OptionSpec, _ first: String, _ second: String, _ command: CommandSpec) -> KcxError {
+        let name = "--" + spec.long + (spec.short.map { " (-\($0))" } ?? "")
+        let values = Redaction.isSecretName(spec.long) ? "" : " ('\(first)' and '\(second)')"
+        return KcxError.usage(
+            "option '\(name)' takes one value but was given twice\(values) for 'kcx \(command.name)'",
+            hint: "keep the one you mean; only options marked repeatable in 'kcx \(command.name) --help' take several values")
     }
 
     private func usageHint(_ command: CommandSpec) -> String {

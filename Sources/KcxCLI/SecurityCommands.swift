@@ -42,6 +42,7 @@ public enum SecurityCommands {
                 ProvisioningOptions.targetRealm,
                 OptionSpec(
                     "format", value: "FORMAT", "text (default), mermaid or dot", completion: .choices(["text", "mermaid", "dot"])),
+                ProvisioningOptions.output,
             ],
             examples: [
                 ExampleSpec("kcx graph -r myrealm", "The graph in the terminal"),
@@ -80,7 +81,14 @@ public enum SecurityCommands {
     static func graph(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let format = try invocation.choice("format", as: GraphFormat.self) ?? .text
         let session = try ProvisioningSession(invocation, context)
+        if invocation.wantsJSON && format != .text {
+            throw KcxError.usage("-o json and --format \(format.rawValue) exclude each other: -o json is the graph as data")
+        }
         let graph = AudienceGraph(survey: try Lookup(api: session.client, realm: session.realm).survey())
+        if invocation.wantsJSON {
+            context.stdout.write(graph.json.serialized(.pretty) + "\n")
+            return .ok
+        }
         switch format {
         case .text: context.stdout.write(graph.text())
         case .mermaid: context.stdout.write(graph.mermaid())

@@ -137,7 +137,7 @@ public enum SessionSettings {
         let policy = try retryPolicy(invocation, context)
         if options.insecure {
             let origin = invocation.flag("insecure") ? "--insecure" : "--insecure, stored with the session"
-            context.stderr.write("warning: TLS certificate verification is disabled (\(origin))\n")
+            context.warn("TLS certificate verification is disabled (\(origin))")
         }
         return decorate(context.makeTransport(options), invocation, context, retries: policy)
     }
@@ -157,7 +157,7 @@ public enum SessionSettings {
         }
         // Outside the trace, so the warning comes before the request it is about; inside the
         // retries, which resend the same request (and are not warned about again).
-        result = PlainHTTPWarningTransport(wrapping: result, warn: { stderr.write("warning: \($0)\n") })
+        result = PlainHTTPWarningTransport(wrapping: result, warn: { context.warn($0) })
         guard policy.retries > 0 else { return result }
         return RetryingTransport(wrapping: result, policy: policy, log: verbose ? { stderr.write("* \($0)\n") } : nil)
     }

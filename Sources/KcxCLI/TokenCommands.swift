@@ -15,7 +15,7 @@ public enum TokenCommands {
         OptionSpec("password", value: "PASSWORD", "The password itself (visible to other users; prints a warning)"),
     ]
     static let output = OptionSpec(
-        "output", value: "FORMAT", "token (default: the access token alone), json (the whole response) or claims (the access token decoded)",
+        "output", short: "o", value: "FORMAT", "token (default: the access token alone), json (the whole response) or claims (the access token decoded)",
         completion: .choices(["token", "json", "claims"]))
     static let server = OptionSpec("server", value: "URL", "Keycloak's root URL (default: $KCX_SERVER or the session's server)")
     static let realm = OptionSpec("target-realm", short: "r", value: "REALM", "Realm of the token endpoint (default: $KCX_REALM or the session's realm)")
@@ -54,6 +54,9 @@ public enum TokenCommands {
                 OptionSpec(
                     "requested-token-type", value: "TYPE", "access_token (default), refresh_token or id_token",
                     completion: .choices(["access_token", "refresh_token", "id_token"])),
+                OptionSpec(
+                    "subject-issuer", value: "ISSUER",
+                    "Not sent: standard exchange refuses subject_issuer; kcx says why and what to use instead"),
             ] + secretOptions + [output, server, realm],
             examples: [
                 ExampleSpec(
@@ -149,6 +152,11 @@ public enum TokenCommands {
 
     static func exchange(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client that exchanges") }
+        if let issuer = invocation.value("subject-issuer") {
+            throw KcxError.usage(
+                "--subject-issuer '\(issuer)': standard token exchange (Keycloak 26.2+) refuses the subject_issuer parameter (\"Parameter 'subject_issuer' is not supported for standard token exchange\"): it exchanges only access tokens issued by the realm itself",
+                hint: "for a token of another realm or an external identity provider, Keycloak needs identity brokering with the legacy exchange (features token-exchange and admin-fine-grained-authz:v1) and the provider's alias as subject_issuer; for a token of this realm, leave --subject-issuer out")
+        }
         guard let subject = invocation.value("subject-token") else { throw KcxError.usage("--subject-token is required (a token, or - for standard input)") }
         let format = try validateOutput(invocation)
         let requested = try invocation.choice("requested-token-type", as: RequestedTokenType.self)

@@ -103,10 +103,8 @@ public enum TokenExchangeSecurityCommands {
             context.stdout.write("also enforced by other policies: \(status.otherPolicies.joined(separator: ", "))\n")
         }
         if status.profileMissing {
-            context.stderr.write(
-                "warning: policy \(downscopePolicyName) names profile \(downscopeProfileName), which is missing; Keycloak skips it\n"
-            )
-            context.stderr.write("hint: restore it with: \(Shell.kcx("token-exchange", "downscope", "enable", "-r", session.realm))\n")
+            context.warn("policy \(downscopePolicyName) names profile \(downscopeProfileName), which is missing; Keycloak skips it")
+            context.diagnostic(.hint, "restore it with: \(Shell.kcx("token-exchange", "downscope", "enable", "-r", session.realm))")
         }
         return .ok
     }
@@ -136,9 +134,8 @@ public enum TokenExchangeSecurityCommands {
             changes = writer.changes
             if !invocation.wantsJSON { ChangeOutput.report(writer, invocation, context) }
         } else if try !lookup.exchangeEventsRecorded() {
-            context.stderr.write(
-                "warning: realm '\(session.realm)' does not store exchange events; the list only shows what was stored before\n")
-            context.stderr.write("hint: run: \(Shell.kcx("token-exchange", "audit", "--enable", "-r", session.realm))\n")
+            context.warn("realm '\(session.realm)' does not store exchange events; the list only shows what was stored before")
+            context.diagnostic(.hint, "run: \(Shell.kcx("token-exchange", "audit", "--enable", "-r", session.realm))")
         }
         let now = Int64(context.now().timeIntervalSince1970 * 1000)
         let events = try lookup.exchangeEvents(since: since.map { now - $0 * 1000 }, client: invocation.value("client"))

@@ -79,10 +79,17 @@ public enum APIError {
         let location = AdminPath(path)
         let hint: String?
         switch response.status {
+        case 401 where location.isTokenEndpoint:
+            // The token endpoint authenticates the requesting client, not the admin session.
+            hint = "the requesting client could not authenticate: check its clientId (it must exist and be enabled) and its secret"
         case 401:
             hint = "log in again: " + Shell.kcx("config", "credentials", "--server", server, "--realm", location.realm ?? "REALM", "--user", "NAME")
+        case 403 where text.hasPrefix("Realm not enabled"):
+            hint = realmDisabledHint(location.realm)
         case 403:
             hint = forbiddenHint(method: method, location: location)
+        case 404 where oldContextPath(server) != nil:
+            hint = oldContextPathHint(server)
         case 404:
             hint = notFoundHint(location: location, text: text)
         case 409:
@@ -122,6 +129,31 @@ public enum APIError {
         // An answer too large is the server's doing, not the network's.
         let code: ExitCode = failure.kind == .responseTooLarge ? .serverError : failure.kind == .invalidRequest ? .usage : .network
         return KcxError(code, message, hint: hint, cause: .transport(failure.kind))
+    }
+
+    static func missingRealmHint(_ realm: String, near: [String]) -> String {
+        "realm '\(realm)' does not exist: " + (Suggestions.phrase(near) ?? "check -r/--target-realm or the realm you logged in to")
+    }
+
+    /// `https://host/auth` when `server` ends in the context path Keycloak dropped in version 17.
+    static func oldContextPath(_ server: String) -> String? {
+        let root = AdminClient.normalizedServer(server)
+        // `https://host/auth`, not a host that merely ends in "auth" (`https://auth`).
+        let afterScheme = root.split(separator: "/", omittingEmptySubsequences: true).dropFirst()
+        guard root.hasSuffix("/auth"), afterScheme.count >= 2 else { return nil }
+        return String(root.dropLast("/auth".count))
+    }
+
+    static func oldContextPathHint(_ server: String) -> String {
+        let root = oldContextPath(server) ?? server
+        return "the server URL ends in /auth, the context path Keycloak dropped in version 17: use --server \(root) (only Keycloak 16 and older, or a server started with --http-relative-path=/auth, serve under /auth)"
+    }
+
+    /// 403 `Realm not enabled`: the realm is switched off, whatever the account's roles.
+    static func realmDisabledHint(_ realm: String?) -> String {
+        guard let realm else { return "the realm is disabled: an administrator must enable it" }
+        return "realm '\(realm)' is disabled (its enabled switch is off; no role is missing): turn it on with "
+            + Shell.kcx("update", "realms/\(realm)", "-s", "enabled:=true")
     }
 
     /// 502/503/504: a proxy or a server that is starting or stopping answered.
@@ -177,23 +209,69 @@ public enum APIError {
             return nil
         }
         if text.hasPrefix("Realm not found") || text.hasPrefix("Realm does not exist") {
-            return "realm '\(realm)' does not exist: check -r/--target-realm or the realm you logged in to"
+            return missingRealmHint(realm, near: [])
         }
-        // The deepest `collection/id` pair names what was missing.
         let segments = location.rest
+        // RESTEasy's own 404: every object on the path was found (Keycloak looks each one up as it
+        // descends, answering "Could not find ..." for a missing one), but nothing serves the rest.
+        if text == "HTTP 404 Not Found" || text.hasPrefix("Unable to find matching target") {
+            return noSuchEndpointHint(segments: segments, realm: realm)
+        }
+        // Keycloak's message names the kind of object missing ("Could not find client scope",
+        // "Client scope not found", "Model not found"): the deepest `collection/id` pair of that kind.
+        let named = missingKind(text)
         var index = segments.count - 1
         while index >= 1 {
-            if let thing = collectionNames[segments[index - 1]] {
+            if let thing = collectionNames[segments[index - 1]], named == nil || named == thing {
                 let id = segments[index]
                 let lookup = segments[index - 1] == "clients" ? "; find a client's id with: kcx get clients -q clientId=NAME --fields id,clientId" : ""
                 return "no \(thing) with id '\(id)' in realm '\(realm)'\(lookup)"
             }
             index -= 1
         }
-        if text == "HTTP 404 Not Found" || text.hasPrefix("Unable to find matching target") {
-            return "no such endpoint: ENDPOINT is relative to /admin/realms/\(realm)/ (realms and serverinfo are top-level)"
-        }
         return nil
+    }
+
+    /// The kind of object Keycloak's 404 message says is missing, in `collectionNames`' words.
+    static func missingKind(_ text: String) -> String? {
+        let lower = text.lowercased()
+        let kinds: [(String, String)] = [
+            ("client scope", "client scope"), ("model", "protocol mapper"), ("protocolmapper", "protocol mapper"),
+            ("role", "role"), ("user", "user"), ("group", "group"), ("component", "component"),
+            ("identity provider", "identity provider"), ("client", "client"),
+        ]
+        guard lower.hasPrefix("could not find") || lower.hasSuffix("not found") || lower.hasPrefix("no ") else { return nil }
+        return kinds.first { lower.contains($0.0) }?.1
+    }
+
+    /// Sub-resources of a client and of a client scope, for "did you mean" on a mistyped sub-path.
+    static let subResources: [String: [String]] = [
+        "clients": [
+            "default-client-scopes", "optional-client-scopes", "protocol-mappers/models", "scope-mappings", "roles",
+            "client-secret", "service-account-user", "evaluate-scopes", "management/permissions", "user-sessions",
+            "offline-sessions", "installation/providers", "authz/resource-server", "certificates", "nodes", "session-count",
+        ],
+        "client-scopes": ["protocol-mappers/models", "scope-mappings"],
+        "users": [
+            "role-mappings", "groups", "credentials", "sessions", "consents", "federated-identity", "reset-password",
+            "execute-actions-email", "impersonation", "logout", "configured-user-storage-credential-types",
+        ],
+        "groups": ["members", "children", "role-mappings", "management/permissions"],
+    ]
+
+    private static func noSuchEndpointHint(segments: [String], realm: String) -> String {
+        let relative = "ENDPOINT is relative to /admin/realms/\(realm)/ (realms and serverinfo are top-level)"
+        // `clients/{id}/WRONG...`: the object exists (Keycloak said so by getting this far).
+        if segments.count >= 3, let thing = collectionNames[segments[0]], let known = subResources[segments[0]] {
+            let wrong = segments[2]
+            let words = known.map { String($0.split(separator: "/")[0]) }
+            var candidates = Suggestions.closest(to: wrong, among: words)
+            for word in words where word.contains(wrong) && !candidates.contains(word) { candidates.append(word) }
+            let suggestion = Suggestions.phrase(Array(candidates.prefix(3)).map { "\(segments[0])/\(segments[1])/\($0)" })
+            return "\(thing) '\(segments[1])' exists, but it has no sub-resource '\(segments[2...].joined(separator: "/"))'"
+                + (suggestion.map { ": " + $0 } ?? "; \(relative)")
+        }
+        return "no such endpoint: \(relative)"
     }
 }
 
@@ -202,6 +280,8 @@ struct AdminPath {
     var realm: String?
     var rest: [String] = []
     var isRealmList = false
+    /// `/realms/{realm}/protocol/openid-connect/token[/introspect]`, where a 401 is the client's.
+    var isTokenEndpoint = false
 
     init(_ path: String) {
         let withoutQuery = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
@@ -216,6 +296,7 @@ struct AdminPath {
         } else if segments.count >= 2, segments[0] == "realms" {
             // Token and logout endpoints: /realms/{realm}/protocol/...
             realm = segments[1]
+            isTokenEndpoint = segments.count >= 5 && segments[2] == "protocol" && segments[4] == "token"
         }
     }
 }

@@ -87,9 +87,24 @@ public final class AdminClient {
             response = try perform(method: method, url: url, token: token, body: bodyBytes)
         }
         guard (200..<300).contains(response.status) else {
-            throw APIError.error(method: method, url: url, server: server, response: response)
+            var error = APIError.error(method: method, url: url, server: server, response: response)
+            if response.status == 404, let missing = AdminPath(APIError.displayPath(url: url, server: server)).realm,
+                APIError.describe(response).hasPrefix("Realm not found") || APIError.describe(response).hasPrefix("Realm does not exist")
+            {
+                error.hint = APIError.missingRealmHint(missing, near: similarRealms(to: missing, token: token))
+            }
+            throw error
         }
         return response
+    }
+
+    /// Realm names close to one that does not exist, asked for only after the 404 (never on the
+    /// success path); none when the account may not list realms or the list fails.
+    func similarRealms(to name: String, token: String) -> [String] {
+        guard let response = try? perform(method: "GET", url: "\(server)/admin/realms?briefRepresentation=true", token: token, body: nil),
+            response.status == 200, let realms = response.json?.arrayValue
+        else { return [] }
+        return Suggestions.closest(to: name, among: realms.compactMap { $0["realm"]?.stringValue })
     }
 
     private func perform(method: String, url: String, token: String, body: [UInt8]?) throws -> HTTPResponse {

@@ -139,7 +139,10 @@ func jwtLikeStrings(in text: String) -> [String] {
     static let insecureWarning = "warning: TLS certificate verification is disabled (--insecure)\n"
 
     /// Commands that send no request: --insecure has nothing to act on there, so they do not warn.
-    static let commandsWithoutRequests: Set<String> = ["config status", "completion", "help", "__generate-docs", "token decode"]
+    /// (`__complete` does send requests, but prints nothing but names: no trace, no warning, by design.)
+    static let commandsWithoutRequests: Set<String> = [
+        "config status", "completion", "help", "__generate-docs", "token decode", "config profiles", "version", "__complete",
+    ]
 
     @Test func everyCommandWithVerboseShowsNoSecret() throws {
         // Characters that change under form encoding, Base64 and JSON, so each spelling differs from the raw one.
@@ -247,6 +250,18 @@ func jwtLikeStrings(in text: String) -> [String] {
             SecretsRecipe("token decode", stdin: { handoff.token + "\n" }, offline: true) { ["token", "decode"] },
             SecretsRecipe("token-exchange deny") { ["token-exchange", "deny", "--from", "svc", "--to", "api"] + r },
             SecretsRecipe("token-exchange disable") { ["token-exchange", "disable", "--client", "svc"] + r },
+            SecretsRecipe("client id") { ["client", "id", "svc"] + r },
+            SecretsRecipe(
+                "client secret",
+                printsClientSecret: "client secret exists to print the secret on stdout (or write it with --out), for --secret-file"
+            ) { ["client", "secret", "svc"] + r },
+            SecretsRecipe("client secret") { ["client", "secret", "svc", "--out", env.home.appendingPathComponent("svc-copy.secret").path] + r },
+            // Its PUT sends the whole representation, secret included: the trace must redact it.
+            SecretsRecipe("client ensure") { ["client", "ensure", "svc", "--confidential", "--redirect-uri", "https://svc.example.com/*"] + r },
+            SecretsRecipe("realm ensure") { ["realm", "ensure", realm] },
+            SecretsRecipe("config profiles", offline: true) { ["config", "profiles"] },
+            SecretsRecipe("version", offline: true) { ["version"] },
+            SecretsRecipe("__complete", offline: true) { ["__complete", "clients", "--", "-r", realm] },
             SecretsRecipe("completion", offline: true) { ["completion", "bash"] },
             SecretsRecipe("help", offline: true) { ["help", "token", "get"] },
             SecretsRecipe("__generate-docs", offline: true) { ["__generate-docs", "--output", docsDirectory] },

@@ -85,10 +85,11 @@ struct ParseCase: CustomTestStringConvertible, Sendable {
             values: ["target-realm": ["--compact"]]),
         ParseCase(
             arguments: ["get", "x", "--target-realm=a=b"], command: "get", positionals: ["x"], values: ["target-realm": ["a=b"]]),
-        // Repeated options keep every value in order; a single-value option uses the last.
+        // Repeated options keep every value in order; a single-value option given the same value
+        // twice is accepted (different values are a usage error, tested below).
         ParseCase(
-            arguments: ["get", "x", "-r", "a", "-r", "b"], command: "get", positionals: ["x"],
-            values: ["target-realm": ["a", "b"]]),
+            arguments: ["get", "x", "-r", "a", "-r", "a"], command: "get", positionals: ["x"],
+            values: ["target-realm": ["a", "a"]]),
         ParseCase(
             arguments: ["get", "-q", "a=b", "x", "-q", "c=d"], command: "get", positionals: ["x"],
             values: ["query": ["a=b", "c=d"]]),
@@ -134,12 +135,43 @@ struct ParseCase: CustomTestStringConvertible, Sendable {
         #expect(invocation.values == testCase.values)
     }
 
-    @Test func lastValueWinsForSingleValueOptions() throws {
-        guard case .run(let invocation) = try SampleTable.route(["get", "x", "-r", "a", "--target-realm", "b"]) else {
+    @Test func singleValueOptionGivenTwiceIsAUsageErrorNamingBoth() throws {
+        let result = runKcx(["get", "x", "-r", "a", "--target-realm", "b"], commands: SampleTable.commands)
+        #expect(result == RunResult(status: 2, stdout: "", stderr: """
+            error: option '--target-realm (-r)' takes one value but was given twice ('a' and 'b') for 'kcx get'
+            hint: keep the one you mean; only options marked repeatable in 'kcx get --help' take several values
+
+            """))
+    }
+
+    @Test func sameValueTwiceAndRepeatableOptionsAreAccepted() throws {
+        guard case .run(let same) = try SampleTable.route(["get", "x", "-r", "a", "--target-realm=a"]) else {
             Issue.record("expected a command")
             return
         }
-        #expect(invocation.value("target-realm") == "b")
+        #expect(same.value("target-realm") == "a")
+        guard case .run(let repeated) = try SampleTable.route(["get", "x", "-q", "a=1", "-q", "b=2"]) else {
+            Issue.record("expected a command")
+            return
+        }
+        #expect(repeated.all("query") == ["a=1", "b=2"])
+    }
+
+    @Test func realCommandsRefuseTwoAudiencesAndTwoClients() {
+        let audience = runKcx(["audience", "check", "--client", "webapp", "--audience", "a", "--audience", "b"])
+        #expect(audience.status == 2)
+        #expect(audience.stderr.hasPrefix("error: option '--audience' takes one value but was given twice ('a' and 'b') for 'kcx audience check'\n"))
+        let client = runKcx(["client-scope", "assign", "s", "--client", "a", "--client", "b"])
+        #expect(client.stderr.hasPrefix("error: option '--client' takes one value but was given twice ('a' and 'b') for 'kcx client-scope assign'\n"))
+        // token exchange documents --audience as repeatable: several audiences reach the server.
+        #expect(CommandTable.all.first { $0.name == "token exchange" }?.options.first { $0.long == "audience" }?.repeatable == true)
+    }
+
+    @Test func secretValuesGivenTwiceAreNotEchoed() {
+        let result = runKcx(["token", "get", "--client", "c", "--secret", "s3cret-one", "--secret", "s3cret-two"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("error: option '--secret' takes one value but was given twice for 'kcx token get'\n"))
+        #expect(!result.stderr.contains("s3cret"))
     }
 }
 

@@ -144,6 +144,8 @@ let scopeList: JSON = [
     @Test func refusesAnAudienceThatNamesNoClientBeforeAnyWrite() {
         let api = ScriptedAdminAPI()
         api.expect("GET", "clients", query: [("clientId", "nope")], json: [])
+        // The failure lists clients once, for "did you mean".
+        api.expect("GET", "clients", query: [("first", "0"), ("max", "1000")], json: [["id": "c-1", "clientId": "nop"]])
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         #expect {
             try writer.ensureAudienceMapper(.client("nope"), on: .clientScope("api-access"), AudienceMapperSettings())

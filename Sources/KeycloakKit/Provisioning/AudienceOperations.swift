@@ -103,9 +103,11 @@ extension Writer {
     /// missing client without complaint and tokens would simply lack it.
     public func requireAudienceClientExists(_ audience: AudienceValue) throws {
         if case .client(let clientId) = audience, try lookup.client(clientId) == nil {
+            let create = "create the client first, or use --custom-audience for a value that is not a client"
+            // A near name is a typo: say so first, so the fix is not a custom audience of the typo.
             throw KcxError(
                 .notFound, "--audience '\(clientId)' names no client in realm '\(realm)'",
-                hint: "create the client first, or use --custom-audience for a value that is not a client")
+                hint: Suggestions.phrase(try lookup.similarClientIds(to: clientId)).map { "\($0) (if not, \(create))" } ?? create)
         }
     }
 
@@ -216,5 +218,42 @@ extension Lookup {
             }
             return result
         }
+    }
+}
+
+/// An audience mapper that reaches a client's tokens, and how: the client's own mapper, a default
+/// scope (every token), or an optional scope (only when the token request asks for it).
+public struct ReachingAudienceMapper: Sendable, Equatable {
+    public enum Via: String, Sendable { case client, defaultScope = "default-scope", optionalScope = "optional-scope" }
+    public let mapper: AudienceMapperRef
+    public let via: Via
+
+    public var json: JSON {
+        guard case .object(var object) = mapper.json else { return mapper.json }
+        object["via"] = .string(via.rawValue)
+        return .object(object)
+    }
+}
+
+extension Lookup {
+    /// The audience mappers whose audiences `clientName`'s tokens get: its own, then those of its
+    /// default scopes, then of its optional scopes. Three list requests besides the client's.
+    public func audienceMappers(reaching clientName: String) throws -> [ReachingAudienceMapper] {
+        let client = try requireClient(clientName)
+        var result = try audienceMappers(in: .client(client.clientId)).map { ReachingAudienceMapper(mapper: $0, via: .client) }
+        let scopes = try clientScopes()
+        for (list, via) in [(ScopeList.default, ReachingAudienceMapper.Via.defaultScope), (.optional, .optionalScope)] {
+            let ids = Set(try api.getArray("clients/\(client.id)/\(list.clientEndpoint)", realm: realm).compactMap { $0["id"]?.stringValue })
+            for scope in scopes where ids.contains(scope.id) {
+                for mapper in scope.representation["protocolMappers"]?.arrayValue ?? [] {
+                    guard mapper["protocolMapper"]?.stringValue == audienceMapperType, let id = mapper["id"]?.stringValue else { continue }
+                    let ref = AudienceMapperRef(
+                        id: id, name: mapper["name"]?.stringValue ?? "", audience: AudienceValue.from(config: mapper["config"]),
+                        config: mapper["config"] ?? [:], container: .clientScope(scope.name), containerID: scope.id)
+                    result.append(ReachingAudienceMapper(mapper: ref, via: via))
+                }
+            }
+        }
+        return result
     }
 }

@@ -44,11 +44,20 @@ public struct Lookup {
 
     public func requireClient(_ nameOrID: String) throws -> ClientRef {
         guard let client = try client(nameOrID) else {
+            let list = "list clients with: \(Shell.kcx("get", "clients", "-r", realmLabel, "--fields", "clientId"))"
             throw KcxError(
                 .notFound, "client '\(nameOrID)' not found in realm '\(realmLabel)'",
-                hint: "list clients with: \(Shell.kcx("get", "clients", "-r", realmLabel, "--fields", "clientId"))")
+                hint: Suggestions.phrase(try similarClientIds(to: nameOrID)).map { "\($0) (or \(list))" } ?? list)
         }
         return client
+    }
+
+    /// clientIds close to a name that matched none. Only asked for once a lookup failed (the
+    /// lookup itself is a server-side exact filter), so the success path costs no request; bounded
+    /// to the first 1000 clients. A failure to list gives no suggestion rather than an error.
+    public func similarClientIds(to name: String) throws -> [String] {
+        guard let all = try? api.getArray("clients", realm: realm, query: [("first", "0"), ("max", "1000")]) else { return [] }
+        return Suggestions.closest(to: name, among: all.compactMap { $0["clientId"]?.stringValue })
     }
 
     /// Every client scope of the realm. Keycloak has no server-side filter for client scopes
@@ -70,10 +79,14 @@ public struct Lookup {
     }
 
     public func requireClientScope(_ nameOrID: String) throws -> ClientScopeRef {
-        guard let scope = try clientScope(nameOrID) else {
+        let scopes = try clientScopes()
+        guard let scope = scopes.first(where: { $0.name == nameOrID }) ?? scopes.first(where: { $0.id == nameOrID }) else {
+            // The names are already here: a near miss is a typo, not a scope to create.
+            let near = Suggestions.closest(to: nameOrID, among: scopes.map(\.name))
             throw KcxError(
                 .notFound, "client scope '\(nameOrID)' not found in realm '\(realmLabel)'",
-                hint: "create it with: \(Shell.kcx("client-scope", "ensure", nameOrID, "-r", realmLabel))")
+                hint: Suggestions.phrase(near).map { "\($0) (if not, create it with: \(Shell.kcx("client-scope", "ensure", nameOrID, "-r", realmLabel)))" }
+                    ?? "create it with: \(Shell.kcx("client-scope", "ensure", nameOrID, "-r", realmLabel))")
         }
         return scope
     }
@@ -94,10 +107,30 @@ public struct Lookup {
 
     public func requireUser(_ nameOrID: String) throws -> UserRef {
         guard let user = try user(nameOrID) else {
-            throw KcxError(.notFound, "user '\(nameOrID)' not found in realm '\(realmLabel)'")
+            // Asked only after the exact lookup failed; bounded, and silent when listing is refused.
+            let all = (try? api.getArray("users", realm: realm, query: [("briefRepresentation", "true"), ("first", "0"), ("max", "1000")])) ?? []
+            let near = Suggestions.closest(to: nameOrID, among: all.compactMap { $0["username"]?.stringValue })
+            throw KcxError(.notFound, "user '\(nameOrID)' not found in realm '\(realmLabel)'", hint: Suggestions.phrase(near))
         }
         return user
     }
 
     var realmLabel: String { realm }
+}
+
+extension Lookup {
+    /// The clients that hold the scope `scopeName`, and in which list: what a delete of the scope
+    /// takes away. One request (the client list carries each client's scope names).
+    public func clientsAssigned(scope scopeName: String) throws -> [(clientId: String, list: ScopeList)] {
+        var result: [(clientId: String, list: ScopeList)] = []
+        for client in try api.getArray("clients", realm: realm) {
+            guard let clientId = client["clientId"]?.stringValue else { continue }
+            if client["defaultClientScopes"]?.arrayValue?.contains(.string(scopeName)) == true {
+                result.append((clientId, .default))
+            } else if client["optionalClientScopes"]?.arrayValue?.contains(.string(scopeName)) == true {
+                result.append((clientId, .optional))
+            }
+        }
+        return result
+    }
 }

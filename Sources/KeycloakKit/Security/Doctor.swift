@@ -113,7 +113,7 @@ public struct Doctor {
                 check: "audience-of-missing-client", severity: .error,
                 objects: ["audience-mapper \(site.mapperName) on \(site.container.label)", "client \(site.audience) (missing)"],
                 why:
-                    "the mapper names a client that does not exist, so Keycloak adds nothing to aud and the service rejects the token",
+                    "the mapper names a client that does not exist; Keycloak does not check it and puts '\(site.audience)' into aud as written, a value no service expects, so the service the mapper was meant for rejects the token",
                 fix: Shell.command(["kcx", "audience", "remove", "--audience", site.audience] + container + ["-r", realm]))
         }
     }

@@ -1,9 +1,10 @@
-// "Did you mean" candidates for mistyped commands and options, by edit distance.
+// "Did you mean" candidates for mistyped commands, options and names (clients, scopes, realms,
+// users, endpoints), by edit distance.
 
-enum Suggestions {
+public enum Suggestions {
     /// Candidates close to `input`, closest first: within 2 edits (1 for words up to 4 letters),
     /// or starting with what was typed.
-    static func closest(to input: String, among candidates: [String], limit: Int = 3) -> [String] {
+    public static func closest(to input: String, among candidates: [String], limit: Int = 3) -> [String] {
         let budget = input.count <= 4 ? 1 : 2
         var scored: [(candidate: String, distance: Int)] = []
         for candidate in candidates where candidate != input {
@@ -18,7 +19,7 @@ enum Suggestions {
 
     /// Damerau-Levenshtein (optimal string alignment): a swap of two letters counts as one edit,
     /// the most common typo (`gte` for `get`).
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    public static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -40,7 +41,7 @@ enum Suggestions {
     }
 
     /// `did you mean 'a' or 'b'?`, or nil when nothing is close.
-    static func phrase(_ candidates: [String]) -> String? {
+    public static func phrase(_ candidates: [String]) -> String? {
         guard !candidates.isEmpty else { return nil }
         let quoted = candidates.map { "'\($0)'" }
         let list = quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
