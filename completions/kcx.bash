@@ -9,7 +9,7 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--set|-s|--delete|-d|--file|-f|--body|-b|--password-file|--secret-file|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
@@ -20,10 +20,17 @@ _kcx() {
     case "$path:$prev" in
         "get:--target-realm"|"get:-r") COMPREPLY=(); return ;;
         "get:--query"|"get:-q") COMPREPLY=(); return ;;
-        "get:--fields") COMPREPLY=(); return ;;
+        "get:--header"|"get:-h") COMPREPLY=(); return ;;
+        "get:--fields"|"get:-F") COMPREPLY=(); return ;;
         "get:--format") COMPREPLY=($(compgen -W 'json csv table' -- "$cur")); return ;;
-        "get:--offset") COMPREPLY=(); return ;;
-        "get:--limit") COMPREPLY=(); return ;;
+        "get:--offset"|"get:-o") COMPREPLY=(); return ;;
+        "get:--limit"|"get:-l") COMPREPLY=(); return ;;
+        "get:--server") COMPREPLY=(); return ;;
+        "get:--realm") COMPREPLY=(); return ;;
+        "get:--user") COMPREPLY=(); return ;;
+        "get:--password") COMPREPLY=(); return ;;
+        "get:--client") COMPREPLY=(); return ;;
+        "get:--secret") COMPREPLY=(); return ;;
         "get:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get:--profile") COMPREPLY=(); return ;;
         "get:--token") COMPREPLY=(); return ;;
@@ -36,6 +43,14 @@ _kcx() {
         "create:--file"|"create:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--body"|"create:-b") COMPREPLY=(); return ;;
         "create:--query"|"create:-q") COMPREPLY=(); return ;;
+        "create:--header"|"create:-h") COMPREPLY=(); return ;;
+        "create:--fields"|"create:-F") COMPREPLY=(); return ;;
+        "create:--server") COMPREPLY=(); return ;;
+        "create:--realm") COMPREPLY=(); return ;;
+        "create:--user") COMPREPLY=(); return ;;
+        "create:--password") COMPREPLY=(); return ;;
+        "create:--client") COMPREPLY=(); return ;;
+        "create:--secret") COMPREPLY=(); return ;;
         "create:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--profile") COMPREPLY=(); return ;;
         "create:--token") COMPREPLY=(); return ;;
@@ -48,6 +63,14 @@ _kcx() {
         "update:--file"|"update:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--body"|"update:-b") COMPREPLY=(); return ;;
         "update:--query"|"update:-q") COMPREPLY=(); return ;;
+        "update:--header"|"update:-h") COMPREPLY=(); return ;;
+        "update:--fields"|"update:-F") COMPREPLY=(); return ;;
+        "update:--server") COMPREPLY=(); return ;;
+        "update:--realm") COMPREPLY=(); return ;;
+        "update:--user") COMPREPLY=(); return ;;
+        "update:--password") COMPREPLY=(); return ;;
+        "update:--client") COMPREPLY=(); return ;;
+        "update:--secret") COMPREPLY=(); return ;;
         "update:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--profile") COMPREPLY=(); return ;;
         "update:--token") COMPREPLY=(); return ;;
@@ -56,8 +79,15 @@ _kcx() {
         "update:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--target-realm"|"delete:-r") COMPREPLY=(); return ;;
         "delete:--query"|"delete:-q") COMPREPLY=(); return ;;
+        "delete:--header"|"delete:-h") COMPREPLY=(); return ;;
         "delete:--file"|"delete:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--body"|"delete:-b") COMPREPLY=(); return ;;
+        "delete:--server") COMPREPLY=(); return ;;
+        "delete:--realm") COMPREPLY=(); return ;;
+        "delete:--user") COMPREPLY=(); return ;;
+        "delete:--password") COMPREPLY=(); return ;;
+        "delete:--client") COMPREPLY=(); return ;;
+        "delete:--secret") COMPREPLY=(); return ;;
         "delete:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--profile") COMPREPLY=(); return ;;
         "delete:--token") COMPREPLY=(); return ;;
@@ -398,10 +428,10 @@ _kcx() {
 
     if [[ "$cur" == -* ]]; then
         case "$path" in
-            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --fields --format --compact --offset --limit --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --id -i --compact --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --merge -m --compact --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --file -f --body -b --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --fields -F --format --noquotes --compressed -c --compact --offset -o --limit -l --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
             "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config status") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;

@@ -45,6 +45,14 @@ public final class CommandContext: @unchecked Sendable {
     public let environment: [String: String]
     public let makeTransport: (TransportOptions) -> HTTPTransport
     public let now: () -> Date
+    /// Invoked as `kcadm.sh` or `kcadm`: behave as kcadm does where a script can tell (exit code 1
+    /// for every error, no warning lines). Set by `Kcx.run(_:programName:context:)`.
+    public var kcadmMode = false
+
+    /// A `warning: ...` line on stderr; kcadm prints none, so neither does kcx in kcadm mode.
+    public func warn(_ text: String) {
+        if !kcadmMode { stderr.write("warning: \(text)\n") }
+    }
 
     public init(
         stdout: TextSink, stderr: TextSink, stdin: InputSource, environment: [String: String],

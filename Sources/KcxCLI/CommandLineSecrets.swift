@@ -3,7 +3,6 @@
 enum CommandLineSecrets {
     /// `given` names what was given (`--token`, `a token`); `alternatives` says how to pass it instead.
     static func warn(_ given: String, use alternatives: String, _ context: CommandContext) {
-        context.stderr.write(
-            "warning: \(given) on the command line is visible to other users and kept in shell history; use \(alternatives)\n")
+        context.warn("\(given) on the command line is visible to other users and kept in shell history; use \(alternatives)")
     }
 }

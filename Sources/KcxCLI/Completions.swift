@@ -31,7 +31,7 @@ public enum CompletionScripts {
         return words
     }
 
-    static func allOptions(_ command: CommandSpec) -> [OptionSpec] { command.options + GlobalOptions.specs }
+    static func allOptions(_ command: CommandSpec) -> [OptionSpec] { command.options + GlobalOptions.specs(for: command) }
 
     static func children(of path: [String], _ commands: [CommandSpec]) -> [(word: String, summary: String)] {
         var result: [(word: String, summary: String)] = []

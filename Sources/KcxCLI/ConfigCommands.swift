@@ -103,6 +103,20 @@ public enum ConfigCommands {
         }
         let user = invocation.value("user")
         let client = invocation.value("client")
+        if user == nil && client == nil
+            && !(SecretKind.password.options + SecretKind.clientSecret.options).contains(where: { invocation.flag($0) })
+        {
+            // kcadm: --server and --realm alone store them for later commands, which log in with
+            // their own --user/--password (or --token); nothing is sent.
+            let store = SessionSettings.store(invocation, context)
+            try store.checkWritable()
+            let options = try SessionSettings.transportOptions(invocation)
+            let session = StoredSession(
+                server: server, realm: realm, clientId: "admin-cli", grant: .password,
+                insecure: options.insecure, caCertificateFile: options.caCertificateFile)
+            try store.save(session, as: SessionSettings.profile(invocation, context))
+            return .ok
+        }
         if user == nil && client == nil {
             throw KcxError.usage(
                 "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)",
@@ -150,8 +164,13 @@ public enum ConfigCommands {
             insecure: options.insecure, caCertificateFile: options.caCertificateFile)
         let profile = SessionSettings.profile(invocation, context)
         try store.save(session, as: profile)
-        let who = user ?? "the service account of client \(clientId)"
-        context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
+        if context.kcadmMode {
+            context.stderr.write(
+                "Logging into \(server) as \(user.map { "user \($0)" } ?? "service-account-\(clientId)") of realm \(realm)\n")
+        } else {
+            let who = user ?? "the service account of client \(clientId)"
+            context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
+        }
         return .ok
     }
 
@@ -210,6 +229,11 @@ public enum ConfigCommands {
         }
         if usePrompt, context.stdin.isTerminal, let value = context.stdin.readSecret(prompt: prompt), !value.isEmpty {
             return ResolvedSecret(value: value, source: nil)
+        }
+        // kcadm reads it from standard input when that is not a terminal (`< password.txt`).
+        if usePrompt, !context.stdin.isTerminal, let bytes = try? context.stdin.readAll(limit: .secret) {
+            let value = SecretSource.firstLine(bytes)
+            if !value.isEmpty { return ResolvedSecret(value: value, source: nil) }
         }
         return nil
     }
@@ -292,7 +316,7 @@ public enum ConfigCommands {
             do {
                 try tokens.logout()
             } catch let error as KcxError {
-                context.stderr.write("warning: the server did not end the session: \(error.message)\n")
+                context.warn("the server did not end the session: \(error.message)")
             }
         }
         try store.save(nil, as: profile)

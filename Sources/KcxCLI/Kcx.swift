@@ -7,6 +7,17 @@ public enum Kcx {
         run(arguments, commands: CommandTable.all, context: context)
     }
 
+    /// Runs one command line as the program `programName` (argv[0]) was invoked: under the name
+    /// `kcadm.sh` or `kcadm` (a symbolic link for kcadm's scripts) kcx behaves as kcadm does where a
+    /// script can tell: every error exits 1 and no warning lines are printed.
+    public static func run(_ arguments: [String], programName: String, context: CommandContext) -> Int32 {
+        let name = programName.split(separator: "/").last.map(String.init) ?? programName
+        guard name == "kcadm.sh" || name == "kcadm" else { return run(arguments, context: context) }
+        context.kcadmMode = true
+        let status = run(arguments, commands: CommandTable.all, context: context)
+        return status == 0 ? 0 : 1
+    }
+
     /// Runs against any table (tests use small ones).
     public static func run(_ arguments: [String], commands: [CommandSpec], context: CommandContext) -> Int32 {
         do {

@@ -22,17 +22,18 @@ func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) th
     _ = try SessionSettings.transportOptions(invocation)
     _ = try SessionSettings.retryPolicy(invocation, context)
     let environment = context.environment
+    if invocation.value("token") == nil, KcadmAuth.requested(invocation) { return try KcadmAuth.login(invocation, context) }
     if let token = invocation.value("token") ?? nonEmpty(environment["KCX_TOKEN"]) {
         if invocation.value("token") != nil { CommandLineSecrets.warn("--token", use: "KCX_TOKEN", context) }
         try checkUserToken(token, source: invocation.value("token") != nil ? "--token" : "KCX_TOKEN")
         let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
-        guard let server = nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
+        guard let server = invocation.value("server") ?? nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
             throw KcxError.usage(
                 "--token needs a server: set KCX_SERVER (and KCX_REALM)",
                 hint: "for example: KCX_SERVER=https://keycloak.example.com KCX_REALM=master kcx get clients --token \"$TOKEN\"")
         }
         try SessionSettings.checkServerURL(server, source: "KCX_SERVER")
-        let realm = nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
+        let realm = nonEmpty(invocation.value("realm")) ?? nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
         let options = try SessionSettings.transportOptions(invocation, stored: SessionSettings.tlsSession(stored, server: server))
         let transport = try SessionSettings.transport(invocation, context, options: options)
         return (AdminClient(server: server, realm: realm, transport: transport, token: token), options)
@@ -137,7 +138,7 @@ public enum SessionSettings {
         let policy = try retryPolicy(invocation, context)
         if options.insecure {
             let origin = invocation.flag("insecure") ? "--insecure" : "--insecure, stored with the session"
-            context.stderr.write("warning: TLS certificate verification is disabled (\(origin))\n")
+            context.warn("TLS certificate verification is disabled (\(origin))")
         }
         return decorate(context.makeTransport(options), invocation, context, retries: policy)
     }
@@ -157,7 +158,7 @@ public enum SessionSettings {
         }
         // Outside the trace, so the warning comes before the request it is about; inside the
         // retries, which resend the same request (and are not warned about again).
-        result = PlainHTTPWarningTransport(wrapping: result, warn: { stderr.write("warning: \($0)\n") })
+        result = PlainHTTPWarningTransport(wrapping: result, warn: { [context] in context.warn($0) })
         guard policy.retries > 0 else { return result }
         return RetryingTransport(wrapping: result, policy: policy, log: verbose ? { stderr.write("* \($0)\n") } : nil)
     }

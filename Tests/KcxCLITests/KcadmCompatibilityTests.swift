@@ -1,0 +1,101 @@
+// kcadm's credentials options and drop-in mode, in process: what is sent, stored and printed,
+// under the name kcx and under the name kcadm.sh (derived from kcadm's BaseAuthOptionsCmd and
+// BaseConfigCredentialsCmd).
+import Foundation
+@testable import KcxCLI
+import KcxJSON
+import KeycloakKit
+import Testing
+
+@Suite("kcadm compatibility")
+struct KcadmCompatibilityTests {
+    let passwordForm = "grant_type=password&client_id=admin-cli&username=admin&password="
+    let plainHTTPWarning = "warning: sending the password over plain http:// to kc, where the network can read it; use https://\n"
+
+    func runAsKcadm(_ world: SessionWorld, _ arguments: [String]) -> Int32 {
+        Kcx.run(arguments, programName: "/usr/local/bin/kcadm.sh", context: world.context)
+    }
+
+    @Test("config credentials --server --realm alone stores them and sends nothing")
+    func serverAndRealmOnly() throws {
+        let world = try SessionWorld()
+        #expect(world.run(["config", "credentials", "--server", "http://kc", "--realm", "demo"]) == 0)
+        #expect(world.stderr.text == "")
+        #expect(world.transport.received.isEmpty)
+        #expect(
+            try world.store.session(named: "default")
+                == StoredSession(server: "http://kc", realm: "demo", clientId: "admin-cli", grant: .password))
+    }
+
+    @Test("config credentials reads the password from redirected standard input, as kcadm does")
+    func passwordFromRedirectedStdin() throws {
+        let world = try SessionWorld()
+        world.input = SessionInput(piped: "pw\n")
+        world.transport.expect(
+            "POST", sessionTokenURL, body: passwordForm + "pw", json: sessionTokenJSON("A1", "R1"))
+        #expect(runAsKcadm(world, ["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin"]) == 0)
+        #expect(world.stderr.text == "Logging into http://kc as user admin of realm master\n")
+        #expect(try world.store.session(named: "default")?.accessToken == "A1")
+    }
+
+    @Test("one-shot login on a request command: Logging into..., the token is used, nothing is stored")
+    func oneShotLogin() throws {
+        let world = try SessionWorld()
+        world.transport.expect("POST", sessionTokenURL, body: passwordForm + "pw", json: sessionTokenJSON("A9", "R9"))
+        world.transport.expect("GET", "http://kc/admin/realms/demo/clients", json: #"[{"id":"1"}]"#) { request in
+            #expect(request.headers.first { $0.name == "Authorization" }?.value == "Bearer A9")
+        }
+        let arguments = [
+            "get", "clients", "-r", "demo", "--no-config", "--server", "http://kc", "--realm", "master", "--user", "admin",
+            "--password", "pw", "-F", "id", "--format", "csv",
+        ]
+        #expect(world.run(arguments) == 0)
+        #expect(world.stdout.text == "\"1\"\n")
+        #expect(
+            world.stderr.text
+                == "Logging into http://kc as user admin of realm master\n"
+                + "warning: --password on the command line is visible to other users and kept in shell history; use KCX_PASSWORD or standard input\n"
+                + plainHTTPWarning)
+        #expect(!FileManager.default.fileExists(atPath: world.configPath))
+    }
+
+    @Test("under the name kcadm.sh: the same login prints only kcadm's line")
+    func oneShotLoginAsKcadm() throws {
+        let world = try SessionWorld()
+        world.transport.expect("POST", sessionTokenURL, body: passwordForm + "pw", json: sessionTokenJSON("A9", "R9"))
+        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]")
+        let arguments = ["get", "clients", "--no-config", "--server", "http://kc", "--realm", "master", "--user", "admin", "--password", "pw"]
+        #expect(runAsKcadm(world, arguments) == 0)
+        #expect(world.stdout.text == "[ ]\n")
+        #expect(world.stderr.text == "Logging into http://kc as user admin of realm master\n")
+    }
+
+    @Test("a client secret alone logs in as the service account")
+    func oneShotServiceAccount() throws {
+        let world = try SessionWorld()
+        world.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=client_credentials&client_id=ci&client_secret=s3", json: sessionTokenJSON("A2", nil))
+        world.transport.expect("DELETE", "http://kc/admin/realms/master/clients/1", status: 204)
+        #expect(runAsKcadm(world, ["delete", "clients/1", "--server", "http://kc", "--realm", "master", "--client", "ci", "--secret", "s3"]) == 0)
+        #expect(world.stderr.text == "Logging into http://kc as service-account-ci of realm master\n")
+    }
+
+    @Test("under the name kcadm.sh every error exits 1; under kcx the documented code")
+    func exitCodes() throws {
+        let world = try SessionWorld()
+        #expect(runAsKcadm(world, ["get", "clients", "-q", "bad"]) == 1)
+        #expect(world.stderr.text == "error: invalid -q 'bad': expected NAME=VALUE\n")
+        let again = try SessionWorld()
+        #expect(again.run(["get", "clients", "-q", "bad"]) == 2)
+        let missing = try SessionWorld()
+        #expect(runAsKcadm(missing, ["get", "clients"]) == 1)
+    }
+
+    @Test("one-shot login without a server is a usage error naming --server")
+    func oneShotNeedsServer() throws {
+        let world = try SessionWorld()
+        #expect(world.run(["get", "clients", "--no-config", "--user", "admin", "--password", "pw"]) == 2)
+        #expect(world.stderr.text.hasPrefix("error: logging in needs --server URL\n"))
+        #expect(world.transport.received.isEmpty)
+    }
+}
