@@ -15,8 +15,16 @@ enum KcadmAuth {
     ]
 
     /// True when the command line asks for a one-time login (kcadm: --user, --password or --secret).
+    /// True for the commands that take these options.
+    static func takesOptions(_ invocation: Invocation) -> Bool {
+        invocation.command.options.contains { $0.long == "stacktrace" }
+    }
+
+    /// Only commands that take these options (the request commands) log in with them: others have
+    /// a --user of their own (`audience check --user NAME`).
     static func requested(_ invocation: Invocation) -> Bool {
-        invocation.value("user") != nil || invocation.value("password") != nil || invocation.value("secret") != nil
+        guard takesOptions(invocation) else { return false }
+        return invocation.value("user") != nil || invocation.value("password") != nil || invocation.value("secret") != nil
     }
 
     /// Logs in with the command line's credentials, printing kcadm's "Logging into ..." line on

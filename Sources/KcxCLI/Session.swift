@@ -27,13 +27,15 @@ func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) th
         if invocation.value("token") != nil { CommandLineSecrets.warn("--token", use: "KCX_TOKEN", context) }
         try checkUserToken(token, source: invocation.value("token") != nil ? "--token" : "KCX_TOKEN")
         let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
-        guard let server = invocation.value("server") ?? nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
+        let ownServer = KcadmAuth.takesOptions(invocation) ? invocation.value("server") : nil
+        guard let server = ownServer ?? nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
             throw KcxError.usage(
                 "--token needs a server: set KCX_SERVER (and KCX_REALM)",
                 hint: "for example: KCX_SERVER=https://keycloak.example.com KCX_REALM=master kcx get clients --token \"$TOKEN\"")
         }
         try SessionSettings.checkServerURL(server, source: "KCX_SERVER")
-        let realm = nonEmpty(invocation.value("realm")) ?? nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
+        let ownRealm = KcadmAuth.takesOptions(invocation) ? nonEmpty(invocation.value("realm")) : nil
+        let realm = ownRealm ?? nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
         let options = try SessionSettings.transportOptions(invocation, stored: SessionSettings.tlsSession(stored, server: server))
         let transport = try SessionSettings.transport(invocation, context, options: options)
         return (AdminClient(server: server, realm: realm, transport: transport, token: token), options)
