@@ -43,19 +43,20 @@ enum KcadmAuth {
         }
         let clientId = invocation.value("client") ?? "admin-cli"
         let user = invocation.value("user")
+        // The secrets are read (and a warning about argv printed, under the name kcx) before
+        // kcadm's "Logging into" line, so the warning is the first line, as for every kcx command.
         var password: String?
-        if let user {
-            context.stderr.write("Logging into \(server) as user \(user) of realm \(realm)\n")
+        if user != nil {
             password = try secret(
                 invocation.value("password"), option: "--password", environment: "KCX_PASSWORD", prompt: "Enter password: ", context)
         } else if invocation.value("password") != nil {
             throw KcxError.usage("--password needs --user NAME", hint: "a client logs in with --client ID --secret SECRET")
-        } else {
-            context.stderr.write("Logging into \(server) as service-account-\(clientId) of realm \(realm)\n")
         }
         let clientSecret = try invocation.value("secret").map {
             try secret($0, option: "--secret", environment: "KCX_CLIENT_SECRET", prompt: "Enter client secret: ", context)
         }
+        let who = user.map { "user \($0)" } ?? "service-account-\(clientId)"
+        context.stderr.write("Logging into \(server) as \(who) of realm \(realm)\n")
         let options = try SessionSettings.transportOptions(invocation, stored: SessionSettings.tlsSession(stored, server: server))
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(

@@ -387,8 +387,25 @@ func jwtLikeStrings(in text: String) -> [String] {
         tokenEnvironment.extra["KCX_SERVER"] = keycloak.baseURL
         tokenEnvironment.extra["KCX_REALM"] = fixture.realm
 
+        // kcadm's one-time credentials on the request commands: a realm admin (ops) and a service
+        // account that is realm-admin (sa) of a realm of their own.
+        let admin = try AdminRealm(keycloak)
+        let saSecret = try admin.serviceAccountClient("sa")
+        let asOps = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--user", admin.username, "--password", admin.password]
+        let asSA = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "sa", "--secret", saSecret]
+        let passwordWarning = Self.warning("--password", use: "KCX_PASSWORD or standard input")
+        let secretWarning = Self.warning("--secret", use: "KCX_CLIENT_SECRET or standard input")
+
         // One case per secret-taking option or argument; the table walk below requires each to be here.
         let cases: [(key: String, env: KcxEnvironment, arguments: [String], stdin: String?, warning: String)] = [
+            ("get --password", fixture.env, ["get", "clients", "-F", "clientId"] + asOps, nil, passwordWarning),
+            ("create --password", fixture.env, ["create", "roles", "-s", "name=argv-1"] + asOps, nil, passwordWarning),
+            ("update --password", fixture.env, ["update", "roles/argv-1", "-s", "description=x"] + asOps, nil, passwordWarning),
+            ("delete --password", fixture.env, ["delete", "roles/argv-1"] + asOps, nil, passwordWarning),
+            ("get --secret", fixture.env, ["get", "clients", "-F", "clientId"] + asSA, nil, secretWarning),
+            ("create --secret", fixture.env, ["create", "roles", "-s", "name=argv-2"] + asSA, nil, secretWarning),
+            ("update --secret", fixture.env, ["update", "roles/argv-2", "-s", "description=x"] + asSA, nil, secretWarning),
+            ("delete --secret", fixture.env, ["delete", "roles/argv-2"] + asSA, nil, secretWarning),
             ("config credentials --password", fixture.env,
              ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--user", "alice", "--client", "webapp",
               "--password", password, "--profile", "p1"], nil,
@@ -440,6 +457,7 @@ func jwtLikeStrings(in text: String) -> [String] {
             #expect(result.stderr.hasPrefix(item.warning), "\(item.key): \(result)")
             #expect(result.stderr.components(separatedBy: "warning:").count == 2, "\(item.key) warns once: \(result)")
             #expect(!result.stderr.contains(secret) && !result.stderr.contains(password), "\(item.key) echoes the secret: \(result)")
+            #expect(!result.stderr.contains(saSecret) && !result.stderr.contains(admin.password), "\(item.key) echoes the secret: \(result)")
             #expect(!result.stderr.contains(token) && !result.stderr.contains(adminToken), "\(item.key) echoes the token: \(result)")
         }
     }

@@ -53,8 +53,8 @@ struct KcadmCompatibilityTests {
         #expect(world.stdout.text == "\"1\"\n")
         #expect(
             world.stderr.text
-                == "Logging into http://kc as user admin of realm master\n"
-                + "warning: --password on the command line is visible to other users and kept in shell history; use KCX_PASSWORD or standard input\n"
+                == "warning: --password on the command line is visible to other users and kept in shell history; use KCX_PASSWORD or standard input\n"
+                + "Logging into http://kc as user admin of realm master\n"
                 + plainHTTPWarning)
         #expect(!FileManager.default.fileExists(atPath: world.configPath))
     }
