@@ -9,11 +9,11 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--set|-s|--delete|-d|--file|-f|--body|-b|--password-file|--secret-file|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
-            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|completion|help) path="${path:+$path }$word" ;;
+            get|create|update|delete|get-roles|add-roles|remove-roles|set-password|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|completion|help) path="${path:+$path }$word" ;;
         esac
     done
 
@@ -94,6 +94,96 @@ _kcx() {
         "delete:--timeout") COMPREPLY=(); return ;;
         "delete:--retries") COMPREPLY=(); return ;;
         "delete:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get-roles:--target-realm"|"get-roles:-r") COMPREPLY=(); return ;;
+        "get-roles:--uusername") COMPREPLY=(); return ;;
+        "get-roles:--uid") COMPREPLY=(); return ;;
+        "get-roles:--gname") COMPREPLY=(); return ;;
+        "get-roles:--gpath") COMPREPLY=(); return ;;
+        "get-roles:--gid") COMPREPLY=(); return ;;
+        "get-roles:--rname") COMPREPLY=(); return ;;
+        "get-roles:--rid") COMPREPLY=(); return ;;
+        "get-roles:--cclientid") COMPREPLY=(); return ;;
+        "get-roles:--cid") COMPREPLY=(); return ;;
+        "get-roles:--rolename") COMPREPLY=(); return ;;
+        "get-roles:--roleid") COMPREPLY=(); return ;;
+        "get-roles:--fields"|"get-roles:-F") COMPREPLY=(); return ;;
+        "get-roles:--format") COMPREPLY=($(compgen -W 'json csv table' -- "$cur")); return ;;
+        "get-roles:--server") COMPREPLY=(); return ;;
+        "get-roles:--realm") COMPREPLY=(); return ;;
+        "get-roles:--user") COMPREPLY=(); return ;;
+        "get-roles:--password") COMPREPLY=(); return ;;
+        "get-roles:--client") COMPREPLY=(); return ;;
+        "get-roles:--secret") COMPREPLY=(); return ;;
+        "get-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get-roles:--profile") COMPREPLY=(); return ;;
+        "get-roles:--token") COMPREPLY=(); return ;;
+        "get-roles:--timeout") COMPREPLY=(); return ;;
+        "get-roles:--retries") COMPREPLY=(); return ;;
+        "get-roles:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "add-roles:--target-realm"|"add-roles:-r") COMPREPLY=(); return ;;
+        "add-roles:--uusername") COMPREPLY=(); return ;;
+        "add-roles:--uid") COMPREPLY=(); return ;;
+        "add-roles:--gname") COMPREPLY=(); return ;;
+        "add-roles:--gpath") COMPREPLY=(); return ;;
+        "add-roles:--gid") COMPREPLY=(); return ;;
+        "add-roles:--rname") COMPREPLY=(); return ;;
+        "add-roles:--rid") COMPREPLY=(); return ;;
+        "add-roles:--cclientid") COMPREPLY=(); return ;;
+        "add-roles:--cid") COMPREPLY=(); return ;;
+        "add-roles:--rolename") COMPREPLY=(); return ;;
+        "add-roles:--roleid") COMPREPLY=(); return ;;
+        "add-roles:--server") COMPREPLY=(); return ;;
+        "add-roles:--realm") COMPREPLY=(); return ;;
+        "add-roles:--user") COMPREPLY=(); return ;;
+        "add-roles:--password") COMPREPLY=(); return ;;
+        "add-roles:--client") COMPREPLY=(); return ;;
+        "add-roles:--secret") COMPREPLY=(); return ;;
+        "add-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "add-roles:--profile") COMPREPLY=(); return ;;
+        "add-roles:--token") COMPREPLY=(); return ;;
+        "add-roles:--timeout") COMPREPLY=(); return ;;
+        "add-roles:--retries") COMPREPLY=(); return ;;
+        "add-roles:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "remove-roles:--target-realm"|"remove-roles:-r") COMPREPLY=(); return ;;
+        "remove-roles:--uusername") COMPREPLY=(); return ;;
+        "remove-roles:--uid") COMPREPLY=(); return ;;
+        "remove-roles:--gname") COMPREPLY=(); return ;;
+        "remove-roles:--gpath") COMPREPLY=(); return ;;
+        "remove-roles:--gid") COMPREPLY=(); return ;;
+        "remove-roles:--rname") COMPREPLY=(); return ;;
+        "remove-roles:--rid") COMPREPLY=(); return ;;
+        "remove-roles:--cclientid") COMPREPLY=(); return ;;
+        "remove-roles:--cid") COMPREPLY=(); return ;;
+        "remove-roles:--rolename") COMPREPLY=(); return ;;
+        "remove-roles:--roleid") COMPREPLY=(); return ;;
+        "remove-roles:--server") COMPREPLY=(); return ;;
+        "remove-roles:--realm") COMPREPLY=(); return ;;
+        "remove-roles:--user") COMPREPLY=(); return ;;
+        "remove-roles:--password") COMPREPLY=(); return ;;
+        "remove-roles:--client") COMPREPLY=(); return ;;
+        "remove-roles:--secret") COMPREPLY=(); return ;;
+        "remove-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "remove-roles:--profile") COMPREPLY=(); return ;;
+        "remove-roles:--token") COMPREPLY=(); return ;;
+        "remove-roles:--timeout") COMPREPLY=(); return ;;
+        "remove-roles:--retries") COMPREPLY=(); return ;;
+        "remove-roles:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "set-password:--target-realm"|"set-password:-r") COMPREPLY=(); return ;;
+        "set-password:--username") COMPREPLY=(); return ;;
+        "set-password:--userid") COMPREPLY=(); return ;;
+        "set-password:--new-password"|"set-password:-p") COMPREPLY=(); return ;;
+        "set-password:--server") COMPREPLY=(); return ;;
+        "set-password:--realm") COMPREPLY=(); return ;;
+        "set-password:--user") COMPREPLY=(); return ;;
+        "set-password:--password") COMPREPLY=(); return ;;
+        "set-password:--client") COMPREPLY=(); return ;;
+        "set-password:--secret") COMPREPLY=(); return ;;
+        "set-password:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "set-password:--profile") COMPREPLY=(); return ;;
+        "set-password:--token") COMPREPLY=(); return ;;
+        "set-password:--timeout") COMPREPLY=(); return ;;
+        "set-password:--retries") COMPREPLY=(); return ;;
+        "set-password:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--server") COMPREPLY=(); return ;;
         "config credentials:--realm") COMPREPLY=(); return ;;
         "config credentials:--user") COMPREPLY=(); return ;;
@@ -432,6 +522,10 @@ _kcx() {
             create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
             update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
             delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            get-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --effective --available --all --fields -F --format --noquotes --compressed -c --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            add-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            remove-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            set-password) COMPREPLY=($(compgen -W '--target-realm -r --username --userid --new-password -p --temporary -t --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config status") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
@@ -471,7 +565,7 @@ _kcx() {
     fi
 
     case "$path" in
-        "")  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
+        "")  COMPREPLY=($(compgen -W 'get create update delete get-roles add-roles remove-roles set-password config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
         config)  COMPREPLY=($(compgen -W 'credentials status logout' -- "$cur")) ;;
         client-scope)  COMPREPLY=($(compgen -W 'ensure list get delete assign unassign' -- "$cur")) ;;
         audience)  COMPREPLY=($(compgen -W 'add list remove check' -- "$cur")) ;;
@@ -479,7 +573,7 @@ _kcx() {
         "token-exchange downscope")  COMPREPLY=($(compgen -W 'enable disable status' -- "$cur")) ;;
         token)  COMPREPLY=($(compgen -W 'get exchange decode introspect' -- "$cur")) ;;
         completion)  COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur")) ;;
-        help)  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
+        help)  COMPREPLY=($(compgen -W 'get create update delete get-roles add-roles remove-roles set-password config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
     esac
 }
 

@@ -2,7 +2,7 @@
 
 public enum CommandTable {
     public static let all: [CommandSpec] = withBuiltins(
-        RequestCommands.specs + ConfigCommands.specs + ClientScopeCommands.specs + AudienceCommands.specs
+        RequestCommands.specs + RoleCommands.specs + ConfigCommands.specs + ClientScopeCommands.specs + AudienceCommands.specs
             + TokenExchangeCommands.specs + TokenExchangeSecurityCommands.specs + TokenCommands.specs + SecurityCommands.specs + DeclarativeCommands.specs)
 
     /// Adds help, completion and the docs generator, which describe the table they are part of.

@@ -158,12 +158,9 @@ struct KcadmShell {
             kcadm.sh create clients/$APIID/roles -r "$REALM" -s name=reader
 
             USERID=$(kcadm.sh create users -r "$REALM" -s username=alice -s enabled=true -s email=alice@example.com -i)
-            kcadm.sh update users/$USERID/reset-password -r "$REALM" -s type=password -s value=alice-pw -s temporary=false -n
-
-            ROLEID=$(kcadm.sh get roles/user -r "$REALM" --fields id --format csv --noquotes)
-            kcadm.sh create users/$USERID/role-mappings/realm -r "$REALM" -b '[{"id":"'$ROLEID'","name":"user"}]'
-            READERID=$(kcadm.sh get clients/$APIID/roles/reader -r "$REALM" -F id --format csv --noquotes)
-            kcadm.sh create users/$USERID/role-mappings/clients/$APIID -r "$REALM" -b '[{"id":"'$READERID'","name":"reader"}]'
+            kcadm.sh set-password -r "$REALM" --username alice --new-password alice-pw
+            kcadm.sh add-roles -r "$REALM" --uusername alice --rolename user
+            kcadm.sh add-roles -r "$REALM" --uusername alice --cclientid api --rolename reader
 
             SCOPEID=$(kcadm.sh create client-scopes -r "$REALM" -s name=api-audience -s protocol=openid-connect \
                 -s 'attributes."include.in.token.scope"=false' -i)
@@ -224,6 +221,68 @@ struct KcadmShell {
         let rm = try #require(keycloak.adminGet("\(realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue)
         let policies = keycloak.adminGetOrNil("\(realm)/clients/\(rm)/authz/resource-server/permission/scope/\(permissionId)/associatedPolicies")
         #expect(policies?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["myapp-exchange"], "\(String(describing: policies))")
+    }
+}
+
+@Suite(.serialized) struct KcadmRoleCommandTests {
+    /// get-roles, add-roles, remove-roles and set-password as kcadm's scripts call them, through the
+    /// kcadm.sh link; the mappings and the password are checked through the admin API and a login.
+    @Test func rolesAndPasswordsAsKcadm() throws {
+        let keycloak = TestKeycloak.shared
+        let shell = try KcadmShell()
+        let realm = try keycloak.createRealm("kcroles")
+        func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+            let result = try shell.run("kcadm.sh", arguments + ["-r", realm], stdin: stdin)
+            #expect(result.status == 0, "kcadm.sh \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
+            return result
+        }
+        _ = try shell.run(
+            "kcadm.sh", ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser],
+            stdin: keycloak.adminPassword + "\n")
+        try ok(["create", "roles", "-s", "name=user"])
+        try ok(["create", "roles", "-s", "name=auditor"])
+        let apiId = try ok(["create", "clients", "-s", "clientId=api", "-i"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try ok(["create", "clients/\(apiId)/roles", "-s", "name=reader"])
+        let aliceId = try ok(["create", "users", "-s", "username=alice", "-s", "enabled=true", "-i"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+
+        try ok(["add-roles", "--uusername", "alice", "--rolename", "user", "--rolename", "auditor"])
+        try ok(["add-roles", "--uid", aliceId, "--cclientid", "api", "--rolename", "reader"])
+        func realmRoles() -> [String] {
+            // Every user also has the realm's default-roles-REALM.
+            (keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/realm")?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                .filter { !$0.hasPrefix("default-roles-") }.sorted()
+        }
+        #expect(realmRoles() == ["auditor", "user"])
+        let clientRoles = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/clients/\(apiId)")?.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        }
+        #expect(clientRoles == ["reader"])
+
+        let listed = try ok(["get-roles", "--uusername", "alice", "-F", "name", "--format", "csv", "--noquotes"])
+        #expect(listed.stdout.split(separator: "\n").sorted() == ["auditor", "default-roles-\(realm)", "user"])
+        let clientListed = try ok(["get-roles", "--uusername", "alice", "--cclientid", "api", "-F", "name", "-c"])
+        #expect(clientListed.stdout == #"[{"name":"reader"}]"# + "\n")
+        let one = try ok(["get-roles", "--rolename", "user", "-F", "name", "-c"])
+        #expect(one.stdout == #"{"name":"user"}"# + "\n")
+
+        try ok(["remove-roles", "--uusername", "alice", "--rolename", "auditor"])
+        #expect(realmRoles() == ["user"])
+
+        let unknown = try shell.run("kcadm.sh", ["add-roles", "--uusername", "alice", "--rolename", "nope", "-r", realm])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "error: role not found for name: nope\n")
+        let nobody = try shell.run("kcadm.sh", ["add-roles", "--uusername", "bob", "--rolename", "user", "-r", realm])
+        #expect(nobody.status == 1)
+        #expect(nobody.stderr == "error: user not found for username: bob\n")
+
+        // set-password from standard input, then a login with it.
+        try ok(["set-password", "--username", "alice"], stdin: "alice-pw-1\n")
+        let token = try keycloak.request(
+            "POST", "/realms/\(realm)/protocol/openid-connect/token",
+            body: Data("grant_type=password&client_id=admin-cli&username=alice&password=alice-pw-1".utf8),
+            contentType: "application/x-www-form-urlencoded")
+        #expect(token.status == 200, "\(token.text)")
     }
 }
 
