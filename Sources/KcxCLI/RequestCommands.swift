@@ -214,8 +214,10 @@ public enum RequestCommands {
             }
             let name = String(parameter[..<equals])
             let value = String(parameter[parameter.index(after: equals)...])
-            guard name.utf8.allSatisfy(isTokenByte) else {
-                throw KcxError.usage("invalid -h '\(parameter)': '\(name)' is not a header name")
+            // The input is not repeated: a name with CR LF in it would print lines of its making.
+            if let bad = name.unicodeScalars.first(where: { !$0.isASCII || !isTokenByte(UInt8($0.value)) }) {
+                let what = bad.value < 0x20 || bad.value == 0x7F ? ControlCharacters.name(bad) : "'\(bad)'"
+                throw KcxError.usage("invalid -h: the header name contains \(what), which no header name can hold")
             }
             if let scalar = ControlCharacters.firstInHeaderValue(value) {
                 throw KcxError.usage("invalid -h \(name): its value contains a control character (\(ControlCharacters.name(scalar)))")

@@ -12,11 +12,15 @@ struct KcadmShell {
     let bin: URL
 
     init() throws {
-        env = try KcxEnvironment()
+        self.init(env: try KcxEnvironment())
+    }
+
+    /// The link in `env`'s home (made once; later shells on the same home reuse it).
+    init(env: KcxEnvironment) {
+        self.env = env
         bin = env.home.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(
-            at: bin.appendingPathComponent("kcadm.sh"), withDestinationURL: Binaries.kcx)
+        try? FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try? FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("kcadm.sh"), withDestinationURL: Binaries.kcx)
     }
 
     var kcadm: URL { bin.appendingPathComponent("kcadm.sh") }
