@@ -9,11 +9,11 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--truststore|--trustpass|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--output|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--since|--subject-token|--requested-token-type|--issuer|--fail-on|--parallel|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
-            get|create|update|delete|get-roles|add-roles|remove-roles|set-password|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|completion|help) path="${path:+$path }$word" ;;
+            get|create|update|delete|get-roles|add-roles|remove-roles|set-password|config|"config credentials"|"config status"|"config logout"|"config truststore"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|completion|help) path="${path:+$path }$word" ;;
         esac
     done
 
@@ -31,6 +31,8 @@ _kcx() {
         "get:--password") COMPREPLY=(); return ;;
         "get:--client") COMPREPLY=(); return ;;
         "get:--secret") COMPREPLY=(); return ;;
+        "get:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get:--trustpass") COMPREPLY=(); return ;;
         "get:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get:--profile") COMPREPLY=(); return ;;
         "get:--token") COMPREPLY=(); return ;;
@@ -51,6 +53,8 @@ _kcx() {
         "create:--password") COMPREPLY=(); return ;;
         "create:--client") COMPREPLY=(); return ;;
         "create:--secret") COMPREPLY=(); return ;;
+        "create:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "create:--trustpass") COMPREPLY=(); return ;;
         "create:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--profile") COMPREPLY=(); return ;;
         "create:--token") COMPREPLY=(); return ;;
@@ -71,6 +75,8 @@ _kcx() {
         "update:--password") COMPREPLY=(); return ;;
         "update:--client") COMPREPLY=(); return ;;
         "update:--secret") COMPREPLY=(); return ;;
+        "update:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "update:--trustpass") COMPREPLY=(); return ;;
         "update:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--profile") COMPREPLY=(); return ;;
         "update:--token") COMPREPLY=(); return ;;
@@ -88,6 +94,8 @@ _kcx() {
         "delete:--password") COMPREPLY=(); return ;;
         "delete:--client") COMPREPLY=(); return ;;
         "delete:--secret") COMPREPLY=(); return ;;
+        "delete:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "delete:--trustpass") COMPREPLY=(); return ;;
         "delete:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--profile") COMPREPLY=(); return ;;
         "delete:--token") COMPREPLY=(); return ;;
@@ -114,6 +122,8 @@ _kcx() {
         "get-roles:--password") COMPREPLY=(); return ;;
         "get-roles:--client") COMPREPLY=(); return ;;
         "get-roles:--secret") COMPREPLY=(); return ;;
+        "get-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get-roles:--trustpass") COMPREPLY=(); return ;;
         "get-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get-roles:--profile") COMPREPLY=(); return ;;
         "get-roles:--token") COMPREPLY=(); return ;;
@@ -138,6 +148,8 @@ _kcx() {
         "add-roles:--password") COMPREPLY=(); return ;;
         "add-roles:--client") COMPREPLY=(); return ;;
         "add-roles:--secret") COMPREPLY=(); return ;;
+        "add-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "add-roles:--trustpass") COMPREPLY=(); return ;;
         "add-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "add-roles:--profile") COMPREPLY=(); return ;;
         "add-roles:--token") COMPREPLY=(); return ;;
@@ -162,6 +174,8 @@ _kcx() {
         "remove-roles:--password") COMPREPLY=(); return ;;
         "remove-roles:--client") COMPREPLY=(); return ;;
         "remove-roles:--secret") COMPREPLY=(); return ;;
+        "remove-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "remove-roles:--trustpass") COMPREPLY=(); return ;;
         "remove-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "remove-roles:--profile") COMPREPLY=(); return ;;
         "remove-roles:--token") COMPREPLY=(); return ;;
@@ -178,6 +192,8 @@ _kcx() {
         "set-password:--password") COMPREPLY=(); return ;;
         "set-password:--client") COMPREPLY=(); return ;;
         "set-password:--secret") COMPREPLY=(); return ;;
+        "set-password:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "set-password:--trustpass") COMPREPLY=(); return ;;
         "set-password:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "set-password:--profile") COMPREPLY=(); return ;;
         "set-password:--token") COMPREPLY=(); return ;;
@@ -192,6 +208,8 @@ _kcx() {
         "config credentials:--password") COMPREPLY=(); return ;;
         "config credentials:--secret-file") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--secret") COMPREPLY=(); return ;;
+        "config credentials:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config credentials:--trustpass") COMPREPLY=(); return ;;
         "config credentials:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--profile") COMPREPLY=(); return ;;
         "config credentials:--token") COMPREPLY=(); return ;;
@@ -210,6 +228,13 @@ _kcx() {
         "config logout:--timeout") COMPREPLY=(); return ;;
         "config logout:--retries") COMPREPLY=(); return ;;
         "config logout:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config truststore:--trustpass") COMPREPLY=(); return ;;
+        "config truststore:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config truststore:--profile") COMPREPLY=(); return ;;
+        "config truststore:--token") COMPREPLY=(); return ;;
+        "config truststore:--timeout") COMPREPLY=(); return ;;
+        "config truststore:--retries") COMPREPLY=(); return ;;
+        "config truststore:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope ensure:--description") COMPREPLY=(); return ;;
         "client-scope ensure:--protocol") COMPREPLY=($(compgen -W 'openid-connect saml' -- "$cur")); return ;;
         "client-scope ensure:--include-in-token-scope") COMPREPLY=($(compgen -W 'true false' -- "$cur")); return ;;
@@ -518,17 +543,18 @@ _kcx() {
 
     if [[ "$cur" == -* ]]; then
         case "$path" in
-            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --fields -F --format --noquotes --compressed -c --compact --offset -o --limit -l --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            get-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --effective --available --all --fields -F --format --noquotes --compressed -c --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            add-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            remove-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            set-password) COMPREPLY=($(compgen -W '--target-realm -r --username --userid --new-password -p --temporary -t --server --realm --user --password --client --secret --stacktrace -x --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --fields -F --format --noquotes --compressed -c --compact --offset -o --limit -l --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            get-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --effective --available --all --fields -F --format --noquotes --compressed -c --server --realm --user --password --client --secret --stacktrace -x --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            add-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            remove-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            set-password) COMPREPLY=($(compgen -W '--target-realm -r --username --userid --new-password -p --temporary -t --server --realm --user --password --client --secret --stacktrace -x --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config status") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config truststore") COMPREPLY=($(compgen -W '--delete -d --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope ensure") COMPREPLY=($(compgen -W '--description --protocol --include-in-token-scope --consent-text --realm-default --target-realm -r --dry-run --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope list") COMPREPLY=($(compgen -W '--target-realm -r --output --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope get") COMPREPLY=($(compgen -W '--target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
@@ -566,7 +592,7 @@ _kcx() {
 
     case "$path" in
         "")  COMPREPLY=($(compgen -W 'get create update delete get-roles add-roles remove-roles set-password config client-scope audience token-exchange token doctor graph plan apply export completion help' -- "$cur")) ;;
-        config)  COMPREPLY=($(compgen -W 'credentials status logout' -- "$cur")) ;;
+        config)  COMPREPLY=($(compgen -W 'credentials status logout truststore' -- "$cur")) ;;
         client-scope)  COMPREPLY=($(compgen -W 'ensure list get delete assign unassign' -- "$cur")) ;;
         audience)  COMPREPLY=($(compgen -W 'add list remove check' -- "$cur")) ;;
         token-exchange)  COMPREPLY=($(compgen -W 'allow deny enable disable status downscope audit' -- "$cur")) ;;

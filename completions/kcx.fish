@@ -12,13 +12,13 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--header' '-h' '--fields' '-F' '--format' '--offset' '-o' '--limit' '-l' '--server' '--realm' '--user' '--password' '--client' '--secret' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--uusername' '--uid' '--gname' '--gpath' '--gid' '--rname' '--rid' '--cclientid' '--cid' '--rolename' '--roleid' '--username' '--userid' '--new-password' '-p' '--password-file' '--secret-file' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--header' '-h' '--fields' '-F' '--format' '--offset' '-o' '--limit' '-l' '--server' '--realm' '--user' '--password' '--client' '--secret' '--truststore' '--trustpass' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--uusername' '--uid' '--gname' '--gpath' '--gid' '--rname' '--rid' '--cclientid' '--cid' '--rolename' '--roleid' '--username' '--userid' '--new-password' '-p' '--password-file' '--secret-file' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
                 continue
         end
-        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'get-roles' 'add-roles' 'remove-roles' 'set-password' 'config' 'config credentials' 'config status' 'config logout' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'plan' 'apply' 'export' 'completion' 'help'
+        if contains -- (string join ' ' $path $word) 'get' 'create' 'update' 'delete' 'get-roles' 'add-roles' 'remove-roles' 'set-password' 'config' 'config credentials' 'config status' 'config logout' 'config truststore' 'client-scope' 'client-scope ensure' 'client-scope list' 'client-scope get' 'client-scope delete' 'client-scope assign' 'client-scope unassign' 'audience' 'audience add' 'audience list' 'audience remove' 'audience check' 'token-exchange' 'token-exchange allow' 'token-exchange deny' 'token-exchange enable' 'token-exchange disable' 'token-exchange status' 'token-exchange downscope' 'token-exchange downscope enable' 'token-exchange downscope disable' 'token-exchange downscope status' 'token-exchange audit' 'token' 'token get' 'token exchange' 'token decode' 'token introspect' 'doctor' 'graph' 'plan' 'apply' 'export' 'completion' 'help'
             set path $path $word
         end
     end
@@ -81,6 +81,8 @@ complete -c kcx -n '__kcx_path_is \'get\'' -l password -x -d 'Password of --user
 complete -c kcx -n '__kcx_path_is \'get\'' -l client -x -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'get\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'get\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'get\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'get\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'create\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'create\'' -s s -l set -x -d 'Set NAME to VALUE: JSON if VALUE is JSON (true, 42, [..], {..}), else a string; NAME+=VALUE adds to an array; NAME:=JSON insists on JSON'
 complete -c kcx -n '__kcx_path_is \'create\'' -s d -l delete -x -d 'Remove NAME from the body'
@@ -102,6 +104,8 @@ complete -c kcx -n '__kcx_path_is \'create\'' -l password -x -d 'Password of --u
 complete -c kcx -n '__kcx_path_is \'create\'' -l client -x -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'create\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'create\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'create\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'create\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'update\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'update\'' -s s -l set -x -d 'Set NAME to VALUE: JSON if VALUE is JSON (true, 42, [..], {..}), else a string; NAME+=VALUE adds to an array; NAME:=JSON insists on JSON'
 complete -c kcx -n '__kcx_path_is \'update\'' -s d -l delete -x -d 'Remove NAME from the body'
@@ -124,6 +128,8 @@ complete -c kcx -n '__kcx_path_is \'update\'' -l password -x -d 'Password of --u
 complete -c kcx -n '__kcx_path_is \'update\'' -l client -x -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'update\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'update\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'update\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'update\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s q -l query -x -d 'Add a query parameter'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s h -l header -x -d 'Set request header NAME to VALUE (-h alone, last, shows help)'
@@ -138,6 +144,8 @@ complete -c kcx -n '__kcx_path_is \'delete\'' -l password -x -d 'Password of --u
 complete -c kcx -n '__kcx_path_is \'delete\'' -l client -x -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'delete\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'delete\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'delete\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l uusername -x -d 'Target user\'s username'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l uid -x -d 'Target user\'s id'
@@ -164,6 +172,8 @@ complete -c kcx -n '__kcx_path_is \'get-roles\'' -l password -x -d 'Password of 
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l client -x -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'get-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'get-roles\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l uusername -x -d 'Target user\'s username'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l uid -x -d 'Target user\'s id'
@@ -183,6 +193,8 @@ complete -c kcx -n '__kcx_path_is \'add-roles\'' -l password -x -d 'Password of 
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l client -x -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'add-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'add-roles\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l uusername -x -d 'Target user\'s username'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l uid -x -d 'Target user\'s id'
@@ -202,6 +214,8 @@ complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l password -x -d 'Password 
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l client -x -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l username -x -d 'The user\'s username'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l userid -x -d 'The user\'s id'
@@ -214,9 +228,12 @@ complete -c kcx -n '__kcx_path_is \'set-password\'' -l password -x -d 'Password 
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l client -x -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'set-password\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'set-password\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'credentials' -d 'Log in to a Keycloak server and store the session'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'status' -d 'Show who the stored session is logged in as, where, and until when'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'logout' -d 'End the stored session on the server and remove it from the config file'
+complete -c kcx -n '__kcx_path_is \'config\'' -a 'truststore' -d 'Trust the CA certificates of a PEM file for the stored session'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l server -x -d 'Keycloak\'s root URL, e.g. https://keycloak.example.com'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l realm -x -d 'Realm to log in to (master for a server-wide admin)'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l user -x -d 'Log in as this user (password grant)'
@@ -227,6 +244,10 @@ complete -c kcx -n '__kcx_path_is \'config credentials\'' -l password -x -d 'The
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l secret-stdin -d 'Read the client secret from the first line of standard input'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l secret-file -r -F -d 'Read the client secret from the first line of FILE'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l secret -x -d 'The client secret itself (visible to other users; prints a warning)'
+complete -c kcx -n '__kcx_path_is \'config credentials\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
+complete -c kcx -n '__kcx_path_is \'config credentials\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
+complete -c kcx -n '__kcx_path_is \'config truststore\'' -s d -l delete -d 'Forget the stored truststore'
+complete -c kcx -n '__kcx_path_is \'config truststore\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'client-scope\'' -a 'ensure' -d 'Create a client scope or bring its settings up to date'
 complete -c kcx -n '__kcx_path_is \'client-scope\'' -a 'list' -d 'List the realm\'s client scopes'
 complete -c kcx -n '__kcx_path_is \'client-scope\'' -a 'get' -d 'Show one client scope with its mappers'

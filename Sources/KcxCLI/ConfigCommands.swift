@@ -3,7 +3,7 @@ import FoundationEssentials
 import KeycloakKit
 
 public enum ConfigCommands {
-    public static let specs: [CommandSpec] = [credentials, status, logout]
+    public static let specs: [CommandSpec] = [credentials, status, logout, Truststore.spec]
 
     static let credentials = CommandSpec(
         ["config", "credentials"],
@@ -38,7 +38,7 @@ public enum ConfigCommands {
             OptionSpec("secret-stdin", "Read the client secret from the first line of standard input"),
             OptionSpec("secret-file", value: "FILE", "Read the client secret from the first line of FILE", completion: .file),
             OptionSpec("secret", value: "SECRET", "The client secret itself (visible to other users; prints a warning)"),
-        ],
+        ] + Truststore.options,
         examples: [
             ExampleSpec(
                 "kcx config credentials --server http://localhost:8080 --realm master --user admin",

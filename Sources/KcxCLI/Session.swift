@@ -98,10 +98,14 @@ public enum SessionSettings {
             options.timeoutSeconds = seconds
         }
         options.insecure = invocation.flag("insecure") || stored?.insecure == true
-        if let file = invocation.value("cacert") {
-            do { _ = try FileSystem.readFile(file, limit: .data) } catch {
-                throw KcxError.usage("--cacert: \(error.description)", hint: "give a PEM file of CA certificates")
+        if let file = invocation.value("cacert") ?? invocation.value("truststore") {
+            let option = invocation.value("cacert") != nil ? "--cacert" : "--truststore"
+            let bytes: [UInt8]
+            do { bytes = try FileSystem.readFile(file, limit: .data) } catch {
+                throw KcxError.usage("\(option): \(error.description)", hint: "give a PEM file of CA certificates")
             }
+            // kcadm's --truststore is usually a JKS or PKCS#12 keystore: say so rather than fail in TLS.
+            if option == "--truststore" { try Truststore.checkPEM(bytes, option: option, file: file) }
             options.caCertificateFile = FileSystem.absolutePath(file)
         } else if let file = stored?.caCertificateFile {
             do { _ = try FileSystem.readFile(file, limit: .data) } catch {

@@ -98,4 +98,43 @@ struct KcadmCompatibilityTests {
         #expect(world.stderr.text.hasPrefix("error: logging in needs --server URL\n"))
         #expect(world.transport.received.isEmpty)
     }
+
+    @Test("config truststore keeps a PEM file with the session; JKS and PKCS#12 are named with their conversion")
+    func truststore() throws {
+        let world = try SessionWorld()
+        let pem = world.directory + "/ca.pem"
+        let jks = world.directory + "/ca.jks"
+        let p12 = world.directory + "/ca.p12"
+        try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: pem))
+        try Data([0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]).write(to: URL(fileURLWithPath: jks))
+        try Data([0x30, 0x82, 0x01, 0x00]).write(to: URL(fileURLWithPath: p12))
+
+        #expect(world.run(["config", "truststore", pem]) == 4)
+        #expect(world.stderr.text.hasPrefix("error: no session 'default' in \(world.configPath) to keep the truststore with\n"))
+
+        try world.storeSession()
+        #expect(world.run(["config", "truststore", pem]) == 0)
+        #expect(try world.store.session(named: "default")?.caCertificateFile == pem)
+        #expect(world.run(["config", "truststore", "--delete"]) == 0)
+        #expect(try world.store.session(named: "default")?.caCertificateFile == nil)
+
+        let jksWorld = try SessionWorld()
+        try jksWorld.storeSession()
+        #expect(jksWorld.run(["config", "truststore", jks]) == 2)
+        #expect(
+            jksWorld.stderr.text
+                == "error: FILE '\(jks)' is a Java keystore (JKS); kcx reads PEM certificates\n"
+                + "hint: export it: keytool -exportcert -rfc -keystore '\(jks)' -alias ALIAS > ca.pem, then give ca.pem\n")
+        let p12World = try SessionWorld()
+        try p12World.storeSession()
+        #expect(p12World.run(["config", "truststore", p12]) == 2)
+        #expect(p12World.stderr.text.hasPrefix("error: FILE '\(p12)' is a binary (DER: PKCS#12 or a single certificate) file; kcx reads PEM certificates\n"))
+        #expect(try p12World.store.session(named: "default")?.caCertificateFile == nil)
+
+        // --truststore on a request command is --cacert, checked the same way before anything is sent.
+        let requestWorld = try SessionWorld()
+        try requestWorld.storeSession()
+        #expect(requestWorld.run(["get", "clients", "--truststore", jks, "--trustpass", "x"]) == 2)
+        #expect(requestWorld.transport.received.isEmpty)
+    }
 }
