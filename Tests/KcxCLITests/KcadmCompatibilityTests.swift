@@ -137,4 +137,16 @@ struct KcadmCompatibilityTests {
         #expect(requestWorld.run(["get", "clients", "--truststore", jks, "--trustpass", "x"]) == 2)
         #expect(requestWorld.transport.received.isEmpty)
     }
+
+    @Test("under kcadm.sh a command given nothing to do prints its help on stdout and exits 1, as kcadm")
+    func helpWhenNothingToDo() throws {
+        for path in [["get"], ["add-roles"], ["config", "credentials"]] {
+            let world = try SessionWorld()
+            #expect(runAsKcadm(world, path) == 1)
+            #expect(world.stdout.text == HelpRenderer.text(for: path, in: CommandTable.all))
+            #expect(world.stderr.text == "")
+        }
+        let world = try SessionWorld()
+        #expect(world.run(["get"]) == 2, "under kcx: a usage error")
+    }
 }
