@@ -12,7 +12,7 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--header' '-h' '--fields' '-F' '--format' '--offset' '-o' '--limit' '-l' '--server' '--realm' '--user' '--password' '--client' '--secret' '--truststore' '--trustpass' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--uusername' '--uid' '--gname' '--gpath' '--gid' '--rname' '--rid' '--cclientid' '--cid' '--rolename' '--roleid' '--username' '--userid' '--new-password' '-p' '--password-file' '--secret-file' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--header' '-h' '--fields' '-F' '--format' '--offset' '-o' '--limit' '-l' '--server' '--realm' '--user' '--password' '--client' '--secret' '--truststore' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--uusername' '--uid' '--gname' '--gpath' '--gid' '--rname' '--rid' '--cclientid' '--cid' '--rolename' '--roleid' '--username' '--userid' '--new-password' '-p' '--password-file' '--secret-file' '--trustpass' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--output' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--since' '--subject-token' '--requested-token-type' '--issuer' '--fail-on' '--parallel' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
@@ -82,7 +82,6 @@ complete -c kcx -n '__kcx_path_is \'get\'' -l client -x -d 'Client to log in wit
 complete -c kcx -n '__kcx_path_is \'get\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'get\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
 complete -c kcx -n '__kcx_path_is \'get\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
-complete -c kcx -n '__kcx_path_is \'get\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'create\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'create\'' -s s -l set -x -d 'Set NAME to VALUE: JSON if VALUE is JSON (true, 42, [..], {..}), else a string; NAME+=VALUE adds to an array; NAME:=JSON insists on JSON'
 complete -c kcx -n '__kcx_path_is \'create\'' -s d -l delete -x -d 'Remove NAME from the body'
@@ -105,7 +104,6 @@ complete -c kcx -n '__kcx_path_is \'create\'' -l client -x -d 'Client to log in 
 complete -c kcx -n '__kcx_path_is \'create\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'create\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
 complete -c kcx -n '__kcx_path_is \'create\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
-complete -c kcx -n '__kcx_path_is \'create\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'update\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'update\'' -s s -l set -x -d 'Set NAME to VALUE: JSON if VALUE is JSON (true, 42, [..], {..}), else a string; NAME+=VALUE adds to an array; NAME:=JSON insists on JSON'
 complete -c kcx -n '__kcx_path_is \'update\'' -s d -l delete -x -d 'Remove NAME from the body'
@@ -129,7 +127,6 @@ complete -c kcx -n '__kcx_path_is \'update\'' -l client -x -d 'Client to log in 
 complete -c kcx -n '__kcx_path_is \'update\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'update\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
 complete -c kcx -n '__kcx_path_is \'update\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
-complete -c kcx -n '__kcx_path_is \'update\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s q -l query -x -d 'Add a query parameter'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s h -l header -x -d 'Set request header NAME to VALUE (-h alone, last, shows help)'
@@ -145,7 +142,6 @@ complete -c kcx -n '__kcx_path_is \'delete\'' -l client -x -d 'Client to log in 
 complete -c kcx -n '__kcx_path_is \'delete\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
 complete -c kcx -n '__kcx_path_is \'delete\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
-complete -c kcx -n '__kcx_path_is \'delete\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l uusername -x -d 'Target user\'s username'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l uid -x -d 'Target user\'s id'
@@ -173,7 +169,6 @@ complete -c kcx -n '__kcx_path_is \'get-roles\'' -l client -x -d 'Client to log 
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
-complete -c kcx -n '__kcx_path_is \'get-roles\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l uusername -x -d 'Target user\'s username'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l uid -x -d 'Target user\'s id'
@@ -194,7 +189,6 @@ complete -c kcx -n '__kcx_path_is \'add-roles\'' -l client -x -d 'Client to log 
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
-complete -c kcx -n '__kcx_path_is \'add-roles\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l uusername -x -d 'Target user\'s username'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l uid -x -d 'Target user\'s id'
@@ -215,7 +209,6 @@ complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l client -x -d 'Client to l
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
-complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -s r -l target-realm -x -d 'Realm the ENDPOINT is relative to (default: the login realm)'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l username -x -d 'The user\'s username'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l userid -x -d 'The user\'s id'
@@ -229,7 +222,6 @@ complete -c kcx -n '__kcx_path_is \'set-password\'' -l client -x -d 'Client to l
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert)'
-complete -c kcx -n '__kcx_path_is \'set-password\'' -l trustpass -x -d 'Accepted for kcadm\'s scripts; a PEM truststore has no password'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'credentials' -d 'Log in to a Keycloak server and store the session'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'status' -d 'Show who the stored session is logged in as, where, and until when'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'logout' -d 'End the stored session on the server and remove it from the config file'

@@ -88,6 +88,7 @@ public enum ConfigCommands {
     // MARK: credentials
 
     static func runCredentials(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        Truststore.warnTrustpass(invocation, context)
         if invocation.flag("no-config") {
             throw KcxError.usage("config credentials stores a session, so it cannot run with --no-config")
         }

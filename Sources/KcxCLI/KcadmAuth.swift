@@ -12,7 +12,7 @@ enum KcadmAuth {
         OptionSpec("client", value: "ID", "Client to log in with (default admin-cli)"),
         OptionSpec("secret", value: "SECRET", "Client secret; without --user, log in as the client's service account"),
         OptionSpec("stacktrace", short: "x", "Accepted for kcadm's scripts; kcx prints no stack traces"),
-    ] + Truststore.options
+    ] + [Truststore.options[0]]
 
     /// True when the command line asks for a one-time login (kcadm: --user, --password or --secret).
     /// True for the commands that take these options.

@@ -43,7 +43,15 @@ enum Truststore {
         ],
         handler: { invocation, context in try run(invocation, context) })
 
+    /// `--trustpass` is a secret on argv: warned about like --password, though a PEM file needs none.
+    static func warnTrustpass(_ invocation: Invocation, _ context: CommandContext) {
+        if invocation.value("trustpass") != nil {
+            CommandLineSecrets.warn("--trustpass", use: "a PEM truststore, which needs no password", context)
+        }
+    }
+
     static func run(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        warnTrustpass(invocation, context)
         let file = invocation.positionals.first
         let delete = invocation.flag("delete")
         if delete == (file != nil) {

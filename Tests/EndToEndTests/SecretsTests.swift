@@ -139,7 +139,9 @@ func jwtLikeStrings(in text: String) -> [String] {
     static let insecureWarning = "warning: TLS certificate verification is disabled (--insecure)\n"
 
     /// Commands that send no request: --insecure has nothing to act on there, so they do not warn.
-    static let commandsWithoutRequests: Set<String> = ["config status", "completion", "help", "__generate-docs", "token decode"]
+    static let commandsWithoutRequests: Set<String> = [
+        "config status", "completion", "help", "__generate-docs", "token decode", "config truststore",
+    ]
 
     @Test func everyCommandWithVerboseShowsNoSecret() throws {
         // Characters that change under form encoding, Base64 and JSON, so each spelling differs from the raw one.
@@ -184,6 +186,8 @@ func jwtLikeStrings(in text: String) -> [String] {
                       - audience: api
             """.utf8).write(to: declarativeFile)
         let docsDirectory = env.home.appendingPathComponent("docs-out").path
+        let pemFile = env.home.appendingPathComponent("ca.pem").path
+        try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: pemFile))
 
         // Tokens printed by one recipe and fed to the next through standard input.
         final class Handoff: @unchecked Sendable { var token = "" }
@@ -258,6 +262,11 @@ func jwtLikeStrings(in text: String) -> [String] {
                 ["config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "svc", "--secret-file", secretFile,
                  "--profile", "service"]
             },
+            SecretsRecipe("get-roles") { ["get-roles", "--uusername", "alice"] + r },
+            SecretsRecipe("add-roles") { ["add-roles", "--uusername", "alice", "--rolename", "offline_access"] + r },
+            SecretsRecipe("remove-roles") { ["remove-roles", "--uusername", "alice", "--rolename", "offline_access"] + r },
+            SecretsRecipe("set-password", stdin: { secrets.userPassword + "\n" }) { ["set-password", "--username", "alice"] + r },
+            SecretsRecipe("config truststore", offline: true) { ["config", "truststore", pemFile, "--profile", "second"] },
             SecretsRecipe("config logout") { ["config", "logout", "--profile", "second"] },
         ]
 
@@ -393,6 +402,10 @@ func jwtLikeStrings(in text: String) -> [String] {
         let saSecret = try admin.serviceAccountClient("sa")
         let asOps = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--user", admin.username, "--password", admin.password]
         let asSA = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "sa", "--secret", saSecret]
+        let victim = try keycloak.adminSend("POST", "\(admin.realm)/users", json: ["username": "victim", "enabled": true])
+        #expect(victim.status == 201)
+        let pem = fixture.env.home.appendingPathComponent("ca.pem").path
+        try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: pem))
         let passwordWarning = Self.warning("--password", use: "KCX_PASSWORD or standard input")
         let secretWarning = Self.warning("--secret", use: "KCX_CLIENT_SECRET or standard input")
 
@@ -406,6 +419,26 @@ func jwtLikeStrings(in text: String) -> [String] {
             ("create --secret", fixture.env, ["create", "roles", "-s", "name=argv-2"] + asSA, nil, secretWarning),
             ("update --secret", fixture.env, ["update", "roles/argv-2", "-s", "description=x"] + asSA, nil, secretWarning),
             ("delete --secret", fixture.env, ["delete", "roles/argv-2"] + asSA, nil, secretWarning),
+            ("get-roles --password", fixture.env, ["get-roles"] + asOps, nil, passwordWarning),
+            ("get-roles --secret", fixture.env, ["get-roles"] + asSA, nil, secretWarning),
+            ("add-roles --password", fixture.env, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asOps, nil,
+             passwordWarning),
+            ("remove-roles --password", fixture.env, ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asOps,
+             nil, passwordWarning),
+            ("add-roles --secret", fixture.env, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asSA, nil,
+             secretWarning),
+            ("remove-roles --secret", fixture.env, ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asSA, nil,
+             secretWarning),
+            ("set-password --password", fixture.env, ["set-password", "--username", "victim"] + asOps, "victim-pw-1\n", passwordWarning),
+            ("set-password --secret", fixture.env, ["set-password", "--username", "victim"] + asSA, "victim-pw-2\n", secretWarning),
+            ("set-password --new-password", fixture.env, ["set-password", "--username", "alice", "--new-password", password] + r, nil,
+             Self.warning("--new-password", use: "standard input (set-password ... < FILE)")),
+            ("config credentials --trustpass", fixture.env,
+             ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--client", "svc", "--secret-file",
+              try fixture.secretFile("svc4", secret), "--truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
+             Self.warning("--trustpass", use: "a PEM truststore, which needs no password")),
+            ("config truststore --trustpass", fixture.env, ["config", "truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
+             Self.warning("--trustpass", use: "a PEM truststore, which needs no password")),
             ("config credentials --password", fixture.env,
              ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--user", "alice", "--client", "webapp",
               "--password", password, "--profile", "p1"], nil,
@@ -458,6 +491,7 @@ func jwtLikeStrings(in text: String) -> [String] {
             #expect(result.stderr.components(separatedBy: "warning:").count == 2, "\(item.key) warns once: \(result)")
             #expect(!result.stderr.contains(secret) && !result.stderr.contains(password), "\(item.key) echoes the secret: \(result)")
             #expect(!result.stderr.contains(saSecret) && !result.stderr.contains(admin.password), "\(item.key) echoes the secret: \(result)")
+            #expect(!result.stderr.contains("tp-secret") && !result.stderr.contains("victim-pw"), "\(item.key) echoes the secret: \(result)")
             #expect(!result.stderr.contains(token) && !result.stderr.contains(adminToken), "\(item.key) echoes the token: \(result)")
         }
     }
