@@ -9,21 +9,29 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--fields|--format|--offset|--limit|--set|-s|--delete|-d|--file|-f|--body|-b|--server|--realm|--user|--client|--password-file|--password|--secret-file|--secret|--output|-o|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--subject-issuer|--issuer|--fail-on|--parallel|--out|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--truststore|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--trustpass|--output|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--subject-issuer|--issuer|--fail-on|--parallel|--out|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
-            get|create|update|delete|config|"config credentials"|"config status"|"config logout"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange check"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|client|"client id"|"client secret"|"client ensure"|realm|"realm ensure"|"config profiles"|version|completion|help) path="${path:+$path }$word" ;;
+            get|create|update|delete|get-roles|add-roles|remove-roles|set-password|config|"config credentials"|"config status"|"config logout"|"config truststore"|client-scope|"client-scope ensure"|"client-scope list"|"client-scope get"|"client-scope delete"|"client-scope assign"|"client-scope unassign"|audience|"audience add"|"audience list"|"audience remove"|"audience check"|token-exchange|"token-exchange allow"|"token-exchange deny"|"token-exchange enable"|"token-exchange disable"|"token-exchange status"|"token-exchange check"|"token-exchange downscope"|"token-exchange downscope enable"|"token-exchange downscope disable"|"token-exchange downscope status"|"token-exchange audit"|token|"token get"|"token exchange"|"token decode"|"token introspect"|doctor|graph|plan|apply|export|client|"client id"|"client secret"|"client ensure"|realm|"realm ensure"|"config profiles"|version|completion|help) path="${path:+$path }$word" ;;
         esac
     done
 
     case "$path:$prev" in
         "get:--target-realm"|"get:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "get:--query"|"get:-q") COMPREPLY=(); return ;;
-        "get:--fields") COMPREPLY=(); return ;;
+        "get:--header"|"get:-h") COMPREPLY=(); return ;;
+        "get:--fields"|"get:-F") COMPREPLY=(); return ;;
         "get:--format") COMPREPLY=($(compgen -W 'json csv table' -- "$cur")); return ;;
-        "get:--offset") COMPREPLY=(); return ;;
-        "get:--limit") COMPREPLY=(); return ;;
+        "get:--offset"|"get:-o") COMPREPLY=(); return ;;
+        "get:--limit"|"get:-l") COMPREPLY=(); return ;;
+        "get:--server") COMPREPLY=(); return ;;
+        "get:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "get:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "get:--password") COMPREPLY=(); return ;;
+        "get:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "get:--secret") COMPREPLY=(); return ;;
+        "get:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get:--profile") COMPREPLY=(); return ;;
         "get:--token") COMPREPLY=(); return ;;
@@ -36,6 +44,15 @@ _kcx() {
         "create:--file"|"create:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--body"|"create:-b") COMPREPLY=(); return ;;
         "create:--query"|"create:-q") COMPREPLY=(); return ;;
+        "create:--header"|"create:-h") COMPREPLY=(); return ;;
+        "create:--fields"|"create:-F") COMPREPLY=(); return ;;
+        "create:--server") COMPREPLY=(); return ;;
+        "create:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "create:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "create:--password") COMPREPLY=(); return ;;
+        "create:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "create:--secret") COMPREPLY=(); return ;;
+        "create:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--profile") COMPREPLY=(); return ;;
         "create:--token") COMPREPLY=(); return ;;
@@ -48,6 +65,15 @@ _kcx() {
         "update:--file"|"update:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--body"|"update:-b") COMPREPLY=(); return ;;
         "update:--query"|"update:-q") COMPREPLY=(); return ;;
+        "update:--header"|"update:-h") COMPREPLY=(); return ;;
+        "update:--fields"|"update:-F") COMPREPLY=(); return ;;
+        "update:--server") COMPREPLY=(); return ;;
+        "update:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "update:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "update:--password") COMPREPLY=(); return ;;
+        "update:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "update:--secret") COMPREPLY=(); return ;;
+        "update:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--profile") COMPREPLY=(); return ;;
         "update:--token") COMPREPLY=(); return ;;
@@ -56,14 +82,116 @@ _kcx() {
         "update:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--target-realm"|"delete:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "delete:--query"|"delete:-q") COMPREPLY=(); return ;;
+        "delete:--header"|"delete:-h") COMPREPLY=(); return ;;
         "delete:--file"|"delete:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--body"|"delete:-b") COMPREPLY=(); return ;;
+        "delete:--server") COMPREPLY=(); return ;;
+        "delete:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "delete:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "delete:--password") COMPREPLY=(); return ;;
+        "delete:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "delete:--secret") COMPREPLY=(); return ;;
+        "delete:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--profile") COMPREPLY=(); return ;;
         "delete:--token") COMPREPLY=(); return ;;
         "delete:--timeout") COMPREPLY=(); return ;;
         "delete:--retries") COMPREPLY=(); return ;;
         "delete:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get-roles:--target-realm"|"get-roles:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "get-roles:--uusername") COMPREPLY=(); return ;;
+        "get-roles:--uid") COMPREPLY=(); return ;;
+        "get-roles:--gname") COMPREPLY=(); return ;;
+        "get-roles:--gpath") COMPREPLY=(); return ;;
+        "get-roles:--gid") COMPREPLY=(); return ;;
+        "get-roles:--rname") COMPREPLY=(); return ;;
+        "get-roles:--rid") COMPREPLY=(); return ;;
+        "get-roles:--cclientid") COMPREPLY=(); return ;;
+        "get-roles:--cid") COMPREPLY=(); return ;;
+        "get-roles:--rolename") COMPREPLY=(); return ;;
+        "get-roles:--roleid") COMPREPLY=(); return ;;
+        "get-roles:--fields"|"get-roles:-F") COMPREPLY=(); return ;;
+        "get-roles:--format") COMPREPLY=($(compgen -W 'json csv table' -- "$cur")); return ;;
+        "get-roles:--server") COMPREPLY=(); return ;;
+        "get-roles:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "get-roles:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "get-roles:--password") COMPREPLY=(); return ;;
+        "get-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "get-roles:--secret") COMPREPLY=(); return ;;
+        "get-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get-roles:--profile") COMPREPLY=(); return ;;
+        "get-roles:--token") COMPREPLY=(); return ;;
+        "get-roles:--timeout") COMPREPLY=(); return ;;
+        "get-roles:--retries") COMPREPLY=(); return ;;
+        "get-roles:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "add-roles:--target-realm"|"add-roles:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "add-roles:--uusername") COMPREPLY=(); return ;;
+        "add-roles:--uid") COMPREPLY=(); return ;;
+        "add-roles:--gname") COMPREPLY=(); return ;;
+        "add-roles:--gpath") COMPREPLY=(); return ;;
+        "add-roles:--gid") COMPREPLY=(); return ;;
+        "add-roles:--rname") COMPREPLY=(); return ;;
+        "add-roles:--rid") COMPREPLY=(); return ;;
+        "add-roles:--cclientid") COMPREPLY=(); return ;;
+        "add-roles:--cid") COMPREPLY=(); return ;;
+        "add-roles:--rolename") COMPREPLY=(); return ;;
+        "add-roles:--roleid") COMPREPLY=(); return ;;
+        "add-roles:--server") COMPREPLY=(); return ;;
+        "add-roles:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "add-roles:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "add-roles:--password") COMPREPLY=(); return ;;
+        "add-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "add-roles:--secret") COMPREPLY=(); return ;;
+        "add-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "add-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "add-roles:--profile") COMPREPLY=(); return ;;
+        "add-roles:--token") COMPREPLY=(); return ;;
+        "add-roles:--timeout") COMPREPLY=(); return ;;
+        "add-roles:--retries") COMPREPLY=(); return ;;
+        "add-roles:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "remove-roles:--target-realm"|"remove-roles:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "remove-roles:--uusername") COMPREPLY=(); return ;;
+        "remove-roles:--uid") COMPREPLY=(); return ;;
+        "remove-roles:--gname") COMPREPLY=(); return ;;
+        "remove-roles:--gpath") COMPREPLY=(); return ;;
+        "remove-roles:--gid") COMPREPLY=(); return ;;
+        "remove-roles:--rname") COMPREPLY=(); return ;;
+        "remove-roles:--rid") COMPREPLY=(); return ;;
+        "remove-roles:--cclientid") COMPREPLY=(); return ;;
+        "remove-roles:--cid") COMPREPLY=(); return ;;
+        "remove-roles:--rolename") COMPREPLY=(); return ;;
+        "remove-roles:--roleid") COMPREPLY=(); return ;;
+        "remove-roles:--server") COMPREPLY=(); return ;;
+        "remove-roles:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "remove-roles:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "remove-roles:--password") COMPREPLY=(); return ;;
+        "remove-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "remove-roles:--secret") COMPREPLY=(); return ;;
+        "remove-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "remove-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "remove-roles:--profile") COMPREPLY=(); return ;;
+        "remove-roles:--token") COMPREPLY=(); return ;;
+        "remove-roles:--timeout") COMPREPLY=(); return ;;
+        "remove-roles:--retries") COMPREPLY=(); return ;;
+        "remove-roles:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "set-password:--target-realm"|"set-password:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "set-password:--username") COMPREPLY=(); return ;;
+        "set-password:--userid") COMPREPLY=(); return ;;
+        "set-password:--new-password"|"set-password:-p") COMPREPLY=(); return ;;
+        "set-password:--server") COMPREPLY=(); return ;;
+        "set-password:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "set-password:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "set-password:--password") COMPREPLY=(); return ;;
+        "set-password:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
+        "set-password:--secret") COMPREPLY=(); return ;;
+        "set-password:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "set-password:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "set-password:--profile") COMPREPLY=(); return ;;
+        "set-password:--token") COMPREPLY=(); return ;;
+        "set-password:--timeout") COMPREPLY=(); return ;;
+        "set-password:--retries") COMPREPLY=(); return ;;
+        "set-password:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--server") COMPREPLY=(); return ;;
         "config credentials:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "config credentials:--user") COMPREPLY=($(compgen -W "$(kcx __complete users -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
@@ -72,6 +200,8 @@ _kcx() {
         "config credentials:--password") COMPREPLY=(); return ;;
         "config credentials:--secret-file") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--secret") COMPREPLY=(); return ;;
+        "config credentials:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config credentials:--trustpass") COMPREPLY=(); return ;;
         "config credentials:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--profile") COMPREPLY=(); return ;;
         "config credentials:--token") COMPREPLY=(); return ;;
@@ -91,6 +221,13 @@ _kcx() {
         "config logout:--timeout") COMPREPLY=(); return ;;
         "config logout:--retries") COMPREPLY=(); return ;;
         "config logout:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config truststore:--trustpass") COMPREPLY=(); return ;;
+        "config truststore:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config truststore:--profile") COMPREPLY=(); return ;;
+        "config truststore:--token") COMPREPLY=(); return ;;
+        "config truststore:--timeout") COMPREPLY=(); return ;;
+        "config truststore:--retries") COMPREPLY=(); return ;;
+        "config truststore:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "client-scope ensure:--description") COMPREPLY=(); return ;;
         "client-scope ensure:--protocol") COMPREPLY=($(compgen -W 'openid-connect saml' -- "$cur")); return ;;
         "client-scope ensure:--include-in-token-scope") COMPREPLY=($(compgen -W 'true false' -- "$cur")); return ;;
@@ -464,13 +601,18 @@ _kcx() {
 
     if [[ "$cur" == -* ]]; then
         case "$path" in
-            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --fields --format --compact --offset --limit --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --id -i --compact --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --merge -m --compact --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --file -f --body -b --allow-other-host --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --fields -F --format --noquotes --compressed -c --compact --offset -o --limit -l --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            get-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --effective --available --all --fields -F --format --noquotes --compressed -c --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            add-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            remove-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            set-password) COMPREPLY=($(compgen -W '--target-realm -r --username --userid --new-password -p --temporary -t --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config status") COMPREPLY=($(compgen -W '--output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config truststore") COMPREPLY=($(compgen -W '--delete -d --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope ensure") COMPREPLY=($(compgen -W '--description --protocol --include-in-token-scope --consent-text --realm-default --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope list") COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client-scope get") COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
@@ -514,12 +656,12 @@ _kcx() {
     fi
 
     case "$path" in
-        "")  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export client realm version completion help' -- "$cur")) ;;
+        "")  COMPREPLY=($(compgen -W 'get create update delete get-roles add-roles remove-roles set-password config client-scope audience token-exchange token doctor graph plan apply export client realm version completion help' -- "$cur")) ;;
         get)  COMPREPLY=($(compgen -W "$(kcx __complete endpoints -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")) ;;
         create)  COMPREPLY=($(compgen -W "$(kcx __complete endpoints -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")) ;;
         update)  COMPREPLY=($(compgen -W "$(kcx __complete endpoints -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")) ;;
         delete)  COMPREPLY=($(compgen -W "$(kcx __complete endpoints -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")) ;;
-        config)  COMPREPLY=($(compgen -W 'credentials status logout profiles' -- "$cur")) ;;
+        config)  COMPREPLY=($(compgen -W 'credentials status logout truststore profiles' -- "$cur")) ;;
         client-scope)  COMPREPLY=($(compgen -W 'ensure list get delete assign unassign' -- "$cur")) ;;
         audience)  COMPREPLY=($(compgen -W 'add list remove check' -- "$cur")) ;;
         token-exchange)  COMPREPLY=($(compgen -W 'allow deny enable disable status check downscope audit' -- "$cur")) ;;
@@ -528,7 +670,7 @@ _kcx() {
         client)  COMPREPLY=($(compgen -W 'id secret ensure' -- "$cur")) ;;
         realm)  COMPREPLY=($(compgen -W 'ensure' -- "$cur")) ;;
         completion)  COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur")) ;;
-        help)  COMPREPLY=($(compgen -W 'get create update delete config client-scope audience token-exchange token doctor graph plan apply export client realm version completion help' -- "$cur")) ;;
+        help)  COMPREPLY=($(compgen -W 'get create update delete get-roles add-roles remove-roles set-password config client-scope audience token-exchange token doctor graph plan apply export client realm version completion help' -- "$cur")) ;;
     esac
 }
 

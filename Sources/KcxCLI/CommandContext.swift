@@ -45,6 +45,9 @@ public final class CommandContext: @unchecked Sendable {
     public let environment: [String: String]
     public let makeTransport: (TransportOptions) -> HTTPTransport
     public let now: () -> Date
+    /// Invoked as `kcadm.sh` or `kcadm`: behave as kcadm does where a script can tell (exit code 1
+    /// for every error, no warning lines). Set by `Kcx.run(_:programName:context:)`.
+    public var kcadmMode = false
 
     public init(
         stdout: TextSink, stderr: TextSink, stdin: InputSource, environment: [String: String],

@@ -103,11 +103,17 @@ public struct Invocation: Sendable {
     /// Every value given, by long option name, in command-line order. Flags hold `"true"`.
     public let values: [String: [String]]
     public let positionals: [String]
+    /// Every option given, in command-line order across options (`-s a=1 -d b -s c=2` keeps its
+    /// order, which kcadm's -s and -d depend on).
+    public let sequence: [(option: String, value: String)]
 
-    public init(command: CommandSpec, values: [String: [String]], positionals: [String]) {
+    public init(
+        command: CommandSpec, values: [String: [String]], positionals: [String], sequence: [(option: String, value: String)] = []
+    ) {
         self.command = command
         self.values = values
         self.positionals = positionals
+        self.sequence = sequence
     }
 
     /// The last value given for an option (a repeated single-value option: last one wins).

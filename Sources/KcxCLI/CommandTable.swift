@@ -2,7 +2,7 @@
 
 public enum CommandTable {
     public static let all: [CommandSpec] = withBuiltins(
-        RequestCommands.specs + ConfigCommands.specs + ClientScopeCommands.specs + AudienceCommands.specs
+        RequestCommands.specs + RoleCommands.specs + ConfigCommands.specs + ClientScopeCommands.specs + AudienceCommands.specs
             + TokenExchangeCommands.specs + TokenExchangeCheck.specs + TokenExchangeSecurityCommands.specs + TokenCommands.specs
             + SecurityCommands.specs + DeclarativeCommands.specs + ClientCommands.specs + RealmCommands.specs + ProfileCommands.specs
             + [LiveCompletion.spec])

@@ -31,7 +31,7 @@ public enum CompletionScripts {
         return words
     }
 
-    static func allOptions(_ command: CommandSpec) -> [OptionSpec] { command.options + GlobalOptions.specs }
+    static func allOptions(_ command: CommandSpec) -> [OptionSpec] { command.options + GlobalOptions.specs(for: command) }
 
     /// Options whose values are names on the server, by long name: one place for every command.
     static let liveOptions: [String: String] = [

@@ -4,7 +4,7 @@ import KcxJSON
 import KeycloakKit
 
 public enum ConfigCommands {
-    public static let specs: [CommandSpec] = [credentials, status, logout]
+    public static let specs: [CommandSpec] = [credentials, status, logout, Truststore.spec]
 
     static let credentials = CommandSpec(
         ["config", "credentials"],
@@ -39,7 +39,7 @@ public enum ConfigCommands {
             OptionSpec("secret-stdin", "Read the client secret from the first line of standard input"),
             OptionSpec("secret-file", value: "FILE", "Read the client secret from the first line of FILE", completion: .file),
             OptionSpec("secret", value: "SECRET", "The client secret itself (visible to other users; prints a warning)"),
-        ],
+        ] + Truststore.options,
         examples: [
             ExampleSpec(
                 "kcx config credentials --server http://localhost:8080 --realm master --user admin",
@@ -91,6 +91,7 @@ public enum ConfigCommands {
     // MARK: credentials
 
     static func runCredentials(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        Truststore.warnTrustpass(invocation, context)
         if invocation.flag("no-config") {
             throw KcxError.usage("config credentials stores a session, so it cannot run with --no-config")
         }
@@ -106,6 +107,20 @@ public enum ConfigCommands {
         }
         let user = invocation.value("user")
         let client = invocation.value("client")
+        if user == nil && client == nil
+            && !(SecretKind.password.options + SecretKind.clientSecret.options).contains(where: { invocation.flag($0) })
+        {
+            // kcadm: --server and --realm alone store them for later commands, which log in with
+            // their own --user/--password (or --token); nothing is sent.
+            let store = SessionSettings.store(invocation, context)
+            try store.checkWritable()
+            let options = try SessionSettings.transportOptions(invocation)
+            let session = StoredSession(
+                server: server, realm: realm, clientId: "admin-cli", grant: .password,
+                insecure: options.insecure, caCertificateFile: options.caCertificateFile)
+            try store.save(session, as: SessionSettings.profile(invocation, context))
+            return .ok
+        }
         if user == nil && client == nil {
             throw KcxError.usage(
                 "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)",
@@ -153,8 +168,13 @@ public enum ConfigCommands {
             insecure: options.insecure, caCertificateFile: options.caCertificateFile)
         let profile = SessionSettings.profile(invocation, context)
         try store.save(session, as: profile)
-        let who = user ?? "the service account of client \(clientId)"
-        context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
+        if context.kcadmMode {
+            context.stderr.write(
+                "Logging into \(server) as \(user.map { "user \($0)" } ?? "service-account-\(clientId)") of realm \(realm)\n")
+        } else {
+            let who = user ?? "the service account of client \(clientId)"
+            context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
+        }
         return .ok
     }
 
@@ -213,6 +233,11 @@ public enum ConfigCommands {
         }
         if usePrompt, context.stdin.isTerminal, let value = context.stdin.readSecret(prompt: prompt), !value.isEmpty {
             return ResolvedSecret(value: value, source: nil)
+        }
+        // kcadm reads it from standard input when that is not a terminal (`< password.txt`).
+        if usePrompt, !context.stdin.isTerminal, let bytes = try? context.stdin.readAll(limit: .secret) {
+            let value = SecretSource.firstLine(bytes)
+            if !value.isEmpty { return ResolvedSecret(value: value, source: nil) }
         }
         return nil
     }

@@ -28,5 +28,8 @@ extension CommandContext {
         stderr.writeFormatted("\(label.colour)\(label.rawValue):\u{1B}[0m \(TerminalText.escape(message))\n")
     }
 
-    func warn(_ message: String) { diagnostic(.warning, message) }
+    /// A `warning: …` line; kcadm prints none, so neither does kcx in kcadm mode.
+    func warn(_ message: String) {
+        if !kcadmMode { diagnostic(.warning, message) }
+    }
 }

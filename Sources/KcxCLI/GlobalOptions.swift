@@ -14,4 +14,16 @@ public enum GlobalOptions {
         OptionSpec("verbose", short: "v", "Print each request and its status to stderr, secrets redacted"),
         OptionSpec("help", short: "h", "Show help for this command"),
     ]
+
+    /// The global options as `command` sees them: a letter the command gives one of its own
+    /// options (kcadm's `-h NAME=VALUE` header of the request commands) is its, so the global
+    /// option keeps only its long name there.
+    public static func specs(for command: CommandSpec) -> [OptionSpec] {
+        let own = Set(command.options.compactMap(\.short))
+        return specs.map { option in
+            guard let short = option.short, own.contains(short) else { return option }
+            return OptionSpec(
+                option.long, value: option.valueName, option.summary, repeatable: option.repeatable, completion: option.completion)
+        }
+    }
 }

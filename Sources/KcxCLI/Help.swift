@@ -54,7 +54,7 @@ public enum HelpRenderer {
             text += "\nArguments:\n" + rows(command.positionals.map { ($0.name, $0.summary) })
         }
         if !command.options.isEmpty { text += "\nOptions:\n" + optionRows(command.options) }
-        text += "\nGlobal options:\n" + optionRows(GlobalOptions.specs)
+        text += "\nGlobal options:\n" + optionRows(GlobalOptions.specs(for: command))
         if !command.examples.isEmpty {
             text += "\nExamples:\n"
             for (number, example) in command.examples.enumerated() {

@@ -7,6 +7,28 @@ public enum Kcx {
         run(arguments, commands: CommandTable.all, context: context)
     }
 
+    /// Runs one command line as the program `programName` (argv[0]) was invoked: under the name
+    /// `kcadm.sh` or `kcadm` (a symbolic link for kcadm's scripts) kcx behaves as kcadm does where a
+    /// script can tell: every error exits 1 and no warning lines are printed.
+    public static func run(_ arguments: [String], programName: String, context: CommandContext) -> Int32 {
+        let name = programName.split(separator: "/").last.map(String.init) ?? programName
+        guard name == "kcadm.sh" || name == "kcadm" else { return run(arguments, context: context) }
+        context.kcadmMode = true
+        // kcadm prints a command's help, and fails, when the command is given nothing to do.
+        if kcadmHelpOnly.contains(arguments) {
+            context.stdout.write(HelpRenderer.text(for: arguments, in: CommandTable.all))
+            return 1
+        }
+        let status = run(arguments, commands: CommandTable.all, context: context)
+        return status == 0 ? 0 : 1
+    }
+
+    /// kcadm's commands that, given no options or arguments at all, print their help and exit 1.
+    static let kcadmHelpOnly: [[String]] = [
+        ["get"], ["create"], ["update"], ["delete"], ["get-roles"], ["add-roles"], ["remove-roles"], ["set-password"],
+        ["config", "credentials"], ["config", "truststore"],
+    ]
+
     /// Runs against any table (tests use small ones).
     public static func run(_ arguments: [String], commands: [CommandSpec], context: CommandContext) -> Int32 {
         do {

@@ -32,7 +32,7 @@ public enum ReferenceDocs {
             }
         }
         if !command.options.isEmpty { text += "\n## Options\n\n" + optionTable(command.options) }
-        text += "\n## Global options\n\n" + optionTable(GlobalOptions.specs)
+        text += "\n## Global options\n\n" + optionTable(GlobalOptions.specs(for: command))
         if !command.examples.isEmpty {
             text += "\n## Examples\n\n```sh\n"
             for (number, example) in command.examples.enumerated() {

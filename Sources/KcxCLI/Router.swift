@@ -51,6 +51,13 @@ public struct Router: Sendable {
             if argument == "--" { break }
             if argument.hasPrefix("-") && argument != "-" {
                 if argument == "--version" && path.isEmpty { return .version }
+                // A complete command's own short option wins over a global one with the same
+                // letter: `kcx get -h Accept=x clients` sends a header (kcadm's -h).
+                if let current = command(at: path), !argument.hasPrefix("--"), let letter = argument.dropFirst().first,
+                    current.options.contains(where: { $0.short == letter })
+                {
+                    break scan
+                }
                 let match = try matchOption(
                     arguments, at: index, in: GlobalOptions.specs, commandName: (["kcx"] + path).joined(separator: " "))
                 guard case .matched(let options, let next) = match else { break scan }
@@ -97,8 +104,9 @@ public struct Router: Sendable {
 
         // Step 2: parse everything but the command words against the command's options.
         let remaining = arguments.indices.filter { !commandWordIndices.contains($0) }.map { arguments[$0] }
-        let options = command.options + GlobalOptions.specs
+        let options = command.options + GlobalOptions.specs(for: command)
         var values: [String: [String]] = [:]
+        var sequence: [(option: String, value: String)] = []
         var positionals: [String] = []
         index = 0
         while index < remaining.count {
@@ -124,6 +132,7 @@ public struct Router: Sendable {
                         throw repeatedOption(spec, earlier, value, command)
                     }
                     values[spec.long, default: []].append(value ?? "true")
+                    sequence.append((spec.long, value ?? "true"))
                 }
                 index = next
             case .unknown(let name):
@@ -145,7 +154,7 @@ public struct Router: Sendable {
                 "unexpected argument '\(positionals[command.positionals.count])' for 'kcx \(command.name)'",
                 hint: usageHint(command))
         }
-        return .run(Invocation(command: command, values: values, positionals: positionals))
+        return .run(Invocation(command: command, values: values, positionals: positionals, sequence: sequence))
     }
 
     /// A one-value option given twice with different values: which one was meant is not kcx's
@@ -215,6 +224,11 @@ private func matchOption(_ arguments: [String], at index: Int, in options: [Opti
             return .matched(matched, next: index + 1)
         }
         guard index + 1 < arguments.count else {
+            // `-h` last on the line asks for help also where -h takes a value (kcadm's headers).
+            if letter == "h", let help = options.first(where: { $0.long == "help" }) {
+                matched.append((help, nil))
+                return .matched(matched, next: index + 1)
+            }
             throw KcxError.usage("option '-\(letter)' needs a value (\(spec.valueName!))", hint: usage)
         }
         matched.append((spec, arguments[index + 1]))

@@ -22,17 +22,20 @@ func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) th
     _ = try SessionSettings.transportOptions(invocation)
     _ = try SessionSettings.retryPolicy(invocation, context)
     let environment = context.environment
+    if invocation.value("token") == nil, KcadmAuth.requested(invocation) { return try KcadmAuth.login(invocation, context) }
     if let token = invocation.value("token") ?? nonEmpty(environment["KCX_TOKEN"]) {
         if invocation.value("token") != nil { CommandLineSecrets.warn("--token", use: "KCX_TOKEN", context) }
         try checkUserToken(token, source: invocation.value("token") != nil ? "--token" : "KCX_TOKEN")
         let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
-        guard let server = nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
+        let ownServer = KcadmAuth.takesOptions(invocation) ? invocation.value("server") : nil
+        guard let server = ownServer ?? nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
             throw KcxError.usage(
                 "--token needs a server: set KCX_SERVER (and KCX_REALM)",
                 hint: "for example: KCX_SERVER=https://keycloak.example.com KCX_REALM=master kcx get clients --token \"$TOKEN\"")
         }
         try SessionSettings.checkServerURL(server, source: "KCX_SERVER")
-        let realm = nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
+        let ownRealm = KcadmAuth.takesOptions(invocation) ? nonEmpty(invocation.value("realm")) : nil
+        let realm = ownRealm ?? nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
         let options = try SessionSettings.transportOptions(invocation, stored: SessionSettings.tlsSession(stored, server: server))
         let transport = try SessionSettings.transport(invocation, context, options: options)
         return (AdminClient(server: server, realm: realm, transport: transport, token: token), options)
@@ -95,10 +98,14 @@ public enum SessionSettings {
             options.timeoutSeconds = seconds
         }
         options.insecure = invocation.flag("insecure") || stored?.insecure == true
-        if let file = invocation.value("cacert") {
-            do { _ = try FileSystem.readFile(file, limit: .data) } catch {
-                throw KcxError.usage("--cacert: \(error.description)", hint: "give a PEM file of CA certificates")
+        if let file = invocation.value("cacert") ?? invocation.value("truststore") {
+            let option = invocation.value("cacert") != nil ? "--cacert" : "--truststore"
+            let bytes: [UInt8]
+            do { bytes = try FileSystem.readFile(file, limit: .data) } catch {
+                throw KcxError.usage("\(option): \(error.description)", hint: "give a PEM file of CA certificates")
             }
+            // kcadm's --truststore is usually a JKS or PKCS#12 keystore: say so rather than fail in TLS.
+            if option == "--truststore" { try Truststore.checkPEM(bytes, option: option, file: file) }
             options.caCertificateFile = FileSystem.absolutePath(file)
         } else if let file = stored?.caCertificateFile {
             do { _ = try FileSystem.readFile(file, limit: .data) } catch {
@@ -157,7 +164,7 @@ public enum SessionSettings {
         }
         // Outside the trace, so the warning comes before the request it is about; inside the
         // retries, which resend the same request (and are not warned about again).
-        result = PlainHTTPWarningTransport(wrapping: result, warn: { context.warn($0) })
+        result = PlainHTTPWarningTransport(wrapping: result, warn: { [context] in context.warn($0) })
         guard policy.retries > 0 else { return result }
         return RetryingTransport(wrapping: result, policy: policy, log: verbose ? { stderr.write("* \($0)\n") } : nil)
     }

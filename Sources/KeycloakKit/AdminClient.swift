@@ -72,19 +72,29 @@ public final class AdminClient {
 
     /// Returns 2xx responses; throws KcxError for error statuses and network failures. A 401 is
     /// answered once by renewing the token and repeating the request.
+    /// `headers` (kcadm's `-h NAME=VALUE`) are added to the request and replace kcx's own of the
+    /// same name (Accept, Content-Type; an Authorization given there is sent instead of the token);
+    /// `rawBody` is sent as it is instead of `body` (a non-JSON Content-Type given in `headers`).
     public func send(
         method: String, endpoint: Endpoint, realm: String? = nil, query: [(String, String)] = [], body: JSON? = nil
+    ) throws -> HTTPResponse {
+        try send(method: method, endpoint: endpoint, realm: realm, query: query, body: body, headers: [])
+    }
+
+    public func send(
+        method: String, endpoint: Endpoint, realm: String? = nil, query: [(String, String)] = [], body: JSON? = nil,
+        headers: [(name: String, value: String)], rawBody: [UInt8]? = nil
     ) throws -> HTTPResponse {
         let method = method.uppercased()
         if let unusable = endpoint.unusableSegment { throw Endpoint.unusable(unusable, naming: "the id or name") }
         _ = try URLEncoding.segment(realm ?? self.realm, naming: "the realm")
         let url = url(for: endpoint, realm: realm, query: query)
-        let bodyBytes = body?.serializedBytes()
+        let bodyBytes = rawBody ?? body?.serializedBytes()
         var token = try tokens.accessToken()
-        var response = try perform(method: method, url: url, token: token, body: bodyBytes)
+        var response = try perform(method: method, url: url, token: token, body: bodyBytes, extra: headers)
         if response.status == 401, let renewed = try tokens.renewAfterRejection(of: token) {
             token = renewed
-            response = try perform(method: method, url: url, token: token, body: bodyBytes)
+            response = try perform(method: method, url: url, token: token, body: bodyBytes, extra: headers)
         }
         guard (200..<300).contains(response.status) else {
             var error = APIError.error(method: method, url: url, server: server, response: response)
@@ -107,9 +117,15 @@ public final class AdminClient {
         return Suggestions.closest(to: name, among: realms.compactMap { $0["realm"]?.stringValue })
     }
 
-    private func perform(method: String, url: String, token: String, body: [UInt8]?) throws -> HTTPResponse {
+    private func perform(
+        method: String, url: String, token: String, body: [UInt8]?, extra: [(name: String, value: String)] = []
+    ) throws -> HTTPResponse {
         var headers: [(name: String, value: String)] = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
         if body != nil { headers.append(("Content-Type", "application/json")) }
+        for header in extra {
+            headers.removeAll { $0.name.lowercased() == header.name.lowercased() }
+            headers.append(header)
+        }
         do {
             return try transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
         } catch {

@@ -5,7 +5,7 @@ import KcxJSON
 public struct FieldFilter: Sendable, Equatable {
     public struct Field: Sendable, Equatable {
         public var name: String
-        /// Selection inside the member; nil keeps the whole member.
+        /// Selection inside the member; nil: an object inside keeps no members (as kcadm), unless `*(...)` says otherwise.
         public var children: FieldFilter?
 
         public init(_ name: String, _ children: FieldFilter? = nil) {
@@ -32,23 +32,39 @@ public struct FieldFilter: Sendable, Equatable {
         return filter
     }
 
-    /// Objects keep the selected members in the order of the selection; arrays are filtered
-    /// element by element; other values pass through unchanged.
+    /// kcadm's --fields (its ReturnFields): an object keeps, in its own order, the members the
+    /// list names or, when it holds `*`, all members but those named `-name`. Inside a kept
+    /// member, objects are filtered by the member's own `(...)` list, else by the `(...)` of `*`,
+    /// else by nothing, which keeps no members (`--fields attributes` prints `"attributes": {}`;
+    /// `attributes(*)` prints its members). Arrays are filtered element by element; other values
+    /// pass through.
     public func apply(to value: JSON) -> JSON {
         switch value {
         case .array(let elements):
             return .array(elements.map { apply(to: $0) })
         case .object(let object):
             var selected = JSONObject()
-            for field in fields {
-                guard let member = object[field.name] else { continue }
-                selected[field.name] = field.children.map { $0.apply(to: member) } ?? member
+            for (name, member) in object where includes(name) {
+                selected[name] = child(name).apply(to: member)
             }
             return .object(selected)
         default:
             return value
         }
     }
+
+    func includes(_ name: String) -> Bool {
+        if fields.contains(where: { $0.name == "-" + name }) { return false }
+        return fields.contains { $0.name == "*" || $0.name == name }
+    }
+
+    /// The selection inside member `name`: its own list, else that of `*`, else the empty one.
+    public func child(_ name: String) -> FieldFilter {
+        fields.first { $0.name == name }?.children ?? fields.first { $0.name == "*" }?.children ?? FieldFilter([])
+    }
+
+    /// True when the list holds `*` (every member), so there is no fixed set of columns.
+    public var selectsAll: Bool { fields.contains { $0.name == "*" } }
 }
 
 public struct FieldFilterError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 // The `-s/--set` and `-d/--delete` grammar of the request commands, and applying it to a JSON body.
-// Unlike kcadm, `key=value` always sets a string and `key:=json` sets a typed JSON value, so
-// `-s description=007` stays "007" instead of silently becoming the number 7.
+// `key=value` follows kcadm: a VALUE that is a whole JSON value (`true`, `42`, `[..]`, `{..}`,
+// `"text"`, `null`) is sent as that value, anything else as a string (`007` stays "007": JSON has
+// no leading zeros). `key:=json` is kcx's extension that insists on JSON and says where it is wrong.
 import KcxJSON
 
 /// One step of a key path: an object member or an array element.
@@ -72,10 +73,10 @@ public struct SetExpression: Sendable, Equatable {
         if scanner.consume("+") { operation = .append }
         if scanner.consume(":") { isJSON = true }
         guard scanner.consume("=") else {
-            throw SetExpressionError(input: text, reason: "missing '=': use key=value for a string or key:=json for a JSON value")
+            throw SetExpressionError(input: text, reason: "missing '=': expected NAME=VALUE")
         }
         let rawValue = scanner.rest
-        guard isJSON else { return SetExpression(path: path, operation: operation, value: .string(rawValue)) }
+        guard isJSON else { return SetExpression(path: path, operation: operation, value: try kcadmValue(rawValue, input: text)) }
         do {
             return SetExpression(path: path, operation: operation, value: try JSON.parse(rawValue))
         } catch {
@@ -83,6 +84,24 @@ public struct SetExpression: Sendable, Equatable {
                 input: text,
                 reason: "the value after ':=' is not JSON (\(error)); use '=' to set it as a string")
         }
+    }
+}
+
+extension SetExpression {
+    /// The value of `key=VALUE` as kcadm reads it: JSON when the whole text is one JSON value,
+    /// else the text itself; text in single or double quotes that is not JSON loses its quotes
+    /// (`'abc'` is "abc"), and one quote at the start only is an error, as in kcadm. Empty text is "".
+    static func kcadmValue(_ raw: String, input: String) throws(SetExpressionError) -> JSON {
+        if raw.isEmpty { return .string("") }
+        if let value = try? JSON.parse(raw) { return value }
+        guard let first = raw.unicodeScalars.first, first == "'" || first == "\"" else { return .string(raw) }
+        let scalars = Array(raw.unicodeScalars)
+        guard scalars.count >= 2, let last = scalars.last, last == "'" || last == "\"" else {
+            throw SetExpressionError(input: input, reason: "invalid string value \(raw): it starts with a quote but does not end with one")
+        }
+        var text = ""
+        text.unicodeScalars.append(contentsOf: scalars[1..<(scalars.count - 1)])
+        return .string(text)
     }
 }
 
@@ -245,8 +264,9 @@ extension JSON {
                 case .array(var elements)?:
                     elements.append(expression.value)
                     target = .array(elements)
-                case let other?:
-                    throw JSONEditError("cannot append to \(expression.path): it is \(other.kindName), not an array")
+                case _?:
+                    // kcadm replaces whatever is there by a new array holding the value.
+                    target = .array([expression.value])
                 }
             }
         }
@@ -323,13 +343,17 @@ extension JSON {
             node = nil
             let wasNull = current.isNull
             if wasNull && (missing || !removingMissing) { current = JSON.emptyContainer(for: step) }
+            // As kcadm: setting an element of something that is not an array starts a new array, and an
+            // index past the end is reached by adding nulls (a removal past the end removes nothing).
+            if case .index = step, !removingMissing, current.arrayValue == nil { current = .array([]) }
+            if case .index(let index) = step, !removingMissing, case .array(var elements) = current, index > elements.count {
+                current = .null
+                elements.append(contentsOf: repeatElement(JSON.null, count: index - elements.count))
+                current = .array(elements)
+            }
             var failure: JSONEditError?
             switch (step, current) {
-            case (.key, .object): break
-            case (.index(let index), .array(let elements)):
-                if index > elements.count {
-                    failure = JSONEditError("cannot set \(fullPath): index \(index) is past the end of \(named(depth)) (\(elements.count) elements)")
-                }
+            case (.key, .object), (.index, .array): break
             default:
                 failure = JSONEditError("cannot set \(fullPath): \(named(depth)) is \(current.kindName), not \(step.isKey ? "an object" : "an array")")
             }

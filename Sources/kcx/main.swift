@@ -81,6 +81,6 @@ let standardError = FileDescriptorSink(fd: 2, buffered: false)
 let context = CommandContext(
     stdout: standardOutput, stderr: standardError, stdin: StandardInput(), environment: processEnvironment(),
     makeTransport: { CurlTransport(options: $0) })
-let status = Kcx.run(Array(CommandLine.arguments.dropFirst()), context: context)
+let status = Kcx.run(Array(CommandLine.arguments.dropFirst()), programName: CommandLine.arguments.first ?? "kcx", context: context)
 standardOutput.flush()
 exit(status)

@@ -142,6 +142,7 @@ func jwtLikeStrings(in text: String) -> [String] {
     /// (`__complete` does send requests, but prints nothing but names: no trace, no warning, by design.)
     static let commandsWithoutRequests: Set<String> = [
         "config status", "completion", "help", "__generate-docs", "token decode", "config profiles", "version", "__complete",
+        "config truststore",
     ]
 
     @Test func everyCommandWithVerboseShowsNoSecret() throws {
@@ -187,6 +188,8 @@ func jwtLikeStrings(in text: String) -> [String] {
                       - audience: api
             """.utf8).write(to: declarativeFile)
         let docsDirectory = env.home.appendingPathComponent("docs-out").path
+        let pemFile = env.home.appendingPathComponent("ca.pem").path
+        try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: pemFile))
 
         // Tokens printed by one recipe and fed to the next through standard input.
         final class Handoff: @unchecked Sendable { var token = "" }
@@ -273,6 +276,11 @@ func jwtLikeStrings(in text: String) -> [String] {
                 ["config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "svc", "--secret-file", secretFile,
                  "--profile", "service"]
             },
+            SecretsRecipe("get-roles") { ["get-roles", "--uusername", "alice"] + r },
+            SecretsRecipe("add-roles") { ["add-roles", "--uusername", "alice", "--rolename", "offline_access"] + r },
+            SecretsRecipe("remove-roles") { ["remove-roles", "--uusername", "alice", "--rolename", "offline_access"] + r },
+            SecretsRecipe("set-password", stdin: { secrets.userPassword + "\n" }) { ["set-password", "--username", "alice"] + r },
+            SecretsRecipe("config truststore", offline: true) { ["config", "truststore", pemFile, "--profile", "second"] },
             SecretsRecipe("config logout") { ["config", "logout", "--profile", "second"] },
         ]
 
@@ -402,8 +410,49 @@ func jwtLikeStrings(in text: String) -> [String] {
         tokenEnvironment.extra["KCX_SERVER"] = keycloak.baseURL
         tokenEnvironment.extra["KCX_REALM"] = fixture.realm
 
+        // kcadm's one-time credentials on the request commands: a realm admin (ops) and a service
+        // account that is realm-admin (sa) of a realm of their own.
+        let admin = try AdminRealm(keycloak)
+        let saSecret = try admin.serviceAccountClient("sa")
+        let asOps = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--user", admin.username, "--password", admin.password]
+        let asSA = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "sa", "--secret", saSecret]
+        let victim = try keycloak.adminSend("POST", "\(admin.realm)/users", json: ["username": "victim", "enabled": true])
+        #expect(victim.status == 201)
+        let pem = fixture.env.home.appendingPathComponent("ca.pem").path
+        try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: pem))
+        let passwordWarning = Self.warning("--password", use: "KCX_PASSWORD or standard input")
+        let secretWarning = Self.warning("--secret", use: "KCX_CLIENT_SECRET or standard input")
+
         // One case per secret-taking option or argument; the table walk below requires each to be here.
         let cases: [(key: String, env: KcxEnvironment, arguments: [String], stdin: String?, warning: String)] = [
+            ("get --password", fixture.env, ["get", "clients", "-F", "clientId"] + asOps, nil, passwordWarning),
+            ("create --password", fixture.env, ["create", "roles", "-s", "name=argv-1"] + asOps, nil, passwordWarning),
+            ("update --password", fixture.env, ["update", "roles/argv-1", "-s", "description=x"] + asOps, nil, passwordWarning),
+            ("delete --password", fixture.env, ["delete", "roles/argv-1"] + asOps, nil, passwordWarning),
+            ("get --secret", fixture.env, ["get", "clients", "-F", "clientId"] + asSA, nil, secretWarning),
+            ("create --secret", fixture.env, ["create", "roles", "-s", "name=argv-2"] + asSA, nil, secretWarning),
+            ("update --secret", fixture.env, ["update", "roles/argv-2", "-s", "description=x"] + asSA, nil, secretWarning),
+            ("delete --secret", fixture.env, ["delete", "roles/argv-2"] + asSA, nil, secretWarning),
+            ("get-roles --password", fixture.env, ["get-roles"] + asOps, nil, passwordWarning),
+            ("get-roles --secret", fixture.env, ["get-roles"] + asSA, nil, secretWarning),
+            ("add-roles --password", fixture.env, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asOps, nil,
+             passwordWarning),
+            ("remove-roles --password", fixture.env, ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asOps,
+             nil, passwordWarning),
+            ("add-roles --secret", fixture.env, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asSA, nil,
+             secretWarning),
+            ("remove-roles --secret", fixture.env, ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asSA, nil,
+             secretWarning),
+            ("set-password --password", fixture.env, ["set-password", "--username", "victim"] + asOps, "victim-pw-1\n", passwordWarning),
+            ("set-password --secret", fixture.env, ["set-password", "--username", "victim"] + asSA, "victim-pw-2\n", secretWarning),
+            ("set-password --new-password", fixture.env, ["set-password", "--username", "alice", "--new-password", password] + r, nil,
+             Self.warning("--new-password", use: "standard input (set-password ... < FILE)")),
+            ("config credentials --trustpass", fixture.env,
+             ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--client", "svc", "--secret-file",
+              try fixture.secretFile("svc4", secret), "--truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
+             Self.warning("--trustpass", use: "a PEM truststore, which needs no password")),
+            ("config truststore --trustpass", fixture.env, ["config", "truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
+             Self.warning("--trustpass", use: "a PEM truststore, which needs no password")),
             ("config credentials --password", fixture.env,
              ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--user", "alice", "--client", "webapp",
               "--password", password, "--profile", "p1"], nil,
@@ -455,6 +504,8 @@ func jwtLikeStrings(in text: String) -> [String] {
             #expect(result.stderr.hasPrefix(item.warning), "\(item.key): \(result)")
             #expect(result.stderr.components(separatedBy: "warning:").count == 2, "\(item.key) warns once: \(result)")
             #expect(!result.stderr.contains(secret) && !result.stderr.contains(password), "\(item.key) echoes the secret: \(result)")
+            #expect(!result.stderr.contains(saSecret) && !result.stderr.contains(admin.password), "\(item.key) echoes the secret: \(result)")
+            #expect(!result.stderr.contains("tp-secret") && !result.stderr.contains("victim-pw"), "\(item.key) echoes the secret: \(result)")
             #expect(!result.stderr.contains(token) && !result.stderr.contains(adminToken), "\(item.key) echoes the token: \(result)")
         }
     }

@@ -78,7 +78,7 @@ struct ConfigCredentialsTests {
         (["config", "credentials", "--server", "kc:8080", "--realm", "master", "--user", "admin"],
          "error: --server: 'kc:8080' is not an http:// or https:// URL"),
         (["config", "credentials", "--server", "http://kc", "--user", "admin"], "error: missing --realm REALM"),
-        (["config", "credentials", "--server", "http://kc", "--realm", "master"],
+        (["config", "credentials", "--server", "http://kc", "--realm", "master", "--password-file", "/x"],
          "error: say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)"),
         (["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin"],
          "error: no password for user admin: give --password-stdin, --password-file FILE or KCX_PASSWORD (or run on a terminal to be prompted)"),

@@ -28,14 +28,54 @@ private func expectRun(
             ["get", "clients"],
             [ScriptedExchange("GET", "\(base)/clients", respond: jsonResponse(#"[{"id":"1","clientId":"api"}]"#))],
             stdout: """
-                [
-                  {
-                    "id": "1",
-                    "clientId": "api"
-                  }
-                ]
+                [ {
+                  "id" : "1",
+                  "clientId" : "api"
+                } ]
 
                 """)
+    }
+
+    /// kcadm's Jackson layout: `" : "`, arrays inline, empty containers as `{ }` and `[ ]`.
+    @Test func indentsLikeKcadm() {
+        expectRun(
+            ["get", "clients/1"],
+            [
+                ScriptedExchange(
+                    "GET", "\(base)/clients/1",
+                    respond: jsonResponse(
+                        #"{"id":"1","uris":["a","b"],"attributes":{"x":{"y":true}},"e":{},"l":[],"m":[{"n":1},{"n":2}],"z":null}"#))
+            ],
+            stdout: """
+                {
+                  "id" : "1",
+                  "uris" : [ "a", "b" ],
+                  "attributes" : {
+                    "x" : {
+                      "y" : true
+                    }
+                  },
+                  "e" : { },
+                  "l" : [ ],
+                  "m" : [ {
+                    "n" : 1
+                  }, {
+                    "n" : 2
+                  } ],
+                  "z" : null
+                }
+
+                """)
+    }
+
+    @Test func kcadmShortOptions() {
+        expectRun(
+            ["get", "users", "-o", "10", "-l", "5", "-c", "-F", "id", "-h", "X-Trace=1"],
+            [
+                ScriptedExchange(
+                    "GET", "\(base)/users?first=10&max=5", respond: jsonResponse(#"[{"id":"1","username":"u"}]"#))
+            ],
+            stdout: "[{\"id\":\"1\"}]\n")
     }
 
     @Test func realmQueryPagingAndCompact() {
@@ -61,11 +101,59 @@ private func expectRun(
             ["get", "clients", "--fields", "clientId,redirectUris,id", "--format", "csv"],
             [ScriptedExchange("GET", "\(base)/clients", respond: jsonResponse(Self.clients))],
             stdout: #"""
-                clientId,redirectUris,id
-                api,"[""https://a/*""]",1
-                "web, ""new""",,2
+                "api","https://a/*","1"
+                "web, \"new\"",,"2"
 
                 """#)
+    }
+
+    /// kcadm's CSV: no header, a value per field in the list's order (an absent one leaves an empty
+    /// value), strings as JSON, arrays flattened; --noquotes drops the quotes of strings.
+    @Test func csvLikeKcadm() {
+        expectRun(
+            ["get", "clients", "-F", "id,clientId,enabled,missing", "--format", "csv", "--noquotes"],
+            [ScriptedExchange("GET", "\(base)/clients", respond: jsonResponse(Self.clients))],
+            stdout: "1,api,true,\n2,web, \"new\",false,\n")
+        expectRun(
+            ["get", "clients/1", "--format", "csv"],
+            [ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(#"{"id":"1","a":{"b":2,"c":[3,"x"]},"n":null}"#))],
+            stdout: "\"1\",2,3,\"x\",null\n")
+    }
+
+    /// kcadm's --fields: `*` is every member, `-name` leaves one out, `name(...)` selects inside;
+    /// an object named without `(...)` keeps no members.
+    @Test func fieldPatternsLikeKcadm() {
+        let client = #"{"id":"1","clientId":"api","attributes":{"a":"1","deep":{"x":1}},"protocolMappers":[{"id":"m","name":"aud"}]}"#
+        for (pattern, expected) in [
+            ("*", #"{"id":"1","clientId":"api","attributes":{},"protocolMappers":[{}]}"#),
+            ("*(*),-id", #"{"clientId":"api","attributes":{"a":"1","deep":{}},"protocolMappers":[{"id":"m","name":"aud"}]}"#),
+            ("clientId,attributes", #"{"clientId":"api","attributes":{}}"#),
+            ("attributes(a),id", #"{"id":"1","attributes":{"a":"1"}}"#),
+        ] {
+            expectRun(
+                ["get", "clients/1", "--fields", pattern, "-c"],
+                [ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(client))],
+                stdout: expected + "\n")
+        }
+    }
+
+    @Test func printHeadersAndRequestHeaders() {
+        let transport = ScriptedTransport([
+            ScriptedExchange(
+                "GET", "\(base)/clients/1",
+                respond: HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"id":"1"}"#.utf8)))
+        ])
+        let result = runKcx(["get", "clients/1", "-H", "-c", "-h", "Accept=application/xml", "-h", "X-A=b c"], transport: transport)
+        #expect(result == RunResult(status: 0, stdout: "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\":\"1\"}\n", stderr: ""))
+        let headers = transport.received.first?.headers ?? []
+        #expect(headers.filter { $0.name == "Accept" }.map(\.value) == ["application/xml"])
+        #expect(headers.filter { $0.name == "X-A" }.map(\.value) == ["b c"])
+    }
+
+    @Test func dashHAloneIsHelp() {
+        let result = runKcx(["get", "-h"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("Read a resource from the Admin REST API and print it\n"))
     }
 
     @Test func table() {
@@ -121,12 +209,13 @@ private func expectRun(
 
     @Test func setsBuildTheBodyAndTheIdGoesToStderr() throws {
         let body = try JSON.parse(
-            #"{"clientId":"api","publicClient":false,"description":"007","attributes":{"include.in.token.scope":"true"},"redirectUris":["a","b"]}"#
+            #"{"clientId":"api","publicClient":false,"description":"007","attributes":{"include.in.token.scope":"true"},"redirectUris":["a","b","http://localhost:8980/myapp/*"],"enabled":true,"n":42,"o":{"k":[1]}}"#
         )
         expectRun(
             [
                 "create", "clients", "-s", "clientId=api", "-s", "publicClient:=false", "-s", "description=007",
-                "-s", "attributes.\"include.in.token.scope\"=true", "-s", "redirectUris+=a", "-s", "redirectUris+=b",
+                "-s", "attributes.\"include.in.token.scope\"='true'", "-s", "redirectUris+=a", "-s", "redirectUris+=b",
+                "-s", "redirectUris+=http://localhost:8980/myapp/*", "-s", "enabled=true", "-s", "n=42", "-s", #"o={"k":[1]}"#,
             ],
             [ScriptedExchange("POST", "\(base)/clients", body: body, respond: Self.created)],
             stdout: "", stderr: "Created new client with id 'abc-123'\n")
@@ -169,18 +258,44 @@ private func expectRun(
             stdout: "", stderr: "Created new realm with id 'demo'\n")
     }
 
-    @Test func responseBodyIsPrinted() {
+    @Test func redirectUrisAsAJSONArray() {
         expectRun(
-            ["create", "partialImport", "-b", "{}", "--compact"],
+            ["create", "clients", "-s", "clientId=myapp", "-s", #"redirectUris=["http://localhost:8980/myapp/*"]"#],
+            [
+                ScriptedExchange(
+                    "POST", "\(base)/clients", body: ["clientId": "myapp", "redirectUris": ["http://localhost:8980/myapp/*"]],
+                    respond: Self.created)
+            ],
+            stdout: "", stderr: "Created new client with id 'abc-123'\n")
+    }
+
+    /// As kcadm, the response body is printed only with -o.
+    @Test func responseBodyIsPrintedWithOutput() {
+        expectRun(
+            ["create", "partialImport", "-b", "{}", "-c", "-o"],
             [ScriptedExchange("POST", "\(base)/partialImport", body: [:], respond: jsonResponse(#"{"added":0}"#))],
             stdout: "{\"added\":0}\n")
+        expectRun(
+            ["create", "partialImport", "-b", "{}"],
+            [ScriptedExchange("POST", "\(base)/partialImport", body: [:], respond: jsonResponse(#"{"added":0}"#))],
+            stdout: "")
+    }
+
+    @Test func outputReadsTheNewObjectBack() {
+        expectRun(
+            ["create", "clients", "-s", "clientId=x", "-o", "-F", "id,clientId"],
+            [
+                ScriptedExchange("POST", "\(base)/clients", body: ["clientId": "x"], respond: Self.created),
+                ScriptedExchange("GET", "\(base)/clients/abc-123", respond: jsonResponse(#"{"id":"abc-123","clientId":"x","enabled":true}"#)),
+            ],
+            stdout: "{\n  \"id\" : \"abc-123\",\n  \"clientId\" : \"x\"\n}\n")
     }
 
     @Test func noBodyOptionsSendNoBody() {
         expectRun(
             ["create", "clients/1/client-secret"],
             [ScriptedExchange("POST", "\(base)/clients/1/client-secret", respond: jsonResponse(#"{"type":"secret"}"#))],
-            stdout: "{\n  \"type\": \"secret\"\n}\n")
+            stdout: "")
     }
 
     @Test func idWithoutLocationIsAnError() {
@@ -192,10 +307,36 @@ private func expectRun(
 }
 
 @Suite struct UpdateAndDeleteCommandTests {
-    @Test func withoutMergeTheBodyIsSentAsGiven() {
+    @Test func noMergeSendsTheBodyAsGiven() {
         expectRun(
-            ["update", "clients/1", "-s", "enabled:=false"],
-            [ScriptedExchange("PUT", "\(base)/clients/1", body: ["enabled": false], respond: HTTPResponse(status: 204))],
+            ["update", "users/u/reset-password", "-s", "type=password", "-s", "temporary=true", "-n"],
+            [
+                ScriptedExchange(
+                    "PUT", "\(base)/users/u/reset-password", body: ["type": "password", "temporary": true],
+                    respond: HTTPResponse(status: 204))
+            ],
+            stdout: "")
+    }
+
+    /// kcadm merges by default when -s or -d is given without -f; -s and -d apply in their order.
+    @Test func setMergesByDefault() {
+        expectRun(
+            ["update", "clients/1", "-s", "enabled=false", "-d", "secret", "-s", "secret=new", "-o", "-c"],
+            [
+                ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(#"{"id":"1","enabled":true,"secret":"s"}"#)),
+                ScriptedExchange(
+                    "PUT", "\(base)/clients/1", body: ["id": "1", "enabled": false, "secret": "new"], respond: HTTPResponse(status: 204)),
+                ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(#"{"id":"1","enabled":false}"#)),
+            ],
+            stdout: "{\"id\":\"1\",\"enabled\":false}\n",
+            stderr: "warning: -s secret=… on the command line is visible to other users and kept in shell history; use -f FILE or -f - (standard input) for the body\n")
+    }
+
+    @Test func fileIsSentAsGivenUnlessMerge() {
+        expectRun(
+            ["update", "clients/1", "-f", "-", "-s", "enabled=false"],
+            stdin: #"{"clientId":"api"}"#,
+            [ScriptedExchange("PUT", "\(base)/clients/1", body: ["clientId": "api", "enabled": false], respond: HTTPResponse(status: 204))],
             stdout: "")
     }
 
@@ -217,10 +358,10 @@ private func expectRun(
 
     @Test func mergeChecksEditsBeforePutting() {
         expectRun(
-            ["update", "clients/1", "-m", "-s", "redirectUris[5]=z"],
-            [ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(#"{"redirectUris":["x"]}"#))],
+            ["update", "clients/1", "-s", "clientId.x=z"],
+            [ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(#"{"clientId":"x"}"#))],
             status: 2, stdout: "",
-            stderr: "error: cannot set redirectUris[5]: index 5 is past the end of redirectUris (1 elements)\n")
+            stderr: "error: cannot set clientId.x: clientId is a string, not an object\n")
     }
 
     @Test func deletePrintsNothing() {
@@ -254,13 +395,13 @@ struct ValidationCase: CustomTestStringConvertible, Sendable {
     static let cases: [ValidationCase] = [
         ValidationCase(
             arguments: ["create", "clients", "-s", "clientId"],
-            stderr: "error: invalid -s 'clientId': missing '=': use key=value for a string or key:=json for a JSON value\n"
-                + "hint: use KEY=VALUE for a string or KEY:=JSON for a JSON value\n"),
+            stderr: "error: invalid -s 'clientId': missing '=': expected NAME=VALUE\n"
+                + "hint: use NAME=VALUE (or NAME:=JSON to insist on JSON)\n"),
         ValidationCase(
             arguments: ["update", "clients/1", "-s", "enabled:=yes"],
             stderr:
                 "error: invalid -s 'enabled:=yes': the value after ':=' is not JSON (unexpected character 'y' at line 1, column 1); "
-                + "use '=' to set it as a string\nhint: use KEY=VALUE for a string or KEY:=JSON for a JSON value\n"),
+                + "use '=' to set it as a string\nhint: use NAME=VALUE (or NAME:=JSON to insist on JSON)\n"),
         ValidationCase(
             arguments: ["create", "clients", "-b", #"{"a":"#],
             stderr: "error: -b is not valid JSON: unexpected end of input at line 1, column 6\n"),
@@ -279,11 +420,33 @@ struct ValidationCase: CustomTestStringConvertible, Sendable {
             arguments: ["create", "clients", "-b", "[1]", "-s", "a=1"],
             stderr: "error: -s and -d edit a JSON object, but the body is an array\n"),
         ValidationCase(
-            arguments: ["create", "clients", "-s", "a=1", "-s", "a.b=2"],
+            arguments: ["create", "clients", "-s", "a=x", "-s", "a.b=2"],
             stderr: "error: cannot set a.b: a is a string, not an object\n"),
         ValidationCase(
-            arguments: ["update", "clients/1", "-d", "secret"],
-            stderr: "error: -d removes keys from a body, but there is none\nhint: use -d with -f, -b or -m\n"),
+            arguments: ["create", "clients", "-d", "secret"],
+            stderr: "error: -d removes keys from a body, but there is none\nhint: use -d with -f or -b\n"),
+        ValidationCase(
+            arguments: ["update", "clients/1", "-m", "-n", "-s", "a=1"],
+            stderr: "error: options --merge and --no-merge exclude each other\n"),
+        ValidationCase(
+            arguments: ["create", "clients", "-o", "-i", "-s", "a=1"],
+            stderr: "error: options -o and -i exclude each other\nhint: use -i for the new id, -o for the whole new object\n"),
+        ValidationCase(
+            arguments: ["get", "clients", "-h", "X-A"],
+            stderr: "error: invalid -h 'X-A': expected NAME=VALUE\nhint: -h sends a request header; --help shows help\n"),
+        ValidationCase(
+            arguments: ["get", "clients", "-h", "X A=1"],
+            stderr: "error: invalid -h: the header name contains ' ', which no header name can hold\n"),
+        ValidationCase(
+            arguments: ["get", "clients", "-h", "X-A=1\r\nX-Injected: 1"],
+            stderr: "error: invalid -h X-A: its value contains a control character (CR)\n"),
+        ValidationCase(
+            arguments: ["create", "clients", "-s", "a='x"],
+            stderr: "error: invalid -s 'a='x': invalid string value 'x: it starts with a quote but does not end with one\n"
+                + "hint: use NAME=VALUE (or NAME:=JSON to insist on JSON)\n"),
+        ValidationCase(
+            arguments: ["create", "clients", "-h", "Content-Type=text/plain", "-b", "hi", "-s", "a=1"],
+            stderr: "error: -s and -d edit JSON, but the body is sent as it is (Content-Type text/plain)\n"),
         ValidationCase(
             arguments: ["update", "clients/1", "-d", "a."], stderr: "error: invalid -d 'a.': missing key after '.'\n"),
         ValidationCase(

@@ -78,7 +78,7 @@ struct RetryOptionTests {
         world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]")
         #expect(world.run(["get", "clients", "--retries", "1"]) == 0)
         #expect(world.stderr.text == "")
-        #expect(world.stdout.text == "[]\n")
+        #expect(world.stdout.text == "[ ]\n")
 
         world.transport.expect("GET", "http://kc/admin/realms/master/clients", status: 502)
         #expect(world.run(["get", "clients", "--retries", "0"]) == 1)

@@ -33,7 +33,7 @@ import Testing
         #expect(throws: FieldFilterError(input: input, reason: reason)) { try FieldFilter.parse(input) }
     }
 
-    @Test func keepsSelectedMembersInSelectionOrder() throws {
+    @Test func keepsSelectedMembersInTheObjectsOrder() throws {
         let clients = try JSON.parse(
             #"""
             [{"id":"1","clientId":"api","enabled":true,"protocolMappers":[{"id":"m","name":"aud","config":{"a":"1"}}]},
@@ -43,7 +43,7 @@ import Testing
         let filtered = try FieldFilter.parse("clientId,protocolMappers(name),id").apply(to: clients)
         #expect(
             filtered.serialized()
-                == #"[{"clientId":"api","protocolMappers":[{"name":"aud"}],"id":"1"},{"clientId":"web","id":"2"},"not an object"]"#
+                == #"[{"id":"1","clientId":"api","protocolMappers":[{"name":"aud"}]},{"id":"2","clientId":"web"},"not an object"]"#
         )
     }
 
@@ -53,5 +53,16 @@ import Testing
             try FieldFilter.parse("attributes(b),name(inner)").apply(to: value).serialized()
                 == #"{"attributes":{"b":"2"},"name":"x"}"#)
         #expect(try FieldFilter.parse("missing").apply(to: value).serialized() == "{}")
+    }
+
+    /// kcadm's ReturnFields: `*`, `-name`, and an object named without `(...)` keeping no members.
+    @Test func starExclusionAndLeafObjects() throws {
+        let value = try JSON.parse(#"{"id":"1","attributes":{"a":"1","d":{"x":1}},"uris":["u"],"m":[{"n":"a"}]}"#)
+        #expect(try FieldFilter.parse("*").apply(to: value).serialized() == #"{"id":"1","attributes":{},"uris":["u"],"m":[{}]}"#)
+        #expect(
+            try FieldFilter.parse("*(*),-id").apply(to: value).serialized()
+                == #"{"attributes":{"a":"1","d":{}},"uris":["u"],"m":[{"n":"a"}]}"#)
+        #expect(try FieldFilter.parse("attributes,id").apply(to: value).serialized() == #"{"id":"1","attributes":{}}"#)
+        #expect(try FieldFilter.parse("attributes(*)").apply(to: value).serialized() == #"{"attributes":{"a":"1","d":{}}}"#)
     }
 }

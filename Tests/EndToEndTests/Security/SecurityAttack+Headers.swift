@@ -21,5 +21,10 @@ extension SecurityAttack {
             attack: "Logins with passwords and client secrets over plain http:// to the sandbox on 127.0.0.1 and a server named localhost",
             outcome: "No plain-http warning: stderr holds only the usual confirmation",
             test: "HeaderAttackTests.swift: passwordsOverHTTPToLoopbackGetNoWarning"),
+        SecurityAttack(
+            boundary: "headers",
+            attack: "kcadm's -h NAME=VALUE on get/create/update/delete with CR LF, LF or ESC in the value, or CR LF and spaces in the name, under kcx and kcadm.sh",
+            outcome: "Exit 2 (1 under kcadm.sh) naming the header and the character; the server receives no request; a well-formed -h is sent as given",
+            test: "RequestHeaderAttackTests.swift: requestHeadersWithCRLFOrBadNamesAreRefusedBeforeAnythingIsSent"),
     ]
 }

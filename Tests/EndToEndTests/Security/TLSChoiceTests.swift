@@ -83,7 +83,7 @@ final class SelfSignedServer: @unchecked Sendable {
 
 @Suite(.enabled(if: SelfSignedServer.isAvailable, "needs /usr/bin/openssl for a TLS server"))
 struct TLSChoiceTests {
-    static let realms = "[\n  {\n    \"realm\": \"tls-demo\"\n  }\n]\n"
+    static let realms = "[ {\n  \"realm\" : \"tls-demo\"\n} ]\n"
     static let certificateHint = "hint: trust the server's CA with --cacert FILE (PEM), or, not recommended, skip verification with --insecure\n"
 
     /// A kcx environment whose default profile holds a fresh access token for `server`, with the
