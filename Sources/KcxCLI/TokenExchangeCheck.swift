@@ -50,7 +50,9 @@ enum TokenExchangeCheck {
         var live: JSON?
         var liveRefusal: String?
         if invocation.flag("live") {
-            (live, liveRefusal) = try exchangeLive(from: from, to: to, invocation, context, realm: session.realm)
+            // The admin session's transport (its TLS choices, trace and retries): one connection, one warning.
+            let endpoint = TokenRequests(server: session.client.server, realm: session.realm, transport: session.client.transport)
+            (live, liveRefusal) = try exchangeLive(from: from, to: to, invocation, context, endpoint: endpoint)
         }
         if invocation.wantsJSON {
             var document = prediction.json
@@ -88,7 +90,7 @@ enum TokenExchangeCheck {
     }
 
     /// A real exchange: the subject token given, or the requester's own service-account token.
-    static func exchangeLive(from: String, to: String, _ invocation: Invocation, _ context: CommandContext, realm: String) throws
+    static func exchangeLive(from: String, to: String, _ invocation: Invocation, _ context: CommandContext, endpoint: TokenRequests) throws
         -> (claims: JSON?, refusal: String?)
     {
         let subjectOption = invocation.value("subject-token")
@@ -99,7 +101,6 @@ enum TokenExchangeCheck {
             CommandLineSecrets.warn("--subject-token", use: "--subject-token - and give the token on standard input", context)
         }
         let given = try subjectOption.map { $0 == "-" ? try TokenCommands.tokenFromStdin(context) : $0 }
-        let endpoint = try TokenCommands.endpoint(invocation, context)
         let secret = try TokenCommands.clientSecret(invocation, context, client: from)
         do {
             let subject: String

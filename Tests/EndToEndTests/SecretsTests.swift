@@ -229,6 +229,7 @@ func jwtLikeStrings(in text: String) -> [String] {
             SecretsRecipe("client-scope delete") { ["client-scope", "delete", "api-access"] + r },
             SecretsRecipe("token-exchange enable") { ["token-exchange", "enable", "--client", "svc"] + r },
             SecretsRecipe("token-exchange allow") { ["token-exchange", "allow", "--from", "svc", "--to", "api", "--mode", "standard"] + r },
+            SecretsRecipe("token-exchange check") { ["token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret-file", secretFile] + r },
             SecretsRecipe("token-exchange status") { ["token-exchange", "status"] + r },
             SecretsRecipe("token-exchange downscope enable") { ["token-exchange", "downscope", "enable"] + r },
             SecretsRecipe("token-exchange downscope status") { ["token-exchange", "downscope", "status"] + r },
@@ -251,8 +252,9 @@ func jwtLikeStrings(in text: String) -> [String] {
                 ["token", "introspect", "--client", "svc", "--secret-file", secretFile] + r
             },
             SecretsRecipe("token decode", stdin: { handoff.token + "\n" }, offline: true) { ["token", "decode"] },
-            SecretsRecipe("token-exchange deny") { ["token-exchange", "deny", "--from", "svc", "--to", "api"] + r },
+            // Switch off first: with it on, another scope of svc may still reach api, and deny would say so (exit 7).
             SecretsRecipe("token-exchange disable") { ["token-exchange", "disable", "--client", "svc"] + r },
+            SecretsRecipe("token-exchange deny") { ["token-exchange", "deny", "--from", "svc", "--to", "api"] + r },
             SecretsRecipe("client id") { ["client", "id", "svc"] + r },
             SecretsRecipe(
                 "client secret",
@@ -471,6 +473,13 @@ func jwtLikeStrings(in text: String) -> [String] {
             ("token exchange --subject-token", fixture.env,
              ["token", "exchange", "--client", "svc", "--secret-file", try fixture.secretFile("svc2", secret), "--subject-token", token,
               "--audience", "api"] + r, nil,
+             Self.warning("--subject-token", use: "--subject-token - and give the token on standard input")),
+            ("token-exchange check --secret", fixture.env,
+             ["token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret", secret] + r, nil,
+             Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")),
+            ("token-exchange check --subject-token", fixture.env,
+             ["token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret-file", try fixture.secretFile("svc4", secret),
+              "--subject-token", token] + r, nil,
              Self.warning("--subject-token", use: "--subject-token - and give the token on standard input")),
             ("token introspect --secret", fixture.env, ["token", "introspect", "--client", "svc", "--secret", secret] + r, token + "\n",
              Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")),

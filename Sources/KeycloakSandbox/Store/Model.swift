@@ -51,12 +51,20 @@ public struct Realm: Sendable {
     }
 
     /// The role ids reachable from `roleIds` through composites, including the roles themselves.
+    /// Linear in the realm's roles: master's admin role reaches every realm's `<realm>-realm` client
+    /// roles, and this runs on every admin request (a scan per role made a test run's master slow
+    /// enough to stall the suite).
     public func expandComposites(_ roleIds: [String]) -> [String] {
+        guard !roleIds.isEmpty else { return [] }
+        var byId: [String: Role] = [:]
+        for role in roles { byId[role.id] = role }
+        for client in clients { for role in client.roles { byId[role.id] = role } }
         var seen: [String] = []
+        var seenIds = Set<String>()
         var pending = roleIds
         while let id = pending.popLast() {
-            if seen.contains(id) { continue }
-            guard let role = role(id: id) else { continue }
+            guard !seenIds.contains(id), let role = byId[id] else { continue }
+            seenIds.insert(id)
             seen.append(id)
             pending.append(contentsOf: role.compositeIds)
         }
