@@ -57,10 +57,11 @@ public enum ProfileCommands {
     static func version(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         try ProvisioningSession.validateOutput(invocation)
         if invocation.wantsJSON {
-            let document: JSON = ["version": .string(KcxVersion.current)]
+            let document: JSON = ["version": .string(KcxVersion.current), "commit": .string(KcxVersion.commit)]
             context.stdout.write(document.serialized(.pretty) + "\n")
         } else {
-            context.stdout.write("kcx \(KcxVersion.current)\n")
+            // The same line as `kcx --version`.
+            context.stdout.write(KcxVersion.line + "\n")
         }
         return .ok
     }

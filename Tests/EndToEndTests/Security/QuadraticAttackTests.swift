@@ -120,7 +120,7 @@ import Testing
         #expect(set.stdout == "")
         #expect(set.stderr == """
             error: invalid -s '\(start)': the key path is deeper than 512 levels, the most kcx reads or writes
-            hint: use KEY=VALUE for a string or KEY:=JSON for a JSON value
+            hint: use NAME=VALUE (or NAME:=JSON to insist on JSON)
 
             """)
         let delete = try fixture.kcx(["create", "client-scopes", "-r", fixture.realm, "-b", #"{"name":"deep"}"#, "-d", deep])
