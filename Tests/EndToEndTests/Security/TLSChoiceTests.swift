@@ -77,7 +77,9 @@ final class SelfSignedServer: @unchecked Sendable {
     var baseURL: String { "https://127.0.0.1:\(port)" }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        // SIGKILL: openssl s_server ignores SIGTERM (Process.terminate), and every run left four behind.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }
 
