@@ -36,10 +36,11 @@ struct ProcessResult: CustomStringConvertible {
     var description: String { "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
 }
 
-/// Runs a program to completion with the given standard input, capturing both output streams.
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String], stdin: String? = nil) throws
-    -> ProcessResult
-{
+/// Runs a program to completion with the given standard input (text, or a file such as /dev/zero or
+/// a FIFO read directly), capturing both output streams.
+func runProcess(
+    _ executable: URL, _ arguments: [String], environment: [String: String], stdin: String? = nil, stdinFile: String? = nil
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -47,9 +48,14 @@ func runProcess(_ executable: URL, _ arguments: [String], environment: [String: 
     let outPipe = Pipe()
     let errPipe = Pipe()
     let inPipe = Pipe()
+    let inFile = try stdinFile.map { path in
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw HarnessError("cannot open \(path) for standard input") }
+        return handle
+    }
+    defer { try? inFile?.close() }
     process.standardOutput = outPipe
     process.standardError = errPipe
-    process.standardInput = inPipe
+    process.standardInput = inFile ?? inPipe
     try process.run()
     if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
     try inPipe.fileHandleForWriting.close()

@@ -13,30 +13,7 @@ func attackerTokenServer() throws -> RecordingServer {
 
 /// Runs kcx with standard input read from `stdinPath` (e.g. /dev/zero) instead of a pipe.
 func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = Binaries.kcx
-    process.arguments = arguments
-    process.environment = env.variables
-    let input = try #require(FileHandle(forReadingAtPath: stdinPath))
-    defer { try? input.close() }
-    let outPipe = Pipe()
-    let errPipe = Pipe()
-    process.standardInput = input
-    process.standardOutput = outPipe
-    process.standardError = errPipe
-    try process.run()
-    nonisolated(unsafe) var errData = Data()
-    let done = DispatchSemaphore(value: 0)
-    Thread {
-        errData = errPipe.fileHandleForReading.readDataToEndOfFile()
-        done.signal()
-    }.start()
-    let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-    done.wait()
-    process.waitUntilExit()
-    return ProcessResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+    try runProcess(Binaries.kcx, arguments, environment: env.variables, stdinFile: stdinPath)
 }
 
 @Suite struct FileAttackTests {
