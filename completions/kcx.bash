@@ -498,8 +498,7 @@ _kcx() {
         "doctor:--retries") COMPREPLY=(); return ;;
         "doctor:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "graph:--target-realm"|"graph:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
-        "graph:--format") COMPREPLY=($(compgen -W 'text mermaid dot' -- "$cur")); return ;;
-        "graph:--output"|"graph:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "graph:--output"|"graph:-o") COMPREPLY=($(compgen -W 'text json mermaid dot' -- "$cur")); return ;;
         "graph:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "graph:--profile") COMPREPLY=(); return ;;
         "graph:--token") COMPREPLY=(); return ;;
@@ -526,7 +525,7 @@ _kcx() {
         "export:--target-realm"|"export:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "export:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "export:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
-        "export:--format") COMPREPLY=($(compgen -W 'yaml json' -- "$cur")); return ;;
+        "export:--output"|"export:-o") COMPREPLY=($(compgen -W 'yaml json' -- "$cur")); return ;;
         "export:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "export:--profile") COMPREPLY=(); return ;;
         "export:--token") COMPREPLY=(); return ;;
@@ -638,10 +637,10 @@ _kcx() {
             "token decode") COMPREPLY=($(compgen -W '--verify --audience --issuer --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            graph) COMPREPLY=($(compgen -W '--target-realm -r --format --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            graph) COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             plan) COMPREPLY=($(compgen -W '--file -f --prune --output -o --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            export) COMPREPLY=($(compgen -W '--target-realm -r --realm --client --format --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            export) COMPREPLY=($(compgen -W '--target-realm -r --realm --client --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client id") COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client secret") COMPREPLY=($(compgen -W '--regenerate --out --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client ensure") COMPREPLY=($(compgen -W '--public --confidential --service-account --redirect-uri --target-realm -r --dry-run --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;

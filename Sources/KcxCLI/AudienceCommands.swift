@@ -5,11 +5,11 @@ import KeycloakKit
 
 public enum AudienceCommands {
     static let container: [OptionSpec] = [
-        OptionSpec("scope", value: "SCOPE", "Client scope holding the mapper"),
-        OptionSpec("client", value: "CLIENT", "Client holding the mapper directly (clientId or id)"),
+        SharedOptions.scope("Client scope holding the mapper"),
+        SharedOptions.client("Client holding the mapper directly (clientId or id)"),
     ]
     static let value: [OptionSpec] = [
-        OptionSpec("audience", value: "CLIENT", "clientId to put into aud (must exist)"),
+        SharedOptions.audience("clientId to put into aud (must exist)"),
         OptionSpec("custom-audience", value: "VALUE", "Any string to put into aud (not checked)"),
     ]
 
@@ -24,7 +24,7 @@ public enum AudienceCommands {
                 "dedicated audience scope" recipe in one command.
                 """,
             options: value + container + [
-                OptionSpec("mapper-name", value: "NAME", "Name of the mapper (default '<audience> audience')"),
+                SharedOptions.mapperName("Name of the mapper (default '<audience> audience')"),
                 OptionSpec("access-token", "Add to access tokens (the default)"),
                 OptionSpec("no-access-token", "Do not add to access tokens"),
                 OptionSpec("id-token", "Also add to ID tokens"),
@@ -33,8 +33,8 @@ public enum AudienceCommands {
                 OptionSpec("lightweight", "Also add to lightweight access tokens"),
                 OptionSpec("create-scope", "Create the --scope if it does not exist"),
                 OptionSpec("assign", value: "CLIENT", "Assign the --scope to this client (with --default or --optional)", repeatable: true),
-                OptionSpec("default", "With --assign: as a default scope"),
-                OptionSpec("optional", "With --assign: as an optional scope"),
+                SharedOptions.defaultList("With --assign: as a default scope"),
+                SharedOptions.optionalList("With --assign: as an optional scope"),
             ] + ProvisioningOptions.mutating,
             examples: [
                 ExampleSpec(
@@ -58,7 +58,7 @@ public enum AudienceCommands {
             handler: list),
         CommandSpec(
             ["audience", "remove"], summary: "Remove an audience mapper from a client scope or a client",
-            options: value + container + [OptionSpec("mapper-name", value: "NAME", "Remove the audience mapper with this name")]
+            options: value + container + [SharedOptions.mapperName("Remove the audience mapper with this name")]
                 + ProvisioningOptions.mutating,
             examples: [ExampleSpec("kcx audience remove --audience api-service --scope api-access -r myrealm", "Take api-service out of the scope")],
             handler: remove),
@@ -73,10 +73,10 @@ public enum AudienceCommands {
                 present, 7 when missing.
                 """,
             options: [
-                OptionSpec("client", value: "CLIENT", "The client requesting the token"),
-                OptionSpec("audience", value: "AUD", "The audience that should be in aud"),
-                OptionSpec("scope", value: "SCOPES", "Optional scopes to request, space separated (as in scope=)"),
-                OptionSpec("user", value: "USER", "Username (or id) to simulate; default the client's service account"),
+                SharedOptions.client("The client requesting the token"),
+                SharedOptions.audience("The audience that should be in aud", value: "AUD"),
+                SharedOptions.scope("Optional scopes to request, space separated (as in scope=)", value: "SCOPES"),
+                SharedOptions.user("Username (or id) to simulate; default the client's service account"),
             ] + ProvisioningOptions.reading,
             examples: [ExampleSpec("kcx audience check --client myapp --audience api-service --user alice -r myrealm", "Is api-service in alice's tokens from myapp?")],
             handler: check),
@@ -114,23 +114,8 @@ public enum AudienceCommands {
     }
 
     static func add(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let audience = try audienceValue(invocation, required: true)!
-        let container = try mapperContainer(invocation, required: true)!
-        let settings = AudienceMapperSettings(
-            mapperName: invocation.value("mapper-name"),
-            accessToken: try exclusive(invocation, "access-token", "no-access-token", default: true), idToken: invocation.flag("id-token"),
-            introspection: try exclusive(invocation, "introspection", "no-introspection", default: true),
-            lightweight: invocation.flag("lightweight"))
-        let assignTo = invocation.all("assign")
-        var list: ScopeList?
-        if !assignTo.isEmpty || invocation.flag("default") || invocation.flag("optional") {
-            guard case .clientScope = container else { throw KcxError.usage("--assign works with --scope: a client's own mappers need no assignment") }
-            guard !assignTo.isEmpty else { throw KcxError.usage("--default/--optional go with --assign CLIENT") }
-            list = try ClientScopeCommands.scopeList(invocation)
-        }
-        if invocation.flag("create-scope"), case .client = container {
-            throw KcxError.usage("--create-scope goes with --scope")
-        }
+        let options = try AudienceAddOptions(invocation)
+        let (audience, container, settings, assignTo, list) = (options.audience, options.container, options.settings, options.assignTo, options.list)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         // Check everything named exists before the first write, so a refusal changes nothing.
@@ -138,7 +123,7 @@ public enum AudienceCommands {
         let lookup = Lookup(api: session.client, realm: session.realm)
         let clients = try assignTo.map { try lookup.requireClient($0) }
         if case .clientScope(let name) = container {
-            if invocation.flag("create-scope") {
+            if options.createScope {
                 try writer.ensureClientScope(name, ClientScopeSettings(protocol_: nil))
             } else {
                 _ = try lookup.requireClientScope(name)
@@ -155,12 +140,13 @@ public enum AudienceCommands {
     }
 
     static func list(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let container = try mapperContainer(invocation, required: false)
+        let options = try AudienceListOptions(invocation)
+        let container = options.container
         let session = try ProvisioningSession(invocation, context)
         let lookup = Lookup(api: session.client, realm: session.realm)
         if case .client(let name) = container {
             let reaching = try lookup.audienceMappers(reaching: name)
-            if invocation.wantsJSON {
+            if options.output == .json {
                 context.stdout.write(JSON.array(reaching.map(\.json)).serialized(.pretty) + "\n")
                 return .ok
             }
@@ -177,7 +163,7 @@ public enum AudienceCommands {
             return .ok
         }
         let mappers = try lookup.audienceMappers(in: container)
-        if invocation.wantsJSON {
+        if options.output == .json {
             context.stdout.write(JSON.array(mappers.map(\.json)).serialized(.pretty) + "\n")
             return .ok
         }
@@ -199,26 +185,22 @@ public enum AudienceCommands {
     }
 
     static func remove(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let audience = try audienceValue(invocation, required: false)
-        let container = try mapperContainer(invocation, required: true)!
-        if audience == nil && invocation.value("mapper-name") == nil {
-            throw KcxError.usage("name what to remove: --audience, --custom-audience or --mapper-name")
-        }
+        let options = try AudienceRemoveOptions(invocation)
+        let (audience, container) = (options.audience, options.container)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.removeAudienceMapper(audience, mapperName: invocation.value("mapper-name"), from: container)
+        try writer.removeAudienceMapper(audience, mapperName: options.mapperName, from: container)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }
 
     static func check(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client requesting the token") }
-        guard let audience = invocation.value("audience") else { throw KcxError.usage("--audience is required: the audience that should be in aud") }
-        let scopes = (invocation.value("scope") ?? "").split(separator: " ").map(String.init)
+        let options = try AudienceCheckOptions(invocation)
+        let (client, audience, scopes) = (options.client, options.audience, options.scopes)
         let session = try ProvisioningSession(invocation, context)
         let result = try Lookup(api: session.client, realm: session.realm)
-            .checkAudience(client: client, audience: audience, scope: scopes, user: invocation.value("user"))
-        if invocation.wantsJSON {
+            .checkAudience(client: client, audience: audience, scope: scopes, user: options.user)
+        if options.output == .json {
             context.stdout.write(result.json.serialized(.pretty) + "\n")
         } else {
             context.stdout.write("aud: \(result.tokenAudiences.isEmpty ? "(none)" : result.tokenAudiences.joined(separator: " "))\n")

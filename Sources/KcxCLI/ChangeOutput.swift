@@ -4,10 +4,9 @@ import KcxJSON
 import KeycloakKit
 
 enum ProvisioningOptions {
-    static let targetRealm = OptionSpec("target-realm", short: "r", value: "REALM", "Realm to work in (default: the session's realm)")
-    static let dryRun = OptionSpec("dry-run", "Show the changes and the requests they take; change nothing")
-    static let output = OptionSpec(
-        "output", short: "o", value: "FORMAT", "text (default, outcomes on stderr) or json (on stdout)", completion: .choices(["text", "json"]))
+    static let targetRealm = SharedOptions.targetRealm()
+    static let dryRun = SharedOptions.dryRun
+    static let output = SharedOptions.output()
 
     /// Options every mutating provisioning command takes.
     static let mutating: [OptionSpec] = [targetRealm, dryRun, output]
@@ -20,8 +19,8 @@ struct ProvisioningSession {
     let client: AdminClient
     let realm: String
 
+    /// The command's typed options have checked -o/--output (its values differ: graph's mermaid).
     init(_ invocation: Invocation, _ context: CommandContext) throws {
-        try ProvisioningSession.validateOutput(invocation)
         client = try openAdminClient(invocation, context)
         realm = invocation.value("target-realm") ?? client.realm
     }

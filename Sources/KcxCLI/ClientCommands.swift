@@ -50,9 +50,10 @@ public enum ClientCommands {
     ]
 
     static func id(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try OutputOnlyOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
         let client = try Lookup(api: session.client, realm: session.realm).requireClient(invocation.firstPositional)
-        if invocation.wantsJSON {
+        if options.output == .json {
             let document: JSON = ["clientId": .string(client.clientId), "id": .string(client.id)]
             context.stdout.write(document.serialized(.pretty) + "\n")
         } else {
@@ -62,14 +63,8 @@ public enum ClientCommands {
     }
 
     static func secret(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let out = invocation.value("out")
-        if let out {
-            // Checked before any request: a secret just regenerated must have somewhere to go.
-            let directory = FileSystem.parent(of: FileSystem.absolutePath(out))
-            guard !out.isEmpty, !out.hasSuffix("/"), FileSystem.fileExists(directory) else {
-                throw KcxError.usage("--out: '\(out)' is not a file in an existing directory")
-            }
-        }
+        let options = try ClientSecretOptions(invocation)
+        let out = options.out
         let session = try ProvisioningSession(invocation, context)
         let client = try Lookup(api: session.client, realm: session.realm).requireClient(invocation.firstPositional)
         if client.representation["publicClient"]?.boolValue == true {
@@ -77,7 +72,7 @@ public enum ClientCommands {
         }
         let endpoint: Endpoint = "clients/\(client.id)/client-secret"
         let response = try session.client.send(
-            method: invocation.flag("regenerate") ? "POST" : "GET", endpoint: endpoint, realm: session.realm, query: [], body: nil)
+            method: options.regenerate ? "POST" : "GET", endpoint: endpoint, realm: session.realm, query: [], body: nil)
         guard let value = response.json?["value"]?.stringValue, !value.isEmpty else {
             throw KcxError(.serverError, "client '\(client.clientId)' has no secret in the answer (is it a bearer-only or signed-JWT client?)")
         }
@@ -88,24 +83,16 @@ public enum ClientCommands {
                 let again = Shell.kcx("client", "secret", client.clientId, "-r", session.realm)
                 throw KcxError(.serverError, "--out: \(error)", hint: "the secret is unchanged on the server since; print it with \(again)")
             }
-            context.stderr.write("\(invocation.flag("regenerate") ? "regenerated; " : "")secret of '\(client.clientId)' written to \(out) (mode 0600)\n")
+            context.stderr.write("\(options.regenerate ? "regenerated; " : "")secret of '\(client.clientId)' written to \(out) (mode 0600)\n")
         } else {
             context.stdout.write(value + "\n")
-            if invocation.flag("regenerate") { context.stderr.write("regenerated: the old secret of '\(client.clientId)' no longer works\n") }
+            if options.regenerate { context.stderr.write("regenerated: the old secret of '\(client.clientId)' no longer works\n") }
         }
         return .ok
     }
 
     static func ensure(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let publicClient: Bool
-        switch (invocation.flag("public"), invocation.flag("confidential")) {
-        case (true, false): publicClient = true
-        case (false, true): publicClient = false
-        case (true, true): throw KcxError.usage("--public and --confidential exclude each other")
-        case (false, false): throw KcxError.usage("say which kind of client: --public or --confidential")
-        }
-        let settings = ClientSettings(
-            publicClient: publicClient, serviceAccount: invocation.flag("service-account"), redirectURIs: invocation.all("redirect-uri"))
+        let settings = try ClientEnsureOptions(invocation).settings
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.ensureClient(invocation.firstPositional, settings)
@@ -124,9 +111,9 @@ public enum RealmCommands {
             options: [ProvisioningOptions.dryRun, ProvisioningOptions.output],
             examples: [ExampleSpec("kcx realm ensure myrealm", "Make sure myrealm exists")],
             handler: { invocation, context in
-                try ProvisioningSession.validateOutput(invocation)
+                let options = try RealmEnsureOptions(invocation)
                 let client = try openAdminClient(invocation, context)
-                let writer = Writer(api: client, realm: invocation.firstPositional, dryRun: invocation.flag("dry-run"))
+                let writer = Writer(api: client, realm: invocation.firstPositional, dryRun: options.dryRun)
                 try writer.ensureRealm(invocation.firstPositional)
                 ChangeOutput.report(writer, invocation, context)
                 return .ok

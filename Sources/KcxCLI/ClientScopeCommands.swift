@@ -66,25 +66,22 @@ public enum ClientScopeCommands {
                 """,
             positionals: [name],
             options: [
-                OptionSpec("client", value: "CLIENT", "clientId (or id) of the client"),
-                OptionSpec("default", "Assign as a default scope"),
-                OptionSpec("optional", "Assign as an optional scope"),
+                SharedOptions.client(),
+                SharedOptions.defaultList("Assign as a default scope"),
+                SharedOptions.optionalList("Assign as an optional scope"),
             ] + ProvisioningOptions.mutating,
             examples: [ExampleSpec("kcx client-scope assign api-access --client myapp --default -r myrealm", "Always put api-access's mappers into myapp's tokens")],
             handler: assign),
         CommandSpec(
             ["client-scope", "unassign"], summary: "Remove a client scope from a client's default or optional scopes",
             positionals: [name],
-            options: [OptionSpec("client", value: "CLIENT", "clientId (or id) of the client")] + ProvisioningOptions.mutating,
+            options: [SharedOptions.client()] + ProvisioningOptions.mutating,
             examples: [ExampleSpec("kcx client-scope unassign api-access --client myapp -r myrealm", "Take api-access away from myapp")],
             handler: unassign),
     ]
 
     static func ensure(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let settings = ClientScopeSettings(
-            description: invocation.value("description"), protocol_: try protocolOption(invocation),
-            includeInTokenScope: try invocation.bool("include-in-token-scope"), consentText: invocation.value("consent-text"),
-            realmDefault: try invocation.choice("realm-default", as: RealmDefaultPlacement.self))
+        let settings = try ClientScopeEnsureOptions(invocation).settings
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.ensureClientScope(invocation.firstPositional, settings)
@@ -101,6 +98,7 @@ public enum ClientScopeCommands {
     }
 
     static func list(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try OutputOnlyOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
         let lookup = Lookup(api: session.client, realm: session.realm)
         let scopes = try lookup.clientScopes()
@@ -109,7 +107,7 @@ public enum ClientScopeCommands {
             let response = try session.client.send(method: "GET", endpoint: endpoint, realm: session.realm)
             for entry in response.json?.arrayValue ?? [] { if let id = entry["id"]?.stringValue { placement[id] = list } }
         }
-        if invocation.wantsJSON {
+        if options.output == .json {
             let rows: [JSON] = scopes.map { scope in
                 [
                     "id": .string(scope.id), "name": .string(scope.name),
@@ -129,9 +127,10 @@ public enum ClientScopeCommands {
     }
 
     static func get(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try OutputOnlyOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
         let scope = try Lookup(api: session.client, realm: session.realm).requireClientScope(invocation.firstPositional)
-        if invocation.wantsJSON {
+        if options.output == .json {
             context.stdout.write(scope.representation.serialized(.pretty) + "\n")
             return .ok
         }
@@ -165,22 +164,23 @@ public enum ClientScopeCommands {
     }
 
     static func delete(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try ClientScopeDeleteOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
-        if !invocation.flag("dry-run") && !invocation.flag("yes") {
+        if !options.dryRun && !options.yes {
             guard try confirmDelete(invocation.firstPositional, Lookup(api: session.client, realm: session.realm), realm: session.realm, context) else {
                 context.stderr.write("delete cancelled: nothing was changed\n")
                 return .usage
             }
         }
         let writer = session.writer(invocation)
-        try writer.deleteClientScope(invocation.firstPositional, ifExists: invocation.flag("if-exists"))
+        try writer.deleteClientScope(invocation.firstPositional, ifExists: options.ifExists)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }
 
     static func assign(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let client = try requiredClient(invocation)
-        let list = try scopeList(invocation)
+        let options = try ClientScopeAssignOptions(invocation)
+        let (client, list) = (options.client, options.list)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.assignClientScope(invocation.firstPositional, toClient: client, as: list)
@@ -189,7 +189,7 @@ public enum ClientScopeCommands {
     }
 
     static func unassign(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let client = try requiredClient(invocation)
+        let client = try ClientOnlyOptions(invocation).client
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.unassignClientScope(invocation.firstPositional, fromClient: client)

@@ -61,11 +61,11 @@ public enum DeclarativeCommands {
                 // The name the declarative design uses (`kcx export --realm R`), beside kcx's usual -r.
                 OptionSpec("realm", value: "REALM", "Same as -r/--target-realm"),
                 OptionSpec("client", value: "CLIENT", "Only this client (repeatable)", repeatable: true),
-                OptionSpec("format", value: "FORMAT", "yaml (default) or json", completion: .choices(["yaml", "json"])),
+                SharedOptions.output(["yaml", "json"], "yaml (default) or json", aliases: ["format"]),
             ],
             examples: [
                 ExampleSpec("kcx export -r myrealm > realm.yaml", "Start a file from what is there"),
-                ExampleSpec("kcx export --realm myrealm --client webapp --format json", "One client's part, as JSON"),
+                ExampleSpec("kcx export --realm myrealm --client webapp -o json", "One client's part, as JSON"),
             ],
             handler: export),
     ]
@@ -296,8 +296,8 @@ public enum DeclarativeCommands {
     }
 
     static func export(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let format = invocation.value("format") ?? "yaml"
-        guard format == "yaml" || format == "json" else { throw KcxError.usage("--format must be 'yaml' or 'json', not '\(format)'") }
+        let format = invocation.value("output") ?? "yaml"
+        guard format == "yaml" || format == "json" else { throw KcxError.usage("--output must be 'yaml' or 'json', not '\(format)'") }
         let named = invocation.value("target-realm")
         if let named, let other = invocation.value("realm"), other != named {
             throw KcxError.usage("--realm '\(other)' and -r/--target-realm '\(named)' name different realms: give one")

@@ -99,6 +99,7 @@ public enum HelpRenderer {
         var description = option.summary
         if case .choices(let choices) = option.completion { description += " (\(choices.joined(separator: ", ")))" }
         if option.repeatable { description += "; repeatable" }
+        if !option.aliases.isEmpty { description += "; also " + option.aliases.map { "--" + $0 }.joined(separator: ", ") }
         return description
     }
 

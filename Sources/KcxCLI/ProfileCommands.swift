@@ -22,14 +22,14 @@ public enum ProfileCommands {
     ]
 
     static func profiles(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        try ProvisioningSession.validateOutput(invocation)
+        let options = try OutputOnlyOptions(invocation)
         let store = SessionSettings.store(invocation, context)
         let current = SessionSettings.profile(invocation, context)
         var rows: [(name: String, session: StoredSession)] = []
         for name in try store.profileNames().sorted() {
             if let session = try store.session(named: name) { rows.append((name, session)) }
         }
-        if invocation.wantsJSON {
+        if options.output == .json {
             let list = JSON.array(rows.map { row in
                 var object = JSONObject([
                     ("name", .string(row.name)), ("current", .bool(row.name == current)), ("server", .string(row.session.server)),
@@ -55,8 +55,7 @@ public enum ProfileCommands {
     }
 
     static func version(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        try ProvisioningSession.validateOutput(invocation)
-        if invocation.wantsJSON {
+        if try OutputOnlyOptions(invocation).output == .json {
             let document: JSON = ["version": .string(KcxVersion.current), "commit": .string(KcxVersion.commit)]
             context.stdout.write(document.serialized(.pretty) + "\n")
         } else {

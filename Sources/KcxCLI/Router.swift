@@ -124,8 +124,10 @@ public struct Router: Sendable {
             case .matched(let matched, let next):
                 for (spec, value) in matched {
                     if let value, case .choices(let choices) = spec.completion, !choices.contains(value) {
+                        // The name as typed: an alias (`--format`) is named as the user wrote it.
+                        let typed = argument.hasPrefix("--") ? String(argument.dropFirst(2).prefix { $0 != "=" }) : spec.long
                         throw KcxError.usage(
-                            "invalid value '\(value)' for '--\(spec.long)': choose one of \(choices.joined(separator: ", "))",
+                            "invalid value '\(value)' for '--\(typed)': choose one of \(choices.joined(separator: ", "))",
                             hint: usageHint(command))
                     }
                     if let value, !spec.repeatable, let earlier = values[spec.long]?.first, earlier != value {
@@ -197,7 +199,7 @@ private func matchOption(_ arguments: [String], at index: Int, in options: [Opti
             name = String(body)
             inlineValue = nil
         }
-        guard let spec = options.first(where: { $0.long == name }) else { return .unknown("--" + name) }
+        guard let spec = options.first(where: { $0.answers(to: name) }) else { return .unknown("--" + name) }
         if spec.isFlag {
             if inlineValue != nil {
                 throw KcxError.usage("option '--\(name)' takes no value (got '\(argument)')", hint: usage)

@@ -5,7 +5,7 @@ import KeycloakKit
 
 public enum SecurityCommands {
     enum Threshold: String, CaseIterable { case warning, error }
-    enum GraphFormat: String, CaseIterable { case text, mermaid, dot }
+    enum GraphFormat: String, CaseIterable { case text, json, mermaid, dot }
 
     public static let specs: [CommandSpec] = [
         CommandSpec(
@@ -40,23 +40,23 @@ public enum SecurityCommands {
                 """,
             options: [
                 ProvisioningOptions.targetRealm,
-                OptionSpec(
-                    "format", value: "FORMAT", "text (default), mermaid or dot", completion: .choices(["text", "mermaid", "dot"])),
-                ProvisioningOptions.output,
+                SharedOptions.output(
+                    GraphFormat.allCases.map(\.rawValue), "text (default), json (the graph as data), mermaid or dot", aliases: ["format"]),
             ],
             examples: [
                 ExampleSpec("kcx graph -r myrealm", "The graph in the terminal"),
-                ExampleSpec("kcx graph -r myrealm --format dot | dot -Tpng -o realm.png", "A picture with Graphviz"),
+                ExampleSpec("kcx graph -r myrealm -o dot | dot -Tpng -o realm.png", "A picture with Graphviz"),
             ],
             handler: graph),
     ]
 
     static func doctor(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let threshold = try invocation.choice("fail-on", as: Threshold.self)
+        let options = try DoctorOptions(invocation)
+        let threshold = options.failOn
         let session = try ProvisioningSession(invocation, context)
         let survey = try Lookup(api: session.client, realm: session.realm).survey()
         let findings = Doctor(survey: survey, serverURL: session.client.server).findings()
-        if invocation.wantsJSON {
+        if options.output == .json {
             let document: JSON = ["realm": .string(session.realm), "findings": .array(findings.map(\.json))]
             context.stdout.write(document.serialized(.pretty) + "\n")
         } else if findings.isEmpty {
@@ -79,17 +79,11 @@ public enum SecurityCommands {
     }
 
     static func graph(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let format = try invocation.choice("format", as: GraphFormat.self) ?? .text
+        let format = try GraphOptions(invocation).output
         let session = try ProvisioningSession(invocation, context)
-        if invocation.wantsJSON && format != .text {
-            throw KcxError.usage("-o json and --format \(format.rawValue) exclude each other: -o json is the graph as data")
-        }
         let graph = AudienceGraph(survey: try Lookup(api: session.client, realm: session.realm).survey())
-        if invocation.wantsJSON {
-            context.stdout.write(graph.json.serialized(.pretty) + "\n")
-            return .ok
-        }
         switch format {
+        case .json: context.stdout.write(graph.json.serialized(.pretty) + "\n")
         case .text: context.stdout.write(graph.text())
         case .mermaid: context.stdout.write(graph.mermaid())
         case .dot: context.stdout.write(graph.dot())

@@ -98,7 +98,7 @@ public enum SessionSettings {
             options.timeoutSeconds = seconds
         }
         options.insecure = invocation.flag("insecure") || stored?.insecure == true
-        if let file = invocation.value("cacert") ?? invocation.value("truststore") {
+        if let file = invocation.value("cacert") ?? invocation.valueIfDeclared("truststore") {
             let option = invocation.value("cacert") != nil ? "--cacert" : "--truststore"
             let bytes: [UInt8]
             do { bytes = try FileSystem.readFile(file, limit: .data) } catch {

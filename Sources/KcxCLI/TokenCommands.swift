@@ -14,11 +14,10 @@ public enum TokenCommands {
         OptionSpec("password-file", value: "FILE", "Read the user's password from the first line of FILE", completion: .file),
         OptionSpec("password", value: "PASSWORD", "The password itself (visible to other users; prints a warning)"),
     ]
-    static let output = OptionSpec(
-        "output", short: "o", value: "FORMAT", "token (default: the access token alone), json (the whole response) or claims (the access token decoded)",
-        completion: .choices(["token", "json", "claims"]))
-    static let server = OptionSpec("server", value: "URL", "Keycloak's root URL (default: $KCX_SERVER or the session's server)")
-    static let realm = OptionSpec("target-realm", short: "r", value: "REALM", "Realm of the token endpoint (default: $KCX_REALM or the session's realm)")
+    static let output = SharedOptions.output(
+        ["token", "json", "claims"], "token (default: the access token alone), json (the whole response) or claims (the access token decoded)")
+    static let server = SharedOptions.server()
+    static let realm = SharedOptions.targetRealm("Realm of the token endpoint (default: $KCX_REALM or the session's realm)")
 
     public static let specs: [CommandSpec] = [
         CommandSpec(
@@ -31,9 +30,9 @@ public enum TokenCommands {
                 --subject-token -'.
                 """,
             options: [
-                OptionSpec("client", value: "CLIENT", "clientId requesting the token"),
-                OptionSpec("user", value: "USER", "Username for the password grant"),
-                OptionSpec("scope", value: "SCOPES", "Scopes to request, space separated (optional scopes, openid)"),
+                SharedOptions.client("clientId requesting the token"),
+                SharedOptions.user("Username for the password grant"),
+                SharedOptions.scope("Scopes to request, space separated (optional scopes, openid)", value: "SCOPES"),
             ] + secretOptions + passwordOptions + [output, server, realm],
             examples: [
                 ExampleSpec("kcx token get --client myapp --user alice --password-file pw.txt -r myrealm --output claims", "alice's token from myapp, decoded"),
@@ -47,10 +46,10 @@ public enum TokenCommands {
                 token is NOT sent as Authorization). Refusals print Keycloak's error and the kcx command that fixes it.
                 """,
             options: [
-                OptionSpec("client", value: "CLIENT", "The requesting client (clientId)"),
-                OptionSpec("subject-token", value: "TOKEN", "The access token to exchange, or - for standard input"),
-                OptionSpec("audience", value: "CLIENT", "clientId the new token is for", repeatable: true),
-                OptionSpec("scope", value: "SCOPES", "Scopes to request, space separated"),
+                SharedOptions.client("The requesting client (clientId)"),
+                SharedOptions.subjectToken("The access token to exchange, or - for standard input"),
+                SharedOptions.audience("clientId the new token is for", repeatable: true),
+                SharedOptions.scope("Scopes to request, space separated", value: "SCOPES"),
                 OptionSpec(
                     "requested-token-type", value: "TYPE", "access_token (default), refresh_token or id_token",
                     completion: .choices(["access_token", "refresh_token", "id_token"])),
@@ -78,10 +77,10 @@ public enum TokenCommands {
             positionals: [PositionalSpec("TOKEN", "The token, or - (the default) for standard input", optional: true)],
             options: [
                 OptionSpec("verify", "Check signature, expiry and issuer against the keys of the session's realm (or --issuer)"),
-                OptionSpec("audience", value: "AUD", "With --verify: require this value in aud"),
+                SharedOptions.audience("With --verify: require this value in aud", value: "AUD"),
                 OptionSpec("issuer", value: "URL", "With --verify: trust this issuer (https://HOST/realms/REALM) instead of the session's realm"),
-                OptionSpec("server", value: "URL", "With --verify: Keycloak's root URL (default: $KCX_SERVER or the session's server)"),
-                OptionSpec("target-realm", short: "r", value: "REALM", "With --verify: the realm whose keys to trust (default: $KCX_REALM or the session's realm)"),
+                SharedOptions.server("With --verify: Keycloak's root URL (default: $KCX_SERVER or the session's server)"),
+                SharedOptions.targetRealm("With --verify: the realm whose keys to trust (default: $KCX_REALM or the session's realm)"),
             ],
             examples: [
                 ExampleSpec("kcx token get --client myapp --user alice -r demo | kcx token decode --verify -r demo --audience api-service", "Verify and show a fresh token of realm demo"),
@@ -91,7 +90,7 @@ public enum TokenCommands {
         CommandSpec(
             ["token", "introspect"], summary: "Ask Keycloak whether a token is active, as a resource server would",
             positionals: [PositionalSpec("TOKEN", "The token, or - (the default) for standard input", optional: true)],
-            options: [OptionSpec("client", value: "CLIENT", "The client introspecting (a confidential resource server)")] + secretOptions + [server, realm],
+            options: [SharedOptions.client("The client introspecting (a confidential resource server)")] + secretOptions + [server, realm],
             examples: [ExampleSpec("kcx token introspect --client api-service --secret-file api.secret -r myrealm - < token.txt", "Is this token active?")],
             handler: introspect),
     ]
@@ -117,25 +116,13 @@ public enum TokenCommands {
 
     static func nonEmptyValue(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
 
-    static func validateOutput(_ invocation: Invocation) throws -> String {
-        let format = invocation.value("output") ?? "token"
-        guard ["token", "json", "claims"].contains(format) else {
-            throw KcxError.usage("--output must be token, json or claims, not '\(format)'")
-        }
-        return format
-    }
-
     static func clientSecret(_ invocation: Invocation, _ context: CommandContext, client: String) throws -> String? {
         try ConfigCommands.resolveSecret(.clientSecret, invocation, context, prompt: "Secret of client \(client): ")?.value
     }
 
     static func get(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client requesting the token") }
-        let format = try validateOutput(invocation)
-        if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
-            throw KcxError.usage("--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file")
-        }
-        let user = invocation.value("user")
+        let options = try TokenGetOptions(invocation)
+        let (client, format, user) = (options.client, options.output, options.user)
         var password: String?
         if let user {
             password = try ConfigCommands.resolveSecret(.password, invocation, context, prompt: "Password for \(user): ")?.value
@@ -145,24 +132,14 @@ public enum TokenCommands {
         // A public client has no secret; only ask for one where the grant cannot work without it.
         let secret = try ConfigCommands.resolveSecret(
             .clientSecret, invocation, context, prompt: "Secret of client \(client): ", usePrompt: user == nil)?.value
-        let response = try endpoint.get(clientId: client, secret: secret, username: user, password: password, scope: invocation.value("scope"))
+        let response = try endpoint.get(clientId: client, secret: secret, username: user, password: password, scope: options.scope)
         try printTokenResponse(response, format: format, context)
         return .ok
     }
 
     static func exchange(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client that exchanges") }
-        if let issuer = invocation.value("subject-issuer") {
-            throw KcxError.usage(
-                "--subject-issuer '\(issuer)': standard token exchange (Keycloak 26.2+) refuses the subject_issuer parameter (\"Parameter 'subject_issuer' is not supported for standard token exchange\"): it exchanges only access tokens issued by the realm itself",
-                hint: "for a token of another realm or an external identity provider, Keycloak needs identity brokering with the legacy exchange (features token-exchange and admin-fine-grained-authz:v1) and the provider's alias as subject_issuer; for a token of this realm, leave --subject-issuer out")
-        }
-        guard let subject = invocation.value("subject-token") else { throw KcxError.usage("--subject-token is required (a token, or - for standard input)") }
-        let format = try validateOutput(invocation)
-        let requested = try invocation.choice("requested-token-type", as: RequestedTokenType.self)
-        if subject == "-" && invocation.flag("secret-stdin") {
-            throw KcxError.usage("--subject-token - and --secret-stdin cannot both read standard input", hint: "put the secret in a file (--secret-file)")
-        }
+        let options = try TokenExchangeOptions(invocation)
+        let (client, subject, format, requested) = (options.client, options.subjectToken, options.output, options.requestedType)
         if subject != "-" {
             CommandLineSecrets.warn("--subject-token", use: "--subject-token - and give the token on standard input", context)
         }
@@ -170,8 +147,8 @@ public enum TokenCommands {
         let endpoint = try endpoint(invocation, context)
         let secret = try clientSecret(invocation, context, client: client)
         let response = try endpoint.exchange(
-            clientId: client, secret: secret, subjectToken: subjectToken, audiences: invocation.all("audience"),
-            scope: invocation.value("scope"), requestedType: requested)
+            clientId: client, secret: secret, subjectToken: subjectToken, audiences: options.audiences,
+            scope: options.scope, requestedType: requested)
         try printTokenResponse(response, format: format, context)
         return .ok
     }
@@ -192,29 +169,26 @@ public enum TokenCommands {
         return argument
     }
 
-    static func printTokenResponse(_ response: JSON, format: String, _ context: CommandContext) throws {
+    static func printTokenResponse(_ response: JSON, format: TokenOutput, _ context: CommandContext) throws {
         switch format {
-        case "json":
+        case .json:
             context.stdout.write(response.serialized(.pretty) + "\n")
-        case "claims":
+        case .claims:
             let token = response["access_token"]?.stringValue ?? ""
             do {
                 context.stdout.write(JSON.object(try JWT.decode(token).claims).serialized(.pretty) + "\n")
             } catch {
                 throw KcxError(.serverError, "the access token in the answer is not a JWT: \(error)")
             }
-        default:
+        case .token:
             context.stdout.write((response["access_token"]?.stringValue ?? "") + "\n")
         }
     }
 
     static func decode(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let verify = invocation.flag("verify")
-        for option in ["audience", "issuer", "server", "target-realm"] where invocation.value(option) != nil && !verify {
-            throw KcxError.usage("--\(option) goes with --verify")
-        }
+        let options = try TokenDecodeOptions(invocation)
         // The issuer to trust is settled before the token is read: the token never chooses it.
-        let issuer = verify ? try trustedIssuer(invocation, context) : nil
+        let issuer = options.verify ? try options.issuer ?? sessionIssuer(invocation, context) : nil
         let token = try tokenArgument(invocation, context)
         let jwt: JWT
         do {
@@ -235,34 +209,24 @@ public enum TokenCommands {
             throw verifyFailure(error)
         }
         // The session's remembered --insecure/--cacert apply when the issuer is on its server.
-        let tls = invocation.value("issuer") == nil ? try serverAndRealm(invocation, context)?.tls : nil
+        let tls = options.issuer == nil ? try serverAndRealm(invocation, context)?.tls : nil
         let keys = try TokenRequests.jwks(issuer: issuer, transport: try SessionSettings.transport(invocation, context, stored: tls))
         do {
             _ = try JWT.verify(
                 token, jwks: try JWKS(keys),
-                expectations: JWTExpectations(issuer: issuer, audience: invocation.value("audience"), now: Int64(context.now().timeIntervalSince1970)))
+                expectations: JWTExpectations(issuer: issuer, audience: options.audience, now: Int64(context.now().timeIntervalSince1970)))
         } catch {
             throw verifyFailure(error)
         }
         // Only a verified token's claims reach standard output, so a script cannot use unchecked ones.
         context.stdout.write(document.serialized(.pretty) + "\n")
-        context.stderr.write("verified: RS256 signature by \(issuer), not expired\(invocation.value("audience").map { ", aud contains \($0)" } ?? "")\n")
+        context.stderr.write("verified: RS256 signature by \(issuer), not expired\(options.audience.map { ", aud contains \($0)" } ?? "")\n")
         return .ok
     }
 
-    /// `--issuer URL`, else `{server}/realms/{realm}` of the session (or --server / KCX_SERVER,
-    /// -r / KCX_REALM), as `token get` resolves them; without either, a usage error.
-    static func trustedIssuer(_ invocation: Invocation, _ context: CommandContext) throws -> String {
-        if let given = invocation.value("issuer") {
-            if invocation.value("server") != nil || invocation.value("target-realm") != nil {
-                throw KcxError.usage("--issuer names the server and realm itself: give it without --server and -r")
-            }
-            try SessionSettings.checkServerURL(given, source: "--issuer")
-            guard !given.contains("?") && !given.contains("#") else {
-                throw KcxError.usage("--issuer: '\(TerminalText.escape(given, newlines: false))' holds a query or fragment; an issuer URL has neither")
-            }
-            return AdminClient.normalizedServer(given)
-        }
+    /// Without --issuer (checked in TokenDecodeOptions): `{server}/realms/{realm}` of the session (or
+    /// --server / KCX_SERVER, -r / KCX_REALM), as `token get` resolves them; without one, a usage error.
+    static func sessionIssuer(_ invocation: Invocation, _ context: CommandContext) throws -> String {
         guard let (server, realm, _) = try serverAndRealm(invocation, context) else {
             throw KcxError.usage(
                 "--verify needs an issuer to trust: log in with 'kcx config credentials', or pass --issuer URL",
@@ -281,10 +245,7 @@ public enum TokenCommands {
     }
 
     static func introspect(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client introspecting") }
-        if (invocation.positionals.first ?? "-") == "-" && invocation.flag("secret-stdin") {
-            throw KcxError.usage("the token and --secret-stdin cannot both come from standard input", hint: "put the secret in a file (--secret-file)")
-        }
+        let client = try TokenIntrospectOptions(invocation).client
         let token = try tokenArgument(invocation, context)
         let endpoint = try endpoint(invocation, context)
         let secret = try clientSecret(invocation, context, client: client)

@@ -17,10 +17,10 @@ enum TokenExchangeCheck {
                 requester's own service-account token, or --subject-token) and exchanges it for TARGET.
                 """,
             options: TokenExchangeCommands.pair + [
-                OptionSpec("subject-client", value: "INITIAL", "Client that obtained the subject token (default: the requester itself)"),
-                OptionSpec("user", value: "USER", "With --subject-client: the user whose token is exchanged"),
+                SharedOptions.subjectClient("Client that obtained the subject token (default: the requester itself)"),
+                SharedOptions.user("With --subject-client: the user whose token is exchanged"),
                 OptionSpec("live", "Also perform a real exchange as proof (needs the requester's secret)"),
-                OptionSpec("subject-token", value: "TOKEN", "With --live: the token to exchange, or - for standard input (default: a service-account token of the requester)"),
+                SharedOptions.subjectToken("With --live: the token to exchange, or - for standard input (default: a service-account token of the requester)"),
             ] + TokenCommands.secretOptions + ProvisioningOptions.reading,
             examples: [
                 ExampleSpec("kcx token-exchange check --from service-a --to service-b -r myrealm", "Can service-a exchange for service-b?"),
@@ -35,29 +35,22 @@ enum TokenExchangeCheck {
     ]
 
     static func check(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let (from, to) = try TokenExchangeCommands.pairOptions(invocation)
-        if invocation.value("user") != nil && invocation.value("subject-client") == nil {
-            throw KcxError.usage("--user goes with --subject-client: the client whose user's token is exchanged")
-        }
-        if !invocation.flag("live") {
-            for option in ["subject-token", "secret", "secret-file", "secret-stdin"] where invocation.value(option) != nil || invocation.flag(option) {
-                throw KcxError.usage("--\(option) goes with --live")
-            }
-        }
+        let options = try ExchangeCheckOptions(invocation)
+        let (from, to) = (options.from, options.to)
         let session = try ProvisioningSession(invocation, context)
         let prediction = try Lookup(api: session.client, realm: session.realm)
-            .predictExchange(from: from, to: to, subjectClient: invocation.value("subject-client"), user: invocation.value("user"))
+            .predictExchange(from: from, to: to, subjectClient: options.subjectClient, user: options.user)
         var live: JSON?
         var liveRefusal: String?
-        if invocation.flag("live") {
+        if options.live {
             // The admin session's transport (its TLS choices, trace and retries): one connection, one warning.
             let endpoint = TokenRequests(server: session.client.server, realm: session.realm, transport: session.client.transport)
             (live, liveRefusal) = try exchangeLive(from: from, to: to, invocation, context, endpoint: endpoint)
         }
-        if invocation.wantsJSON {
+        if options.output == .json {
             var document = prediction.json
             if case .object(var object) = document {
-                if invocation.flag("live") { object["live"] = live.map { ["issued": true, "claims": $0] } ?? ["issued": false, "error": .string(liveRefusal ?? "")] }
+                if options.live { object["live"] = live.map { ["issued": true, "claims": $0] } ?? ["issued": false, "error": .string(liveRefusal ?? "")] }
                 document = .object(object)
             }
             context.stdout.write(document.serialized(.pretty) + "\n")
@@ -85,7 +78,7 @@ enum TokenExchangeCheck {
             }
             context.stdout.write(text)
         }
-        let refusedLive = invocation.flag("live") && live == nil
+        let refusedLive = options.live && live == nil
         return prediction.possible && !refusedLive ? .ok : .checkFailed
     }
 
@@ -93,10 +86,8 @@ enum TokenExchangeCheck {
     static func exchangeLive(from: String, to: String, _ invocation: Invocation, _ context: CommandContext, endpoint: TokenRequests) throws
         -> (claims: JSON?, refusal: String?)
     {
+        // ExchangeCheckOptions has refused `--subject-token -` with --secret-stdin before any request.
         let subjectOption = invocation.value("subject-token")
-        if subjectOption == "-" && invocation.flag("secret-stdin") {
-            throw KcxError.usage("--subject-token - and --secret-stdin cannot both read standard input", hint: "put the secret in a file (--secret-file)")
-        }
         if let subjectOption, subjectOption != "-" {
             CommandLineSecrets.warn("--subject-token", use: "--subject-token - and give the token on standard input", context)
         }

@@ -24,7 +24,7 @@ public enum TokenExchangeCommands {
                 policy, kcx-token-exchange-TARGET, listing every allowed requester, attached to TARGET's \
                 token-exchange permission (several policies under UNANIMOUS would deny everyone).
                 """,
-            options: pair + [OptionSpec("subject-client", value: "INITIAL", "Client whose users' tokens will be exchanged"), mode]
+            options: pair + [SharedOptions.subjectClient("Client whose users' tokens will be exchanged"), mode]
                 + ProvisioningOptions.mutating,
             examples: [
                 ExampleSpec("kcx token-exchange allow --from service-a --to service-b -r myrealm", "service-a may exchange for service-b"),
@@ -51,20 +51,20 @@ public enum TokenExchangeCommands {
         CommandSpec(
             ["token-exchange", "enable"], summary: "Turn standard token exchange on for a client",
             options: [
-                OptionSpec("client", value: "CLIENT", "The requesting client (clientId or id)"),
+                SharedOptions.client("The requesting client (clientId or id)"),
                 OptionSpec("allow-refresh", "Also allow requested_token_type=refresh_token (SAME_SESSION)"),
             ] + ProvisioningOptions.mutating,
             examples: [ExampleSpec("kcx token-exchange enable --client service-a --allow-refresh -r myrealm", "V2 on, refresh tokens allowed")],
             handler: enable),
         CommandSpec(
             ["token-exchange", "disable"], summary: "Turn standard token exchange off for a client",
-            options: [OptionSpec("client", value: "CLIENT", "The requesting client (clientId or id)")] + ProvisioningOptions.mutating,
+            options: [SharedOptions.client("The requesting client (clientId or id)")] + ProvisioningOptions.mutating,
             examples: [ExampleSpec("kcx token-exchange disable --client service-a -r myrealm", "V2 off")],
             handler: disable),
         CommandSpec(
             ["token-exchange", "status"], summary: "Show who may exchange, and which audiences tokens can carry",
             discussion: "Per client: standard exchange on/off, refresh allowed, legacy-permitted requesters, and the audiences its tokens can carry (and how).",
-            options: [OptionSpec("client", value: "CLIENT", "Only this client (default: every client with exchange or audience settings)", repeatable: true)]
+            options: [SharedOptions.client("Only this client (default: every client with exchange or audience settings)", repeatable: true)]
                 + ProvisioningOptions.reading,
             examples: [ExampleSpec("kcx token-exchange status --client service-a -r myrealm", "One client's exchange settings")],
             handler: status),
@@ -77,17 +77,17 @@ public enum TokenExchangeCommands {
     }
 
     static func allow(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let (from, to) = try pairOptions(invocation)
-        let mode = try invocation.choice("mode", as: ExchangeMode.self) ?? .auto
+        let options = try ExchangePairOptions(invocation)
+        let (from, to, mode) = (options.from, options.to, options.mode)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.allowExchange(from: from, to: to, subjectClient: invocation.value("subject-client"), mode: mode)
+        try writer.allowExchange(from: from, to: to, subjectClient: options.subjectClient, mode: mode)
         // Say what else the change makes possible: a switch turned on reaches every audience already in reach.
         let opened = try writer.otherTargetsOpened(from: from, to: to)
         ChangeOutput.report(
             writer, invocation, context,
             extra: opened.isEmpty ? [] : [("alsoPossible", .array(opened.map { ["from": .string(from), "to": .string($0.target), "via": .string($0.via)] }))])
-        if !invocation.wantsJSON {
+        if options.output != .json {
             for pair in opened {
                 context.stderr.write("note: \(from) \(writer.dryRun ? "would" : "may") now also exchange tokens for \(pair.target) (via \(pair.via))\n")
             }
@@ -96,8 +96,8 @@ public enum TokenExchangeCommands {
     }
 
     static func deny(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let (from, to) = try pairOptions(invocation)
-        let mode = try invocation.choice("mode", as: ExchangeMode.self) ?? .auto
+        let options = try ExchangePairOptions(invocation)
+        let (from, to, mode) = (options.from, options.to, options.mode)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.denyExchange(from: from, to: to, mode: mode)
@@ -115,16 +115,17 @@ public enum TokenExchangeCommands {
     }
 
     static func enable(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let client = try ClientScopeCommands.requiredClient(invocation)
+        let options = try ExchangeEnableOptions(invocation)
+        let client = options.client
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.setStandardExchange(client: client, enabled: true, allowRefresh: invocation.flag("allow-refresh") ? true : nil)
+        try writer.setStandardExchange(client: client, enabled: true, allowRefresh: options.allowRefresh ? true : nil)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }
 
     static func disable(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let client = try ClientScopeCommands.requiredClient(invocation)
+        let client = try ClientOnlyOptions(invocation).client
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.setStandardExchange(client: client, enabled: false, allowRefresh: false)
@@ -133,10 +134,11 @@ public enum TokenExchangeCommands {
     }
 
     static func status(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try ClientsFilterOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
         let lookup = Lookup(api: session.client, realm: session.realm)
         let features = try Writer(api: session.client, realm: session.realm, dryRun: true).serverFeatures()
-        var names = invocation.all("client")
+        var names = options.clients
         if names.isEmpty {
             // Every client that has exchange switched on or carries audience mappers, skipping built-ins.
             let builtIn: Set<String> = ["account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console"]
@@ -146,7 +148,7 @@ public enum TokenExchangeCommands {
             }
         }
         let statuses = try names.map { try lookup.exchangeStatus(of: $0, features: features) }
-        if invocation.wantsJSON {
+        if options.output == .json {
             let document: JSON = [
                 "realm": .string(session.realm),
                 "features": ["standardExchange": .bool(features.standardExchange), "legacyExchange": .bool(features.legacyExchange),

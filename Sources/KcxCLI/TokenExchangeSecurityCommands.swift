@@ -5,8 +5,7 @@ import KcxJSON
 import KeycloakKit
 
 public enum TokenExchangeSecurityCommands {
-    static let clients = OptionSpec(
-        "client", value: "CLIENT", "Only exchanges requested by this client (default: every client)", repeatable: true)
+    static let clients = SharedOptions.client("Only exchanges requested by this client (default: every client)", repeatable: true)
 
     public static let specs: [CommandSpec] = [
         CommandSpec(
@@ -39,7 +38,7 @@ public enum TokenExchangeSecurityCommands {
             handler: disableDownscope),
         CommandSpec(
             ["token-exchange", "downscope", "status"], summary: "Show whether token exchanges are downscoped, and for whom",
-            options: [OptionSpec("client", value: "CLIENT", "Check only this client (default: every client)", repeatable: true)]
+            options: [SharedOptions.client("Check only this client (default: every client)", repeatable: true)]
                 + ProvisioningOptions.reading,
             examples: [ExampleSpec("kcx token-exchange downscope status -r myrealm", "Enforcement state")],
             handler: downscopeStatus),
@@ -54,7 +53,7 @@ public enum TokenExchangeSecurityCommands {
             options: [
                 OptionSpec("enable", "Turn on storing of exchange events first"),
                 OptionSpec("since", value: "DURATION", "Only exchanges within this long ago (default: all stored)"),
-                OptionSpec("client", value: "CLIENT", "Only exchanges requested by this client (clientId)"),
+                SharedOptions.client("Only exchanges requested by this client (clientId)"),
                 ProvisioningOptions.dryRun,
             ] + ProvisioningOptions.reading,
             examples: [
@@ -67,25 +66,28 @@ public enum TokenExchangeSecurityCommands {
     ]
 
     static func enableDownscope(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try ClientsFilterOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.enableDownscope(clients: invocation.all("client"))
+        try writer.enableDownscope(clients: options.clients)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }
 
     static func disableDownscope(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try ClientsFilterOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.disableDownscope(clients: invocation.all("client"))
+        try writer.disableDownscope(clients: options.clients)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }
 
     static func downscopeStatus(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try ClientsFilterOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
-        let status = try Lookup(api: session.client, realm: session.realm).downscopeStatus(clients: invocation.all("client"))
-        if invocation.wantsJSON {
+        let status = try Lookup(api: session.client, realm: session.realm).downscopeStatus(clients: options.clients)
+        if options.output == .json {
             var document = JSONObject([("realm", .string(session.realm))])
             for (key, value) in status.json.objectValue ?? JSONObject() { document[key] = value }
             context.stdout.write(JSON.object(document).serialized(.pretty) + "\n")
@@ -121,27 +123,25 @@ public enum TokenExchangeSecurityCommands {
     }
 
     static func audit(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let since = try invocation.value("since").map(seconds(ofDuration:))
-        if invocation.flag("dry-run") && !invocation.flag("enable") {
-            throw KcxError.usage("--dry-run only applies with --enable")
-        }
+        let options = try ExchangeAuditOptions(invocation)
+        let since = options.sinceSeconds
         let session = try ProvisioningSession(invocation, context)
         let lookup = Lookup(api: session.client, realm: session.realm)
         var changes: [Change] = []
-        if invocation.flag("enable") {
+        if options.enable {
             let writer = session.writer(invocation)
             try writer.enableExchangeEvents()
             changes = writer.changes
-            if !invocation.wantsJSON { ChangeOutput.report(writer, invocation, context) }
+            if options.output != .json { ChangeOutput.report(writer, invocation, context) }
         } else if try !lookup.exchangeEventsRecorded() {
             context.warn("realm '\(session.realm)' does not store exchange events; the list only shows what was stored before")
             context.diagnostic(.hint, "run: \(Shell.kcx("token-exchange", "audit", "--enable", "-r", session.realm))")
         }
         let now = Int64(context.now().timeIntervalSince1970 * 1000)
-        let events = try lookup.exchangeEvents(since: since.map { now - $0 * 1000 }, client: invocation.value("client"))
-        if invocation.wantsJSON {
+        let events = try lookup.exchangeEvents(since: since.map { now - $0 * 1000 }, client: options.client)
+        if options.output == .json {
             var document = JSONObject([("realm", .string(session.realm))])
-            if invocation.flag("enable") { document["changes"] = .array(changes.map(\.json)) }
+            if options.enable { document["changes"] = .array(changes.map(\.json)) }
             document["exchanges"] = .array(events.map(\.json))
             context.stdout.write(JSON.object(document).serialized(.pretty) + "\n")
             return .ok

@@ -105,9 +105,18 @@ import Testing
         #expect(graph["edges"]?.arrayValue?.contains([
             "kind": "carries", "client": "webapp", "audience": "api-service", "via": "default scope api-access", "onRequest": false,
         ]) == true, "\(graph)")
+        // --format is the older name of -o: two different values are one option given twice.
         let clash = try fixture.kcx(["graph", "-o", "json", "--format", "dot", "-r", fixture.realm])
         #expect(clash.status == 2)
-        #expect(clash.stderr == "error: -o json and --format dot exclude each other: -o json is the graph as data\n")
+        #expect(clash.stderr == """
+            error: option '--output (-o)' takes one value but was given twice ('json' and 'dot') for 'kcx graph'
+            hint: keep the one you mean; only options marked repeatable in 'kcx graph --help' take several values
+
+            """)
+        #expect(try fixture.inRealm(["graph", "-o", "dot"]).stdout == (try fixture.inRealm(["graph", "--format", "dot"]).stdout))
+        let exported = try fixture.inRealm(["export", "-o", "json"]).stdout
+        #expect(exported.hasPrefix("{"), "\(exported)")
+        #expect(exported == (try fixture.inRealm(["export", "--format", "json"]).stdout))
         let id = try #require(try fixture.clientScope("api-access")?["id"]?.stringValue)
         let text = try fixture.inRealm(["client-scope", "get", "api-access"]).stdout
         #expect(text == """

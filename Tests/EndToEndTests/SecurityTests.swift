@@ -49,7 +49,7 @@ import Testing
         let fixture = try RealmFixture(.shared, prefix: "gbad")
         let result = try fixture.kcx(["graph", "--format", "png", "-r", fixture.realm])
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix("error: invalid value 'png' for '--format': choose one of text, mermaid, dot\n"))
+        #expect(result.stderr.hasPrefix("error: invalid value 'png' for '--format': choose one of text, json, mermaid, dot\n"))
         #expect(result.stdout.isEmpty)
     }
 }

@@ -15,10 +15,10 @@ final class TerminalText_: TextSink, @unchecked Sendable {
 
 @Suite struct OutputOptionTests {
     /// Every kcx-own command that prints takes -o/--output; the kcadm-compatible request commands
-    /// keep their own flags, and graph/export keep --format (which chooses something else).
+    /// keep their own flags. graph and export take -o too (--format stays as an alias of it).
     @Test func everyOwnCommandThatPrintsTakesDashO() {
         let exempt: Set<String> = [
-            "get", "create", "update", "delete", "config credentials", "config logout", "export", "help", "completion",
+            "get", "create", "update", "delete", "config credentials", "config logout", "help", "completion",
             // A token's JSON (decode) and Keycloak's introspection answer are JSON by nature.
             "token decode", "token introspect",
             // Prints the secret alone (for pipes and --secret-file), or nothing with --out.
@@ -30,7 +30,7 @@ final class TerminalText_: TextSink, @unchecked Sendable {
             let output = command.options.first { $0.long == "output" }
             #expect(output?.short == "o", "kcx \(command.name) has no -o/--output")
         }
-        for name in ["config status", "apply", "plan"] {
+        for name in ["config status", "apply", "plan", "graph", "export"] {
             #expect(CommandTable.all.first { $0.name == name }?.options.contains { $0.long == "output" && $0.short == "o" } == true, "\(name)")
         }
         // kcadm's request commands keep kcadm's flags: -o is get's --offset and create's --output (the object).
