@@ -498,7 +498,7 @@ _kcx() {
         "doctor:--retries") COMPREPLY=(); return ;;
         "doctor:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "graph:--target-realm"|"graph:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
-        "graph:--output"|"graph:-o") COMPREPLY=($(compgen -W 'text json mermaid dot' -- "$cur")); return ;;
+        "graph:--output"|"graph:--format"|"graph:-o") COMPREPLY=($(compgen -W 'text json mermaid dot' -- "$cur")); return ;;
         "graph:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "graph:--profile") COMPREPLY=(); return ;;
         "graph:--token") COMPREPLY=(); return ;;
@@ -525,7 +525,7 @@ _kcx() {
         "export:--target-realm"|"export:-r") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "export:--realm") COMPREPLY=($(compgen -W "$(kcx __complete realms -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "export:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
-        "export:--output"|"export:-o") COMPREPLY=($(compgen -W 'yaml json' -- "$cur")); return ;;
+        "export:--output"|"export:--format"|"export:-o") COMPREPLY=($(compgen -W 'yaml json' -- "$cur")); return ;;
         "export:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "export:--profile") COMPREPLY=(); return ;;
         "export:--token") COMPREPLY=(); return ;;

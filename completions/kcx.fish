@@ -441,7 +441,7 @@ complete -c kcx -n '__kcx_path_is \'apply\'' -l parallel -x -d 'Writes in flight
 complete -c kcx -n '__kcx_path_is \'apply\'' -s o -l output -x -a 'text json' -d 'text (default: the plan on stdout, progress on stderr) or json (one document on stdout: the plan and what was applied)'
 complete -c kcx -n '__kcx_path_is \'export\'' -s r -l target-realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Realm to work in (default: the session\'s realm)'
 complete -c kcx -n '__kcx_path_is \'export\'' -l realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Same as -r/--target-realm'
-complete -c kcx -n '__kcx_path_is \'export\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Only this client (repeatable)'
+complete -c kcx -n '__kcx_path_is \'export\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Only this client'
 complete -c kcx -n '__kcx_path_is \'export\'' -s o -l output -x -a 'yaml json' -d 'yaml (default) or json'
 complete -c kcx -n '__kcx_path_is \'client\'' -a 'id' -d 'Print a client\'s id (the UUID the admin API paths use)'
 complete -c kcx -n '__kcx_path_is \'client\'' -a 'secret' -d 'Print a confidential client\'s secret, or write it to a file'

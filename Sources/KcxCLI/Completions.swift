@@ -91,7 +91,8 @@ public enum CompletionScripts {
             """
         for command in visible(commands) {
             for option in allOptions(command) where !option.isFlag {
-                let words = ["--" + option.long] + (option.short.map { ["-\($0)"] } ?? [])
+                // An older name (`--format`) still completes its values; only `long` is offered as a word.
+                let words = ["--" + option.long] + option.aliases.map { "--" + $0 } + (option.short.map { ["-\($0)"] } ?? [])
                 let pattern = words.map { bashQuote(command.name + ":" + $0) }.joined(separator: "|")
                 text += "        \(pattern)) \(bashValueCompletion(completion(option))); return ;;\n"
             }
@@ -193,7 +194,8 @@ public enum CompletionScripts {
             """
         for command in visible(commands) {
             for option in allOptions(command) where !option.isFlag {
-                let words = ["--" + option.long] + (option.short.map { ["-\($0)"] } ?? [])
+                // An older name (`--format`) still completes its values; only `long` is offered as a word.
+                let words = ["--" + option.long] + option.aliases.map { "--" + $0 } + (option.short.map { ["-\($0)"] } ?? [])
                 let pattern = words.map { zshPattern(command.name + ":" + $0) }.joined(separator: "|")
                 text += "    (\(pattern)) \(zshValueCompletion(completion(option), option.valueName ?? "value")); return ;;\n"
             }

@@ -60,7 +60,7 @@ public enum DeclarativeCommands {
                 ProvisioningOptions.targetRealm,
                 // The name the declarative design uses (`kcx export --realm R`), beside kcx's usual -r.
                 OptionSpec("realm", value: "REALM", "Same as -r/--target-realm"),
-                OptionSpec("client", value: "CLIENT", "Only this client (repeatable)", repeatable: true),
+                SharedOptions.client("Only this client", repeatable: true),
                 SharedOptions.output(["yaml", "json"], "yaml (default) or json", aliases: ["format"]),
             ],
             examples: [
