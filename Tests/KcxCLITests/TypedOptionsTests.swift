@@ -145,6 +145,33 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         #expect(transport.received.isEmpty, "requests: \(transport.received.map { "\($0.method) \($0.url)" })")
     }
 
+    /// Usage errors that depend on more than the command line (standard input, the environment, the
+    /// session), found after the pure parse but still before any request.
+    @Test func contextUsageErrorsSendNothing() {
+        let noServer = ["KCX_SERVER": "", "KCX_REALM": ""]
+        let cases: [(arguments: [String], stdin: String, environment: [String: String], stderr: String)] = [
+            (["token", "decode"], "", [:], "error: standard input holds no token\n"),
+            (["token", "decode", "-"], " \n\n", [:], "error: standard input holds no token\n"),
+            (["token", "introspect", "--client", "api", "--secret-file", "/nonexistent/s"], "\n", [:], "error: standard input holds no token\n"),
+            (["token", "exchange", "--client", "c", "--subject-token", "-"], "", [:], "error: standard input holds no token\n"),
+            (
+                ["token", "get", "--client", "c", "--secret-file", "/nonexistent/s"], "", noServer,
+                "error: no server: give --server URL, set KCX_SERVER, or log in with 'kcx config credentials'\n"
+            ),
+            (
+                ["token", "decode", "--verify"], "", noServer,
+                "error: --verify needs an issuer to trust: log in with 'kcx config credentials', or pass --issuer URL\n"
+                    + "hint: for example: kcx token decode --verify --issuer https://keycloak.example.com/realms/myrealm\n"
+            ),
+        ]
+        for (arguments, stdin, environment, stderr) in cases {
+            let transport = ScriptedTransport([])
+            let result = runKcx(arguments, stdin: stdin, transport: transport, environment: environment)
+            #expect(result == RunResult(status: 2, stdout: "", stderr: stderr), "\(arguments)")
+            #expect(transport.received.isEmpty, "\(arguments)")
+        }
+    }
+
     /// Every command of kcx's own is in the index, and the index names only real commands.
     @Test func everyOwnCommandHasATypedOptionsParser() {
         let names = Set(CommandTable.all.map(\.name))
