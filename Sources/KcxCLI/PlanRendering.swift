@@ -37,9 +37,9 @@ extension DeclarativeCommands {
             for change in plan.changes {
                 let verb: String
                 switch change.operation {
-                case .create: verb = "\\+ create"
+                case .create: verb = "+ create"
                 case .update: verb = "\\~ update"
-                case .delete: verb = "\\- delete"
+                case .delete: verb = "- delete"
                 }
                 out += "| \(verb) | \(markdown(change.kind)) | \(markdown(change.name)) | \(change.details.map(markdown).joined(separator: "<br>")) |\n"
             }
@@ -49,8 +49,9 @@ extension DeclarativeCommands {
         return out
     }
 
-    /// Text as literal markdown inside a table cell: HTML's special characters as entities, the
-    /// rest of markdown's punctuation backslash-escaped, line breaks as spaces.
+    /// Text as literal markdown inside a table cell: HTML's special characters as entities; what
+    /// makes emphasis, code, links or images (`* _ ` [ ] ~`), and the cell separator, backslash-
+    /// escaped; line breaks as spaces. (`+`, `-` and `#` act only at a line's start, never in a cell.)
     static func markdown(_ text: String) -> String {
         var out = ""
         for character in text {
@@ -59,7 +60,7 @@ extension DeclarativeCommands {
             case ">": out += "&gt;"
             case "&": out += "&amp;"
             case "\n", "\r": out += " "
-            case "\\", "`", "*", "_", "{", "}", "[", "]", "(", ")", "#", "+", "-", "!", "|", "~", ":", "@":
+            case "\\", "`", "*", "_", "[", "]", "|", "~":
                 out += "\\" + String(character)
             default: out.append(character)
             }
