@@ -270,7 +270,7 @@ public enum DeclarativeCommands {
             let session = try CountedSession(invocation, context)
             guard session.client.server == saved.server else {
                 context.diagnostic(.error, "the plan was made against \(saved.server), not \(session.client.server); nothing was changed")
-                context.diagnostic(.hint, "apply it with the server it was made for (--server), or make a plan for this one: \(Shell.kcx("plan", "-f", saved.file, "--out", path))")
+                context.diagnostic(.hint, "apply it with a session on the server it was made for, or make a plan for this one: \(Shell.kcx("plan", "-f", saved.file, "--out", path))")
                 return .stalePlan
             }
             var lives: [LiveRealm] = []

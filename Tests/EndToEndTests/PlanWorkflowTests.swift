@@ -291,3 +291,39 @@ import Testing
         #expect(try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
     }
 }
+
+extension PlanWorkflowTests {
+    @Test func savedPlansThatCannotBeAppliedAreRefusedBeforeAnyWrite() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "badplan")
+        let file = try setUp(fixture)
+        let before = try fixture.snapshot()
+        // The declarative file given where a saved plan goes.
+        let mixedUp = try fixture.kcx(["apply", file, "--auto-approve"])
+        #expect(mixedUp.status == 2, "\(mixedUp)")
+        #expect(mixedUp.stderr.hasPrefix("error: '\(file)' is not a kcx saved plan: "), "\(mixedUp)")
+        #expect(mixedUp.stderr.hasSuffix(
+            "hint: a declarative file is applied with -f (kcx apply -f \(file)); a saved plan is made by 'kcx plan -f FILE --out PLAN'\n"), "\(mixedUp)")
+        let missing = try fixture.kcx(["apply", "/nonexistent/p.plan", "--auto-approve"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("error: cannot read the saved plan '/nonexistent/p.plan': "), "\(missing)")
+        // --out where nothing can be written.
+        let unwritable = try fixture.kcx(["plan", "-f", file, "--out", "/nonexistent/dir/p.plan"])
+        #expect(unwritable.status == 2)
+        #expect(unwritable.stdout == "")
+        #expect(unwritable.stderr.hasPrefix("error: cannot write --out '/nonexistent/dir/p.plan': "), "\(unwritable)")
+        // A plan made against another server.
+        let planPath = fixture.env.home.appendingPathComponent("p.plan").path
+        #expect(try fixture.kcx(["plan", "-f", file, "--out", planPath]).status == 0)
+        let text = try String(contentsOfFile: planPath, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "\"server\": \"\(keycloak.baseURL)\"", with: "\"server\": \"https://other.example\"").utf8)
+            .write(to: URL(fileURLWithPath: planPath))
+        let elsewhere = try fixture.kcx(["apply", planPath, "--auto-approve"])
+        #expect(elsewhere.status == 9, "\(elsewhere)")
+        #expect(elsewhere.stderr == """
+            error: the plan was made against https://other.example, not \(keycloak.baseURL); nothing was changed
+            hint: apply it with a session on the server it was made for, or make a plan for this one: kcx plan -f \(file) --out \(planPath)
+
+            """)
+        #expect(try fixture.snapshot() == before)
+    }
+}

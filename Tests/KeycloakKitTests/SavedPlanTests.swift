@@ -69,7 +69,8 @@ import Testing
         #expect(other == KcxError(.usage, "'p.json' is a saved plan of format 2; this kcx reads format 1",
                                   hint: "make the plan again with this kcx: kcx plan -f FILE --out p.json"))
         let notAPlan = #expect(throws: KcxError.self) { try SavedPlan.read(#"{"realms": []}"#, path: "p.json", environment: [:]) }
-        #expect(notAPlan?.message == "'p.json' is not a kcx saved plan: no kcxPlan version")
+        #expect(notAPlan == KcxError(.usage, "'p.json' is not a kcx saved plan: no kcxPlan version",
+                                     hint: "a declarative file is applied with -f (kcx apply -f p.json); a saved plan is made by 'kcx plan -f FILE --out PLAN'"))
         let badWrite = try saved([.deleteScope(name: "s", id: "i")]).document(DesiredState(realms: [])).serialized()
             .replacingOccurrences(of: "deleteScope", with: "dropRealm")
         let unknown = #expect(throws: KcxError.self) { try SavedPlan.read(badWrite, path: "p.json", environment: [:]) }

@@ -180,7 +180,9 @@ public struct SavedPlan: Sendable, Equatable {
     /// resolved values (for redaction). Every problem is a usage error naming `path`.
     public static func read(_ text: String, path: String, environment: [String: String]) throws -> (plan: SavedPlan, secrets: Set<String>) {
         func bad(_ what: String) -> KcxError {
-            KcxError(.usage, "'\(path)' is not a kcx saved plan: \(what)", hint: "make one with 'kcx plan -f FILE --out \(path)'")
+            KcxError(
+                .usage, "'\(path)' is not a kcx saved plan: \(what)",
+                hint: "a declarative file is applied with -f (\(Shell.kcx("apply", "-f", path))); a saved plan is made by 'kcx plan -f FILE --out PLAN'")
         }
         let document: JSON
         do { document = try JSON.parse(text) } catch { throw bad("\(error)") }
