@@ -342,6 +342,8 @@ public enum DeclarativeCommands {
                 return .cancelled
             }
         }
+        // The plan is on screen before the first write's progress line (stdout is buffered).
+        context.stdout.flush()
         let progress = ApplyProgress(context: context, total: planned.changeCount)
         var applied = 0
         let workers: [AdminAPI] = (0..<min(options.parallel, planned.changeCount)).map { _ in session.makeWorkerClient() }
@@ -411,6 +413,7 @@ final class RedactingSink: TextSink {
     }
 
     func write(_ text: String) { sink.write(state.redacting(text)) }
+    func flush() { sink.flush() }
     var isTerminal: Bool { sink.isTerminal }
 }
 

@@ -163,6 +163,26 @@ import Testing
 
     // MARK: the question, a cancelled apply, Ctrl-C
 
+    /// Waits until the sandbox no longer lists fault rule `id` (it has taken its one request).
+    func waitUntilUsed(_ id: String) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let rules = try keycloak.request("GET", "/_sandbox/faults").json?.arrayValue ?? []
+            if !rules.contains(where: { $0["id"]?.stringValue == id }) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("fault rule \(id) was never used")
+    }
+
+    /// Holds the realm's first client-scope create for 3 s; returns the rule's id.
+    func holdFirstScopeCreate(_ fixture: RealmFixture) throws -> String {
+        let rule: JSON = ["method": "POST", "path": .string("/admin/realms/\(fixture.realm)/client-scopes"), "count": 1,
+                          "action": "delay", "delaySeconds": 3]
+        let added = try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
+        #expect(added.status == 201)
+        return try #require(added.json?["id"]?.stringValue)
+    }
+
     /// Runs kcx in a new session whose controlling terminal is a pseudo-terminal (stdin, stdout and
     /// stderr all on it), as a person at a terminal does; `respond` gets what is on screen so far
     /// and returns what to type next, or nil to wait for more output.
@@ -178,7 +198,8 @@ import Testing
         let process = Process()
         // setsid --ctty: a new session with this terminal as its controlling one (kcx asks on /dev/tty).
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["--ctty", "--wait", Binaries.kcx.path] + arguments
+        // env --default-signal: the test runner may ignore SIGINT, and kcx keeps an ignored SIGINT ignored.
+        process.arguments = ["--ctty", "--wait", "/usr/bin/env", "--default-signal=INT", Binaries.kcx.path] + arguments
         process.environment = fixture.env.variables
         process.standardInput = terminal
         process.standardOutput = terminal
@@ -233,11 +254,7 @@ import Testing
         let fixture = try RealmFixture(keycloak, prefix: "sigint")
         let file = try setUp(fixture)
         // The first scope create is held for 3 s: Ctrl-C arrives while it is in flight.
-        let rule: JSON = ["method": "POST", "path": .string("/admin/realms/\(fixture.realm)/client-scopes"), "count": 1,
-                          "action": "delay", "delaySeconds": 3]
-        let added = try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
-        #expect(added.status == 201)
-        let ruleID = try #require(added.json?["id"]?.stringValue)
+        let ruleID = try holdFirstScopeCreate(fixture)
 
         let process = Process()
         // Through env --default-signal: the test runner may ignore SIGINT, and an ignored signal stays
@@ -263,12 +280,7 @@ import Testing
             done.signal()
         }.start()
         // Wait until the sandbox holds the request (the rule is used up), then press Ctrl-C.
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let rules = try keycloak.request("GET", "/_sandbox/faults").json?.arrayValue ?? []
-            if !rules.contains(where: { $0["id"]?.stringValue == ruleID }) { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        try waitUntilUsed(ruleID)
         process.interrupt()
         done.wait()
         done.wait()
@@ -325,5 +337,30 @@ extension PlanWorkflowTests {
 
             """)
         #expect(try fixture.snapshot() == before)
+    }
+}
+
+extension PlanWorkflowTests {
+    @Test(.enabled(if: onSandbox, "a slow write needs the sandbox's fault injection"))
+    func ctrlCTypedOnTheTerminalDuringApply() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "ctrlc")
+        let file = try setUp(fixture)
+        let ruleID = try holdFirstScopeCreate(fixture)
+        var planOnScreen = false
+        let (status, screen) = try onTerminal(fixture, ["apply", "-f", file, "--auto-approve", "--parallel", "1"]) { screen in
+            // The plan reaches the screen before the first write (stdout is flushed), then ^C.
+            guard screen.contains("Plan: 7 to create, 1 to update, 0 to delete.\r\n") else { return nil }
+            planOnScreen = true
+            try? waitUntilUsed(ruleID)
+            return "\u{03}"
+        }
+        #expect(planOnScreen, "\(screen)")
+        #expect(status == 130, "\(screen)")
+        #expect(screen.contains("\u{1B}[K[1/8] + client-scope api-access"), "\(screen)")
+        #expect(screen.contains("\r\ninterrupted: applied 1 of 8 changes; not applied:\r\n"), "\(screen)")
+        #expect(screen.hasSuffix("    ~ token-exchange gateway\r\nhint: run apply again: it converges from the realm's current state\r\n"), "\(screen)")
+        #expect(try fixture.clientScope("api-access") != nil)
+        #expect(try fixture.kcx(["apply", "-f", file, "--auto-approve"]).status == 0)
+        #expect(try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
     }
 }
