@@ -61,9 +61,10 @@ import Testing
         #expect(document["file"]?.stringValue == file)
         #expect(document["realms"]?[0]?["changes"]?.arrayValue?.count == 8)
         #expect(document["realms"]?[0]?["changes"]?[0]?["write"]?["type"] == "createScope")
-        let fingerprint = try #require(document["realms"]?[0]?["fingerprint"]?.objectValue)
-        #expect(fingerprint.keys.contains("client app") && fingerprint.keys.contains("realm default client scopes"))
-        #expect(fingerprint["client app"]?.stringValue?.count == 64)
+        let fingerprint = try #require(document["realms"]?[0]?["fingerprint"]?.arrayValue)
+        let objects = fingerprint.compactMap { $0["object"]?.stringValue }
+        #expect(objects.contains("client app") && objects.contains("realm default client scopes"), "\(objects)")
+        #expect(fingerprint.allSatisfy { $0["sha256"]?.stringValue?.count == 64 })
 
         // The file changes after review: the saved plan still makes the reviewed writes.
         try Data(sampleFile(fixture.realm, description: "Changed after review").utf8).write(to: URL(fileURLWithPath: file))

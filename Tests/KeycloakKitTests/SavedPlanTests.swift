@@ -52,6 +52,23 @@ import Testing
                                   hint: "set API_TOKEN as it was when the plan was made, then run apply again; nothing was sent"))
     }
 
+    @Test func aSecretClientIdIsAReferenceInTheReadsAndTheFingerprintToo() throws {
+        var state = DesiredState(realms: [], secretValues: ["hidden-client"])
+        state.secretVariables = ["hidden-client": "CLIENT_SECRET_ID"]
+        let plan = SavedPlan(
+            realms: [SavedRealmPlan(
+                plan: RealmPlan(realm: "demo", changes: [PlanChange(operation: .update, kind: "token-exchange", name: "<redacted>", group: "client <redacted>",
+                                                                  details: [], action: .updateClient(clientUUID: "c1", body: [:]))]),
+                clients: ["hidden-client"], legacyTargets: [], fingerprint: [("client hidden-client", "ab")])],
+            server: "https://kc.example", file: "realm.yaml", prune: false)
+        let text = try plan.document(state).serialized()
+        #expect(!text.contains("hidden-client"), "\(text)")
+        #expect(text.contains(#"{"object":{"kcx:secret":"client ${CLIENT_SECRET_ID}"},"sha256":"ab"}"#), "\(text)")
+        let (read, secrets) = try SavedPlan.read(text, path: "p.json", environment: ["CLIENT_SECRET_ID": "hidden-client"])
+        #expect(read == plan)
+        #expect(secrets == ["hidden-client"])
+    }
+
     @Test func aSecretWithNoVariableBehindItIsNotSaved() throws {
         let literal = DesiredState(realms: [], secretValues: ["written-in-file"])
         let plan = saved([.createMapper(scope: "s", body: ["name": "m", "config": ["client.secret": "written-in-file"]], inline: false)])

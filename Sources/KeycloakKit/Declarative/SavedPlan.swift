@@ -72,15 +72,22 @@ public struct SavedPlan: Sendable, Equatable {
             var changes: [JSON] = []
             for change in realm.plan.changes {
                 guard case .object(var object) = change.json else { continue }
-                object["write"] = try SavedPlan.protecting(change.action.json, secrets: secrets, variables: state.secretVariables, field: nil, change: change)
+                object["write"] = try SavedPlan.protecting(
+                    change.action.json, secrets: secrets, variables: state.secretVariables, field: nil, subject: "\(change.kind) '\(change.name)'")
                 changes.append(.object(object))
             }
-            realmDocuments.append(.object(JSONObject([
+            // The realm's name, the clients read and the objects' labels may hold a secret too (a
+            // clientId from a secret-named variable): stored as references like the writes.
+            let read: JSON = .object(JSONObject([
                 ("realm", .string(realm.plan.realm)),
                 ("reads", ["clients": .array(realm.clients.map { .string($0) }), "legacyTargets": .array(realm.legacyTargets.map { .string($0) })]),
-                ("fingerprint", .object(JSONObject(realm.fingerprint.map { ($0.key, JSON.string($0.digest)) }))),
-                ("changes", .array(changes)),
-            ])))
+                ("fingerprint", .array(realm.fingerprint.map { ["object": .string($0.key), "sha256": .string($0.digest)] })),
+            ]))
+            guard case .object(var realmDocument) = try SavedPlan.protecting(
+                read, secrets: secrets, variables: state.secretVariables, field: nil, subject: "the objects the plan read in realm '\(state.redacting(realm.plan.realm))'")
+            else { continue }
+            realmDocument["changes"] = .array(changes)
+            realmDocuments.append(.object(realmDocument))
         }
         return .object(JSONObject([
             ("kcxPlan", .int(SavedPlan.formatVersion)), ("kcxVersion", .string(KcxVersion.current)), ("server", .string(server)),
@@ -88,27 +95,28 @@ public struct SavedPlan: Sendable, Equatable {
         ]))
     }
 
-    static func protecting(_ value: JSON, secrets: [String], variables: [String: String], field: String?, change: PlanChange) throws -> JSON {
+    /// `subject` names where the value is for messages: `client-scope 'api'`, or `the objects the plan read`.
+    static func protecting(_ value: JSON, secrets: [String], variables: [String: String], field: String?, subject: String) throws -> JSON {
         switch value {
         case .string(let text):
-            if let template = try template(text, secrets: secrets, variables: variables, change: change) { return ["kcx:secret": .string(template)] }
+            if let template = try template(text, secrets: secrets, variables: variables, subject: subject) { return ["kcx:secret": .string(template)] }
             if let field, Redaction.isSecretName(field), !text.isEmpty {
                 throw KcxError(
-                    .usage, "cannot save the plan: the write for \(change.kind) '\(change.name)' holds the value of the secret field '\(field)', which a plan file must not store",
+                    .usage, "cannot save the plan: the write for \(subject) holds the value of the secret field '\(field)', which a plan file must not store",
                     hint: "apply from the file instead (kcx apply -f FILE), or give that value through a secret-named environment variable")
             }
             return value
         case .array(let items):
-            return .array(try items.map { try protecting($0, secrets: secrets, variables: variables, field: field, change: change) })
+            return .array(try items.map { try protecting($0, secrets: secrets, variables: variables, field: field, subject: subject) })
         case .object(let object):
-            return .object(JSONObject(try object.map { ($0.key, try protecting($0.value, secrets: secrets, variables: variables, field: $0.key, change: change)) }))
+            return .object(JSONObject(try object.map { ($0.key, try protecting($0.value, secrets: secrets, variables: variables, field: $0.key, subject: subject)) }))
         default:
             return value
         }
     }
 
     /// `text` with each secret as `${NAME}` and every other `${` escaped as `$${`, or nil when it holds no secret.
-    static func template(_ text: String, secrets: [String], variables: [String: String], change: PlanChange) throws -> String? {
+    static func template(_ text: String, secrets: [String], variables: [String: String], subject: String) throws -> String? {
         guard secrets.contains(where: { text.contains($0) }) else { return nil }
         var result = ""
         var rest = Substring(text)
@@ -116,7 +124,7 @@ public struct SavedPlan: Sendable, Equatable {
             for secret in secrets where rest.hasPrefix(secret) {
                 guard let name = variables[secret] else {
                     throw KcxError(
-                        .usage, "cannot save the plan: \(change.kind) '\(change.name)' holds a secret written in the file (or a ${NAME:-default} default), which a plan file must not store",
+                        .usage, "cannot save the plan: \(subject) holds a secret written in the file (or a ${NAME:-default} default), which a plan file must not store",
                         hint: "give the secret through a secret-named environment variable (${NAME}); the plan stores the reference and apply reads the variable")
                 }
                 result += "${\(name)}"
@@ -196,10 +204,15 @@ public struct SavedPlan: Sendable, Equatable {
         else { throw bad("server, file, prune or realms missing") }
         var secrets = Set<String>()
         var realms: [SavedRealmPlan] = []
-        for realmDocument in realmDocuments {
+        for stored in realmDocuments {
+            guard stored.objectValue != nil else { throw bad("a realm is not an object") }
+            var realmDocument = stored
+            for key in ["realm", "reads", "fingerprint"] {
+                if let value = stored[key] { realmDocument[key] = try resolving(value, environment: environment, secrets: &secrets) }
+            }
             guard let realm = realmDocument["realm"]?.stringValue, let changeDocuments = realmDocument["changes"]?.arrayValue,
                 let clients = realmDocument["reads"]?["clients"]?.arrayValue, let targets = realmDocument["reads"]?["legacyTargets"]?.arrayValue,
-                let fingerprint = realmDocument["fingerprint"]?.objectValue
+                let fingerprint = realmDocument["fingerprint"]?.arrayValue
             else { throw bad("a realm lacks realm, changes, reads or fingerprint") }
             var changes: [PlanChange] = []
             for changeDocument in changeDocuments {
@@ -217,7 +230,7 @@ public struct SavedPlan: Sendable, Equatable {
             }
             realms.append(SavedRealmPlan(
                 plan: RealmPlan(realm: realm, changes: changes), clients: clients.compactMap(\.stringValue),
-                legacyTargets: targets.compactMap(\.stringValue), fingerprint: fingerprint.map { ($0.key, $0.value.stringValue ?? "") }))
+                legacyTargets: targets.compactMap(\.stringValue), fingerprint: fingerprint.map { ($0["object"]?.stringValue ?? "", $0["sha256"]?.stringValue ?? "") }))
         }
         return (SavedPlan(realms: realms, server: server, file: file, prune: prune), secrets)
     }
