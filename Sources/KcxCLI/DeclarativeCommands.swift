@@ -293,7 +293,8 @@ public enum DeclarativeCommands {
             }
             return try execute(
                 planned, options, session, context,
-                again: "the saved plan is now partly applied and would be refused; plan again (\(Shell.kcx("plan", "-f", saved.file, "--out", path))) or run \(Shell.kcx("apply", "-f", saved.file)): either converges")
+                again: "plan again (\(Shell.kcx("plan", "-f", saved.file, "--out", path))) and apply the new plan, or run \(Shell.kcx("apply", "-f", saved.file)); "
+                    + "either converges (this plan is partly applied now, so it would be refused as stale)")
         }
     }
 

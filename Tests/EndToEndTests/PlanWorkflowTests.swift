@@ -365,3 +365,28 @@ extension PlanWorkflowTests {
         #expect(try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
     }
 }
+
+extension PlanWorkflowTests {
+    @Test(.enabled(if: onSandbox, "fault injection needs the sandbox control API"))
+    func aSavedPlanThatFailsPartWaySaysHowToConverge() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "savedfail")
+        let file = try setUp(fixture)
+        let planPath = fixture.env.home.appendingPathComponent("p.plan").path
+        #expect(try fixture.kcx(["plan", "-f", file, "--out", planPath]).status == 0)
+        let rule: JSON = ["method": "PUT", "path": .string("/admin/realms/\(fixture.realm)/clients/*/default-client-scopes/*"), "count": 1,
+                          "action": "status", "status": 403, "body": "{\"error\":\"unknown_error\"}", "contentType": "application/json"]
+        #expect(try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json").status == 201)
+        let failed = try fixture.kcx(["apply", planPath, "--auto-approve", "--parallel", "1"])
+        #expect(failed.status == 4, "\(failed)")
+        #expect(failed.stderr.contains("applied 5 of 8 changes; not applied:\n"), "\(failed)")
+        #expect(failed.stderr.hasSuffix("""
+            hint: fix the cause and plan again (kcx plan -f \(file) --out \(planPath)) and apply the new plan, or run kcx apply -f \(file); \
+            either converges (this plan is partly applied now, so it would be refused as stale)
+
+            """), "\(failed)")
+        // As the hint says: the same plan again is stale, the file converges.
+        #expect(try fixture.kcx(["apply", planPath, "--auto-approve"]).status == 9)
+        #expect(try fixture.kcx(["apply", "-f", file, "--auto-approve"]).status == 0)
+        #expect(try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
+    }
+}
