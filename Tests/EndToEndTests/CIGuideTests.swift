@@ -40,7 +40,7 @@ import Testing
 
     /// A confidential client of the master realm whose service account is an admin: what the guide
     /// tells CI to use (KCX_CLIENT + KCX_CLIENT_SECRET).
-    func ciClient() throws -> (clientId: String, secret: String) {
+    func ciClient() throws -> (clientId: String, secret: String, id: String) {
         let clientId = "kcx-ci-\(UUID().uuidString.prefix(8).lowercased())"
         let secret = "ci-" + UUID().uuidString
         let created = try keycloak.adminSend("POST", "master/clients", json: [
@@ -53,7 +53,7 @@ import Testing
         let admin = try #require(keycloak.adminGet("master/roles/admin").json)
         let granted = try keycloak.adminSend("POST", "master/users/\(user)/role-mappings/realm", json: [admin])
         #expect(granted.status == 204, "\(granted.text)")
-        return (clientId, secret)
+        return (clientId, secret, id)
     }
 
     static let fakeGH = """
@@ -130,7 +130,8 @@ import Testing
     func planOnReviewThenApplyTheSavedPlanOnMerge(platform: String) throws {
         let fixture = try RealmFixture(keycloak, prefix: "ci")
         for client in ["app", "api", "gateway"] { try fixture.confidentialClient(client) }
-        let (clientId, secret) = try ciClient()
+        let (clientId, secret, ciID) = try ciClient()
+        defer { _ = try? keycloak.adminSend("DELETE", "master/clients/\(ciID)") }
         let root = fixture.env.home.appendingPathComponent("ci")
         let fake = root.appendingPathComponent("fake")
         let bin = fake.appendingPathComponent("bin")
