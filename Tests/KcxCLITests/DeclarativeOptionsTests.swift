@@ -2,6 +2,7 @@
 // ExportOptions): each usage error, exactly, from a parsed command line, with no file read and no
 // request sent; and the whole command refusing the same way (exit 2) through Kcx.run with a
 // transport that records any request as a failure.
+import Foundation
 @testable import KcxCLI
 import KcxJSON
 import KeycloakKit
@@ -108,5 +109,25 @@ import Testing
         #expect(stderr.text.hasPrefix("error: --"), "\(stderr.text)")
         #expect(!stderr.text.contains("nonexistent"), "the file was read: \(stderr.text)")
         #expect(transport.received.isEmpty)
+    }
+
+    @Test("apply without --auto-approve and without a terminal is refused after reading the file, before any request")
+    func applyNeedsATerminalOrAutoApprove() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kcx-options-\(UUID().uuidString).yaml").path
+        try Data("realms:\n  - realm: demo\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = runKcx(["apply", "-f", path])
+        #expect(result == RunResult(status: 2, stdout: "", stderr: """
+            error: apply needs confirmation and standard input is not a terminal
+            hint: review 'kcx plan -f FILE', then run apply with --auto-approve
+
+            """))
+        // A dry run asks nothing, so it gets as far as the session (and its first request).
+        let dry = runKcx(["apply", "-f", path, "--dry-run"], transport: ScriptedTransport([
+            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: jsonResponse("[]")),
+            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/default-default-client-scopes", respond: jsonResponse("[]")),
+            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/default-optional-client-scopes", respond: jsonResponse("[]")),
+        ]))
+        #expect(dry == RunResult(status: 0, stdout: "realm demo:\n  no changes\nNo changes.\n", stderr: "3 HTTP requests\n"))
     }
 }
