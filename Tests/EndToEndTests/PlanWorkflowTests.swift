@@ -55,7 +55,7 @@ import Testing
         #expect(saved.stderr.hasSuffix("Saved the plan to \(planPath); apply exactly it with: kcx apply \(planPath)\n"), "\(saved)")
         let attributes = try FileManager.default.attributesOfItem(atPath: planPath)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-        let document = try #require(try JSON.parse(String(contentsOfFile: planPath, encoding: .utf8)))
+        let document = try JSON.parse(String(contentsOfFile: planPath, encoding: .utf8))
         #expect(document["kcxPlan"] == 1)
         #expect(document["server"]?.stringValue == keycloak.baseURL)
         #expect(document["file"]?.stringValue == file)
