@@ -9,7 +9,7 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--truststore|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--trustpass|--output|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--subject-issuer|--issuer|--fail-on|--parallel|--out|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--truststore|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--trustpass|--output|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--subject-issuer|--issuer|--fail-on|--out|--parallel|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
@@ -506,7 +506,8 @@ _kcx() {
         "graph:--retries") COMPREPLY=(); return ;;
         "graph:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "plan:--file"|"plan:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "plan:--output"|"plan:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "plan:--output"|"plan:-o") COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
+        "plan:--out") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "plan:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "plan:--profile") COMPREPLY=(); return ;;
         "plan:--token") COMPREPLY=(); return ;;
@@ -515,7 +516,7 @@ _kcx() {
         "plan:--cacert") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "apply:--file"|"apply:-f") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "apply:--parallel") COMPREPLY=(); return ;;
-        "apply:--output"|"apply:-o") COMPREPLY=($(compgen -W 'text json' -- "$cur")); return ;;
+        "apply:--output"|"apply:-o") COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
         "apply:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "apply:--profile") COMPREPLY=(); return ;;
         "apply:--token") COMPREPLY=(); return ;;
@@ -638,8 +639,8 @@ _kcx() {
             "token introspect") COMPREPLY=($(compgen -W '--client --secret-stdin --secret-file --secret --server --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             doctor) COMPREPLY=($(compgen -W '--fail-on --target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             graph) COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            plan) COMPREPLY=($(compgen -W '--file -f --prune --output -o --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            plan) COMPREPLY=($(compgen -W '--file -f --prune --output -o --detailed-exitcode --out --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            apply) COMPREPLY=($(compgen -W '--file -f --prune --auto-approve --parallel --output -o --dry-run --detailed-exitcode --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             export) COMPREPLY=($(compgen -W '--target-realm -r --realm --client --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client id") COMPREPLY=($(compgen -W '--target-realm -r --output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "client secret") COMPREPLY=($(compgen -W '--regenerate --out --target-realm -r --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
@@ -666,6 +667,7 @@ _kcx() {
         token-exchange)  COMPREPLY=($(compgen -W 'allow deny enable disable status check downscope audit' -- "$cur")) ;;
         "token-exchange downscope")  COMPREPLY=($(compgen -W 'enable disable status' -- "$cur")) ;;
         token)  COMPREPLY=($(compgen -W 'get exchange decode introspect' -- "$cur")) ;;
+        apply)  COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null ;;
         client)  COMPREPLY=($(compgen -W 'id secret ensure' -- "$cur")) ;;
         realm)  COMPREPLY=($(compgen -W 'ensure' -- "$cur")) ;;
         completion)  COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur")) ;;

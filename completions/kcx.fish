@@ -12,7 +12,7 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--header' '-h' '--fields' '-F' '--format' '--offset' '-o' '--limit' '-l' '--server' '--realm' '--user' '--password' '--client' '--secret' '--truststore' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--uusername' '--uid' '--gname' '--gpath' '--gid' '--rname' '--rid' '--cclientid' '--cid' '--rolename' '--roleid' '--username' '--userid' '--new-password' '-p' '--password-file' '--secret-file' '--trustpass' '--output' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--subject-token' '--since' '--requested-token-type' '--subject-issuer' '--issuer' '--fail-on' '--parallel' '--out' '--redirect-uri' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--header' '-h' '--fields' '-F' '--format' '--offset' '-o' '--limit' '-l' '--server' '--realm' '--user' '--password' '--client' '--secret' '--truststore' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--uusername' '--uid' '--gname' '--gpath' '--gid' '--rname' '--rid' '--cclientid' '--cid' '--rolename' '--roleid' '--username' '--userid' '--new-password' '-p' '--password-file' '--secret-file' '--trustpass' '--output' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--subject-token' '--since' '--requested-token-type' '--subject-issuer' '--issuer' '--fail-on' '--out' '--parallel' '--redirect-uri' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
@@ -58,7 +58,7 @@ complete -c kcx -n '__kcx_path_is \'\'' -a 'token' -d 'token commands'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'doctor' -d 'Check a realm against audience and token-exchange best practices'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'graph' -d 'Draw which tokens carry which audiences, and who may exchange for whom'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'plan' -d 'Show how realms differ from a declarative file, changing nothing'
-complete -c kcx -n '__kcx_path_is \'\'' -a 'apply' -d 'Converge realms to a declarative file'
+complete -c kcx -n '__kcx_path_is \'\'' -a 'apply' -d 'Converge realms to a declarative file, or apply a saved plan'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'export' -d 'Write a realm\'s audience and token-exchange configuration as a declarative file'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'client' -d 'client commands'
 complete -c kcx -n '__kcx_path_is \'\'' -a 'realm' -d 'realm commands'
@@ -432,13 +432,17 @@ complete -c kcx -n '__kcx_path_is \'graph\'' -s r -l target-realm -x -a '(kcx __
 complete -c kcx -n '__kcx_path_is \'graph\'' -s o -l output -x -a 'text json mermaid dot' -d 'text (default), json (the graph as data), mermaid or dot'
 complete -c kcx -n '__kcx_path_is \'plan\'' -s f -l file -r -F -d 'The declarative file, YAML or JSON (\'-\' for standard input)'
 complete -c kcx -n '__kcx_path_is \'plan\'' -l prune -d 'Also delete what kcx created that the file no longer declares (marked scopes, mappers on them, members of kcx\'s legacy exchange policies)'
-complete -c kcx -n '__kcx_path_is \'plan\'' -s o -l output -x -a 'text json' -d 'text (default) or json, both on stdout'
+complete -c kcx -n '__kcx_path_is \'plan\'' -s o -l output -x -a 'text json markdown' -d 'text (default), json (schema: docs/plan-format.md) or markdown (a table for a pull-request comment), on stdout'
 complete -c kcx -n '__kcx_path_is \'plan\'' -l detailed-exitcode -d 'Exit 8 when there are changes, 0 when there are none'
+complete -c kcx -n '__kcx_path_is \'plan\'' -l out -r -F -d 'Also save the plan to this file, for \'kcx apply PLAN\''
+complete -c kcx -n '__kcx_path_is \'apply\'' -F
 complete -c kcx -n '__kcx_path_is \'apply\'' -s f -l file -r -F -d 'The declarative file, YAML or JSON (\'-\' for standard input)'
 complete -c kcx -n '__kcx_path_is \'apply\'' -l prune -d 'Also delete what kcx created that the file no longer declares (marked scopes, mappers on them, members of kcx\'s legacy exchange policies)'
 complete -c kcx -n '__kcx_path_is \'apply\'' -l auto-approve -d 'Apply without asking'
 complete -c kcx -n '__kcx_path_is \'apply\'' -l parallel -x -d 'Writes in flight at once (default 4, 1-32)'
-complete -c kcx -n '__kcx_path_is \'apply\'' -s o -l output -x -a 'text json' -d 'text (default: the plan on stdout, progress on stderr) or json (one document on stdout: the plan and what was applied)'
+complete -c kcx -n '__kcx_path_is \'apply\'' -s o -l output -x -a 'text json markdown' -d 'text (default: the plan on stdout, progress on stderr) or json (one document on stdout: the plan and what was applied); with --dry-run also markdown'
+complete -c kcx -n '__kcx_path_is \'apply\'' -l dry-run -d 'Print the plan as \'kcx plan\' does and change nothing'
+complete -c kcx -n '__kcx_path_is \'apply\'' -l detailed-exitcode -d 'With --dry-run: exit 8 when there are changes, 0 when there are none'
 complete -c kcx -n '__kcx_path_is \'export\'' -s r -l target-realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Realm to work in (default: the session\'s realm)'
 complete -c kcx -n '__kcx_path_is \'export\'' -l realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Same as -r/--target-realm'
 complete -c kcx -n '__kcx_path_is \'export\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Only this client'

@@ -169,7 +169,7 @@ public enum ClientScopeCommands {
         if !options.dryRun && !options.yes {
             guard try confirmDelete(invocation.firstPositional, Lookup(api: session.client, realm: session.realm), realm: session.realm, context) else {
                 context.stderr.write("delete cancelled: nothing was changed\n")
-                return .usage
+                return .cancelled
             }
         }
         let writer = session.writer(invocation)

@@ -7,6 +7,12 @@ public protocol TextSink: AnyObject {
     func write(_ text: String)
     /// True when connected to a terminal (colours, progress lines, prompts).
     var isTerminal: Bool { get }
+    /// Delivers what is buffered (stdout is, until exit): before progress that must follow it.
+    func flush()
+}
+
+extension TextSink {
+    public func flush() {}
 }
 
 public protocol InputSource: AnyObject {
@@ -36,6 +42,8 @@ public final class SafeSink: TextSink, @unchecked Sendable {
     public func write(_ text: String) { base.write(TerminalText.escape(text)) }
 
     public func writeFormatted(_ text: String) { base.write(text) }
+
+    public func flush() { base.flush() }
 }
 
 public final class CommandContext: @unchecked Sendable {

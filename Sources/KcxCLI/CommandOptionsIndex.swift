@@ -39,13 +39,16 @@ enum CommandOptionsIndex {
         "graph": { try GraphOptions($0) },
         "config profiles": { try OutputOnlyOptions($0) },
         "version": { try OutputOnlyOptions($0) },
+        "plan": { try PlanOptions($0) },
+        "apply": { try ApplyOptions($0) },
+        "export": { try ExportOptions($0) },
     ]
 
     /// Commands whose options are read elsewhere: the kcadm-compatible commands (kcadm's flags), the
-    /// declarative ones, and the built-ins that take no options of their own.
+    /// built-ins that take no options of their own.
     static let parsedElsewhere: Set<String> = [
         "get", "create", "update", "delete", "get-roles", "add-roles", "remove-roles", "set-password",
         "config credentials", "config status", "config logout", "config truststore",
-        "plan", "apply", "export", "help", "completion", "__generate-docs", "__complete",
+        "help", "completion", "__generate-docs", "__complete",
     ]
 }

@@ -7,7 +7,10 @@ public enum DeclarativeCommands {
     static let file = OptionSpec("file", short: "f", value: "FILE", "The declarative file, YAML or JSON ('-' for standard input)", completion: .file)
     static let prune = OptionSpec(
         "prune", "Also delete what kcx created that the file no longer declares (marked scopes, mappers on them, members of kcx's legacy exchange policies)")
-    static let output = OptionSpec("output", short: "o", value: "FORMAT", "text (default) or json, both on stdout", completion: .choices(["text", "json"]))
+    static let output = OptionSpec(
+        "output", short: "o", value: "FORMAT", "text (default), json (schema: docs/plan-format.md) or markdown (a table for a pull-request comment), on stdout",
+        completion: .choices(["text", "json", "markdown"]))
+    static let detailedExitcode = OptionSpec("detailed-exitcode", "Exit 8 when there are changes, 0 when there are none")
 
     public static let specs: [CommandSpec] = [
         CommandSpec(
@@ -18,34 +21,50 @@ public enum DeclarativeCommands {
                 ~ update, - delete, grouped by object. Assignments are additive: scopes and mappers the file does \
                 not mention are left alone, except with --prune. The file is validated completely (file:line:column) \
                 before any request. Exit codes: 0 success; with --detailed-exitcode 0 means no changes and 8 \
-                changes present; 2 a bad file; others as for every command. See docs/file-format.md.
+                changes present; 2 a bad file; others as for every command. With --out PLAN the plan is also saved \
+                (JSON, mode 0600, with a fingerprint of what was read) for 'kcx apply PLAN'; a secret the file takes \
+                from a secret-named variable is saved as ${NAME}, and apply reads that variable again. \
+                See docs/file-format.md, docs/plan-format.md and docs/guides/ci.md.
                 """,
-            options: [file, prune, output, OptionSpec("detailed-exitcode", "Exit 8 when there are changes, 0 when there are none")],
+            options: [
+                file, prune, output, detailedExitcode,
+                OptionSpec("out", value: "PLAN", "Also save the plan to this file, for 'kcx apply PLAN'", completion: .file),
+            ],
             examples: [
                 ExampleSpec("kcx plan -f realm.yaml", "What apply would change"),
                 ExampleSpec("kcx plan -f realm.yaml --detailed-exitcode --output json", "For CI: the plan as JSON, exit 8 on drift"),
+                ExampleSpec("kcx plan -f realm.yaml --out realm.plan --output markdown > plan.md", "Save the plan for apply, and a table for the pull request"),
             ],
             handler: plan),
         CommandSpec(
-            ["apply"], summary: "Converge realms to a declarative file",
+            ["apply"], summary: "Converge realms to a declarative file, or apply a saved plan",
             discussion: """
                 Shows the plan, asks for confirmation on a terminal (refuses without one unless --auto-approve), \
                 then applies in dependency order: scopes, mappers and realm lists, assignments, exchange settings, \
                 deletions. Each phase runs on up to --parallel connections. A failure stops further writes, \
                 lists what was applied and what was not, and exits with the failing request's code (4 for a 403, \
                 5 for a 409, 6 for the network); running apply again converges. Scopes kcx creates carry the \
-                attribute kcx.managed=true, which is what --prune goes by.
+                attribute kcx.managed=true, which is what --prune goes by. \
+                Given a saved plan (kcx plan --out PLAN), apply re-reads the objects the plan was computed from and \
+                makes exactly the plan's writes; when any of them changed since, it names them and exits 9 without \
+                writing. Answering the question with anything but 'yes' exits 10; Ctrl-C while applying finishes the \
+                writes in flight, says how many changes were applied and exits 130 (running apply again converges). \
+                --dry-run prints what 'kcx plan' prints and writes nothing.
                 """,
+            positionals: [PositionalSpec("PLAN", "A plan saved by 'kcx plan --out PLAN' (instead of --file)", optional: true, completion: .file)],
             options: [
                 file, prune, OptionSpec("auto-approve", "Apply without asking"),
                 OptionSpec("parallel", value: "N", "Writes in flight at once (default 4, 1-32)"),
                 OptionSpec(
                     "output", short: "o", value: "FORMAT",
-                    "text (default: the plan on stdout, progress on stderr) or json (one document on stdout: the plan and what was applied)",
-                    completion: .choices(["text", "json"])),
+                    "text (default: the plan on stdout, progress on stderr) or json (one document on stdout: the plan and what was applied); with --dry-run also markdown",
+                    completion: .choices(["text", "json", "markdown"])),
+                OptionSpec("dry-run", "Print the plan as 'kcx plan' does and change nothing"),
+                OptionSpec("detailed-exitcode", "With --dry-run: exit 8 when there are changes, 0 when there are none"),
             ],
             examples: [
                 ExampleSpec("kcx apply -f realm.yaml --auto-approve", "Converge without asking (CI)"),
+                ExampleSpec("kcx apply realm.plan --auto-approve", "Apply exactly the plan reviewed in the pull request"),
                 ExampleSpec("kcx apply -f realm.yaml --prune --parallel 8", "Also remove what kcx created earlier and the file dropped"),
             ],
             handler: apply),
@@ -71,8 +90,7 @@ public enum DeclarativeCommands {
     ]
 
     /// Reads and validates the file before any request is sent.
-    static func desiredState(_ invocation: Invocation, _ context: CommandContext) throws -> DesiredState {
-        guard let path = invocation.value("file") else { throw KcxError.usage("--file is required: the declarative file to use") }
+    static func desiredState(_ path: String, _ context: CommandContext) throws -> DesiredState {
         let bytes: [UInt8]
         do {
             bytes = path == "-" ? try context.stdin.readAll(limit: .data) : try FileSystem.readFile(path, limit: .data)
@@ -177,117 +195,195 @@ public enum DeclarativeCommands {
                 }
             }
         }
-        let (create, update, delete) = counts(plans)
-        out += create + update + delete == 0 ? "No changes.\n" : "Plan: \(create) to create, \(update) to update, \(delete) to delete.\n"
-        return out
+        return out + summaryLine(plans) + "\n"
     }
 
-    static func planJSON(_ plans: [RealmPlan], requests: Int) -> JSON {
-        let (create, update, delete) = counts(plans)
-        return [
-            "realms": .array(plans.map { ["realm": .string($0.realm), "changes": .array($0.changes.map(\.json))] }),
-            "summary": ["create": .int(Int64(create)), "update": .int(Int64(update)), "delete": .int(Int64(delete))],
-            "requests": .int(Int64(requests)),
-        ]
-    }
-
-    /// The context plan and apply run in once the file is read: everything they print, -v traces
-    /// included, passes through the file's redaction (`DesiredState.secretValues`); it sits under the
-    /// new context's SafeSink, so colours written with writeFormatted stay colours.
-    static func redacting(_ context: CommandContext, _ state: DesiredState) -> CommandContext {
-        guard !state.secretValues.isEmpty else { return context }
+    /// The context plan and apply run in once the secrets are known: everything they print, -v
+    /// traces included, passes through the redaction of `secrets` (the file's `secretValues`, or the
+    /// values a saved plan's references resolved to); it sits under the new context's SafeSink, so
+    /// colours written with writeFormatted stay colours.
+    static func redacting(_ context: CommandContext, _ secrets: Set<String>) -> CommandContext {
+        guard !secrets.isEmpty else { return context }
+        let state = DesiredState(realms: [], secretValues: secrets)
         return CommandContext(
             stdout: RedactingSink(context.stdout.base, state), stderr: RedactingSink(context.stderr.base, state), stdin: context.stdin,
             environment: context.environment, makeTransport: context.makeTransport, now: context.now)
     }
 
-    static func plan(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let state = try desiredState(invocation, context)
-        let context = redacting(context, state)
-        try ProvisioningSession.validateOutput(invocation)
-        let session = try CountedSession(invocation, context)
-        let planned = try makePlans(state, session, prune: invocation.flag("prune"))
-        if invocation.wantsJSON {
-            context.stdout.write(planJSON(planned.plans, requests: session.counter.value).serialized(.pretty) + "\n")
-        } else {
-            context.stdout.writeFormatted(renderText(planned.plans, colour: colour(context)))
-            context.stderr.write("\(session.counter.value) HTTP requests\n")
+    /// Writes the plan as `format` asks: what `kcx plan` prints (and `apply --dry-run`).
+    static func show(_ plans: [RealmPlan], _ format: PlanFormat, requests: Int, _ context: CommandContext) {
+        switch format {
+        case .json: context.stdout.write(planJSON(plans, requests: requests).serialized(.pretty) + "\n")
+        case .markdown: context.stdout.write(renderMarkdown(plans))
+        case .text:
+            context.stdout.writeFormatted(renderText(plans, colour: colour(context)))
+            context.stderr.write("\(requests) HTTP requests\n")
         }
-        return invocation.flag("detailed-exitcode") && planned.changeCount > 0 ? .changesPresent : .ok
     }
 
-    static func parallelism(_ invocation: Invocation) throws -> Int {
-        guard let text = invocation.value("parallel") else { return 4 }
-        guard let value = Int(text), (1...32).contains(value) else { throw KcxError.usage("--parallel takes a number from 1 to 32, not '\(text)'") }
-        return value
+    static func plan(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try PlanOptions(invocation)
+        let state = try desiredState(options.file, context)
+        let context = redacting(context, state.secretValues)
+        let session = try CountedSession(invocation, context)
+        let planned = try makePlans(state, session, prune: options.prune)
+        if let out = options.out {
+            try save(planned, state, to: out, file: options.file, prune: options.prune, server: session.client.server)
+        }
+        show(planned.plans, options.format, requests: session.counter.value, context)
+        if let out = options.out { context.stderr.write("Saved the plan to \(out); apply exactly it with: \(Shell.kcx("apply", out))\n") }
+        return options.detailedExitcode && planned.changeCount > 0 ? .changesPresent : .ok
+    }
+
+    /// Writes the saved plan atomically, mode 0600; refused (nothing written) when a secret would be stored.
+    static func save(_ planned: Planned, _ state: DesiredState, to path: String, file: String, prune: Bool, server: String) throws {
+        let realms = zip(planned.plans, zip(state.realms, planned.lives)).map { plan, pair in
+            SavedRealmPlan(plan: plan, desired: pair.0, live: pair.1)
+        }
+        let saved = SavedPlan(realms: realms, server: server, file: file == "-" ? "<stdin>" : file, prune: prune)
+        let document = try saved.document(state)
+        do {
+            try FileSystem.writeAtomically(Array((document.serialized(.pretty) + "\n").utf8), to: path)
+        } catch {
+            throw KcxError.usage("cannot write --out '\(path)': \(error.reason)")
+        }
     }
 
     static func apply(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let state = try desiredState(invocation, context)
-        let context = redacting(context, state)
-        let parallel = try parallelism(invocation)
-        let autoApprove = invocation.flag("auto-approve")
-        // Refuse before any request when nobody can confirm.
-        if !autoApprove, !context.stdin.isTerminal {
-            throw KcxError.usage("apply needs confirmation and standard input is not a terminal", hint: "review 'kcx plan -f FILE', then run apply with --auto-approve")
+        let options = try ApplyOptions(invocation)
+        switch options.source {
+        case .file(let path):
+            let state = try desiredState(path, context)
+            let context = redacting(context, state.secretValues)
+            if !options.dryRun { try requireConfirmation(options, context, fix: "review 'kcx plan -f FILE', then run apply with --auto-approve") }
+            let session = try CountedSession(invocation, context)
+            let planned = try makePlans(state, session, prune: options.prune)
+            if options.dryRun {
+                show(planned.plans, options.format, requests: session.counter.value, context)
+                return options.detailedExitcode && planned.changeCount > 0 ? .changesPresent : .ok
+            }
+            return try execute(planned, options, session, context, again: "run apply again: it converges from the realm's current state")
+        case .saved(let path):
+            let (saved, secrets) = try readSavedPlan(path, context)
+            let context = redacting(context, secrets)
+            if !options.dryRun { try requireConfirmation(options, context, fix: "review the plan, then run apply with --auto-approve") }
+            let session = try CountedSession(invocation, context)
+            guard session.client.server == saved.server else {
+                context.diagnostic(.error, "the plan was made against \(saved.server), not \(session.client.server); nothing was changed")
+                context.diagnostic(.hint, "apply it with a session on the server it was made for, or make a plan for this one: \(Shell.kcx("plan", "-f", saved.file, "--out", path))")
+                return .stalePlan
+            }
+            var lives: [LiveRealm] = []
+            var changed: [String] = []
+            for realm in saved.realms {
+                let (live, differences) = try realm.recheck(session.client)
+                lives.append(live)
+                changed += differences.map { "realm \(realm.plan.realm): \($0)" }
+            }
+            guard changed.isEmpty else {
+                context.diagnostic(.error, "the realm changed since the plan was made, so the plan may no longer be right; nothing was changed")
+                for line in changed { context.stderr.write("    \(line)\n") }
+                context.diagnostic(.hint, "make the plan again and review it: \(Shell.kcx("plan", "-f", saved.file, "--out", path))")
+                return .stalePlan
+            }
+            let planned = Planned(plans: saved.realms.map(\.plan), lives: lives)
+            if options.dryRun {
+                show(planned.plans, options.format, requests: session.counter.value, context)
+                return options.detailedExitcode && planned.changeCount > 0 ? .changesPresent : .ok
+            }
+            return try execute(
+                planned, options, session, context,
+                again: "plan again (\(Shell.kcx("plan", "-f", saved.file, "--out", path))) and apply the new plan, or run \(Shell.kcx("apply", "-f", saved.file)); "
+                    + "either converges (this plan is partly applied now, so it would be refused as stale)")
         }
-        try ProvisioningSession.validateOutput(invocation)
-        let json = invocation.wantsJSON
-        let session = try CountedSession(invocation, context)
-        let planned = try makePlans(state, session, prune: invocation.flag("prune"))
-        let useColour = colour(context)
+    }
+
+    /// Refuses before any request when nobody can confirm.
+    static func requireConfirmation(_ options: ApplyOptions, _ context: CommandContext, fix: String) throws {
+        if !options.autoApprove, !context.stdin.isTerminal {
+            throw KcxError.usage("apply needs confirmation and standard input is not a terminal", hint: fix)
+        }
+    }
+
+    static func readSavedPlan(_ path: String, _ context: CommandContext) throws -> (SavedPlan, Set<String>) {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readFile(path, limit: .data)
+        } catch {
+            throw KcxError.usage("cannot read the saved plan '\(path)': \(error.reason)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw KcxError.usage("the saved plan '\(path)' is not UTF-8 text") }
+        return try SavedPlan.read(text, path: path, environment: context.environment)
+    }
+
+    /// Shows the plan, asks (unless --auto-approve), then writes; `again` says how to finish after
+    /// a failure or Ctrl-C.
+    static func execute(_ planned: Planned, _ options: ApplyOptions, _ session: CountedSession, _ context: CommandContext, again: String) throws -> ExitCode {
+        let json = options.format == .json
         /// With -o json, one document at the end: the plan, then what was and was not applied.
-        func document(applied: Int, notApplied: [PlanChange], failure: JSON?) -> String {
+        func document(applied: Int, notApplied: [PlanChange], failure: JSON?, interrupted: Bool = false) -> String {
             guard case .object(var object) = planJSON(planned.plans, requests: session.counter.value) else { return "" }
             object["applied"] = .int(Int64(applied))
             object["notApplied"] = .array(notApplied.map(\.json))
             object["failure"] = failure ?? .null
+            if interrupted { object["interrupted"] = true }
             return JSON.object(object).serialized(.pretty) + "\n"
         }
-        if !json { context.stdout.writeFormatted(renderText(planned.plans, colour: useColour)) }
+        if !json { context.stdout.writeFormatted(renderText(planned.plans, colour: colour(context))) }
         guard planned.changeCount > 0 else {
             if json { context.stdout.write(document(applied: 0, notApplied: [], failure: nil)) }
             context.stderr.write("\(session.counter.value) HTTP requests\n")
             return .ok
         }
-        if !autoApprove {
+        if !options.autoApprove {
+            // The plan is flushed to the screen before the question (StandardInput.readLine).
             let answer = context.stdin.readLine(prompt: "Apply these changes? Only 'yes' is accepted: ")
             guard answer == "yes" else {
                 context.stderr.write("apply cancelled: nothing was changed\n")
-                return .usage
+                return .cancelled
             }
         }
+        // The plan is on screen before the first write's progress line (stdout is buffered).
+        context.stdout.flush()
         let progress = ApplyProgress(context: context, total: planned.changeCount)
-        var failedWith: ExitCode?
         var applied = 0
-        let workers: [AdminAPI] = (0..<min(parallel, planned.changeCount)).map { _ in session.makeWorkerClient() }
+        let workers: [AdminAPI] = (0..<min(options.parallel, planned.changeCount)).map { _ in session.makeWorkerClient() }
+        ApplyInterrupt.install()
+        defer { ApplyInterrupt.remove() }
         for (plan, live) in zip(planned.plans, planned.lives) {
             let executor = PlanExecutor(
                 realm: plan.realm, live: live, workers: workers,
                 onResult: { change, result in progress.report(realm: plan.realm, change, result) })
+            executor.shouldStop = { ApplyInterrupt.wasRequested }
             let report = executor.run(plan)
             applied += report.applied.count
+            let later = planned.plans.drop { $0.realm != plan.realm }.dropFirst().flatMap(\.changes)
+            if report.interrupted || (report.failure == nil && ApplyInterrupt.wasRequested && !later.isEmpty) {
+                progress.finish()
+                let notApplied = report.notApplied + later
+                if json { context.stdout.write(document(applied: applied, notApplied: notApplied, failure: nil, interrupted: true)) }
+                context.stderr.write("interrupted: applied \(applied) of \(planned.changeCount) changes; not applied:\n")
+                for change in notApplied { context.stderr.write("    \(change.operation.rawValue) \(change.kind) \(change.name)\n") }
+                context.diagnostic(.hint, again)
+                return .interrupted
+            }
             if let failure = report.failure {
                 progress.finish()
                 if json {
-                    let later = planned.plans.drop { $0.realm != plan.realm }.dropFirst().flatMap(\.changes)
                     context.stdout.write(document(
                         applied: applied, notApplied: [failure.change] + report.notApplied + later,
                         failure: ["realm": .string(plan.realm), "change": failure.change.json, "message": .string(failure.message)]))
                 }
                 context.diagnostic(.error, "\(plan.realm): \(failure.change.kind) \(failure.change.name): \(failure.message)")
                 context.stderr.write("applied \(applied) of \(planned.changeCount) changes; not applied:\n")
-                let later = planned.plans.drop { $0.realm != plan.realm }.dropFirst().flatMap(\.changes)
                 for change in [failure.change] + report.notApplied + later {
                     context.stderr.write("    \(change.operation.rawValue) \(change.kind) \(change.name)\n")
                 }
-                context.diagnostic(.hint, "fix the cause and run apply again; it continues from the realm's current state")
-                failedWith = failure.code == .ok ? .serverError : failure.code
-                break
+                context.diagnostic(.hint, "fix the cause and \(again)")
+                // The failing request's own exit code (4 for a 403, 5 for a 409, 6 for the network...).
+                return failure.code == .ok ? .serverError : failure.code
             }
         }
-        // The failing request's own exit code (4 for a 403, 5 for a 409, 6 for the network...).
-        if let failedWith { return failedWith }
         progress.finish()
         if json { context.stdout.write(document(applied: applied, notApplied: [], failure: nil)) }
         let (create, update, delete) = counts(planned.plans)
@@ -296,18 +392,13 @@ public enum DeclarativeCommands {
     }
 
     static func export(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        let format = invocation.value("output") ?? "yaml"
-        guard format == "yaml" || format == "json" else { throw KcxError.usage("--output must be 'yaml' or 'json', not '\(format)'") }
-        let named = invocation.value("target-realm")
-        if let named, let other = invocation.value("realm"), other != named {
-            throw KcxError.usage("--realm '\(other)' and -r/--target-realm '\(named)' name different realms: give one")
-        }
+        let options = try ExportOptions(invocation)
         let session = try CountedSession(invocation, context)
-        let realm = named ?? invocation.value("realm") ?? session.client.realm
+        let realm = options.realm ?? session.client.realm
         let live = try LiveRealm.read(session.client, realm: realm)
         let legacy = try Exporter.legacyRequesters(session.client, realm: realm, live)
-        let state = DesiredState(realms: [try Exporter.desiredRealm(realm, live, clients: invocation.all("client"), legacy: legacy)])
-        context.stdout.write(format == "json" ? state.json.serialized(.pretty) + "\n" : YAMLWriter.render(state.json))
+        let state = DesiredState(realms: [try Exporter.desiredRealm(realm, live, clients: options.clients, legacy: legacy)])
+        context.stdout.write(options.format == .json ? state.json.serialized(.pretty) + "\n" : YAMLWriter.render(state.json))
         return .ok
     }
 }
@@ -323,6 +414,7 @@ final class RedactingSink: TextSink {
     }
 
     func write(_ text: String) { sink.write(state.redacting(text)) }
+    func flush() { sink.flush() }
     var isTerminal: Bool { sink.isTerminal }
 }
 

@@ -83,6 +83,9 @@ public enum HelpRenderer {
         case .network: return "network"
         case .checkFailed: return "check failed"
         case .changesPresent: return "changes present"
+        case .stalePlan: return "stale plan"
+        case .cancelled: return "cancelled"
+        case .interrupted: return "interrupted"
         }
     }
 

@@ -18,6 +18,12 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case checkFailed = 7
     /// `plan --detailed-exitcode` / `apply --detailed-exitcode`: the realm differs from the file.
     case changesPresent = 8
+    /// `apply PLAN`: the realm changed since the saved plan was made; nothing was changed.
+    case stalePlan = 9
+    /// A confirmation was answered with something other than 'yes'; nothing was changed.
+    case cancelled = 10
+    /// Interrupted (Ctrl-C, SIGINT) while applying: some changes were made, running apply again converges.
+    case interrupted = 130
 
     public var meaning: String {
         switch self {
@@ -30,6 +36,9 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
         case .network: return "network or TLS failure: the server could not be reached"
         case .checkFailed: return "a check found a problem (audience check, token decode --verify, doctor --fail-on)"
         case .changesPresent: return "plan --detailed-exitcode: the realm differs from the file"
+        case .stalePlan: return "apply PLAN: the realm changed since the saved plan was made; nothing was changed"
+        case .cancelled: return "cancelled: a question (apply, client-scope delete) answered with anything but 'yes'; nothing was changed"
+        case .interrupted: return "interrupted (Ctrl-C) during apply: the changes listed as applied were made; running apply again converges"
         }
     }
 }

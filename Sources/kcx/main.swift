@@ -45,6 +45,11 @@ final class FileDescriptorSink: TextSink, @unchecked Sendable {
 
 final class StandardInput: InputSource {
     let isTerminal = isatty(0) == 1
+    /// Standard output is buffered, the question goes to the terminal at once: what was written to
+    /// stdout before a question (apply's plan) must reach the screen first, so it is flushed here.
+    let pendingOutput: FileDescriptorSink
+
+    init(pendingOutput: FileDescriptorSink) { self.pendingOutput = pendingOutput }
 
     func readAll(limit: ReadLimit) throws(FileSystemError) -> [UInt8] {
         try FileSystem.readAll(descriptor: 0, name: "standard input", limit: limit)
@@ -56,6 +61,7 @@ final class StandardInput: InputSource {
     func readLine(prompt: String) -> String? { onTerminal(prompt: prompt, echo: true) }
 
     private func onTerminal(prompt: String, echo: Bool) -> String? {
+        pendingOutput.flush()
         let tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         if tty < 0 { return nil }
         defer { close(tty) }
@@ -79,7 +85,7 @@ func processEnvironment() -> [String: String] {
 let standardOutput = FileDescriptorSink(fd: 1, buffered: true)
 let standardError = FileDescriptorSink(fd: 2, buffered: false)
 let context = CommandContext(
-    stdout: standardOutput, stderr: standardError, stdin: StandardInput(), environment: processEnvironment(),
+    stdout: standardOutput, stderr: standardError, stdin: StandardInput(pendingOutput: standardOutput), environment: processEnvironment(),
     makeTransport: { CurlTransport(options: $0) })
 let status = Kcx.run(Array(CommandLine.arguments.dropFirst()), programName: CommandLine.arguments.first ?? "kcx", context: context)
 standardOutput.flush()

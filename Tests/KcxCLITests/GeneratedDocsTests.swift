@@ -235,7 +235,7 @@ func runShell(_ shell: String, _ arguments: [String], in directory: URL = reposi
                   # Read users
                   kcx get users -r demo
 
-                Exit codes: 0 success, 1 server error, 2 usage error, 3 not found, 4 authentication, 5 conflict, 6 network, 7 check failed, 8 changes present (see 'man kcx').
+                Exit codes: 0 success, 1 server error, 2 usage error, 3 not found, 4 authentication, 5 conflict, 6 network, 7 check failed, 8 changes present, 9 stale plan, 10 cancelled, 130 interrupted (see 'man kcx').
 
                 """)
     }

@@ -110,7 +110,7 @@ final class AnsweringTerminal: InputSource, @unchecked Sendable {
             ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
             ScriptedExchange("GET", "https://kc.test/admin/realms/demo/clients", respond: Self.clients),
         ])
-        #expect(result == RunResult(status: 2, stdout: "", stderr: """
+        #expect(result == RunResult(status: 10, stdout: "", stderr: """
             client scope 'api-access' is assigned to 1 client, which would lose it: webapp (default)
             delete cancelled: nothing was changed
 

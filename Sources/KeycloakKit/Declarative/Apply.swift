@@ -15,8 +15,10 @@ public enum ChangeResult: Sendable, Equatable {
 public struct ApplyReport: Sendable {
     public var applied: [PlanChange] = []
     public var failure: (change: PlanChange, message: String, code: ExitCode)?
-    /// Changes never attempted because an earlier one failed.
+    /// Changes never attempted because an earlier one failed or `shouldStop` said so.
     public var notApplied: [PlanChange] = []
+    /// True when `shouldStop` ended the run early (Ctrl-C); the writes in flight were finished.
+    public var interrupted = false
 }
 
 public final class PlanExecutor: @unchecked Sendable {
@@ -27,6 +29,8 @@ public final class PlanExecutor: @unchecked Sendable {
     /// Scopes this run created with their mappers inline (those mappers need no request of their own).
     let createdWithMappers = Mutex(Set<String>())
     let onResult: @Sendable (PlanChange, ChangeResult) -> Void
+    /// Asked before each write is started; true stops the run after the writes in flight (Ctrl-C).
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     /// One API per worker, so each has its own connection; `onResult` is called from worker
     /// threads, one call at a time.
@@ -57,6 +61,10 @@ public final class PlanExecutor: @unchecked Sendable {
                 while true {
                     let index: Int? = next.withLock { value in
                         guard !stop.withLock({ $0 }), value < changes.count else { return nil }
+                        if self.shouldStop() {
+                            stop.withLock { $0 = true }
+                            return nil
+                        }
                         value += 1
                         return value - 1
                     }
@@ -76,8 +84,10 @@ public final class PlanExecutor: @unchecked Sendable {
                     if case .failed = result { stop.withLock { $0 = true } }
                 }
             }
+            let interrupted = report.withLock { $0.failure == nil } && stop.withLock { $0 }
+            if interrupted { report.withLock { $0.interrupted = true } }
             let failed = report.withLock { $0.failure != nil }
-            if failed {
+            if failed || interrupted {
                 // Workers take changes in order, so those from `next` on were never reached.
                 let reached = next.withLock { $0 }
                 report.withLock { report in

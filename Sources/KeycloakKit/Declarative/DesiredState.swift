@@ -106,6 +106,8 @@ public struct DesiredState: Sendable, Equatable {
     public var secretValues: Set<String> { didSet { redactionForms = FileReader.redactionForms(secretValues) } }
     /// What `redacting` looks for, worked out once (every line plan and apply print goes through it).
     private var redactionForms: [String]
+    /// Secret value -> the environment variable it came from (a saved plan stores `${NAME}` instead).
+    public var secretVariables: [String: String] = [:]
 
     public init(realms: [DesiredRealm], secretValues: Set<String> = []) {
         self.realms = realms
@@ -129,6 +131,7 @@ public struct DesiredState: Sendable, Equatable {
         let reader = FileReader(file: file, environment: environment)
         var state = try reader.state(root)
         state.secretValues = reader.secrets.values
+        state.secretVariables = reader.secrets.variables
         return state
     }
 }
@@ -136,6 +139,8 @@ public struct DesiredState: Sendable, Equatable {
 /// The secret values met while reading, so far (errors raised while reading hide them too).
 final class SecretValues {
     var values = Set<String>()
+    /// Value -> the variable that gave it (not a `${NAME:-default}` default).
+    var variables: [String: String] = [:]
 
     func insert(_ value: String) { if !value.isEmpty { values.insert(value) } }
 }
@@ -243,7 +248,10 @@ struct FileReader {
             } else {
                 throw fail(node, field, "environment variable \(name) is not set (write ${\(name):-default} for a default)")
             }
-            if FileReader.isSecretVariable(name) { secrets.insert(String(value)) }
+            if FileReader.isSecretVariable(name) {
+                secrets.insert(String(value))
+                if environment[String(name)] == String(value), !value.isEmpty { secrets.variables[String(value)] = String(name) }
+            }
             result += value
             rest = rest[rest.index(after: end)...]
         }

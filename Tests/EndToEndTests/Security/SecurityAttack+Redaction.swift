@@ -13,5 +13,17 @@ extension SecurityAttack {
             boundary: "redaction", attack: "`-s secret=…` or `-s credentials:=[{\"value\":…}]` on argv, where `ps` and shell history see it",
             outcome: "A warning like `--password`'s, naming `-f FILE` / `-f -` instead",
             test: "RedactionAttackTests.swift: aSecretGivenWithSetWarns"),
+        SecurityAttack(
+            boundary: "redaction", attack: "A saved plan (`kcx plan --out`), meant for a pull request or a CI artifact, would carry a secret the file takes from `${PARTNER_API_TOKEN}`",
+            outcome: "The plan file stores `{\"kcx:secret\": \"${PARTNER_API_TOKEN}\"}`, never the value; `apply PLAN` without the variable exits 2 before any request; with it the server gets the value and no output shows it, `-v` included",
+            test: "PlanFileAttackTests.swift: aSavedPlanStoresASecretVariableByNameAndApplyReadsItAgain"),
+        SecurityAttack(
+            boundary: "redaction", attack: "A secret field written in the file itself (`client.secret: literal`) saved into a plan",
+            outcome: "`plan --out` exits 2 naming the change, writes no file and shows no value",
+            test: "PlanFileAttackTests.swift: aSecretWrittenInTheFileIsNotSavedInAPlan"),
+        SecurityAttack(
+            boundary: "redaction", attack: "A scope name or description made to become a link, an image, HTML or an extra cell in the `plan --output markdown` pull-request comment",
+            outcome: "Brackets, pipes, asterisks, underscores, backticks, tildes and backslashes are backslash-escaped and `<`, `>`, `&` written as entities: the comment shows the text",
+            test: "PlanFileAttackTests.swift: aNameMeantToBecomeMarkupInTheReviewCommentStaysText"),
     ]
 }
