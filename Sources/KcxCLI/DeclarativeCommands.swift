@@ -119,17 +119,26 @@ public enum DeclarativeCommands {
     static func makePlans(_ state: DesiredState, _ session: CountedSession, prune: Bool) throws -> Planned {
         var plans: [RealmPlan] = []
         var lives: [LiveRealm] = []
+        // Names that do not resolve, in every realm, reported together before any write.
+        var unresolved = UnresolvedReferences(problems: [])
         for realm in state.realms {
             do {
                 let (plan, live) = try Planner.plan(realm, api: session.client, prune: prune, secrets: state.secretValues)
                 plans.append(plan.hiding(state))
                 lives.append(live)
+            } catch let error as UnresolvedReferences {
+                unresolved.problems += error.problems
             } catch var error as KcxError {
                 // Its message may name what the file gave (a clientId from a secret variable).
                 error.message = state.redacting(error.message)
                 error.hint = error.hint.map { state.redacting($0) }
                 throw error
             }
+        }
+        if !unresolved.problems.isEmpty {
+            var error = unresolved.kcxError
+            error.message = state.redacting(error.message)
+            throw error
         }
         return Planned(plans: plans, lives: lives)
     }
@@ -304,7 +313,7 @@ public enum DeclarativeCommands {
         }
         let session = try CountedSession(invocation, context)
         let realm = named ?? invocation.value("realm") ?? session.client.realm
-        let live = try LiveRealm.read(session.client, realm: realm)
+        let live = try Exporter.readLive(session.client, realm: realm)
         let legacy = try Exporter.legacyRequesters(session.client, realm: realm, live)
         let state = DesiredState(realms: [try Exporter.desiredRealm(realm, live, clients: invocation.all("client"), legacy: legacy)])
         context.stdout.write(format == "json" ? state.json.serialized(.pretty) + "\n" : YAMLWriter.render(state.json))

@@ -46,6 +46,37 @@ public struct LiveRealm: Sendable, Equatable {
     public var realmOptionalScopeIDs: [String]
     /// Per target clientId the file gives legacyExchange for.
     public var legacy: [String: LiveLegacyExchange] = [:]
+    /// False for a realm the server lacks and the file creates (everything in it reads as empty).
+    public var exists = true
+    /// `GET /admin/realms/{realm}`, read only when the file gives realm settings.
+    public var realmRepresentation: JSON? = nil
+    /// Whether kcx's downscope policy covers every token exchange (read only when the file gives `downscope`).
+    public var downscopeOn: Bool? = nil
+    /// Whether exchange events are stored (read only when the file asks for them).
+    public var exchangeEventsRecorded: Bool? = nil
+
+    /// A realm that does not exist yet: nothing in it, nothing switched on.
+    public static var missing: LiveRealm {
+        var live = LiveRealm(clientScopes: [], clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        live.exists = false
+        live.downscopeOn = false
+        live.exchangeEventsRecorded = false
+        return live
+    }
+
+    /// Reads what the file's `downscope` and `exchangeEvents` are compared with: kcx's downscope
+    /// policy and profile (on = the policy enabled for every exchange, its profile present), and
+    /// whether exchange events are stored (the rule `kcx token-exchange audit` goes by).
+    public mutating func readSecuritySettings(_ api: AdminAPI, realm: String, downscope: Bool, events: Bool) throws {
+        if downscope {
+            let policies = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue ?? []
+            let profiles = try api.get("client-policies/profiles", realm: realm)["profiles"]?.arrayValue ?? []
+            let policy = policies.first { $0["name"]?.stringValue == downscopePolicyName }
+            downscopeOn = policy.map { $0["enabled"]?.boolValue == true && !isTargeted($0) } == true
+                && profiles.contains { $0["name"]?.stringValue == downscopeProfileName }
+        }
+        if events { exchangeEventsRecorded = try Lookup(api: api, realm: realm).exchangeEventsRecorded() }
+    }
 
     public init(clientScopes: [JSON], clients: [JSON], realmDefaultScopeIDs: [String], realmOptionalScopeIDs: [String]) {
         self.clientScopes = clientScopes
@@ -94,7 +125,13 @@ public struct LiveRealm: Sendable, Equatable {
     }
 
     /// Reads each target's management permission and kcx exchange policy (four requests per target).
-    public mutating func readLegacy(_ api: AdminAPI, realm: String, targets: [String]) throws {
+    /// A target the file creates (`created`, not on the server yet) has none of it.
+    public mutating func readLegacy(_ api: AdminAPI, realm: String, targets: [String], created: Set<String> = []) throws {
+        let existing = targets.filter { client($0) != nil || !created.contains($0) }
+        for target in targets where !existing.contains(target) {
+            legacy[target] = LiveLegacyExchange(permissionID: nil, policyID: nil, members: [], attached: false)
+        }
+        let targets = existing
         guard !targets.isEmpty else { return }
         guard let management = client("realm-management")?["id"]?.stringValue else {
             throw KcxError(.notFound, "realm '\(realm)' has no realm-management client, which legacy token exchange needs")
