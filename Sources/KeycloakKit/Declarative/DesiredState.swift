@@ -446,7 +446,7 @@ struct FileReader {
                     guard let listNode = entry[list] else { continue }
                     for (position, scopeNode) in try sequence(listNode, "").enumerated() {
                         let scopeName = try string(scopeNode, "")
-                        reference(.scope, scopeName, scopeNode, "\(path).\(list)[\(position)]", "scope assigned to client '\(client.clientId)'")
+                        reference(.scope, scopeName, scopeNode, "\(path).\(list)[\(position)]", "assigned to client '\(client.clientId)'")
                     }
                 }
                 if let legacyNode = entry["legacyExchange"], let requesters = try mapping(legacyNode, "", allowed: ["allowedRequesters"])["allowedRequesters"] {

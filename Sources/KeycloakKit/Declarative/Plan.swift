@@ -186,10 +186,11 @@ public enum Planner {
             switch reference.kind {
             case .client:
                 if live.client(reference.name) != nil || createdClients.contains(reference.name) { continue }
-                message = "\(reference.location): \(reference.role) '\(reference.name)' is not a client of realm '\(realm)' nor declared in the file"
+                let what = reference.role == "client" ? "client '\(reference.name)'" : "client '\(reference.name)' (\(reference.role))"
+                message = "\(reference.location): \(what) is not a client of realm '\(realm)' nor declared in the file"
             case .scope:
                 if declaredScopes.contains(reference.name) || live.scope(named: reference.name) != nil { continue }
-                message = "\(reference.location): \(reference.role) '\(reference.name)' is neither in the file nor in realm '\(realm)'"
+                message = "\(reference.location): scope '\(reference.name)' \(reference.role) is neither in the file nor in realm '\(realm)'"
             }
             if seen.insert(message).inserted { problems.append(message) }
         }
