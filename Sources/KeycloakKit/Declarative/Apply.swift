@@ -170,8 +170,6 @@ public final class PlanExecutor: @unchecked Sendable {
         case .updateRealm(let name, let body):
             _ = try api.send(method: "PUT", endpoint: "realms/\(name)", realm: nil, query: [], body: body)
             return .applied
-        case .deleteRealm(let name):
-            return try tolerating(.notFound) { _ = try api.send(method: "DELETE", endpoint: "realms/\(name)", realm: nil, query: [], body: nil) }
         case .createClient(let clientId, let body):
             let find = { () throws -> String? in
                 try api.getArray("clients", realm: self.realm, query: [("clientId", clientId), ("search", "false")])

@@ -9,8 +9,6 @@ public enum PlanAction: Sendable, Equatable {
     case createRealm(name: String, body: JSON)
     /// `PUT /admin/realms/{name}` with only the fields the file gives (Keycloak merges).
     case updateRealm(name: String, body: JSON)
-    /// `--prune`: a realm kcx created that the file no longer declares.
-    case deleteRealm(name: String)
     /// `POST clients` with the id the plan chose, so later changes can name the client before it exists.
     case createClient(clientId: String, body: JSON)
     /// The client's settings (not its exchange switches, which are `updateClient`), laid over it as it is.
@@ -37,7 +35,7 @@ public enum PlanAction: Sendable, Equatable {
     case legacyExchange(target: String, add: [String], remove: [String])
 
     /// Dependency order: the realm, clients, scopes, then mappers and realm lists, then assignments,
-    /// then exchange settings; deletions last (the realm's last of all). Actions of one phase are
+    /// then exchange settings; deletions last. Actions of one phase are
     /// independent of each other.
     public var phase: Int {
         switch self {
@@ -50,7 +48,6 @@ public enum PlanAction: Sendable, Equatable {
         case .deleteMapper: return 6
         case .deleteScope: return 7
         case .deleteClient: return 8
-        case .deleteRealm: return 9
         }
     }
 }
