@@ -13,5 +13,13 @@ extension SecurityAttack {
             boundary: "redaction", attack: "`-s secret=…` or `-s credentials:=[{\"value\":…}]` on argv, where `ps` and shell history see it",
             outcome: "A warning like `--password`'s, naming `-f FILE` / `-f -` instead",
             test: "RedactionAttackTests.swift: aSecretGivenWithSetWarns"),
+        SecurityAttack(
+            boundary: "redaction", attack: "A client `secret` in a declarative file from a variable whose name says nothing of a secret, created and then rotated by `plan`/`apply` (text, JSON, `-v`) and read back by `export`",
+            outcome: "Every output shows `secret: (none) -> <redacted>` / `<redacted> -> <redacted>`; export writes the placeholder `${BILLING_SECRET:-}`, never the value",
+            test: "DeclarativeSecretAttackTests.swift: aClientSecretFromTheFileNeverAppears"),
+        SecurityAttack(
+            boundary: "redaction", attack: "A client secret written literally into a declarative file (bound for version control)",
+            outcome: "Refused before any request (exit 2) with file:line:col; the message does not quote it",
+            test: "DeclarativeSecretAttackTests.swift: aSecretWrittenIntoTheFileIsRefused"),
     ]
 }
