@@ -133,12 +133,12 @@ struct DeclarativeObjectsTests {
         try Planner.check(desired, against: .missing)
         let plan = Planner.diff(desired, .missing, prune: true, secrets: state.secretValues)
         #expect(plan.changes.map { "\($0.operation.rawValue) \($0.kind) \($0.name)" } == [
-            "+ realm fresh", "+ client-scope api-access", "+ audience-mapper api audience on scope api-access", "+ client api", "+ client web",
+            "+ realm fresh", "+ client api", "+ client web", "+ client-scope api-access", "+ audience-mapper api audience on scope api-access",
             "+ client-scope-assignment api-access -> web (default)", "+ downscope fresh", "~ exchange-events fresh",
         ])
-        #expect(plan.changes.map(\.action.phase) == [0, 2, 3, 1, 1, 4, 5, 5])
-        guard case .createRealm(_, let realmBody) = plan.changes[0].action, case .createClient(_, let apiBody) = plan.changes[3].action,
-            case .createClient(_, let webBody) = plan.changes[4].action, case .assign(let assigned, _, _, _) = plan.changes[5].action
+        #expect(plan.changes.map(\.action.phase) == [0, 1, 1, 2, 3, 4, 5, 5])
+        guard case .createRealm(_, let realmBody) = plan.changes[0].action, case .createClient(_, let apiBody) = plan.changes[1].action,
+            case .createClient(_, let webBody) = plan.changes[2].action, case .assign(let assigned, _, _, _) = plan.changes[5].action
         else {
             Issue.record("unexpected actions: \(plan.changes.map(\.action))")
             return
@@ -146,7 +146,7 @@ struct DeclarativeObjectsTests {
         #expect(realmBody == ["realm": "fresh", "enabled": true, "attributes": ["kcx.managed": "true"]])
         #expect(apiBody["secret"] == "xyz" && apiBody["publicClient"] == false && apiBody["attributes"]?["kcx.managed"] == "true")
         #expect(assigned == webBody["id"]?.stringValue)
-        #expect(plan.changes[3].details.contains("secret: (none) -> <redacted>"))
+        #expect(plan.changes[1].details.contains("secret: (none) -> <redacted>"))
         #expect(!plan.changes.flatMap(\.details).joined().contains("xyz"))
     }
 

@@ -205,6 +205,10 @@ public enum Planner {
     /// holding one of `secrets` (DesiredState.secretValues) shows as `<redacted>`, and so does what it replaces.
     public static func diff(_ desired: DesiredRealm, _ live: LiveRealm, prune: Bool, secrets: Set<String> = []) -> RealmPlan {
         var changes: [PlanChange] = realmChanges(desired, live)
+        // Clients' own creates and updates right after the realm, in the order apply makes them (so
+        // each client's group comes before the scopes); their assignments and switches stay later.
+        let perClient = clientChanges(desired, live, secrets: secrets)
+        changes += perClient.filter { $0.kind == "client" }
         let realmDefaults = Set(live.realmDefaultScopeIDs), realmOptionals = Set(live.realmOptionalScopeIDs)
         for scope in desired.clientScopes {
             let group = "client-scope \(scope.name)"
@@ -246,7 +250,7 @@ public enum Planner {
             }
             changes += mapperChanges(scope, current: current, group: group, prune: prune, secrets: secrets)
         }
-        changes += clientChanges(desired, live, secrets: secrets)
+        changes += perClient.filter { $0.kind != "client" }
         changes += legacyChanges(desired, live, prune: prune)
         changes += securityChanges(desired, live)
         if prune {
