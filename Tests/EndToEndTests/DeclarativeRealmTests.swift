@@ -154,6 +154,12 @@ struct DeclarativeRealmTests {
 
             """, "\(plan.stdout)")
         #expect(try server.keycloak.adminGet(server.realm).status == 404, "plan created the realm")
+        // The realm is looked up once (404: to be created); nothing of it is read, so no other 404.
+        let traced = try server.kcx(["plan", "-f", path, "-v"])
+        let answers = traced.stderr.split(separator: "\n").map { $0.drop { $0 == " " } }
+        #expect(answers.filter { $0.hasPrefix("< 404") }.count == 1, "\(traced.stderr)")
+        #expect(answers.filter { $0.hasPrefix("> GET ") && $0.contains("/admin/realms/\(server.realm)") }
+            == ["> GET \(server.keycloak.baseURL)/admin/realms/\(server.realm)"], "\(traced.stderr)")
 
         try applyExample(server, "frontend-to-api.yaml")
         // State through the admin API: the realm (marked as kcx's), the clients, the scope and its assignment.
@@ -270,6 +276,45 @@ struct DeclarativeRealmTests {
         // Both exchanges were recorded.
         let audit = try server.inRealm(["token-exchange", "audit", "--client", "primary-service", "--since", "1h", "--output", "json"])
         #expect(audit.json?["exchanges"]?.arrayValue?.map { $0["outcome"]?.stringValue ?? "" } == ["refused", "allowed"])
+    }
+
+    /// Legacy (V1) exchange to a client the same file creates, in a realm it creates: the wiring
+    /// follows the clients, and a second apply changes nothing.
+    @Test(.enabled(if: onSandbox, "legacy V1 needs a server started with token-exchange,admin-fine-grained-authz:v1"))
+    func legacyExchangeBetweenClientsTheFileCreates() throws {
+        let keycloak = try #require(TestKeycloak.legacy)
+        var env = try KcxEnvironment()
+        try env.login(keycloak)
+        let realm = "legacy-\(UUID().uuidString.prefix(8).lowercased())"
+        env.extra = ["GW_SECRET": "gw-" + UUID().uuidString, "API_SECRET": "api-" + UUID().uuidString]
+        let path = env.home.appendingPathComponent("legacy.yaml").path
+        try Data("""
+            realms:
+              - realm: \(realm)
+                enabled: true
+                clients:
+                  - {clientId: gateway, enabled: true, publicClient: false, secret: "${GW_SECRET}", serviceAccountsEnabled: true}
+                  - {clientId: api, enabled: true, publicClient: false, secret: "${API_SECRET}"}
+                allow:
+                  - {from: gateway, to: api, mode: legacy}
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let applied = try env.kcx(["apply", "-f", path, "--auto-approve"])
+        #expect(applied.status == 0, "\(applied)")
+        #expect(applied.stdout.contains("    + legacy-exchange api\n        management permissions: off -> on\n        requesters: + gateway\n"), "\(applied.stdout)")
+        let again = try env.kcx(["plan", "-f", path, "--detailed-exitcode"])
+        #expect(again.status == 0, "\(again)")
+        // The policy names gateway: a real V1 exchange works.
+        let secretFile = env.home.appendingPathComponent("gw.secret").path
+        try Data((env.extra["GW_SECRET"]! + "\n").utf8).write(to: URL(fileURLWithPath: secretFile))
+        let subject = try env.kcx(["token", "get", "--client", "gateway", "--secret-file", secretFile, "-r", realm]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let exchanged = try env.kcx([
+            "token", "exchange", "--client", "gateway", "--secret-file", secretFile, "--subject-token", subject, "--audience", "api",
+            "--requested-token-type", "access_token", "--output", "claims", "-r", realm,
+        ])
+        #expect(exchanged.status == 0, "\(exchanged)")
+        #expect(audiences(exchanged.json).contains("api"))
+        #expect(exchanged.json?["azp"] == "gateway")
     }
 
     /// Item 7: export writes every field (a placeholder variable for each secret, never the secret),
