@@ -140,6 +140,13 @@ public enum DeclarativeCommands {
             error.message = state.redacting(error.message)
             throw error
         }
+        if prune {
+            // Realms kcx created that the file no longer names (never master, never the session's own).
+            for plan in try Planner.prunedRealms(state, api: session.client, keep: [session.client.realm]) {
+                plans.append(plan.hiding(state))
+                lives.append(.missing)
+            }
+        }
         return Planned(plans: plans, lives: lives)
     }
 

@@ -1,5 +1,6 @@
 // The seed's three patterns as declarative files (examples/), each applied with the real kcx to a
-// fresh, empty kcx-sandbox: the realm, its clients (secrets from variables), scopes, exchange
+// fresh, empty kcx-sandbox (never a shared one: a realm kcx creates there is any other test's
+// `--prune` to delete): the realm, its clients (secrets from variables), scopes, exchange
 // grants, downscope enforcement and exchange events all come from the file. Real grants and
 // exchanges then check aud, azp and scope, a widening exchange is refused, and a second apply
 // changes nothing. Also: every unresolved name reported at once, and export round trips.
@@ -282,7 +283,9 @@ struct DeclarativeRealmTests {
     /// follows the clients, and a second apply changes nothing.
     @Test(.enabled(if: onSandbox, "legacy V1 needs a server started with token-exchange,admin-fine-grained-authz:v1"))
     func legacyExchangeBetweenClientsTheFileCreates() throws {
-        let keycloak = try #require(TestKeycloak.legacy)
+        // A sandbox of its own: a realm kcx creates on a shared one would be another test's to --prune.
+        let keycloak = try TestKeycloak.start(extraArguments: ["--features", "token-exchange,admin-fine-grained-authz:v1"])
+        defer { keycloak.stop() }
         var env = try KcxEnvironment()
         try env.login(keycloak)
         let realm = "legacy-\(UUID().uuidString.prefix(8).lowercased())"
@@ -315,6 +318,59 @@ struct DeclarativeRealmTests {
         #expect(exchanged.status == 0, "\(exchanged)")
         #expect(audiences(exchanged.json).contains("api"))
         #expect(exchanged.json?["azp"] == "gateway")
+    }
+
+    /// --prune deletes only the clients and realms kcx created (marked kcx.managed), never hand-made ones.
+    @Test func pruneDeletesOnlyTheClientsAndRealmsKcxCreated() throws {
+        let server = try EmptyServer(prefix: "prune", secretVariables: [])
+        defer { server.stop() }
+        let byHand = try server.keycloak.createRealm("byhand")
+        let gone = "\(server.realm)-gone"
+        let two = try server.file("two.yaml", """
+            realms:
+              - realm: \(server.realm)
+                enabled: true
+                clients:
+                  - {clientId: kept, enabled: true}
+                  - {clientId: dropped, enabled: true}
+              - realm: \(gone)
+                enabled: true
+            """)
+        let created = try server.kcx(["apply", "-f", two, "--auto-approve"])
+        #expect(created.status == 0, "\(created)")
+        let handMade = try server.keycloak.adminSend("POST", "\(server.realm)/clients", json: ["clientId": "hand-made"])
+        #expect(handMade.status == 201)
+        let one = try server.file("one.yaml", """
+            realms:
+              - realm: \(server.realm)
+                enabled: true
+                clients:
+                  - {clientId: kept, enabled: true}
+            """)
+        // Without --prune nothing goes.
+        #expect(try server.kcx(["plan", "-f", one, "--detailed-exitcode"]).status == 0)
+        let plan = try server.kcx(["plan", "-f", one, "--prune"])
+        #expect(plan.status == 0, "\(plan)")
+        #expect(plan.stdout == """
+            realm \(server.realm):
+              client dropped
+                - client dropped
+                    created by kcx, no longer in the file
+            realm \(gone):
+              realm \(gone)
+                - realm \(gone)
+                    created by kcx, not in the file: deleted with everything in it
+            Plan: 0 to create, 0 to update, 2 to delete.
+
+            """, "\(plan.stdout)")
+        let pruned = try server.kcx(["apply", "-f", one, "--prune", "--auto-approve"])
+        #expect(pruned.status == 0, "\(pruned)")
+        #expect(try server.keycloak.adminGet(gone).status == 404)
+        #expect(try server.keycloak.adminGet(byHand).status == 200)
+        #expect(try server.keycloak.adminGet("master").status == 200)
+        let clients = try server.keycloak.adminGet("\(server.realm)/clients").json?.arrayValue?.compactMap { $0["clientId"]?.stringValue } ?? []
+        #expect(clients.contains("kept") && clients.contains("hand-made") && !clients.contains("dropped"), "\(clients)")
+        #expect(try server.kcx(["plan", "-f", one, "--prune", "--detailed-exitcode"]).status == 0)
     }
 
     /// Item 7: export writes every field (a placeholder variable for each secret, never the secret),

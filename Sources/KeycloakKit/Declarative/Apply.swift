@@ -167,6 +167,8 @@ public final class PlanExecutor: @unchecked Sendable {
         switch action {
         case .createRealm(_, let body):
             return try tolerating(.conflict) { _ = try api.send(method: "POST", endpoint: "realms", realm: nil, query: [], body: body) }
+        case .deleteRealm(let name):
+            return try tolerating(.notFound) { _ = try api.send(method: "DELETE", endpoint: "realms/\(name)", realm: nil, query: [], body: nil) }
         case .updateRealm(let name, let body):
             _ = try api.send(method: "PUT", endpoint: "realms/\(name)", realm: nil, query: [], body: body)
             return .applied

@@ -11,6 +11,8 @@ public enum PlanAction: Sendable, Equatable {
     case updateRealm(name: String, body: JSON)
     /// `POST clients` with the id the plan chose, so later changes can name the client before it exists.
     case createClient(clientId: String, body: JSON)
+    /// `--prune`: a realm kcx created (realm attribute `kcx.managed`) that the file does not name.
+    case deleteRealm(name: String)
     /// The client's settings (not its exchange switches, which are `updateClient`), laid over it as it is.
     case updateClientSettings(clientId: String, clientUUID: String, body: JSON)
     /// `--prune`: a client kcx created that the file no longer declares.
@@ -35,7 +37,7 @@ public enum PlanAction: Sendable, Equatable {
     case legacyExchange(target: String, add: [String], remove: [String])
 
     /// Dependency order: the realm, clients, scopes, then mappers and realm lists, then assignments,
-    /// then exchange settings; deletions last. Actions of one phase are
+    /// then exchange settings; deletions last (a realm's last of all). Actions of one phase are
     /// independent of each other.
     public var phase: Int {
         switch self {
@@ -48,6 +50,7 @@ public enum PlanAction: Sendable, Equatable {
         case .deleteMapper: return 6
         case .deleteScope: return 7
         case .deleteClient: return 8
+        case .deleteRealm: return 9
         }
     }
 }
@@ -525,6 +528,21 @@ public struct UnresolvedReferences: Error, Sendable, Equatable {
 }
 
 extension Planner {
+    /// `--prune`: every realm kcx created (realm attribute `kcx.managed: "true"`) that the file does
+    /// not name, each as a plan of its own that deletes it. `master` and `keep` (the realm the session
+    /// logs in to) never are. One request: `GET /admin/realms`.
+    public static func prunedRealms(_ state: DesiredState, api: AdminAPI, keep: Set<String> = []) throws -> [RealmPlan] {
+        let named = Set(state.realms.map(\.realm))
+        return try api.getArray("realms", realm: state.realms.first?.realm ?? "master").compactMap { representation in
+            guard let name = representation["realm"]?.stringValue, name != "master", !named.contains(name), !keep.contains(name),
+                representation["attributes"]?[managedAttribute]?.stringValue == "true"
+            else { return nil }
+            return RealmPlan(realm: name, changes: [PlanChange(
+                operation: .delete, kind: "realm", name: name, group: "realm \(name)",
+                details: ["created by kcx, not in the file: deleted with everything in it"], action: .deleteRealm(name: name))])
+        }
+    }
+
     /// A new client's id, chosen by the plan (Keycloak takes the id given in `POST clients`): a random
     /// version 4 UUID.
     static func newClientID(realm: String, clientId: String) -> String {
