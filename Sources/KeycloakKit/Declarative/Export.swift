@@ -65,7 +65,10 @@ public enum Exporter {
         if live.downscopeOn == true { result.downscope = true }
         if live.exchangeEventsRecorded == true { result.exchangeEvents = true }
         let realmDefaults = Set(live.realmDefaultScopeIDs), realmOptionals = Set(live.realmOptionalScopeIDs)
-        for scope in live.clientScopes {
+        // By name, and clients by clientId: the server lists them in an order of its own (creation
+        // order, which a parallel apply does not fix), and an export should read the same each time.
+        func name(_ representation: JSON, _ key: String) -> String { representation[key]?.stringValue ?? "" }
+        for scope in live.clientScopes.sorted(by: { name($0, "name") < name($1, "name") }) {
             guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue else { continue }
             let allMappers = scope["protocolMappers"]?.arrayValue ?? []
             let mappers = allMappers.filter { $0["protocolMapper"]?.stringValue == audienceMapperType }
@@ -102,7 +105,7 @@ public enum Exporter {
         for clientId in wanted where live.client(clientId) == nil {
             throw KcxError(.notFound, "client '\(clientId)' not found in realm '\(realm)'")
         }
-        for rep in live.clients {
+        for rep in live.clients.sorted(by: { name($0, "clientId") < name($1, "clientId") }) {
             guard let clientId = rep["clientId"]?.stringValue else { continue }
             if wanted.isEmpty ? (builtInClients.contains(clientId) || clientId.hasSuffix("-realm")) : !wanted.contains(clientId) { continue }
             let attributes = rep["attributes"]
