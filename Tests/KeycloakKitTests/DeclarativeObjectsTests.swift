@@ -150,6 +150,21 @@ struct DeclarativeObjectsTests {
         #expect(!plan.changes.flatMap(\.details).joined().contains("xyz"))
     }
 
+    /// A desired realm built in code (no file, so no recorded places) is checked all the same.
+    @Test func namesOfARealmBuiltInCodeAreCheckedToo() {
+        var realm = DesiredRealm(realm: "r", clientScopes: [DesiredClientScope(
+            name: "s", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil,
+            audienceMappers: [Planner.audienceMapper(for: "ghost-api")])])
+        realm.clients = [DesiredClient(clientId: "ghost", defaultScopes: ["s", "nope"], optionalScopes: [])]
+        #expect(throws: UnresolvedReferences(problems: [
+            "client 'ghost-api' (audience of mapper 'ghost-api audience' on scope 's') is not a client of realm 'r' nor declared in the file",
+            "client 'ghost' is not a client of realm 'r' nor declared in the file",
+            "scope 'nope' assigned to client 'ghost' is neither in the file nor in realm 'r'",
+        ])) { try Planner.check(realm, against: .missing) }
+        #expect(UnresolvedReferences(problems: ["a"]).kcxError.code == .notFound)
+        #expect(UnresolvedReferences(problems: ["a", "b"]).kcxError.message == "2 names in the file do not resolve; nothing was changed:\n  a\n  b")
+    }
+
     @Test func pruneDeletesOnlyClientsKcxCreated() {
         let live = LiveRealm(
             clientScopes: [], clients: [

@@ -181,17 +181,18 @@ public enum Planner {
         let declaredScopes = Set(desired.clientScopes.map(\.name))
         var problems: [String] = []
         var seen = Set<String>()
-        for reference in desired.references.items {
-            let message: String
+        for reference in desired.references.items + unrecordedReferences(desired) {
+            var message: String
             switch reference.kind {
             case .client:
                 if live.client(reference.name) != nil || createdClients.contains(reference.name) { continue }
                 let what = reference.role == "client" ? "client '\(reference.name)'" : "client '\(reference.name)' (\(reference.role))"
-                message = "\(reference.location): \(what) is not a client of realm '\(realm)' nor declared in the file"
+                message = "\(what) is not a client of realm '\(realm)' nor declared in the file"
             case .scope:
                 if declaredScopes.contains(reference.name) || live.scope(named: reference.name) != nil { continue }
-                message = "\(reference.location): scope '\(reference.name)' \(reference.role) is neither in the file nor in realm '\(realm)'"
+                message = "scope '\(reference.name)' \(reference.role) is neither in the file nor in realm '\(realm)'"
             }
+            if !reference.location.isEmpty { message = "\(reference.location): \(message)" }
             if seen.insert(message).inserted { problems.append(message) }
         }
         if !problems.isEmpty { throw UnresolvedReferences(problems: problems) }
@@ -202,6 +203,27 @@ public enum Planner {
                                hint: "exchange from a confidential client instead")
             }
         }
+    }
+
+    /// The names a desired realm uses that its reader did not record (one built in code rather than
+    /// read from a file): checked all the same, without a place in a file.
+    static func unrecordedReferences(_ desired: DesiredRealm) -> [FileReference] {
+        var recorded = Set(desired.references.items.map { "\($0.kind)/\($0.name)" })
+        var result: [FileReference] = []
+        func add(_ kind: FileReference.Kind, _ name: String, _ role: String) {
+            if recorded.insert("\(kind)/\(name)").inserted { result.append(FileReference(kind: kind, name: name, location: "", role: role)) }
+        }
+        for scope in desired.clientScopes {
+            for mapper in scope.audienceMappers {
+                if case .client(let clientId) = mapper.audience { add(.client, clientId, "audience of mapper '\(mapper.name)' on scope '\(scope.name)'") }
+            }
+        }
+        for client in desired.clients {
+            if !client.declaresClient { add(.client, client.clientId, "client") }
+            for requester in client.legacyExchange?.allowedRequesters ?? [] { add(.client, requester, "legacy exchange requester of '\(client.clientId)'") }
+            for scope in client.defaultScopes + client.optionalScopes { add(.scope, scope, "assigned to client '\(client.clientId)'") }
+        }
+        return result
     }
 
     /// The ordered changes that turn `live` into `desired` (allow pairs already expanded). A value
