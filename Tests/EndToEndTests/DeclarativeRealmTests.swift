@@ -90,6 +90,7 @@ struct EmptyServer {
 @Suite(.serialized, .enabled(if: onSandbox, "each test starts an empty kcx-sandbox of its own"))
 struct DeclarativeRealmTests {
     /// Applies an example to the empty server and requires a second apply to change nothing.
+    @discardableResult
     func applyExample(_ server: EmptyServer, _ name: String) throws -> ProcessResult {
         let path = EmptyServer.examples.appendingPathComponent(name).path
         let applied = try server.kcx(["apply", "-f", path, "--auto-approve"])
