@@ -137,16 +137,33 @@ public enum DeclarativeCommands {
     static func makePlans(_ state: DesiredState, _ session: CountedSession, prune: Bool) throws -> Planned {
         var plans: [RealmPlan] = []
         var lives: [LiveRealm] = []
+        // Names that do not resolve, in every realm, reported together before any write.
+        var unresolved = UnresolvedReferences(problems: [])
         for realm in state.realms {
             do {
                 let (plan, live) = try Planner.plan(realm, api: session.client, prune: prune, secrets: state.secretValues)
                 plans.append(plan.hiding(state))
                 lives.append(live)
+            } catch let error as UnresolvedReferences {
+                unresolved.problems += error.problems
             } catch var error as KcxError {
                 // Its message may name what the file gave (a clientId from a secret variable).
                 error.message = state.redacting(error.message)
                 error.hint = error.hint.map { state.redacting($0) }
                 throw error
+            }
+        }
+        if !unresolved.problems.isEmpty {
+            var error = unresolved.kcxError
+            error.message = state.redacting(error.message)
+            throw error
+        }
+        if prune {
+            // Realms kcx created that the file no longer names (never master, never the session's own).
+            for plan in try Planner.prunedRealms(state, api: session.client, keep: [session.client.realm]) {
+                plans.append(plan.hiding(state))
+                // Read as a saved plan will check it: the realm's representation (its kcx mark).
+                lives.append(try LiveRealm.read(session.client, LiveReadSpec(realm: plan.realm, prunedRealm: true)))
             }
         }
         return Planned(plans: plans, lives: lives)
@@ -237,9 +254,7 @@ public enum DeclarativeCommands {
 
     /// Writes the saved plan atomically, mode 0600; refused (nothing written) when a secret would be stored.
     static func save(_ planned: Planned, _ state: DesiredState, to path: String, file: String, prune: Bool, server: String) throws {
-        let realms = zip(planned.plans, zip(state.realms, planned.lives)).map { plan, pair in
-            SavedRealmPlan(plan: plan, desired: pair.0, live: pair.1)
-        }
+        let realms = zip(planned.plans, planned.lives).map { SavedRealmPlan(plan: $0, live: $1) }
         let saved = SavedPlan(realms: realms, server: server, file: file == "-" ? "<stdin>" : file, prune: prune)
         let document = try saved.document(state)
         do {
@@ -395,7 +410,7 @@ public enum DeclarativeCommands {
         let options = try ExportOptions(invocation)
         let session = try CountedSession(invocation, context)
         let realm = options.realm ?? session.client.realm
-        let live = try LiveRealm.read(session.client, realm: realm)
+        let live = try Exporter.readLive(session.client, realm: realm)
         let legacy = try Exporter.legacyRequesters(session.client, realm: realm, live)
         let state = DesiredState(realms: [try Exporter.desiredRealm(realm, live, clients: options.clients, legacy: legacy)])
         context.stdout.write(options.format == .json ? state.json.serialized(.pretty) + "\n" : YAMLWriter.render(state.json))

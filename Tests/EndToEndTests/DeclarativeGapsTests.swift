@@ -73,7 +73,9 @@ import Testing
         // export writes it back, and its plan shows no changes.
         let exported = try fixture.inRealm(["export", "--client", "api", "--format", "json"])
         #expect(exported.json?["realms"]?[0]?["clients"] == [[
-            "clientId": "api", "standardExchange": false, "allowRefresh": false,
+            "clientId": "api", "enabled": true, "publicClient": false, "serviceAccountsEnabled": true, "standardFlowEnabled": true,
+            "directAccessGrantsEnabled": true, "redirectUris": [], "webOrigins": [], "secret": "${API_SECRET:-}",
+            "attributes": ["realm_client": "false"], "standardExchange": false, "allowRefresh": false,
             "legacyExchange": ["allowedRequesters": ["gateway", "batch"]],
         ]])
         let exportFile = try write(fixture, exported.stdout, name: "export.json")

@@ -165,7 +165,12 @@ import Testing
             #expect(exported.stdout.contains("urn:partner"))
         }
         let json = try #require(try fixture.inRealm(["export", "--format", "json", "--client", "gateway"]).json)
-        #expect(json["realms"]?[0]?["clients"] == [["clientId": "gateway", "defaultScopes": ["api-audience"], "standardExchange": true, "allowRefresh": false]])
+        // Every client field, and a placeholder variable for the secret (never the secret).
+        #expect(json["realms"]?[0]?["clients"] == [[
+            "clientId": "gateway", "enabled": true, "publicClient": false, "serviceAccountsEnabled": true, "standardFlowEnabled": true,
+            "directAccessGrantsEnabled": true, "redirectUris": [], "webOrigins": [], "secret": "${GATEWAY_SECRET:-}",
+            "attributes": ["realm_client": "false"], "defaultScopes": ["api-audience"], "standardExchange": true, "allowRefresh": false,
+        ]])
         // --realm, as the declarative design spells it, is the same as -r.
         let byName = try fixture.ok(["export", "--format", "json", "--client", "gateway", "--realm", fixture.realm])
         #expect(byName.json == json)

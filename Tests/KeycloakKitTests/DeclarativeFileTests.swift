@@ -106,7 +106,7 @@ struct DeclarativeFileTests {
         #expect(error(allow + "      - {from: a}\n") == "f.yaml:4:9: realms[0].allow[0].to: required: the target client")
         #expect(error(allow + "      - {to: a}\n") == "f.yaml:4:9: realms[0].allow[0].from: required: the requesting client")
         #expect(error(allow + "      - {from: a, to: b, mode: v1}\n") == "f.yaml:4:32: realms[0].allow[0].mode: expected auto, standard or legacy, not 'v1'")
-        #expect(error(allow + "      - {from: a, to: b, via: x}\n") == "f.yaml:4:26: realms[0].allow[0].via: unknown key (expected one of: from, to, mode)")
+        #expect(error(allow + "      - {from: a, to: b, via: x}\n") == "f.yaml:4:26: realms[0].allow[0].via: unknown key (expected one of: from, to, subjectClient, mode)")
         #expect(error(clients + "      - {clientId: c, legacyExchange: {}}\n") == "f.yaml:4:39: realms[0].clients[0].legacyExchange.allowedRequesters: required: the clients allowed to exchange tokens for c")
         #expect(error(clients + "      - {clientId: c, legacyExchange: {allowed: [a]}}\n") == "f.yaml:4:40: realms[0].clients[0].legacyExchange.allowed: unknown key (expected one of: allowedRequesters)")
         #expect(error(clients + "      - {clientId: c, legacyExchange: {allowedRequesters: a}}\n") == "f.yaml:4:59: realms[0].clients[0].legacyExchange.allowedRequesters: expected a list")

@@ -17,12 +17,31 @@ import Testing
         .assign(clientUUID: "c1", scope: "s", from: .optional, to: .default),
         .updateClient(clientUUID: "c1", body: ["attributes": ["standard.token.exchange.enabled": "true"]]),
         .legacyExchange(target: "api", add: ["a", "b"], remove: ["c"]),
+        .createRealm(name: "demo", body: ["realm": "demo", "enabled": true]),
+        .updateRealm(name: "demo", body: ["displayName": "Demo"]),
+        .deleteRealm(name: "old"),
+        .createClient(clientId: "app", body: ["clientId": "app", "id": "c1"]),
+        .updateClientSettings(clientId: "app", clientUUID: "c1", body: ["description": "d"]),
+        .deleteClient(clientId: "gone", clientUUID: "c2"),
+        .downscope(enabled: true),
+        .downscope(enabled: false),
+        .recordExchangeEvents,
     ]
+
+    /// Reads with every field set away from its default, so the round trip checks each.
+    static let reads: LiveReadSpec = {
+        var reads = LiveReadSpec(realm: "demo", clients: ["app"], realmSettings: true)
+        reads.downscope = true
+        reads.events = true
+        reads.legacyTargets = ["api", "new"]
+        reads.createdLegacyTargets = ["new"]
+        return reads
+    }()
 
     func saved(_ actions: [PlanAction]) -> SavedPlan {
         let changes = actions.map { PlanChange(operation: .create, kind: "k", name: "n", group: "g", details: ["d"], action: $0) }
         return SavedPlan(
-            realms: [SavedRealmPlan(plan: RealmPlan(realm: "demo", changes: changes), clients: ["app"], legacyTargets: ["api"],
+            realms: [SavedRealmPlan(plan: RealmPlan(realm: "demo", changes: changes), reads: Self.reads,
                                     fingerprint: [("client app", "ab"), ("realm default client scopes", "cd")])],
             server: "https://kc.example", file: "realm.yaml", prune: true)
     }
@@ -59,7 +78,7 @@ import Testing
             realms: [SavedRealmPlan(
                 plan: RealmPlan(realm: "demo", changes: [PlanChange(operation: .update, kind: "token-exchange", name: "<redacted>", group: "client <redacted>",
                                                                   details: [], action: .updateClient(clientUUID: "c1", body: [:]))]),
-                clients: ["hidden-client"], legacyTargets: [], fingerprint: [("client hidden-client", "ab")])],
+                reads: LiveReadSpec(realm: "demo", clients: ["hidden-client"]), fingerprint: [("client hidden-client", "ab")])],
             server: "https://kc.example", file: "realm.yaml", prune: false)
         let text = try plan.document(state).serialized()
         #expect(!text.contains("hidden-client"), "\(text)")
@@ -113,12 +132,21 @@ import Testing
         #expect(LiveFingerprint.digest(["a": 1, "b": 2]) == LiveFingerprint.digest(["b": 2, "a": 1]))
     }
 
-    /// A tripwire: LiveRealm's stored properties are what the fingerprint covers. A new one (a realm
-    /// representation, say) must be added to LiveFingerprint.of, or a change to it would not make a
-    /// saved plan stale.
+    /// A tripwire: LiveRealm's stored properties are what the fingerprint covers. A new one must be
+    /// added to LiveFingerprint.of, or a change to it would not make a saved plan stale. (`readSpec`
+    /// is how it was read, not what: saved beside the fingerprint.)
     @Test func theFingerprintCoversEveryPartOfTheLiveRead() {
         let labels = Mirror(reflecting: LiveRealm(clientScopes: [], clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: []))
             .children.compactMap(\.label).filter { !$0.hasSuffix("Index") }
-        #expect(labels == ["clientScopes", "clients", "realmDefaultScopeIDs", "realmOptionalScopeIDs", "legacy"])
+        #expect(labels == [
+            "clientScopes", "clients", "realmDefaultScopeIDs", "realmOptionalScopeIDs", "legacy", "exists", "realmRepresentation",
+            "downscopeOn", "exchangeEventsRecorded", "readSpec",
+        ])
+        var live = LiveRealm.missing
+        live.realmRepresentation = ["realm": "demo"]
+        #expect(LiveFingerprint.of(live).map(\.key) == [
+            "realm (missing)", "realm settings", "downscope enforcement", "exchange events", "realm default client scopes",
+            "realm optional client scopes",
+        ])
     }
 }

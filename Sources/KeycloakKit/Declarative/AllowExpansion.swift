@@ -29,6 +29,39 @@ extension Planner {
                 result.clients.append(client)
             }
         }
+        /// TARGET into HOLDER's access tokens, unless it is there another way: the scope TARGET-audience
+        /// (created when the file lacks it) assigned to HOLDER as default, as `Writer.ensureAudience` does.
+        func ensureAudience(_ target: String, inTokensOf holderName: String) {
+            var holder = clientPositions[holderName].map { result.clients[$0] } ?? DesiredClient(clientId: holderName, defaultScopes: [], optionalScopes: [])
+            var defaults = defaultSets[holderName] ?? Set(holder.defaultScopes)
+            if target != holderName
+                && !reachable(target, inTokensOf: holder, defaults: defaults, carriers: carriers, declared: { scopePositions[$0] != nil }, live)
+            {
+                let scopeName = audienceScopeName(for: target)
+                if let index = scopePositions[scopeName] {
+                    if !result.clientScopes[index].audienceMappers.contains(where: { $0.audience == .client(target) }) {
+                        result.clientScopes[index].audienceMappers.append(audienceMapper(for: target))
+                    }
+                } else {
+                    scopePositions[scopeName] = result.clientScopes.count
+                    result.clientScopes.append(DesiredClientScope(
+                        name: scopeName, description: "Puts \(target) into the aud claim (managed by kcx)", protocol_: "openid-connect",
+                        includeInTokenScope: false, realmDefault: nil, audienceMappers: [audienceMapper(for: target)]))
+                }
+                if defaults.insert(scopeName).inserted {
+                    holder.defaultScopes.append(scopeName)
+                    holder.optionalScopes.removeAll { $0 == scopeName }
+                }
+            }
+            defaultSets[holderName] = defaults
+            upsert(holder)
+        }
+
+        /// `subjectClient`: what `kcx token-exchange allow --subject-client` adds, by the same rule.
+        func addSubjectClientAudience(_ pair: ExchangePair) {
+            guard let (audience, holder) = subjectClientAudience(requester: pair.from, subjectClient: pair.subjectClient) else { return }
+            ensureAudience(audience, inTokensOf: holder)
+        }
         for pair in realm.allow {
             var mode = pair.mode
             if mode == .auto {
@@ -51,33 +84,15 @@ extension Planner {
                 requesterSets[pair.to] = requesters
                 target.legacyExchange = legacy
                 upsert(target)
+                addSubjectClientAudience(pair)
                 continue
             }
             var requester = clientPositions[pair.from].map { result.clients[$0] }
                 ?? DesiredClient(clientId: pair.from, defaultScopes: [], optionalScopes: [])
             requester.standardExchange = true
-            var defaults = defaultSets[pair.from] ?? Set(requester.defaultScopes)
-            if pair.to != pair.from
-                && !reachable(pair.to, inTokensOf: requester, defaults: defaults, carriers: carriers, declared: { scopePositions[$0] != nil }, live)
-            {
-                let scopeName = audienceScopeName(for: pair.to)
-                if let index = scopePositions[scopeName] {
-                    if !result.clientScopes[index].audienceMappers.contains(where: { $0.audience == .client(pair.to) }) {
-                        result.clientScopes[index].audienceMappers.append(audienceMapper(for: pair.to))
-                    }
-                } else {
-                    scopePositions[scopeName] = result.clientScopes.count
-                    result.clientScopes.append(DesiredClientScope(
-                        name: scopeName, description: "Puts \(pair.to) into the aud claim (managed by kcx)", protocol_: "openid-connect",
-                        includeInTokenScope: false, realmDefault: nil, audienceMappers: [audienceMapper(for: pair.to)]))
-                }
-                if defaults.insert(scopeName).inserted {
-                    requester.defaultScopes.append(scopeName)
-                    requester.optionalScopes.removeAll { $0 == scopeName }
-                }
-            }
-            defaultSets[pair.from] = defaults
             upsert(requester)
+            ensureAudience(pair.to, inTokensOf: pair.from)
+            addSubjectClientAudience(pair)
         }
         result.allow = []
         return result

@@ -28,6 +28,9 @@ public final class PlanExecutor: @unchecked Sendable {
     let scopeIDs: Mutex<[String: String]>
     /// Scopes this run created with their mappers inline (those mappers need no request of their own).
     let createdWithMappers = Mutex(Set<String>())
+    /// A client the plan meant to create with one id that turned out to exist under another (another
+    /// run made it meanwhile): planned id -> its real id, for the changes that name it.
+    let clientAliases = Mutex([String: String]())
     let onResult: @Sendable (PlanChange, ChangeResult) -> Void
     /// Asked before each write is started; true stops the run after the writes in flight (Ctrl-C).
     public var shouldStop: @Sendable () -> Bool = { false }
@@ -161,8 +164,56 @@ public final class PlanExecutor: @unchecked Sendable {
         return .applied
     }
 
+    /// The client's real id: the plan's, unless the client turned out to exist under another.
+    func clientUUID(_ planned: String) -> String { clientAliases.withLock { $0[planned] } ?? planned }
+
+    /// Re-reads the client and PUTs it with `body` laid over it (Keycloak merges attributes key by key).
+    func updateClient(_ id: String, _ body: JSON, _ api: AdminAPI) throws {
+        let current = try api.get("clients/\(id)", realm: realm)
+        _ = try send(api, "PUT", "clients/\(id)", overlay(current, with: body))
+    }
+
     func execute(_ action: PlanAction, _ api: AdminAPI) throws -> ChangeResult {
         switch action {
+        case .createRealm(_, let body):
+            return try tolerating(.conflict) { _ = try api.send(method: "POST", endpoint: "realms", realm: nil, query: [], body: body) }
+        case .deleteRealm(let name):
+            return try tolerating(.notFound) { _ = try api.send(method: "DELETE", endpoint: "realms/\(name)", realm: nil, query: [], body: nil) }
+        case .updateRealm(let name, let body):
+            _ = try api.send(method: "PUT", endpoint: "realms/\(name)", realm: nil, query: [], body: body)
+            return .applied
+        case .createClient(let clientId, let body):
+            let find = { () throws -> String? in
+                try api.getArray("clients", realm: self.realm, query: [("clientId", clientId), ("search", "false")])
+                    .first { $0["clientId"]?.stringValue == clientId }?["id"]?.stringValue
+            }
+            let planned = body["id"]?.stringValue ?? ""
+            switch try api.createOnce("clients", realm: realm, body: body, find: find) {
+            case .created: return .applied
+            case .recovered(let id), .existing(let id):
+                if id != planned { clientAliases.withLock { $0[planned] = id } }
+                if id == planned { return .applied }
+                // Made by someone else meanwhile: bring it to the file's settings, without marking it as kcx's.
+                var wanted = body
+                wanted["id"] = nil
+                wanted["attributes"]?[managedAttribute] = nil
+                try updateClient(id, wanted, api)
+                return .applied
+            }
+        case .updateClientSettings(_, let client, let body):
+            try updateClient(clientUUID(client), body, api)
+            return .applied
+        case .deleteClient(_, let client):
+            return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)") }
+        case .downscope(let enabled):
+            // The same writes as `kcx token-exchange downscope enable` / `disable` without --client.
+            let writer = Writer(api: api, realm: realm, dryRun: false)
+            if enabled { try writer.enableDownscope(clients: []) } else { try writer.disableDownscope(clients: []) }
+            return .applied
+        case .recordExchangeEvents:
+            // The same write as `kcx token-exchange audit --enable`.
+            try Writer(api: api, realm: realm, dryRun: false).enableExchangeEvents()
+            return .applied
         case .createScope(let name, let body):
             // A lost answer or a 409 is settled by looking the scope up: never two scopes of one name.
             let find = { () throws -> String? in
@@ -217,15 +268,15 @@ public final class PlanExecutor: @unchecked Sendable {
         case .deleteMapper(let scope, let mapperID):
             let id = try scopeID(scope, api)
             return try tolerating(.notFound) { _ = try send(api, "DELETE", "client-scopes/\(id)/protocol-mappers/models/\(mapperID)") }
-        case .assign(let client, let scope, let from, let to):
+        case .assign(let planned, let scope, let from, let to):
+            let client = clientUUID(planned)
             let id = try scopeID(scope, api)
             // Keycloak ignores a PUT into the other list while the scope is in one, so remove it first.
             if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") } }
             return try tolerating(.conflict) { _ = try send(api, "PUT", "clients/\(client)/\(to.clientEndpoint)/\(id)") }
         case .updateClient(let client, let body):
             // Re-read so the PUT carries the client as it is now; Keycloak merges attributes key by key.
-            let current = try api.get("clients/\(client)", realm: realm)
-            _ = try send(api, "PUT", "clients/\(client)", overlay(current, with: body))
+            try updateClient(clientUUID(client), body, api)
             return .applied
         case .legacyExchange(let targetName, let add, let remove):
             // The same writes as `kcx token-exchange allow/deny --mode legacy`.

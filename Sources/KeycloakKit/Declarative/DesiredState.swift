@@ -70,6 +70,76 @@ public struct DesiredClient: Sendable, Equatable {
     public var allowRefresh: Bool?
     /// Legacy exchange TO this client; nil = leave it as it is.
     public var legacyExchange: DesiredLegacyExchange? = nil
+    /// The ClientRepresentation fields the file gives (`DesiredClient.settingKeys`), as Keycloak
+    /// writes them; fields it omits are left alone. Giving any of them (or `attributes` or `secret`)
+    /// declares the client: it is created when missing.
+    public var settings = JSONObject()
+    /// Attributes the file gives, as strings; others stay.
+    public var attributes = JSONObject()
+    /// The confidential client's secret (from a variable or a file; never shown, never exported).
+    public var secret: String? = nil
+    /// Export: write the secret's placeholder variable (the client is confidential).
+    public var exportsSecretPlaceholder = false
+
+    public init(
+        clientId: String, defaultScopes: [String], optionalScopes: [String], standardExchange: Bool? = nil, allowRefresh: Bool? = nil,
+        legacyExchange: DesiredLegacyExchange? = nil
+    ) {
+        self.clientId = clientId
+        self.defaultScopes = defaultScopes
+        self.optionalScopes = optionalScopes
+        self.standardExchange = standardExchange
+        self.allowRefresh = allowRefresh
+        self.legacyExchange = legacyExchange
+    }
+
+    /// Boolean and string-list ClientRepresentation fields the file may give, and the strings.
+    public static let booleanKeys = ["enabled", "publicClient", "serviceAccountsEnabled", "standardFlowEnabled", "directAccessGrantsEnabled"]
+    public static let stringKeys = ["name", "description"]
+    public static let listKeys = ["redirectUris", "webOrigins"]
+
+    /// Whether the file declares the client (gives a setting): then it is created when missing.
+    /// An entry with only assignments and exchange switches names a client that must exist.
+    public var declaresClient: Bool { !settings.isEmpty || !attributes.isEmpty || secret != nil }
+}
+
+/// Realm settings the file gives (RealmRepresentation fields); those it omits are left alone.
+public struct DesiredRealmSettings: Sendable, Equatable {
+    public var values = JSONObject()
+
+    public init(values: JSONObject = JSONObject()) { self.values = values }
+
+    public static let booleanKeys = ["enabled"]
+    public static let stringKeys = ["displayName"]
+    /// Seconds; the ones that bound what a token exchange can hand out.
+    public static let integerKeys = ["accessTokenLifespan", "ssoSessionIdleTimeout", "ssoSessionMaxLifespan"]
+    public static var keys: [String] { booleanKeys + stringKeys + integerKeys }
+
+    /// Giving any setting declares the realm: it is created when missing.
+    public var declaresRealm: Bool { !values.isEmpty }
+}
+
+/// A name the file uses that must resolve (a client or a scope), and where: reported, all at once,
+/// when it does not.
+public struct FileReference: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case client, scope }
+    public var kind: Kind
+    public var name: String
+    /// `file:line:column: field`.
+    public var location: String
+    /// What the name is for, e.g. `audience of mapper 'x' on scope 'y'`.
+    public var role: String
+}
+
+/// Where things were written: not part of what the file says (always equal).
+public struct SourceReferences: Sendable, Equatable {
+    public var items: [FileReference] = []
+    /// `file:line:column: field` of the realm's name.
+    public var realm: String = ""
+
+    public init() {}
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { true }
 }
 
 public struct ExchangePair: Sendable, Equatable {
@@ -79,9 +149,14 @@ public struct ExchangePair: Sendable, Equatable {
     public var mode: ExchangeMode = .auto
     /// `file:line:column: field` of the pair, for errors found against the server.
     public var location: String = ""
+    /// As `kcx token-exchange allow --subject-client`: the client whose users' tokens REQUESTER
+    /// will exchange (their tokens then carry REQUESTER in `aud`).
+    public var subjectClient: String? = nil
 
     /// Where it was written is not part of what it says.
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.from == rhs.from && lhs.to == rhs.to && lhs.mode == rhs.mode }
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.from == rhs.from && lhs.to == rhs.to && lhs.mode == rhs.mode && lhs.subjectClient == rhs.subjectClient
+    }
 }
 
 public struct DesiredRealm: Sendable, Equatable {
@@ -89,6 +164,16 @@ public struct DesiredRealm: Sendable, Equatable {
     public var clientScopes: [DesiredClientScope]
     public var clients: [DesiredClient]
     public var allow: [ExchangePair]
+    /// Realm settings; giving any creates the realm when it is missing.
+    public var settings = DesiredRealmSettings()
+    /// Downscope enforcement for every token exchange (as `kcx token-exchange downscope enable` /
+    /// `disable`); nil = leave it as it is.
+    public var downscope: Bool? = nil
+    /// true: store exchange events (as `kcx token-exchange audit --enable`); nil or false: leave
+    /// the realm's event settings as they are (kcx never switches recording off).
+    public var exchangeEvents: Bool? = nil
+    /// The names the file uses, with where they were written.
+    public var references = SourceReferences()
 
     public init(realm: String, clientScopes: [DesiredClientScope] = [], clients: [DesiredClient] = [], allow: [ExchangePair] = []) {
         self.realm = realm
@@ -313,26 +398,70 @@ struct FileReader {
     }
 
     func realm(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredRealm {
-        let keys = try mapping(node, field, allowed: ["realm", "clientScopes", "clients", "allow"])
+        let keys = try mapping(
+            node, field, allowed: ["realm"] + DesiredRealmSettings.keys + ["downscope", "exchangeEvents", "clientScopes", "clients", "allow"])
         guard let realmNode = keys["realm"] else { throw fail(node, "\(field).realm", "required: the realm's name") }
         var result = DesiredRealm(realm: try name(realmNode, "\(field).realm"))
+        result.references.realm = location(realmNode, "\(field).realm")
+        for key in DesiredRealmSettings.keys {
+            guard let value = keys[key] else { continue }
+            let path = "\(field).\(key)"
+            if DesiredRealmSettings.booleanKeys.contains(key) {
+                result.settings.values[key] = .bool(try bool(value, path))
+            } else if DesiredRealmSettings.integerKeys.contains(key) {
+                result.settings.values[key] = .int(Int64(try seconds(value, path)))
+            } else {
+                result.settings.values[key] = .string(try string(value, path))
+            }
+        }
+        if let node = keys["downscope"] { result.downscope = try bool(node, "\(field).downscope") }
+        if let node = keys["exchangeEvents"] { result.exchangeEvents = try bool(node, "\(field).exchangeEvents") }
+        func reference(_ kind: FileReference.Kind, _ name: String, _ node: YAMLNode, _ path: String, _ role: String) {
+            result.references.items.append(FileReference(kind: kind, name: name, location: location(node, path), role: role))
+        }
         // Sets, not scans: a file of thousands of scopes stays linear.
         var scopeNames = Set<String>()
         var clientIds = Set<String>()
         if let scopes = keys["clientScopes"] {
             for (index, item) in try sequence(scopes, "\(field).clientScopes").enumerated() {
-                let scope = try clientScope(item, "\(field).clientScopes[\(index)]")
+                let path = "\(field).clientScopes[\(index)]"
+                let scope = try clientScope(item, path)
                 if !scopeNames.insert(scope.name).inserted {
-                    throw fail(item, "\(field).clientScopes[\(index)].name", "client scope '\(scope.name)' is declared twice")
+                    throw fail(item, "\(path).name", "client scope '\(scope.name)' is declared twice")
+                }
+                for (position, mapper) in scope.audienceMappers.enumerated() {
+                    guard case .client(let clientId) = mapper.audience else { continue }
+                    let mapperNode = try sequence(try mapping(item, path, allowed: Self.scopeKeys)["audienceMappers"]!, "")[position]
+                    let audienceNode = try mapping(mapperNode, "", allowed: Self.audienceMapperKeys)["audience"] ?? mapperNode
+                    reference(.client, clientId, audienceNode, "\(path).audienceMappers[\(position)].audience",
+                              "audience of mapper '\(mapper.name)' on scope '\(scope.name)'")
                 }
                 result.clientScopes.append(scope)
             }
         }
         if let clients = keys["clients"] {
             for (index, item) in try sequence(clients, "\(field).clients").enumerated() {
-                let client = try self.client(item, "\(field).clients[\(index)]")
+                let path = "\(field).clients[\(index)]"
+                let client = try self.client(item, path)
                 if !clientIds.insert(client.clientId).inserted {
-                    throw fail(item, "\(field).clients[\(index)].clientId", "client '\(client.clientId)' is declared twice")
+                    throw fail(item, "\(path).clientId", "client '\(client.clientId)' is declared twice")
+                }
+                let entry = try mapping(item, path, allowed: Self.clientKeys)
+                if !client.declaresClient, let node = entry["clientId"] {
+                    reference(.client, client.clientId, node, "\(path).clientId", "client")
+                }
+                for list in ["defaultScopes", "optionalScopes"] {
+                    guard let listNode = entry[list] else { continue }
+                    for (position, scopeNode) in try sequence(listNode, "").enumerated() {
+                        let scopeName = try string(scopeNode, "")
+                        reference(.scope, scopeName, scopeNode, "\(path).\(list)[\(position)]", "assigned to client '\(client.clientId)'")
+                    }
+                }
+                if let legacyNode = entry["legacyExchange"], let requesters = try mapping(legacyNode, "", allowed: ["allowedRequesters"])["allowedRequesters"] {
+                    for (position, requesterNode) in try sequence(requesters, "").enumerated() {
+                        reference(.client, try string(requesterNode, ""), requesterNode, "\(path).legacyExchange.allowedRequesters[\(position)]",
+                                  "legacy exchange requester of '\(client.clientId)'")
+                    }
                 }
                 result.clients.append(client)
             }
@@ -340,10 +469,17 @@ struct FileReader {
         if let pairs = keys["allow"] {
             for (index, item) in try sequence(pairs, "\(field).allow").enumerated() {
                 let path = "\(field).allow[\(index)]"
-                let pair = try mapping(item, path, allowed: ["from", "to", "mode"])
+                let pair = try mapping(item, path, allowed: ["from", "to", "subjectClient", "mode"])
                 guard let from = pair["from"] else { throw fail(item, "\(path).from", "required: the requesting client") }
                 guard let to = pair["to"] else { throw fail(item, "\(path).to", "required: the target client") }
                 var exchange = ExchangePair(from: try name(from, "\(path).from"), to: try name(to, "\(path).to"), location: location(item, path))
+                reference(.client, exchange.from, from, "\(path).from", "requester of an allow pair")
+                reference(.client, exchange.to, to, "\(path).to", "target of an allow pair")
+                if let node = pair["subjectClient"] {
+                    let subject = try name(node, "\(path).subjectClient")
+                    exchange.subjectClient = subject
+                    reference(.client, subject, node, "\(path).subjectClient", "subject client of an allow pair")
+                }
                 if let node = pair["mode"] {
                     let text = try string(node, "\(path).mode")
                     guard let mode = ExchangeMode(rawValue: text) else {
@@ -357,10 +493,23 @@ struct FileReader {
         return result
     }
 
+    static let scopeKeys = ["name", "description", "protocol", "includeInTokenScope", "realmDefault", "audienceMappers", "protocolMappers"]
+    static let audienceMapperKeys = ["name", "audience", "customAudience", "accessToken", "idToken", "introspection", "lightweight"]
+    static let clientKeys =
+        ["clientId"] + DesiredClient.stringKeys + DesiredClient.booleanKeys + ["secret", "secretFile"] + DesiredClient.listKeys
+        + ["attributes", "defaultScopes", "optionalScopes", "standardExchange", "allowRefresh", "legacyExchange"]
+
+    /// A whole number of seconds, 0 or more (Keycloak's lifespans).
+    func seconds(_ node: YAMLNode, _ field: String) throws(FileError) -> Int {
+        let text = try string(node, field)
+        guard let value = Int(text), value >= 0, value <= Int(Int32.max) else {
+            throw fail(node, field, "expected a number of seconds (0 or more), not '\(text)'")
+        }
+        return value
+    }
+
     func clientScope(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredClientScope {
-        let keys = try mapping(
-            node, field,
-            allowed: ["name", "description", "protocol", "includeInTokenScope", "realmDefault", "audienceMappers", "protocolMappers"])
+        let keys = try mapping(node, field, allowed: Self.scopeKeys)
         guard let nameNode = keys["name"] else { throw fail(node, "\(field).name", "required: the scope's name") }
         var scope = DesiredClientScope(
             name: try name(nameNode, "\(field).name"), description: nil, protocol_: "openid-connect", includeInTokenScope: true,
@@ -444,8 +593,7 @@ struct FileReader {
     }
 
     func audienceMapper(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredAudienceMapper {
-        let keys = try mapping(
-            node, field, allowed: ["name", "audience", "customAudience", "accessToken", "idToken", "introspection", "lightweight"])
+        let keys = try mapping(node, field, allowed: Self.audienceMapperKeys)
         let audience: AudienceValue
         switch (keys["audience"], keys["customAudience"]) {
         case (let client?, nil): audience = .client(try name(client, "\(field).audience"))
@@ -468,10 +616,69 @@ struct FileReader {
     }
 
     func client(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredClient {
-        let keys = try mapping(
-            node, field, allowed: ["clientId", "defaultScopes", "optionalScopes", "standardExchange", "allowRefresh", "legacyExchange"])
+        let keys = try mapping(node, field, allowed: Self.clientKeys)
         guard let idNode = keys["clientId"] else { throw fail(node, "\(field).clientId", "required: the client's clientId") }
         var client = DesiredClient(clientId: try name(idNode, "\(field).clientId"), defaultScopes: [], optionalScopes: [])
+        for key in DesiredClient.stringKeys { if let value = keys[key] { client.settings[key] = .string(try string(value, "\(field).\(key)")) } }
+        for key in DesiredClient.booleanKeys { if let value = keys[key] { client.settings[key] = .bool(try bool(value, "\(field).\(key)")) } }
+        for key in DesiredClient.listKeys {
+            guard let value = keys[key] else { continue }
+            var items: [JSON] = []
+            for (index, item) in try sequence(value, "\(field).\(key)").enumerated() { items.append(.string(try string(item, "\(field).\(key)[\(index)]"))) }
+            client.settings[key] = .array(items)
+        }
+        if let node = keys["attributes"] {
+            guard case .mapping(let entries) = node.value else { throw fail(node, "\(field).attributes", "expected a mapping") }
+            for entry in entries {
+                let key = entry.key.scalarText ?? ""
+                let path = "\(field).attributes.\(key)"
+                if [managedAttribute, standardExchangeAttribute, exchangeRefreshAttribute].contains(key) {
+                    throw fail(entry.key, path, key == managedAttribute
+                        ? "kcx sets this attribute itself on what it creates"
+                        : "give it as \(key == standardExchangeAttribute ? "standardExchange" : "allowRefresh")")
+                }
+                // Keycloak keeps attributes as strings: true and 5 are "true" and "5".
+                let value = try string(entry.value, path)
+                if Redaction.isSecretName(key) { secrets.insert(value) }
+                client.attributes[key] = .string(value)
+            }
+        }
+        switch (keys["secret"], keys["secretFile"]) {
+        case (let node?, nil):
+            // Only from a variable: a secret written into the file would end up in version control.
+            guard case .scalar(let written, _) = node.value, written.hasPrefix("${"), written.hasSuffix("}"),
+                FileReader.find("${", in: Substring(written).dropFirst()) == nil
+            else {
+                throw fail(node, "\(field).secret", "give the secret as a variable (${VAR}) or with secretFile, never written into the file")
+            }
+            // Empty (export's `${WEBAPP_SECRET:-}` while the variable is unset): the secret is left as it is.
+            let value = try string(node, "\(field).secret")
+            if !value.isEmpty {
+                secrets.insert(value)
+                // Whatever the variable is called, a saved plan stores it by name (SavedPlan.template).
+                let name = String(written.dropFirst(2).dropLast().prefix { $0 != ":" })
+                if environment[name] == value { secrets.variables[value] = name }
+                client.secret = value
+            }
+        case (nil, let node?):
+            let path = try string(node, "\(field).secretFile")
+            let bytes: [UInt8]
+            do {
+                bytes = try FileSystem.readFile(path, limit: .secret)
+            } catch {
+                throw fail(node, "\(field).secretFile", "cannot read '\(path)': \(error.reason)")
+            }
+            var value = String(decoding: bytes, as: UTF8.self)
+            while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
+            if value.isEmpty { throw fail(node, "\(field).secretFile", "'\(path)' is empty") }
+            secrets.insert(value)
+            client.secret = value
+        case (_?, let node?): throw fail(node, "\(field).secretFile", "give either secret or secretFile, not both")
+        case (nil, nil): break
+        }
+        if client.secret != nil, client.settings["publicClient"] == .bool(true) {
+            throw fail(keys["secret"] ?? keys["secretFile"]!, "\(field).\(keys["secret"] != nil ? "secret" : "secretFile")", "a public client has no secret")
+        }
         if let node = keys["defaultScopes"] { client.defaultScopes = try names(node, "\(field).defaultScopes") }
         if let node = keys["optionalScopes"] {
             client.optionalScopes = try names(node, "\(field).optionalScopes")

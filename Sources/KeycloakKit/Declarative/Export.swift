@@ -6,6 +6,22 @@ import KcxJSON
 let builtInClients: Set<String> = ["account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console"]
 
 public enum Exporter {
+    /// The live realm with everything export writes: scopes, clients, the realm's settings, and
+    /// whether downscope is enforced and exchange events stored.
+    public static func readLive(_ api: AdminAPI, realm: String) throws -> LiveRealm {
+        var live = try LiveRealm.read(api, realm: realm)
+        live.realmRepresentation = try api.get("realms/\(realm)", realm: realm)
+        try live.readSecuritySettings(api, realm: realm, downscope: true, events: true)
+        return live
+    }
+
+    /// Client attributes export leaves out: kcx's mark and the exchange switches (written as their
+    /// own keys), and what the server keeps for itself.
+    static func exportsAttribute(_ key: String) -> Bool {
+        ![managedAttribute, standardExchangeAttribute, exchangeRefreshAttribute, "client.secret.creation.time"].contains(key)
+            && !Redaction.isSecretName(key)
+    }
+
     /// The requesters of every kcx legacy exchange policy (target clientId -> requester clientIds), or
     /// nothing when the server lacks the V1 features. kcx's policies are found by their name prefix.
     public static func legacyRequesters(_ api: AdminAPI, realm: String, _ live: LiveRealm) throws -> [String: [String]] {
@@ -34,8 +50,25 @@ public enum Exporter {
     /// `legacy`, the requesters allowed to exchange to it.
     public static func desiredRealm(_ realm: String, _ live: LiveRealm, clients wanted: [String], legacy: [String: [String]] = [:]) throws -> DesiredRealm {
         var result = DesiredRealm(realm: realm)
+        if let representation = live.realmRepresentation {
+            for key in DesiredRealmSettings.keys {
+                guard let value = representation[key] else { continue }
+                switch value {
+                case .bool where DesiredRealmSettings.booleanKeys.contains(key), .int where DesiredRealmSettings.integerKeys.contains(key):
+                    result.settings.values[key] = value
+                case .string(let text) where DesiredRealmSettings.stringKeys.contains(key) && !text.isEmpty:
+                    result.settings.values[key] = value
+                default: continue
+                }
+            }
+        }
+        if live.downscopeOn == true { result.downscope = true }
+        if live.exchangeEventsRecorded == true { result.exchangeEvents = true }
         let realmDefaults = Set(live.realmDefaultScopeIDs), realmOptionals = Set(live.realmOptionalScopeIDs)
-        for scope in live.clientScopes {
+        // By name, and clients by clientId: the server lists them in an order of its own (creation
+        // order, which a parallel apply does not fix), and an export should read the same each time.
+        func name(_ representation: JSON, _ key: String) -> String { representation[key]?.stringValue ?? "" }
+        for scope in live.clientScopes.sorted(by: { name($0, "name") < name($1, "name") }) {
             guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue else { continue }
             let allMappers = scope["protocolMappers"]?.arrayValue ?? []
             let mappers = allMappers.filter { $0["protocolMapper"]?.stringValue == audienceMapperType }
@@ -72,7 +105,7 @@ public enum Exporter {
         for clientId in wanted where live.client(clientId) == nil {
             throw KcxError(.notFound, "client '\(clientId)' not found in realm '\(realm)'")
         }
-        for rep in live.clients {
+        for rep in live.clients.sorted(by: { name($0, "clientId") < name($1, "clientId") }) {
             guard let clientId = rep["clientId"]?.stringValue else { continue }
             if wanted.isEmpty ? (builtInClients.contains(clientId) || clientId.hasSuffix("-realm")) : !wanted.contains(clientId) { continue }
             let attributes = rep["attributes"]
@@ -81,10 +114,18 @@ public enum Exporter {
             let defaults = (rep["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter { exported.contains($0) }
             let optionals = (rep["optionalClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter { exported.contains($0) }
             let requesters = legacy[clientId]
-            guard !wanted.isEmpty || exchange || !defaults.isEmpty || !optionals.isEmpty || requesters != nil else { continue }
-            result.clients.append(DesiredClient(
+            var client = DesiredClient(
                 clientId: clientId, defaultScopes: defaults, optionalScopes: optionals, standardExchange: exchange, allowRefresh: refresh,
-                legacyExchange: requesters.map { DesiredLegacyExchange(allowedRequesters: $0, location: "") }))
+                legacyExchange: requesters.map { DesiredLegacyExchange(allowedRequesters: $0, location: "") })
+            for key in DesiredClient.stringKeys { if let text = rep[key]?.stringValue, !text.isEmpty { client.settings[key] = .string(text) } }
+            for key in DesiredClient.booleanKeys { if let value = rep[key]?.boolValue { client.settings[key] = .bool(value) } }
+            for key in DesiredClient.listKeys { if let items = rep[key]?.arrayValue { client.settings[key] = .array(items) } }
+            for (key, value) in attributes?.objectValue ?? JSONObject() where exportsAttribute(key) {
+                client.attributes[key] = .string(value.stringValue ?? value.serialized())
+            }
+            // Never the secret itself: a variable to give it (left as it is while unset).
+            client.exportsSecretPlaceholder = rep["publicClient"]?.boolValue == false && rep["bearerOnly"]?.boolValue != true
+            result.clients.append(client)
         }
         return result
     }
@@ -114,12 +155,49 @@ extension DesiredState {
     }
 }
 
+extension DesiredClient {
+    /// The variable export writes in place of a confidential client's secret: `${WEBAPP_SECRET:-}`,
+    /// which, while unset, leaves the secret as it is.
+    public static func secretPlaceholder(for clientId: String) -> String {
+        let name = String(clientId.uppercased().unicodeScalars.map { scalar in
+            (("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)) ? Character(scalar) : "_"
+        })
+        return "${\(name)_SECRET:-}"
+    }
+}
+
 extension DesiredRealm {
-    /// The realm's part of the file, strings escaped (see `DesiredState.escapingVariables`).
-    public var json: JSON { DesiredState.escapingVariables(in: unescapedJSON) }
+    /// The realm's part of the file, strings escaped (see `DesiredState.escapingVariables`). A
+    /// client's secret is never written: its placeholder variable is (`DesiredClient.secretPlaceholder`).
+    public var json: JSON {
+        var escaped = DesiredState.escapingVariables(in: unescapedJSON)
+        if case .array(var entries)? = escaped["clients"] {
+            for (index, client) in clients.enumerated() where client.secret != nil || client.exportsSecretPlaceholder {
+                guard case .object(var entry) = entries[index] else { continue }
+                // After the settings, where a reader looks for it.
+                var ordered = JSONObject()
+                for (key, value) in entry {
+                    if key == "attributes" || key == "defaultScopes" || key == "optionalScopes" || key == "standardExchange" || key == "allowRefresh"
+                        || key == "legacyExchange", ordered["secret"] == nil
+                    {
+                        ordered["secret"] = .string(DesiredClient.secretPlaceholder(for: client.clientId))
+                    }
+                    ordered[key] = value
+                }
+                if ordered["secret"] == nil { ordered["secret"] = .string(DesiredClient.secretPlaceholder(for: client.clientId)) }
+                entry = ordered
+                entries[index] = .object(entry)
+            }
+            escaped["clients"] = .array(entries)
+        }
+        return escaped
+    }
 
     var unescapedJSON: JSON {
         var object = JSONObject([("realm", .string(realm))])
+        for (key, value) in settings.values { object[key] = value }
+        if let downscope { object["downscope"] = .bool(downscope) }
+        if let exchangeEvents { object["exchangeEvents"] = .bool(exchangeEvents) }
         if !clientScopes.isEmpty {
             object["clientScopes"] = .array(clientScopes.map { scope in
                 var entry = JSONObject([("name", .string(scope.name))])
@@ -155,6 +233,10 @@ extension DesiredRealm {
         if !clients.isEmpty {
             object["clients"] = .array(clients.map { client in
                 var entry = JSONObject([("clientId", .string(client.clientId))])
+                for key in DesiredClient.stringKeys + DesiredClient.booleanKeys + DesiredClient.listKeys {
+                    if let value = client.settings[key] { entry[key] = value }
+                }
+                if !client.attributes.isEmpty { entry["attributes"] = .object(client.attributes) }
                 if !client.defaultScopes.isEmpty { entry["defaultScopes"] = .array(client.defaultScopes.map { .string($0) }) }
                 if !client.optionalScopes.isEmpty { entry["optionalScopes"] = .array(client.optionalScopes.map { .string($0) }) }
                 if let value = client.standardExchange { entry["standardExchange"] = .bool(value) }
@@ -168,6 +250,7 @@ extension DesiredRealm {
         if !allow.isEmpty {
             object["allow"] = .array(allow.map { pair in
                 var entry = JSONObject([("from", .string(pair.from)), ("to", .string(pair.to))])
+                if let subject = pair.subjectClient { entry["subjectClient"] = .string(subject) }
                 if pair.mode != .auto { entry["mode"] = .string(pair.mode.rawValue) }
                 return .object(entry)
             })

@@ -6,6 +6,29 @@ import KcxJSON
 /// (with their mappers) that the file no longer declares, and audience mappers on marked scopes.
 public let managedAttribute = "kcx.managed"
 
+/// The reads behind a `LiveRealm`: enough to make them again.
+public struct LiveReadSpec: Sendable, Equatable {
+    public var realm: String
+    /// The clients looked up by clientId; nil: every client was listed (a --prune plan).
+    public var clients: [String]?
+    /// `GET realms/{realm}` was read (the file gives realm settings); a missing realm reads as empty.
+    public var realmSettings = false
+    /// A realm `--prune` deletes: only its representation was read.
+    public var prunedRealm = false
+    public var downscope = false
+    public var events = false
+    public var legacyTargets: [String] = []
+    /// Legacy targets the file creates (nothing of them was on the server).
+    public var createdLegacyTargets: [String] = []
+
+    public init(realm: String, clients: [String]? = nil, realmSettings: Bool = false, prunedRealm: Bool = false) {
+        self.realm = realm
+        self.clients = clients
+        self.realmSettings = realmSettings
+        self.prunedRealm = prunedRealm
+    }
+}
+
 /// A target's legacy (V1) exchange wiring as it is now: management permissions and kcx's client policy.
 public struct LiveLegacyExchange: Sendable, Equatable {
     public var permissionID: String?
@@ -46,6 +69,42 @@ public struct LiveRealm: Sendable, Equatable {
     public var realmOptionalScopeIDs: [String]
     /// Per target clientId the file gives legacyExchange for.
     public var legacy: [String: LiveLegacyExchange] = [:]
+    /// False for a realm the server lacks and the file creates (everything in it reads as empty).
+    public var exists = true
+    /// `GET /admin/realms/{realm}`, read only when the file gives realm settings.
+    public var realmRepresentation: JSON? = nil
+    /// Whether kcx's downscope policy covers every token exchange (read only when the file gives `downscope`).
+    public var downscopeOn: Bool? = nil
+    /// Whether exchange events are stored (read only when the file asks for them).
+    public var exchangeEventsRecorded: Bool? = nil
+    /// What was read to get this value, recorded by the reads themselves, so a saved plan can make
+    /// exactly the same reads again (`LiveRealm.read(_:_:)`) and compare.
+    public var readSpec = LiveReadSpec(realm: "")
+
+    /// A realm that does not exist yet: nothing in it, nothing switched on.
+    public static var missing: LiveRealm {
+        var live = LiveRealm(clientScopes: [], clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        live.exists = false
+        live.downscopeOn = false
+        live.exchangeEventsRecorded = false
+        return live
+    }
+
+    /// Reads what the file's `downscope` and `exchangeEvents` are compared with: kcx's downscope
+    /// policy and profile (on = the policy enabled for every exchange, its profile present), and
+    /// whether exchange events are stored (the rule `kcx token-exchange audit` goes by).
+    public mutating func readSecuritySettings(_ api: AdminAPI, realm: String, downscope: Bool, events: Bool) throws {
+        readSpec.downscope = readSpec.downscope || downscope
+        readSpec.events = readSpec.events || events
+        if downscope {
+            let policies = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue ?? []
+            let profiles = try api.get("client-policies/profiles", realm: realm)["profiles"]?.arrayValue ?? []
+            let policy = policies.first { $0["name"]?.stringValue == downscopePolicyName }
+            downscopeOn = policy.map { $0["enabled"]?.boolValue == true && !isTargeted($0) } == true
+                && profiles.contains { $0["name"]?.stringValue == downscopeProfileName }
+        }
+        if events { exchangeEventsRecorded = try Lookup(api: api, realm: realm).exchangeEventsRecorded() }
+    }
 
     public init(clientScopes: [JSON], clients: [JSON], realmDefaultScopeIDs: [String], realmOptionalScopeIDs: [String]) {
         self.clientScopes = clientScopes
@@ -86,15 +145,48 @@ public struct LiveRealm: Sendable, Equatable {
         } else {
             clients = try api.getArray("clients", realm: realm)
         }
-        return LiveRealm(
+        var live = LiveRealm(
             clientScopes: try api.getArray("client-scopes", realm: realm),
             clients: clients,
             realmDefaultScopeIDs: try ids(ScopeList.default.realmEndpoint),
             realmOptionalScopeIDs: try ids(ScopeList.optional.realmEndpoint))
+        live.readSpec = LiveReadSpec(realm: realm, clients: onlyClients.map { $0.sorted() })
+        return live
+    }
+
+    /// Makes the reads `spec` records, in the order planning made them: what a saved plan checks
+    /// before it is applied. A realm that is gone reads as `missing`.
+    public static func read(_ api: AdminAPI, _ spec: LiveReadSpec) throws -> LiveRealm {
+        var live: LiveRealm
+        if spec.realmSettings || spec.prunedRealm {
+            if let representation = try api.getIfExists("realms/\(spec.realm)", realm: spec.realm) {
+                live = spec.prunedRealm ? .missing : try read(api, realm: spec.realm, onlyClients: spec.clients.map(Set.init))
+                live.exists = true
+                live.realmRepresentation = representation
+            } else {
+                live = .missing
+            }
+        } else {
+            live = try read(api, realm: spec.realm, onlyClients: spec.clients.map(Set.init))
+        }
+        live.readSpec = spec
+        if live.exists && !spec.prunedRealm {
+            try live.readSecuritySettings(api, realm: spec.realm, downscope: spec.downscope, events: spec.events)
+        }
+        try live.readLegacy(api, realm: spec.realm, targets: spec.legacyTargets, created: Set(spec.createdLegacyTargets))
+        return live
     }
 
     /// Reads each target's management permission and kcx exchange policy (four requests per target).
-    public mutating func readLegacy(_ api: AdminAPI, realm: String, targets: [String]) throws {
+    /// A target the file creates (`created`, not on the server yet) has none of it.
+    public mutating func readLegacy(_ api: AdminAPI, realm: String, targets: [String], created: Set<String> = []) throws {
+        readSpec.legacyTargets = targets
+        readSpec.createdLegacyTargets = created.filter(targets.contains).sorted()
+        let existing = targets.filter { client($0) != nil || !created.contains($0) }
+        for target in targets where !existing.contains(target) {
+            legacy[target] = LiveLegacyExchange(permissionID: nil, policyID: nil, members: [], attached: false)
+        }
+        let targets = existing
         guard !targets.isEmpty else { return }
         guard let management = client("realm-management")?["id"]?.stringValue else {
             throw KcxError(.notFound, "realm '\(realm)' has no realm-management client, which legacy token exchange needs")

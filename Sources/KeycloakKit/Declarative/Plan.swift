@@ -5,6 +5,22 @@ import KcxJSON
 
 /// One write the plan will make.
 public enum PlanAction: Sendable, Equatable {
+    /// `POST /admin/realms` (the body carries the realm attribute `kcx.managed`).
+    case createRealm(name: String, body: JSON)
+    /// `PUT /admin/realms/{name}` with only the fields the file gives (Keycloak merges).
+    case updateRealm(name: String, body: JSON)
+    /// `POST clients` with the id the plan chose, so later changes can name the client before it exists.
+    case createClient(clientId: String, body: JSON)
+    /// `--prune`: a realm kcx created (realm attribute `kcx.managed`) that the file does not name.
+    case deleteRealm(name: String)
+    /// The client's settings (not its exchange switches, which are `updateClient`), laid over it as it is.
+    case updateClientSettings(clientId: String, clientUUID: String, body: JSON)
+    /// `--prune`: a client kcx created that the file no longer declares.
+    case deleteClient(clientId: String, clientUUID: String)
+    /// As `kcx token-exchange downscope enable` (true) / `disable` (false), for every requester.
+    case downscope(enabled: Bool)
+    /// As `kcx token-exchange audit --enable`.
+    case recordExchangeEvents
     case createScope(name: String, body: JSON)
     case updateScope(name: String, id: String, body: JSON)
     case deleteScope(name: String, id: String)
@@ -20,16 +36,21 @@ public enum PlanAction: Sendable, Equatable {
     /// the permission and attaching the policy as `kcx token-exchange allow --mode legacy` does.
     case legacyExchange(target: String, add: [String], remove: [String])
 
-    /// Dependency order: scopes, then mappers and realm lists, then assignments, then exchange
-    /// settings; deletions last. Actions of one phase are independent of each other.
+    /// Dependency order: the realm, clients, scopes, then mappers and realm lists, then assignments,
+    /// then exchange settings; deletions last (a realm's last of all). Actions of one phase are
+    /// independent of each other.
     public var phase: Int {
         switch self {
-        case .createScope, .updateScope: return 0
-        case .moveInRealmLists, .createMapper, .updateMapper: return 1
-        case .assign: return 2
-        case .updateClient, .legacyExchange: return 3
-        case .deleteMapper: return 4
-        case .deleteScope: return 5
+        case .createRealm, .updateRealm: return 0
+        case .createClient, .updateClientSettings: return 1
+        case .createScope, .updateScope: return 2
+        case .moveInRealmLists, .createMapper, .updateMapper: return 3
+        case .assign: return 4
+        case .updateClient, .legacyExchange, .downscope, .recordExchangeEvents: return 5
+        case .deleteMapper: return 6
+        case .deleteScope: return 7
+        case .deleteClient: return 8
+        case .deleteRealm: return 9
         }
     }
 }
@@ -75,14 +96,46 @@ public struct RealmPlan: Sendable, Equatable {
 public enum Planner {
     /// Reads what the realm's part of the file needs and diffs it: the server's features only when
     /// the file needs them, the named clients one by one when they are few, legacy wiring per target.
+    /// A realm the file declares (gives a setting) and the server lacks is read as empty: the plan
+    /// creates it and everything in it, without a request that would answer 404. One it only names
+    /// must exist. Names that do not resolve throw `UnresolvedReferences`, all of them at once.
     public static func plan(_ realm: DesiredRealm, api: AdminAPI, prune: Bool, secrets: Set<String> = []) throws -> (plan: RealmPlan, live: LiveRealm) {
         let features = needsFeatures(realm) ? ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm.realm)) : nil
         try checkLegacyFeatures(realm, features)
-        var live = try LiveRealm.read(api, realm: realm.realm, onlyClients: namedClients(realm))
+        var live: LiveRealm
+        // --prune needs every client (to find those kcx created), not just the named ones.
+        let only = prune ? nil : namedClients(realm)
+        if realm.settings.declaresRealm {
+            guard let representation = try api.getIfExists("realms/\(realm.realm)", realm: realm.realm) else {
+                let desired = try expandingAllowPairs(realm, live: nil, features: features)
+                try checkLegacyFeatures(desired, features)
+                var missing = LiveRealm.missing
+                missing.readSpec = LiveReadSpec(realm: realm.realm, clients: only.map { $0.sorted() }, realmSettings: true)
+                try check(desired, against: missing)
+                let targets = desired.clients.filter { $0.legacyExchange != nil }.map(\.clientId)
+                try missing.readLegacy(api, realm: realm.realm, targets: targets, created: Set(targets))
+                return (diff(desired, missing, prune: prune, secrets: secrets), missing)
+            }
+            live = try LiveRealm.read(api, realm: realm.realm, onlyClients: only)
+            live.realmRepresentation = representation
+            live.readSpec.realmSettings = true
+        } else {
+            do {
+                live = try LiveRealm.read(api, realm: realm.realm, onlyClients: only)
+            } catch let error as KcxError where error.code == .notFound {
+                guard try api.getIfExists("realms/\(realm.realm)", realm: realm.realm) == nil else { throw error }
+                throw UnresolvedReferences(problems: [
+                    "\(realm.references.realm): realm '\(realm.realm)' does not exist (give a realm setting such as enabled: true to create it)"
+                ])
+            }
+        }
+        try live.readSecuritySettings(api, realm: realm.realm, downscope: realm.downscope != nil, events: realm.exchangeEvents == true)
         let desired = try expandingAllowPairs(realm, live: live, features: features)
         try checkLegacyFeatures(desired, features)
         try check(desired, against: live)
-        try live.readLegacy(api, realm: realm.realm, targets: desired.clients.filter { $0.legacyExchange != nil }.map(\.clientId))
+        try live.readLegacy(
+            api, realm: realm.realm, targets: desired.clients.filter { $0.legacyExchange != nil }.map(\.clientId),
+            created: Set(desired.clients.filter(\.declaresClient).map(\.clientId)))
         return (diff(desired, live, prune: prune, secrets: secrets), live)
     }
 
@@ -121,39 +174,68 @@ public enum Planner {
             hint: "use standard token exchange (mode: standard, Keycloak 26.2+), or start Keycloak with --features=token-exchange,admin-fine-grained-authz:v1")
     }
 
-    /// Checks what the file names against the live realm (clients exist, scopes are known).
+    /// Checks what the file names against the live realm: every client it names exists or is
+    /// declared in the file (to be created), every scope it assigns is in the file or the realm.
+    /// Every name that does not resolve is reported, with where the file names it, in one error.
     public static func check(_ desired: DesiredRealm, against live: LiveRealm) throws {
         let realm = desired.realm
-        func requireClient(_ clientId: String, _ role: String) throws {
-            guard live.client(clientId) != nil else {
-                throw KcxError(.notFound, "\(role) '\(clientId)' is not a client of realm '\(realm)'", hint: "create the client first; kcx plan/apply manage scopes and exchange, not clients")
+        let createdClients = Set(desired.clients.filter(\.declaresClient).map(\.clientId))
+        let declaredScopes = Set(desired.clientScopes.map(\.name))
+        var problems: [String] = []
+        var seen = Set<String>()
+        for reference in desired.references.items + unrecordedReferences(desired) {
+            var message: String
+            switch reference.kind {
+            case .client:
+                if live.client(reference.name) != nil || createdClients.contains(reference.name) { continue }
+                let what = reference.role == "client" ? "client '\(reference.name)'" : "client '\(reference.name)' (\(reference.role))"
+                message = "\(what) is not a client of realm '\(realm)' nor declared in the file"
+            case .scope:
+                if declaredScopes.contains(reference.name) || live.scope(named: reference.name) != nil { continue }
+                message = "scope '\(reference.name)' \(reference.role) is neither in the file nor in realm '\(realm)'"
             }
+            if !reference.location.isEmpty { message = "\(reference.location): \(message)" }
+            if seen.insert(message).inserted { problems.append(message) }
         }
-        for scope in desired.clientScopes {
-            for mapper in scope.audienceMappers {
-                if case .client(let clientId) = mapper.audience { try requireClient(clientId, "audience of mapper '\(mapper.name)' on scope '\(scope.name)'") }
-            }
-        }
-        let declared = Set(desired.clientScopes.map(\.name))
-        for client in desired.clients {
-            try requireClient(client.clientId, "client")
-            for requester in client.legacyExchange?.allowedRequesters ?? [] {
-                try requireClient(requester, "legacy exchange requester of '\(client.clientId)'")
-            }
-            for scope in client.defaultScopes + client.optionalScopes where !declared.contains(scope) && live.scope(named: scope) == nil {
-                throw KcxError(.notFound, "scope '\(scope)' assigned to client '\(client.clientId)' is neither in the file nor in realm '\(realm)'")
-            }
-            if client.standardExchange == true, let rep = live.client(client.clientId), rep["publicClient"]?.boolValue == true {
+        if !problems.isEmpty { throw UnresolvedReferences(problems: problems) }
+        for client in desired.clients where client.standardExchange == true {
+            let isPublic = client.settings["publicClient"]?.boolValue ?? live.client(client.clientId)?["publicClient"]?.boolValue ?? false
+            if isPublic {
                 throw KcxError(.usage, "client '\(client.clientId)' is public, and Keycloak refuses token exchange by public clients",
                                hint: "exchange from a confidential client instead")
             }
         }
     }
 
+    /// The names a desired realm uses that its reader did not record (one built in code rather than
+    /// read from a file): checked all the same, without a place in a file.
+    static func unrecordedReferences(_ desired: DesiredRealm) -> [FileReference] {
+        var recorded = Set(desired.references.items.map { "\($0.kind)/\($0.name)" })
+        var result: [FileReference] = []
+        func add(_ kind: FileReference.Kind, _ name: String, _ role: String) {
+            if recorded.insert("\(kind)/\(name)").inserted { result.append(FileReference(kind: kind, name: name, location: "", role: role)) }
+        }
+        for scope in desired.clientScopes {
+            for mapper in scope.audienceMappers {
+                if case .client(let clientId) = mapper.audience { add(.client, clientId, "audience of mapper '\(mapper.name)' on scope '\(scope.name)'") }
+            }
+        }
+        for client in desired.clients {
+            if !client.declaresClient { add(.client, client.clientId, "client") }
+            for requester in client.legacyExchange?.allowedRequesters ?? [] { add(.client, requester, "legacy exchange requester of '\(client.clientId)'") }
+            for scope in client.defaultScopes + client.optionalScopes { add(.scope, scope, "assigned to client '\(client.clientId)'") }
+        }
+        return result
+    }
+
     /// The ordered changes that turn `live` into `desired` (allow pairs already expanded). A value
     /// holding one of `secrets` (DesiredState.secretValues) shows as `<redacted>`, and so does what it replaces.
     public static func diff(_ desired: DesiredRealm, _ live: LiveRealm, prune: Bool, secrets: Set<String> = []) -> RealmPlan {
-        var changes: [PlanChange] = []
+        var changes: [PlanChange] = realmChanges(desired, live)
+        // Clients' own creates and updates right after the realm, in the order apply makes them (so
+        // each client's group comes before the scopes); their assignments and switches stay later.
+        let perClient = clientChanges(desired, live, secrets: secrets)
+        changes += perClient.filter { $0.kind == "client" }
         let realmDefaults = Set(live.realmDefaultScopeIDs), realmOptionals = Set(live.realmOptionalScopeIDs)
         for scope in desired.clientScopes {
             let group = "client-scope \(scope.name)"
@@ -195,9 +277,16 @@ public enum Planner {
             }
             changes += mapperChanges(scope, current: current, group: group, prune: prune, secrets: secrets)
         }
-        changes += clientChanges(desired, live)
+        changes += perClient.filter { $0.kind != "client" }
         changes += legacyChanges(desired, live, prune: prune)
+        changes += securityChanges(desired, live)
         if prune {
+            let declaredClients = Set(desired.clients.map(\.clientId))
+            for client in live.clients where client["attributes"]?[managedAttribute]?.stringValue == "true" {
+                guard let clientId = client["clientId"]?.stringValue, let id = client["id"]?.stringValue, !declaredClients.contains(clientId) else { continue }
+                changes.append(PlanChange(operation: .delete, kind: "client", name: clientId, group: "client \(clientId)",
+                                          details: ["created by kcx, no longer in the file"], action: .deleteClient(clientId: clientId, clientUUID: id)))
+            }
             let declared = Set(desired.clientScopes.map(\.name))
             for scope in live.clientScopes where scope["attributes"]?[managedAttribute]?.stringValue == "true" {
                 guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue, !declared.contains(name) else { continue }
@@ -370,11 +459,49 @@ public enum Planner {
         return changes
     }
 
-    static func clientChanges(_ desired: DesiredRealm, _ live: LiveRealm) -> [PlanChange] {
+    static func clientChanges(_ desired: DesiredRealm, _ live: LiveRealm, secrets: Set<String> = []) -> [PlanChange] {
         var changes: [PlanChange] = []
         for client in desired.clients {
-            guard let rep = live.client(client.clientId), let uuid = rep["id"]?.stringValue else { continue }
             let group = "client \(client.clientId)"
+            let rep: JSON
+            let uuid: String
+            if let found = live.client(client.clientId), let id = found["id"]?.stringValue {
+                rep = found
+                uuid = id
+                var wanted = JSONObject(client.settings.map { ($0.key, $0.value) })
+                if !client.attributes.isEmpty { wanted["attributes"] = .object(client.attributes) }
+                // A secret is compared only when the server shows it (Keycloak lists it for confidential clients).
+                if let secret = client.secret, found["secret"] != nil { wanted["secret"] = .string(secret) }
+                let diff = differences(current: found, desired: .object(wanted), hiding: secrets)
+                if !diff.isEmpty {
+                    changes.append(PlanChange(operation: .update, kind: "client", name: client.clientId, group: group, details: diff,
+                                              action: .updateClientSettings(clientId: client.clientId, clientUUID: id, body: .object(wanted))))
+                }
+            } else if client.declaresClient {
+                // The id is chosen here, so the assignments and switches below can name the client.
+                uuid = newClientID(realm: desired.realm, clientId: client.clientId)
+                var body = JSONObject([("id", .string(uuid)), ("clientId", .string(client.clientId))])
+                for (key, value) in client.settings { body[key] = value }
+                var attributes = client.attributes
+                if let enabled = client.standardExchange { attributes[standardExchangeAttribute] = .string(String(enabled)) }
+                if let refresh = client.allowRefresh { attributes[exchangeRefreshAttribute] = .string(refresh ? "SAME_SESSION" : "NO") }
+                attributes[managedAttribute] = "true"
+                body["attributes"] = .object(attributes)
+                if let secret = client.secret {
+                    body["secret"] = .string(secret)
+                    if body["publicClient"] == nil { body["publicClient"] = false }
+                }
+                var shown = body
+                shown["id"] = nil
+                shown["attributes"]?[managedAttribute] = nil
+                if shown["attributes"]?.objectValue?.isEmpty == true { shown["attributes"] = nil }
+                changes.append(PlanChange(operation: .create, kind: "client", name: client.clientId, group: group,
+                                          details: differences(current: nil, desired: .object(shown), hiding: secrets),
+                                          action: .createClient(clientId: client.clientId, body: .object(body))))
+                rep = .object(JSONObject([("id", .string(uuid)), ("clientId", .string(client.clientId)), ("attributes", .object(attributes))]))
+            } else {
+                continue
+            }
             let defaults = Set((rep["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue))
             let optionals = Set((rep["optionalClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue))
             for (list, names) in [(ScopeList.default, client.defaultScopes), (ScopeList.optional, client.optionalScopes)] {
@@ -402,6 +529,87 @@ public enum Planner {
             guard !diff.isEmpty else { continue }
             changes.append(PlanChange(operation: .update, kind: "token-exchange", name: client.clientId, group: group, details: diff,
                                       action: .updateClient(clientUUID: uuid, body: wanted)))
+        }
+        return changes
+    }
+}
+
+/// Names the file uses that resolve neither in the file nor on the server: every one of them, each
+/// with where the file names it, found before any write.
+public struct UnresolvedReferences: Error, Sendable, Equatable {
+    public var problems: [String]
+
+    public init(problems: [String]) { self.problems = problems }
+
+    /// Exit 3 (not found), as for any name kcx cannot find; one line per name.
+    public var kcxError: KcxError {
+        let hint = "declare a client in the file (with a setting such as enabled: true) to have kcx create it, or correct the name"
+        if problems.count == 1 { return KcxError(.notFound, problems[0], hint: hint) }
+        return KcxError(
+            .notFound, "\(problems.count) names in the file do not resolve; nothing was changed:\n" + problems.map { "  \($0)" }.joined(separator: "\n"),
+            hint: hint)
+    }
+}
+
+extension Planner {
+    /// `--prune`: every realm kcx created (realm attribute `kcx.managed: "true"`) that the file does
+    /// not name, each as a plan of its own that deletes it. `master` and `keep` (the realm the session
+    /// logs in to) never are. One request: `GET /admin/realms`.
+    public static func prunedRealms(_ state: DesiredState, api: AdminAPI, keep: Set<String> = []) throws -> [RealmPlan] {
+        let named = Set(state.realms.map(\.realm))
+        return try api.getArray("realms", realm: state.realms.first?.realm ?? "master").compactMap { representation in
+            guard let name = representation["realm"]?.stringValue, name != "master", !named.contains(name), !keep.contains(name),
+                representation["attributes"]?[managedAttribute]?.stringValue == "true"
+            else { return nil }
+            return RealmPlan(realm: name, changes: [PlanChange(
+                operation: .delete, kind: "realm", name: name, group: "realm \(name)",
+                details: ["created by kcx, not in the file: deleted with everything in it"], action: .deleteRealm(name: name))])
+        }
+    }
+
+    /// A new client's id, chosen by the plan (Keycloak takes the id given in `POST clients`): a random
+    /// version 4 UUID.
+    static func newClientID(realm: String, clientId: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+
+    /// The realm itself: created with the settings the file gives (marked as kcx's) when missing,
+    /// else updated in those settings.
+    static func realmChanges(_ desired: DesiredRealm, _ live: LiveRealm) -> [PlanChange] {
+        guard desired.settings.declaresRealm else { return [] }
+        let group = "realm \(desired.realm)"
+        let wanted = JSON.object(desired.settings.values)
+        guard live.exists else {
+            var body = JSONObject([("realm", .string(desired.realm))])
+            for (key, value) in desired.settings.values { body[key] = value }
+            body["attributes"] = .object(JSONObject([(managedAttribute, "true")]))
+            return [PlanChange(operation: .create, kind: "realm", name: desired.realm, group: group,
+                               details: differences(current: nil, desired: wanted), action: .createRealm(name: desired.realm, body: .object(body)))]
+        }
+        let diff = differences(current: live.realmRepresentation, desired: wanted)
+        guard !diff.isEmpty else { return [] }
+        return [PlanChange(operation: .update, kind: "realm", name: desired.realm, group: group, details: diff,
+                           action: .updateRealm(name: desired.realm, body: wanted))]
+    }
+
+    /// Downscope enforcement and exchange-event recording, as the file gives them.
+    static func securityChanges(_ desired: DesiredRealm, _ live: LiveRealm) -> [PlanChange] {
+        var changes: [PlanChange] = []
+        let group = "realm \(desired.realm)"
+        if let wanted = desired.downscope, let now = live.downscopeOn, wanted != now {
+            changes.append(PlanChange(
+                operation: wanted ? .create : .delete, kind: "downscope", name: desired.realm, group: group,
+                details: ["enforced for every token exchange: \(now) -> \(wanted)"], action: .downscope(enabled: wanted)))
+        }
+        if desired.exchangeEvents == true, live.exchangeEventsRecorded == false {
+            changes.append(PlanChange(
+                operation: .update, kind: "exchange-events", name: desired.realm, group: group,
+                details: ["token exchange events stored: false -> true"], action: .recordExchangeEvents))
         }
         return changes
     }

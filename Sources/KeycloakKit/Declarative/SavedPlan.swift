@@ -8,37 +8,31 @@ import KcxJSON
 
 public struct SavedRealmPlan: Sendable, Equatable {
     public var plan: RealmPlan
-    /// The clients the live read looked up (LiveRealm.read's `onlyClients`).
-    public var clients: [String]
-    /// The targets whose legacy exchange wiring was read.
-    public var legacyTargets: [String]
+    /// The reads the plan was computed from (recorded by the live read itself).
+    public var reads: LiveReadSpec
     /// Object label (`client-scope api`) -> SHA-256 of its representation as read (secret fields left out).
     public var fingerprint: [(key: String, digest: String)]
 
     public static func == (lhs: SavedRealmPlan, rhs: SavedRealmPlan) -> Bool {
-        lhs.plan == rhs.plan && lhs.clients == rhs.clients && lhs.legacyTargets == rhs.legacyTargets
+        lhs.plan == rhs.plan && lhs.reads == rhs.reads
             && lhs.fingerprint.map(\.key) == rhs.fingerprint.map(\.key) && lhs.fingerprint.map(\.digest) == rhs.fingerprint.map(\.digest)
     }
 
-    public init(plan: RealmPlan, clients: [String], legacyTargets: [String], fingerprint: [(key: String, digest: String)]) {
+    public init(plan: RealmPlan, reads: LiveReadSpec, fingerprint: [(key: String, digest: String)]) {
         self.plan = plan
-        self.clients = clients
-        self.legacyTargets = legacyTargets
+        self.reads = reads
         self.fingerprint = fingerprint
     }
 
-    /// The plan of `desired` with what it takes to check it later against `live`.
-    public init(plan: RealmPlan, desired: DesiredRealm, live: LiveRealm) {
-        self.init(
-            plan: plan, clients: Planner.namedClients(desired).sorted(), legacyTargets: live.legacy.keys.sorted(),
-            fingerprint: LiveFingerprint.of(live))
+    /// The plan with what it takes to check it later against the realm it was computed from.
+    public init(plan: RealmPlan, live: LiveRealm) {
+        self.init(plan: plan, reads: live.readSpec, fingerprint: LiveFingerprint.of(live))
     }
 
-    /// Reads the realm as planning did (the same requests) and names every object that differs
-    /// from the fingerprint; returns the fresh read for the executor.
+    /// Makes the reads planning made (LiveRealm.read(_:_:), the same requests) and names every object
+    /// that differs from the fingerprint; returns the fresh read for the executor.
     public func recheck(_ api: AdminAPI) throws -> (live: LiveRealm, changed: [String]) {
-        var live = try LiveRealm.read(api, realm: plan.realm, onlyClients: Set(clients))
-        try live.readLegacy(api, realm: plan.realm, targets: legacyTargets)
+        let live = try LiveRealm.read(api, reads)
         return (live, LiveFingerprint.differences(saved: fingerprint, now: LiveFingerprint.of(live)))
     }
 }
@@ -80,7 +74,7 @@ public struct SavedPlan: Sendable, Equatable {
             // clientId from a secret-named variable): stored as references like the writes.
             let read: JSON = .object(JSONObject([
                 ("realm", .string(realm.plan.realm)),
-                ("reads", ["clients": .array(realm.clients.map { .string($0) }), "legacyTargets": .array(realm.legacyTargets.map { .string($0) })]),
+                ("reads", realm.reads.json),
                 ("fingerprint", .array(realm.fingerprint.map { ["object": .string($0.key), "sha256": .string($0.digest)] })),
             ]))
             guard case .object(var realmDocument) = try SavedPlan.protecting(
@@ -211,7 +205,7 @@ public struct SavedPlan: Sendable, Equatable {
                 if let value = stored[key] { realmDocument[key] = try resolving(value, environment: environment, secrets: &secrets) }
             }
             guard let realm = realmDocument["realm"]?.stringValue, let changeDocuments = realmDocument["changes"]?.arrayValue,
-                let clients = realmDocument["reads"]?["clients"]?.arrayValue, let targets = realmDocument["reads"]?["legacyTargets"]?.arrayValue,
+                let reads = realmDocument["reads"].flatMap({ LiveReadSpec(json: $0, realm: realm) }),
                 let fingerprint = realmDocument["fingerprint"]?.arrayValue
             else { throw bad("a realm lacks realm, changes, reads or fingerprint") }
             var changes: [PlanChange] = []
@@ -229,8 +223,8 @@ public struct SavedPlan: Sendable, Equatable {
                 changes.append(change)
             }
             realms.append(SavedRealmPlan(
-                plan: RealmPlan(realm: realm, changes: changes), clients: clients.compactMap(\.stringValue),
-                legacyTargets: targets.compactMap(\.stringValue), fingerprint: fingerprint.map { ($0["object"]?.stringValue ?? "", $0["sha256"]?.stringValue ?? "") }))
+                plan: RealmPlan(realm: realm, changes: changes), reads: reads,
+                fingerprint: fingerprint.map { ($0["object"]?.stringValue ?? "", $0["sha256"]?.stringValue ?? "") }))
         }
         return (SavedPlan(realms: realms, server: server, file: file, prune: prune), secrets)
     }
@@ -248,6 +242,10 @@ public enum LiveFingerprint {
             let label = seen[key] == 1 ? key : "\(key) (#\(seen[key]!))"
             entries.append((label, digest(value)))
         }
+        if !live.exists { add("realm (missing)", .bool(false)) }
+        if let representation = live.realmRepresentation { add("realm settings", representation) }
+        if let on = live.downscopeOn { add("downscope enforcement", .bool(on)) }
+        if let on = live.exchangeEventsRecorded { add("exchange events", .bool(on)) }
         for scope in live.clientScopes { add("client-scope \(scope["name"]?.stringValue ?? "?")", scope) }
         for client in live.clients { add("client \(client["clientId"]?.stringValue ?? "?")", client) }
         add("realm default client scopes", .array(live.realmDefaultScopeIDs.sorted().map { .string($0) }))
@@ -318,6 +316,15 @@ extension PlanAction {
     public var json: JSON {
         func list(_ value: ScopeList?) -> JSON { value.map { .string($0.rawValue) } ?? .null }
         switch self {
+        case .createRealm(let name, let body): return ["type": "createRealm", "name": .string(name), "body": body]
+        case .updateRealm(let name, let body): return ["type": "updateRealm", "name": .string(name), "body": body]
+        case .deleteRealm(let name): return ["type": "deleteRealm", "name": .string(name)]
+        case .createClient(let clientId, let body): return ["type": "createClient", "clientId": .string(clientId), "body": body]
+        case .updateClientSettings(let clientId, let client, let body):
+            return ["type": "updateClientSettings", "clientId": .string(clientId), "clientUUID": .string(client), "body": body]
+        case .deleteClient(let clientId, let client): return ["type": "deleteClient", "clientId": .string(clientId), "clientUUID": .string(client)]
+        case .downscope(let enabled): return ["type": "downscope", "enabled": .bool(enabled)]
+        case .recordExchangeEvents: return ["type": "recordExchangeEvents"]
         case .createScope(let name, let body): return ["type": "createScope", "name": .string(name), "body": body]
         case .updateScope(let name, let id, let body): return ["type": "updateScope", "name": .string(name), "id": .string(id), "body": body]
         case .deleteScope(let name, let id): return ["type": "deleteScope", "name": .string(name), "id": .string(id)]
@@ -355,6 +362,17 @@ extension PlanAction {
             return items.compactMap(\.stringValue)
         }
         switch type {
+        case "createRealm": self = .createRealm(name: try string("name"), body: try body())
+        case "updateRealm": self = .updateRealm(name: try string("name"), body: try body())
+        case "deleteRealm": self = .deleteRealm(name: try string("name"))
+        case "createClient": self = .createClient(clientId: try string("clientId"), body: try body())
+        case "updateClientSettings":
+            self = .updateClientSettings(clientId: try string("clientId"), clientUUID: try string("clientUUID"), body: try body())
+        case "deleteClient": self = .deleteClient(clientId: try string("clientId"), clientUUID: try string("clientUUID"))
+        case "downscope":
+            guard let enabled = json["enabled"]?.boolValue else { throw Missing(description: "write downscope lacks enabled") }
+            self = .downscope(enabled: enabled)
+        case "recordExchangeEvents": self = .recordExchangeEvents
         case "createScope": self = .createScope(name: try string("name"), body: try body())
         case "updateScope": self = .updateScope(name: try string("name"), id: try string("id"), body: try body())
         case "deleteScope": self = .deleteScope(name: try string("name"), id: try string("id"))
@@ -369,5 +387,31 @@ extension PlanAction {
         case "legacyExchange": self = .legacyExchange(target: try string("target"), add: try strings("add"), remove: try strings("remove"))
         default: throw Missing(description: "unknown write type '\(type)'")
         }
+    }
+}
+
+extension LiveReadSpec {
+    /// The reads as a saved plan stores them (`reads`); the realm is stored beside them.
+    var json: JSON {
+        .object(JSONObject([
+            ("clients", clients.map { .array($0.map { .string($0) }) } ?? .null),
+            ("realmSettings", .bool(realmSettings)), ("prunedRealm", .bool(prunedRealm)),
+            ("downscope", .bool(downscope)), ("events", .bool(events)),
+            ("legacyTargets", .array(legacyTargets.map { .string($0) })),
+            ("createdLegacyTargets", .array(createdLegacyTargets.map { .string($0) })),
+        ]))
+    }
+
+    init?(json: JSON, realm: String) {
+        guard let targets = json["legacyTargets"]?.arrayValue else { return nil }
+        let clients = json["clients"]
+        guard clients == nil || clients!.isNull || clients!.arrayValue != nil else { return nil }
+        self.init(
+            realm: realm, clients: clients?.arrayValue?.compactMap(\.stringValue),
+            realmSettings: json["realmSettings"]?.boolValue ?? false, prunedRealm: json["prunedRealm"]?.boolValue ?? false)
+        downscope = json["downscope"]?.boolValue ?? false
+        events = json["events"]?.boolValue ?? false
+        legacyTargets = targets.compactMap(\.stringValue)
+        createdLegacyTargets = (json["createdLegacyTargets"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 }

@@ -49,6 +49,14 @@ public func audienceScopeName(for clientId: String) -> String { "\(clientId)-aud
 /// The one client policy per target that lists every requester allowed to exchange to it.
 public func exchangePolicyName(forTarget clientId: String) -> String { "kcx-token-exchange-\(clientId)" }
 
+/// The rule of `--subject-client` (and of an `allow` pair's `subjectClient`): Keycloak exchanges only
+/// a subject token whose `aud` holds the requester, so REQUESTER goes into the subject client's
+/// tokens, unless they are the same client. Answers (audience, holder), or nil when nothing is needed.
+public func subjectClientAudience(requester: String, subjectClient: String?) -> (audience: String, holder: String)? {
+    guard let subjectClient, subjectClient != requester else { return nil }
+    return (requester, subjectClient)
+}
+
 extension Writer {
     public func serverFeatures() throws -> ServerFeatures {
         ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm))
@@ -141,7 +149,9 @@ extension Writer {
         case .legacy:
             try allowLegacyExchange(requester: requester, target: target)
         }
-        if let initial, initial.id != requester.id { try ensureAudience(requester, inTokensOf: initial) }
+        if let initial, subjectClientAudience(requester: requester.id, subjectClient: initial.id) != nil {
+            try ensureAudience(requester, inTokensOf: initial)
+        }
     }
 
     /// Undoes `allowExchange` in every mechanism `mode` covers: TARGET's audience scope leaves

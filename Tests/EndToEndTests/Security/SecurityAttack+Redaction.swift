@@ -25,5 +25,13 @@ extension SecurityAttack {
             boundary: "redaction", attack: "A scope name or description made to become a link, an image, HTML or an extra cell in the `plan --output markdown` pull-request comment",
             outcome: "Brackets, pipes, asterisks, underscores, backticks, tildes and backslashes are backslash-escaped and `<`, `>`, `&` written as entities: the comment shows the text",
             test: "PlanFileAttackTests.swift: aNameMeantToBecomeMarkupInTheReviewCommentStaysText"),
+        SecurityAttack(
+            boundary: "redaction", attack: "A client `secret` in a declarative file from a variable whose name says nothing of a secret, created and then rotated by `plan`/`apply` (text, JSON, `-v`) and read back by `export`",
+            outcome: "Every output shows `secret: (none) -> <redacted>` / `<redacted> -> <redacted>`; export writes the placeholder `${BILLING_SECRET:-}`, never the value",
+            test: "DeclarativeSecretAttackTests.swift: aClientSecretFromTheFileNeverAppears"),
+        SecurityAttack(
+            boundary: "redaction", attack: "A client secret written literally into a declarative file (bound for version control)",
+            outcome: "Refused before any request (exit 2) with file:line:col; the message does not quote it",
+            test: "DeclarativeSecretAttackTests.swift: aSecretWrittenIntoTheFileIsRefused"),
     ]
 }
