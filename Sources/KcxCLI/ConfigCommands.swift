@@ -114,11 +114,12 @@ public enum ConfigCommands {
             // their own --user/--password (or --token); nothing is sent.
             let store = SessionSettings.store(invocation, context)
             try store.checkWritable()
-            let options = try SessionSettings.transportOptions(invocation)
+            let options = try SessionSettings.transportOptions(invocation, context: context)
+            let profile = SessionSettings.profile(invocation, context)
             let session = StoredSession(
                 server: server, realm: realm, clientId: "admin-cli", grant: .password,
-                insecure: options.insecure, caCertificateFile: options.caCertificateFile)
-            try store.save(session, as: SessionSettings.profile(invocation, context))
+                insecure: options.insecure, caCertificateFile: try storedCAFile(options, store, profile: profile))
+            try store.save(session, as: profile)
             return .ok
         }
         if user == nil && client == nil {
@@ -155,18 +156,18 @@ public enum ConfigCommands {
         let store = SessionSettings.store(invocation, context)
         // A config kcx would refuse to write is named before the password is sent.
         try store.checkWritable()
-        let options = try SessionSettings.transportOptions(invocation)
+        let options = try SessionSettings.transportOptions(invocation, context: context)
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(
             grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value)
         let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
+        let profile = SessionSettings.profile(invocation, context)
         let session = StoredSession(
             server: server, realm: realm, clientId: clientId, grant: grant, username: user,
             passwordSource: password?.source, clientSecretSource: secret?.source,
             accessToken: tokens.accessToken, accessTokenExpiresAt: tokens.accessTokenExpiresAt,
             refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
-            insecure: options.insecure, caCertificateFile: options.caCertificateFile)
-        let profile = SessionSettings.profile(invocation, context)
+            insecure: options.insecure, caCertificateFile: try storedCAFile(options, store, profile: profile))
         try store.save(session, as: profile)
         if context.kcadmMode {
             context.stderr.write(
@@ -176,6 +177,13 @@ public enum ConfigCommands {
             context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
         }
         return .ok
+    }
+
+    /// The CA file the session keeps: --cacert's or a PEM --truststore's own path, or the
+    /// certificates of a PKCS#12 --truststore written next to the config file.
+    static func storedCAFile(_ options: TransportOptions, _ store: ConfigStore, profile: String) throws -> String? {
+        if let pem = options.caCertificatePEM { return try Truststore.storedFile(.pem(pem), store, profile: profile) }
+        return try Truststore.storedFile(options.caCertificateFile.map { .file($0) }, store, profile: profile)
     }
 
     private static let credentialsUsage =

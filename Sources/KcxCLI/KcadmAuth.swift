@@ -12,7 +12,7 @@ enum KcadmAuth {
         OptionSpec("client", value: "ID", "Client to log in with (default admin-cli)"),
         OptionSpec("secret", value: "SECRET", "Client secret; without --user, log in as the client's service account"),
         OptionSpec("stacktrace", short: "x", "Accepted for kcadm's scripts; kcx prints no stack traces"),
-    ] + [Truststore.options[0]]
+    ] + Truststore.options
 
     /// True when the command line asks for a one-time login (kcadm: --user, --password or --secret).
     /// True for the commands that take these options.
@@ -57,7 +57,8 @@ enum KcadmAuth {
         }
         let who = user.map { "user \($0)" } ?? "service-account-\(clientId)"
         context.stderr.write("Logging into \(server) as \(who) of realm \(realm)\n")
-        let options = try SessionSettings.transportOptions(invocation, stored: SessionSettings.tlsSession(stored, server: server))
+        let options = try SessionSettings.transportOptions(
+            invocation, stored: SessionSettings.tlsSession(stored, server: server), context: context)
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(
             grant: user != nil ? .password : .clientCredentials, clientId: clientId, username: user, password: password,

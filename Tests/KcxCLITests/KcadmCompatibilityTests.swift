@@ -99,7 +99,7 @@ struct KcadmCompatibilityTests {
         #expect(world.transport.received.isEmpty)
     }
 
-    @Test("config truststore keeps a PEM file with the session; JKS and PKCS#12 are named with their conversion")
+    @Test("config truststore keeps a PEM file with the session; JKS is named with its conversion; a broken DER file changes nothing")
     func truststore() throws {
         let world = try SessionWorld()
         let pem = world.directory + "/ca.pem"
@@ -121,17 +121,27 @@ struct KcadmCompatibilityTests {
         let jksWorld = try SessionWorld()
         try jksWorld.storeSession()
         #expect(jksWorld.run(["config", "truststore", jks]) == 2)
+        let converted = world.directory + "/ca.p12"
         #expect(
             jksWorld.stderr.text
-                == "error: FILE '\(jks)' is a Java keystore (JKS); kcx reads PEM certificates\n"
-                + "hint: export it: keytool -exportcert -rfc -keystore '\(jks)' -alias ALIAS > ca.pem, then give ca.pem\n")
+                == "error: truststore '\(jks)' is a Java keystore (JKS), which kcx cannot read; it reads PEM and PKCS#12 truststores\n"
+                + "hint: convert it to PKCS#12 (keytool asks for both passwords): keytool -importkeystore -srckeystore \(jks) "
+                + "-destkeystore \(converted) -deststoretype PKCS12, then give \(converted)\n")
+        #expect(try jksWorld.store.session(named: "default")?.caCertificateFile == nil)
         let p12World = try SessionWorld()
         try p12World.storeSession()
         #expect(p12World.run(["config", "truststore", p12]) == 2)
-        #expect(p12World.stderr.text.hasPrefix("error: FILE '\(p12)' is a binary (DER: PKCS#12 or a single certificate) file; kcx reads PEM certificates\n"))
+        #expect(p12World.stderr.text == "error: truststore '\(p12)' is neither PEM (-----BEGIN CERTIFICATE-----) nor PKCS#12\n"
+            + "hint: give a PEM or PKCS#12 file of CA certificates\n")
         #expect(try p12World.store.session(named: "default")?.caCertificateFile == nil)
 
-        // --truststore on a request command is --cacert, checked the same way before anything is sent.
+        // kcadm's exclusions: --delete with a file, --delete with --trustpass, neither.
+        #expect(world.run(["config", "truststore", pem, "--delete"]) == 2)
+        #expect(world.stderr.text.hasSuffix("\nerror: --delete and a TRUSTSTORE file cannot be given together\n"))
+        #expect(world.run(["config", "truststore", "--delete", "--trustpass", "-"]) == 2)
+        #expect(world.stderr.text.hasSuffix("\nerror: --trustpass and --delete cannot be given together\n"))
+
+        // --truststore on a request command is checked the same way before anything is sent.
         let requestWorld = try SessionWorld()
         try requestWorld.storeSession()
         #expect(requestWorld.run(["get", "clients", "--truststore", jks, "--trustpass", "x"]) == 2)
