@@ -150,8 +150,7 @@ struct KcadmShell {
     }
 
     /// A provisioning script written as kcadm's documentation writes one, run unchanged through a
-    /// `kcadm.sh -> kcx` link, then the realm is checked through the admin API. Group lines are left
-    /// out: the sandbox on this branch has no groups endpoints yet.
+    /// `kcadm.sh -> kcx` link, then the realm is checked through the admin API.
     @Test(.enabled(if: onSandbox, "the V1 exchange permission needs a server started with token-exchange,admin-fine-grained-authz:v1"))
     func provisioningScriptRunsUnchanged() throws {
         let keycloak = try #require(TestKeycloak.legacy)
@@ -175,6 +174,14 @@ struct KcadmShell {
             kcadm.sh add-roles -r "$REALM" --uusername alice --rolename user
             kcadm.sh add-roles -r "$REALM" --uusername alice --cclientid api --rolename reader
 
+            # Groups as the Server Administration Guide writes them: a group, a subgroup, a member, role mappings.
+            GID=$(kcadm.sh create groups -r "$REALM" -s name=staff -i)
+            SUBID=$(kcadm.sh create groups/$GID/children -r "$REALM" -s name=ops -i)
+            kcadm.sh update users/$USERID/groups/$SUBID -r "$REALM" -s realm="$REALM" -s userId=$USERID -s groupId=$SUBID -n
+            kcadm.sh add-roles -r "$REALM" --gname staff --rolename user
+            kcadm.sh add-roles -r "$REALM" --gpath /staff/ops --cclientid api --rolename reader
+            kcadm.sh get-roles -r "$REALM" --gpath /staff/ops --cclientid api --effective -F name --format csv --noquotes
+
             SCOPEID=$(kcadm.sh create client-scopes -r "$REALM" -s name=api-audience -s protocol=openid-connect \
                 -s 'attributes."include.in.token.scope"=false' -i)
             kcadm.sh create client-scopes/$SCOPEID/protocol-mappers/models -r "$REALM" -s name=api-audience \
@@ -197,7 +204,7 @@ struct KcadmShell {
             script,
             variables: ["KC_URL": keycloak.baseURL, "KC_ADMIN": keycloak.adminUser, "KC_ADMIN_PASSWORD": keycloak.adminPassword, "REALM": realm])
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.hasPrefix("done "), "\(result)")
+        #expect(result.stdout.hasPrefix("reader\ndone "), "\(result)")
 
         // The realm, read back through the admin API.
         #expect(try keycloak.adminGet(realm).json?["displayName"] == "Demo realm")
@@ -216,6 +223,20 @@ struct KcadmShell {
             $0["name"]?.stringValue
         }
         #expect(clientRoles == ["reader"])
+        // The groups: staff/ops, alice a member of ops, staff maps user, ops maps api's reader.
+        let staff = try #require(keycloak.adminGet("\(realm)/group-by-path/staff").json)
+        let staffId = try #require(staff["id"]?.stringValue)
+        let ops = try #require(keycloak.adminGet("\(realm)/group-by-path/staff/ops").json)
+        let opsId = try #require(ops["id"]?.stringValue)
+        #expect(ops["parentId"]?.stringValue == staffId)
+        let memberOf = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/groups")?.arrayValue?.compactMap { $0["path"]?.stringValue }
+        #expect(memberOf == ["/staff/ops"])
+        let staffRoles = keycloak.adminGetOrNil("\(realm)/groups/\(staffId)/role-mappings/realm")?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(staffRoles == ["user"])
+        let opsRoles = keycloak.adminGetOrNil("\(realm)/groups/\(opsId)/role-mappings/clients/\(apiId)")?.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        }
+        #expect(opsRoles == ["reader"])
         // alice's password works: a password grant on admin-cli of the new realm.
         let token = try keycloak.request(
             "POST", "/realms/\(realm)/protocol/openid-connect/token",
