@@ -43,6 +43,24 @@ func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) th
         return (AdminClient(server: server, realm: realm, transport: transport, token: token), options)
     }
 
+    // kcadm's --server on a request command, without credentials or a token: kcadm uses the
+    // session its config holds for that server, else it has no token to send. kcx does the same,
+    // and refuses before sending rather than sending a request the server can only refuse.
+    if KcadmAuth.takesOptions(invocation), let given = invocation.value("server") {
+        let server = AdminClient.normalizedServer(given)
+        try SessionSettings.checkServerURL(server, source: "--server")
+        let store = SessionSettings.store(invocation, context)
+        let profile = SessionSettings.profile(invocation, context)
+        let stored = invocation.flag("no-config") ? nil : try store.session(named: profile)
+        if stored.map({ AdminClient.normalizedServer($0.server) }) != server {
+            let why = invocation.flag("no-config") ? "--no-config keeps no session" : stored.map { "the stored session is for \($0.server)" }
+                ?? "no session '\(profile)' in \(store.path)"
+            throw KcxError(
+                .authentication, "no credentials for --server \(server): \(why)",
+                hint: "log in for this command with --realm REALM and --user NAME (--password, a prompt or standard input) or --client ID --secret SECRET, or give --token TOKEN")
+        }
+    }
+
     if invocation.flag("no-config") {
         let session = try SessionSettings.sessionFromEnvironment(environment)
         let options = try SessionSettings.transportOptions(invocation, context: context)
