@@ -5,7 +5,9 @@ import KeycloakKit
 
 enum KcadmAuth {
     static let specs: [OptionSpec] = [
-        OptionSpec("server", value: "URL", "With --user or --secret: log in to this server for this command only"),
+        OptionSpec(
+            "server", value: "URL",
+            "With --user or --secret: log in to this server for this command only; alone: the stored session's server, else refused"),
         OptionSpec("realm", value: "REALM", "Realm to log in to (and the default target realm) for this command"),
         OptionSpec("user", value: "NAME", "Log in as this user for this command only (nothing is stored)"),
         OptionSpec("password", value: "PASSWORD", "Password of --user (else $KCX_PASSWORD, a prompt, or standard input)"),

@@ -57,6 +57,8 @@ public enum RequestCommands {
         prints it, or on one line with -c; -F/--fields selects fields with kcadm's filter grammar.
         -H prints the response's status line and headers first. -h NAME=VALUE sends a request
         header (with a Content-Type other than application/json, -f and -b are sent as they are).
+        Under the name kcadm.sh printed JSON ends without a newline on stdout and the newline goes
+        to stderr, as kcadm prints it.
         """
 
     public static let specs: [CommandSpec] = [
@@ -76,6 +78,9 @@ public enum RequestCommands {
 
                 -o/--offset N and -l/--limit N add Keycloak's 'first' and 'max'; -q NAME=VALUE adds any
                 other query parameter; -H prints the response headers first.
+
+                Under the name kcadm.sh the JSON ends without a newline on stdout and the newline is
+                printed on stderr, as kcadm prints it; CSV lines end on stdout under both names.
                 """,
             positionals: [endpoint],
             options: [targetRealm, query, header, fields, format, noQuotes, compressed, compact, offset, limit, printHeaders, allowOtherHost]
