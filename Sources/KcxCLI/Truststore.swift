@@ -184,8 +184,14 @@ enum Truststore {
         if FileSystem.fileExists(path) && !FileSystem.isSymbolicLink(path) { unlink(path) }
     }
 
-    static func run(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        warnTrustpass(invocation, context)
+    /// What `config truststore` was asked to do, checked before anything is read (kcadm's
+    /// ConfigTruststoreCmd rules: a file or --delete, --trustpass only with a file).
+    enum Action: Equatable, Sendable {
+        case trust(file: String)
+        case delete
+    }
+
+    static func parse(_ invocation: Invocation) throws(KcxError) -> Action {
         let file = invocation.positionals.first
         let delete = invocation.flag("delete")
         if delete && file != nil {
@@ -194,7 +200,16 @@ enum Truststore {
         if delete && invocation.value("trustpass") != nil {
             throw KcxError.usage("--trustpass and --delete cannot be given together")
         }
-        guard delete || file != nil else { throw KcxError.usage("missing TRUSTSTORE file (or --delete)") }
+        if delete { return .delete }
+        guard let file else { throw KcxError.usage("missing TRUSTSTORE file (or --delete)") }
+        if file.isEmpty { throw KcxError.usage("TRUSTSTORE is empty") }
+        return .trust(file: file)
+    }
+
+    static func run(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        warnTrustpass(invocation, context)
+        let action = try parse(invocation)
+        let file: String? = if case .trust(let file) = action { file } else { nil }
         let store = SessionSettings.store(invocation, context)
         let profile = SessionSettings.profile(invocation, context)
         guard var session = try store.session(named: profile) else {
