@@ -90,26 +90,64 @@ public enum ConfigCommands {
 
     // MARK: credentials
 
+    /// What `config credentials` was asked to do, checked before anything is read or sent.
+    struct CredentialsOptions: Equatable, Sendable {
+        var server: String
+        var realm: String
+        /// nil with `client` nil: kcadm's `--server --realm` alone, stored for later commands.
+        var user: String?
+        var client: String?
+        var grant: GrantKind? { user != nil ? .password : client != nil ? .clientCredentials : nil }
+
+        static func parse(_ invocation: Invocation) throws(KcxError) -> CredentialsOptions {
+            if invocation.flag("no-config") {
+                throw KcxError.usage("config credentials stores a session, so it cannot run with --no-config")
+            }
+            if invocation.value("token") != nil {
+                throw KcxError.usage("config credentials logs in itself, so it does not take --token")
+            }
+            guard let server = invocation.value("server").map(AdminClient.normalizedServer) else {
+                throw KcxError.usage("missing --server URL", hint: credentialsUsage)
+            }
+            do { try SessionSettings.checkServerURL(server, source: "--server") } catch let error as KcxError { throw error } catch {
+                throw KcxError.usage("--server: \(error)")
+            }
+            guard let realm = invocation.value("realm"), !realm.isEmpty else {
+                throw KcxError.usage("missing --realm REALM", hint: credentialsUsage)
+            }
+            let user = invocation.value("user")
+            let client = invocation.value("client")
+            if user == "" { throw KcxError.usage("--user is empty") }
+            if client == "" { throw KcxError.usage("--client is empty") }
+            let secretsGiven = (SecretKind.password.options + SecretKind.clientSecret.options).contains { invocation.flag($0) }
+            if user == nil && client == nil && secretsGiven {
+                throw KcxError.usage(
+                    "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)",
+                    hint: credentialsUsage)
+            }
+            if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
+                throw KcxError.usage(
+                    "--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file (--password-file, --secret-file)")
+            }
+            if user == nil && SecretKind.password.options.contains(where: { invocation.flag($0) }) {
+                throw KcxError.usage("--password-* options need --user NAME; a client logs in with --secret-*")
+            }
+            for kind in [SecretKind.password, .clientSecret] {
+                let given = kind.options.filter { invocation.flag($0) }
+                if given.count > 1 { throw KcxError.usage("give only one of " + given.map { "--" + $0 }.joined(separator: ", ")) }
+            }
+            return CredentialsOptions(server: server, realm: realm, user: user, client: client)
+        }
+    }
+
     static func runCredentials(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         Truststore.warnTrustpass(invocation, context)
-        if invocation.flag("no-config") {
-            throw KcxError.usage("config credentials stores a session, so it cannot run with --no-config")
-        }
-        if invocation.value("token") != nil {
-            throw KcxError.usage("config credentials logs in itself, so it does not take --token")
-        }
-        guard let server = invocation.value("server").map(AdminClient.normalizedServer) else {
-            throw KcxError.usage("missing --server URL", hint: credentialsUsage)
-        }
-        try SessionSettings.checkServerURL(server, source: "--server")
-        guard let realm = invocation.value("realm"), !realm.isEmpty else {
-            throw KcxError.usage("missing --realm REALM", hint: credentialsUsage)
-        }
-        let user = invocation.value("user")
-        let client = invocation.value("client")
-        if user == nil && client == nil
-            && !(SecretKind.password.options + SecretKind.clientSecret.options).contains(where: { invocation.flag($0) })
-        {
+        let parsed = try CredentialsOptions.parse(invocation)
+        let server = parsed.server
+        let realm = parsed.realm
+        let user = parsed.user
+        let client = parsed.client
+        if parsed.grant == nil {
             // kcadm: --server and --realm alone store them for later commands, which log in with
             // their own --user/--password (or --token); nothing is sent.
             let store = SessionSettings.store(invocation, context)
@@ -121,14 +159,6 @@ public enum ConfigCommands {
                 insecure: options.insecure, caCertificateFile: try storedCAFile(options, store, profile: profile))
             try store.save(session, as: profile)
             return .ok
-        }
-        if user == nil && client == nil {
-            throw KcxError.usage(
-                "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)",
-                hint: credentialsUsage)
-        }
-        if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
-            throw KcxError.usage("--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file (--password-file, --secret-file)")
         }
         let grant: GrantKind = user != nil ? .password : .clientCredentials
         let clientId = client ?? "admin-cli"

@@ -117,4 +117,39 @@ struct KcadmOptionsTests {
         #expect(world.stdout.text == "auditor\nreader\n")
         #expect(world.transport.remaining == 0)
     }
+    @Test("config credentials: typed options and every usage error, before anything is read or sent")
+    func credentials() throws {
+        let parse = { (arguments: [String]) throws -> ConfigCommands.CredentialsOptions in
+            try ConfigCommands.CredentialsOptions.parse(Self.invocation(["config", "credentials"] + arguments))
+        }
+        #expect(try parse(["--server", "http://kc/", "--realm", "master"]) == .init(server: "http://kc", realm: "master", user: nil, client: nil))
+        #expect(try parse(["--server", "http://kc", "--realm", "master"]).grant == nil)
+        #expect(try parse(["--server", "http://kc", "--realm", "r", "--user", "u"]).grant == .password)
+        #expect(try parse(["--server", "http://kc", "--realm", "r", "--client", "c", "--secret-stdin"]).grant == .clientCredentials)
+        let hint = "usage: kcx config credentials --server URL --realm REALM (--user NAME | --client ID); see 'kcx config credentials --help'"
+        let cases: [([String], String)] = [
+            (["--server", "http://kc", "--realm", "r", "--no-config"], "config credentials stores a session, so it cannot run with --no-config"),
+            (["--server", "http://kc", "--realm", "r", "--token", "t"], "config credentials logs in itself, so it does not take --token"),
+            (["--realm", "r"], "missing --server URL"),
+            (["--server", "kc.example.com", "--realm", "r"], "--server: 'kc.example.com' is not an http:// or https:// URL"),
+            (["--server", "http://kc"], "missing --realm REALM"),
+            (["--server", "http://kc", "--realm", ""], "missing --realm REALM"),
+            (["--server", "http://kc", "--realm", "r", "--user", ""], "--user is empty"),
+            (["--server", "http://kc", "--realm", "r", "--client", ""], "--client is empty"),
+            (["--server", "http://kc", "--realm", "r", "--password-stdin"],
+             "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)"),
+            (["--server", "http://kc", "--realm", "r", "--user", "u", "--password-stdin", "--secret-stdin"],
+             "--password-stdin and --secret-stdin cannot both read standard input"),
+            (["--server", "http://kc", "--realm", "r", "--client", "c", "--password-file", "f"],
+             "--password-* options need --user NAME; a client logs in with --secret-*"),
+            (["--server", "http://kc", "--realm", "r", "--user", "u", "--password-stdin", "--password-file", "f"],
+             "give only one of --password-stdin, --password-file"),
+            (["--server", "http://kc", "--realm", "r", "--client", "c", "--secret-file", "f", "--secret", "s"],
+             "give only one of --secret-file, --secret"),
+        ]
+        for (arguments, expected) in cases {
+            #expect(Self.message { try parse(arguments) } == expected, "\(arguments)")
+        }
+        #expect(throws: KcxError.usage("missing --server URL", hint: hint)) { try parse(["--realm", "r"]) }
+    }
 }
