@@ -390,6 +390,8 @@ public enum ConfigCommands {
             }
         }
         try store.save(nil, as: profile)
+        // The certificates a PKCS#12 truststore left for this profile go with it.
+        _ = try? Truststore.storedFile(nil, store, profile: profile)
         context.stderr.write("Logged out of \(session.server) realm \(session.realm) (profile \(profile))\n")
         return .ok
     }

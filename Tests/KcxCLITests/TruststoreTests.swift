@@ -70,6 +70,17 @@ struct TruststoreTests {
         let mode = try FileManager.default.attributesOfItem(atPath: world.directory + "/kcx/truststore-default.pem")[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
+        // Logging out removes the bundle with the profile.
+        #expect(world.run(["config", "truststore", p12, "--trustpass", "tp-Secret-1"]) == 0)
+        let loggedIn = try #require(try world.store.session(named: "default"))
+        var withoutRefresh = loggedIn
+        withoutRefresh.refreshToken = nil
+        try world.store.save(withoutRefresh, as: "default")
+        #expect(world.run(["config", "logout"]) == 0)
+        #expect(!FileManager.default.fileExists(atPath: world.directory + "/kcx/truststore-default.pem"))
+        try world.store.save(loggedIn, as: "default")
+        #expect(world.run(["config", "truststore", p12, "--trustpass", "tp-Secret-1"]) == 0)
+
         // --delete forgets it and removes the bundle.
         #expect(world.run(["config", "truststore", "--delete"]) == 0)
         #expect(try world.store.session(named: "default")?.caCertificateFile == nil)
