@@ -152,4 +152,13 @@ struct KcadmOptionsTests {
         }
         #expect(throws: KcxError.usage("missing --server URL", hint: hint)) { try parse(["--realm", "r"]) }
     }
+    @Test("under kcadm.sh get-roles alone lists the realm's roles (GetRolesCmd always has something to do)")
+    func getRolesAloneLists() throws {
+        let world = try SessionWorld()
+        try world.storeSession()
+        world.transport.expect("GET", "http://kc/admin/realms/master/roles", json: #"[{"name":"user"}]"#)
+        #expect(Kcx.run(["get-roles"], programName: "kcadm.sh", context: world.context) == 0)
+        #expect(world.stdout.text == "[ {\n  \"name\" : \"user\"\n} ]")
+        #expect(world.stderr.text == "\n")
+    }
 }
