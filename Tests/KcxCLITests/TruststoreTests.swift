@@ -178,4 +178,19 @@ struct TruststoreTests {
         #expect(world.stderr.text.hasSuffix("error: --truststore '\(p12)': wrong truststore password (the PKCS#12 integrity check failed)\n"
             + "hint: give the password with --trustpass - (prompted for) or KC_CLI_TRUSTSTORE_PASSWORD\n"))
     }
+    @Test("config credentials --truststore FILE.p12 logs in trusting it and keeps its certificates for the session")
+    func credentialsWithPKCS12() throws {
+        let world = try SessionWorld()
+        let files = try PKCS12Files(in: world.directory)
+        let p12 = try files.p12("trust.p12", password: "pw-7")
+        world.environment["KC_CLI_TRUSTSTORE_PASSWORD"] = "pw-7"
+        world.input = SessionInput(piped: "admin-pw\n")
+        world.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=password&client_id=admin-cli&username=admin&password=admin-pw",
+            json: sessionTokenJSON("A1", "R1"))
+        #expect(world.run(["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin", "--truststore", p12]) == 0)
+        #expect(world.transportOptions.last?.caCertificatePEM == Array(files.certificatePEM.utf8))
+        #expect(try world.store.session(named: "default")?.caCertificateFile == world.directory + "/kcx/truststore-default.pem")
+        #expect(try bundle(world) == files.certificatePEM)
+    }
 }
