@@ -240,7 +240,7 @@ complete -c kcx -n '__kcx_path_is \'set-password\'' -l trustpass -x -d 'Password
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'credentials' -d 'Log in to a Keycloak server and store the session'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'status' -d 'Show who the stored session is logged in as, where, and until when'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'logout' -d 'End the stored session on the server and remove it from the config file'
-complete -c kcx -n '__kcx_path_is \'config\'' -a 'truststore' -d 'Trust the CA certificates of a PEM or PKCS#12 file for the stored session'
+complete -c kcx -n '__kcx_path_is \'config\'' -a 'truststore' -d 'Trust the CA certificates of a PEM or PKCS#12 file for the profile\'s logins and session'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'profiles' -d 'List the profiles stored in the config file'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l server -x -d 'Keycloak\'s root URL, e.g. https://keycloak.example.com'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Realm to log in to (master for a server-wide admin)'

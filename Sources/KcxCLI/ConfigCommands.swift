@@ -152,7 +152,7 @@ public enum ConfigCommands {
             // their own --user/--password (or --token); nothing is sent.
             let store = SessionSettings.store(invocation, context)
             try store.checkWritable()
-            let options = try SessionSettings.transportOptions(invocation, context: context)
+            let options = try loginTransportOptions(invocation, context)
             let profile = SessionSettings.profile(invocation, context)
             let session = StoredSession(
                 server: server, realm: realm, clientId: "admin-cli", grant: .password,
@@ -186,7 +186,7 @@ public enum ConfigCommands {
         let store = SessionSettings.store(invocation, context)
         // A config kcx would refuse to write is named before the password is sent.
         try store.checkWritable()
-        let options = try SessionSettings.transportOptions(invocation, context: context)
+        let options = try loginTransportOptions(invocation, context)
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(
             grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value)
@@ -211,9 +211,26 @@ public enum ConfigCommands {
 
     /// The CA file the session keeps: --cacert's or a PEM --truststore's own path, or the
     /// certificates of a PKCS#12 --truststore written next to the config file.
+    /// The transport options of a login: the command line's, else the truststore `config
+    /// truststore` set for the profile.
+    static func loginTransportOptions(_ invocation: Invocation, _ context: CommandContext) throws -> TransportOptions {
+        var options = try SessionSettings.transportOptions(invocation, context: context)
+        if options.caCertificateFile == nil && options.caCertificatePEM == nil,
+            let file = try SessionSettings.store(invocation, context).truststore(for: SessionSettings.profile(invocation, context))
+        {
+            do { _ = try FileSystem.readFile(file, limit: .data) } catch {
+                throw KcxError.usage(
+                    "the truststore set with config truststore: \(error.description)",
+                    hint: "set it again with config truststore FILE, or remove it with config truststore --delete")
+            }
+            options.caCertificateFile = file
+        }
+        return options
+    }
+
     static func storedCAFile(_ options: TransportOptions, _ store: ConfigStore, profile: String) throws -> String? {
-        if let pem = options.caCertificatePEM { return try Truststore.storedFile(.pem(pem), store, profile: profile) }
-        return try Truststore.storedFile(options.caCertificateFile.map { .file($0) }, store, profile: profile)
+        if let pem = options.caCertificatePEM { return try Truststore.storedFile(.pem(pem), store, profile: profile, login: true) }
+        return try Truststore.storedFile(options.caCertificateFile.map { .file($0) }, store, profile: profile, login: true)
     }
 
     private static let credentialsUsage =
@@ -390,8 +407,9 @@ public enum ConfigCommands {
             }
         }
         try store.save(nil, as: profile)
-        // The certificates a PKCS#12 truststore left for this profile go with it.
-        _ = try? Truststore.storedFile(nil, store, profile: profile)
+        // The certificates a PKCS#12 --truststore of config credentials left go with the session;
+        // those of config truststore stay with the profile's truststore setting.
+        _ = try? Truststore.storedFile(nil, store, profile: profile, login: true)
         context.stderr.write("Logged out of \(session.server) realm \(session.realm) (profile \(profile))\n")
         return .ok
     }

@@ -26,18 +26,19 @@ enum Truststore {
     ]
 
     static let spec = CommandSpec(
-        ["config", "truststore"], summary: "Trust the CA certificates of a PEM or PKCS#12 file for the stored session",
+        ["config", "truststore"], summary: "Trust the CA certificates of a PEM or PKCS#12 file for the profile's logins and session",
         discussion: """
-            As kcadm's config truststore: later commands of the profile trust the CA certificates in \
-            FILE. A PEM file is kept as the session's --cacert and read at each use. The certificates \
-            of a PKCS#12 file (.p12, .pfx) are read once, with its password, into a PEM file next to \
-            the config file (truststore-PROFILE.pem), which the session uses; the password is not \
+            As kcadm's config truststore: the profile's logins (config credentials) and the commands \
+            of its session trust the CA certificates in FILE; it may be set before the first login and \
+            is kept across logins and logouts. A PEM file is used where it lies and read at each use. \
+            The certificates of a PKCS#12 file (.p12, .pfx) are read once, with its password, into a \
+            PEM file next to the config file (truststore-PROFILE.pem); the password is not \
             stored. The password comes from --trustpass PASSWORD, --trustpass - (prompted for), \
             $\(passwordVariable), or, when the file needs one, a prompt on the terminal or the first \
             line of standard input. A wrong password, a JKS keystore (convert it with keytool \
             -importkeystore ... -deststoretype PKCS12) or an unreadable file is a usage error (exit 2) \
-            and changes nothing. --delete forgets the truststore. Log in first (config credentials, \
-            which also takes --truststore FILE for its own login).
+            and changes nothing. --delete forgets the truststore. config credentials --truststore FILE \
+            sets one for that login's session only.
             """,
         positionals: [PositionalSpec("FILE", "PEM or PKCS#12 file of CA certificates", optional: true)],
         options: [OptionSpec("delete", short: "d", "Forget the stored truststore")] + [options[1]],
@@ -144,7 +145,9 @@ enum Truststore {
 
     /// Where `config truststore` keeps the certificates of a PKCS#12 file for `profile`: next to
     /// the config file, one file per profile.
-    static func bundlePath(_ store: ConfigStore, profile: String) -> String {
+    /// `login`: the file of a PKCS#12 `config credentials --truststore`, which belongs to the
+    /// session, apart from `config truststore`'s, which belongs to the profile.
+    static func bundlePath(_ store: ConfigStore, profile: String, login: Bool = false) -> String {
         var name = ""
         for byte in profile.utf8 {
             let plain = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x2E
@@ -155,13 +158,13 @@ enum Truststore {
                 name += "_" + (hex.count == 1 ? "0" + hex : hex)
             }
         }
-        return FileSystem.parent(of: store.path) + "/truststore-\(name).pem"
+        return FileSystem.parent(of: store.path) + (login ? "/login-truststore-\(name).pem" : "/truststore-\(name).pem")
     }
 
     /// The CA file a session stores for `trusted`: a PEM file's own path, else the bundle written
     /// for the profile. Removes a bundle left by an earlier PKCS#12 truststore when no longer used.
-    static func storedFile(_ trusted: Trusted?, _ store: ConfigStore, profile: String) throws -> String? {
-        let bundle = bundlePath(store, profile: profile)
+    static func storedFile(_ trusted: Trusted?, _ store: ConfigStore, profile: String, login: Bool = false) throws -> String? {
+        let bundle = bundlePath(store, profile: profile, login: login)
         switch trusted {
         case .pem(let bytes)?:
             do {
@@ -212,16 +215,12 @@ enum Truststore {
         let file: String? = if case .trust(let file) = action { file } else { nil }
         let store = SessionSettings.store(invocation, context)
         let profile = SessionSettings.profile(invocation, context)
-        guard var session = try store.session(named: profile) else {
-            throw KcxError(
-                .authentication, "no session '\(profile)' in \(store.path) to keep the truststore with",
-                hint: "log in first; config credentials takes --truststore FILE for its own login")
-        }
         // Everything is read (and the password checked) before the config changes.
         let trusted = try file.map { try load($0, label: "truststore", invocation, context, readsStandardInput: true) }
         try store.checkWritable()
-        session.caCertificateFile = try storedFile(trusted, store, profile: profile)
-        try store.save(session, as: profile)
+        // As kcadm's: a setting of its own, before or after a login; the session (if any) uses it now,
+        // and config credentials uses it for later logins.
+        try store.setTruststore(try storedFile(trusted, store, profile: profile), for: profile)
         return .ok
     }
 }

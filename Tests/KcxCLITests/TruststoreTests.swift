@@ -70,16 +70,20 @@ struct TruststoreTests {
         let mode = try FileManager.default.attributesOfItem(atPath: world.directory + "/kcx/truststore-default.pem")[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
-        // Logging out removes the bundle with the profile.
-        #expect(world.run(["config", "truststore", p12, "--trustpass", "tp-Secret-1"]) == 0)
-        let loggedIn = try #require(try world.store.session(named: "default"))
-        var withoutRefresh = loggedIn
+        // The truststore belongs to the profile, as kcadm's to its config: logging out keeps it,
+        // and the next login uses it.
+        var withoutRefresh = try #require(try world.store.session(named: "default"))
         withoutRefresh.refreshToken = nil
         try world.store.save(withoutRefresh, as: "default")
         #expect(world.run(["config", "logout"]) == 0)
-        #expect(!FileManager.default.fileExists(atPath: world.directory + "/kcx/truststore-default.pem"))
-        try world.store.save(loggedIn, as: "default")
-        #expect(world.run(["config", "truststore", p12, "--trustpass", "tp-Secret-1"]) == 0)
+        #expect(try bundle(world) == files.certificatePEM)
+        world.input = SessionInput(piped: "admin-pw\n")
+        world.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=password&client_id=admin-cli&username=admin&password=admin-pw",
+            json: sessionTokenJSON("A2", "R2"))
+        #expect(world.run(["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin"]) == 0)
+        #expect(world.transportOptions.last?.caCertificateFile == world.directory + "/kcx/truststore-default.pem")
+        #expect(try world.store.session(named: "default")?.caCertificateFile == world.directory + "/kcx/truststore-default.pem")
 
         // --delete forgets it and removes the bundle.
         #expect(world.run(["config", "truststore", "--delete"]) == 0)
@@ -190,6 +194,28 @@ struct TruststoreTests {
             json: sessionTokenJSON("A1", "R1"))
         #expect(world.run(["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin", "--truststore", p12]) == 0)
         #expect(world.transportOptions.last?.caCertificatePEM == Array(files.certificatePEM.utf8))
+        // config credentials' own PKCS#12 goes with the session, apart from config truststore's.
+        let login = world.directory + "/kcx/login-truststore-default.pem"
+        #expect(try world.store.session(named: "default")?.caCertificateFile == login)
+        #expect(try String(contentsOfFile: login, encoding: .utf8) == files.certificatePEM)
+        #expect(try world.store.truststore(for: "default") == nil)
+    }
+
+    @Test("config truststore before the first login, as kcadm's documentation orders them; config credentials uses it")
+    func truststoreBeforeLogin() throws {
+        let world = try SessionWorld()
+        let files = try PKCS12Files(in: world.directory)
+        let p12 = try files.p12("trust.p12", password: "pw-8")
+        world.input = SessionInput(piped: "pw-8\n")
+        #expect(world.run(["config", "truststore", p12]) == 0)
+        #expect(try world.store.session(named: "default") == nil)
+        #expect(try world.store.truststore(for: "default") == world.directory + "/kcx/truststore-default.pem")
+        world.input = SessionInput(piped: "admin-pw\n")
+        world.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=password&client_id=admin-cli&username=admin&password=admin-pw",
+            json: sessionTokenJSON("A1", "R1"))
+        #expect(world.run(["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin"]) == 0)
+        #expect(world.transportOptions.last?.caCertificateFile == world.directory + "/kcx/truststore-default.pem")
         #expect(try world.store.session(named: "default")?.caCertificateFile == world.directory + "/kcx/truststore-default.pem")
         #expect(try bundle(world) == files.certificatePEM)
     }
