@@ -12,7 +12,7 @@ function __kcx_path
             continue
         end
         switch $word
-            case '--target-realm' '-r' '--query' '-q' '--header' '-h' '--fields' '-F' '--format' '--offset' '-o' '--limit' '-l' '--server' '--realm' '--user' '--password' '--client' '--secret' '--truststore' '--trustpass' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--uusername' '--uid' '--gname' '--gpath' '--gid' '--rname' '--rid' '--cclientid' '--cid' '--rolename' '--roleid' '--username' '--userid' '--new-password' '-p' '--password-file' '--secret-file' '--output' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--subject-token' '--since' '--requested-token-type' '--subject-issuer' '--issuer' '--fail-on' '--parallel' '--out' '--redirect-uri' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
+            case '--target-realm' '-r' '--query' '-q' '--header' '-h' '--fields' '-F' '--format' '--offset' '-o' '--limit' '-l' '--server' '--realm' '--user' '--password' '--client' '--secret' '--admin-root' '-a' '--truststore' '--trustpass' '--set' '-s' '--delete' '-d' '--file' '-f' '--body' '-b' '--uusername' '--uid' '--gname' '--gpath' '--gid' '--rname' '--rid' '--cclientid' '--cid' '--rolename' '--roleid' '--username' '--userid' '--new-password' '-p' '--password-file' '--secret-file' '--output' '--description' '--protocol' '--include-in-token-scope' '--consent-text' '--realm-default' '--audience' '--custom-audience' '--scope' '--mapper-name' '--assign' '--from' '--to' '--subject-client' '--mode' '--subject-token' '--since' '--requested-token-type' '--subject-issuer' '--issuer' '--fail-on' '--parallel' '--out' '--redirect-uri' '--config' '--profile' '--token' '--timeout' '--retries' '--cacert'
                 set skip 1
                 continue
             case '-*'
@@ -85,6 +85,7 @@ complete -c kcx -n '__kcx_path_is \'get\'' -l password -x -d 'Password of --user
 complete -c kcx -n '__kcx_path_is \'get\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'get\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'get\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'get\'' -s a -l admin-root -x -d 'Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session\'s server'
 complete -c kcx -n '__kcx_path_is \'get\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert) or a PKCS#12 file'
 complete -c kcx -n '__kcx_path_is \'get\'' -l trustpass -x -d 'Password of a PKCS#12 --truststore (\'-\': prompt; else $KC_CLI_TRUSTSTORE_PASSWORD, a prompt, or none)'
 complete -c kcx -n '__kcx_path_is \'create\'' -a '(kcx __complete endpoints -- (commandline -opc)[2..-1] 2>/dev/null)'
@@ -109,6 +110,7 @@ complete -c kcx -n '__kcx_path_is \'create\'' -l password -x -d 'Password of --u
 complete -c kcx -n '__kcx_path_is \'create\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'create\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'create\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'create\'' -s a -l admin-root -x -d 'Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session\'s server'
 complete -c kcx -n '__kcx_path_is \'create\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert) or a PKCS#12 file'
 complete -c kcx -n '__kcx_path_is \'create\'' -l trustpass -x -d 'Password of a PKCS#12 --truststore (\'-\': prompt; else $KC_CLI_TRUSTSTORE_PASSWORD, a prompt, or none)'
 complete -c kcx -n '__kcx_path_is \'update\'' -a '(kcx __complete endpoints -- (commandline -opc)[2..-1] 2>/dev/null)'
@@ -134,6 +136,7 @@ complete -c kcx -n '__kcx_path_is \'update\'' -l password -x -d 'Password of --u
 complete -c kcx -n '__kcx_path_is \'update\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'update\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'update\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'update\'' -s a -l admin-root -x -d 'Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session\'s server'
 complete -c kcx -n '__kcx_path_is \'update\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert) or a PKCS#12 file'
 complete -c kcx -n '__kcx_path_is \'update\'' -l trustpass -x -d 'Password of a PKCS#12 --truststore (\'-\': prompt; else $KC_CLI_TRUSTSTORE_PASSWORD, a prompt, or none)'
 complete -c kcx -n '__kcx_path_is \'delete\'' -a '(kcx __complete endpoints -- (commandline -opc)[2..-1] 2>/dev/null)'
@@ -151,6 +154,7 @@ complete -c kcx -n '__kcx_path_is \'delete\'' -l password -x -d 'Password of --u
 complete -c kcx -n '__kcx_path_is \'delete\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'delete\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'delete\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'delete\'' -s a -l admin-root -x -d 'Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session\'s server'
 complete -c kcx -n '__kcx_path_is \'delete\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert) or a PKCS#12 file'
 complete -c kcx -n '__kcx_path_is \'delete\'' -l trustpass -x -d 'Password of a PKCS#12 --truststore (\'-\': prompt; else $KC_CLI_TRUSTSTORE_PASSWORD, a prompt, or none)'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -s r -l target-realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Realm the ENDPOINT is relative to (default: the login realm)'
@@ -179,6 +183,7 @@ complete -c kcx -n '__kcx_path_is \'get-roles\'' -l password -x -d 'Password of 
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'get-roles\'' -s a -l admin-root -x -d 'Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session\'s server'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert) or a PKCS#12 file'
 complete -c kcx -n '__kcx_path_is \'get-roles\'' -l trustpass -x -d 'Password of a PKCS#12 --truststore (\'-\': prompt; else $KC_CLI_TRUSTSTORE_PASSWORD, a prompt, or none)'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -s r -l target-realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Realm the ENDPOINT is relative to (default: the login realm)'
@@ -200,6 +205,7 @@ complete -c kcx -n '__kcx_path_is \'add-roles\'' -l password -x -d 'Password of 
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'add-roles\'' -s a -l admin-root -x -d 'Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session\'s server'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert) or a PKCS#12 file'
 complete -c kcx -n '__kcx_path_is \'add-roles\'' -l trustpass -x -d 'Password of a PKCS#12 --truststore (\'-\': prompt; else $KC_CLI_TRUSTSTORE_PASSWORD, a prompt, or none)'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -s r -l target-realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Realm the ENDPOINT is relative to (default: the login realm)'
@@ -221,6 +227,7 @@ complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l password -x -d 'Password 
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'remove-roles\'' -s a -l admin-root -x -d 'Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session\'s server'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert) or a PKCS#12 file'
 complete -c kcx -n '__kcx_path_is \'remove-roles\'' -l trustpass -x -d 'Password of a PKCS#12 --truststore (\'-\': prompt; else $KC_CLI_TRUSTSTORE_PASSWORD, a prompt, or none)'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -s r -l target-realm -x -a '(kcx __complete realms -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Realm the ENDPOINT is relative to (default: the login realm)'
@@ -235,6 +242,7 @@ complete -c kcx -n '__kcx_path_is \'set-password\'' -l password -x -d 'Password 
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l client -x -a '(kcx __complete clients -- (commandline -opc)[2..-1] 2>/dev/null)' -d 'Client to log in with (default admin-cli)'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l secret -x -d 'Client secret; without --user, log in as the client\'s service account'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -s x -l stacktrace -d 'Accepted for kcadm\'s scripts; kcx prints no stack traces'
+complete -c kcx -n '__kcx_path_is \'set-password\'' -s a -l admin-root -x -d 'Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session\'s server'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l truststore -r -F -d 'kcadm\'s truststore: a PEM file of CA certificates (as --cacert) or a PKCS#12 file'
 complete -c kcx -n '__kcx_path_is \'set-password\'' -l trustpass -x -d 'Password of a PKCS#12 --truststore (\'-\': prompt; else $KC_CLI_TRUSTSTORE_PASSWORD, a prompt, or none)'
 complete -c kcx -n '__kcx_path_is \'config\'' -a 'credentials' -d 'Log in to a Keycloak server and store the session'

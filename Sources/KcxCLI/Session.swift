@@ -12,7 +12,10 @@ import FoundationEssentials
 import KeycloakKit
 
 public func openAdminClient(_ invocation: Invocation, _ context: CommandContext) throws -> AdminClient {
-    try openAdminConnection(invocation, context).client
+    let root = try KcadmAuth.adminRoot(invocation)
+    let client = try openAdminConnection(invocation, context).client
+    try KcadmAuth.apply(adminRoot: root, to: client, invocation)
+    return client
 }
 
 /// The admin client and the transport options it uses (the command line's with the stored

@@ -60,4 +60,39 @@ struct KcadmServerOptionTests {
         }
         #expect(world.run(["get", "clients", "--server", "http://other", "--token", "T0"]) == 0)
     }
+    @Test("-a/--admin-root: ENDPOINT relative to another admin root on the same server, as kcadm's composeAdminRoot")
+    func adminRoot() throws {
+        let world = try SessionWorld()
+        try world.storeSession()
+        world.transport.expect("GET", "http://kc/auth/admin/realms/master/clients", json: "[]")
+        world.transport.expect("GET", "http://kc/auth/admin/realms", json: "[]")
+        world.transport.expect("GET", "http://kc/auth/admin/realms/demo/users?username=a&exact=true", json: #"[{"id":"u1","username":"a"}]"#)
+        world.transport.expect("GET", "http://kc/auth/admin/realms/demo/users/u1/role-mappings/realm", json: "[]")
+        #expect(world.run(["get", "clients", "-a", "http://kc/auth/admin/"]) == 0)
+        #expect(world.run(["get", "realms", "--admin-root", "http://kc/auth/admin"]) == 0)
+        #expect(world.run(["get-roles", "-r", "demo", "--uusername", "a", "-a", "http://kc/auth/admin"]) == 0)
+        #expect(world.transport.remaining == 0)
+    }
+
+    @Test("-a on another server, or not a URL: a usage error, nothing sent")
+    func adminRootElsewhere() throws {
+        let world = try SessionWorld()
+        try world.storeSession()
+        #expect(world.run(["get", "clients", "-a", "http://evil.example/admin"]) == 2)
+        #expect(
+            world.stderr.text
+                == "error: --admin-root http://evil.example/admin is not on the session's server http://kc: it would receive your bearer token\n"
+                + "hint: add --allow-other-host if you mean to send it there\n")
+        let roles = try SessionWorld()
+        try roles.storeSession()
+        #expect(roles.run(["get-roles", "-a", "http://evil.example/admin"]) == 2)
+        #expect(roles.stderr.text.hasSuffix("hint: give an admin root on http://kc\n"))
+        let bad = try SessionWorld()
+        try bad.storeSession()
+        #expect(bad.run(["get", "clients", "-a", "kc/admin"]) == 2)
+        #expect(
+            bad.stderr.text == "error: --admin-root 'kc/admin' is not an http:// or https:// URL without user info\n"
+                + "hint: e.g. -a http://localhost:8080/auth/admin\n")
+        #expect(world.transport.received.isEmpty && roles.transport.received.isEmpty && bad.transport.received.isEmpty)
+    }
 }
