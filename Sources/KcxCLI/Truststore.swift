@@ -101,7 +101,7 @@ enum Truststore {
             password = given
         } else if given == "-" {
             password = try ask(file: file, label: label, context, readsStandardInput: readsStandardInput)
-        } else if let value = context?.environment[passwordVariable] ?? nil, !value.isEmpty {
+        } else if let value = context.flatMap({ $0.environment[passwordVariable] }), !value.isEmpty {
             password = value
         }
         var result = TruststoreFile.certificatesPEM(der: bytes, password: password)
