@@ -9,7 +9,7 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--truststore|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--trustpass|--output|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--subject-issuer|--issuer|--fail-on|--out|--parallel|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--admin-root|-a|--truststore|--trustpass|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--output|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--subject-issuer|--issuer|--fail-on|--out|--parallel|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
@@ -31,7 +31,9 @@ _kcx() {
         "get:--password") COMPREPLY=(); return ;;
         "get:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "get:--secret") COMPREPLY=(); return ;;
+        "get:--admin-root"|"get:-a") COMPREPLY=(); return ;;
         "get:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get:--trustpass") COMPREPLY=(); return ;;
         "get:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get:--profile") COMPREPLY=(); return ;;
         "get:--token") COMPREPLY=(); return ;;
@@ -52,7 +54,9 @@ _kcx() {
         "create:--password") COMPREPLY=(); return ;;
         "create:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "create:--secret") COMPREPLY=(); return ;;
+        "create:--admin-root"|"create:-a") COMPREPLY=(); return ;;
         "create:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "create:--trustpass") COMPREPLY=(); return ;;
         "create:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--profile") COMPREPLY=(); return ;;
         "create:--token") COMPREPLY=(); return ;;
@@ -73,7 +77,9 @@ _kcx() {
         "update:--password") COMPREPLY=(); return ;;
         "update:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "update:--secret") COMPREPLY=(); return ;;
+        "update:--admin-root"|"update:-a") COMPREPLY=(); return ;;
         "update:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "update:--trustpass") COMPREPLY=(); return ;;
         "update:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--profile") COMPREPLY=(); return ;;
         "update:--token") COMPREPLY=(); return ;;
@@ -91,7 +97,9 @@ _kcx() {
         "delete:--password") COMPREPLY=(); return ;;
         "delete:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "delete:--secret") COMPREPLY=(); return ;;
+        "delete:--admin-root"|"delete:-a") COMPREPLY=(); return ;;
         "delete:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "delete:--trustpass") COMPREPLY=(); return ;;
         "delete:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--profile") COMPREPLY=(); return ;;
         "delete:--token") COMPREPLY=(); return ;;
@@ -118,7 +126,9 @@ _kcx() {
         "get-roles:--password") COMPREPLY=(); return ;;
         "get-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "get-roles:--secret") COMPREPLY=(); return ;;
+        "get-roles:--admin-root"|"get-roles:-a") COMPREPLY=(); return ;;
         "get-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get-roles:--trustpass") COMPREPLY=(); return ;;
         "get-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get-roles:--profile") COMPREPLY=(); return ;;
         "get-roles:--token") COMPREPLY=(); return ;;
@@ -143,7 +153,9 @@ _kcx() {
         "add-roles:--password") COMPREPLY=(); return ;;
         "add-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "add-roles:--secret") COMPREPLY=(); return ;;
+        "add-roles:--admin-root"|"add-roles:-a") COMPREPLY=(); return ;;
         "add-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "add-roles:--trustpass") COMPREPLY=(); return ;;
         "add-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "add-roles:--profile") COMPREPLY=(); return ;;
         "add-roles:--token") COMPREPLY=(); return ;;
@@ -168,7 +180,9 @@ _kcx() {
         "remove-roles:--password") COMPREPLY=(); return ;;
         "remove-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "remove-roles:--secret") COMPREPLY=(); return ;;
+        "remove-roles:--admin-root"|"remove-roles:-a") COMPREPLY=(); return ;;
         "remove-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "remove-roles:--trustpass") COMPREPLY=(); return ;;
         "remove-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "remove-roles:--profile") COMPREPLY=(); return ;;
         "remove-roles:--token") COMPREPLY=(); return ;;
@@ -185,7 +199,9 @@ _kcx() {
         "set-password:--password") COMPREPLY=(); return ;;
         "set-password:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "set-password:--secret") COMPREPLY=(); return ;;
+        "set-password:--admin-root"|"set-password:-a") COMPREPLY=(); return ;;
         "set-password:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "set-password:--trustpass") COMPREPLY=(); return ;;
         "set-password:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "set-password:--profile") COMPREPLY=(); return ;;
         "set-password:--token") COMPREPLY=(); return ;;
@@ -601,14 +617,14 @@ _kcx() {
 
     if [[ "$cur" == -* ]]; then
         case "$path" in
-            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --fields -F --format --noquotes --compressed -c --compact --offset -o --limit -l --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            get-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --effective --available --all --fields -F --format --noquotes --compressed -c --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            add-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            remove-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            set-password) COMPREPLY=($(compgen -W '--target-realm -r --username --userid --new-password -p --temporary -t --server --realm --user --password --client --secret --stacktrace -x --truststore --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --fields -F --format --noquotes --compressed -c --compact --offset -o --limit -l --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            get-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --effective --available --all --fields -F --format --noquotes --compressed -c --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            add-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            remove-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            set-password) COMPREPLY=($(compgen -W '--target-realm -r --username --userid --new-password -p --temporary -t --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config status") COMPREPLY=($(compgen -W '--output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;

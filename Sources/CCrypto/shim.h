@@ -10,6 +10,8 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
+#include <openssl/pkcs12.h>
+#include <openssl/provider.h>
 #include <string.h>
 
 /* A new RSA key of `bits` bits with exponent 65537 (EVP_RSA_gen is a variadic macro). NULL on failure. */
@@ -137,6 +139,76 @@ done:
     BN_free(serial_number);
     X509_free(certificate);
     return length;
+}
+
+/* The certificates of a truststore file as one PEM bundle, for libcurl's CA list: every certificate
+   of a PKCS#12 file (DER), or the one certificate of a DER X.509 file. `password` may be NULL (no
+   password: NULL and "" are both tried, as PKCS12_parse does). Returns
+     0  *out holds the PEM text (*out_length bytes, free with kcx_free);
+     1  the bytes are neither PKCS#12 nor a DER certificate;
+     2  the PKCS#12 integrity check (MAC) fails with this password: a wrong or missing password;
+     3  the PKCS#12 file cannot be decrypted (wrong password without a MAC, or an algorithm this
+        OpenSSL lacks even with its legacy provider);
+     4  it holds no certificate. */
+static inline int kcx_truststore_pem(const unsigned char *der, long length, const char *password,
+                                     char **out, long *out_length) {
+    *out = NULL;
+    *out_length = 0;
+    const unsigned char *cursor = der;
+    PKCS12 *p12 = d2i_PKCS12(NULL, &cursor, length);
+    STACK_OF(X509) *certificates = NULL;
+    EVP_PKEY *key = NULL;
+    X509 *certificate = NULL;
+    BIO *pem = NULL;
+    int result = 3;
+    if (p12 == NULL) {
+        cursor = der;
+        certificate = d2i_X509(NULL, &cursor, length);
+        if (certificate == NULL || cursor != der + length) { result = 1; goto done; }
+    } else {
+        if (PKCS12_mac_present(p12)) {
+            int verified = password != NULL && password[0] != 0
+                ? PKCS12_verify_mac(p12, password, -1)
+                : (PKCS12_verify_mac(p12, NULL, 0) || PKCS12_verify_mac(p12, "", 0));
+            if (!verified) { result = 2; goto done; }
+        }
+        if (!PKCS12_parse(p12, password, &key, &certificate, &certificates)) {
+            /* RC2/3DES bags (older keytool and openssl -legacy) need the legacy provider. */
+            ERR_clear_error();
+            if (OSSL_PROVIDER_load(NULL, "legacy") == NULL || OSSL_PROVIDER_load(NULL, "default") == NULL ||
+                !PKCS12_parse(p12, password, &key, &certificate, &certificates)) {
+                result = 3;
+                goto done;
+            }
+        }
+    }
+    pem = BIO_new(BIO_s_mem());
+    if (pem == NULL) { result = 3; goto done; }
+    int count = 0;
+    if (certificate != NULL) {
+        if (!PEM_write_bio_X509(pem, certificate)) { result = 3; goto done; }
+        count++;
+    }
+    for (int i = 0; certificates != NULL && i < sk_X509_num(certificates); i++) {
+        if (!PEM_write_bio_X509(pem, sk_X509_value(certificates, i))) { result = 3; goto done; }
+        count++;
+    }
+    if (count == 0) { result = 4; goto done; }
+    char *text = NULL;
+    long size = BIO_get_mem_data(pem, &text);
+    *out = OPENSSL_malloc(size > 0 ? (size_t)size : 1);
+    if (*out == NULL) { result = 3; goto done; }
+    memcpy(*out, text, (size_t)size);
+    *out_length = size;
+    result = 0;
+done:
+    BIO_free(pem);
+    X509_free(certificate);
+    EVP_PKEY_free(key);
+    sk_X509_pop_free(certificates, X509_free);
+    PKCS12_free(p12);
+    ERR_clear_error();
+    return result;
 }
 
 /* Frees memory OpenSSL allocated for a caller (OPENSSL_free is a macro). */

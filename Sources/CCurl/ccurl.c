@@ -65,6 +65,10 @@ CURLcode ccurl_setopt_str(CURL *h, CURLoption o, const char *v) { return ccurl_s
 CURLcode ccurl_setopt_ptr(CURL *h, CURLoption o, void *v) { return ccurl_state()->easy_setopt(h, o, v); }
 CURLcode ccurl_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v) { return ccurl_state()->easy_setopt(h, o, v); }
 CURLcode ccurl_setopt_write_cb(CURL *h, CURLoption o, curl_write_callback cb) { return ccurl_state()->easy_setopt(h, o, cb); }
+CURLcode ccurl_setopt_blob_copy(CURL *h, CURLoption o, const void *data, size_t length) {
+    struct curl_blob blob = {(void *)data, length, CURL_BLOB_COPY};
+    return ccurl_state()->easy_setopt(h, o, &blob);
+}
 CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *out) { return ccurl_state()->easy_getinfo(h, i, out); }
 CURLcode ccurl_getinfo_str(CURL *h, CURLINFO i, char **out) { return ccurl_state()->easy_getinfo(h, i, out); }
 CURLcode ccurl_getinfo_double(CURL *h, CURLINFO i, double *out) { return ccurl_state()->easy_getinfo(h, i, out); }

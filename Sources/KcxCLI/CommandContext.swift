@@ -56,6 +56,8 @@ public final class CommandContext: @unchecked Sendable {
     /// Invoked as `kcadm.sh` or `kcadm`: behave as kcadm does where a script can tell (exit code 1
     /// for every error, no warning lines). Set by `Kcx.run(_:programName:context:)`.
     public var kcadmMode = false
+    /// PKCS#12 truststores read in this run, by the path given, so a password is asked for once.
+    var truststores: [String: Truststore.Trusted] = [:]
 
     public init(
         stdout: TextSink, stderr: TextSink, stdin: InputSource, environment: [String: String],

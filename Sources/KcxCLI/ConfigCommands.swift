@@ -90,44 +90,75 @@ public enum ConfigCommands {
 
     // MARK: credentials
 
+    /// What `config credentials` was asked to do, checked before anything is read or sent.
+    struct CredentialsOptions: Equatable, Sendable {
+        var server: String
+        var realm: String
+        /// nil with `client` nil: kcadm's `--server --realm` alone, stored for later commands.
+        var user: String?
+        var client: String?
+        var grant: GrantKind? { user != nil ? .password : client != nil ? .clientCredentials : nil }
+
+        static func parse(_ invocation: Invocation) throws(KcxError) -> CredentialsOptions {
+            if invocation.flag("no-config") {
+                throw KcxError.usage("config credentials stores a session, so it cannot run with --no-config")
+            }
+            if invocation.value("token") != nil {
+                throw KcxError.usage("config credentials logs in itself, so it does not take --token")
+            }
+            guard let server = invocation.value("server").map(AdminClient.normalizedServer) else {
+                throw KcxError.usage("missing --server URL", hint: credentialsUsage)
+            }
+            do { try SessionSettings.checkServerURL(server, source: "--server") } catch let error as KcxError { throw error } catch {
+                throw KcxError.usage("--server: \(error)")
+            }
+            guard let realm = invocation.value("realm"), !realm.isEmpty else {
+                throw KcxError.usage("missing --realm REALM", hint: credentialsUsage)
+            }
+            let user = invocation.value("user")
+            let client = invocation.value("client")
+            if user == "" { throw KcxError.usage("--user is empty") }
+            if client == "" { throw KcxError.usage("--client is empty") }
+            let secretsGiven = (SecretKind.password.options + SecretKind.clientSecret.options).contains { invocation.flag($0) }
+            if user == nil && client == nil && secretsGiven {
+                throw KcxError.usage(
+                    "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)",
+                    hint: credentialsUsage)
+            }
+            if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
+                throw KcxError.usage(
+                    "--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file (--password-file, --secret-file)")
+            }
+            if user == nil && SecretKind.password.options.contains(where: { invocation.flag($0) }) {
+                throw KcxError.usage("--password-* options need --user NAME; a client logs in with --secret-*")
+            }
+            for kind in [SecretKind.password, .clientSecret] {
+                let given = kind.options.filter { invocation.flag($0) }
+                if given.count > 1 { throw KcxError.usage("give only one of " + given.map { "--" + $0 }.joined(separator: ", ")) }
+            }
+            return CredentialsOptions(server: server, realm: realm, user: user, client: client)
+        }
+    }
+
     static func runCredentials(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         Truststore.warnTrustpass(invocation, context)
-        if invocation.flag("no-config") {
-            throw KcxError.usage("config credentials stores a session, so it cannot run with --no-config")
-        }
-        if invocation.value("token") != nil {
-            throw KcxError.usage("config credentials logs in itself, so it does not take --token")
-        }
-        guard let server = invocation.value("server").map(AdminClient.normalizedServer) else {
-            throw KcxError.usage("missing --server URL", hint: credentialsUsage)
-        }
-        try SessionSettings.checkServerURL(server, source: "--server")
-        guard let realm = invocation.value("realm"), !realm.isEmpty else {
-            throw KcxError.usage("missing --realm REALM", hint: credentialsUsage)
-        }
-        let user = invocation.value("user")
-        let client = invocation.value("client")
-        if user == nil && client == nil
-            && !(SecretKind.password.options + SecretKind.clientSecret.options).contains(where: { invocation.flag($0) })
-        {
+        let parsed = try CredentialsOptions.parse(invocation)
+        let server = parsed.server
+        let realm = parsed.realm
+        let user = parsed.user
+        let client = parsed.client
+        if parsed.grant == nil {
             // kcadm: --server and --realm alone store them for later commands, which log in with
             // their own --user/--password (or --token); nothing is sent.
             let store = SessionSettings.store(invocation, context)
             try store.checkWritable()
-            let options = try SessionSettings.transportOptions(invocation)
+            let options = try loginTransportOptions(invocation, context)
+            let profile = SessionSettings.profile(invocation, context)
             let session = StoredSession(
                 server: server, realm: realm, clientId: "admin-cli", grant: .password,
-                insecure: options.insecure, caCertificateFile: options.caCertificateFile)
-            try store.save(session, as: SessionSettings.profile(invocation, context))
+                insecure: options.insecure, caCertificateFile: try storedCAFile(options, store, profile: profile))
+            try store.save(session, as: profile)
             return .ok
-        }
-        if user == nil && client == nil {
-            throw KcxError.usage(
-                "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)",
-                hint: credentialsUsage)
-        }
-        if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
-            throw KcxError.usage("--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file (--password-file, --secret-file)")
         }
         let grant: GrantKind = user != nil ? .password : .clientCredentials
         let clientId = client ?? "admin-cli"
@@ -155,18 +186,18 @@ public enum ConfigCommands {
         let store = SessionSettings.store(invocation, context)
         // A config kcx would refuse to write is named before the password is sent.
         try store.checkWritable()
-        let options = try SessionSettings.transportOptions(invocation)
+        let options = try loginTransportOptions(invocation, context)
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(
             grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value)
         let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
+        let profile = SessionSettings.profile(invocation, context)
         let session = StoredSession(
             server: server, realm: realm, clientId: clientId, grant: grant, username: user,
             passwordSource: password?.source, clientSecretSource: secret?.source,
             accessToken: tokens.accessToken, accessTokenExpiresAt: tokens.accessTokenExpiresAt,
             refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
-            insecure: options.insecure, caCertificateFile: options.caCertificateFile)
-        let profile = SessionSettings.profile(invocation, context)
+            insecure: options.insecure, caCertificateFile: try storedCAFile(options, store, profile: profile))
         try store.save(session, as: profile)
         if context.kcadmMode {
             context.stderr.write(
@@ -176,6 +207,30 @@ public enum ConfigCommands {
             context.stderr.write("Logged in to \(server) realm \(realm) as \(who) (profile \(profile))\n")
         }
         return .ok
+    }
+
+    /// The CA file the session keeps: --cacert's or a PEM --truststore's own path, or the
+    /// certificates of a PKCS#12 --truststore written next to the config file.
+    /// The transport options of a login: the command line's, else the truststore `config
+    /// truststore` set for the profile.
+    static func loginTransportOptions(_ invocation: Invocation, _ context: CommandContext) throws -> TransportOptions {
+        var options = try SessionSettings.transportOptions(invocation, context: context)
+        if options.caCertificateFile == nil && options.caCertificatePEM == nil,
+            let file = try SessionSettings.store(invocation, context).truststore(for: SessionSettings.profile(invocation, context))
+        {
+            do { _ = try FileSystem.readFile(file, limit: .data) } catch {
+                throw KcxError.usage(
+                    "the truststore set with config truststore: \(error.description)",
+                    hint: "set it again with config truststore FILE, or remove it with config truststore --delete")
+            }
+            options.caCertificateFile = file
+        }
+        return options
+    }
+
+    static func storedCAFile(_ options: TransportOptions, _ store: ConfigStore, profile: String) throws -> String? {
+        if let pem = options.caCertificatePEM { return try Truststore.storedFile(.pem(pem), store, profile: profile, login: true) }
+        return try Truststore.storedFile(options.caCertificateFile.map { .file($0) }, store, profile: profile, login: true)
     }
 
     private static let credentialsUsage =
@@ -352,6 +407,9 @@ public enum ConfigCommands {
             }
         }
         try store.save(nil, as: profile)
+        // The certificates a PKCS#12 --truststore of config credentials left go with the session;
+        // those of config truststore stay with the profile's truststore setting.
+        _ = try? Truststore.storedFile(nil, store, profile: profile, login: true)
         context.stderr.write("Logged out of \(session.server) realm \(session.realm) (profile \(profile))\n")
         return .ok
     }

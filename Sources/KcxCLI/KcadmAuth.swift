@@ -5,14 +5,19 @@ import KeycloakKit
 
 enum KcadmAuth {
     static let specs: [OptionSpec] = [
-        OptionSpec("server", value: "URL", "With --user or --secret: log in to this server for this command only"),
+        OptionSpec(
+            "server", value: "URL",
+            "With --user or --secret: log in to this server for this command only; alone: the stored session's server, else refused"),
         OptionSpec("realm", value: "REALM", "Realm to log in to (and the default target realm) for this command"),
         OptionSpec("user", value: "NAME", "Log in as this user for this command only (nothing is stored)"),
         OptionSpec("password", value: "PASSWORD", "Password of --user (else $KCX_PASSWORD, a prompt, or standard input)"),
         OptionSpec("client", value: "ID", "Client to log in with (default admin-cli)"),
         OptionSpec("secret", value: "SECRET", "Client secret; without --user, log in as the client's service account"),
         OptionSpec("stacktrace", short: "x", "Accepted for kcadm's scripts; kcx prints no stack traces"),
-    ] + [Truststore.options[0]]
+        OptionSpec(
+            "admin-root", short: "a", value: "URL",
+            "Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session's server"),
+    ] + Truststore.options
 
     /// True when the command line asks for a one-time login (kcadm: --user, --password or --secret).
     /// True for the commands that take these options.
@@ -57,13 +62,37 @@ enum KcadmAuth {
         }
         let who = user.map { "user \($0)" } ?? "service-account-\(clientId)"
         context.stderr.write("Logging into \(server) as \(who) of realm \(realm)\n")
-        let options = try SessionSettings.transportOptions(invocation, stored: SessionSettings.tlsSession(stored, server: server))
+        let options = try SessionSettings.transportOptions(
+            invocation, stored: SessionSettings.tlsSession(stored, server: server), context: context)
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(
             grant: user != nil ? .password : .clientCredentials, clientId: clientId, username: user, password: password,
             clientSecret: clientSecret)
         let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
         return (AdminClient(server: server, realm: realm, transport: transport, token: tokens.accessToken), options)
+    }
+
+    /// `-a/--admin-root URL`, checked before anything is sent: an http(s) URL without user info.
+    static func adminRoot(_ invocation: Invocation) throws(KcxError) -> String? {
+        guard takesOptions(invocation), let given = invocation.value("admin-root") else { return nil }
+        let root = AdminClient.normalizedServer(given)
+        guard Endpoint.origin(root) != nil else {
+            throw KcxError.usage(
+                "--admin-root '\(given)' is not an http:// or https:// URL without user info", hint: "e.g. -a http://localhost:8080/auth/admin")
+        }
+        return root
+    }
+
+    /// Points `client` at the admin root, which must be on its server: the bearer token goes there.
+    static func apply(adminRoot root: String?, to client: AdminClient, _ invocation: Invocation) throws {
+        guard let root else { return }
+        if Endpoint.origin(root) != Endpoint.origin(client.server) && !invocation.flag("allow-other-host") {
+            throw KcxError.usage(
+                "--admin-root \(root) is not on the session's server \(client.server): it would receive your bearer token",
+                hint: invocation.command.options.contains { $0.long == "allow-other-host" }
+                    ? "add --allow-other-host if you mean to send it there" : "give an admin root on \(client.server)")
+        }
+        client.adminRoot = root
     }
 
     /// A secret given as VALUE (warned about under the name kcx), `-` or nothing: then the

@@ -23,9 +23,10 @@ public enum Kcx {
         return status == 0 ? 0 : 1
     }
 
-    /// kcadm's commands that, given no options or arguments at all, print their help and exit 1.
+    /// kcadm's commands that, given no options or arguments at all, print their help and exit 1
+    /// (get-roles is not one: GetRolesCmd has always something to do, listing the realm's roles).
     static let kcadmHelpOnly: [[String]] = [
-        ["get"], ["create"], ["update"], ["delete"], ["get-roles"], ["add-roles"], ["remove-roles"], ["set-password"],
+        ["get"], ["create"], ["update"], ["delete"], ["add-roles"], ["remove-roles"], ["set-password"],
         ["config", "credentials"], ["config", "truststore"],
     ]
 

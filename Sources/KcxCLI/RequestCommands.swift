@@ -57,6 +57,8 @@ public enum RequestCommands {
         prints it, or on one line with -c; -F/--fields selects fields with kcadm's filter grammar.
         -H prints the response's status line and headers first. -h NAME=VALUE sends a request
         header (with a Content-Type other than application/json, -f and -b are sent as they are).
+        Under the name kcadm.sh printed JSON ends without a newline on stdout and the newline goes
+        to stderr, as kcadm prints it.
         """
 
     public static let specs: [CommandSpec] = [
@@ -76,6 +78,9 @@ public enum RequestCommands {
 
                 -o/--offset N and -l/--limit N add Keycloak's 'first' and 'max'; -q NAME=VALUE adds any
                 other query parameter; -H prints the response headers first.
+
+                Under the name kcadm.sh the JSON ends without a newline on stdout and the newline is
+                printed on stderr, as kcadm prints it; CSV lines end on stdout under both names.
                 """,
             positionals: [endpoint],
             options: [targetRealm, query, header, fields, format, noQuotes, compressed, compact, offset, limit, printHeaders, allowOtherHost]
@@ -453,15 +458,26 @@ public enum RequestCommands {
     }
 
     /// JSON bodies are rendered; anything else (a SAML descriptor, plain text) is passed through.
+    ///
+    /// Under kcadm.sh the last newline is placed as kcadm places it: kcadm writes JSON (indented,
+    /// `-c`, `-F`) and a passed-through body to stdout as they are, without a final newline, and
+    /// then, when the last byte written was not a line end, a newline to stderr; CSV lines end on
+    /// stdout. Under kcx stdout always ends with the newline (a file gets a whole last line).
     static func printBody(_ response: HTTPResponse, _ output: OutputOptions, _ context: CommandContext) {
         guard !response.body.isEmpty else { return }
+        let kcadm = context.kcadmMode
         if let value = response.json {
-            context.stdout.write(output.render(value))
+            let text = output.render(value)
+            guard kcadm && output.format == .json else { return context.stdout.write(text) }
+            context.stdout.write(String(text.dropLast()))
+            context.stderr.write("\n")
         } else {
             let text = response.bodyText
+            let endsLine = text.utf8.last == UInt8(ascii: "\n") || text.utf8.last == UInt8(ascii: "\r")
+            let shown = kcadm || endsLine ? text : text + "\n"
             // Shown on a terminal with its control characters made visible; piped on as it came.
-            let line = text.hasSuffix("\n") ? text : text + "\n"
-            if context.stdout.isTerminal { context.stdout.write(line) } else { context.stdout.writeFormatted(line) }
+            if context.stdout.isTerminal { context.stdout.write(shown) } else { context.stdout.writeFormatted(shown) }
+            if kcadm && !endsLine { context.stderr.write("\n") }
         }
     }
 

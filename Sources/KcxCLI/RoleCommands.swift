@@ -80,27 +80,136 @@ enum RoleCommands {
             handler: { invocation, context in try runSetPassword(invocation, context) }),
     ]
 
+    // MARK: Parse step
+
+    /// A user, group, composite role, client or role, as the command line names it.
+    enum Reference: Equatable, Sendable {
+        case id(String), name(String)
+    }
+
+    enum GroupReference: Equatable, Sendable {
+        case id(String), name(String), path(String)
+    }
+
+    enum TargetOption: Equatable, Sendable {
+        case user(Reference), group(GroupReference), composite(Reference), none
+    }
+
+    /// get-roles' listing: the mappings, --effective, --available or --all.
+    enum View: Equatable, Sendable {
+        case direct, effective, available, all
+    }
+
+    /// The options of get-roles, add-roles and remove-roles, checked before anything is sent.
+    struct RoleOptions: Equatable, Sendable {
+        var realm: String?
+        var target: TargetOption
+        var client: Reference?
+        /// --rolename and --roleid, names first, in the order given.
+        var roles: [Reference]
+        var view: View = .direct
+        var output = OutputOptions()
+
+        enum Command: Sendable { case get, add, remove }
+
+        /// kcadm's rules (GetRolesCmd, AddRolesCmd, RemoveRolesCmd): one of each pair, one kind of
+        /// target, roles to add or remove, views that exclude each other and do not apply to a
+        /// composite role.
+        static func parse(_ invocation: Invocation, _ command: Command) throws(KcxError) -> RoleOptions {
+            try exclusive(invocation, ["uid", "uusername"])
+            try exclusive(invocation, ["gid", "gname", "gpath"])
+            try exclusive(invocation, ["cid", "cclientid"])
+            try exclusive(invocation, ["rid", "rname"])
+            let kinds = [["uid", "uusername"], ["gid", "gname", "gpath"], ["rid", "rname"]].filter { $0.contains { invocation.value($0) != nil } }
+            if kinds.count > 1 {
+                throw KcxError.usage(
+                    "give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)")
+            }
+            let target: TargetOption
+            if let id = invocation.value("uid") {
+                target = .user(.id(id))
+            } else if let name = invocation.value("uusername") {
+                target = .user(.name(name))
+            } else if let id = invocation.value("gid") {
+                target = .group(.id(id))
+            } else if let name = invocation.value("gname") {
+                target = .group(.name(name))
+            } else if let path = invocation.value("gpath") {
+                target = .group(.path(path))
+            } else if let id = invocation.value("rid") {
+                target = .composite(.id(id))
+            } else if let name = invocation.value("rname") {
+                target = .composite(.name(name))
+            } else {
+                target = .none
+            }
+            for option in ["uid", "uusername", "gid", "gname", "gpath", "rid", "rname", "cid", "cclientid"] {
+                if invocation.value(option) == "" { throw KcxError.usage("--\(option) is empty") }
+            }
+            let client = invocation.value("cid").map(Reference.id) ?? invocation.value("cclientid").map(Reference.name)
+            let roles = invocation.all("rolename").map(Reference.name) + invocation.all("roleid").map(Reference.id)
+            if roles.contains(.name("")) || roles.contains(.id("")) { throw KcxError.usage("a role name or id is empty") }
+            var options = RoleOptions(realm: RoleCommands.targetRealm(invocation), target: target, client: client, roles: roles)
+            switch command {
+            case .add, .remove:
+                if roles.isEmpty { throw KcxError.usage("no role given: use --rolename NAME or --roleid ID (repeatable)") }
+                if target == .none { throw KcxError.usage("no target: give --uusername/--uid, --gname/--gpath/--gid or --rname/--rid") }
+            case .get:
+                // kcadm: --all excludes the other two; with both of those, --available wins.
+                for other in ["effective", "available"] where invocation.flag("all") && invocation.flag(other) {
+                    throw KcxError.usage("options --all and --\(other) exclude each other")
+                }
+                options.view = invocation.flag("available") ? .available : invocation.flag("effective") ? .effective : invocation.flag("all") ? .all : .direct
+                if case .composite = target, options.view == .effective || options.view == .available {
+                    throw KcxError.usage(
+                        "--\(options.view == .effective ? "effective" : "available") does not apply to a composite role",
+                        hint: "list its composites without it, or the realm's (or client's) roles with get-roles alone")
+                }
+                if invocation.value("rolename") != nil && invocation.value("roleid") != nil {
+                    throw KcxError.usage("options --rolename and --roleid exclude each other")
+                }
+                if let list = invocation.value("fields") {
+                    do { options.output.fields = try FieldFilter.parse(list) } catch { throw KcxError.usage("invalid --fields \(error)") }
+                }
+                if let format = invocation.value("format") { options.output.format = OutputFormat(rawValue: format) ?? .json }
+                options.output.compact = invocation.flag("compressed")
+                options.output.noQuotes = invocation.flag("noquotes")
+            }
+            return options
+        }
+    }
+
+    /// The options of set-password.
+    struct PasswordOptions: Equatable, Sendable {
+        var realm: String?
+        var user: Reference
+        /// --new-password; nil: read from the terminal or standard input.
+        var password: String?
+        var temporary: Bool
+
+        static func parse(_ invocation: Invocation) throws(KcxError) -> PasswordOptions {
+            try exclusive(invocation, ["userid", "username"])
+            guard let user = invocation.value("userid").map(Reference.id) ?? invocation.value("username").map(Reference.name) else {
+                throw KcxError.usage("no user: give --username NAME or --userid ID")
+            }
+            if user == .id("") || user == .name("") { throw KcxError.usage("--\(invocation.value("userid") != nil ? "userid" : "username") is empty") }
+            let password = invocation.value("new-password")
+            if password == "" { throw KcxError.usage("--new-password is empty") }
+            return PasswordOptions(
+                realm: RoleCommands.targetRealm(invocation), user: user, password: password, temporary: invocation.flag("temporary"))
+        }
+    }
+
     // MARK: Targets
 
     enum Target {
         case user(String), group(String), composite(String), none
     }
 
-    static func exclusive(_ invocation: Invocation, _ names: [String]) throws {
+    static func exclusive(_ invocation: Invocation, _ names: [String]) throws(KcxError) {
         let given = names.filter { invocation.value($0) != nil }
         if given.count > 1 {
             throw KcxError.usage("options " + given.map { "--" + $0 }.joined(separator: " and ") + " exclude each other")
-        }
-    }
-
-    static func checkTarget(_ invocation: Invocation) throws {
-        try exclusive(invocation, ["uid", "uusername"])
-        try exclusive(invocation, ["gid", "gname", "gpath"])
-        try exclusive(invocation, ["cid", "cclientid"])
-        try exclusive(invocation, ["rid", "rname"])
-        let kinds = [["uid", "uusername"], ["gid", "gname", "gpath"], ["rid", "rname"]].filter { $0.contains { invocation.value($0) != nil } }
-        if kinds.count > 1 {
-            throw KcxError.usage("give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)")
         }
     }
 
@@ -128,47 +237,56 @@ enum RoleCommands {
         return id
     }
 
-    static func clientId(_ client: AdminClient, _ realm: String?, _ invocation: Invocation) throws -> String? {
-        if let id = invocation.value("cid") { return id }
-        guard let clientId = invocation.value("cclientid") else { return nil }
-        let found = (try get(client, "clients", realm, query: [("clientId", clientId)])).arrayValue ?? []
-        guard let id = found.first(where: { $0["clientId"]?.stringValue == clientId })?["id"]?.stringValue else {
-            throw KcxError(.notFound, "client not found for clientId: \(clientId)")
+    static func clientId(_ client: AdminClient, _ realm: String?, _ reference: Reference?) throws -> String? {
+        switch reference {
+        case nil: return nil
+        case .id(let id): return id
+        case .name(let clientId):
+            let found = (try get(client, "clients", realm, query: [("clientId", clientId)])).arrayValue ?? []
+            guard let id = found.first(where: { $0["clientId"]?.stringValue == clientId })?["id"]?.stringValue else {
+                throw KcxError(.notFound, "client not found for clientId: \(clientId)")
+            }
+            return id
         }
-        return id
     }
 
-    static func groupId(_ client: AdminClient, _ realm: String?, _ invocation: Invocation) throws -> String? {
-        if let id = invocation.value("gid") { return id }
-        if let path = invocation.value("gpath") {
+    static func groupId(_ client: AdminClient, _ realm: String?, _ reference: GroupReference) throws -> String {
+        switch reference {
+        case .id(let id): return id
+        case .path(let path):
             let trimmed = path.hasPrefix("/") ? String(path.dropFirst()) : path
             let group = try get(client, "group-by-path/\(Endpoint.typed(trimmed))", realm)
-            return group["id"]?.stringValue
+            guard let id = group["id"]?.stringValue else { throw KcxError(.notFound, "group not found for path: \(path)") }
+            return id
+        case .name(let name):
+            let found = (try get(client, "groups", realm, query: [("search", name), ("exact", "true")])).arrayValue ?? []
+            guard let id = found.first(where: { $0["name"]?.stringValue == name })?["id"]?.stringValue else {
+                throw KcxError(.notFound, "group not found for name: \(name)")
+            }
+            return id
         }
-        guard let name = invocation.value("gname") else { return nil }
-        let found = (try get(client, "groups", realm, query: [("search", name), ("exact", "true")])).arrayValue ?? []
-        guard let id = found.first(where: { $0["name"]?.stringValue == name })?["id"]?.stringValue else {
-            throw KcxError(.notFound, "group not found for name: \(name)")
-        }
-        return id
     }
 
-    static func compositeId(_ client: AdminClient, _ realm: String?, _ invocation: Invocation) throws -> String? {
-        if let id = invocation.value("rid") { return id }
-        guard let name = invocation.value("rname") else { return nil }
-        guard let id = try get(client, "roles/\(name)", realm)["id"]?.stringValue else {
-            throw KcxError(.notFound, "role not found for name: \(name)")
+    static func compositeId(_ client: AdminClient, _ realm: String?, _ reference: Reference) throws -> String {
+        switch reference {
+        case .id(let id): return id
+        case .name(let name):
+            guard let id = try get(client, "roles/\(name)", realm)["id"]?.stringValue else {
+                throw KcxError(.notFound, "role not found for name: \(name)")
+            }
+            return id
         }
-        return id
     }
 
-    static func target(_ client: AdminClient, _ realm: String?, _ invocation: Invocation) throws -> Target {
-        if invocation.value("uid") != nil || invocation.value("uusername") != nil {
-            return .user(try userId(client, realm, id: invocation.value("uid"), username: invocation.value("uusername")))
+    /// The target's id, looked up on the server when it was named.
+    static func target(_ client: AdminClient, _ realm: String?, _ target: TargetOption) throws -> Target {
+        switch target {
+        case .user(.id(let id)): return .user(id)
+        case .user(.name(let name)): return .user(try userId(client, realm, id: nil, username: name))
+        case .group(let group): return .group(try groupId(client, realm, group))
+        case .composite(let role): return .composite(try compositeId(client, realm, role))
+        case .none: return .none
         }
-        if let group = try groupId(client, realm, invocation) { return .group(group) }
-        if let role = try compositeId(client, realm, invocation) { return .composite(role) }
-        return .none
     }
 
     /// The role-mappings endpoint of a user or group for realm roles or one client's roles.
@@ -184,16 +302,19 @@ enum RoleCommands {
     }
 
     /// The roles named by --rolename and --roleid, looked up among the realm's or client's roles.
-    static func namedRoles(_ api: AdminClient, _ realm: String?, client: String?, _ invocation: Invocation) throws -> [JSON] {
+    static func namedRoles(_ api: AdminClient, _ realm: String?, client: String?, _ references: [Reference]) throws -> [JSON] {
         let all = (try get(api, client.map { "clients/\($0)/roles" } ?? "roles", realm)).arrayValue ?? []
         var result: [JSON] = []
-        for (key, option) in [("name", "rolename"), ("id", "roleid")] {
-            for value in invocation.all(option) {
-                guard let role = all.first(where: { $0[key]?.stringValue == value }) else {
-                    throw KcxError(.notFound, "role not found for \(key): \(value)")
-                }
-                if !result.contains(where: { $0["id"] == role["id"] }) { result.append(role) }
+        for reference in references {
+            let (key, value): (String, String)
+            switch reference {
+            case .name(let name): (key, value) = ("name", name)
+            case .id(let id): (key, value) = ("id", id)
             }
+            guard let role = all.first(where: { $0[key]?.stringValue == value }) else {
+                throw KcxError(.notFound, "role not found for \(key): \(value)")
+            }
+            if !result.contains(where: { $0["id"] == role["id"] }) { result.append(role) }
         }
         return result
     }
@@ -201,72 +322,60 @@ enum RoleCommands {
     // MARK: Commands
 
     static func runChange(_ invocation: Invocation, _ context: CommandContext, method: String) throws -> ExitCode {
-        try checkTarget(invocation)
-        if invocation.all("rolename").isEmpty && invocation.all("roleid").isEmpty {
-            throw KcxError.usage("no role given: use --rolename NAME or --roleid ID (repeatable)")
-        }
+        let options = try RoleOptions.parse(invocation, method == "POST" ? .add : .remove)
         let api = try openAdminClient(invocation, context)
-        let realm = targetRealm(invocation)
-        let target = try target(api, realm, invocation)
-        let clientId = try clientId(api, realm, invocation)
-        guard let endpoint = mappings(target, client: clientId) else {
-            throw KcxError.usage("no target: give --uusername/--uid, --gname/--gpath/--gid or --rname/--rid")
-        }
-        let roles = try namedRoles(api, realm, client: clientId, invocation)
-        _ = try api.send(method: method, endpoint: endpoint, realm: realm, body: .array(roles))
+        let target = try target(api, options.realm, options.target)
+        let clientId = try clientId(api, options.realm, options.client)
+        guard let endpoint = mappings(target, client: clientId) else { return .ok }
+        let roles = try namedRoles(api, options.realm, client: clientId, options.roles)
+        _ = try api.send(method: method, endpoint: endpoint, realm: options.realm, body: .array(roles))
         return .ok
     }
 
-    static func runGet(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        try checkTarget(invocation)
-        let views = ["effective", "available", "all"].filter { invocation.flag($0) }
-        if views.count > 1 { throw KcxError.usage("options " + views.map { "--" + $0 }.joined(separator: " and ") + " exclude each other") }
-        var output = OutputOptions()
-        if let list = invocation.value("fields") {
-            do { output.fields = try FieldFilter.parse(list) } catch { throw KcxError.usage("invalid --fields \(error)") }
-        }
-        if let format = invocation.value("format") { output.format = OutputFormat(rawValue: format) ?? .json }
-        output.compact = invocation.flag("compressed")
-        output.noQuotes = invocation.flag("noquotes")
-        let api = try openAdminClient(invocation, context)
-        let realm = targetRealm(invocation)
-        let target = try target(api, realm, invocation)
-        let clientId = try clientId(api, realm, invocation)
-        var result: JSON
+    /// The endpoint get-roles reads, as kcadm's GetRolesCmd composes it.
+    static func listing(_ target: Target, client: String?, view: View) -> Endpoint? {
         switch target {
         case .none:
-            if invocation.value("rolename") != nil || invocation.value("roleid") != nil {
-                let roles = try namedRoles(api, realm, client: clientId, invocation)
-                result = roles.count == 1 ? roles[0] : .array(roles)
-            } else {
-                result = try get(api, clientId.map { "clients/\($0)/roles" } ?? "roles", realm)
-            }
+            return nil
         case .composite(let id):
-            let path: Endpoint = clientId.map { "roles-by-id/\(id)/composites/clients/\($0)" } ?? "roles-by-id/\(id)/composites/realm"
-            result = try get(api, path, realm)
+            if let client { return "roles-by-id/\(id)/composites/clients/\(client)" }
+            return view == .all ? "roles-by-id/\(id)/composites" : "roles-by-id/\(id)/composites/realm"
         case .user, .group:
-            if invocation.flag("all") {
-                let all: Endpoint = target.isUser ? "users/\(target.id)/role-mappings" : "groups/\(target.id)/role-mappings"
-                result = try get(api, all, realm)
-            } else {
-                let base = mappings(target, client: clientId)!
-                let view = invocation.flag("effective") ? "composite" : invocation.flag("available") ? "available" : nil
-                result = try get(api, view.map { "\(base)/\($0)" } ?? base, realm)
+            if view == .all && client == nil {
+                return target.isUser ? "users/\(target.id)/role-mappings" : "groups/\(target.id)/role-mappings"
+            }
+            let base = mappings(target, client: client)!
+            switch view {
+            case .available: return "\(base)/available"
+            case .effective: return "\(base)/composite"
+            case .direct, .all: return base
             }
         }
-        RequestCommands.printBody(
-            HTTPResponse(status: 200, headers: [], body: result.serializedBytes()), output, context)
+    }
+
+    static func runGet(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let options = try RoleOptions.parse(invocation, .get)
+        let api = try openAdminClient(invocation, context)
+        let realm = options.realm
+        let target = try target(api, realm, options.target)
+        let clientId = try clientId(api, realm, options.client)
+        var result: JSON
+        if let endpoint = listing(target, client: clientId, view: options.view) {
+            result = try get(api, endpoint, realm)
+        } else if !options.roles.isEmpty {
+            let roles = try namedRoles(api, realm, client: clientId, options.roles)
+            result = roles.count == 1 ? roles[0] : .array(roles)
+        } else {
+            result = try get(api, clientId.map { "clients/\($0)/roles" } ?? "roles", realm)
+        }
+        RequestCommands.printBody(HTTPResponse(status: 200, headers: [], body: result.serializedBytes()), options.output, context)
         return .ok
     }
 
     static func runSetPassword(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
-        try exclusive(invocation, ["userid", "username"])
-        if invocation.value("userid") == nil && invocation.value("username") == nil {
-            throw KcxError.usage("no user: give --username NAME or --userid ID")
-        }
-        var password = invocation.value("new-password")
-        if let given = password {
-            if given.isEmpty { throw KcxError.usage("--new-password is empty") }
+        let options = try PasswordOptions.parse(invocation)
+        var password = options.password
+        if password != nil {
             CommandLineSecrets.warn("--new-password", use: "standard input (set-password ... < FILE)", context)
         } else if context.stdin.isTerminal {
             password = context.stdin.readSecret(prompt: "Enter password: ")
@@ -277,10 +386,13 @@ enum RoleCommands {
             throw KcxError.usage("no new password: give --new-password or pass it on standard input")
         }
         let api = try openAdminClient(invocation, context)
-        let realm = targetRealm(invocation)
-        let id = try userId(api, realm, id: invocation.value("userid"), username: invocation.value("username"))
-        let body: JSON = ["type": "password", "value": .string(password), "temporary": .bool(invocation.flag("temporary"))]
-        _ = try api.send(method: "PUT", endpoint: "users/\(id)/reset-password", realm: realm, body: body)
+        let id: String
+        switch options.user {
+        case .id(let given): id = given
+        case .name(let name): id = try userId(api, options.realm, id: nil, username: name)
+        }
+        let body: JSON = ["type": "password", "value": .string(password), "temporary": .bool(options.temporary)]
+        _ = try api.send(method: "PUT", endpoint: "users/\(id)/reset-password", realm: options.realm, body: body)
         return .ok
     }
 }

@@ -12,14 +12,18 @@ import FoundationEssentials
 import KeycloakKit
 
 public func openAdminClient(_ invocation: Invocation, _ context: CommandContext) throws -> AdminClient {
-    try openAdminConnection(invocation, context).client
+    let root = try KcadmAuth.adminRoot(invocation)
+    let client = try openAdminConnection(invocation, context).client
+    try KcadmAuth.apply(adminRoot: root, to: client, invocation)
+    return client
 }
 
 /// The admin client and the transport options it uses (the command line's with the stored
 /// session's TLS choices), for callers that open more transports of the same kind.
 func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) throws -> (client: AdminClient, options: TransportOptions) {
+    if KcadmAuth.takesOptions(invocation) { Truststore.warnTrustpass(invocation, context) }
     // Bad network options are named before anything else, even when no session exists yet.
-    _ = try SessionSettings.transportOptions(invocation)
+    _ = try SessionSettings.transportOptions(invocation, context: context)
     _ = try SessionSettings.retryPolicy(invocation, context)
     let environment = context.environment
     if invocation.value("token") == nil, KcadmAuth.requested(invocation) { return try KcadmAuth.login(invocation, context) }
@@ -36,14 +40,33 @@ func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) th
         try SessionSettings.checkServerURL(server, source: "KCX_SERVER")
         let ownRealm = KcadmAuth.takesOptions(invocation) ? nonEmpty(invocation.value("realm")) : nil
         let realm = ownRealm ?? nonEmpty(environment["KCX_REALM"]) ?? stored?.realm ?? "master"
-        let options = try SessionSettings.transportOptions(invocation, stored: SessionSettings.tlsSession(stored, server: server))
+        let options = try SessionSettings.transportOptions(
+            invocation, stored: SessionSettings.tlsSession(stored, server: server), context: context)
         let transport = try SessionSettings.transport(invocation, context, options: options)
         return (AdminClient(server: server, realm: realm, transport: transport, token: token), options)
     }
 
+    // kcadm's --server on a request command, without credentials or a token: kcadm uses the
+    // session its config holds for that server, else it has no token to send. kcx does the same,
+    // and refuses before sending rather than sending a request the server can only refuse.
+    if KcadmAuth.takesOptions(invocation), let given = invocation.value("server") {
+        let server = AdminClient.normalizedServer(given)
+        try SessionSettings.checkServerURL(server, source: "--server")
+        let store = SessionSettings.store(invocation, context)
+        let profile = SessionSettings.profile(invocation, context)
+        let stored = invocation.flag("no-config") ? nil : try store.session(named: profile)
+        if stored.map({ AdminClient.normalizedServer($0.server) }) != server {
+            let why = invocation.flag("no-config") ? "--no-config keeps no session" : stored.map { "the stored session is for \($0.server)" }
+                ?? "no session '\(profile)' in \(store.path)"
+            throw KcxError(
+                .authentication, "no credentials for --server \(server): \(why)",
+                hint: "log in for this command with --realm REALM and --user NAME (--password, a prompt or standard input) or --client ID --secret SECRET, or give --token TOKEN")
+        }
+    }
+
     if invocation.flag("no-config") {
         let session = try SessionSettings.sessionFromEnvironment(environment)
-        let options = try SessionSettings.transportOptions(invocation)
+        let options = try SessionSettings.transportOptions(invocation, context: context)
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let tokens = TokenManager(
             session: session, transport: transport, environment: environment, now: context.now,
@@ -58,7 +81,7 @@ func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) th
             .authentication, "not logged in: no session '\(profile)' in \(store.path)",
             hint: SessionSettings.loginHint(profile: profile, session: nil))
     }
-    let options = try SessionSettings.transportOptions(invocation, stored: session)
+    let options = try SessionSettings.transportOptions(invocation, stored: session, context: context)
     let transport = try SessionSettings.transport(invocation, context, options: options)
     let tokens = TokenManager(
         session: session, transport: transport, environment: environment, now: context.now,
@@ -89,7 +112,11 @@ public enum SessionSettings {
 
     /// `--timeout`, `--insecure`, `--cacert`, validated before anything is sent. `stored` adds the
     /// TLS choices of the session's login: its `--insecure`, and its `--cacert` unless one is given.
-    public static func transportOptions(_ invocation: Invocation, stored: StoredSession? = nil) throws -> TransportOptions {
+    /// A PKCS#12 `--truststore` is opened with its password; `context` lets kcx prompt for one (and
+    /// keeps what was read, so a second call in the same run does not ask again).
+    public static func transportOptions(
+        _ invocation: Invocation, stored: StoredSession? = nil, context: CommandContext? = nil
+    ) throws -> TransportOptions {
         var options = TransportOptions()
         if let text = invocation.value("timeout") {
             guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
@@ -98,15 +125,24 @@ public enum SessionSettings {
             options.timeoutSeconds = seconds
         }
         options.insecure = invocation.flag("insecure") || stored?.insecure == true
-        if let file = invocation.value("cacert") ?? invocation.valueIfDeclared("truststore") {
-            let option = invocation.value("cacert") != nil ? "--cacert" : "--truststore"
-            let bytes: [UInt8]
-            do { bytes = try FileSystem.readFile(file, limit: .data) } catch {
-                throw KcxError.usage("\(option): \(error.description)", hint: "give a PEM file of CA certificates")
+        if let file = invocation.value("cacert") {
+            do { _ = try FileSystem.readFile(file, limit: .data) } catch {
+                throw KcxError.usage("--cacert: \(error.description)", hint: "give a PEM file of CA certificates")
             }
-            // kcadm's --truststore is usually a JKS or PKCS#12 keystore: say so rather than fail in TLS.
-            if option == "--truststore" { try Truststore.checkPEM(bytes, option: option, file: file) }
             options.caCertificateFile = FileSystem.absolutePath(file)
+        } else if let file = invocation.valueIfDeclared("truststore") {
+            // kcadm's --truststore is usually a PKCS#12 keystore (read here), or a JKS one (named).
+            let trusted: Truststore.Trusted
+            if let cached = context?.truststores[file] {
+                trusted = cached
+            } else {
+                trusted = try Truststore.load(file, label: "--truststore", invocation, context)
+                context?.truststores[file] = trusted
+            }
+            switch trusted {
+            case .file(let path): options.caCertificateFile = path
+            case .pem(let bytes): options.caCertificatePEM = bytes
+            }
         } else if let file = stored?.caCertificateFile {
             do { _ = try FileSystem.readFile(file, limit: .data) } catch {
                 throw KcxError.usage(
@@ -137,7 +173,7 @@ public enum SessionSettings {
     /// The run's transport: warns about `--insecure` every time (also when the session remembers
     /// it), adds retries and the `-v` trace.
     public static func transport(_ invocation: Invocation, _ context: CommandContext, stored: StoredSession? = nil) throws -> HTTPTransport {
-        try transport(invocation, context, options: transportOptions(invocation, stored: stored))
+        try transport(invocation, context, options: transportOptions(invocation, stored: stored, context: context))
     }
 
     static func transport(_ invocation: Invocation, _ context: CommandContext, options: TransportOptions) throws -> HTTPTransport {

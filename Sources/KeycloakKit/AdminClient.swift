@@ -27,6 +27,9 @@ public final class AdminClient {
     public let transport: HTTPTransport
     /// Shared (behind a lock) by the workers of a parallel apply.
     public let tokens: AccessTokenProvider
+    /// The Admin REST root when it is not `{server}/admin` (kcadm's `-a/--admin-root`), without a
+    /// trailing slash.
+    public var adminRoot: String?
 
     public init(server: String, realm: String, transport: HTTPTransport, tokens: AccessTokenProvider) {
         self.server = AdminClient.normalizedServer(server)
@@ -59,10 +62,11 @@ public final class AdminClient {
             var relative = Substring(text)
             while relative.first == "/" { relative.removeFirst() }
             let firstSegment = relative.split(separator: "/", maxSplits: 1).first.map { $0.split(separator: "?").first ?? $0 } ?? ""
+            let admin = adminRoot ?? "\(server)/admin"
             if firstSegment == "realms" || firstSegment == "serverinfo" {
-                base = "\(server)/admin/\(relative)"
+                base = "\(admin)/\(relative)"
             } else {
-                base = "\(server)/admin/realms/\(URLEncoding.encode(realm ?? self.realm))"
+                base = "\(admin)/realms/\(URLEncoding.encode(realm ?? self.realm))"
                 if !relative.isEmpty { base += "/\(relative)" }
             }
         }

@@ -240,16 +240,48 @@ public final class ConfigStore: Sendable {
         }
     }
 
+    /// The CA file `config truststore` chose for `profile` (kcadm's truststore setting): kept
+    /// apart from the session, so it is there before the first login and outlives later ones.
+    public func truststore(for profile: String) throws -> String? {
+        try load()["truststores"]?[profile]?.stringValue
+    }
+
+    /// Sets (nil: removes) the profile's truststore and, when the profile holds a session, the
+    /// session's CA file with it, in one write under the lock.
+    public func setTruststore(_ file: String?, for profile: String) throws {
+        try lockedDocumentUpdate { document in
+            var all = document["truststores"]?.objectValue ?? JSONObject()
+            all[profile] = file.map(JSON.string)
+            document["truststores"] = all.isEmpty ? nil : .object(all)
+            if let entry = document["profiles"]?[profile], var session = StoredSession(json: entry),
+                var profiles = document["profiles"]?.objectValue
+            {
+                session.caCertificateFile = file
+                profiles[profile] = session.json
+                document["profiles"] = .object(profiles)
+            }
+            return true
+        }
+    }
+
     /// `change` returns whether to write the file back.
     private func lockedUpdate(_ change: (inout JSONObject) throws -> Bool) throws {
+        try lockedDocumentUpdate { document in
+            var profiles = document["profiles"]?.objectValue ?? JSONObject()
+            guard try change(&profiles) else { return false }
+            document["profiles"] = .object(profiles)
+            return true
+        }
+    }
+
+    /// Read-modify-write of the whole document under the lock; `change` returns whether to write.
+    private func lockedDocumentUpdate(_ change: (inout JSONObject) throws -> Bool) throws {
         do {
             try FileSystem.makePrivateDirectory(directory)
             try checkDirectory()
             try FileSystem.withExclusiveLock(lockPath) {
                 var document = try load()
-                var profiles = document["profiles"]?.objectValue ?? JSONObject()
-                guard try change(&profiles) else { return }
-                document["profiles"] = .object(profiles)
+                guard try change(&document) else { return }
                 try FileSystem.writeAtomically(JSON.object(document).serializedBytes(.pretty) + [0x0A], to: path)
             }
         } catch let error as FileSystemError {

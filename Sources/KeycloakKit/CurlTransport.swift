@@ -68,7 +68,9 @@ public final class CurlTransport: HTTPTransport {
             check(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0))
             check(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0))
         }
-        if let caFile = options.caCertificateFile {
+        if let pem = options.caCertificatePEM {
+            pem.withUnsafeBytes { check(ccurl_setopt_blob_copy(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count)) }
+        } else if let caFile = options.caCertificateFile {
             check(ccurl_setopt_str(handle, CURLOPT_CAINFO, caFile))
         }
 

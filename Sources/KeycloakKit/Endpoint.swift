@@ -99,7 +99,7 @@ extension Endpoint {
 
     /// `scheme://host:port` in lower case with the default port made explicit, or nil when `url`
     /// has user info or no host (both refused rather than guessed at).
-    static func origin(_ url: String) -> String? {
+    public static func origin(_ url: String) -> String? {
         let parts = url.split(separator: "://", maxSplits: 1)
         guard parts.count == 2 else { return nil }
         let scheme = parts[0].lowercased()

@@ -74,6 +74,9 @@ public struct TransportOptions: Sendable, Equatable {
     public var insecure = false
     /// PEM bundle of trusted CAs (`--cacert`).
     public var caCertificateFile: String?
+    /// Trusted CAs as PEM text, read from a PKCS#12 truststore (`--truststore FILE.p12`); wins over
+    /// `caCertificateFile`.
+    public var caCertificatePEM: [UInt8]?
     /// Largest response body kcx reads; a larger one fails the request (`.responseTooLarge`) instead
     /// of filling memory. Keycloak's largest answers (a realm export, 10,000 clients) are a few MiB.
     public var maxResponseBytes = 64 << 20

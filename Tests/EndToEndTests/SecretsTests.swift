@@ -424,6 +424,9 @@ func jwtLikeStrings(in text: String) -> [String] {
         try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: pem))
         let passwordWarning = Self.warning("--password", use: "KCX_PASSWORD or standard input")
         let secretWarning = Self.warning("--secret", use: "KCX_CLIENT_SECRET or standard input")
+        // A PEM --truststore with a --trustpass, as kcadm scripts give them (unused on http://, still warned about).
+        let trust = ["--truststore", pem, "--trustpass", "tp-secret"]
+        let trustWarning = Self.warning("--trustpass", use: "--trustpass - (a prompt) or KC_CLI_TRUSTSTORE_PASSWORD")
 
         // One case per secret-taking option or argument; the table walk below requires each to be here.
         let cases: [(key: String, env: KcxEnvironment, arguments: [String], stdin: String?, warning: String)] = [
@@ -452,9 +455,20 @@ func jwtLikeStrings(in text: String) -> [String] {
             ("config credentials --trustpass", fixture.env,
              ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--client", "svc", "--secret-file",
               try fixture.secretFile("svc4", secret), "--truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
-             Self.warning("--trustpass", use: "a PEM truststore, which needs no password")),
+             Self.warning("--trustpass", use: "--trustpass - (a prompt) or KC_CLI_TRUSTSTORE_PASSWORD")),
+            ("get --trustpass", fixture.env, ["get", "clients", "-F", "clientId"] + trust + r, nil, trustWarning),
+            ("create --trustpass", fixture.env, ["create", "roles", "-s", "name=argv-3"] + trust + r, nil, trustWarning),
+            ("update --trustpass", fixture.env, ["update", "roles/argv-3", "-s", "description=x"] + trust + r, nil, trustWarning),
+            ("delete --trustpass", fixture.env, ["delete", "roles/argv-3"] + trust + r, nil, trustWarning),
+            ("get-roles --trustpass", fixture.env, ["get-roles"] + trust + r, nil, trustWarning),
+            ("add-roles --trustpass", fixture.env, ["add-roles", "--uusername", "alice", "--rolename", "offline_access"] + trust + r, nil,
+             trustWarning),
+            ("remove-roles --trustpass", fixture.env, ["remove-roles", "--uusername", "alice", "--rolename", "offline_access"] + trust + r,
+             nil, trustWarning),
+            ("set-password --trustpass", fixture.env, ["set-password", "-r", admin.realm, "--username", "victim"] + trust, "victim-pw-3\n",
+             trustWarning),
             ("config truststore --trustpass", fixture.env, ["config", "truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
-             Self.warning("--trustpass", use: "a PEM truststore, which needs no password")),
+             Self.warning("--trustpass", use: "--trustpass - (a prompt) or KC_CLI_TRUSTSTORE_PASSWORD")),
             ("config credentials --password", fixture.env,
              ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--user", "alice", "--client", "webapp",
               "--password", password, "--profile", "p1"], nil,

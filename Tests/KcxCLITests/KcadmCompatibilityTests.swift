@@ -66,8 +66,9 @@ struct KcadmCompatibilityTests {
         world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]")
         let arguments = ["get", "clients", "--no-config", "--server", "http://kc", "--realm", "master", "--user", "admin", "--password", "pw"]
         #expect(runAsKcadm(world, arguments) == 0)
-        #expect(world.stdout.text == "[ ]\n")
-        #expect(world.stderr.text == "Logging into http://kc as user admin of realm master\n")
+        // kcadm's JSON ends without a newline on stdout; the newline follows on stderr.
+        #expect(world.stdout.text == "[ ]")
+        #expect(world.stderr.text == "Logging into http://kc as user admin of realm master\n\n")
     }
 
     @Test("a client secret alone logs in as the service account")
@@ -99,7 +100,7 @@ struct KcadmCompatibilityTests {
         #expect(world.transport.received.isEmpty)
     }
 
-    @Test("config truststore keeps a PEM file with the session; JKS and PKCS#12 are named with their conversion")
+    @Test("config truststore keeps a PEM file for the profile and its session; JKS is named with its conversion; a broken DER file changes nothing")
     func truststore() throws {
         let world = try SessionWorld()
         let pem = world.directory + "/ca.pem"
@@ -109,29 +110,43 @@ struct KcadmCompatibilityTests {
         try Data([0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]).write(to: URL(fileURLWithPath: jks))
         try Data([0x30, 0x82, 0x01, 0x00]).write(to: URL(fileURLWithPath: p12))
 
-        #expect(world.run(["config", "truststore", pem]) == 4)
-        #expect(world.stderr.text.hasPrefix("error: no session 'default' in \(world.configPath) to keep the truststore with\n"))
+        // As kcadm: before any login too (its documented order is truststore, then credentials).
+        #expect(world.run(["config", "truststore", pem]) == 0)
+        #expect(world.stderr.text == "")
+        #expect(try world.store.truststore(for: "default") == pem)
+        #expect(try world.store.session(named: "default") == nil)
 
         try world.storeSession()
         #expect(world.run(["config", "truststore", pem]) == 0)
         #expect(try world.store.session(named: "default")?.caCertificateFile == pem)
         #expect(world.run(["config", "truststore", "--delete"]) == 0)
         #expect(try world.store.session(named: "default")?.caCertificateFile == nil)
+        #expect(try world.store.truststore(for: "default") == nil)
 
         let jksWorld = try SessionWorld()
         try jksWorld.storeSession()
         #expect(jksWorld.run(["config", "truststore", jks]) == 2)
+        let converted = world.directory + "/ca.p12"
         #expect(
             jksWorld.stderr.text
-                == "error: FILE '\(jks)' is a Java keystore (JKS); kcx reads PEM certificates\n"
-                + "hint: export it: keytool -exportcert -rfc -keystore '\(jks)' -alias ALIAS > ca.pem, then give ca.pem\n")
+                == "error: truststore '\(jks)' is a Java keystore (JKS), which kcx cannot read; it reads PEM and PKCS#12 truststores\n"
+                + "hint: convert it to PKCS#12 (keytool asks for both passwords): keytool -importkeystore -srckeystore \(jks) "
+                + "-destkeystore \(converted) -deststoretype PKCS12, then give \(converted)\n")
+        #expect(try jksWorld.store.session(named: "default")?.caCertificateFile == nil)
         let p12World = try SessionWorld()
         try p12World.storeSession()
         #expect(p12World.run(["config", "truststore", p12]) == 2)
-        #expect(p12World.stderr.text.hasPrefix("error: FILE '\(p12)' is a binary (DER: PKCS#12 or a single certificate) file; kcx reads PEM certificates\n"))
+        #expect(p12World.stderr.text == "error: truststore '\(p12)' is neither PEM (-----BEGIN CERTIFICATE-----) nor PKCS#12\n"
+            + "hint: give a PEM or PKCS#12 file of CA certificates\n")
         #expect(try p12World.store.session(named: "default")?.caCertificateFile == nil)
 
-        // --truststore on a request command is --cacert, checked the same way before anything is sent.
+        // kcadm's exclusions: --delete with a file, --delete with --trustpass, neither.
+        #expect(world.run(["config", "truststore", pem, "--delete"]) == 2)
+        #expect(world.stderr.text.hasSuffix("error: --delete and a TRUSTSTORE file cannot be given together\n"))
+        #expect(world.run(["config", "truststore", "--delete", "--trustpass", "-"]) == 2)
+        #expect(world.stderr.text.hasSuffix("error: --trustpass and --delete cannot be given together\n"))
+
+        // --truststore on a request command is checked the same way before anything is sent.
         let requestWorld = try SessionWorld()
         try requestWorld.storeSession()
         #expect(requestWorld.run(["get", "clients", "--truststore", jks, "--trustpass", "x"]) == 2)

@@ -28,6 +28,8 @@ CURLcode ccurl_setopt_str(CURL *h, CURLoption o, const char *v);
 CURLcode ccurl_setopt_ptr(CURL *h, CURLoption o, void *v);
 CURLcode ccurl_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v);
 CURLcode ccurl_setopt_write_cb(CURL *h, CURLoption o, curl_write_callback cb);
+/* A blob option (CURLOPT_CAINFO_BLOB); libcurl copies the bytes. */
+CURLcode ccurl_setopt_blob_copy(CURL *h, CURLoption o, const void *data, size_t length);
 CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *out);
 CURLcode ccurl_getinfo_str(CURL *h, CURLINFO i, char **out);
 CURLcode ccurl_getinfo_double(CURL *h, CURLINFO i, double *out);

@@ -21,5 +21,15 @@ extension SecurityAttack {
             attack: "A session logged in with `--cacert FILE` (a private CA) is used by later commands that do not repeat it",
             outcome: "They verify against the stored CA file (no certificate error, no nudge towards `--insecure`); `config status` shows the file",
             test: "TLSChoiceTests.swift: storedCACertificateIsUsed"),
+        SecurityAttack(
+            boundary: "tls",
+            attack: "`config truststore FILE.p12` with a wrong `--trustpass` (kcadm's PKCS#12 truststore)",
+            outcome: "Refused before the config changes: exit 2 (1 under kcadm.sh) naming the file; the session keeps its CA; the password is never printed",
+            test: "TruststoreAttackTests.swift: wrongPasswordChangesNothing"),
+        SecurityAttack(
+            boundary: "tls",
+            attack: "A PKCS#12 truststore's password given with `--trustpass` on a `-v` request",
+            outcome: "The password appears in no output or trace and is never stored; the certificates are used from memory for that command",
+            test: "TruststoreAttackTests.swift: oneCommandTruststoreWithVerboseTraceHidesPassword"),
     ]
 }
