@@ -143,9 +143,23 @@ public enum Planner {
             for scope in client.defaultScopes + client.optionalScopes where !declared.contains(scope) && live.scope(named: scope) == nil {
                 throw KcxError(.notFound, "scope '\(scope)' assigned to client '\(client.clientId)' is neither in the file nor in realm '\(realm)'")
             }
-            if client.standardExchange == true, let rep = live.client(client.clientId), rep["publicClient"]?.boolValue == true {
-                throw KcxError(.usage, "client '\(client.clientId)' is public, and Keycloak refuses token exchange by public clients",
-                               hint: "exchange from a confidential client instead")
+            if client.standardExchange == true, let rep = live.client(client.clientId), let refusal = requesterRefusal(client.clientId, rep) {
+                throw refusal
+            }
+            // The rule `kcx client-scope assign` applies: Keycloak ignores a scope of another protocol.
+            let clientProtocol = live.client(client.clientId)?["protocol"]?.stringValue
+            for scope in client.defaultScopes + client.optionalScopes {
+                let scopeProtocol = desired.clientScopes.first { $0.name == scope }?.protocol_ ?? live.scope(named: scope)?["protocol"]?.stringValue
+                if let mismatch = protocolMismatch(scope: scope, scopeProtocol: scopeProtocol, client: client.clientId, clientProtocol: clientProtocol) {
+                    throw mismatch
+                }
+            }
+        }
+        // The rule `kcx audience add` applies: one mapper per name in a scope.
+        for scope in desired.clientScopes {
+            guard let mappers = live.scope(named: scope.name)?["protocolMappers"]?.arrayValue else { continue }
+            for mapper in scope.audienceMappers {
+                if let clash = audienceMapperNameClash(mappers, audience: mapper.audience, name: mapper.name, in: "scope \(scope.name)") { throw clash }
             }
         }
     }
@@ -170,12 +184,10 @@ public enum Planner {
                 }
                 if let placement = scope.realmDefault {
                     let now: ScopeList? = realmDefaults.contains(id) ? .default : realmOptionals.contains(id) ? .optional : nil
-                    let wantedList = placement == .none ? nil : ScopeList(rawValue: placement.rawValue)
-                    if now != wantedList {
+                    if let move = RealmListMove(current: now, placement: placement) {
                         changes.append(PlanChange(
-                            operation: wantedList == nil ? .delete : (now == nil ? .create : .update), kind: "realm-default-scope", name: scope.name,
-                            group: group, details: ["realm list: \(now?.rawValue ?? "none") -> \(wantedList?.rawValue ?? "none")"],
-                            action: .moveInRealmLists(scope: scope.name, from: now, to: wantedList)))
+                            operation: PlanChange.Operation(move.outcome), kind: "realm-default-scope", name: scope.name,
+                            group: group, details: [move.detail], action: .moveInRealmLists(scope: scope.name, from: move.from, to: move.to)))
                     }
                 }
             } else {
@@ -188,9 +200,9 @@ public enum Planner {
                 changes.append(PlanChange(operation: .create, kind: "client-scope", name: scope.name, group: group,
                                           details: differences(current: nil, desired: settings.desiredRepresentation(name: scope.name, creating: true), hiding: secrets),
                                           action: .createScope(name: scope.name, body: body)))
-                if let placement = scope.realmDefault, placement != .none, let list = ScopeList(rawValue: placement.rawValue) {
-                    changes.append(PlanChange(operation: .create, kind: "realm-default-scope", name: scope.name, group: group,
-                                              details: ["realm list: none -> \(list.rawValue)"], action: .moveInRealmLists(scope: scope.name, from: nil, to: list)))
+                if let placement = scope.realmDefault, let move = RealmListMove(current: nil, placement: placement) {
+                    changes.append(PlanChange(operation: PlanChange.Operation(move.outcome), kind: "realm-default-scope", name: scope.name, group: group,
+                                              details: [move.detail], action: .moveInRealmLists(scope: scope.name, from: nil, to: move.to)))
                 }
             }
             changes += mapperChanges(scope, current: current, group: group, prune: prune, secrets: secrets)
@@ -209,10 +221,7 @@ public enum Planner {
     }
 
     static func audienceMapperBody(_ mapper: DesiredAudienceMapper) -> JSON {
-        .object(JSONObject([
-            ("name", .string(mapper.name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
-            ("consentRequired", false), ("config", mapper.settings.config(for: mapper.audience)),
-        ]))
+        mapper.settings.body(name: mapper.name, audience: mapper.audience)
     }
 
     static func rawMapperBody(_ mapper: DesiredProtocolMapper) -> JSON {
@@ -241,16 +250,9 @@ public enum Planner {
                                           action: .createMapper(scope: scope.name, body: audienceMapperBody(mapper), inline: inline)))
                 continue
             }
-            var desiredConfig = config
-            if AudienceValue.from(config: match["config"]) != mapper.audience {
-                desiredConfig[mapper.audience.configKey == "included.client.audience" ? "included.custom.audience" : "included.client.audience"] = ""
-            }
-            let diff = differences(current: match["config"], desired: desiredConfig, path: "config", hiding: secrets)
-            guard !diff.isEmpty, let id = match["id"]?.stringValue else { continue }
-            var body = match
-            body["config"] = overlay(match["config"] ?? [:], with: desiredConfig)
-            changes.append(PlanChange(operation: .update, kind: "audience-mapper", name: label, group: group, details: diff,
-                                      action: .updateMapper(scope: scope.name, id: id, body: body)))
+            guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets), let id = match["id"]?.stringValue else { continue }
+            changes.append(PlanChange(operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
+                                      action: .updateMapper(scope: scope.name, id: id, body: update.body)))
         }
         for mapper in scope.protocolMappers {
             let label = "\(mapper.name) on scope \(scope.name)"
@@ -380,11 +382,10 @@ public enum Planner {
             for (list, names) in [(ScopeList.default, client.defaultScopes), (ScopeList.optional, client.optionalScopes)] {
                 for scope in names {
                     let now: ScopeList? = defaults.contains(scope) ? .default : optionals.contains(scope) ? .optional : nil
-                    if now == list { continue }
+                    guard let move = AssignmentMove(current: now, wanted: list) else { continue }
                     changes.append(PlanChange(
-                        operation: now == nil ? .create : .update, kind: "client-scope-assignment", name: "\(scope) -> \(client.clientId) (\(list.rawValue))",
-                        group: group, details: now.map { ["moved from \($0.rawValue) to \(list.rawValue)"] } ?? [],
-                        action: .assign(clientUUID: uuid, scope: scope, from: now, to: list)))
+                        operation: PlanChange.Operation(move.outcome), kind: "client-scope-assignment", name: "\(scope) -> \(client.clientId) (\(list.rawValue))",
+                        group: group, details: move.details, action: .assign(clientUUID: uuid, scope: scope, from: move.from, to: list)))
                 }
             }
             var attributes = JSONObject()
@@ -392,13 +393,7 @@ public enum Planner {
             if let refresh = client.allowRefresh { attributes[exchangeRefreshAttribute] = .string(refresh ? "SAME_SESSION" : "NO") }
             guard !attributes.isEmpty else { continue }
             let wanted: JSON = ["attributes": .object(attributes)]
-            // An absent attribute reads as Keycloak's default ("false" / "NO"), as in `token-exchange enable`.
-            var current = rep
-            var currentAttributes = rep["attributes"]?.objectValue ?? JSONObject()
-            if currentAttributes[standardExchangeAttribute] == nil { currentAttributes[standardExchangeAttribute] = "false" }
-            if currentAttributes[exchangeRefreshAttribute] == nil { currentAttributes[exchangeRefreshAttribute] = "NO" }
-            current["attributes"] = .object(currentAttributes)
-            let diff = differences(current: current, desired: wanted)
+            let diff = exchangeAttributeDifferences(rep, wanted: attributes)
             guard !diff.isEmpty else { continue }
             changes.append(PlanChange(operation: .update, kind: "token-exchange", name: client.clientId, group: group, details: diff,
                                       action: .updateClient(clientUUID: uuid, body: wanted)))
