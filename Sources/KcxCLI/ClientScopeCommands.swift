@@ -166,13 +166,14 @@ public enum ClientScopeCommands {
 
     static func delete(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let session = try ProvisioningSession(invocation, context)
+        let writer = session.writer(invocation)
         if !invocation.flag("dry-run") && !invocation.flag("yes") {
-            guard try confirmDelete(invocation.firstPositional, Lookup(api: session.client, realm: session.realm), realm: session.realm, context) else {
+            // The writer's look-ups: the scope list read for the question is not read again for the delete.
+            guard try confirmDelete(invocation.firstPositional, writer.lookup, realm: session.realm, context) else {
                 context.stderr.write("delete cancelled: nothing was changed\n")
                 return .usage
             }
         }
-        let writer = session.writer(invocation)
         try writer.deleteClientScope(invocation.firstPositional, ifExists: invocation.flag("if-exists"))
         ChangeOutput.report(writer, invocation, context)
         return .ok

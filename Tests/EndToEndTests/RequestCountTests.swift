@@ -132,5 +132,13 @@ struct RequestCountTests {
         #expect(removed.count == 3, "\(removed.result)")
         #expect(removed.result.stderr == "deleted: client-scope-assignment api-access -> myapp (optional)\n")
         #expect(try fixture.assignedScopes("myapp", "optional").contains("api-access") == false)
+
+        // Delete without --yes: the scope list and the client list (does a client hold it?), then
+        // the DELETE; the delete itself does not list the scopes again.
+        let delete = try requests(fixture, ["client-scope", "delete", "api-access"])
+        #expect(delete.result.status == 0, "\(delete.result)")
+        #expect(delete.count == 3, "\(delete.result)")
+        #expect(delete.result.stderr == "deleted: client-scope api-access\n")
+        #expect(try fixture.clientScope("api-access") == nil)
     }
 }
