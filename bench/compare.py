@@ -409,6 +409,34 @@ for name, _, note in latency_variants:
     rows.append(("7. latency", name, latency[name], latency_requests[name], note))
 
 
+# 8. Requests per imperative command (resolve once) -------------------------------------------------
+# Each command on a fresh realm, then again with nothing to change; the no-change counts are the
+# targets of "resolve once" (audience add ≤ 4, token-exchange allow ≤ 5).
+log("requests per imperative command...")
+audience_argv = [KCX, "audience", "add", "--audience", "api", "--scope", "api-access", "--create-scope", "--assign", "app",
+                 "--default", "--config", CONFIG, "-r"]
+allow_argv = [KCX, "token-exchange", "allow", "--from", "gateway", "--to", "api", "--config", CONFIG, "-r"]
+command_variants = [
+    ("kcx audience add --create-scope --assign --default, first run", audience_argv, "creates scope, mapper, assignment"),
+    ("kcx audience add --create-scope --assign --default, no change", audience_argv, "target ≤ 4 requests"),
+    ("kcx token-exchange allow --from gateway --to api, first run", allow_argv,
+     "switch, scope, mapper, assignment, then the realm read for other targets opened"),
+    ("kcx token-exchange allow --from gateway --to api, no change", allow_argv, "target ≤ 5 requests"),
+]
+command_samples = {name: [] for name, _, _ in command_variants}
+command_requests = {}
+for run in range(ONE_LINER_RUNS):
+    realm = f"commands-{run}"
+    create_realm(realm, clients=base_clients() + [{"clientId": "gateway", "publicClient": False, "secret": "gateway-secret"}])
+    for name, argv, _ in command_variants:
+        elapsed, count = timed(lambda: run_command(argv + [realm]))
+        command_samples[name].append(elapsed)
+        if command_requests.setdefault(name, count) != count:
+            sys.exit(f"{name}: {count} requests in run {run}, {command_requests[name]} before")
+    admin.request("DELETE", f"/admin/realms/{realm}", expect=[204])
+for name, _, note in command_variants:
+    rows.append(("8. requests per command", name, command_samples[name], command_requests[name], note))
+
 # The table ---------------------------------------------------------------------------------------
 def milliseconds(value):
     return f"{value * 1000:.1f} ms" if value < 10 else f"{value:.2f} s"
@@ -443,7 +471,7 @@ ratio_lines = [
     ("kcx one-liner / curl one-liner", "kcx get clients -q clientId=app", "curl with a token", ""),
     ("python-keycloak one-shot / kcx one-liner", "python-keycloak one-shot", "kcx get clients -q clientId=app", ""),
     ("python-keycloak bulk / kcx one-liners", "python-keycloak script", "kcx one-liners (audience add --create-scope --assign)", ""),
-    ("curl script / kcx one-liners", "curl shell script", "kcx one-liners (audience add --create-scope --assign)", ""),
+    ("curl script / kcx one-liners", "curl shell script", "kcx one-liners (audience add --create-scope --assign)", "target ≥ 2"),
     ("kcx one-liners / sandbox alone", "kcx one-liners (audience add --create-scope --assign)",
      "sandbox alone, one keep-alive connection", ""),
     ("python-keycloak bulk / sandbox alone", "python-keycloak script", "sandbox alone, one keep-alive connection", ""),
