@@ -184,7 +184,7 @@ public enum ClientScopeCommands {
         let list = try scopeList(invocation)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.assignClientScope(invocation.firstPositional, toClient: client, as: list)
+        try writer.convergeAssignment(invocation.firstPositional, client: client, as: list)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }
@@ -193,7 +193,7 @@ public enum ClientScopeCommands {
         let client = try requiredClient(invocation)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.unassignClientScope(invocation.firstPositional, fromClient: client)
+        try writer.convergeUnassignment(invocation.firstPositional, client: client)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }

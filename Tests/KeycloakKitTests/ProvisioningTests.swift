@@ -332,3 +332,62 @@ let scopeList: JSON = [
         #expect(api.allConsumed)
     }
 }
+
+/// `client-scope assign` and `unassign` run through the engine: a fragment, the planner, and the
+/// executor `apply` uses (in a dry run against a recorder that sends no write).
+@Suite struct EngineTests {
+    let myapp: JSON = ["id": "c-1", "clientId": "myapp", "protocol": "openid-connect", "defaultClientScopes": ["api-access"], "optionalClientScopes": []]
+
+    @Test func aMoveIsPlannedAndExecutedAsApplyDoes() throws {
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [myapp])
+        api.expect("GET", "client-scopes", json: scopeList)
+        api.expect("DELETE", "clients/c-1/default-client-scopes/s-2", status: 204)
+        api.expect("PUT", "clients/c-1/optional-client-scopes/s-2", status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.convergeAssignment("api-access", client: "myapp", as: .optional)
+        #expect(writer.changes == [Change(kind: "client-scope-assignment", name: "api-access -> myapp (optional)", outcome: .updated, details: ["moved from default to optional"])])
+        #expect(writer.requests.map(\.description) == ["DELETE clients/c-1/default-client-scopes/s-2", "PUT clients/c-1/optional-client-scopes/s-2"])
+        #expect(api.allConsumed)
+        // The writer remembers the move: the same fragment again plans nothing and sends nothing.
+        try writer.convergeAssignment("api-access", client: "myapp", as: .optional)
+        #expect(writer.changes.last == Change(kind: "client-scope-assignment", name: "api-access -> myapp (optional)", outcome: .unchanged))
+    }
+
+    @Test func aDryRunListsTheExecutorsRequestsAndSendsNone() throws {
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [myapp])
+        api.expect("GET", "client-scopes", json: scopeList)
+        let writer = Writer(api: api, realm: "demo", dryRun: true)
+        try writer.convergeAssignment("api-access", client: "myapp", as: .optional)
+        #expect(writer.changes.map(\.outcome) == [.updated])
+        #expect(writer.requests.map(\.description) == ["DELETE clients/c-1/default-client-scopes/s-2", "PUT clients/c-1/optional-client-scopes/s-2"])
+        #expect(api.sent == ["GET clients", "GET client-scopes"])
+    }
+
+    @Test func anAbsentAssignmentIsRemovedFromTheListHoldingIt() throws {
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "client-scopes", json: scopeList)
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [myapp])
+        api.expect("DELETE", "clients/c-1/default-client-scopes/s-2", status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.convergeUnassignment("api-access", client: "myapp")
+        #expect(writer.changes == [Change(kind: "client-scope-assignment", name: "api-access -> myapp (default)", outcome: .deleted)])
+        #expect(api.allConsumed)
+        try writer.convergeUnassignment("api-access", client: "myapp")
+        #expect(writer.changes.last == Change(kind: "client-scope-assignment", name: "api-access -> myapp", outcome: .unchanged, details: ["not assigned"]))
+    }
+
+    @Test func theFragmentPlanIsTheFilePlanPlusRemovals() throws {
+        let live = LiveRealm(clientScopes: scopeList.arrayValue!, clients: [myapp], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        let fragment = Fragment(
+            desired: DesiredRealm(realm: "demo", clients: [DesiredClient(clientId: "myapp", defaultScopes: [], optionalScopes: ["profile"])]),
+            absent: [.assignment(client: "myapp", scope: "api-access"), .assignment(client: "myapp", scope: "profile")])
+        let plan = try Planner.plan(fragment, live: live)
+        // profile is not assigned yet when the plan is made, so its absence plans nothing.
+        #expect(plan.changes.map(\.action) == [
+            .assign(clientUUID: "c-1", scope: "profile", from: nil, to: .optional),
+            .unassign(clientUUID: "c-1", scope: "api-access", from: .default),
+        ])
+    }
+}

@@ -15,6 +15,8 @@ public enum PlanAction: Sendable, Equatable {
     case updateMapper(scope: String, id: String, body: JSON)
     case deleteMapper(scope: String, id: String)
     case assign(clientUUID: String, scope: String, from: ScopeList?, to: ScopeList)
+    /// Takes the scope out of the client's list (an imperative command's absent fact; files say what exists).
+    case unassign(clientUUID: String, scope: String, from: ScopeList)
     case updateClient(clientUUID: String, body: JSON)
     /// Adds requesters (clientIds) to / removes members from the target's kcx exchange policy, enabling
     /// the permission and attaching the policy as `kcx token-exchange allow --mode legacy` does.
@@ -28,7 +30,7 @@ public enum PlanAction: Sendable, Equatable {
         case .moveInRealmLists, .createMapper, .updateMapper: return 1
         case .assign: return 2
         case .updateClient, .legacyExchange: return 3
-        case .deleteMapper: return 4
+        case .deleteMapper, .unassign: return 4
         case .deleteScope: return 5
         }
     }

@@ -55,7 +55,7 @@ public final class Writer {
     public let api: AdminAPI
     public let realm: String
     public let dryRun: Bool
-    public private(set) var requests: [PlannedRequest] = []
+    public internal(set) var requests: [PlannedRequest] = []
     public private(set) var changes: [Change] = []
     /// realm-management's authorization server path, looked up once per run.
     var authorizationServerEndpoint: Endpoint?

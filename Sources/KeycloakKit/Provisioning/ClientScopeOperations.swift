@@ -178,24 +178,14 @@ extension Writer {
         }
         if let from = move.from { try removeAssignment(scope, from: client, list: from) }
         try write("PUT", "clients/\(client.id)/\(list.clientEndpoint)/\(scope.id)")
-        if !dryRun {
-            cache.updateClient(id: client.id) { representation in
-                let key = list == .default ? "defaultClientScopes" : "optionalClientScopes"
-                representation[key] = .array((representation[key]?.arrayValue ?? []) + [.string(scope.name)])
-            }
-        }
+        if !dryRun { rememberAssignment(scope, of: client, in: list) }
         record(Change(kind: "client-scope-assignment", name: label, outcome: move.outcome, details: move.details))
     }
 
     /// Takes the scope out of one of the client's lists, keeping this run's copy of the client true.
     func removeAssignment(_ scope: ClientScopeRef, from client: ClientRef, list: ScopeList) throws {
         try write("DELETE", "clients/\(client.id)/\(list.clientEndpoint)/\(scope.id)")
-        if !dryRun {
-            cache.updateClient(id: client.id) { representation in
-                let key = list == .default ? "defaultClientScopes" : "optionalClientScopes"
-                representation[key] = .array((representation[key]?.arrayValue ?? []).filter { $0.stringValue != scope.name })
-            }
-        }
+        if !dryRun { forgetAssignment(scope, of: client, in: list) }
     }
 
     /// The client's list holding the scope: from the names its representation carries, or read
@@ -212,6 +202,49 @@ extension Writer {
             if members.contains(where: { $0["id"]?.stringValue == scope.id }) { return list }
         }
         return nil
+    }
+
+    /// `kcx client-scope assign` through the engine: the fragment "SCOPE in CLIENT's LIST", planned
+    /// and executed as `apply` does (the protocol rule, the move, the dry run all the planner's).
+    public func convergeAssignment(_ scopeName: String, client clientName: String, as list: ScopeList) throws {
+        let client = try lookup.requireClient(clientName)
+        let scope = try lookup.requireClientScope(scopeName)
+        let fragment = Fragment(desired: DesiredRealm(realm: realm, clients: [
+            DesiredClient(clientId: client.clientId, defaultScopes: list == .default ? [scope.name] : [], optionalScopes: list == .optional ? [scope.name] : []),
+        ]))
+        if try converge(fragment, live: try liveRealm(clients: [client])).isEmpty {
+            record(Change(kind: "client-scope-assignment", name: "\(scope.name) -> \(client.clientId) (\(list.rawValue))", outcome: .unchanged))
+        } else if !dryRun {
+            let current = try currentList(of: scope, client: client)
+            if let current, current != list { forgetAssignment(scope, of: client, in: current) }
+            rememberAssignment(scope, of: client, in: list)
+        }
+    }
+
+    /// `kcx client-scope unassign` through the engine: the absent fact "SCOPE in no list of CLIENT".
+    public func convergeUnassignment(_ scopeName: String, client clientName: String) throws {
+        let scope = try lookup.requireClientScope(scopeName)
+        let client = try lookup.requireClient(clientName)
+        let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.assignment(client: client.clientId, scope: scope.name)])
+        if try converge(fragment, live: try liveRealm(clients: [client])).isEmpty {
+            record(Change(kind: "client-scope-assignment", name: "\(scope.name) -> \(client.clientId)", outcome: .unchanged, details: ["not assigned"]))
+        } else if !dryRun, let current = try currentList(of: scope, client: client) {
+            forgetAssignment(scope, of: client, in: current)
+        }
+    }
+
+    func rememberAssignment(_ scope: ClientScopeRef, of client: ClientRef, in list: ScopeList) {
+        cache.updateClient(id: client.id) { representation in
+            let key = list == .default ? "defaultClientScopes" : "optionalClientScopes"
+            representation[key] = .array((representation[key]?.arrayValue ?? []) + [.string(scope.name)])
+        }
+    }
+
+    func forgetAssignment(_ scope: ClientScopeRef, of client: ClientRef, in list: ScopeList) {
+        cache.updateClient(id: client.id) { representation in
+            let key = list == .default ? "defaultClientScopes" : "optionalClientScopes"
+            representation[key] = .array((representation[key]?.arrayValue ?? []).filter { $0.stringValue != scope.name })
+        }
     }
 
     public func unassignClientScope(_ scopeName: String, fromClient clientName: String) throws {

@@ -1,0 +1,121 @@
+// The one convergence engine for imperative commands: a command states a small fragment of the
+// desired realm (objects that must exist, as a file would say them, and facts that must not hold,
+// which the file format has no words for), the planner diffs it against what this run has read,
+// and the executor `apply` uses carries the plan out. A dry run executes the same plan against a
+// recorder, so the requests it lists are the ones a real run sends.
+import KcxJSON
+import Synchronization
+
+/// What one command wants of the realm.
+public struct Fragment: Sendable, Equatable {
+    /// Objects that must exist, with their settings: the declarative file's own types.
+    public var desired: DesiredRealm
+    /// Facts that must not hold.
+    public var absent: [Absence]
+
+    public init(desired: DesiredRealm, absent: [Absence] = []) {
+        self.desired = desired
+        self.absent = absent
+    }
+}
+
+/// A fact a fragment wants gone. The engine's input only: a declarative file says what exists.
+public enum Absence: Sendable, Equatable {
+    /// The scope in neither of the client's lists.
+    case assignment(client: String, scope: String)
+}
+
+extension Planner {
+    /// The changes that make a fragment true of `live`: the file's checks and diff for what must
+    /// exist (never pruning), then a removal per absent fact that holds.
+    public static func plan(_ fragment: Fragment, live: LiveRealm) throws -> RealmPlan {
+        try check(fragment.desired, against: live)
+        var changes = diff(fragment.desired, live, prune: false).changes
+        for absence in fragment.absent {
+            switch absence {
+            case .assignment(let clientId, let scope):
+                guard let client = live.client(clientId), let uuid = client["id"]?.stringValue else {
+                    throw KcxError(.notFound, "client '\(clientId)' is not a client of realm '\(fragment.desired.realm)'")
+                }
+                let holds = { (key: String) in client[key]?.arrayValue?.contains(.string(scope)) == true }
+                guard let list: ScopeList = holds("defaultClientScopes") ? .default : holds("optionalClientScopes") ? .optional : nil else { continue }
+                changes.append(PlanChange(
+                    operation: .delete, kind: "client-scope-assignment", name: "\(scope) -> \(clientId) (\(list.rawValue))",
+                    group: "client \(clientId)", details: [], action: .unassign(clientUUID: uuid, scope: scope, from: list)))
+            }
+        }
+        return RealmPlan(realm: fragment.desired.realm, changes: changes)
+    }
+}
+
+extension Writer {
+    /// The realm as this run has read it, for the planner: the scope list and the named clients.
+    func liveRealm(clients: [ClientRef]) throws -> LiveRealm {
+        LiveRealm(
+            clientScopes: try lookup.clientScopes().map(\.representation), clients: clients.map(\.representation),
+            realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+    }
+
+    /// Plans the fragment against `live` and runs the plan through `PlanExecutor`, one worker, on
+    /// this writer's API (or, in a dry run, a recorder that answers every write without sending
+    /// it). Each change carried out is recorded; the first failure is thrown with its exit code.
+    @discardableResult
+    func converge(_ fragment: Fragment, live: LiveRealm) throws -> [PlanChange] {
+        let plan = try Planner.plan(fragment, live: live)
+        guard !plan.changes.isEmpty else { return [] }
+        let recorder = RecordingAPI(api, sending: !dryRun)
+        let report = PlanExecutor(realm: realm, live: live, workers: [recorder], onResult: { _, _ in }).run(plan)
+        requests += recorder.recorded
+        for change in report.applied {
+            record(Change(kind: change.kind, name: change.name, outcome: Outcome(change.operation), details: change.details))
+        }
+        // The error itself when the recorder saw it (it keeps its hint), else the executor's words.
+        if let failure = report.failure { throw recorder.lastError ?? KcxError(failure.code, failure.message) }
+        return report.applied
+    }
+}
+
+extension Outcome {
+    init(_ operation: PlanChange.Operation) {
+        switch operation {
+        case .create: self = .created
+        case .update: self = .updated
+        case .delete: self = .deleted
+        }
+    }
+}
+
+/// Sends reads, and records every write as a dry run shows it; with `sending` false it answers
+/// writes itself (204, or 201 naming a placeholder) instead of sending them.
+final class RecordingAPI: AdminAPI, @unchecked Sendable {
+    let inner: AdminAPI
+    let sending: Bool
+    private let log = Mutex<[PlannedRequest]>([])
+    private let failure = Mutex<KcxError?>(nil)
+
+    init(_ inner: AdminAPI, sending: Bool) {
+        self.inner = inner
+        self.sending = sending
+    }
+
+    var recorded: [PlannedRequest] { log.withLock { $0 } }
+    /// The last error a request answered with.
+    var lastError: KcxError? { failure.withLock { $0 } }
+    var retrying: RetryingTransport? { inner.retrying }
+
+    func displayPath(endpoint: Endpoint, realm: String?) -> String { inner.displayPath(endpoint: endpoint, realm: realm) }
+
+    func send(method: String, endpoint: Endpoint, realm: String?, query: [(String, String)], body: JSON?) throws -> HTTPResponse {
+        if method != "GET" { log.withLock { $0.append(PlannedRequest(method: method, endpoint: endpoint.readable, body: body)) } }
+        if sending || method == "GET" {
+            do {
+                return try inner.send(method: method, endpoint: endpoint, realm: realm, query: query, body: body)
+            } catch let error as KcxError {
+                failure.withLock { $0 = error }
+                throw error
+            }
+        }
+        if method == "POST" { return HTTPResponse(status: 201, headers: [("Location", "\(endpoint.readable)/<new>")], body: []) }
+        return HTTPResponse(status: 204, headers: [], body: [])
+    }
+}

@@ -1,0 +1,62 @@
+// `kcx client-scope assign` and `unassign` run through the engine apply uses: their outcomes,
+// dry runs and the realm read back afterwards, against the sandbox (or a real Keycloak).
+import Foundation
+import KcxJSON
+import Testing
+
+@Suite(.serialized) struct EngineCommandTests {
+    let keycloak = TestKeycloak.shared
+
+    @Test func assignMovesUnassignRemovesAndDryRunsShowTheExecutorsRequests() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "engine")
+        try fixture.confidentialClient("myapp")
+        try fixture.inRealm(["client-scope", "ensure", "api-access"])
+        let clientID = try fixture.client("myapp")["id"]?.stringValue ?? ""
+        let scopeID = try fixture.clientScope("api-access")?["id"]?.stringValue ?? ""
+
+        let created = try fixture.inRealm(["client-scope", "assign", "api-access", "--client", "myapp", "--default"])
+        #expect(created.stderr == "created: client-scope-assignment api-access -> myapp (default)\n")
+        #expect(try fixture.assignedScopes("myapp", "default").contains("api-access"))
+
+        let before = try fixture.snapshot()
+        let dry = try fixture.inRealm(["client-scope", "assign", "api-access", "--client", "myapp", "--optional", "--dry-run"])
+        #expect(dry.stderr == """
+            would be updated: client-scope-assignment api-access -> myapp (optional)
+                moved from default to optional
+            dry run: nothing was changed; a real run would send:
+                DELETE clients/\(clientID)/default-client-scopes/\(scopeID)
+                PUT clients/\(clientID)/optional-client-scopes/\(scopeID)
+
+            """)
+        #expect(try fixture.snapshot() == before)
+
+        let moved = try fixture.inRealm(["client-scope", "assign", "api-access", "--client", "myapp", "--optional"])
+        #expect(moved.stderr == "updated: client-scope-assignment api-access -> myapp (optional)\n    moved from default to optional\n")
+        #expect(try fixture.assignedScopes("myapp", "optional").contains("api-access"))
+        #expect(try !fixture.assignedScopes("myapp", "default").contains("api-access"))
+
+        let json = try fixture.inRealm(["client-scope", "unassign", "api-access", "--client", "myapp", "--dry-run", "-o", "json"])
+        #expect(json.json?["changes"] == [["kind": "client-scope-assignment", "name": "api-access -> myapp (optional)", "outcome": "deleted"]])
+        #expect(json.json?["requests"] == [["method": "DELETE", "endpoint": .string("clients/\(clientID)/optional-client-scopes/\(scopeID)")]])
+
+        let removed = try fixture.inRealm(["client-scope", "unassign", "api-access", "--client", "myapp"])
+        #expect(removed.stderr == "deleted: client-scope-assignment api-access -> myapp (optional)\n")
+        #expect(try !fixture.assignedScopes("myapp", "optional").contains("api-access"))
+        let again = try fixture.inRealm(["client-scope", "unassign", "api-access", "--client", "myapp"])
+        #expect(again.stderr == "unchanged: client-scope-assignment api-access -> myapp\n    not assigned\n")
+    }
+
+    @Test func aNameThatIsNoClientOrScopeIsRefusedAsBefore() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "engine")
+        try fixture.confidentialClient("myapp")
+        try fixture.inRealm(["client-scope", "ensure", "api-access"])
+        let before = try fixture.snapshot()
+        let noClient = try fixture.kcx(["client-scope", "assign", "api-access", "--client", "nosuch", "--default", "-r", fixture.realm])
+        #expect(noClient.status == 3, "\(noClient)")
+        #expect(noClient.stderr.hasPrefix("error: client 'nosuch' not found in realm '\(fixture.realm)'\n"), "\(noClient)")
+        let noScope = try fixture.kcx(["client-scope", "unassign", "nosuch", "--client", "myapp", "-r", fixture.realm])
+        #expect(noScope.status == 3, "\(noScope)")
+        #expect(noScope.stderr.hasPrefix("error: client scope 'nosuch' not found in realm '\(fixture.realm)'\n"), "\(noScope)")
+        #expect(try fixture.snapshot() == before)
+    }
+}
