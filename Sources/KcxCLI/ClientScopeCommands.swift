@@ -174,7 +174,7 @@ public enum ClientScopeCommands {
                 return .usage
             }
         }
-        try writer.deleteClientScope(invocation.firstPositional, ifExists: invocation.flag("if-exists"))
+        try writer.convergeDeletion(invocation.firstPositional, ifExists: invocation.flag("if-exists"))
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }

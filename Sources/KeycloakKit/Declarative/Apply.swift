@@ -212,6 +212,8 @@ public final class PlanExecutor: @unchecked Sendable {
             // Keycloak ignores a PUT into the other list while the scope is in one, so remove it first.
             if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") } }
             return try tolerating(.conflict) { _ = try send(api, "PUT", "clients/\(client)/\(to.clientEndpoint)/\(id)") }
+        case .deleteClientMapper(let client, let mapperID):
+            return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/protocol-mappers/models/\(mapperID)") }
         case .unassign(let client, let scope, let from):
             let id = try scopeID(scope, api)
             return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") }

@@ -14,6 +14,8 @@ public enum PlanAction: Sendable, Equatable {
     case createMapper(scope: String, body: JSON, inline: Bool)
     case updateMapper(scope: String, id: String, body: JSON)
     case deleteMapper(scope: String, id: String)
+    /// A mapper on a client itself (an imperative command's absent fact: files manage scopes' mappers).
+    case deleteClientMapper(clientUUID: String, id: String)
     case assign(clientUUID: String, scope: String, from: ScopeList?, to: ScopeList)
     /// Takes the scope out of the client's list (an imperative command's absent fact; files say what exists).
     case unassign(clientUUID: String, scope: String, from: ScopeList)
@@ -30,7 +32,7 @@ public enum PlanAction: Sendable, Equatable {
         case .moveInRealmLists, .createMapper, .updateMapper: return 1
         case .assign: return 2
         case .updateClient, .legacyExchange: return 3
-        case .deleteMapper, .unassign: return 4
+        case .deleteMapper, .deleteClientMapper, .unassign: return 4
         case .deleteScope: return 5
         }
     }

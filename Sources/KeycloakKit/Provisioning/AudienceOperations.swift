@@ -174,26 +174,33 @@ extension Writer {
         record(Change(kind: "audience-mapper", name: label, outcome: .created, details: differences(current: nil, desired: settings.config(for: audience), path: "config")))
     }
 
-    /// Removes the audience mapper(s) for this audience (or with this name) from the container.
+    /// `kcx audience remove` through the engine: the absent fact "no audience mapper for this
+    /// audience (or with this name) in the container".
     public func removeAudienceMapper(_ audience: AudienceValue?, mapperName: String?, from container: MapperContainer) throws {
         let located = try mapperContainer(container)
-        let mappers = located.mappers
-        let matches = mappers.filter { mapper in
-            guard mapper["protocolMapper"]?.stringValue == audienceMapperType else { return false }
-            if let mapperName, mapper["name"]?.stringValue != mapperName { return false }
-            if let audience, AudienceValue.from(config: mapper["config"]) != audience { return false }
-            return true
+        let live: LiveRealm
+        let resolved: MapperContainer
+        switch container {
+        case .clientScope(let name):
+            resolved = .clientScope(try lookup.requireClientScope(name).name)
+            live = try liveRealm(clients: [])
+        case .client(let name):
+            let client = try lookup.requireClient(name)
+            resolved = .client(client.clientId)
+            live = try liveRealm(clients: [client], scopes: false)
         }
-        let what = mapperName ?? audience?.value ?? "?"
-        if matches.isEmpty {
-            record(Change(kind: "audience-mapper", name: "\(what) on \(container.label)", outcome: .unchanged, details: ["not present"]))
-            return
-        }
-        for mapper in matches {
-            guard let id = mapper["id"]?.stringValue else { continue }
-            try write("DELETE", "\(located.endpoint)/\(id)")
-            updateMappers(of: container, id: located.id) { $0.removeAll { $0["id"]?.stringValue == id } }
-            record(Change(kind: "audience-mapper", name: "\(mapper["name"]?.stringValue ?? id) on \(container.label)", outcome: .deleted))
+        let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.audienceMappers(in: resolved, audience: audience, name: mapperName)])
+        let removed = try converge(fragment, live: live)
+        if removed.isEmpty {
+            record(Change(kind: "audience-mapper", name: "\(mapperName ?? audience?.value ?? "?") on \(container.label)", outcome: .unchanged, details: ["not present"]))
+        } else if !dryRun {
+            let ids = Set(removed.compactMap { change -> String? in
+                switch change.action {
+                case .deleteMapper(_, let id), .deleteClientMapper(_, let id): return id
+                default: return nil
+                }
+            })
+            updateMappers(of: container, id: located.id) { $0.removeAll { ids.contains($0["id"]?.stringValue ?? "") } }
         }
     }
 }

@@ -134,6 +134,22 @@ extension Writer {
         record(Change(kind: "realm-default-scope", name: label, outcome: move.outcome, details: [move.detail]))
     }
 
+    /// `kcx client-scope delete` through the engine: the absent fact "no scope NAME" (given by
+    /// name or id); with `ifExists` a missing scope is not an error.
+    public func convergeDeletion(_ nameOrID: String, ifExists: Bool) throws {
+        guard let scope = try lookup.clientScope(nameOrID) else {
+            if ifExists {
+                record(Change(kind: "client-scope", name: nameOrID, outcome: .unchanged, details: ["does not exist"]))
+                return
+            }
+            _ = try lookup.requireClientScope(nameOrID)
+            return
+        }
+        let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.scope(scope.name)])
+        try converge(fragment, live: try liveRealm(clients: []))
+        if !dryRun { cache.scopes?.removeAll { $0.id == scope.id } }
+    }
+
     /// Deletes the scope; with `ifExists` a missing scope is not an error.
     public func deleteClientScope(_ name: String, ifExists: Bool) throws {
         guard let scope = try lookup.clientScope(name) else {

@@ -23,6 +23,11 @@ public struct Fragment: Sendable, Equatable {
 public enum Absence: Sendable, Equatable {
     /// The scope in neither of the client's lists.
     case assignment(client: String, scope: String)
+    /// No client scope of this name (Keycloak also takes it out of every client and realm list).
+    case scope(String)
+    /// No audience mapper in the container (a scope by name, a client by clientId) for this
+    /// audience and/or with this name.
+    case audienceMappers(in: MapperContainer, audience: AudienceValue?, name: String?)
 }
 
 extension Planner {
@@ -42,6 +47,34 @@ extension Planner {
                 changes.append(PlanChange(
                     operation: .delete, kind: "client-scope-assignment", name: "\(scope) -> \(clientId) (\(list.rawValue))",
                     group: "client \(clientId)", details: [], action: .unassign(clientUUID: uuid, scope: scope, from: list)))
+            case .audienceMappers(let container, let audience, let name):
+                let mappers: [JSON]
+                let delete: (String) -> PlanAction
+                switch container {
+                case .clientScope(let scope):
+                    guard let representation = live.scope(named: scope) else {
+                        throw KcxError(.notFound, "client scope '\(scope)' not found in realm '\(fragment.desired.realm)'")
+                    }
+                    mappers = representation["protocolMappers"]?.arrayValue ?? []
+                    delete = { .deleteMapper(scope: scope, id: $0) }
+                case .client(let clientId):
+                    guard let representation = live.client(clientId), let uuid = representation["id"]?.stringValue else {
+                        throw KcxError(.notFound, "client '\(clientId)' is not a client of realm '\(fragment.desired.realm)'")
+                    }
+                    mappers = representation["protocolMappers"]?.arrayValue ?? []
+                    delete = { .deleteClientMapper(clientUUID: uuid, id: $0) }
+                }
+                for mapper in mappers where audienceMapperMatches(mapper, audience: audience, name: name) {
+                    guard let id = mapper["id"]?.stringValue else { continue }
+                    changes.append(PlanChange(
+                        operation: .delete, kind: "audience-mapper", name: "\(mapper["name"]?.stringValue ?? id) on \(container.label)",
+                        group: container.label, details: [], action: delete(id)))
+                }
+            case .scope(let name):
+                guard let id = live.scope(named: name)?["id"]?.stringValue else { continue }
+                changes.append(PlanChange(
+                    operation: .delete, kind: "client-scope", name: name, group: "client-scope \(name)", details: [],
+                    action: .deleteScope(name: name, id: id)))
             }
         }
         return RealmPlan(realm: fragment.desired.realm, changes: changes)
@@ -50,9 +83,10 @@ extension Planner {
 
 extension Writer {
     /// The realm as this run has read it, for the planner: the scope list and the named clients.
-    func liveRealm(clients: [ClientRef]) throws -> LiveRealm {
+    /// `scopes` false: a fragment about clients alone, which needs no scope list.
+    func liveRealm(clients: [ClientRef], scopes: Bool = true) throws -> LiveRealm {
         LiveRealm(
-            clientScopes: try lookup.clientScopes().map(\.representation), clients: clients.map(\.representation),
+            clientScopes: scopes ? try lookup.clientScopes().map(\.representation) : [], clients: clients.map(\.representation),
             realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
     }
 

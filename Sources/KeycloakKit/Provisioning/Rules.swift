@@ -51,6 +51,15 @@ func audienceMapperNameClash(_ mappers: [JSON], audience: AudienceValue, name: S
         hint: "choose another --mapper-name")
 }
 
+/// Whether `mapper` is an audience mapper for `audience` (when given) named `name` (when given):
+/// what `audience remove` removes.
+func audienceMapperMatches(_ mapper: JSON, audience: AudienceValue?, name: String?) -> Bool {
+    guard mapper["protocolMapper"]?.stringValue == audienceMapperType else { return false }
+    if let name, mapper["name"]?.stringValue != name { return false }
+    if let audience, AudienceValue.from(config: mapper["config"]) != audience { return false }
+    return true
+}
+
 /// Whether these mappers put the client `target` into access tokens.
 func carriesAudience(_ mappers: [JSON], _ target: String) -> Bool {
     mappers.contains {
