@@ -59,4 +59,42 @@ import Testing
         #expect(noScope.stderr.hasPrefix("error: client scope 'nosuch' not found in realm '\(fixture.realm)'\n"), "\(noScope)")
         #expect(try fixture.snapshot() == before)
     }
+
+    @Test func audienceRemoveOnAClientAndScopeDeleteAreFragmentsWithAbsentFacts() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "engine")
+        try fixture.confidentialClient("myapp")
+        try fixture.inRealm(["audience", "add", "--custom-audience", "https://api.example.com", "--client", "myapp"])
+        let client = try fixture.client("myapp")
+        let clientID = client["id"]?.stringValue ?? ""
+        let mapper = try #require(client["protocolMappers"]?.arrayValue?.first { $0["name"]?.stringValue == "https://api.example.com audience" })
+        let mapperID = mapper["id"]?.stringValue ?? ""
+
+        let before = try fixture.snapshot()
+        let dry = try fixture.inRealm(["audience", "remove", "--custom-audience", "https://api.example.com", "--client", "myapp", "--dry-run"])
+        #expect(dry.stderr == """
+            would be deleted: audience-mapper https://api.example.com audience on client myapp
+            dry run: nothing was changed; a real run would send:
+                DELETE clients/\(clientID)/protocol-mappers/models/\(mapperID)
+
+            """)
+        #expect(try fixture.snapshot() == before)
+        let removed = try fixture.inRealm(["audience", "remove", "--custom-audience", "https://api.example.com", "--client", "myapp"])
+        #expect(removed.stderr == "deleted: audience-mapper https://api.example.com audience on client myapp\n")
+        #expect(try fixture.client("myapp")["protocolMappers"]?.arrayValue?.contains { $0["id"]?.stringValue == mapperID } != true)
+
+        try fixture.inRealm(["client-scope", "ensure", "api-access"])
+        let scopeID = try fixture.clientScope("api-access")?["id"]?.stringValue ?? ""
+        let dryDelete = try fixture.inRealm(["client-scope", "delete", "api-access", "--dry-run"])
+        #expect(dryDelete.stderr == """
+            would be deleted: client-scope api-access
+            dry run: nothing was changed; a real run would send:
+                DELETE client-scopes/\(scopeID)
+
+            """)
+        let deleted = try fixture.inRealm(["client-scope", "delete", "api-access", "--yes"])
+        #expect(deleted.stderr == "deleted: client-scope api-access\n")
+        #expect(try fixture.clientScope("api-access") == nil)
+        let gone = try fixture.inRealm(["client-scope", "delete", "api-access", "--if-exists"])
+        #expect(gone.stderr == "unchanged: client-scope api-access\n    does not exist\n")
+    }
 }

@@ -390,4 +390,23 @@ let scopeList: JSON = [
             .unassign(clientUUID: "c-1", scope: "api-access", from: .default),
         ])
     }
+
+    @Test func anAbsentAudienceMapperOnAClientNeedsNoScopeList() throws {
+        var client = myapp
+        client["protocolMappers"] = [
+            ["id": "m-1", "name": "x audience", "protocolMapper": "oidc-audience-mapper", "config": ["included.custom.audience": "x"]],
+            ["id": "m-2", "name": "x claim", "protocolMapper": "oidc-hardcoded-claim-mapper", "config": ["claim.value": "x"]],
+        ]
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [client])
+        api.expect("DELETE", "clients/c-1/protocol-mappers/models/m-1", status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.removeAudienceMapper(.custom("x"), mapperName: nil, from: .client("myapp"))
+        #expect(writer.changes == [Change(kind: "audience-mapper", name: "x audience on client myapp", outcome: .deleted)])
+        #expect(api.allConsumed)
+        // Remembered: a second removal finds nothing and sends nothing.
+        try writer.removeAudienceMapper(.custom("x"), mapperName: nil, from: .client("myapp"))
+        #expect(writer.changes.last == Change(kind: "audience-mapper", name: "x on client myapp", outcome: .unchanged, details: ["not present"]))
+    }
 }
+
