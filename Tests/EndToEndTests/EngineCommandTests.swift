@@ -97,4 +97,48 @@ import Testing
         let gone = try fixture.inRealm(["client-scope", "delete", "api-access", "--if-exists"])
         #expect(gone.stderr == "unchanged: client-scope api-access\n    does not exist\n")
     }
+
+    @Test func enableAndDisableAreAFilesClientSwitch() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "engine")
+        try fixture.confidentialClient("service-a")
+        try fixture.publicClient("webapp")
+        let before = try fixture.snapshot()
+        let refused = try fixture.kcx(["token-exchange", "enable", "--client", "webapp", "-r", fixture.realm])
+        #expect(refused.status == 2, "\(refused)")
+        #expect(refused.stderr.hasPrefix(
+            "error: client 'webapp' is public, and Keycloak refuses token exchange by public clients (\"Public client is not allowed to exchange token\")\n"),
+            "\(refused)")
+        #expect(try fixture.snapshot() == before)
+
+        let dry = try fixture.inRealm(["token-exchange", "enable", "--client", "service-a", "--allow-refresh", "--dry-run", "-o", "json"])
+        let requests = dry.json?["requests"]?.arrayValue ?? []
+        #expect(requests.map { $0["method"]?.stringValue } == ["PUT"], "\(dry)")
+        // The body is the client as the executor re-read it: its secret never reaches the output.
+        #expect(requests.first?["body"]?["secret"]?.stringValue == "<redacted>", "\(dry)")
+        #expect(!dry.stdout.contains("s3cret-"), "\(dry)")
+        #expect(try fixture.snapshot() == before)
+
+        let enabled = try fixture.inRealm(["token-exchange", "enable", "--client", "service-a", "--allow-refresh"])
+        #expect(enabled.stderr == """
+            updated: standard-token-exchange service-a
+                attributes.standard.token.exchange.enabled: "false" -> "true"
+                attributes.standard.token.exchange.enableRefreshRequestedTokenType: "NO" -> "SAME_SESSION"
+
+            """)
+        let attributes = try fixture.client("service-a")["attributes"]
+        #expect(attributes?["standard.token.exchange.enabled"]?.stringValue == "true")
+        #expect(attributes?["standard.token.exchange.enableRefreshRequestedTokenType"]?.stringValue == "SAME_SESSION")
+
+        let disabled = try fixture.inRealm(["token-exchange", "disable", "--client", "service-a"])
+        #expect(disabled.stderr == """
+            updated: standard-token-exchange service-a
+                attributes.standard.token.exchange.enabled: "true" -> "false"
+                attributes.standard.token.exchange.enableRefreshRequestedTokenType: "SAME_SESSION" -> "NO"
+
+            """)
+        let again = try fixture.inRealm(["token-exchange", "disable", "--client", "service-a"])
+        #expect(again.stderr == "unchanged: standard-token-exchange service-a\n")
+        #expect(try fixture.client("service-a")["attributes"]?["standard.token.exchange.enabled"]?.stringValue == "false")
+    }
 }
+

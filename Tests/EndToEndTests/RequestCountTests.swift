@@ -141,4 +141,17 @@ struct RequestCountTests {
         #expect(delete.result.stderr == "deleted: client-scope api-access\n")
         #expect(try fixture.clientScope("api-access") == nil)
     }
+
+    @Test func enableReadsTheClientAndTheExecutorRereadsItBeforeThePut() throws {
+        let fixture = try RealmFixture(keycloak, prefix: "count")
+        try fixture.confidentialClient("service-a")
+        let enable = ["token-exchange", "enable", "--client", "service-a"]
+        // GET the client, then the executor's GET of the client as it is now and the PUT.
+        let first = try requests(fixture, enable)
+        #expect(first.count == 3, "\(first.result)")
+        let again = try requests(fixture, enable)
+        #expect(again.count == 1, "\(again.result)")
+        #expect(again.result.stderr == "unchanged: standard-token-exchange service-a\n")
+    }
 }
+

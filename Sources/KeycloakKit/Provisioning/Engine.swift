@@ -93,15 +93,17 @@ extension Writer {
     /// Plans the fragment against `live` and runs the plan through `PlanExecutor`, one worker, on
     /// this writer's API (or, in a dry run, a recorder that answers every write without sending
     /// it). Each change carried out is recorded; the first failure is thrown with its exit code.
+    /// `kinds` renames a plan's kind of change in the outcome lines, where a command has always
+    /// used its own word (`token-exchange` in a plan is `standard-token-exchange` for `enable`).
     @discardableResult
-    func converge(_ fragment: Fragment, live: LiveRealm) throws -> [PlanChange] {
+    func converge(_ fragment: Fragment, live: LiveRealm, kinds: [String: String] = [:]) throws -> [PlanChange] {
         let plan = try Planner.plan(fragment, live: live)
         guard !plan.changes.isEmpty else { return [] }
         let recorder = RecordingAPI(api, sending: !dryRun)
         let report = PlanExecutor(realm: realm, live: live, workers: [recorder], onResult: { _, _ in }).run(plan)
         requests += recorder.recorded
         for change in report.applied {
-            record(Change(kind: change.kind, name: change.name, outcome: Outcome(change.operation), details: change.details))
+            record(Change(kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: Outcome(change.operation), details: change.details))
         }
         // The error itself when the recorder saw it (it keeps its hint), else the executor's words.
         if let failure = report.failure { throw recorder.lastError ?? KcxError(failure.code, failure.message) }

@@ -60,13 +60,22 @@ extension Writer {
         return try serverFeatures().resolve(mode)
     }
 
-    /// Turns standard exchange on or off for a client, and optionally allows refresh tokens from it.
+    /// `kcx token-exchange enable/disable` through the engine: the fragment "CLIENT with standard
+    /// exchange on/off (and refresh allowed or not)", as a file's client says it. Refusing a public
+    /// or bearer-only requester is the planner's check.
     public func setStandardExchange(client clientName: String, enabled: Bool, allowRefresh: Bool?) throws {
         let client = try lookup.requireClient(clientName)
-        if enabled { try refusePublicRequester(client) }
-        var attributes = JSONObject([(standardExchangeAttribute, .string(String(enabled)))])
-        if let allowRefresh { attributes[exchangeRefreshAttribute] = .string(allowRefresh ? "SAME_SESSION" : "NO") }
-        try updateClientAttributes(client, attributes, kind: "standard-token-exchange", label: client.clientId)
+        let fragment = Fragment(desired: DesiredRealm(realm: realm, clients: [
+            DesiredClient(clientId: client.clientId, defaultScopes: [], optionalScopes: [], standardExchange: enabled, allowRefresh: allowRefresh),
+        ]))
+        let applied = try converge(fragment, live: try liveRealm(clients: [client], scopes: false), kinds: ["token-exchange": "standard-token-exchange"])
+        if applied.isEmpty {
+            record(Change(kind: "standard-token-exchange", name: client.clientId, outcome: .unchanged))
+        } else if !dryRun {
+            var attributes = JSONObject([(standardExchangeAttribute, .string(String(enabled)))])
+            if let allowRefresh { attributes[exchangeRefreshAttribute] = .string(allowRefresh ? "SAME_SESSION" : "NO") }
+            cache.updateClient(id: client.id) { $0 = overlay($0, with: ["attributes": .object(attributes)]) }
+        }
     }
 
     func updateClientAttributes(_ client: ClientRef, _ attributes: JSONObject, kind: String, label: String) throws {
