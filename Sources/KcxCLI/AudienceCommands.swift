@@ -120,7 +120,8 @@ public enum AudienceCommands {
         let writer = session.writer(invocation)
         // Check everything named exists before the first write, so a refusal changes nothing.
         try writer.requireAudienceClientExists(audience)
-        let lookup = Lookup(api: session.client, realm: session.realm)
+        // The writer's look-ups: each client and the scope list are read once for the whole command.
+        let lookup = writer.lookup
         let clients = try assignTo.map { try lookup.requireClient($0) }
         if case .clientScope(let name) = container {
             if options.createScope {

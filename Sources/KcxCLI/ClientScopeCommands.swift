@@ -166,14 +166,15 @@ public enum ClientScopeCommands {
     static func delete(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let options = try ClientScopeDeleteOptions(invocation)
         let session = try ProvisioningSession(invocation, context)
+        let writer = session.writer(invocation)
         if !options.dryRun && !options.yes {
-            guard try confirmDelete(invocation.firstPositional, Lookup(api: session.client, realm: session.realm), realm: session.realm, context) else {
+            // The writer's look-ups: the scope list read for the question is not read again for the delete.
+            guard try confirmDelete(invocation.firstPositional, writer.lookup, realm: session.realm, context) else {
                 context.stderr.write("delete cancelled: nothing was changed\n")
                 return .cancelled
             }
         }
-        let writer = session.writer(invocation)
-        try writer.deleteClientScope(invocation.firstPositional, ifExists: options.ifExists)
+        try writer.convergeDeletion(invocation.firstPositional, ifExists: options.ifExists)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }
@@ -183,7 +184,7 @@ public enum ClientScopeCommands {
         let (client, list) = (options.client, options.list)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.assignClientScope(invocation.firstPositional, toClient: client, as: list)
+        try writer.convergeAssignment(invocation.firstPositional, client: client, as: list)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }
@@ -192,7 +193,7 @@ public enum ClientScopeCommands {
         let client = try ClientOnlyOptions(invocation).client
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.unassignClientScope(invocation.firstPositional, fromClient: client)
+        try writer.convergeUnassignment(invocation.firstPositional, client: client)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }

@@ -123,7 +123,7 @@ final class AnsweringTerminal: InputSource, @unchecked Sendable {
         let (result, _, transport) = run(answer: "yes", [
             ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
             ScriptedExchange("GET", "https://kc.test/admin/realms/demo/clients", respond: Self.clients),
-            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
+            // The delete uses the scope list the question read: no second GET.
             ScriptedExchange("DELETE", "https://kc.test/admin/realms/demo/client-scopes/s1", respond: HTTPResponse(status: 204, headers: [], body: [])),
         ])
         #expect(result.status == 0, "\(result)")

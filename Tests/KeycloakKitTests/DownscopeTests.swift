@@ -54,8 +54,7 @@ import Testing
     @Test func enableForOneClientUsesTheMarkerScopeAndADryRunSendsNothing() throws {
         let api = ScriptedAdminAPI()
         let serviceA: JSON = [["id": "c-a", "clientId": "service-a", "protocol": "openid-connect"]]
-        api.expect("GET", "clients", query: [("clientId", "service-a")], json: serviceA)
-        api.expect("GET", "client-scopes", json: [])
+        // The client and the scope list once each: the assignment step uses what the run has read.
         api.expect("GET", "clients", query: [("clientId", "service-a")], json: serviceA)
         api.expect("GET", "client-scopes", json: [])
         api.expect("GET", "client-policies/profiles", json: ["profiles": []])

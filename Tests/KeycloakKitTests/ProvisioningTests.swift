@@ -156,8 +156,8 @@ let scopeList: JSON = [
     @Test func leavesAMatchingMapperAlone() throws {
         let api = ScriptedAdminAPI()
         api.expect("GET", "clients", query: [("clientId", "api-service")], json: [["id": "c-2", "clientId": "api-service"]])
+        // The scope list carries the mappers: no read of the mappers endpoint.
         api.expect("GET", "client-scopes", json: scopeList)
-        api.expect("GET", "client-scopes/s-2/protocol-mappers/models", json: scopeList[1]!["protocolMappers"]!)
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.ensureAudienceMapper(.client("api-service"), on: .clientScope("api-access"), AudienceMapperSettings())
         #expect(writer.changes.map(\.outcome) == [.unchanged])
@@ -169,8 +169,9 @@ let scopeList: JSON = [
         var mapper = scopeList[1]!["protocolMappers"]![0]!
         mapper["config"]!["access.token.claim"] = "false"
         api.expect("GET", "clients", query: [("clientId", "api-service")], json: [["id": "c-2", "clientId": "api-service"]])
-        api.expect("GET", "client-scopes", json: scopeList)
-        api.expect("GET", "client-scopes/s-2/protocol-mappers/models", json: [mapper])
+        var scope = scopeList[1]!
+        scope["protocolMappers"] = [mapper]
+        api.expect("GET", "client-scopes", json: [scopeList[0]!, scope])
         var fixed = mapper
         fixed["config"]!["access.token.claim"] = "true"
         api.expect("PUT", "client-scopes/s-2/protocol-mappers/models/m-1", body: fixed, status: 204)
@@ -178,6 +179,110 @@ let scopeList: JSON = [
         try writer.ensureAudienceMapper(.client("api-service"), on: .clientScope("api-access"), AudienceMapperSettings())
         #expect(writer.changes.first?.details == [#"config.access.token.claim: "false" -> "true""#])
         #expect(api.allConsumed)
+    }
+}
+
+@Suite struct ResolveOnceTests {
+    let myapp: JSON = ["id": "c-1", "clientId": "myapp", "protocol": "openid-connect", "defaultClientScopes": ["profile"], "optionalClientScopes": []]
+
+    /// `kcx audience add --audience api-service --scope api-access --create-scope --assign myapp --default`
+    /// on a realm where all of it is in place: each client and the scope list once (it was 9 GETs).
+    @Test func theAudienceRecipeReadsEachObjectOnceWhenNothingChanges() throws {
+        let api = ScriptedAdminAPI()
+        var client = myapp
+        client["defaultClientScopes"] = ["profile", "api-access"]
+        api.expect("GET", "clients", query: [("clientId", "api-service")], json: [["id": "c-2", "clientId": "api-service"]])
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [client])
+        api.expect("GET", "client-scopes", json: scopeList)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.requireAudienceClientExists(.client("api-service"))
+        _ = try writer.lookup.requireClient("myapp")
+        try writer.ensureClientScope("api-access", ClientScopeSettings())
+        try writer.ensureAudienceMapper(.client("api-service"), on: .clientScope("api-access"), AudienceMapperSettings())
+        try writer.assignClientScope("api-access", toClient: "myapp", as: .default)
+        #expect(writer.changes.map(\.outcome) == [.unchanged, .unchanged, .unchanged])
+        #expect(api.allConsumed)
+    }
+
+    /// The first run: what it creates is remembered, so nothing is read twice.
+    @Test func theAudienceRecipeRemembersWhatItCreates() throws {
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "api-service")], json: [["id": "c-2", "clientId": "api-service"]])
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [myapp])
+        api.expect("GET", "client-scopes", json: [scopeList[0]!])
+        api.expect("POST", "client-scopes", status: 201, location: "http://kc/admin/realms/demo/client-scopes/s-9")
+        api.expect("POST", "client-scopes/s-9/protocol-mappers/models", status: 201, location: "http://kc/admin/realms/demo/client-scopes/s-9/protocol-mappers/models/m-9")
+        api.expect("PUT", "clients/c-1/default-client-scopes/s-9", status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.requireAudienceClientExists(.client("api-service"))
+        _ = try writer.lookup.requireClient("myapp")
+        try writer.ensureClientScope("api-access", ClientScopeSettings())
+        try writer.ensureAudienceMapper(.client("api-service"), on: .clientScope("api-access"), AudienceMapperSettings())
+        try writer.assignClientScope("api-access", toClient: "myapp", as: .default)
+        #expect(writer.changes.map(\.outcome) == [.created, .created, .created])
+        #expect(api.allConsumed)
+        // A second pass of the same writer knows the state it made: no request at all.
+        try writer.ensureAudienceMapper(.client("api-service"), on: .clientScope("api-access"), AudienceMapperSettings())
+        try writer.assignClientScope("api-access", toClient: "myapp", as: .default)
+        #expect(writer.changes.suffix(2).map(\.outcome) == [.unchanged, .unchanged])
+    }
+
+    @Test func theClientsListsSayWhereAScopeIsAssigned() throws {
+        let api = ScriptedAdminAPI()
+        var client = myapp
+        client["optionalClientScopes"] = ["api-access"]
+        api.expect("GET", "client-scopes", json: scopeList)
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [client])
+        api.expect("DELETE", "clients/c-1/optional-client-scopes/s-2", status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.unassignClientScope("api-access", fromClient: "myapp")
+        #expect(writer.changes == [Change(kind: "client-scope-assignment", name: "api-access -> myapp (optional)", outcome: .deleted)])
+        #expect(api.allConsumed)
+    }
+
+    @Test func aMapperOfAnotherTypeUnderTheNameIsAConflictInBothEngines() throws {
+        var scope = scopeList[1]!
+        scope["protocolMappers"] = [["id": "m-7", "name": "api-service audience", "protocol": "openid-connect", "protocolMapper": "oidc-hardcoded-claim-mapper", "config": [:]]]
+        let list: JSON = [scopeList[0]!, scope]
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "api-service")], json: [["id": "c-2", "clientId": "api-service"]])
+        api.expect("GET", "client-scopes", json: list)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        let expected = "scope api-access already has a mapper named 'api-service audience' of type oidc-hardcoded-claim-mapper"
+        #expect { try writer.ensureAudienceMapper(.client("api-service"), on: .clientScope("api-access"), AudienceMapperSettings()) } throws: {
+            ($0 as? KcxError)?.message == expected && ($0 as? KcxError)?.code == .conflict
+        }
+        let desired = DesiredRealm(realm: "demo", clientScopes: [DesiredClientScope(
+            name: "api-access", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil,
+            audienceMappers: [DesiredAudienceMapper(name: "api-service audience", audience: .client("api-service"), settings: AudienceMapperSettings())])])
+        let live = LiveRealm(clientScopes: list.arrayValue!, clients: [["id": "c-2", "clientId": "api-service"]], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        #expect { try Planner.check(desired, against: live) } throws: { ($0 as? KcxError)?.message == expected }
+    }
+
+    @Test func aScopeOfAnotherProtocolIsRefusedByBothEngines() throws {
+        let saml: JSON = ["id": "s-5", "name": "saml-scope", "protocol": "saml"]
+        let expected = "client scope 'saml-scope' is saml but client 'myapp' is openid-connect; Keycloak would ignore the assignment"
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [myapp])
+        api.expect("GET", "client-scopes", json: [saml])
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        #expect { try writer.assignClientScope("saml-scope", toClient: "myapp", as: .default) } throws: {
+            ($0 as? KcxError)?.message == expected && ($0 as? KcxError)?.code == .usage
+        }
+        #expect(writer.requests.isEmpty)
+        let desired = DesiredRealm(realm: "demo", clients: [DesiredClient(clientId: "myapp", defaultScopes: [], optionalScopes: ["saml-scope"])])
+        let live = LiveRealm(clientScopes: [saml], clients: [myapp], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        #expect { try Planner.check(desired, against: live) } throws: { ($0 as? KcxError)?.message == expected && ($0 as? KcxError)?.code == .usage }
+    }
+
+    @Test func aPublicRequesterIsRefusedWithTheSameWordsByBothEngines() throws {
+        let app: JSON = ["id": "c-1", "clientId": "myapp", "publicClient": true]
+        let desired = DesiredRealm(realm: "demo", clients: [DesiredClient(clientId: "myapp", defaultScopes: [], optionalScopes: [], standardExchange: true)])
+        let live = LiveRealm(clientScopes: [], clients: [app], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        #expect { try Planner.check(desired, against: live) } throws: { error in
+            guard let error = error as? KcxError else { return false }
+            return error.message == requesterRefusal("myapp", app)?.message && error.message.contains("Public client is not allowed to exchange token")
+        }
     }
 }
 
@@ -227,3 +332,81 @@ let scopeList: JSON = [
         #expect(api.allConsumed)
     }
 }
+
+/// `client-scope assign` and `unassign` run through the engine: a fragment, the planner, and the
+/// executor `apply` uses (in a dry run against a recorder that sends no write).
+@Suite struct EngineTests {
+    let myapp: JSON = ["id": "c-1", "clientId": "myapp", "protocol": "openid-connect", "defaultClientScopes": ["api-access"], "optionalClientScopes": []]
+
+    @Test func aMoveIsPlannedAndExecutedAsApplyDoes() throws {
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [myapp])
+        api.expect("GET", "client-scopes", json: scopeList)
+        api.expect("DELETE", "clients/c-1/default-client-scopes/s-2", status: 204)
+        api.expect("PUT", "clients/c-1/optional-client-scopes/s-2", status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.convergeAssignment("api-access", client: "myapp", as: .optional)
+        #expect(writer.changes == [Change(kind: "client-scope-assignment", name: "api-access -> myapp (optional)", outcome: .updated, details: ["moved from default to optional"])])
+        #expect(writer.requests.map(\.description) == ["DELETE clients/c-1/default-client-scopes/s-2", "PUT clients/c-1/optional-client-scopes/s-2"])
+        #expect(api.allConsumed)
+        // The writer remembers the move: the same fragment again plans nothing and sends nothing.
+        try writer.convergeAssignment("api-access", client: "myapp", as: .optional)
+        #expect(writer.changes.last == Change(kind: "client-scope-assignment", name: "api-access -> myapp (optional)", outcome: .unchanged))
+    }
+
+    @Test func aDryRunListsTheExecutorsRequestsAndSendsNone() throws {
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [myapp])
+        api.expect("GET", "client-scopes", json: scopeList)
+        let writer = Writer(api: api, realm: "demo", dryRun: true)
+        try writer.convergeAssignment("api-access", client: "myapp", as: .optional)
+        #expect(writer.changes.map(\.outcome) == [.updated])
+        #expect(writer.requests.map(\.description) == ["DELETE clients/c-1/default-client-scopes/s-2", "PUT clients/c-1/optional-client-scopes/s-2"])
+        #expect(api.sent == ["GET clients", "GET client-scopes"])
+    }
+
+    @Test func anAbsentAssignmentIsRemovedFromTheListHoldingIt() throws {
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "client-scopes", json: scopeList)
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [myapp])
+        api.expect("DELETE", "clients/c-1/default-client-scopes/s-2", status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.convergeUnassignment("api-access", client: "myapp")
+        #expect(writer.changes == [Change(kind: "client-scope-assignment", name: "api-access -> myapp (default)", outcome: .deleted)])
+        #expect(api.allConsumed)
+        try writer.convergeUnassignment("api-access", client: "myapp")
+        #expect(writer.changes.last == Change(kind: "client-scope-assignment", name: "api-access -> myapp", outcome: .unchanged, details: ["not assigned"]))
+    }
+
+    @Test func theFragmentPlanIsTheFilePlanPlusRemovals() throws {
+        let live = LiveRealm(clientScopes: scopeList.arrayValue!, clients: [myapp], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        let fragment = Fragment(
+            desired: DesiredRealm(realm: "demo", clients: [DesiredClient(clientId: "myapp", defaultScopes: [], optionalScopes: ["profile"])]),
+            absent: [.assignment(client: "myapp", scope: "api-access"), .assignment(client: "myapp", scope: "profile")])
+        let plan = try Planner.plan(fragment, live: live)
+        // profile is not assigned yet when the plan is made, so its absence plans nothing.
+        #expect(plan.changes.map(\.action) == [
+            .assign(clientUUID: "c-1", scope: "profile", from: nil, to: .optional),
+            .unassign(clientUUID: "c-1", scope: "api-access", from: .default),
+        ])
+    }
+
+    @Test func anAbsentAudienceMapperOnAClientNeedsNoScopeList() throws {
+        var client = myapp
+        client["protocolMappers"] = [
+            ["id": "m-1", "name": "x audience", "protocolMapper": "oidc-audience-mapper", "config": ["included.custom.audience": "x"]],
+            ["id": "m-2", "name": "x claim", "protocolMapper": "oidc-hardcoded-claim-mapper", "config": ["claim.value": "x"]],
+        ]
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "myapp")], json: [client])
+        api.expect("DELETE", "clients/c-1/protocol-mappers/models/m-1", status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.removeAudienceMapper(.custom("x"), mapperName: nil, from: .client("myapp"))
+        #expect(writer.changes == [Change(kind: "audience-mapper", name: "x audience on client myapp", outcome: .deleted)])
+        #expect(api.allConsumed)
+        // Remembered: a second removal finds nothing and sends nothing.
+        try writer.removeAudienceMapper(.custom("x"), mapperName: nil, from: .client("myapp"))
+        #expect(writer.changes.last == Change(kind: "audience-mapper", name: "x on client myapp", outcome: .unchanged, details: ["not present"]))
+    }
+}
+

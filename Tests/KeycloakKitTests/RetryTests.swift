@@ -321,8 +321,8 @@ struct CreateOnceTests {
         inner.expect("GET", scopesURL, status: 200, json: "[]")
         inner.expect("POST", scopesURL, status: 409, json: #"{"errorMessage":"Client Scope api already exists"}"#)
         let other = #"[{"id":"s1","name":"api","protocol":"openid-connect","description":"theirs"}]"#
-        inner.expect("GET", scopesURL, status: 200, json: other)  // find
-        inner.expect("GET", scopesURL, status: 200, json: other)  // the second pass
+        // find reads the list afresh; the second pass compares against that read, not another.
+        inner.expect("GET", scopesURL, status: 200, json: other)
         inner.expect("PUT", scopesURL + "/s1", body: #"{"id":"s1","name":"api","protocol":"openid-connect","description":"ours"}"#, status: 204)
         let writer = Writer(api: admin(inner, RecordedWaits()), realm: "r", dryRun: false)
         #expect(try writer.ensureClientScope("api", ClientScopeSettings(description: "ours")) == "s1")

@@ -14,6 +14,8 @@ import Testing
         .createMapper(scope: "s", body: ["name": "m", "config": ["a": "b"]], inline: true),
         .updateMapper(scope: "s", id: "m1", body: ["name": "m"]),
         .deleteMapper(scope: "s", id: "m1"),
+        .deleteClientMapper(clientUUID: "c1", id: "m2"),
+        .unassign(clientUUID: "c1", scope: "s", from: .optional),
         .assign(clientUUID: "c1", scope: "s", from: .optional, to: .default),
         .updateClient(clientUUID: "c1", body: ["attributes": ["standard.token.exchange.enabled": "true"]]),
         .legacyExchange(target: "api", add: ["a", "b"], remove: ["c"]),

@@ -44,9 +44,10 @@ extension Planner {
                     }
                 } else {
                     scopePositions[scopeName] = result.clientScopes.count
+                    let settings = ClientScopeSettings.audienceScope(for: target)
                     result.clientScopes.append(DesiredClientScope(
-                        name: scopeName, description: "Puts \(target) into the aud claim (managed by kcx)", protocol_: "openid-connect",
-                        includeInTokenScope: false, realmDefault: nil, audienceMappers: [audienceMapper(for: target)]))
+                        name: scopeName, description: settings.description, protocol_: settings.protocol_ ?? "openid-connect",
+                        includeInTokenScope: settings.includeInTokenScope ?? true, realmDefault: nil, audienceMappers: [audienceMapper(for: target)]))
                 }
                 if defaults.insert(scopeName).inserted {
                     holder.defaultScopes.append(scopeName)
@@ -66,15 +67,7 @@ extension Planner {
             var mode = pair.mode
             if mode == .auto {
                 guard let features else { throw KcxError(.serverError, "\(pair.location): the server's features are needed to resolve mode auto") }
-                if features.standardExchange {
-                    mode = .standard
-                } else if features.legacyUsable {
-                    mode = .legacy
-                } else {
-                    throw KcxError(
-                        .serverError, "\(pair.location): the server has no token exchange enabled (neither standard V2 nor legacy V1 with fine-grained permissions v1)",
-                        hint: "start Keycloak with --features=token-exchange-standard (default in 26.2+) or --features=token-exchange,admin-fine-grained-authz:v1")
-                }
+                mode = try features.resolve(mode, at: pair.location)
             }
             if mode == .legacy {
                 var target = clientPositions[pair.to].map { result.clients[$0] } ?? DesiredClient(clientId: pair.to, defaultScopes: [], optionalScopes: [])
@@ -122,26 +115,19 @@ extension Planner {
         declared: (String) -> Bool, _ live: LiveRealm?
     ) -> Bool {
         let ownScope = audienceScopeName(for: target)
-        func carries(_ mappers: [JSON]) -> Bool {
-            mappers.contains {
-                $0["protocolMapper"]?.stringValue == audienceMapperType && AudienceValue.from(config: $0["config"]) == .client(target)
-                    && $0["config"]?["access.token.claim"]?.stringValue == "true"
-            }
-        }
-        if let live, let rep = live.client(requester.clientId) {
-            if carries(rep["protocolMappers"]?.arrayValue ?? []) { return true }
-            for name in (rep["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue) where name != ownScope {
-                // A scope the file redeclares is judged by the file (apply may change its mappers).
-                if declared(name) { continue }
-                if carries(live.scope(named: name)?["protocolMappers"]?.arrayValue ?? []) { return true }
-            }
+        // The same rule as `kcx token-exchange allow`; a scope the file redeclares is judged by the
+        // file (apply may change its mappers).
+        if let live, let rep = live.client(requester.clientId),
+            audienceReach(target, inTokensOf: rep, mappers: { live.scope(named: $0)?["protocolMappers"]?.arrayValue }, skipping: { $0 == ownScope || declared($0) })
+                != nil
+        {
+            return true
         }
         return (carriers[target] ?? []).contains { $0 != ownScope && defaults.contains($0) }
     }
 
     static func audienceMapper(for clientId: String) -> DesiredAudienceMapper {
-        var settings = AudienceMapperSettings()
-        settings.mapperName = "\(clientId) audience"
-        return DesiredAudienceMapper(name: "\(clientId) audience", audience: .client(clientId), settings: settings)
+        let name = AudienceMapperSettings.defaultName(for: .client(clientId))
+        return DesiredAudienceMapper(name: name, audience: .client(clientId), settings: AudienceMapperSettings(mapperName: name))
     }
 }

@@ -274,6 +274,11 @@ public final class PlanExecutor: @unchecked Sendable {
             // Keycloak ignores a PUT into the other list while the scope is in one, so remove it first.
             if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") } }
             return try tolerating(.conflict) { _ = try send(api, "PUT", "clients/\(client)/\(to.clientEndpoint)/\(id)") }
+        case .deleteClientMapper(let client, let mapperID):
+            return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/protocol-mappers/models/\(mapperID)") }
+        case .unassign(let client, let scope, let from):
+            let id = try scopeID(scope, api)
+            return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") }
         case .updateClient(let client, let body):
             // Re-read so the PUT carries the client as it is now; Keycloak merges attributes key by key.
             try updateClient(clientUUID(client), body, api)

@@ -30,7 +30,11 @@ public enum PlanAction: Sendable, Equatable {
     case createMapper(scope: String, body: JSON, inline: Bool)
     case updateMapper(scope: String, id: String, body: JSON)
     case deleteMapper(scope: String, id: String)
+    /// A mapper on a client itself (an imperative command's absent fact: files manage scopes' mappers).
+    case deleteClientMapper(clientUUID: String, id: String)
     case assign(clientUUID: String, scope: String, from: ScopeList?, to: ScopeList)
+    /// Takes the scope out of the client's list (an imperative command's absent fact; files say what exists).
+    case unassign(clientUUID: String, scope: String, from: ScopeList)
     case updateClient(clientUUID: String, body: JSON)
     /// Adds requesters (clientIds) to / removes members from the target's kcx exchange policy, enabling
     /// the permission and attaching the policy as `kcx token-exchange allow --mode legacy` does.
@@ -47,7 +51,7 @@ public enum PlanAction: Sendable, Equatable {
         case .moveInRealmLists, .createMapper, .updateMapper: return 3
         case .assign: return 4
         case .updateClient, .legacyExchange, .downscope, .recordExchangeEvents: return 5
-        case .deleteMapper: return 6
+        case .deleteMapper, .deleteClientMapper, .unassign: return 6
         case .deleteScope: return 7
         case .deleteClient: return 8
         case .deleteRealm: return 9
@@ -198,11 +202,25 @@ public enum Planner {
             if seen.insert(message).inserted { problems.append(message) }
         }
         if !problems.isEmpty { throw UnresolvedReferences(problems: problems) }
-        for client in desired.clients where client.standardExchange == true {
-            let isPublic = client.settings["publicClient"]?.boolValue ?? live.client(client.clientId)?["publicClient"]?.boolValue ?? false
-            if isPublic {
-                throw KcxError(.usage, "client '\(client.clientId)' is public, and Keycloak refuses token exchange by public clients",
-                               hint: "exchange from a confidential client instead")
+        for client in desired.clients {
+            // A client the file creates is judged by the settings it gives, else by the live one.
+            var representation = live.client(client.clientId) ?? [:]
+            for (key, value) in client.settings { representation[key] = value }
+            if client.standardExchange == true, let refusal = requesterRefusal(client.clientId, representation) { throw refusal }
+            // The rule `kcx client-scope assign` applies: Keycloak ignores a scope of another protocol.
+            let clientProtocol = representation["protocol"]?.stringValue
+            for scope in client.defaultScopes + client.optionalScopes {
+                let scopeProtocol = desired.clientScopes.first { $0.name == scope }?.protocol_ ?? live.scope(named: scope)?["protocol"]?.stringValue
+                if let mismatch = protocolMismatch(scope: scope, scopeProtocol: scopeProtocol, client: client.clientId, clientProtocol: clientProtocol) {
+                    throw mismatch
+                }
+            }
+        }
+        // The rule `kcx audience add` applies: one mapper per name in a scope.
+        for scope in desired.clientScopes {
+            guard let mappers = live.scope(named: scope.name)?["protocolMappers"]?.arrayValue else { continue }
+            for mapper in scope.audienceMappers {
+                if let clash = audienceMapperNameClash(mappers, audience: mapper.audience, name: mapper.name, in: "scope \(scope.name)") { throw clash }
             }
         }
     }
@@ -252,12 +270,10 @@ public enum Planner {
                 }
                 if let placement = scope.realmDefault {
                     let now: ScopeList? = realmDefaults.contains(id) ? .default : realmOptionals.contains(id) ? .optional : nil
-                    let wantedList = placement == .none ? nil : ScopeList(rawValue: placement.rawValue)
-                    if now != wantedList {
+                    if let move = RealmListMove(current: now, placement: placement) {
                         changes.append(PlanChange(
-                            operation: wantedList == nil ? .delete : (now == nil ? .create : .update), kind: "realm-default-scope", name: scope.name,
-                            group: group, details: ["realm list: \(now?.rawValue ?? "none") -> \(wantedList?.rawValue ?? "none")"],
-                            action: .moveInRealmLists(scope: scope.name, from: now, to: wantedList)))
+                            operation: PlanChange.Operation(move.outcome), kind: "realm-default-scope", name: scope.name,
+                            group: group, details: [move.detail], action: .moveInRealmLists(scope: scope.name, from: move.from, to: move.to)))
                     }
                 }
             } else {
@@ -270,9 +286,9 @@ public enum Planner {
                 changes.append(PlanChange(operation: .create, kind: "client-scope", name: scope.name, group: group,
                                           details: differences(current: nil, desired: settings.desiredRepresentation(name: scope.name, creating: true), hiding: secrets),
                                           action: .createScope(name: scope.name, body: body)))
-                if let placement = scope.realmDefault, placement != .none, let list = ScopeList(rawValue: placement.rawValue) {
-                    changes.append(PlanChange(operation: .create, kind: "realm-default-scope", name: scope.name, group: group,
-                                              details: ["realm list: none -> \(list.rawValue)"], action: .moveInRealmLists(scope: scope.name, from: nil, to: list)))
+                if let placement = scope.realmDefault, let move = RealmListMove(current: nil, placement: placement) {
+                    changes.append(PlanChange(operation: PlanChange.Operation(move.outcome), kind: "realm-default-scope", name: scope.name, group: group,
+                                              details: [move.detail], action: .moveInRealmLists(scope: scope.name, from: nil, to: move.to)))
                 }
             }
             changes += mapperChanges(scope, current: current, group: group, prune: prune, secrets: secrets)
@@ -298,10 +314,7 @@ public enum Planner {
     }
 
     static func audienceMapperBody(_ mapper: DesiredAudienceMapper) -> JSON {
-        .object(JSONObject([
-            ("name", .string(mapper.name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
-            ("consentRequired", false), ("config", mapper.settings.config(for: mapper.audience)),
-        ]))
+        mapper.settings.body(name: mapper.name, audience: mapper.audience)
     }
 
     static func rawMapperBody(_ mapper: DesiredProtocolMapper) -> JSON {
@@ -330,16 +343,9 @@ public enum Planner {
                                           action: .createMapper(scope: scope.name, body: audienceMapperBody(mapper), inline: inline)))
                 continue
             }
-            var desiredConfig = config
-            if AudienceValue.from(config: match["config"]) != mapper.audience {
-                desiredConfig[mapper.audience.configKey == "included.client.audience" ? "included.custom.audience" : "included.client.audience"] = ""
-            }
-            let diff = differences(current: match["config"], desired: desiredConfig, path: "config", hiding: secrets)
-            guard !diff.isEmpty, let id = match["id"]?.stringValue else { continue }
-            var body = match
-            body["config"] = overlay(match["config"] ?? [:], with: desiredConfig)
-            changes.append(PlanChange(operation: .update, kind: "audience-mapper", name: label, group: group, details: diff,
-                                      action: .updateMapper(scope: scope.name, id: id, body: body)))
+            guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets), let id = match["id"]?.stringValue else { continue }
+            changes.append(PlanChange(operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
+                                      action: .updateMapper(scope: scope.name, id: id, body: update.body)))
         }
         for mapper in scope.protocolMappers {
             let label = "\(mapper.name) on scope \(scope.name)"
@@ -507,11 +513,10 @@ public enum Planner {
             for (list, names) in [(ScopeList.default, client.defaultScopes), (ScopeList.optional, client.optionalScopes)] {
                 for scope in names {
                     let now: ScopeList? = defaults.contains(scope) ? .default : optionals.contains(scope) ? .optional : nil
-                    if now == list { continue }
+                    guard let move = AssignmentMove(current: now, wanted: list) else { continue }
                     changes.append(PlanChange(
-                        operation: now == nil ? .create : .update, kind: "client-scope-assignment", name: "\(scope) -> \(client.clientId) (\(list.rawValue))",
-                        group: group, details: now.map { ["moved from \($0.rawValue) to \(list.rawValue)"] } ?? [],
-                        action: .assign(clientUUID: uuid, scope: scope, from: now, to: list)))
+                        operation: PlanChange.Operation(move.outcome), kind: "client-scope-assignment", name: "\(scope) -> \(client.clientId) (\(list.rawValue))",
+                        group: group, details: move.details, action: .assign(clientUUID: uuid, scope: scope, from: move.from, to: list)))
                 }
             }
             var attributes = JSONObject()
@@ -519,13 +524,7 @@ public enum Planner {
             if let refresh = client.allowRefresh { attributes[exchangeRefreshAttribute] = .string(refresh ? "SAME_SESSION" : "NO") }
             guard !attributes.isEmpty else { continue }
             let wanted: JSON = ["attributes": .object(attributes)]
-            // An absent attribute reads as Keycloak's default ("false" / "NO"), as in `token-exchange enable`.
-            var current = rep
-            var currentAttributes = rep["attributes"]?.objectValue ?? JSONObject()
-            if currentAttributes[standardExchangeAttribute] == nil { currentAttributes[standardExchangeAttribute] = "false" }
-            if currentAttributes[exchangeRefreshAttribute] == nil { currentAttributes[exchangeRefreshAttribute] = "NO" }
-            current["attributes"] = .object(currentAttributes)
-            let diff = differences(current: current, desired: wanted)
+            let diff = exchangeAttributeDifferences(rep, wanted: attributes)
             guard !diff.isEmpty else { continue }
             changes.append(PlanChange(operation: .update, kind: "token-exchange", name: client.clientId, group: group, details: diff,
                                       action: .updateClient(clientUUID: uuid, body: wanted)))

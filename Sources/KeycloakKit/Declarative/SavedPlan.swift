@@ -332,6 +332,9 @@ extension PlanAction {
         case .createMapper(let scope, let body, let inline): return ["type": "createMapper", "scope": .string(scope), "body": body, "inline": .bool(inline)]
         case .updateMapper(let scope, let id, let body): return ["type": "updateMapper", "scope": .string(scope), "id": .string(id), "body": body]
         case .deleteMapper(let scope, let id): return ["type": "deleteMapper", "scope": .string(scope), "id": .string(id)]
+        case .deleteClientMapper(let client, let id): return ["type": "deleteClientMapper", "clientUUID": .string(client), "id": .string(id)]
+        case .unassign(let client, let scope, let from):
+            return ["type": "unassign", "clientUUID": .string(client), "scope": .string(scope), "from": list(from)]
         case .assign(let client, let scope, let from, let to):
             return ["type": "assign", "clientUUID": .string(client), "scope": .string(scope), "from": list(from), "to": list(to)]
         case .updateClient(let client, let body): return ["type": "updateClient", "clientUUID": .string(client), "body": body]
@@ -380,6 +383,10 @@ extension PlanAction {
         case "createMapper": self = .createMapper(scope: try string("scope"), body: try body(), inline: json["inline"]?.boolValue ?? false)
         case "updateMapper": self = .updateMapper(scope: try string("scope"), id: try string("id"), body: try body())
         case "deleteMapper": self = .deleteMapper(scope: try string("scope"), id: try string("id"))
+        case "deleteClientMapper": self = .deleteClientMapper(clientUUID: try string("clientUUID"), id: try string("id"))
+        case "unassign":
+            guard let from = try list("from") else { throw Missing(description: "write unassign lacks from") }
+            self = .unassign(clientUUID: try string("clientUUID"), scope: try string("scope"), from: from)
         case "assign":
             guard let to = try list("to") else { throw Missing(description: "write assign lacks to") }
             self = .assign(clientUUID: try string("clientUUID"), scope: try string("scope"), from: try list("from"), to: to)

@@ -88,14 +88,29 @@ public struct AudienceMapperRef: Sendable, Equatable {
 }
 
 extension Writer {
-    func mappersEndpoint(_ container: MapperContainer) throws -> (endpoint: Endpoint, id: String) {
+    /// The container's mappers endpoint, its id, and its mappers as this run knows them (the
+    /// scope list and the client representation carry them inline: no request of their own).
+    func mapperContainer(_ container: MapperContainer) throws -> (endpoint: Endpoint, id: String, mappers: [JSON]) {
         switch container {
         case .clientScope(let name):
             let scope = try lookup.requireClientScope(name)
-            return ("client-scopes/\(scope.id)/protocol-mappers/models", scope.id)
+            return ("client-scopes/\(scope.id)/protocol-mappers/models", scope.id, scope.representation["protocolMappers"]?.arrayValue ?? [])
         case .client(let name):
             let client = try lookup.requireClient(name)
-            return ("clients/\(client.id)/protocol-mappers/models", client.id)
+            return ("clients/\(client.id)/protocol-mappers/models", client.id, client.representation["protocolMappers"]?.arrayValue ?? [])
+        }
+    }
+
+    /// Keeps this run's copy of the container's mappers true after a write.
+    func updateMappers(of container: MapperContainer, id: String, _ change: (inout [JSON]) -> Void) {
+        func edit(_ representation: inout JSON) {
+            var mappers = representation["protocolMappers"]?.arrayValue ?? []
+            change(&mappers)
+            representation["protocolMappers"] = .array(mappers)
+        }
+        switch container {
+        case .clientScope(let name): cache.updateScope(id: id, name: name, edit)
+        case .client: cache.updateClient(id: id, edit)
         }
     }
 
@@ -117,74 +132,75 @@ extension Writer {
         // A container that does not exist yet (dry run of --create-scope) has no mappers.
         let existingMappers: [JSON]
         let endpoint: Endpoint
+        let containerID: String
         if case .clientScope(let name) = container, dryRun, try lookup.clientScope(name) == nil {
             endpoint = "client-scopes/<new client-scope \(name)>/protocol-mappers/models"
             existingMappers = []
+            containerID = ""
         } else {
-            let located = try mappersEndpoint(container)
-            endpoint = located.endpoint
-            existingMappers = try api.getArray(endpoint, realm: realm)
+            (endpoint, containerID, existingMappers) = try mapperContainer(container)
         }
-        let name = settings.mapperName ?? "\(audience.value) audience"
+        let name = settings.mapperName ?? AudienceMapperSettings.defaultName(for: audience)
         let label = "\(name) on \(container.label)"
-        let config = settings.config(for: audience)
-        let match =
-            existingMappers.first {
-                $0["protocolMapper"]?.stringValue == audienceMapperType && AudienceValue.from(config: $0["config"]) == audience
-            } ?? existingMappers.first { $0["name"]?.stringValue == name }
-        if let match, let mapperID = match["id"]?.stringValue {
-            if match["protocolMapper"]?.stringValue != audienceMapperType {
-                throw KcxError(
-                    .conflict, "\(container.label) already has a mapper named '\(name)' of type \(match["protocolMapper"]?.stringValue ?? "?")",
-                    hint: "choose another --mapper-name")
-            }
-            // Compare the whole audience config: a mapper that names another audience is repointed.
-            var desiredConfig = config
-            if AudienceValue.from(config: match["config"]) != audience {
-                desiredConfig[audience.configKey == "included.client.audience" ? "included.custom.audience" : "included.client.audience"] = ""
-            }
-            let diff = differences(current: match["config"], desired: desiredConfig, path: "config")
-            if diff.isEmpty {
+        if let clash = audienceMapperNameClash(existingMappers, audience: audience, name: name, in: container.label) { throw clash }
+        var pool = Planner.MapperPool(existingMappers)
+        if let match = pool.takeAudienceMapper(audience, named: name), let mapperID = match["id"]?.stringValue {
+            guard let update = settings.update(of: match, to: audience) else {
                 record(Change(kind: "audience-mapper", name: label, outcome: .unchanged))
                 return
             }
-            var updated = match
-            updated["config"] = overlay(match["config"] ?? [:], with: desiredConfig)
-            try write("PUT", "\(endpoint)/\(mapperID)", body: updated)
-            record(Change(kind: "audience-mapper", name: label, outcome: .updated, details: diff))
+            try write("PUT", "\(endpoint)/\(mapperID)", body: update.body)
+            updateMappers(of: container, id: containerID) { mappers in
+                if let index = mappers.firstIndex(where: { $0["id"]?.stringValue == mapperID }) { mappers[index] = update.body }
+            }
+            record(Change(kind: "audience-mapper", name: label, outcome: .updated, details: update.details))
             return
         }
-        let body: JSON = .object(JSONObject([
-            ("name", .string(name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
-            ("consentRequired", false), ("config", config),
-        ]))
+        let body = settings.body(name: name, audience: audience)
         let find = { try self.api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue }
-        if case .alreadyExists = try create(endpoint, body: body, placeholder: "audience-mapper \(name)", find: find) {
-            // Another run added it meanwhile: compare and update it like any existing mapper.
+        switch try create(endpoint, body: body, placeholder: "audience-mapper \(name)", find: find) {
+        case .alreadyExists:
+            // Another run added it meanwhile: compare and update it like any existing mapper, read afresh.
+            cache.forgetScopes()
+            cache.clients = [:]
             return try ensureAudienceMapper(audience, on: container, settings)
+        case .created(let id):
+            if !dryRun, let id {
+                var stored = body
+                stored["id"] = .string(id)
+                updateMappers(of: container, id: containerID) { $0.append(stored) }
+            }
         }
-        record(Change(kind: "audience-mapper", name: label, outcome: .created, details: differences(current: nil, desired: config, path: "config")))
+        record(Change(kind: "audience-mapper", name: label, outcome: .created, details: differences(current: nil, desired: settings.config(for: audience), path: "config")))
     }
 
-    /// Removes the audience mapper(s) for this audience (or with this name) from the container.
+    /// `kcx audience remove` through the engine: the absent fact "no audience mapper for this
+    /// audience (or with this name) in the container".
     public func removeAudienceMapper(_ audience: AudienceValue?, mapperName: String?, from container: MapperContainer) throws {
-        let located = try mappersEndpoint(container)
-        let mappers = try api.getArray(located.endpoint, realm: realm)
-        let matches = mappers.filter { mapper in
-            guard mapper["protocolMapper"]?.stringValue == audienceMapperType else { return false }
-            if let mapperName, mapper["name"]?.stringValue != mapperName { return false }
-            if let audience, AudienceValue.from(config: mapper["config"]) != audience { return false }
-            return true
+        let located = try mapperContainer(container)
+        let live: LiveRealm
+        let resolved: MapperContainer
+        switch container {
+        case .clientScope(let name):
+            resolved = .clientScope(try lookup.requireClientScope(name).name)
+            live = try liveRealm(clients: [])
+        case .client(let name):
+            let client = try lookup.requireClient(name)
+            resolved = .client(client.clientId)
+            live = try liveRealm(clients: [client], scopes: false)
         }
-        let what = mapperName ?? audience?.value ?? "?"
-        if matches.isEmpty {
-            record(Change(kind: "audience-mapper", name: "\(what) on \(container.label)", outcome: .unchanged, details: ["not present"]))
-            return
-        }
-        for mapper in matches {
-            guard let id = mapper["id"]?.stringValue else { continue }
-            try write("DELETE", "\(located.endpoint)/\(id)")
-            record(Change(kind: "audience-mapper", name: "\(mapper["name"]?.stringValue ?? id) on \(container.label)", outcome: .deleted))
+        let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.audienceMappers(in: resolved, audience: audience, name: mapperName)])
+        let removed = try converge(fragment, live: live)
+        if removed.isEmpty {
+            record(Change(kind: "audience-mapper", name: "\(mapperName ?? audience?.value ?? "?") on \(container.label)", outcome: .unchanged, details: ["not present"]))
+        } else if !dryRun {
+            let ids = Set(removed.compactMap { change -> String? in
+                switch change.action {
+                case .deleteMapper(_, let id), .deleteClientMapper(_, let id): return id
+                default: return nil
+                }
+            })
+            updateMappers(of: container, id: located.id) { $0.removeAll { ids.contains($0["id"]?.stringValue ?? "") } }
         }
     }
 }

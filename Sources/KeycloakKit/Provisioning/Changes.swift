@@ -55,10 +55,12 @@ public final class Writer {
     public let api: AdminAPI
     public let realm: String
     public let dryRun: Bool
-    public private(set) var requests: [PlannedRequest] = []
+    public internal(set) var requests: [PlannedRequest] = []
     public private(set) var changes: [Change] = []
     /// realm-management's authorization server path, looked up once per run.
     var authorizationServerEndpoint: Endpoint?
+    /// Every client and the scope list this run has read, kept true after its own writes.
+    public let cache = LookupCache()
 
     public init(api: AdminAPI, realm: String, dryRun: Bool) {
         self.api = api
@@ -66,7 +68,8 @@ public final class Writer {
         self.dryRun = dryRun
     }
 
-    var lookup: Lookup { Lookup(api: api, realm: realm) }
+    /// Look-ups through this run's cache: each object is read once.
+    public var lookup: Lookup { Lookup(api: api, realm: realm, cache: cache) }
 
     /// Sends a write (or records it). Returns the response, or nil in a dry run.
     @discardableResult

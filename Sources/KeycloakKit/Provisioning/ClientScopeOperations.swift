@@ -70,12 +70,19 @@ extension Writer {
             if diff.isEmpty {
                 record(Change(kind: "client-scope", name: name, outcome: .unchanged))
             } else {
-                try write("PUT", "client-scopes/\(id)", body: overlay(existing.representation, with: desired))
+                let body = overlay(existing.representation, with: desired)
+                try write("PUT", "client-scopes/\(id)", body: body)
+                if !dryRun { cache.updateScope(id: id, name: name) { $0 = body } }
                 record(Change(kind: "client-scope", name: name, outcome: .updated, details: diff))
             }
         } else {
             let desired = settings.desiredRepresentation(name: name, creating: true)
-            switch try create("client-scopes", body: desired, placeholder: "client-scope \(name)", find: { try lookup.clientScope(name)?.id }) {
+            // Found afresh: a 409 or a lost answer means the list this run read is out of date.
+            let find = { () throws -> String? in
+                self.cache.forgetScopes()
+                return try self.lookup.clientScope(name)?.id
+            }
+            switch try create("client-scopes", body: desired, placeholder: "client-scope \(name)", find: find) {
             case .created(let newID):
                 guard let newID else {
                     throw KcxError(
@@ -83,6 +90,11 @@ extension Writer {
                         "POST \(api.displayPath(endpoint: "client-scopes", realm: realm)): the server did not say where it created the object (no Location header)")
                 }
                 id = newID
+                if !dryRun {
+                    cache.updateScope(id: newID, name: name) { representation in
+                        representation = overlay(desired, with: ["id": .string(newID), "protocolMappers": []])
+                    }
+                }
                 record(Change(kind: "client-scope", name: name, outcome: .created, details: differences(current: nil, desired: desired)))
             case .alreadyExists:
                 // Another run made it meanwhile: now it exists, so this compares and updates it.
@@ -112,19 +124,30 @@ extension Writer {
                 if members.contains(where: { $0["id"]?.stringValue == scopeID }) { current = list }
             }
         }
-        let wanted: ScopeList? = placement == .none ? nil : ScopeList(rawValue: placement.rawValue)
         let label = "\(name) (realm \(placement.rawValue))"
-        if current == wanted {
+        guard let move = RealmListMove(current: current, placement: placement) else {
             record(Change(kind: "realm-default-scope", name: label, outcome: .unchanged))
             return
         }
-        // DELETE removes the scope from whichever list holds it; a PUT into the other list while it is
-        // still in one answers 409, so remove first.
-        if let current { try write("DELETE", "\(current.realmEndpoint)/\(scopeID)") }
-        if let wanted { try write("PUT", "\(wanted.realmEndpoint)/\(scopeID)") }
-        let outcome: Outcome = wanted == nil ? .deleted : (current == nil ? .created : .updated)
-        record(Change(kind: "realm-default-scope", name: label, outcome: outcome,
-                      details: ["realm list: \(current?.rawValue ?? "none") -> \(wanted?.rawValue ?? "none")"]))
+        if let from = move.from { try write("DELETE", "\(from.realmEndpoint)/\(scopeID)") }
+        if let to = move.to { try write("PUT", "\(to.realmEndpoint)/\(scopeID)") }
+        record(Change(kind: "realm-default-scope", name: label, outcome: move.outcome, details: [move.detail]))
+    }
+
+    /// `kcx client-scope delete` through the engine: the absent fact "no scope NAME" (given by
+    /// name or id); with `ifExists` a missing scope is not an error.
+    public func convergeDeletion(_ nameOrID: String, ifExists: Bool) throws {
+        guard let scope = try lookup.clientScope(nameOrID) else {
+            if ifExists {
+                record(Change(kind: "client-scope", name: nameOrID, outcome: .unchanged, details: ["does not exist"]))
+                return
+            }
+            _ = try lookup.requireClientScope(nameOrID)
+            return
+        }
+        let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.scope(scope.name)])
+        try converge(fragment, live: try liveRealm(clients: []))
+        if !dryRun { cache.scopes?.removeAll { $0.id == scope.id } }
     }
 
     /// Deletes the scope; with `ifExists` a missing scope is not an error.
@@ -138,6 +161,7 @@ extension Writer {
             return
         }
         try write("DELETE", "client-scopes/\(scope.id)")
+        if !dryRun { cache.scopes?.removeAll { $0.id == scope.id } }
         record(Change(kind: "client-scope", name: name, outcome: .deleted))
     }
 
@@ -158,41 +182,96 @@ extension Writer {
 
     func assign(scope: ClientScopeRef, client: ClientRef, list: ScopeList) throws {
         let label = "\(scope.name) -> \(client.clientId) (\(list.rawValue))"
-        let clientProtocol = client.representation["protocol"]?.stringValue ?? "openid-connect"
-        let scopeProtocol = scope.representation["protocol"]?.stringValue ?? "openid-connect"
-        if clientProtocol != scopeProtocol {
-            // Keycloak silently ignores such an assignment (204, nothing stored).
-            throw KcxError.usage(
-                "client scope '\(scope.name)' is \(scopeProtocol) but client '\(client.clientId)' is \(clientProtocol); Keycloak would ignore the assignment")
+        if let mismatch = protocolMismatch(
+            scope: scope.name, scopeProtocol: scope.representation["protocol"]?.stringValue, client: client.clientId,
+            clientProtocol: client.representation["protocol"]?.stringValue)
+        {
+            throw mismatch
         }
-        let current = try currentList(of: scope.id, client: client)
-        if current == list {
+        guard let move = AssignmentMove(current: try currentList(of: scope, client: client), wanted: list) else {
             record(Change(kind: "client-scope-assignment", name: label, outcome: .unchanged))
             return
         }
-        if let current { try write("DELETE", "clients/\(client.id)/\(current.clientEndpoint)/\(scope.id)") }
+        if let from = move.from { try removeAssignment(scope, from: client, list: from) }
         try write("PUT", "clients/\(client.id)/\(list.clientEndpoint)/\(scope.id)")
-        record(Change(kind: "client-scope-assignment", name: label, outcome: current == nil ? .created : .updated,
-                      details: current.map { ["moved from \($0.rawValue) to \(list.rawValue)"] } ?? []))
+        if !dryRun { rememberAssignment(scope, of: client, in: list) }
+        record(Change(kind: "client-scope-assignment", name: label, outcome: move.outcome, details: move.details))
     }
 
-    func currentList(of scopeID: String, client: ClientRef) throws -> ScopeList? {
+    /// Takes the scope out of one of the client's lists, keeping this run's copy of the client true.
+    func removeAssignment(_ scope: ClientScopeRef, from client: ClientRef, list: ScopeList) throws {
+        try write("DELETE", "clients/\(client.id)/\(list.clientEndpoint)/\(scope.id)")
+        if !dryRun { forgetAssignment(scope, of: client, in: list) }
+    }
+
+    /// The client's list holding the scope: from the names its representation carries, or read
+    /// from the server when the representation has no lists (a client Keycloak did not describe fully).
+    func currentList(of scope: ClientScopeRef, client: ClientRef) throws -> ScopeList? {
+        let representation = client.representation
+        if representation["defaultClientScopes"]?.arrayValue != nil || representation["optionalClientScopes"]?.arrayValue != nil {
+            if representation["defaultClientScopes"]?.arrayValue?.contains(.string(scope.name)) == true { return .default }
+            if representation["optionalClientScopes"]?.arrayValue?.contains(.string(scope.name)) == true { return .optional }
+            return nil
+        }
         for list in ScopeList.allCases {
             let members = try api.getArray("clients/\(client.id)/\(list.clientEndpoint)", realm: realm)
-            if members.contains(where: { $0["id"]?.stringValue == scopeID }) { return list }
+            if members.contains(where: { $0["id"]?.stringValue == scope.id }) { return list }
         }
         return nil
+    }
+
+    /// `kcx client-scope assign` through the engine: the fragment "SCOPE in CLIENT's LIST", planned
+    /// and executed as `apply` does (the protocol rule, the move, the dry run all the planner's).
+    public func convergeAssignment(_ scopeName: String, client clientName: String, as list: ScopeList) throws {
+        let client = try lookup.requireClient(clientName)
+        let scope = try lookup.requireClientScope(scopeName)
+        let fragment = Fragment(desired: DesiredRealm(realm: realm, clients: [
+            DesiredClient(clientId: client.clientId, defaultScopes: list == .default ? [scope.name] : [], optionalScopes: list == .optional ? [scope.name] : []),
+        ]))
+        if try converge(fragment, live: try liveRealm(clients: [client])).isEmpty {
+            record(Change(kind: "client-scope-assignment", name: "\(scope.name) -> \(client.clientId) (\(list.rawValue))", outcome: .unchanged))
+        } else if !dryRun {
+            let current = try currentList(of: scope, client: client)
+            if let current, current != list { forgetAssignment(scope, of: client, in: current) }
+            rememberAssignment(scope, of: client, in: list)
+        }
+    }
+
+    /// `kcx client-scope unassign` through the engine: the absent fact "SCOPE in no list of CLIENT".
+    public func convergeUnassignment(_ scopeName: String, client clientName: String) throws {
+        let scope = try lookup.requireClientScope(scopeName)
+        let client = try lookup.requireClient(clientName)
+        let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.assignment(client: client.clientId, scope: scope.name)])
+        if try converge(fragment, live: try liveRealm(clients: [client])).isEmpty {
+            record(Change(kind: "client-scope-assignment", name: "\(scope.name) -> \(client.clientId)", outcome: .unchanged, details: ["not assigned"]))
+        } else if !dryRun, let current = try currentList(of: scope, client: client) {
+            forgetAssignment(scope, of: client, in: current)
+        }
+    }
+
+    func rememberAssignment(_ scope: ClientScopeRef, of client: ClientRef, in list: ScopeList) {
+        cache.updateClient(id: client.id) { representation in
+            let key = list == .default ? "defaultClientScopes" : "optionalClientScopes"
+            representation[key] = .array((representation[key]?.arrayValue ?? []) + [.string(scope.name)])
+        }
+    }
+
+    func forgetAssignment(_ scope: ClientScopeRef, of client: ClientRef, in list: ScopeList) {
+        cache.updateClient(id: client.id) { representation in
+            let key = list == .default ? "defaultClientScopes" : "optionalClientScopes"
+            representation[key] = .array((representation[key]?.arrayValue ?? []).filter { $0.stringValue != scope.name })
+        }
     }
 
     public func unassignClientScope(_ scopeName: String, fromClient clientName: String) throws {
         let scope = try lookup.requireClientScope(scopeName)
         let client = try lookup.requireClient(clientName)
         let label = "\(scope.name) -> \(client.clientId)"
-        guard let current = try currentList(of: scope.id, client: client) else {
+        guard let current = try currentList(of: scope, client: client) else {
             record(Change(kind: "client-scope-assignment", name: label, outcome: .unchanged, details: ["not assigned"]))
             return
         }
-        try write("DELETE", "clients/\(client.id)/\(current.clientEndpoint)/\(scope.id)")
+        try removeAssignment(scope, from: client, list: current)
         record(Change(kind: "client-scope-assignment", name: "\(label) (\(current.rawValue))", outcome: .deleted))
     }
 }

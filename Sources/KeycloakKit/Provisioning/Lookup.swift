@@ -19,17 +19,70 @@ public struct UserRef: Sendable, Equatable {
     public let username: String
 }
 
+/// What one run has read, so each object is fetched once: a client by its exact look-up (its
+/// representation carries its mappers and the names of its default and optional scopes), the
+/// client-scope list (mappers inline). A `Writer` keeps its entries true after its own writes
+/// (`updateClient`, `updateScope`, `forgetScopes`), so a run never reads what it already knows.
+public final class LookupCache {
+    /// By clientId and by id; nil: looked up and not there.
+    var clients: [String: ClientRef?] = [:]
+    var scopes: [ClientScopeRef]?
+
+    public init() {}
+
+    func remember(_ client: ClientRef) {
+        clients[client.clientId] = client
+        clients[client.id] = client
+    }
+
+    /// Changes a remembered client's representation (after a write of this run).
+    func updateClient(id: String, _ change: (inout JSON) -> Void) {
+        guard case let client?? = clients[id] else { return }
+        var representation = client.representation
+        change(&representation)
+        remember(ClientRef(id: client.id, clientId: client.clientId, representation: representation))
+    }
+
+    /// Changes a remembered scope's representation, or adds one this run created.
+    func updateScope(id: String, name: String, _ change: (inout JSON) -> Void) {
+        guard var list = scopes else { return }
+        if let index = list.firstIndex(where: { $0.id == id }) {
+            var representation = list[index].representation
+            change(&representation)
+            list[index] = ClientScopeRef(id: id, name: list[index].name, representation: representation)
+        } else {
+            var representation: JSON = ["id": .string(id), "name": .string(name)]
+            change(&representation)
+            list.append(ClientScopeRef(id: id, name: name, representation: representation))
+        }
+        scopes = list
+    }
+
+    /// After a write whose effect is not known here (another run's object found by a 409).
+    func forgetScopes() { scopes = nil }
+}
+
 public struct Lookup {
     let api: AdminAPI
     let realm: String
+    /// nil: every call reads from the server.
+    let cache: LookupCache?
 
-    public init(api: AdminAPI, realm: String) {
+    public init(api: AdminAPI, realm: String, cache: LookupCache? = nil) {
         self.api = api
         self.realm = realm
+        self.cache = cache
     }
 
     /// A client by clientId (exact, server-side filter) or by its UUID.
     public func client(_ nameOrID: String) throws -> ClientRef? {
+        if let known = cache?.clients[nameOrID] { return known }
+        let found = try readClient(nameOrID)
+        if let found { cache?.remember(found) } else { cache?.clients[nameOrID] = .some(nil) }
+        return found
+    }
+
+    private func readClient(_ nameOrID: String) throws -> ClientRef? {
         if looksLikeUUID(nameOrID), let rep = try api.getIfExists("clients/\(nameOrID)", realm: realm),
             let id = rep["id"]?.stringValue, let clientId = rep["clientId"]?.stringValue
         {
@@ -63,6 +116,13 @@ public struct Lookup {
     /// Every client scope of the realm. Keycloak has no server-side filter for client scopes
     /// (the endpoint is unpaged), so this is one request for the whole list.
     public func clientScopes() throws -> [ClientScopeRef] {
+        if let known = cache?.scopes { return known }
+        let scopes = try readClientScopes()
+        cache?.scopes = scopes
+        return scopes
+    }
+
+    private func readClientScopes() throws -> [ClientScopeRef] {
         let list = try api.getArray("client-scopes", realm: realm)
         // Every scope has an id and a name; one without them is a broken answer, and skipping it
         // would make kcx create a second scope of that name.

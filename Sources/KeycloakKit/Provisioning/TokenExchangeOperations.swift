@@ -65,70 +65,59 @@ extension Writer {
     /// Picks the mechanism for `auto`: standard when the server has it, else legacy when usable.
     public func resolveMode(_ mode: ExchangeMode) throws -> ExchangeMode {
         guard mode == .auto else { return mode }
-        let features = try serverFeatures()
-        if features.standardExchange { return .standard }
-        if features.legacyUsable { return .legacy }
-        throw KcxError(
-            .serverError, "the server has no token exchange enabled (neither standard V2 nor legacy V1 with fine-grained permissions v1)",
-            hint: "start Keycloak with --features=token-exchange-standard (default in 26.2+) or --features=token-exchange,admin-fine-grained-authz:v1")
+        return try serverFeatures().resolve(mode)
     }
 
-    /// Turns standard exchange on or off for a client, and optionally allows refresh tokens from it.
+    /// `kcx token-exchange enable/disable` through the engine: the fragment "CLIENT with standard
+    /// exchange on/off (and refresh allowed or not)", as a file's client says it. Refusing a public
+    /// or bearer-only requester is the planner's check.
     public func setStandardExchange(client clientName: String, enabled: Bool, allowRefresh: Bool?) throws {
         let client = try lookup.requireClient(clientName)
-        if enabled { try refusePublicRequester(client) }
-        var attributes = JSONObject([(standardExchangeAttribute, .string(String(enabled)))])
-        if let allowRefresh { attributes[exchangeRefreshAttribute] = .string(allowRefresh ? "SAME_SESSION" : "NO") }
-        try updateClientAttributes(client, attributes, kind: "standard-token-exchange", label: client.clientId)
+        let fragment = Fragment(desired: DesiredRealm(realm: realm, clients: [
+            DesiredClient(clientId: client.clientId, defaultScopes: [], optionalScopes: [], standardExchange: enabled, allowRefresh: allowRefresh),
+        ]))
+        let applied = try converge(fragment, live: try liveRealm(clients: [client], scopes: false), kinds: ["token-exchange": "standard-token-exchange"])
+        if applied.isEmpty {
+            record(Change(kind: "standard-token-exchange", name: client.clientId, outcome: .unchanged))
+        } else if !dryRun {
+            var attributes = JSONObject([(standardExchangeAttribute, .string(String(enabled)))])
+            if let allowRefresh { attributes[exchangeRefreshAttribute] = .string(allowRefresh ? "SAME_SESSION" : "NO") }
+            cache.updateClient(id: client.id) { $0 = overlay($0, with: ["attributes": .object(attributes)]) }
+        }
     }
 
     func updateClientAttributes(_ client: ClientRef, _ attributes: JSONObject, kind: String, label: String) throws {
-        let desired: JSON = ["attributes": .object(attributes)]
-        var current = client.representation
-        // An absent attribute reads as Keycloak's default ("false" / "NO").
-        var currentAttributes = current["attributes"]?.objectValue ?? JSONObject()
-        if currentAttributes[standardExchangeAttribute] == nil { currentAttributes[standardExchangeAttribute] = "false" }
-        if currentAttributes[exchangeRefreshAttribute] == nil { currentAttributes[exchangeRefreshAttribute] = "NO" }
-        current["attributes"] = .object(currentAttributes)
-        let diff = differences(current: current, desired: desired)
+        let diff = exchangeAttributeDifferences(client.representation, wanted: attributes)
         if diff.isEmpty {
             record(Change(kind: kind, name: label, outcome: .unchanged))
             return
         }
         // Keycloak merges attributes key by key on PUT, so sending the whole representation is safe.
-        try write("PUT", "clients/\(client.id)", body: overlay(client.representation, with: desired))
+        let body = overlay(client.representation, with: ["attributes": .object(attributes)])
+        try write("PUT", "clients/\(client.id)", body: body)
+        if !dryRun { cache.updateClient(id: client.id) { $0 = body } }
         record(Change(kind: kind, name: label, outcome: .updated, details: diff))
     }
 
     func refusePublicRequester(_ client: ClientRef) throws {
-        if client.representation["publicClient"]?.boolValue == true {
-            throw KcxError(
-                .usage,
-                "client '\(client.clientId)' is public, and Keycloak refuses token exchange by public clients (\"Public client is not allowed to exchange token\")",
-                hint: "exchange from a confidential backend client (a backend-for-frontend) instead, or give '\(client.clientId)' the target audience directly with: \(Shell.kcx("audience", "add", "--audience", "TARGET", "--scope", "TARGET-audience", "--create-scope", "--assign", client.clientId, "--optional"))")
-        }
-        if client.representation["bearerOnly"]?.boolValue == true {
-            throw KcxError(.usage, "client '\(client.clientId)' is bearer-only and cannot call the token endpoint")
-        }
+        if let refusal = requesterRefusal(client.clientId, client.representation) { throw refusal }
     }
 
     /// Makes `audience` appear in tokens issued to `holder`: a dedicated audience scope assigned as default.
     func ensureAudience(_ target: ClientRef, inTokensOf holder: ClientRef) throws {
         // Already there through the holder's own mapper or a default scope: adding another scope
         // would only duplicate it.
-        let existing = try lookup.reachableAudiences(of: holder).first {
-            $0.audience == target.clientId && $0.inAccessToken && !$0.via.hasPrefix("optional")
+        let holder = try lookup.requireClient(holder.id)
+        let scopes = try lookup.clientScopes()
+        let reach = audienceReach(target.clientId, inTokensOf: holder.representation) { name in
+            scopes.first { $0.name == name }?.representation["protocolMappers"]?.arrayValue
         }
-        if let existing {
-            record(Change(kind: "audience", name: "\(target.clientId) in tokens of \(holder.clientId)", outcome: .unchanged, details: ["via \(existing.via)"]))
+        if let reach {
+            record(Change(kind: "audience", name: "\(target.clientId) in tokens of \(holder.clientId)", outcome: .unchanged, details: ["via \(reach)"]))
             return
         }
         let scopeName = audienceScopeName(for: target.clientId)
-        try ensureClientScope(
-            scopeName,
-            // Kept out of the scope claim: it is plumbing for aud, not a permission anyone requests.
-            ClientScopeSettings(
-                description: "Puts \(target.clientId) into the aud claim (managed by kcx)", protocol_: "openid-connect", includeInTokenScope: false))
+        try ensureClientScope(scopeName, .audienceScope(for: target.clientId))
         try ensureAudienceMapper(.client(target.clientId), on: .clientScope(scopeName), AudienceMapperSettings())
         try assignClientScope(scopeName, toClient: holder.id, as: .default, creatingInDryRun: true)
     }
@@ -171,8 +160,8 @@ extension Writer {
         }
         if standard {
             let scopeName = audienceScopeName(for: target.clientId)
-            if let scope = try lookup.clientScope(scopeName), let list = try currentList(of: scope.id, client: requester) {
-                try write("DELETE", "clients/\(requester.id)/\(list.clientEndpoint)/\(scope.id)")
+            if let scope = try lookup.clientScope(scopeName), let list = try currentList(of: scope, client: requester) {
+                try removeAssignment(scope, from: requester, list: list)
                 record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId) (\(list.rawValue))", outcome: .deleted))
             } else {
                 record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId)", outcome: .unchanged, details: ["not assigned"]))
@@ -187,7 +176,8 @@ extension Writer {
     public func otherTargetsOpened(from requester: String, to target: String) throws -> [(target: String, via: String)] {
         let switched = changes.contains { $0.kind == "standard-token-exchange" && $0.name == requester && $0.outcome == .updated }
         guard switched else { return [] }
-        let survey = try lookup.survey()
+        // Read afresh (not through this run's cache): the realm as this run left it.
+        let survey = try Lookup(api: api, realm: realm).survey()
         guard let client = survey.client(requester) else { return [] }
         var opened: [(target: String, via: String)] = []
         for (site, via) in survey.audienceSources(of: client, includeOptional: true)
@@ -200,7 +190,7 @@ extension Writer {
     /// The ways REQUESTER can still exchange for TARGET after this writer's changes: read from the
     /// realm (in a dry run, less the grants the run would remove).
     public func remainingExchangePaths(from requester: String, to target: String) throws -> [ExchangePath] {
-        let paths = try lookup.survey().exchangePaths(from: requester, to: target)
+        let paths = try Lookup(api: api, realm: realm).survey().exchangePaths(from: requester, to: target)
         return dryRun ? paths.filter { !$0.ownedByKcx } : paths
     }
 }

@@ -228,14 +228,18 @@ extension Lookup {
                 id: id, clientId: clientId, publicClient: rep["publicClient"]?.boolValue ?? false,
                 standardExchange: attributes?[standardExchangeAttribute]?.stringValue == "true",
                 accessTokenLifespan: attributes?["access.token.lifespan"]?.stringValue.flatMap { Int($0) }, representation: rep)
-            client.defaultScopes = (try api.getArray("clients/\(id)/default-client-scopes", realm: realm)).compactMap
-            {
-                $0["name"]?.stringValue ?? $0["id"]?.stringValue.flatMap { scopeNames[$0] }
-            }
-            client.optionalScopes = (try api.getArray("clients/\(id)/optional-client-scopes", realm: realm))
-                .compactMap {
+            // The client list carries each client's scope names: read the lists only when it does not.
+            if let defaults = rep["defaultClientScopes"]?.arrayValue, let optionals = rep["optionalClientScopes"]?.arrayValue {
+                client.defaultScopes = defaults.compactMap(\.stringValue)
+                client.optionalScopes = optionals.compactMap(\.stringValue)
+            } else {
+                client.defaultScopes = (try api.getArray("clients/\(id)/default-client-scopes", realm: realm)).compactMap {
                     $0["name"]?.stringValue ?? $0["id"]?.stringValue.flatMap { scopeNames[$0] }
                 }
+                client.optionalScopes = (try api.getArray("clients/\(id)/optional-client-scopes", realm: realm)).compactMap {
+                    $0["name"]?.stringValue ?? $0["id"]?.stringValue.flatMap { scopeNames[$0] }
+                }
+            }
             collect(rep["protocolMappers"]?.arrayValue ?? [], .client(clientId))
             clients.append(client)
         }
