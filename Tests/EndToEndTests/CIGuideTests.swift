@@ -7,7 +7,11 @@ import KcxJSON
 import Testing
 
 @Suite(.serialized) struct CIGuideTests {
-    let keycloak = TestKeycloak.shared
+    /// The server of the test that runs the guide: a sandbox of its own. The CI client holds
+    /// master's admin role, whose token lists the management roles of every realm; on the shared
+    /// sandbox, with the hundreds of realms a full test run leaves, that token outgrows the server's
+    /// header limit (431), as it would on a real Keycloak with that many realms.
+    func ownServer() throws -> TestKeycloak { try TestKeycloak.start() }
 
     /// Every `# step: NAME` script of the guide, by name, with its YAML indentation removed.
     static func steps() throws -> [String: String] {
@@ -40,7 +44,7 @@ import Testing
 
     /// A confidential client of the master realm whose service account is an admin: what the guide
     /// tells CI to use (KCX_CLIENT + KCX_CLIENT_SECRET).
-    func ciClient() throws -> (clientId: String, secret: String, id: String) {
+    func ciClient(_ keycloak: TestKeycloak) throws -> (clientId: String, secret: String, id: String) {
         let clientId = "kcx-ci-\(UUID().uuidString.prefix(8).lowercased())"
         let secret = "ci-" + UUID().uuidString
         let created = try keycloak.adminSend("POST", "master/clients", json: [
@@ -128,9 +132,11 @@ import Testing
 
     @Test(arguments: ["github", "gitlab"])
     func planOnReviewThenApplyTheSavedPlanOnMerge(platform: String) throws {
+        let keycloak = try ownServer()
+        defer { keycloak.stop() }
         let fixture = try RealmFixture(keycloak, prefix: "ci")
         for client in ["app", "api", "gateway"] { try fixture.confidentialClient(client) }
-        let (clientId, secret, ciID) = try ciClient()
+        let (clientId, secret, ciID) = try ciClient(keycloak)
         defer { _ = try? keycloak.adminSend("DELETE", "master/clients/\(ciID)") }
         let root = fixture.env.home.appendingPathComponent("ci")
         let fake = root.appendingPathComponent("fake")
