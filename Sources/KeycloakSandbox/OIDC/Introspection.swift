@@ -13,7 +13,8 @@ enum Introspection {
             guard let realm = state.realm(named: realmName) else { return OIDCResponse.realmNotFound }
             guard realm.enabled else { return OIDCResponse.error(403, "access_denied", "Realm not enabled") }
             let caller: Client
-            switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            switch ClientAuthentication.authenticate(
+                request, form, realm: realm, assertions: ClientAssertionCheck(context: context, realm: realmName)) {
             case .failure(.missingClientId):
                 // No credentials at all: 401 invalid_client here, not the token endpoint's 400 "Missing
                 // client_id parameter" (recorded 26.7.1: golden/oidc/introspection/unauthenticated-client.http).

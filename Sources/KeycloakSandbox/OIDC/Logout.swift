@@ -12,7 +12,8 @@ enum Logout {
             guard let realmIndex = state.realmIndex(named: realmName) else { return OIDCResponse.realmNotFound }
             let realm = state.realms[realmIndex]
             let client: Client
-            switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            switch ClientAuthentication.authenticate(
+                request, form, realm: realm, assertions: ClientAssertionCheck(context: context, realm: realmName)) {
             // A logout without any client id is recorded as the unknown-client answer.
             case .failure(.missingClientId):
                 return OIDCResponse.error(401, "invalid_client", "Invalid client or Invalid client credentials")
@@ -46,7 +47,8 @@ enum Logout {
             let realm = state.realms[realmIndex]
             guard realm.enabled else { return OIDCResponse.error(403, "access_denied", "Realm not enabled") }
             let client: Client
-            switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            switch ClientAuthentication.authenticate(
+                request, form, realm: realm, assertions: ClientAssertionCheck(context: context, realm: realmName)) {
             case .failure(let failure): return OIDCResponse.error(failure.status, failure.error, failure.description)
             case .success(let authenticated): client = authenticated
             }

@@ -32,7 +32,8 @@ enum TokenEndpoint {
                 return OIDCResponse.tokenError(400, "unsupported_grant_type", "Unsupported grant_type")
             }
             let client: Client
-            switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            switch ClientAuthentication.authenticate(
+                request, form, realm: realm, assertions: ClientAssertionCheck(context: context, realm: realmName)) {
             case .failure(let failure):
                 let response = OIDCResponse.tokenError(failure.status, failure.error, failure.description)
                 // Events/ (issue 8): the event type is set before client authentication, so it fails as `<TYPE>_ERROR`.
