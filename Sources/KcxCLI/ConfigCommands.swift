@@ -378,6 +378,12 @@ public enum ConfigCommands {
         object["accessToken"] = token(session.accessToken != nil, session.accessTokenExpiresAt)
         object["refreshToken"] = token(session.refreshToken != nil, session.refreshTokenExpiresAt)
         object["reLogin"] = source.map { .string("\($0)") } ?? .null
+        if let keystore = session.clientKeystore {
+            object["keystore"] = .object(JSONObject([("file", .string(keystore.file)), ("alias", .string(keystore.alias))]))
+            let renewable = keystore.canSignAgain && (session.grant == .clientCredentials || session.passwordSource != nil)
+            let from = [keystore.storePasswordSource, keystore.keyPasswordSource].compactMap { $0.map { "\($0)" } }.joined(separator: ", ")
+            object["reLogin"] = renewable ? .string(from) : .null
+        }
         return .object(object)
     }
 

@@ -377,6 +377,10 @@ public final class TokenManager: AccessTokenProvider {
         let url = try TokenEndpoint.logoutURL(server: session.server, realm: session.realm)
         var form: [(String, String)] = [("client_id", session.clientId), ("refresh_token", refreshToken)]
         if let secret = try? session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
+        if session.clientKeystore?.canSignAgain == true, let assertion = try? freshAssertion() {
+            form.append(("client_assertion_type", ClientAssertion.type))
+            form.append(("client_assertion", assertion))
+        }
         let response = try TokenEndpoint.post(form, to: url, server: session.server, transport: transport)
         guard (200..<300).contains(response.status) else {
             throw APIError.error(method: "POST", url: url, server: session.server, response: response)

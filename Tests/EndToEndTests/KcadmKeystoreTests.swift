@@ -161,7 +161,7 @@ extension TestKeycloak {
         #expect(updated.status == 204, "\(updated.text)")
         var env = try KcxEnvironment()
         let keys = try TestKeystore(in: env.home, name: "robot", alias: "robot", storePassword: "store-pw")
-        _ = try keycloak.signedJWTClient("robot", realm: realm, certificate: keys.certificateBase64)
+        let clientID = try keycloak.signedJWTClient("robot", realm: realm, certificate: keys.certificateBase64)
         env.extra["KC_CLI_STORE_PASSWORD"] = "store-pw"
         let login = try env.kcx(["config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore", keys.keystore.path])
         #expect(login.status == 0, "\(login)")
@@ -180,6 +180,49 @@ extension TestKeycloak {
         }
         let tokenAfter = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["accessToken"])
         #expect(tokenAfter != tokenBefore, "the session logged in again")
+
+        let json = try env.kcx(["config", "status", "-o", "json"])
+        #expect(try JSON.parse(Array(json.stdout.utf8))["keystore"] == ["file": .string(keys.keystore.path), "alias": "robot"])
+        #expect(try JSON.parse(Array(json.stdout.utf8))["reLogin"] == "$KC_CLI_STORE_PASSWORD")
+
+        // A user logging in through the signed-JWT client: each refresh carries a new assertion,
+        // and logout authenticates the client the same way.
+        let directGrants = try keycloak.adminSend("PUT", "\(realm)/clients/\(clientID)", json: ["clientId": "robot", "directAccessGrantsEnabled": true])
+        #expect(directGrants.status == 204, "\(directGrants.text)")
+        let user = try keycloak.adminSend(
+            "POST", "\(realm)/users",
+            json: ["username": "ann", "enabled": true, "credentials": [["type": "password", "value": "ann-pw", "temporary": false]]])
+        #expect(user.status == 201, "\(user.text)")
+        let annID = try #require(user.headers["location"]?.split(separator: "/").last.map(String.init))
+        let management = try #require(keycloak.adminGet("\(realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue)
+        let viewClients = try #require(keycloak.adminGet("\(realm)/clients/\(management)/roles/view-clients").json)
+        #expect(try keycloak.adminSend("POST", "\(realm)/users/\(annID)/role-mappings/clients/\(management)", json: [viewClients]).status == 204)
+        env.extra["KCX_PASSWORD"] = "ann-pw"
+        let annLogin = try env.kcx([
+            "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--user", "ann", "--client", "robot", "--keystore",
+            keys.keystore.path,
+        ])
+        #expect(annLogin.status == 0, "\(annLogin)")
+        let refreshBefore = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["refreshToken"])
+        func sessionID() throws -> String? {
+            let token = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["accessToken"]?.stringValue)
+            var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while payload.count % 4 != 0 { payload += "=" }
+            return try JSON.parse(Array(try #require(Data(base64Encoded: payload))))["sid"]?.stringValue
+        }
+        let sidBefore = try #require(try sessionID())
+        for _ in 0..<2 {
+            let asAnn = try env.kcx(["get", "clients", "-r", realm, "-q", "clientId=robot", "--fields", "clientId"])
+            #expect(asAnn.status == 0, "\(asAnn)")
+        }
+        let refreshAfter = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["refreshToken"])
+        #expect(refreshAfter != refreshBefore, "the session was refreshed")
+        // A refresh, not a new login: the access token still belongs to the first session.
+        #expect(try sessionID() == sidBefore)
+        let logout = try env.kcx(["config", "logout"])
+        #expect(logout.status == 0)
+        #expect(logout.stderr == "Logged out of \(keycloak.baseURL) realm \(realm) (profile default)\n", "the server ended the session: \(logout)")
+        env.extra["KCX_PASSWORD"] = nil
 
         // The same with the password given on the command line: no way to sign again.
         env.extra["KC_CLI_STORE_PASSWORD"] = nil
