@@ -147,7 +147,8 @@ public enum ConfigCommands {
                 if given.count > 1 { throw KcxError.usage("give only one of " + given.map { "--" + $0 }.joined(separator: ", ")) }
             }
             try KeystoreLogin.check(invocation, secretGiven: SecretKind.clientSecret.options.contains { invocation.flag($0) })
-            return CredentialsOptions(server: server, realm: realm, user: user, client: client, keystore: invocation.value("keystore") != nil)
+            return CredentialsOptions(
+                server: server, realm: realm, user: user, client: client, keystore: invocation.value("keystore") != nil)
         }
     }
 
@@ -188,9 +189,12 @@ public enum ConfigCommands {
         // A confidential client needs its secret with the password grant too; admin-cli (public)
         // needs none, so only an explicit --secret-* counts for it, never a stray $KCX_CLIENT_SECRET.
         let signed = try KeystoreLogin.assertion(invocation, context, clientId: clientId, server: server, realm: realm)
-        let secret = signed != nil ? nil : try resolveSecret(
-            .clientSecret, invocation, context, prompt: "Secret of client \(clientId): ",
-            useEnvironment: client != nil, usePrompt: grant == .clientCredentials)
+        let secret =
+            signed != nil
+            ? nil
+            : try resolveSecret(
+                .clientSecret, invocation, context, prompt: "Secret of client \(clientId): ",
+                useEnvironment: client != nil, usePrompt: grant == .clientCredentials)
         if grant == .clientCredentials && secret == nil && signed == nil {
             throw KcxError.usage(
                 "no secret for client \(clientId): give --secret-stdin, --secret-file FILE or KCX_CLIENT_SECRET (or run on a terminal to be prompted)")

@@ -39,7 +39,9 @@ enum KeystoreLogin {
         }
         if invocation.value("keystore") == "" { throw KcxError.usage("--keystore is empty") }
         if invocation.value("alias") == "" { throw KcxError.usage("--alias is empty") }
-        if secretGiven { throw KcxError.usage("--keystore and --secret cannot be given together: the client logs in with one of them") }
+        if secretGiven {
+            throw KcxError.usage("--keystore and --secret cannot be given together: the client logs in with one of them")
+        }
     }
 
     /// Argv warnings, printed first like every kcx warning (silent under kcadm.sh).
@@ -60,7 +62,8 @@ enum KeystoreLogin {
         let alias = invocation.value("alias") ?? clientId
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(file, limit: .data) } catch {
-            throw KcxError.usage("keystore '\(file)': \(error.description)", hint: "give the PKCS#12 keystore holding the client's private key")
+            throw KcxError.usage(
+                "keystore '\(file)': \(error.description)", hint: "give the PKCS#12 keystore holding the client's private key")
         }
         if TruststoreFile.format(of: bytes) == .javaKeystore {
             let converted = file.hasSuffix(".jks") ? String(file.dropLast(4)) + ".p12" : file + ".p12"
@@ -68,7 +71,8 @@ enum KeystoreLogin {
                 "keystore '\(file)': \(ClientAssertion.describe(.javaKeystore, alias: alias))",
                 hint: "convert it to PKCS#12 (keytool asks for both passwords): "
                     + Shell.command([
-                        "keytool", "-importkeystore", "-srckeystore", file, "-destkeystore", converted, "-deststoretype", "PKCS12",
+                        "keytool", "-importkeystore", "-srckeystore", file, "-destkeystore", converted, "-deststoretype",
+                        "PKCS12",
                     ]) + ", then give \(Shell.quote(converted))")
         }
         var storeSource: SecretSource?
@@ -83,7 +87,8 @@ enum KeystoreLogin {
                 store = value
                 storeSource = .environment(storeVariable)
             } else {
-                store = try ask("Enter keystore password: ", option: "--storepass", variable: storeVariable, context, standardInput: true)
+                store = try ask(
+                    "Enter keystore password: ", option: "--storepass", variable: storeVariable, context, standardInput: true)
                 prompted = context.stdin.isTerminal
             }
         }
@@ -92,7 +97,9 @@ enum KeystoreLogin {
         case let given? where given != "-":
             key = given
         case "-"?:
-            key = try ask("Enter key password: ", option: "--keypass", variable: keyVariable, context, standardInput: false, emptyAllowed: true)
+            key = try ask(
+                "Enter key password: ", option: "--keypass", variable: keyVariable, context, standardInput: false,
+                emptyAllowed: true)
         default:
             if let value = nonEmpty(context.environment[keyVariable]) {
                 key = value
@@ -118,7 +125,8 @@ enum KeystoreLogin {
             throw KcxError.usage("keystore '\(file)': \(ClientAssertion.describe(error, alias: alias))", hint: hint)
         }
         let assertion = try ClientAssertion.sign(
-            clientId: clientId, audience: ClientAssertion.audience(server: server, realm: realm), key: signingKey, now: context.now())
+            clientId: clientId, audience: ClientAssertion.audience(server: server, realm: realm), key: signingKey,
+            now: context.now())
         let reference = ClientKeystoreReference(
             file: FileSystem.absolutePath(file), alias: alias, storePasswordSource: storeSource, keyPasswordSource: keySource,
             keyPasswordGiven: keySource == nil && key != store)
@@ -127,7 +135,8 @@ enum KeystoreLogin {
 
     /// A password from a prompt on the terminal, else (when allowed) the first line of standard input.
     private static func ask(
-        _ prompt: String, option: String, variable: String, _ context: CommandContext, standardInput: Bool, emptyAllowed: Bool = false
+        _ prompt: String, option: String, variable: String, _ context: CommandContext, standardInput: Bool,
+        emptyAllowed: Bool = false
     ) throws -> String {
         if context.stdin.isTerminal {
             if let value = context.stdin.readSecret(prompt: prompt), emptyAllowed || !value.isEmpty { return value }

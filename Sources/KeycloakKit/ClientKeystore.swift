@@ -30,7 +30,9 @@ public final class ClientSigningKey: @unchecked Sendable {
     deinit { EVP_PKEY_free(key) }
 
     /// Reads the key `alias` of a PKCS#12 keystore's bytes.
-    public static func read(keystore bytes: [UInt8], storePassword: String, keyPassword: String, alias: String) -> Result<ClientSigningKey, ClientKeystoreError> {
+    public static func read(keystore bytes: [UInt8], storePassword: String, keyPassword: String, alias: String) -> Result<
+        ClientSigningKey, ClientKeystoreError
+    > {
         if TruststoreFile.format(of: bytes) == .javaKeystore { return .failure(.javaKeystore) }
         var key: OpaquePointer?
         var names: UnsafeMutablePointer<CChar>?
@@ -52,11 +54,12 @@ public final class ClientSigningKey: @unchecked Sendable {
         case 1: return .failure(.notPKCS12)
         case 2: return .failure(.wrongStorePassword)
         case 5:
-            let text = names.map { pointer in
-                pointer.withMemoryRebound(to: UInt8.self, capacity: namesLength) {
-                    String(decoding: UnsafeBufferPointer(start: $0, count: namesLength), as: UTF8.self)
-                }
-            } ?? ""
+            let text =
+                names.map { pointer in
+                    pointer.withMemoryRebound(to: UInt8.self, capacity: namesLength) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: namesLength), as: UTF8.self)
+                    }
+                } ?? ""
             return .failure(.noSuchAlias(aliases: text.split(separator: "\n").map(String.init)))
         case 6: return .failure(.wrongKeyPassword)
         case 7: return .failure(.notRSA)
@@ -87,7 +90,9 @@ public struct ClientKeystoreReference: Sendable, Equatable {
     /// A key password other than the store password was given once (command line or prompt).
     public var keyPasswordGiven: Bool
 
-    public init(file: String, alias: String, storePasswordSource: SecretSource?, keyPasswordSource: SecretSource?, keyPasswordGiven: Bool) {
+    public init(
+        file: String, alias: String, storePasswordSource: SecretSource?, keyPasswordSource: SecretSource?, keyPasswordGiven: Bool
+    ) {
         self.file = file
         self.alias = alias
         self.storePasswordSource = storePasswordSource
@@ -111,7 +116,8 @@ public struct ClientKeystoreReference: Sendable, Equatable {
         }
         switch ClientSigningKey.read(keystore: bytes, storePassword: store, keyPassword: key, alias: alias) {
         case .success(let signingKey): return signingKey
-        case .failure(let error): throw KcxError(.authentication, "keystore '\(file)': \(ClientAssertion.describe(error, alias: alias))")
+        case .failure(let error):
+            throw KcxError(.authentication, "keystore '\(file)': \(ClientAssertion.describe(error, alias: alias))")
         }
     }
 
@@ -129,7 +135,8 @@ public struct ClientKeystoreReference: Sendable, Equatable {
         guard let file = json?["file"]?.stringValue, let alias = json?["alias"]?.stringValue else { return nil }
         self.init(
             file: file, alias: alias, storePasswordSource: SecretSource(json: json?["storePasswordSource"]),
-            keyPasswordSource: SecretSource(json: json?["keyPasswordSource"]), keyPasswordGiven: json?["keyPasswordGiven"]?.boolValue ?? false)
+            keyPasswordSource: SecretSource(json: json?["keyPasswordSource"]),
+            keyPasswordGiven: json?["keyPasswordGiven"]?.boolValue ?? false)
     }
 }
 
@@ -139,7 +146,9 @@ public enum ClientAssertion {
     public static let lifetime: Int64 = 600
 
     /// The RS256-signed assertion of `clientId` for the realm whose issuer URL is `audience`.
-    public static func sign(clientId: String, audience: String, key: ClientSigningKey, now: Date, jti: String = UUID().uuidString.lowercased()) throws -> String {
+    public static func sign(
+        clientId: String, audience: String, key: ClientSigningKey, now: Date, jti: String = UUID().uuidString.lowercased()
+    ) throws -> String {
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
         let header: JSON = ["alg": "RS256", "typ": "JWT"]
         let claims = JSON.object(
@@ -147,7 +156,8 @@ public enum ClientAssertion {
                 ("jti", .string(jti)), ("exp", .int(issuedAt + lifetime)), ("nbf", .int(issuedAt)), ("iat", .int(issuedAt)),
                 ("iss", .string(clientId)), ("aud", .string(audience)), ("sub", .string(clientId)),
             ]))
-        let input = JWTBase64URL.encode(Array(header.serialized().utf8)) + "." + JWTBase64URL.encode(Array(claims.serialized().utf8))
+        let input =
+            JWTBase64URL.encode(Array(header.serialized().utf8)) + "." + JWTBase64URL.encode(Array(claims.serialized().utf8))
         guard let signature = key.signRS256(Array(input.utf8)) else {
             throw KcxError(.usage, "the keystore's key cannot sign (RS256)")
         }
@@ -167,7 +177,8 @@ public enum ClientAssertion {
         case .wrongStorePassword: return "wrong keystore password (the PKCS#12 integrity check failed)"
         case .unreadable: return "the PKCS#12 contents cannot be decrypted (a wrong password, or an algorithm this OpenSSL lacks)"
         case .noSuchAlias(let aliases):
-            let list = aliases.isEmpty ? "it holds no named key" : "its keys: " + aliases.map { "'\($0)'" }.joined(separator: ", ")
+            let list =
+                aliases.isEmpty ? "it holds no named key" : "its keys: " + aliases.map { "'\($0)'" }.joined(separator: ", ")
             return "no key with alias '\(alias)' (\(list))"
         case .wrongKeyPassword: return "wrong key password for alias '\(alias)'"
         case .notRSA: return "the key '\(alias)' is not an RSA key (kcadm signs with RS256)"
@@ -183,7 +194,10 @@ extension JWTBase64URL {
         var index = 0
         while index + 3 <= bytes.count {
             let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out += [alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], alphabet[Int(value >> 6 & 63)], alphabet[Int(value & 63)]]
+            out += [
+                alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], alphabet[Int(value >> 6 & 63)],
+                alphabet[Int(value & 63)],
+            ]
             index += 3
         }
         let rest = bytes.count - index

@@ -126,8 +126,11 @@ public enum TokenEndpoint {
                 error.hint = "enable 'Direct access grants' on client '\(clientId)', or log in with a service account (--client ID and a secret)"
             } else if description.contains("service account") {
                 error.hint = "enable 'Service accounts' on client '\(clientId)' (a confidential client)"
-            } else if description.hasPrefix("Client authentication with signed JWT failed") || description == "Unable to load public key" {
-                error.hint = "check that client '\(clientId)' authenticates with Signed JWT and holds the certificate of the keystore's key"
+            } else if description.hasPrefix("Client authentication with signed JWT failed")
+                || description == "Unable to load public key"
+            {
+                error.hint =
+                    "check that client '\(clientId)' authenticates with Signed JWT and holds the certificate of the keystore's key"
             } else if description.hasPrefix("Parameter client_assertion_type") {
                 error.hint = "client '\(clientId)' authenticates with Signed JWT: log in with --keystore FILE"
             } else if code == "invalid_client" || code == "unauthorized_client" {

@@ -22,10 +22,12 @@ struct TestKeystore {
         let certificate = directory.appendingPathComponent("\(name)-cert.pem")
         keystore = directory.appendingPathComponent("\(name).p12")
         try TestKeystore.openssl([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPEM.path, "-out", certificate.path, "-days", "2", "-subj", "/CN=\(alias)",
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPEM.path, "-out", certificate.path, "-days", "2",
+            "-subj", "/CN=\(alias)",
         ])
         try TestKeystore.openssl([
-            "pkcs12", "-export", "-in", certificate.path, "-inkey", keyPEM.path, "-name", alias, "-passout", "pass:\(storePassword)",
+            "pkcs12", "-export", "-in", certificate.path, "-inkey", keyPEM.path, "-name", alias, "-passout",
+            "pass:\(storePassword)",
             "-out", keystore.path,
         ])
         let pem = try String(contentsOf: certificate, encoding: .utf8)
@@ -34,7 +36,8 @@ struct TestKeystore {
 
     @discardableResult
     static func openssl(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
-        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/openssl"), arguments, environment: ProcessInfo.processInfo.environment, stdin: stdin)
+        let result = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/openssl"), arguments, environment: ProcessInfo.processInfo.environment, stdin: stdin)
         guard result.status == 0 else { throw HarnessError("openssl \(arguments.first ?? ""): \(result)") }
         return result
     }
@@ -47,7 +50,8 @@ extension TestKeycloak {
         let created = try adminSend(
             "POST", "\(realm)/clients",
             json: [
-                "clientId": .string(clientId), "publicClient": false, "serviceAccountsEnabled": true, "protocol": "openid-connect",
+                "clientId": .string(clientId), "publicClient": false, "serviceAccountsEnabled": true,
+                "protocol": "openid-connect",
                 "clientAuthenticatorType": "client-jwt", "attributes": ["jwt.credential.certificate": .string(certificate)],
             ])
         guard created.status == 201, let id = created.headers["location"]?.split(separator: "/").last.map(String.init) else {
@@ -78,7 +82,11 @@ extension TestKeycloak {
             : ""
         func login(_ keystore: URL, _ extra: [String]) throws -> ProcessResult {
             try shell.run(
-                name, ["config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore", keystore.path] + extra)
+                name,
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore",
+                    keystore.path,
+                ] + extra)
         }
         let config = shell.env.configFile
 
@@ -98,7 +106,9 @@ extension TestKeycloak {
         // kcadm's default alias is the client id, which this keystore does not hold.
         let defaultAlias = try login(keys.keystore, ["--storepass", "store-pw"])
         #expect(defaultAlias.status == usage)
-        #expect(defaultAlias.stderr.contains("error: keystore '\(keys.keystore.path)': no key with alias 'robot' (its keys: 'robot-key')\n"))
+        #expect(
+            defaultAlias.stderr.contains(
+                "error: keystore '\(keys.keystore.path)': no key with alias 'robot' (its keys: 'robot-key')\n"))
         #expect(!FileManager.default.fileExists(atPath: config.path), "a refused login stores nothing")
 
         // The right keystore: the service account's session, without any password in the config.
@@ -128,27 +138,32 @@ extension TestKeycloak {
         #expect(
             mismatch.stderr == argvWarning
                 + "error: POST /realms/\(realm)/protocol/openid-connect/token: 400 Client authentication with signed JWT failed: Signature on JWT token failed validation (invalid_client)\n"
-                + "hint: check that client 'robot' authenticates with Signed JWT and holds the certificate of the keystore's key\n")
+                + "hint: check that client 'robot' authenticates with Signed JWT and holds the certificate of the keystore's key\n"
+        )
         #expect(try Data(contentsOf: config) == before, "the refused login leaves the config as it was")
 
         // One-shot credentials on a request command (kcadm's per-command login), nothing stored.
         let oneShot = try shell.run(
             name,
             [
-                "get", "clients", "-r", realm, "-q", "clientId=robot", "--fields", "clientId", "--no-config", "--server", keycloak.baseURL,
+                "get", "clients", "-r", realm, "-q", "clientId=robot", "--fields", "clientId", "--no-config", "--server",
+                keycloak.baseURL,
                 "--realm", realm, "--client", "robot", "--keystore", keys.keystore.path, "--alias", "robot-key",
             ], stdin: "store-pw\n")
         #expect(oneShot.status == 0, "\(oneShot)")
         // Under kcadm.sh the JSON's last newline goes to stderr, as kcadm prints it.
         #expect(
             oneShot.stderr
-                == "Logging into \(keycloak.baseURL) as service-account-robot of realm \(realm)\n" + (name == "kcx" ? "" : "\n"), "\(oneShot)")
+                == "Logging into \(keycloak.baseURL) as service-account-robot of realm \(realm)\n" + (name == "kcx" ? "" : "\n"),
+            "\(oneShot)")
         #expect(try JSON.parse(Array(oneShot.stdout.utf8)) == [["clientId": "robot"]])
 
         // --keystore with --secret is refused (kcadm: "Can't use both --keystore and --secret").
         let both = try login(keys.keystore, ["--storepass", "store-pw", "--secret", "s"])
         #expect(both.status == usage)
-        #expect(both.stderr.hasSuffix("error: --keystore and --secret cannot be given together: the client logs in with one of them\n"))
+        #expect(
+            both.stderr.hasSuffix(
+                "error: --keystore and --secret cannot be given together: the client logs in with one of them\n"))
     }
 
     /// With its passwords in KC_CLI_STORE_PASSWORD, a keystore session signs a new assertion when
@@ -163,14 +178,22 @@ extension TestKeycloak {
         let keys = try TestKeystore(in: env.home, name: "robot", alias: "robot", storePassword: "store-pw")
         let clientID = try keycloak.signedJWTClient("robot", realm: realm, certificate: keys.certificateBase64)
         env.extra["KC_CLI_STORE_PASSWORD"] = "store-pw"
-        let login = try env.kcx(["config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore", keys.keystore.path])
+        let login = try env.kcx([
+            "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore",
+            keys.keystore.path,
+        ])
         #expect(login.status == 0, "\(login)")
         let status = try env.kcx(["config", "status"])
         #expect(status.stdout.contains("keystore:      \(keys.keystore.path) (alias robot; signed JWT)\n"), "\(status)")
         #expect(status.stdout.contains("re-login:      automatic, keystore passwords from $KC_CLI_STORE_PASSWORD\n"), "\(status)")
-        let stored = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["clientKeystore"])
-        #expect(stored == ["file": .string(keys.keystore.path), "alias": "robot", "storePasswordSource": ["env": "KC_CLI_STORE_PASSWORD"]])
-        let tokenBefore = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["accessToken"])
+        let stored = try #require(
+            try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["clientKeystore"])
+        #expect(
+            stored == [
+                "file": .string(keys.keystore.path), "alias": "robot", "storePasswordSource": ["env": "KC_CLI_STORE_PASSWORD"],
+            ])
+        let tokenBefore = try #require(
+            try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["accessToken"])
 
         // Twice: each renewal signs an assertion with a new jti (the server accepts each once).
         for _ in 0..<2 {
@@ -178,7 +201,8 @@ extension TestKeycloak {
             #expect(again.status == 0, "\(again)")
             #expect(try JSON.parse(Array(again.stdout.utf8)) == [["clientId": "robot"]])
         }
-        let tokenAfter = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["accessToken"])
+        let tokenAfter = try #require(
+            try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["accessToken"])
         #expect(tokenAfter != tokenBefore, "the session logged in again")
 
         let json = try env.kcx(["config", "status", "-o", "json"])
@@ -187,26 +211,36 @@ extension TestKeycloak {
 
         // A user logging in through the signed-JWT client: each refresh carries a new assertion,
         // and logout authenticates the client the same way.
-        let directGrants = try keycloak.adminSend("PUT", "\(realm)/clients/\(clientID)", json: ["clientId": "robot", "directAccessGrantsEnabled": true])
+        let directGrants = try keycloak.adminSend(
+            "PUT", "\(realm)/clients/\(clientID)", json: ["clientId": "robot", "directAccessGrantsEnabled": true])
         #expect(directGrants.status == 204, "\(directGrants.text)")
         let user = try keycloak.adminSend(
             "POST", "\(realm)/users",
-            json: ["username": "ann", "enabled": true, "credentials": [["type": "password", "value": "ann-pw", "temporary": false]]])
+            json: [
+                "username": "ann", "enabled": true, "credentials": [["type": "password", "value": "ann-pw", "temporary": false]],
+            ])
         #expect(user.status == 201, "\(user.text)")
         let annID = try #require(user.headers["location"]?.split(separator: "/").last.map(String.init))
-        let management = try #require(keycloak.adminGet("\(realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue)
+        let management = try #require(
+            keycloak.adminGet("\(realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue)
         let viewClients = try #require(keycloak.adminGet("\(realm)/clients/\(management)/roles/view-clients").json)
-        #expect(try keycloak.adminSend("POST", "\(realm)/users/\(annID)/role-mappings/clients/\(management)", json: [viewClients]).status == 204)
+        #expect(
+            try keycloak.adminSend("POST", "\(realm)/users/\(annID)/role-mappings/clients/\(management)", json: [viewClients])
+                .status == 204)
         env.extra["KCX_PASSWORD"] = "ann-pw"
         let annLogin = try env.kcx([
-            "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--user", "ann", "--client", "robot", "--keystore",
+            "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--user", "ann", "--client", "robot",
+            "--keystore",
             keys.keystore.path,
         ])
         #expect(annLogin.status == 0, "\(annLogin)")
-        let refreshBefore = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["refreshToken"])
+        let refreshBefore = try #require(
+            try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["refreshToken"])
         func sessionID() throws -> String? {
-            let token = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["accessToken"]?.stringValue)
-            var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            let token = try #require(
+                try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["accessToken"]?.stringValue)
+            var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(
+                of: "_", with: "/")
             while payload.count % 4 != 0 { payload += "=" }
             return try JSON.parse(Array(try #require(Data(base64Encoded: payload))))["sid"]?.stringValue
         }
@@ -215,24 +249,30 @@ extension TestKeycloak {
             let asAnn = try env.kcx(["get", "clients", "-r", realm, "-q", "clientId=robot", "--fields", "clientId"])
             #expect(asAnn.status == 0, "\(asAnn)")
         }
-        let refreshAfter = try #require(try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["refreshToken"])
+        let refreshAfter = try #require(
+            try JSON.parse(Array(Data(contentsOf: env.configFile)))["profiles"]?["default"]?["refreshToken"])
         #expect(refreshAfter != refreshBefore, "the session was refreshed")
         // A refresh, not a new login: the access token still belongs to the first session.
         #expect(try sessionID() == sidBefore)
         let logout = try env.kcx(["config", "logout"])
         #expect(logout.status == 0)
-        #expect(logout.stderr == "Logged out of \(keycloak.baseURL) realm \(realm) (profile default)\n", "the server ended the session: \(logout)")
+        #expect(
+            logout.stderr == "Logged out of \(keycloak.baseURL) realm \(realm) (profile default)\n",
+            "the server ended the session: \(logout)")
         env.extra["KCX_PASSWORD"] = nil
 
         // The same with the password given on the command line: no way to sign again.
         env.extra["KC_CLI_STORE_PASSWORD"] = nil
         let byHand = try env.kcx([
-            "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore", keys.keystore.path,
+            "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore",
+            keys.keystore.path,
             "--storepass", "store-pw",
         ])
         #expect(byHand.status == 0, "\(byHand)")
         let expired = try env.kcx(["get", "clients", "-r", realm])
         #expect(expired.status == 4, "\(expired)")
-        #expect(expired.stderr.hasPrefix("error: the session for client robot at \(keycloak.baseURL) realm \(realm) has expired\n"), "\(expired)")
+        #expect(
+            expired.stderr.hasPrefix("error: the session for client robot at \(keycloak.baseURL) realm \(realm) has expired\n"),
+            "\(expired)")
     }
 }

@@ -36,7 +36,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let files = Files(directory: directory)
         try openssl([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", files.key.path, "-out", files.certificate.path, "-days", "2",
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", files.key.path, "-out", files.certificate.path, "-days",
+            "2",
             "-subj", "/CN=robot",
         ])
         return files
@@ -45,8 +46,11 @@ import Testing
     static func keystore(_ files: Files, name: String, alias: String, password: String, legacy: Bool = false) throws -> [UInt8] {
         let url = files.keystore(name)
         try openssl(
-            ["pkcs12", "-export", "-in", files.certificate.path, "-inkey", files.key.path, "-name", alias, "-passout", "pass:\(password)",
-             "-out", url.path] + (legacy ? ["-legacy"] : []))
+            [
+                "pkcs12", "-export", "-in", files.certificate.path, "-inkey", files.key.path, "-name", alias, "-passout",
+                "pass:\(password)",
+                "-out", url.path,
+            ] + (legacy ? ["-legacy"] : []))
         return [UInt8](try Data(contentsOf: url))
     }
 
@@ -54,21 +58,32 @@ import Testing
         let files = try Self.files()
         let bytes = try Self.keystore(files, name: "ks.p12", alias: "Robot-Key", password: "pw")
         // Aliases compare without case, as Java's PKCS12 keystore (kcadm) looks them up.
-        guard case .success = ClientSigningKey.read(keystore: bytes, storePassword: "pw", keyPassword: "pw", alias: "robot-key") else {
+        guard case .success = ClientSigningKey.read(keystore: bytes, storePassword: "pw", keyPassword: "pw", alias: "robot-key")
+        else {
             Issue.record("the alias in another case was not found")
             return
         }
-        #expect(ClientSigningKey.read(keystore: bytes, storePassword: "nope", keyPassword: "nope", alias: "Robot-Key").failure == .wrongStorePassword)
-        #expect(ClientSigningKey.read(keystore: bytes, storePassword: "pw", keyPassword: "other", alias: "Robot-Key").failure == .wrongKeyPassword)
+        #expect(
+            ClientSigningKey.read(keystore: bytes, storePassword: "nope", keyPassword: "nope", alias: "Robot-Key").failure
+                == .wrongStorePassword)
+        #expect(
+            ClientSigningKey.read(keystore: bytes, storePassword: "pw", keyPassword: "other", alias: "Robot-Key").failure
+                == .wrongKeyPassword)
         #expect(
             ClientSigningKey.read(keystore: bytes, storePassword: "pw", keyPassword: "pw", alias: "robot").failure
                 == .noSuchAlias(aliases: ["Robot-Key"]))
-        #expect(ClientSigningKey.read(keystore: [0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2], storePassword: "pw", keyPassword: "pw", alias: "a").failure == .javaKeystore)
-        #expect(ClientSigningKey.read(keystore: Array("not a keystore".utf8), storePassword: "pw", keyPassword: "pw", alias: "a").failure == .notPKCS12)
+        #expect(
+            ClientSigningKey.read(
+                keystore: [0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2], storePassword: "pw", keyPassword: "pw", alias: "a"
+            ).failure == .javaKeystore)
+        #expect(
+            ClientSigningKey.read(keystore: Array("not a keystore".utf8), storePassword: "pw", keyPassword: "pw", alias: "a")
+                .failure == .notPKCS12)
         // RC2/3DES bags (older keytool, openssl -legacy) are read through OpenSSL's legacy provider.
         let legacy = try Self.keystore(files, name: "legacy.p12", alias: "robot", password: "pw", legacy: true)
         #expect(ClientSigningKey.read(keystore: legacy, storePassword: "pw", keyPassword: "pw", alias: "robot").failure == nil)
-        #expect(ClientAssertion.describe(.noSuchAlias(aliases: []), alias: "x") == "no key with alias 'x' (it holds no named key)")
+        #expect(
+            ClientAssertion.describe(.noSuchAlias(aliases: []), alias: "x") == "no key with alias 'x' (it holds no named key)")
     }
 
     @Test func theAssertionCarriesKcadmsClaimsAndVerifiesWithTheCertificate() throws {
@@ -77,15 +92,19 @@ import Testing
         let key = try ClientSigningKey.read(keystore: bytes, storePassword: "pw", keyPassword: "pw", alias: "robot").get()
         let now = Date(timeIntervalSince1970: 1_800_000_000.7)
         let first = try ClientAssertion.sign(
-            clientId: "robot", audience: ClientAssertion.audience(server: "https://kc.example.com/", realm: "apps"), key: key, now: now)
-        let second = try ClientAssertion.sign(clientId: "robot", audience: "https://kc.example.com/realms/apps", key: key, now: now)
+            clientId: "robot", audience: ClientAssertion.audience(server: "https://kc.example.com/", realm: "apps"), key: key,
+            now: now)
+        let second = try ClientAssertion.sign(
+            clientId: "robot", audience: "https://kc.example.com/realms/apps", key: key, now: now)
         let jwt = try JWT.decode(first)
         #expect(JSON.object(jwt.header) == ["alg": "RS256", "typ": "JWT"])
         let jti = try #require(jwt.claims["jti"]?.stringValue)
-        #expect(JSON.object(jwt.claims) == [
-            "jti": .string(jti), "exp": .int(1_800_000_600), "nbf": .int(1_800_000_000), "iat": .int(1_800_000_000), "iss": "robot",
-            "aud": "https://kc.example.com/realms/apps", "sub": "robot",
-        ])
+        #expect(
+            JSON.object(jwt.claims) == [
+                "jti": .string(jti), "exp": .int(1_800_000_600), "nbf": .int(1_800_000_000), "iat": .int(1_800_000_000),
+                "iss": "robot",
+                "aud": "https://kc.example.com/realms/apps", "sub": "robot",
+            ])
         #expect(try JWT.decode(second).claims["jti"]?.stringValue != jti, "each assertion has a new jti")
 
         // The signature, checked by openssl against the certificate's public key.

@@ -50,7 +50,8 @@ enum SignedJWTClientAuthentication {
     static let assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
     static let allowedClockSkew: Int64 = 15
 
-    static func verify(_ form: FormBody, client: Client, check: ClientAssertionCheck) -> Result<Void, ClientAuthenticationFailure> {
+    static func verify(_ form: FormBody, client: Client, check: ClientAssertionCheck) -> Result<Void, ClientAuthenticationFailure>
+    {
         func failure(_ description: String) -> Result<Void, ClientAuthenticationFailure> { .failure(.assertion(description)) }
         guard let type = form.first("client_assertion_type") else { return failure("Parameter client_assertion_type is missing") }
         guard type == assertionType else {
@@ -80,7 +81,9 @@ enum SignedJWTClientAuthentication {
                     kcx_rs256_verify(key, input.baseAddress, input.count, signature.baseAddress, signature.count) == 1
                 }
             }
-        guard verified else { return failure("Client authentication with signed JWT failed: Signature on JWT token failed validation") }
+        guard verified else {
+            return failure("Client authentication with signed JWT failed: Signature on JWT token failed validation")
+        }
 
         let audiences: [String]
         switch claims["aud"] {
@@ -112,7 +115,9 @@ enum SignedJWTClientAuthentication {
             return failure("Token expiration is too far in the future and iat claim not present in token")
         }
         guard let jti = claims["jti"]?.stringValue else { return failure("Token jti claim is required") }
-        guard check.usedIDs.putIfAbsent(jti, lifespan: Double(lifespan), now: check.now) else { return failure("Token reuse detected") }
+        guard check.usedIDs.putIfAbsent(jti, lifespan: Double(lifespan), now: check.now) else {
+            return failure("Token reuse detected")
+        }
         return .success(())
     }
 

@@ -35,22 +35,30 @@ import Testing
         let now = try #require(keycloak.request("GET", "/_sandbox/clock").json?["now"]?.doubleValue).rounded(.down)
         let issuer = keycloak.baseURL + "/realms/" + realm
         func claims(aud: String = issuer, iat: Double = now, exp: Double = now + 600, jti: String = UUID().uuidString) -> JSON {
-            ["jti": .string(jti), "iss": "robot", "sub": "robot", "aud": .string(aud), "iat": .int(Int64(iat)), "nbf": .int(Int64(iat)), "exp": .int(Int64(exp))]
+            [
+                "jti": .string(jti), "iss": "robot", "sub": "robot", "aud": .string(aud), "iat": .int(Int64(iat)),
+                "nbf": .int(Int64(iat)), "exp": .int(Int64(exp)),
+            ]
         }
         func token(_ fields: [(String, String)]) throws -> TestKeycloak.HTTPResult {
             let body = fields.map { "\($0.0)=\(formEncode($0.1))" }.joined(separator: "&")
             return try keycloak.request(
-                "POST", "/realms/\(realm)/protocol/openid-connect/token", body: Data(body.utf8), contentType: "application/x-www-form-urlencoded")
+                "POST", "/realms/\(realm)/protocol/openid-connect/token", body: Data(body.utf8),
+                contentType: "application/x-www-form-urlencoded")
         }
         func signedIn(_ assertion: String) throws -> TestKeycloak.HTTPResult {
             try token([
-                ("grant_type", "client_credentials"), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("grant_type", "client_credentials"),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
                 ("client_assertion", assertion),
             ])
         }
-        func refused(_ result: TestKeycloak.HTTPResult, _ description: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        func refused(_ result: TestKeycloak.HTTPResult, _ description: String, sourceLocation: SourceLocation = #_sourceLocation)
+        {
             #expect(result.status == 400, "\(result.text)", sourceLocation: sourceLocation)
-            #expect(result.json == ["error": "invalid_client", "error_description": .string(description)], sourceLocation: sourceLocation)
+            #expect(
+                result.json == ["error": "invalid_client", "error_description": .string(description)],
+                sourceLocation: sourceLocation)
         }
 
         let genuine = try Self.assertion(claims(), key: keys.keyPEM)
@@ -62,7 +70,9 @@ import Testing
         refused(
             try signedIn(try Self.assertion(claims(iat: now - 120, exp: now + 600), key: keys.keyPEM)),
             "Token was issued too far in the past to be used now")
-        refused(try signedIn(try Self.assertion(claims(aud: "https://elsewhere.example/realms/\(realm)"), key: keys.keyPEM)), "Invalid token audience")
+        refused(
+            try signedIn(try Self.assertion(claims(aud: "https://elsewhere.example/realms/\(realm)"), key: keys.keyPEM)),
+            "Invalid token audience")
         refused(
             try signedIn(try Self.assertion(claims(), key: other.keyPEM)),
             "Client authentication with signed JWT failed: Signature on JWT token failed validation")
@@ -86,18 +96,25 @@ import Testing
         _ = try keycloak.signedJWTClient("robot", realm: realm, certificate: keys.certificateBase64)
         env.extra["KC_CLI_KEY_PASSWORD"] = storePassword
         let login = try env.kcx([
-            "config", "credentials", "-v", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore", keys.keystore.path,
+            "config", "credentials", "-v", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--keystore",
+            keys.keystore.path,
             "--storepass", storePassword,
         ])
         #expect(login.status == 0, "\(login)")
-        #expect(login.stderr.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=<redacted>"), "\(login)")
+        #expect(
+            login.stderr.contains(
+                "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=<redacted>"
+            ), "\(login)")
         let oneShot = try env.kcx([
-            "get", "clients", "-v", "-r", realm, "--no-config", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot",
+            "get", "clients", "-v", "-r", realm, "--no-config", "--server", keycloak.baseURL, "--realm", realm, "--client",
+            "robot",
             "--keystore", keys.keystore.path, "--storepass", storePassword, "--keypass", storePassword,
         ])
         #expect(oneShot.status == 0, "\(oneShot)")
         let config = try String(contentsOf: env.configFile, encoding: .utf8)
-        for (label, text) in [("login", login.stdout + login.stderr), ("one-shot", oneShot.stdout + oneShot.stderr), ("config", config)] {
+        for (label, text) in [
+            ("login", login.stdout + login.stderr), ("one-shot", oneShot.stdout + oneShot.stderr), ("config", config),
+        ] {
             #expect(!text.contains(storePassword), "\(label) shows the keystore password")
             // An assertion is three base64url parts starting with the header {"alg":"RS256","typ":"JWT"}.
             #expect(!text.contains("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."), "\(label) shows a client assertion")
