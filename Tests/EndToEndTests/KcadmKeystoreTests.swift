@@ -109,6 +109,32 @@ extension TestKeycloak {
         #expect(
             defaultAlias.stderr.contains(
                 "error: keystore '\(keys.keystore.path)': no key with alias 'robot' (its keys: 'robot-key')\n"))
+        // A JKS keystore (OpenSSL reads none), a missing file, and --storepass without --keystore.
+        let jks = shell.env.home.appendingPathComponent("old.jks")
+        try Data([0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]).write(to: jks)
+        let javaKeystore = try login(jks, ["--storepass", "store-pw"])
+        #expect(javaKeystore.status == usage)
+        #expect(
+            javaKeystore.stderr == argvWarning
+                + "error: keystore '\(jks.path)': a Java keystore (JKS), which kcx cannot read; it reads PKCS#12 keystores\n"
+                + "hint: convert it to PKCS#12 (keytool asks for both passwords): keytool -importkeystore -srckeystore \(jks.path) "
+                + "-destkeystore \(shell.env.home.appendingPathComponent("old.p12").path) -deststoretype PKCS12, then give "
+                + "\(shell.env.home.appendingPathComponent("old.p12").path)\n")
+        let missing = shell.env.home.appendingPathComponent("missing.p12")
+        let noFile = try login(missing, ["--storepass", "store-pw"])
+        #expect(noFile.status == usage)
+        #expect(
+            noFile.stderr == argvWarning
+                + "error: keystore '\(missing.path)': cannot read \(missing.path): No such file or directory\n"
+                + "hint: give the PKCS#12 keystore holding the client's private key\n")
+        let noKeystore = try shell.run(
+            name,
+            [
+                "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "robot", "--storepass",
+                "store-pw",
+            ])
+        #expect(noKeystore.status == usage)
+        #expect(noKeystore.stderr == argvWarning + "error: --storepass needs --keystore FILE\n")
         #expect(!FileManager.default.fileExists(atPath: config.path), "a refused login stores nothing")
 
         // The right keystore: the service account's session, without any password in the config.
