@@ -59,6 +59,9 @@ public enum ConfigCommands {
                 "kcx config credentials --server https://kc.example.com --realm apps --client provisioner --secret-file /run/secrets/kc",
                 "Log in as the service account of client provisioner"),
             ExampleSpec(
+                "KC_CLI_STORE_PASSWORD=... kcx config credentials --server https://kc.example.com --realm apps --client robot --keystore robot.p12",
+                "Log in as client robot's service account with a signed JWT (key alias robot); kcx signs again when the session expires"),
+            ExampleSpec(
                 "vault read -field=password secret/kc | kcx config credentials --server https://kc.example.com --realm master --user admin --password-stdin --profile prod",
                 "Keep a second server apart in profile prod"),
         ],
