@@ -9,7 +9,7 @@ _kcx() {
         word="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
         case "$word" in
-            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--admin-root|-a|--truststore|--trustpass|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--output|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--subject-issuer|--issuer|--fail-on|--out|--parallel|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
+            --target-realm|-r|--query|-q|--header|-h|--fields|-F|--format|--offset|-o|--limit|-l|--server|--realm|--user|--password|--client|--secret|--admin-root|-a|--keystore|--storepass|--keypass|--alias|--truststore|--trustpass|--set|-s|--delete|-d|--file|-f|--body|-b|--uusername|--uid|--gname|--gpath|--gid|--rname|--rid|--cclientid|--cid|--rolename|--roleid|--username|--userid|--new-password|-p|--password-file|--secret-file|--output|--description|--protocol|--include-in-token-scope|--consent-text|--realm-default|--audience|--custom-audience|--scope|--mapper-name|--assign|--from|--to|--subject-client|--mode|--subject-token|--since|--requested-token-type|--subject-issuer|--issuer|--fail-on|--out|--parallel|--redirect-uri|--config|--profile|--token|--timeout|--retries|--cacert) skip=1; continue ;;
             -*) continue ;;
         esac
         case "${path:+$path }$word" in
@@ -32,6 +32,10 @@ _kcx() {
         "get:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "get:--secret") COMPREPLY=(); return ;;
         "get:--admin-root"|"get:-a") COMPREPLY=(); return ;;
+        "get:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get:--storepass") COMPREPLY=(); return ;;
+        "get:--keypass") COMPREPLY=(); return ;;
+        "get:--alias") COMPREPLY=(); return ;;
         "get:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get:--trustpass") COMPREPLY=(); return ;;
         "get:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -55,6 +59,10 @@ _kcx() {
         "create:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "create:--secret") COMPREPLY=(); return ;;
         "create:--admin-root"|"create:-a") COMPREPLY=(); return ;;
+        "create:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "create:--storepass") COMPREPLY=(); return ;;
+        "create:--keypass") COMPREPLY=(); return ;;
+        "create:--alias") COMPREPLY=(); return ;;
         "create:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "create:--trustpass") COMPREPLY=(); return ;;
         "create:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -78,6 +86,10 @@ _kcx() {
         "update:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "update:--secret") COMPREPLY=(); return ;;
         "update:--admin-root"|"update:-a") COMPREPLY=(); return ;;
+        "update:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "update:--storepass") COMPREPLY=(); return ;;
+        "update:--keypass") COMPREPLY=(); return ;;
+        "update:--alias") COMPREPLY=(); return ;;
         "update:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "update:--trustpass") COMPREPLY=(); return ;;
         "update:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -98,6 +110,10 @@ _kcx() {
         "delete:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "delete:--secret") COMPREPLY=(); return ;;
         "delete:--admin-root"|"delete:-a") COMPREPLY=(); return ;;
+        "delete:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "delete:--storepass") COMPREPLY=(); return ;;
+        "delete:--keypass") COMPREPLY=(); return ;;
+        "delete:--alias") COMPREPLY=(); return ;;
         "delete:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "delete:--trustpass") COMPREPLY=(); return ;;
         "delete:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -127,6 +143,10 @@ _kcx() {
         "get-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "get-roles:--secret") COMPREPLY=(); return ;;
         "get-roles:--admin-root"|"get-roles:-a") COMPREPLY=(); return ;;
+        "get-roles:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "get-roles:--storepass") COMPREPLY=(); return ;;
+        "get-roles:--keypass") COMPREPLY=(); return ;;
+        "get-roles:--alias") COMPREPLY=(); return ;;
         "get-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "get-roles:--trustpass") COMPREPLY=(); return ;;
         "get-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -154,6 +174,10 @@ _kcx() {
         "add-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "add-roles:--secret") COMPREPLY=(); return ;;
         "add-roles:--admin-root"|"add-roles:-a") COMPREPLY=(); return ;;
+        "add-roles:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "add-roles:--storepass") COMPREPLY=(); return ;;
+        "add-roles:--keypass") COMPREPLY=(); return ;;
+        "add-roles:--alias") COMPREPLY=(); return ;;
         "add-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "add-roles:--trustpass") COMPREPLY=(); return ;;
         "add-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -181,6 +205,10 @@ _kcx() {
         "remove-roles:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "remove-roles:--secret") COMPREPLY=(); return ;;
         "remove-roles:--admin-root"|"remove-roles:-a") COMPREPLY=(); return ;;
+        "remove-roles:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "remove-roles:--storepass") COMPREPLY=(); return ;;
+        "remove-roles:--keypass") COMPREPLY=(); return ;;
+        "remove-roles:--alias") COMPREPLY=(); return ;;
         "remove-roles:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "remove-roles:--trustpass") COMPREPLY=(); return ;;
         "remove-roles:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -200,6 +228,10 @@ _kcx() {
         "set-password:--client") COMPREPLY=($(compgen -W "$(kcx __complete clients -- "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null)" -- "$cur")); return ;;
         "set-password:--secret") COMPREPLY=(); return ;;
         "set-password:--admin-root"|"set-password:-a") COMPREPLY=(); return ;;
+        "set-password:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "set-password:--storepass") COMPREPLY=(); return ;;
+        "set-password:--keypass") COMPREPLY=(); return ;;
+        "set-password:--alias") COMPREPLY=(); return ;;
         "set-password:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "set-password:--trustpass") COMPREPLY=(); return ;;
         "set-password:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -216,6 +248,10 @@ _kcx() {
         "config credentials:--password") COMPREPLY=(); return ;;
         "config credentials:--secret-file") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--secret") COMPREPLY=(); return ;;
+        "config credentials:--keystore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "config credentials:--storepass") COMPREPLY=(); return ;;
+        "config credentials:--keypass") COMPREPLY=(); return ;;
+        "config credentials:--alias") COMPREPLY=(); return ;;
         "config credentials:--truststore") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "config credentials:--trustpass") COMPREPLY=(); return ;;
         "config credentials:--config") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -617,15 +653,15 @@ _kcx() {
 
     if [[ "$cur" == -* ]]; then
         case "$path" in
-            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --fields -F --format --noquotes --compressed -c --compact --offset -o --limit -l --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
-            get-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --effective --available --all --fields -F --format --noquotes --compressed -c --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            add-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            remove-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            set-password) COMPREPLY=($(compgen -W '--target-realm -r --username --userid --new-password -p --temporary -t --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
-            "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            get) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --fields -F --format --noquotes --compressed -c --compact --offset -o --limit -l --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            create) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --id -i --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            update) COMPREPLY=($(compgen -W '--target-realm -r --set -s --delete -d --file -f --body -b --query -q --header -h --merge -m --no-merge -n --output -o --fields -F --compressed -c --compact --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            delete) COMPREPLY=($(compgen -W '--target-realm -r --query -q --header -h --file -f --body -b --print-headers -H --allow-other-host --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help' -- "$cur")) ;;
+            get-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --effective --available --all --fields -F --format --noquotes --compressed -c --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            add-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            remove-roles) COMPREPLY=($(compgen -W '--target-realm -r --uusername --uid --gname --gpath --gid --rname --rid --cclientid --cid --rolename --roleid --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            set-password) COMPREPLY=($(compgen -W '--target-realm -r --username --userid --new-password -p --temporary -t --server --realm --user --password --client --secret --stacktrace -x --admin-root -a --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
+            "config credentials") COMPREPLY=($(compgen -W '--server --realm --user --client --password-stdin --password-file --password --secret-stdin --secret-file --secret --keystore --storepass --keypass --alias --truststore --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config status") COMPREPLY=($(compgen -W '--output -o --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config logout") COMPREPLY=($(compgen -W '--config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;
             "config truststore") COMPREPLY=($(compgen -W '--delete -d --trustpass --config --profile --no-config --token --timeout --retries --insecure --cacert --verbose -v --help -h' -- "$cur")) ;;

@@ -211,5 +211,130 @@ done:
     return result;
 }
 
+/* The private key stored under `alias` (compared without case, as Java's PKCS12 keystore does) in a
+   PKCS#12 keystore, for signing a client assertion. `store_password` opens the file (its MAC and
+   encrypted bags), `key_password` the key's shrouded bag. The friendly names of every key are
+   written to *out_aliases, one per line (free with kcx_free), so a missing alias can be named. Returns
+     0  *out_key holds the key (free with EVP_PKEY_free);
+     1  the bytes are not PKCS#12;
+     2  the integrity check (MAC) fails: a wrong store password;
+     3  the contents cannot be decrypted (wrong password without a MAC, or an unknown algorithm);
+     5  no key has that alias;
+     6  the key's bag cannot be decrypted with `key_password`: a wrong key password;
+     7  the key is not an RSA key. */
+static inline STACK_OF(PKCS12_SAFEBAG) *kcx_pkcs12_bags(PKCS7 *p7, const char *password, int password_length) {
+    if (PKCS7_type_is_data(p7)) return PKCS12_unpack_p7data(p7);
+    if (!PKCS7_type_is_encrypted(p7)) return NULL;
+    STACK_OF(PKCS12_SAFEBAG) *bags = PKCS12_unpack_p7encdata(p7, password, password_length);
+    if (bags == NULL) {
+        ERR_clear_error();
+        if (OSSL_PROVIDER_load(NULL, "legacy") != NULL && OSSL_PROVIDER_load(NULL, "default") != NULL) {
+            bags = PKCS12_unpack_p7encdata(p7, password, password_length);
+        }
+    }
+    return bags;
+}
+
+static inline int kcx_pkcs12_private_key(const unsigned char *der, long length, const char *store_password,
+                                         const char *key_password, const char *alias, EVP_PKEY **out_key,
+                                         char **out_aliases, long *out_aliases_length) {
+    *out_key = NULL;
+    *out_aliases = NULL;
+    *out_aliases_length = 0;
+    const unsigned char *cursor = der;
+    PKCS12 *p12 = d2i_PKCS12(NULL, &cursor, length);
+    if (p12 == NULL) { ERR_clear_error(); return 1; }
+    STACK_OF(PKCS7) *safes = NULL;
+    BIO *names = BIO_new(BIO_s_mem());
+    EVP_PKEY *key = NULL;
+    int result = 3;
+    int wrong_key_password = 0;
+    /* An empty password may be stored as none at all (PKCS12_parse tries both too). */
+    const char *store = store_password;
+    int store_length = (int)strlen(store_password);
+    if (PKCS12_mac_present(p12)) {
+        if (store_length == 0 && !PKCS12_verify_mac(p12, "", 0)) {
+            store = NULL;
+            if (!PKCS12_verify_mac(p12, NULL, 0)) { result = 2; goto done; }
+        } else if (store_length > 0 && !PKCS12_verify_mac(p12, store_password, store_length)) {
+            result = 2;
+            goto done;
+        }
+    }
+    if (names == NULL || (safes = PKCS12_unpack_authsafes(p12)) == NULL) goto done;
+    for (int i = 0; i < sk_PKCS7_num(safes); i++) {
+        STACK_OF(PKCS12_SAFEBAG) *bags = kcx_pkcs12_bags(sk_PKCS7_value(safes, i), store, store == NULL ? 0 : store_length);
+        if (bags == NULL) { result = 3; goto done; }
+        for (int j = 0; j < sk_PKCS12_SAFEBAG_num(bags); j++) {
+            PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, j);
+            int nid = PKCS12_SAFEBAG_get_nid(bag);
+            if (nid != NID_keyBag && nid != NID_pkcs8ShroudedKeyBag) continue;
+            char *name = PKCS12_get_friendlyname(bag);
+            if (name != NULL) { BIO_puts(names, name); BIO_puts(names, "\n"); }
+            int matches = name != NULL && OPENSSL_strcasecmp(name, alias) == 0;
+            OPENSSL_free(name);
+            if (!matches || key != NULL) continue;
+            if (nid == NID_keyBag) {
+                key = EVP_PKCS82PKEY(PKCS12_SAFEBAG_get0_p8inf(bag));
+            } else {
+                int key_length = (int)strlen(key_password);
+                PKCS8_PRIV_KEY_INFO *info = PKCS12_decrypt_skey(bag, key_password, key_length);
+                if (info == NULL && key_length == 0) info = PKCS12_decrypt_skey(bag, NULL, 0);
+                if (info == NULL) {
+                    ERR_clear_error();
+                    if (OSSL_PROVIDER_load(NULL, "legacy") != NULL && OSSL_PROVIDER_load(NULL, "default") != NULL) {
+                        info = PKCS12_decrypt_skey(bag, key_password, key_length);
+                    }
+                }
+                if (info == NULL) { wrong_key_password = 1; continue; }
+                key = EVP_PKCS82PKEY(info);
+                PKCS8_PRIV_KEY_INFO_free(info);
+            }
+        }
+        sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+    }
+    if (key != NULL) {
+        if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+            EVP_PKEY_free(key);
+            result = 7;
+        } else {
+            *out_key = key;
+            result = 0;
+        }
+    } else {
+        result = wrong_key_password ? 6 : 5;
+    }
+done:
+    if (names != NULL) {
+        char *text = NULL;
+        long size = BIO_get_mem_data(names, &text);
+        if (size > 0 && (*out_aliases = OPENSSL_malloc((size_t)size)) != NULL) {
+            memcpy(*out_aliases, text, (size_t)size);
+            *out_aliases_length = size;
+        }
+        BIO_free(names);
+    }
+    sk_PKCS7_pop_free(safes, PKCS7_free);
+    PKCS12_free(p12);
+    ERR_clear_error();
+    return result;
+}
+
+/* The public key of a DER X.509 certificate (`certificate` 1) or of DER SubjectPublicKeyInfo
+   (`certificate` 0). NULL when the bytes are neither. */
+static inline EVP_PKEY *kcx_public_key_from_der(const unsigned char *der, long length, int certificate) {
+    const unsigned char *cursor = der;
+    EVP_PKEY *key = NULL;
+    if (certificate) {
+        X509 *x509 = d2i_X509(NULL, &cursor, length);
+        if (x509 != NULL) key = X509_get_pubkey(x509);
+        X509_free(x509);
+    } else {
+        key = d2i_PUBKEY(NULL, &cursor, length);
+    }
+    ERR_clear_error();
+    return key;
+}
+
 /* Frees memory OpenSSL allocated for a caller (OPENSSL_free is a macro). */
 static inline void kcx_free(void *pointer) { OPENSSL_free(pointer); }

@@ -27,6 +27,14 @@ public enum ConfigCommands {
             the profile use them (--insecure still warns every time; a --cacert given later wins).
 
             The secret is sent in the form (client_secret_post), never in the URL.
+
+            --keystore FILE logs the client in with a signed JWT instead of a secret, as kcadm does \
+            (the client's authenticator is "Signed JWT", client-jwt): the key --alias (default: the \
+            client id) of the PKCS#12 keystore signs an assertion for this realm. --storepass, else \
+            $KC_CLI_STORE_PASSWORD, else a prompt (or the first line of standard input); --keypass, \
+            else $KC_CLI_KEY_PASSWORD, else the keystore password. No password is stored: with both \
+            from those variables kcx signs again by itself when the session must log in again. A JKS \
+            keystore is refused with the keytool command that converts it.
             """,
         options: [
             OptionSpec("server", value: "URL", "Keycloak's root URL, e.g. https://keycloak.example.com"),
@@ -39,7 +47,7 @@ public enum ConfigCommands {
             OptionSpec("secret-stdin", "Read the client secret from the first line of standard input"),
             OptionSpec("secret-file", value: "FILE", "Read the client secret from the first line of FILE", completion: .file),
             OptionSpec("secret", value: "SECRET", "The client secret itself (visible to other users; prints a warning)"),
-        ] + Truststore.options,
+        ] + KeystoreLogin.options + Truststore.options,
         examples: [
             ExampleSpec(
                 "kcx config credentials --server http://localhost:8080 --realm master --user admin",
@@ -50,6 +58,9 @@ public enum ConfigCommands {
             ExampleSpec(
                 "kcx config credentials --server https://kc.example.com --realm apps --client provisioner --secret-file /run/secrets/kc",
                 "Log in as the service account of client provisioner"),
+            ExampleSpec(
+                "KC_CLI_STORE_PASSWORD=... kcx config credentials --server https://kc.example.com --realm apps --client robot --keystore robot.p12",
+                "Log in as client robot's service account with a signed JWT (key alias robot); kcx signs again when the session expires"),
             ExampleSpec(
                 "vault read -field=password secret/kc | kcx config credentials --server https://kc.example.com --realm master --user admin --password-stdin --profile prod",
                 "Keep a second server apart in profile prod"),
@@ -97,7 +108,9 @@ public enum ConfigCommands {
         /// nil with `client` nil: kcadm's `--server --realm` alone, stored for later commands.
         var user: String?
         var client: String?
-        var grant: GrantKind? { user != nil ? .password : client != nil ? .clientCredentials : nil }
+        /// --keystore: the client logs in with a signed JWT.
+        var keystore = false
+        var grant: GrantKind? { user != nil ? .password : client != nil || keystore ? .clientCredentials : nil }
 
         static func parse(_ invocation: Invocation) throws(KcxError) -> CredentialsOptions {
             if invocation.flag("no-config") {
@@ -136,12 +149,15 @@ public enum ConfigCommands {
                 let given = kind.options.filter { invocation.flag($0) }
                 if given.count > 1 { throw KcxError.usage("give only one of " + given.map { "--" + $0 }.joined(separator: ", ")) }
             }
-            return CredentialsOptions(server: server, realm: realm, user: user, client: client)
+            try KeystoreLogin.check(invocation, secretGiven: SecretKind.clientSecret.options.contains { invocation.flag($0) })
+            return CredentialsOptions(
+                server: server, realm: realm, user: user, client: client, keystore: invocation.value("keystore") != nil)
         }
     }
 
     static func runCredentials(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         Truststore.warnTrustpass(invocation, context)
+        KeystoreLogin.warnArgv(invocation, context)
         let parsed = try CredentialsOptions.parse(invocation)
         let server = parsed.server
         let realm = parsed.realm
@@ -175,10 +191,14 @@ public enum ConfigCommands {
         }
         // A confidential client needs its secret with the password grant too; admin-cli (public)
         // needs none, so only an explicit --secret-* counts for it, never a stray $KCX_CLIENT_SECRET.
-        let secret = try resolveSecret(
-            .clientSecret, invocation, context, prompt: "Secret of client \(clientId): ",
-            useEnvironment: client != nil, usePrompt: grant == .clientCredentials)
-        if grant == .clientCredentials && secret == nil {
+        let signed = try KeystoreLogin.assertion(invocation, context, clientId: clientId, server: server, realm: realm)
+        let secret =
+            signed != nil
+            ? nil
+            : try resolveSecret(
+                .clientSecret, invocation, context, prompt: "Secret of client \(clientId): ",
+                useEnvironment: client != nil, usePrompt: grant == .clientCredentials)
+        if grant == .clientCredentials && secret == nil && signed == nil {
             throw KcxError.usage(
                 "no secret for client \(clientId): give --secret-stdin, --secret-file FILE or KCX_CLIENT_SECRET (or run on a terminal to be prompted)")
         }
@@ -189,7 +209,8 @@ public enum ConfigCommands {
         let options = try loginTransportOptions(invocation, context)
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(
-            grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value)
+            grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value,
+            clientAssertion: signed?.assertion)
         let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
         let profile = SessionSettings.profile(invocation, context)
         let session = StoredSession(
@@ -197,7 +218,8 @@ public enum ConfigCommands {
             passwordSource: password?.source, clientSecretSource: secret?.source,
             accessToken: tokens.accessToken, accessTokenExpiresAt: tokens.accessTokenExpiresAt,
             refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
-            insecure: options.insecure, caCertificateFile: try storedCAFile(options, store, profile: profile))
+            insecure: options.insecure, caCertificateFile: try storedCAFile(options, store, profile: profile),
+            clientKeystore: signed?.reference)
         try store.save(session, as: profile)
         if context.kcadmMode {
             context.stderr.write(
@@ -322,7 +344,14 @@ public enum ConfigCommands {
         lines.append(("refresh token", validity(present: session.refreshToken != nil, until: session.refreshTokenExpiresAt, now: now)))
         let source = session.grant == .password ? session.passwordSource : session.clientSecretSource
         let secretName = session.grant == .password ? "password" : "client secret"
-        lines.append(("re-login", source.map { "automatic, \(secretName) from \($0)" } ?? "by hand (kcx config credentials)"))
+        if let keystore = session.clientKeystore {
+            lines.append(("keystore", "\(keystore.file) (alias \(keystore.alias); signed JWT)"))
+            let renewable = keystore.canSignAgain && (session.grant == .clientCredentials || session.passwordSource != nil)
+            let from = [keystore.storePasswordSource, keystore.keyPasswordSource].compactMap { $0.map { "\($0)" } }.joined(separator: ", ")
+            lines.append(("re-login", renewable ? "automatic, keystore passwords from \(from)" : "by hand (kcx config credentials)"))
+        } else {
+            lines.append(("re-login", source.map { "automatic, \(secretName) from \($0)" } ?? "by hand (kcx config credentials)"))
+        }
         if invocation.wantsJSON {
             context.stdout.write(statusJSON(session, profile: profile, path: store.path, now: now).serialized(.pretty) + "\n")
             return .ok
@@ -356,6 +385,12 @@ public enum ConfigCommands {
         object["accessToken"] = token(session.accessToken != nil, session.accessTokenExpiresAt)
         object["refreshToken"] = token(session.refreshToken != nil, session.refreshTokenExpiresAt)
         object["reLogin"] = source.map { .string("\($0)") } ?? .null
+        if let keystore = session.clientKeystore {
+            object["keystore"] = .object(JSONObject([("file", .string(keystore.file)), ("alias", .string(keystore.alias))]))
+            let renewable = keystore.canSignAgain && (session.grant == .clientCredentials || session.passwordSource != nil)
+            let from = [keystore.storePasswordSource, keystore.keyPasswordSource].compactMap { $0.map { "\($0)" } }.joined(separator: ", ")
+            object["reLogin"] = renewable ? .string(from) : .null
+        }
         return .object(object)
     }
 

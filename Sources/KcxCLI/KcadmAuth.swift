@@ -17,7 +17,7 @@ enum KcadmAuth {
         OptionSpec(
             "admin-root", short: "a", value: "URL",
             "Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session's server"),
-    ] + Truststore.options
+    ] + KeystoreLogin.options + Truststore.options
 
     /// True when the command line asks for a one-time login (kcadm: --user, --password or --secret).
     /// True for the commands that take these options.
@@ -30,6 +30,7 @@ enum KcadmAuth {
     static func requested(_ invocation: Invocation) -> Bool {
         guard takesOptions(invocation) else { return false }
         return invocation.value("user") != nil || invocation.value("password") != nil || invocation.value("secret") != nil
+            || KeystoreLogin.requested(invocation)
     }
 
     /// Logs in with the command line's credentials, printing kcadm's "Logging into ..." line on
@@ -48,6 +49,8 @@ enum KcadmAuth {
         }
         let clientId = invocation.value("client") ?? "admin-cli"
         let user = invocation.value("user")
+        try KeystoreLogin.check(invocation, secretGiven: invocation.value("secret") != nil)
+        KeystoreLogin.warnArgv(invocation, context)
         // The secrets are read (and a warning about argv printed, under the name kcx) before
         // kcadm's "Logging into" line, so the warning is the first line, as for every kcx command.
         var password: String?
@@ -60,6 +63,7 @@ enum KcadmAuth {
         let clientSecret = try invocation.value("secret").map {
             try secret($0, option: "--secret", environment: "KCX_CLIENT_SECRET", prompt: "Enter client secret: ", context)
         }
+        let signed = try KeystoreLogin.assertion(invocation, context, clientId: clientId, server: server, realm: realm)
         let who = user.map { "user \($0)" } ?? "service-account-\(clientId)"
         context.stderr.write("Logging into \(server) as \(who) of realm \(realm)\n")
         let options = try SessionSettings.transportOptions(
@@ -67,7 +71,7 @@ enum KcadmAuth {
         let transport = try SessionSettings.transport(invocation, context, options: options)
         let credentials = LoginCredentials(
             grant: user != nil ? .password : .clientCredentials, clientId: clientId, username: user, password: password,
-            clientSecret: clientSecret)
+            clientSecret: clientSecret, clientAssertion: signed?.assertion)
         let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
         return (AdminClient(server: server, realm: realm, transport: transport, token: tokens.accessToken), options)
     }

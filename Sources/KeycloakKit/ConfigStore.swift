@@ -88,13 +88,18 @@ public struct StoredSession: Sendable, Equatable {
     public var insecure: Bool
     /// `--cacert FILE` given at login (absolute): later commands trust it unless given their own.
     public var caCertificateFile: String?
+    /// The keystore of a signed-JWT client login (kcadm's --keystore): path, alias and where its
+    /// passwords can be read again, never the passwords.
+    public var clientKeystore: ClientKeystoreReference?
 
     public init(
         server: String, realm: String, clientId: String, grant: GrantKind, username: String? = nil,
         passwordSource: SecretSource? = nil, clientSecretSource: SecretSource? = nil,
         accessToken: String? = nil, accessTokenExpiresAt: Date? = nil,
-        refreshToken: String? = nil, refreshTokenExpiresAt: Date? = nil, insecure: Bool = false, caCertificateFile: String? = nil
+        refreshToken: String? = nil, refreshTokenExpiresAt: Date? = nil, insecure: Bool = false, caCertificateFile: String? = nil,
+        clientKeystore: ClientKeystoreReference? = nil
     ) {
+        self.clientKeystore = clientKeystore
         self.server = server
         self.realm = realm
         self.clientId = clientId
@@ -132,6 +137,7 @@ public struct StoredSession: Sendable, Equatable {
         // Written only when chosen, so files of sessions without them stay as older kcx wrote them.
         object["insecure"] = insecure ? .bool(true) : nil
         object["caCertificateFile"] = caCertificateFile.map(JSON.string)
+        object["clientKeystore"] = clientKeystore?.json
         return .object(object)
     }
 
@@ -152,7 +158,8 @@ public struct StoredSession: Sendable, Equatable {
             clientSecretSource: SecretSource(json: json["clientSecretSource"]),
             accessToken: json["accessToken"]?.stringValue, accessTokenExpiresAt: date("accessTokenExpiresAt"),
             refreshToken: json["refreshToken"]?.stringValue, refreshTokenExpiresAt: date("refreshTokenExpiresAt"),
-            insecure: json["insecure"]?.boolValue ?? false, caCertificateFile: json["caCertificateFile"]?.stringValue)
+            insecure: json["insecure"]?.boolValue ?? false, caCertificateFile: json["caCertificateFile"]?.stringValue,
+            clientKeystore: ClientKeystoreReference(json: json["clientKeystore"]))
     }
 }
 

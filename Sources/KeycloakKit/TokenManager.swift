@@ -12,13 +12,19 @@ public struct LoginCredentials: Sendable {
     public var username: String?
     public var password: String?
     public var clientSecret: String?
+    /// A signed client assertion (Keycloak's "client-jwt"), sent instead of a secret.
+    public var clientAssertion: String?
 
-    public init(grant: GrantKind, clientId: String, username: String? = nil, password: String? = nil, clientSecret: String? = nil) {
+    public init(
+        grant: GrantKind, clientId: String, username: String? = nil, password: String? = nil, clientSecret: String? = nil,
+        clientAssertion: String? = nil
+    ) {
         self.grant = grant
         self.clientId = clientId
         self.username = username
         self.password = password
         self.clientSecret = clientSecret
+        self.clientAssertion = clientAssertion
     }
 }
 
@@ -53,6 +59,10 @@ public enum TokenEndpoint {
     public static func loginForm(_ credentials: LoginCredentials) -> [(String, String)] {
         var form: [(String, String)] = [("grant_type", credentials.grant.rawValue), ("client_id", credentials.clientId)]
         if let secret = credentials.clientSecret { form.append(("client_secret", secret)) }
+        if let assertion = credentials.clientAssertion {
+            form.append(("client_assertion_type", ClientAssertion.type))
+            form.append(("client_assertion", assertion))
+        }
         if credentials.grant == .password {
             form.append(("username", credentials.username ?? ""))
             form.append(("password", credentials.password ?? ""))
@@ -116,6 +126,13 @@ public enum TokenEndpoint {
                 error.hint = "enable 'Direct access grants' on client '\(clientId)', or log in with a service account (--client ID and a secret)"
             } else if description.contains("service account") {
                 error.hint = "enable 'Service accounts' on client '\(clientId)' (a confidential client)"
+            } else if description.hasPrefix("Client authentication with signed JWT failed")
+                || description == "Unable to load public key"
+            {
+                error.hint =
+                    "check that client '\(clientId)' authenticates with Signed JWT and holds the certificate of the keystore's key"
+            } else if description.hasPrefix("Parameter client_assertion_type") {
+                error.hint = "client '\(clientId)' authenticates with Signed JWT: log in with --keystore FILE"
             } else if code == "invalid_client" || code == "unauthorized_client" {
                 error.hint = "check the client id '\(clientId)' and its secret"
             } else if code == "invalid_grant" && description.contains("credentials") {
@@ -224,10 +241,22 @@ public final class TokenManager: AccessTokenProvider {
 
     /// True when every secret the grant needs was recorded at a source kcx can read again.
     public var canLogInAgain: Bool {
+        if let keystore = session.clientKeystore {
+            guard keystore.canSignAgain else { return false }
+            return session.grant == .clientCredentials || session.passwordSource != nil
+        }
         switch session.grant {
         case .password: return session.passwordSource != nil
         case .clientCredentials: return session.clientSecretSource != nil
         }
+    }
+
+    /// A new client assertion signed with the session's keystore, or nil for a session without one.
+    private func freshAssertion() throws -> String? {
+        guard let keystore = session.clientKeystore else { return nil }
+        let key = try keystore.signingKey(environment: environment)
+        return try ClientAssertion.sign(
+            clientId: session.clientId, audience: ClientAssertion.audience(server: session.server, realm: session.realm), key: key, now: now())
     }
 
     /// A token to use instead of `stale` (the one that expired or was refused).
@@ -281,6 +310,15 @@ public final class TokenManager: AccessTokenProvider {
         var form: [(String, String)] = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", session.clientId)]
         do {
             if let secret = try session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
+            if session.clientKeystore != nil {
+                // A signed-JWT client authenticates each refresh with a new assertion (each jti is
+                // accepted once); without its passwords the session cannot be refreshed.
+                guard session.clientKeystore?.canSignAgain == true else { return nil }
+                if let assertion = try freshAssertion() {
+                    form.append(("client_assertion_type", ClientAssertion.type))
+                    form.append(("client_assertion", assertion))
+                }
+            }
         } catch let error as KcxError {
             throw KcxError(
                 .authentication, "the session at \(session.server) realm \(session.realm) cannot be refreshed: \(error.message)",
@@ -306,7 +344,8 @@ public final class TokenManager: AccessTokenProvider {
             credentials = LoginCredentials(
                 grant: session.grant, clientId: session.clientId, username: session.username,
                 password: try session.passwordSource?.read(environment: environment),
-                clientSecret: try session.clientSecretSource?.read(environment: environment))
+                clientSecret: try session.clientSecretSource?.read(environment: environment),
+                clientAssertion: try freshAssertion())
         } catch let error as KcxError {
             // The source recorded at login is gone: the session cannot renew itself any more.
             throw KcxError(
@@ -341,6 +380,10 @@ public final class TokenManager: AccessTokenProvider {
         let url = try TokenEndpoint.logoutURL(server: session.server, realm: session.realm)
         var form: [(String, String)] = [("client_id", session.clientId), ("refresh_token", refreshToken)]
         if let secret = try? session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
+        if session.clientKeystore?.canSignAgain == true, let assertion = try? freshAssertion() {
+            form.append(("client_assertion_type", ClientAssertion.type))
+            form.append(("client_assertion", assertion))
+        }
         let response = try TokenEndpoint.post(form, to: url, server: session.server, transport: transport)
         guard (200..<300).contains(response.status) else {
             throw APIError.error(method: "POST", url: url, server: session.server, response: response)

@@ -418,6 +418,19 @@ func jwtLikeStrings(in text: String) -> [String] {
         let saSecret = try admin.serviceAccountClient("sa")
         let asOps = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--user", admin.username, "--password", admin.password]
         let asSA = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "sa", "--secret", saSecret]
+        // And a signed-JWT service account (kcadm's --keystore), realm-admin too: --storepass on argv,
+        // or the store password from KC_CLI_STORE_PASSWORD and --keypass on argv.
+        let keys = try TestKeystore(in: fixture.env.home, name: "jwtsa", alias: "jwtsa", storePassword: "ks-tp-secret")
+        let jwtClient = try keycloak.signedJWTClient("jwtsa", realm: admin.realm, certificate: keys.certificateBase64)
+        let jwtAccount = try #require(keycloak.adminGet("\(admin.realm)/clients/\(jwtClient)/service-account-user").json?["id"]?.stringValue)
+        try admin.grantRealmAdmin(toUser: jwtAccount)
+        let asJWT = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa", "--keystore", keys.keystore.path]
+        let asJWTStore = asJWT + ["--storepass", "ks-tp-secret"]
+        let asJWTKey = asJWT + ["--keypass", "ks-tp-secret"]
+        var keyEnv = fixture.env
+        keyEnv.extra["KC_CLI_STORE_PASSWORD"] = "ks-tp-secret"
+        let storeWarning = Self.warning("--storepass", use: "--storepass - (a prompt) or KC_CLI_STORE_PASSWORD")
+        let keyWarning = Self.warning("--keypass", use: "--keypass - (a prompt) or KC_CLI_KEY_PASSWORD")
         let victim = try keycloak.adminSend("POST", "\(admin.realm)/users", json: ["username": "victim", "enabled": true])
         #expect(victim.status == 201)
         let pem = fixture.env.home.appendingPathComponent("ca.pem").path
@@ -477,6 +490,32 @@ func jwtLikeStrings(in text: String) -> [String] {
              ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--client", "svc", "--secret", secret,
               "--profile", "p2"], nil,
              Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")),
+            ("get --storepass", fixture.env, ["get", "clients", "-F", "clientId"] + asJWTStore, nil, storeWarning),
+            ("get --keypass", keyEnv, ["get", "clients", "-F", "clientId"] + asJWTKey, nil, keyWarning),
+            ("create --storepass", fixture.env, ["create", "roles", "-s", "name=argv-4"] + asJWTStore, nil, storeWarning),
+            ("create --keypass", keyEnv, ["create", "roles", "-s", "name=argv-5"] + asJWTKey, nil, keyWarning),
+            ("update --storepass", fixture.env, ["update", "roles/argv-4", "-s", "description=x"] + asJWTStore, nil, storeWarning),
+            ("update --keypass", keyEnv, ["update", "roles/argv-5", "-s", "description=x"] + asJWTKey, nil, keyWarning),
+            ("delete --storepass", fixture.env, ["delete", "roles/argv-4"] + asJWTStore, nil, storeWarning),
+            ("delete --keypass", keyEnv, ["delete", "roles/argv-5"] + asJWTKey, nil, keyWarning),
+            ("get-roles --storepass", fixture.env, ["get-roles"] + asJWTStore, nil, storeWarning),
+            ("get-roles --keypass", keyEnv, ["get-roles"] + asJWTKey, nil, keyWarning),
+            ("add-roles --storepass", fixture.env, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTStore,
+             nil, storeWarning),
+            ("remove-roles --storepass", fixture.env,
+             ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTStore, nil, storeWarning),
+            ("add-roles --keypass", keyEnv, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTKey, nil,
+             keyWarning),
+            ("remove-roles --keypass", keyEnv, ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTKey,
+             nil, keyWarning),
+            ("set-password --storepass", fixture.env, ["set-password", "--username", "victim"] + asJWTStore, "victim-pw-4\n", storeWarning),
+            ("set-password --keypass", keyEnv, ["set-password", "--username", "victim"] + asJWTKey, "victim-pw-5\n", keyWarning),
+            ("config credentials --storepass", fixture.env,
+             ["config", "credentials", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa", "--keystore",
+              keys.keystore.path, "--storepass", "ks-tp-secret", "--profile", "p4"], nil, storeWarning),
+            ("config credentials --keypass", keyEnv,
+             ["config", "credentials", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa", "--keystore",
+              keys.keystore.path, "--keypass", "ks-tp-secret", "--profile", "p5"], nil, keyWarning),
             ("token get --password", fixture.env, ["token", "get", "--client", "webapp", "--user", "alice", "--password", password] + r, nil,
              Self.warning("--password", use: "--password-stdin, --password-file or KCX_PASSWORD")),
             ("token get --secret", fixture.env, ["token", "get", "--client", "svc", "--secret", secret] + r, nil,

@@ -11,16 +11,27 @@ enum ClientAuthenticationFailure: Error {
     case disabledClient
     case missingSecret
     case wrongSecret
+    /// A "client-jwt" client's assertion was refused: 400 invalid_client with Keycloak's description.
+    case assertion(String)
 
-    var status: Int { self == .missingClientId ? 400 : 401 }
+    var status: Int {
+        switch self {
+        case .missingClientId, .assertion: return 400
+        default: return 401
+        }
+    }
     var error: String {
         switch self {
-        case .missingClientId, .unknownClient, .disabledClient: return "invalid_client"
+        case .missingClientId, .unknownClient, .disabledClient, .assertion: return "invalid_client"
         case .missingSecret, .wrongSecret: return "unauthorized_client"
         }
     }
     var description: String {
-        self == .missingClientId ? "Missing client_id parameter" : "Invalid client or Invalid client credentials"
+        switch self {
+        case .missingClientId: return "Missing client_id parameter"
+        case .assertion(let description): return description
+        default: return "Invalid client or Invalid client credentials"
+        }
     }
 }
 
@@ -42,12 +53,26 @@ enum ClientAuthentication {
         return (clientId, secret)
     }
 
-    /// The authenticated client. Public clients need only their id.
-    static func authenticate(_ request: ServerRequest, _ form: FormBody, realm: Realm) -> Result<Client, ClientAuthenticationFailure> {
-        let (clientId, secret) = credentials(request, form)
+    /// The authenticated client. Public clients need only their id; a client whose authenticator
+    /// is "client-jwt" proves itself with a signed assertion (SignedJWTClientAuthentication.swift),
+    /// which may also name it (`sub`) when no client_id is sent.
+    static func authenticate(
+        _ request: ServerRequest, _ form: FormBody, realm: Realm, assertions: ClientAssertionCheck? = nil
+    ) -> Result<Client, ClientAuthenticationFailure> {
+        let (formClientId, secret) = credentials(request, form)
+        var clientId = formClientId
+        if clientId?.isEmpty ?? true, let assertion = form.first("client_assertion"), let decoded = SandboxJWT.decode(assertion),
+            let subject = decoded.claims["sub"]?.stringValue, subject == decoded.claims["iss"]?.stringValue
+        {
+            clientId = subject
+        }
         guard let clientId, !clientId.isEmpty else { return .failure(.missingClientId) }
         guard let client = realm.client(clientId: clientId) else { return .failure(.unknownClient) }
         guard client.enabled else { return .failure(.disabledClient) }
+        if client.fields["clientAuthenticatorType"]?.stringValue == SignedJWTClientAuthentication.providerId {
+            guard let assertions else { return .failure(.wrongSecret) }
+            return SignedJWTClientAuthentication.verify(form, client: client, check: assertions).map { client }
+        }
         if client.publicClient { return .success(client) }
         guard let secret, !secret.isEmpty else { return .failure(.missingSecret) }
         guard let expected = client.secret, constantTimeEquals(secret, expected) else { return .failure(.wrongSecret) }

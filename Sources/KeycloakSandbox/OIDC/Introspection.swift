@@ -6,6 +6,7 @@ import LoopbackHTTP
 enum Introspection {
     static func handle(_ request: ServerRequest, realmName: String, context: SandboxContext) -> ServerResponse {
         let form = FormBody(request.body)
+        let assertions = ClientAssertionCheck(context: context, realm: realmName)
         let now = context.now()
         let issuer = TokenIssuer.issuer(baseURL: context.baseURL, realm: realmName)
         let claims = form.first("token").flatMap { SandboxJWT.verifiedClaims($0, realm: realmName, keys: context.keys) }
@@ -13,7 +14,7 @@ enum Introspection {
             guard let realm = state.realm(named: realmName) else { return OIDCResponse.realmNotFound }
             guard realm.enabled else { return OIDCResponse.error(403, "access_denied", "Realm not enabled") }
             let caller: Client
-            switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            switch ClientAuthentication.authenticate(request, form, realm: realm, assertions: assertions) {
             case .failure(.missingClientId):
                 // No credentials at all: 401 invalid_client here, not the token endpoint's 400 "Missing
                 // client_id parameter" (recorded 26.7.1: golden/oidc/introspection/unauthenticated-client.http).

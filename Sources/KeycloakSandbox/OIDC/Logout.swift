@@ -6,13 +6,14 @@ import LoopbackHTTP
 enum Logout {
     static func handleLogout(_ request: ServerRequest, realmName: String, context: SandboxContext) -> ServerResponse {
         let form = FormBody(request.body)
+        let assertions = ClientAssertionCheck(context: context, realm: realmName)
         let claims = form.first("refresh_token").flatMap { SandboxJWT.verifiedClaims($0, realm: realmName, keys: context.keys) }
         let issuer = TokenIssuer.issuer(baseURL: context.baseURL, realm: realmName)
         return context.store.withLock { state -> ServerResponse in
             guard let realmIndex = state.realmIndex(named: realmName) else { return OIDCResponse.realmNotFound }
             let realm = state.realms[realmIndex]
             let client: Client
-            switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            switch ClientAuthentication.authenticate(request, form, realm: realm, assertions: assertions) {
             // A logout without any client id is recorded as the unknown-client answer.
             case .failure(.missingClientId):
                 return OIDCResponse.error(401, "invalid_client", "Invalid client or Invalid client credentials")
@@ -39,6 +40,7 @@ enum Logout {
 
     static func handleRevoke(_ request: ServerRequest, realmName: String, context: SandboxContext) -> ServerResponse {
         let form = FormBody(request.body)
+        let assertions = ClientAssertionCheck(context: context, realm: realmName)
         let claims = form.first("token").flatMap { SandboxJWT.verifiedClaims($0, realm: realmName, keys: context.keys) }
         let now = context.now()
         return context.store.withLock { state -> ServerResponse in
@@ -46,7 +48,7 @@ enum Logout {
             let realm = state.realms[realmIndex]
             guard realm.enabled else { return OIDCResponse.error(403, "access_denied", "Realm not enabled") }
             let client: Client
-            switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            switch ClientAuthentication.authenticate(request, form, realm: realm, assertions: assertions) {
             case .failure(let failure): return OIDCResponse.error(failure.status, failure.error, failure.description)
             case .success(let authenticated): client = authenticated
             }

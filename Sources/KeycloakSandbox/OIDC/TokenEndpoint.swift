@@ -15,6 +15,7 @@ enum GrantType {
 enum TokenEndpoint {
     static func handle(_ request: ServerRequest, realmName: String, context: SandboxContext) -> ServerResponse {
         let form = FormBody(request.body)
+        let assertions = ClientAssertionCheck(context: context, realm: realmName)
         // Keys are made before taking the store lock: a first RSA generation takes tens of milliseconds.
         let keys = context.keys
         _ = keys.signingKey(realm: realmName)
@@ -32,7 +33,7 @@ enum TokenEndpoint {
                 return OIDCResponse.tokenError(400, "unsupported_grant_type", "Unsupported grant_type")
             }
             let client: Client
-            switch ClientAuthentication.authenticate(request, form, realm: realm) {
+            switch ClientAuthentication.authenticate(request, form, realm: realm, assertions: assertions) {
             case .failure(let failure):
                 let response = OIDCResponse.tokenError(failure.status, failure.error, failure.description)
                 // Events/ (issue 8): the event type is set before client authentication, so it fails as `<TYPE>_ERROR`.

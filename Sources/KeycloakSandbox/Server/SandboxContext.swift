@@ -6,6 +6,8 @@ public final class SandboxContext: @unchecked Sendable {
     public let features: FeatureSet
     /// Every realm's RSA keys (signing, encryption), persisted with the store.
     public let keys: RealmKeyring
+    /// The `jti`s of client assertions already accepted (Keycloak's single-use store).
+    public let usedAssertionIDs = UsedAssertionIDs()
     private let lock = NSLock()
     private var currentBaseURL: String
     private var offset: Double = 0

@@ -33,5 +33,10 @@ extension SecurityAttack {
             boundary: "redaction", attack: "A client secret written literally into a declarative file (bound for version control)",
             outcome: "Refused before any request (exit 2) with file:line:col; the message does not quote it",
             test: "DeclarativeSecretAttackTests.swift: aSecretWrittenIntoTheFileIsRefused"),
+        SecurityAttack(
+            boundary: "redaction",
+            attack: "A signed-JWT login (`config credentials --keystore --storepass` and a request command's one-shot `--keystore --storepass --keypass`) run with -v, the key password in KC_CLI_KEY_PASSWORD",
+            outcome: "Neither password nor the signed client assertion appears in stdout, stderr or the -v trace (`client_assertion=<redacted>`); the config file keeps the keystore's path, alias and the variable's name, never a password",
+            test: "KeystoreAttackTests.swift: keystorePasswordsAndAssertionNeverAppearInOutputTracesOrConfig"),
     ]
 }

@@ -51,5 +51,10 @@ extension SecurityAttack {
             attack: "Control requests with a non-JSON body or declared type on any method (DELETE /_sandbox/faults with text/plain, an empty urlencoded POST, a JSON body without Content-Type, application/jsonp).",
             outcome: "415 for each; no fault rule removed and the clock untouched; body-less requests without Content-Type and JSON with parameters are served.",
             test: "ControlRequestGateTests.swift: refusesBodiesThatAreNotJSON"),
+        SecurityAttack(
+            boundary: "sandbox",
+            attack: "A client-jwt client's token request with a client assertion that was already used, that expired, that was issued more than max-exp (60 s) ago, for another audience, signed by another key, unsigned (`alg: none`), or a client secret instead of an assertion",
+            outcome: "400 invalid_client with Keycloak's description (`Token reuse detected`, `Token is not active`, `Token was issued too far in the past to be used now`, `Invalid token audience`, `Client authentication with signed JWT failed: Signature on JWT token failed validation`, `Parameter client_assertion_type is missing`); no token is issued",
+            test: "KeystoreAttackTests.swift: replayedExpiredOrForeignAssertionIsRefused"),
     ]
 }
