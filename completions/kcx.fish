@@ -292,6 +292,7 @@ complete -c kcx -n '__kcx_path_is \'config credentials\'' -l password -x -d 'The
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l secret-stdin -d 'Read the client secret from the first line of standard input'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l secret-file -r -F -d 'Read the client secret from the first line of FILE'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l secret -x -d 'The client secret itself (visible to other users; prints a warning)'
+complete -c kcx -n '__kcx_path_is \'config credentials\'' -l status -d 'Say whether the stored session is logged in and for how long (kcadm\'s check; sends nothing)'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l keystore -r -F -d 'PKCS#12 keystore whose private key signs the client\'s login (signed JWT, as kcadm\'s)'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l storepass -x -d 'Keystore password (\'-\': prompt; else $KC_CLI_STORE_PASSWORD or a prompt)'
 complete -c kcx -n '__kcx_path_is \'config credentials\'' -l keypass -x -d 'Key password (\'-\': prompt; else $KC_CLI_KEY_PASSWORD, else the keystore password)'

@@ -47,6 +47,7 @@ public enum ConfigCommands {
             OptionSpec("secret-stdin", "Read the client secret from the first line of standard input"),
             OptionSpec("secret-file", value: "FILE", "Read the client secret from the first line of FILE", completion: .file),
             OptionSpec("secret", value: "SECRET", "The client secret itself (visible to other users; prints a warning)"),
+            OptionSpec("status", "Say whether the stored session is logged in and for how long (kcadm's check; sends nothing)"),
         ] + KeystoreLogin.options + Truststore.options,
         examples: [
             ExampleSpec(
@@ -156,6 +157,7 @@ public enum ConfigCommands {
     }
 
     static func runCredentials(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        if invocation.flag("status") { return try credentialsStatus(invocation, context) }
         Truststore.warnTrustpass(invocation, context)
         KeystoreLogin.warnArgv(invocation, context)
         let parsed = try CredentialsOptions.parse(invocation)
@@ -320,6 +322,25 @@ public enum ConfigCommands {
     }
 
     // MARK: status
+
+    /// kcadm's `config credentials --status`: one line on stdout, exit 0 either way. Logged in means
+    /// an access token that stays valid for more than 5 s (kcadm's AUTH_BUFFER_TIME); nothing is sent.
+    static func credentialsStatus(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
+        let others = ["server", "realm", "user", "client", "password", "password-file", "secret", "secret-file", "keystore"]
+        if let given = others.first(where: { invocation.value($0) != nil }) ?? (invocation.flag("password-stdin") ? "password-stdin" : nil) {
+            throw KcxError.usage("--status checks the stored session: it takes no --\(given)", hint: "run it alone: kcx config credentials --status")
+        }
+        let store = SessionSettings.store(invocation, context)
+        let session = try store.session(named: SessionSettings.profile(invocation, context))
+        let now = context.now()
+        if let session, session.accessToken != nil, let expiry = session.accessTokenExpiresAt, expiry.timeIntervalSince(now) > 5 {
+            let seconds = Int(expiry.timeIntervalSince(now))
+            context.stdout.write("Logged in (server: \(session.server), realm: \(session.realm), expired: false, timeToExpiry: \(seconds)s from now)\n")
+        } else {
+            context.stdout.write("You are not logged in\n")
+        }
+        return .ok
+    }
 
     static func runStatus(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         try ProvisioningSession.validateOutput(invocation)

@@ -29,3 +29,31 @@ import Testing
                 + "or --client ID --secret SECRET, or give --token TOKEN\n")
     }
 }
+
+/// kcadm's `config credentials --status` (ConfigCredentialsCmd): one line on stdout, exit 0 whether
+/// or not the session is usable, nothing sent.
+@Suite(.serialized) struct KcadmCredentialsStatusTests {
+    @Test(arguments: ["kcx", "kcadm.sh"])
+    func statusSaysWhetherTheStoredSessionIsLoggedIn(_ name: String) throws {
+        let keycloak = TestKeycloak.shared
+        let shell = try KcadmShell()
+        let before = try shell.run(name, ["config", "credentials", "--status"])
+        #expect(before.status == 0, "\(before)")
+        #expect(before.stdout == "You are not logged in\n")
+
+        let login = try shell.run(
+            name, ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser],
+            stdin: keycloak.adminPassword + "\n")
+        #expect(login.status == 0, "\(login)")
+        let status = try shell.run(name, ["config", "credentials", "--status"])
+        #expect(status.status == 0, "\(status)")
+        let prefix = "Logged in (server: \(keycloak.baseURL), realm: master, expired: false, timeToExpiry: "
+        #expect(status.stdout.hasPrefix(prefix) && status.stdout.hasSuffix("s from now)\n"), "\(status.stdout)")
+        let seconds = Int(status.stdout.dropFirst(prefix.count).prefix { $0.isNumber }) ?? -1
+        #expect(seconds > 5 && seconds <= 60, "\(status.stdout)")
+
+        let mixed = try shell.run(name, ["config", "credentials", "--status", "--user", "admin"])
+        #expect(mixed.status == (name == "kcx" ? 2 : 1), "\(mixed)")
+        #expect(mixed.stderr.contains("--status checks the stored session: it takes no --user"), "\(mixed)")
+    }
+}
