@@ -313,10 +313,13 @@ let scopeList: JSON = [
         let api = ScriptedAdminAPI()
         api.expect("GET", "clients", query: [("clientId", "a")], json: [["id": "c-a", "clientId": "a"]])
         api.expect("GET", "clients", query: [("clientId", "b")], json: [["id": "c-b", "clientId": "b"]])
+        api.expect("GET", "clients", query: [("clientId", "realm-management")], json: [["id": "rm", "clientId": "realm-management"]])
+        // The planner reads the wiring (nothing yet), then the executor makes the legacy writes.
+        api.expect("GET", "clients/c-b/management/permissions", json: ["enabled": false])
+        api.expect("GET", "clients/rm/authz/resource-server/policy/search", query: [("name", "kcx-token-exchange-b")], status: 200)
         api.expect("GET", "clients/c-b/management/permissions", json: ["enabled": false])
         api.expect("PUT", "clients/c-b/management/permissions", body: ["enabled": true],
                    json: ["enabled": true, "resource": "r-1", "scopePermissions": ["token-exchange": "p-1"]])
-        api.expect("GET", "clients", query: [("clientId", "realm-management")], json: [["id": "rm", "clientId": "realm-management"]])
         api.expect("GET", "clients/rm/authz/resource-server/policy/search", query: [("name", "kcx-token-exchange-b")], status: 200)
         api.expect("POST", "clients/rm/authz/resource-server/policy/client",
                    body: ["name": "kcx-token-exchange-b", "description": "Clients allowed to exchange tokens for b (managed by kcx)",

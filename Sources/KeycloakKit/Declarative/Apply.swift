@@ -34,6 +34,14 @@ public final class PlanExecutor: @unchecked Sendable {
     let onResult: @Sendable (PlanChange, ChangeResult) -> Void
     /// Asked before each write is started; true stops the run after the writes in flight (Ctrl-C).
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// A command's own run (`Writer.converge`): the legacy wiring, carried out by the writes the
+    /// legacy commands have always made, records rather than sends them when `dryRun` is set, and
+    /// looks clients up through the command's cache (one worker, so it is not shared across threads).
+    var dryRun = false
+    var lookupCache: LookupCache?
+    /// The per-object outcomes and (in a dry run) the writes of the legacy wiring, which one plan
+    /// change stands for: a command reports these instead of the change.
+    let legacyOutcomes = Mutex<(changes: [Change], requests: [PlannedRequest])>(([], []))
 
     /// One API per worker, so each has its own connection; `onResult` is called from worker
     /// threads, one call at a time.
@@ -284,8 +292,9 @@ public final class PlanExecutor: @unchecked Sendable {
             try updateClient(clientUUID(client), body, api)
             return .applied
         case .legacyExchange(let targetName, let add, let remove):
-            // The same writes as `kcx token-exchange allow/deny --mode legacy`.
-            let writer = Writer(api: api, realm: realm, dryRun: false)
+            // The same writes as `kcx token-exchange allow/deny --mode legacy` always made.
+            let writer = Writer(api: api, realm: realm, dryRun: dryRun, cache: lookupCache ?? LookupCache())
+            defer { legacyOutcomes.withLock { $0.changes += writer.changes; if dryRun { $0.requests += writer.requests } } }
             let target = try writer.lookup.requireClient(targetName)
             for requester in add { try writer.allowLegacyExchange(requester: try writer.lookup.requireClient(requester), target: target) }
             for member in remove {

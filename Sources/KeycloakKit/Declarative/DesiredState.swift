@@ -44,6 +44,9 @@ public struct DesiredClientScope: Sendable, Equatable {
     public var audienceMappers: [DesiredAudienceMapper]
     /// Mappers other than audience mappers, matched by name.
     public var protocolMappers: [DesiredProtocolMapper] = []
+    /// Whether a scope this creates is marked as kcx's (`--prune` removes such a scope once no file
+    /// declares it). A file's scopes are; an imperative command's are not, as they never were.
+    public var marksManaged = true
 }
 
 /// Legacy (V1) token exchange to a target client: the requesters its kcx client policy must name.

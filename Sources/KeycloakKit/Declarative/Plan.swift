@@ -278,7 +278,7 @@ public enum Planner {
                 }
             } else {
                 var body = settings.desiredRepresentation(name: scope.name, creating: true)
-                body["attributes"]?[managedAttribute] = "true"
+                if scope.marksManaged { body["attributes"]?[managedAttribute] = "true" }
                 // Keycloak creates mappers given in the scope's body with it (RepresentationToModel
                 // .createClientScope): one request instead of one per mapper.
                 let mappers = mapperBodies(scope)
