@@ -93,4 +93,50 @@ import Testing
             "unchanged: exchange-permission token-exchange.permission.client.\(targetID)",
         ], "\(again)")
     }
+
+    /// deny's fragment is two absent facts, one per mechanism: the requester without TARGET's
+    /// audience scope (standard) and outside TARGET's kcx policy (legacy).
+    @Test(.enabled(if: onSandbox, "needs a server with both mechanisms (token-exchange,admin-fine-grained-authz:v1)"))
+    func denyRemovesBothGrantsAndADryRunSendsNothing() throws {
+        let fixture = try RealmFixture(try #require(TestKeycloak.legacy), prefix: "engxdeny")
+        for service in ["service-a", "service-b", "service-c"] { try fixture.confidentialClient(service) }
+        for mode in ["standard", "legacy"] {
+            try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", mode])
+        }
+        try fixture.inRealm(["token-exchange", "allow", "--from", "service-c", "--to", "service-b", "--mode", "legacy"])
+        let deny = ["token-exchange", "deny", "--from", "service-a", "--to", "service-b"]
+
+        let before = try fixture.snapshot()
+        let dry = try fixture.inRealm(deny + ["--dry-run"])
+        #expect(outcomes(dry) == [
+            "would be deleted: client-scope-assignment service-b-audience -> service-a (default)",
+            "would be updated: exchange-policy kcx-token-exchange-service-b (service-a -> service-b)",
+        ], "\(dry)")
+        #expect(try fixture.snapshot() == before)
+
+        let denied = try fixture.inRealm(deny)
+        #expect(denied.stderr == """
+            deleted: client-scope-assignment service-b-audience -> service-a (default)
+            updated: exchange-policy kcx-token-exchange-service-b (service-a -> service-b)
+                clients: - service-a
+
+            """)
+        #expect(try !fixture.assignedScopes("service-a", "default").contains("service-b-audience"))
+        let management = try fixture.client("realm-management")["id"]?.stringValue ?? ""
+        let serviceC = try fixture.client("service-c")["id"]?.stringValue ?? ""
+        let base = "\(fixture.realm)/clients/\(management)/authz/resource-server"
+        let policies = try #require(fixture.keycloak.adminGet("\(base)/policy?name=kcx-token-exchange-service-b").json?.arrayValue)
+        let policyID = try #require(policies.first?["id"]?.stringValue)
+        let policy = try #require(fixture.keycloak.adminGet("\(base)/policy/client/\(policyID)").json)
+        #expect(policy["clients"] == [.string(serviceC)], "service-c keeps its grant: \(policy)")
+
+        let again = try fixture.inRealm(deny)
+        #expect(again.stderr == """
+            unchanged: client-scope-assignment service-b-audience -> service-a
+                not assigned
+            unchanged: exchange-policy kcx-token-exchange-service-b (service-a -> service-b)
+                service-a was not allowed
+
+            """)
+    }
 }

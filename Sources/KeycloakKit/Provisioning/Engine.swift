@@ -28,6 +28,9 @@ public enum Absence: Sendable, Equatable {
     /// No audience mapper in the container (a scope by name, a client by clientId) for this
     /// audience and/or with this name.
     case audienceMappers(in: MapperContainer, audience: AudienceValue?, name: String?)
+    /// REQUESTER not among those TARGET's kcx exchange policy lets exchange (legacy V1); judged
+    /// against the wiring the live realm has read for TARGET (`LiveRealm.readLegacy`).
+    case legacyRequester(target: String, requester: String)
 }
 
 extension Planner {
@@ -70,6 +73,13 @@ extension Planner {
                         operation: .delete, kind: "audience-mapper", name: "\(mapper["name"]?.stringValue ?? id) on \(container.label)",
                         group: container.label, details: [], action: delete(id)))
                 }
+            case .legacyRequester(let target, let requester):
+                guard let state = live.legacy[target] else { continue }
+                let identities: Set<String> = [requester, live.client(requester)?["id"]?.stringValue ?? requester]
+                guard let member = state.members.first(where: identities.contains) else { continue }
+                changes.append(PlanChange(
+                    operation: state.members.count == 1 ? .delete : .update, kind: "legacy-exchange", name: target, group: "client \(target)",
+                    details: ["requesters: - \(requester)"], action: .legacyExchange(target: target, add: [], remove: [member])))
             case .scope(let name):
                 guard let id = live.scope(named: name)?["id"]?.stringValue else { continue }
                 changes.append(PlanChange(

@@ -166,16 +166,38 @@ extension Writer {
             legacy = features.legacyUsable
             if !standard && !legacy { _ = try resolveMode(.auto) }  // the error naming the missing features
         }
+        // Through the engine: the facts that must not hold, one per mechanism.
+        let scopeName = audienceScopeName(for: target.clientId)
+        var absent: [Absence] = []
+        if standard { absent.append(.assignment(client: requester.clientId, scope: scopeName)) }
+        if legacy { absent.append(.legacyRequester(target: target.clientId, requester: requester.clientId)) }
+        // The legacy wiring lives in realm-management's authorization server.
+        let management = legacy ? [try lookup.requireClient("realm-management")] : []
+        var clients: [ClientRef] = []
+        for client in [requester, target] + management where !clients.contains(where: { $0.id == client.id }) { clients.append(client) }
+        // The assignment is judged by the scope names the client carries: no scope list unless removing.
+        var live = try liveRealm(clients: clients, scopes: false)
+        if legacy { try live.readLegacy(api, realm: realm, targets: [target.clientId]) }
+        let (_, outcomes) = try execute(Fragment(desired: DesiredRealm(realm: realm), absent: absent), live: live)
+
         if standard {
-            let scopeName = audienceScopeName(for: target.clientId)
-            if let scope = try lookup.clientScope(scopeName), let list = try currentList(of: scope, client: requester) {
-                try removeAssignment(scope, from: requester, list: list)
-                record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId) (\(list.rawValue))", outcome: .deleted))
-            } else {
+            let removed = outcomes.filter { $0.kind == "client-scope-assignment" }
+            if removed.isEmpty {
                 record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId)", outcome: .unchanged, details: ["not assigned"]))
+            } else {
+                for change in removed { record(change) }
             }
         }
-        if legacy { try denyLegacyExchange(requester: requester, target: target) }
+        if legacy {
+            let wiring = outcomes.filter { $0.kind != "client-scope-assignment" }
+            if wiring.isEmpty {
+                let label = "\(exchangePolicyName(forTarget: target.clientId)) (\(requester.clientId) -> \(target.clientId))"
+                let why = live.legacy[target.clientId]?.policyID == nil ? "no kcx exchange policy for \(target.clientId)" : "\(requester.clientId) was not allowed"
+                record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: [why]))
+            } else {
+                for change in wiring { record(change) }
+            }
+        }
     }
 
     /// Other pairs this writer's `allowExchange` made possible: when it turned REQUESTER's standard
