@@ -282,6 +282,20 @@ public final class PlanExecutor: @unchecked Sendable {
             // Keycloak ignores a PUT into the other list while the scope is in one, so remove it first.
             if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") } }
             return try tolerating(.conflict) { _ = try send(api, "PUT", "clients/\(client)/\(to.clientEndpoint)/\(id)") }
+        case .createClientMapper(let planned, let body):
+            // A lost answer or a 409 is settled by looking the mapper up by name: never two of one name.
+            let endpoint: Endpoint = "clients/\(clientUUID(planned))/protocol-mappers/models"
+            let name = body["name"]?.stringValue
+            let find = { () throws -> String? in
+                try api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue
+            }
+            switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
+            case .created, .recovered: return .applied
+            case .existing: return .alreadyDone
+            }
+        case .updateClientMapper(let client, let mapperID, let body):
+            _ = try send(api, "PUT", "clients/\(clientUUID(client))/protocol-mappers/models/\(mapperID)", body)
+            return .applied
         case .deleteClientMapper(let client, let mapperID):
             return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/protocol-mappers/models/\(mapperID)") }
         case .unassign(let client, let scope, let from):
