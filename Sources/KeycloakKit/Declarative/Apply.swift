@@ -134,10 +134,14 @@ public final class PlanExecutor: @unchecked Sendable {
         }
     }
 
+    /// The first error a change failed with, whole (its hint too), for a command to throw.
+    let firstError = Mutex<KcxError?>(nil)
+
     func perform(_ action: PlanAction, _ api: AdminAPI) -> ChangeResult {
         do {
             return try execute(action, api)
         } catch let error as KcxError {
+            firstError.withLock { if $0 == nil { $0 = error } }
             return .failed(error.message, code: error.code)
         } catch {
             return .failed("\(error)", code: .serverError)

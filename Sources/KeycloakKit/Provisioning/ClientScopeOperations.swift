@@ -57,6 +57,37 @@ public enum RealmDefaultPlacement: String, Sendable, CaseIterable {
 }
 
 extension Writer {
+    /// `kcx client-scope ensure` through the engine: the fragment "scope NAME with these settings
+    /// (each not given left as it is), in the realm's lists as `realmDefault` says". One line for
+    /// the scope and, with a placement, one for the realm lists (`NAME (realm default)`).
+    public func convergeClientScope(_ name: String, _ settings: ClientScopeSettings) throws {
+        try validateClientScopeName(name)
+        let existing = try lookup.clientScope(name)
+        let scopeName = existing?.name ?? name
+        var scope = DesiredClientScope(
+            name: scopeName, description: settings.description, protocol_: settings.protocol_ ?? "openid-connect",
+            includeInTokenScope: settings.includeInTokenScope ?? true, realmDefault: settings.realmDefault, audienceMappers: [])
+        scope.givenSettings = settings
+        scope.marksManaged = false
+        var live = try liveRealm(clients: [])
+        // Where an existing scope sits in the realm's lists, read only when a placement is asked for.
+        if existing != nil, settings.realmDefault != nil {
+            for list in ScopeList.allCases {
+                let ids = try api.getArray(list.realmEndpoint, realm: realm).compactMap { $0["id"]?.stringValue }
+                if list == .default { live.realmDefaultScopeIDs = ids } else { live.realmOptionalScopeIDs = ids }
+            }
+        }
+        let (_, outcomes) = try execute(Fragment(desired: DesiredRealm(realm: realm, clientScopes: [scope])), live: live)
+        record(outcomes.first { $0.kind == "client-scope" } ?? Change(kind: "client-scope", name: scopeName, outcome: .unchanged))
+        if let placement = settings.realmDefault {
+            let label = "\(scopeName) (realm \(placement.rawValue))"
+            let move = outcomes.first { $0.kind == "realm-default-scope" }
+            record(move.map { Change(kind: $0.kind, name: label, outcome: $0.outcome, details: $0.details) }
+                ?? Change(kind: "realm-default-scope", name: label, outcome: .unchanged))
+        }
+        for change in outcomes where change.kind != "client-scope" && change.kind != "realm-default-scope" { record(change) }
+    }
+
     /// Creates the scope or brings the settings given up to date; returns its id.
     @discardableResult
     public func ensureClientScope(_ name: String, _ settings: ClientScopeSettings) throws -> String {

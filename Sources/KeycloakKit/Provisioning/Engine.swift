@@ -119,7 +119,11 @@ extension Writer {
         let plan = try Planner.plan(fragment, live: live)
         guard !plan.changes.isEmpty else { return ([], []) }
         let recorder = RecordingAPI(api, sending: !dryRun)
-        let executor = PlanExecutor(realm: realm, live: live, workers: [recorder], onResult: { _, _ in })
+        // A create another run made first (a 409, then found) is reported as unchanged.
+        let foundMade = Mutex<[PlanChange]>([])
+        let executor = PlanExecutor(realm: realm, live: live, workers: [recorder], onResult: { change, result in
+            if result == .alreadyDone, change.operation == .create { foundMade.withLock { $0.append(change) } }
+        })
         executor.dryRun = dryRun
         executor.lookupCache = cache
         let report = executor.run(plan)
@@ -135,13 +139,17 @@ extension Writer {
                 legacyShown = true
                 continue
             }
+            if foundMade.withLock({ $0.contains(change) }) {
+                outcomes.append(Change(kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: .unchanged))
+                continue
+            }
             outcomes.append(Change(kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: Outcome(change.operation), details: change.details))
         }
-        // The error itself when the recorder saw it (it keeps its hint), else the executor's words.
+        // The error itself (it keeps its hint), else the executor's words.
         if let failure = report.failure {
             for change in outcomes { record(change) }
             if !legacyShown { for change in legacy.changes { record(change) } }
-            throw recorder.lastError ?? KcxError(failure.code, failure.message)
+            throw executor.firstError.withLock { $0 } ?? recorder.lastError ?? KcxError(failure.code, failure.message)
         }
         return (applied, outcomes)
     }
