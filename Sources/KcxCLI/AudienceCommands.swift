@@ -118,24 +118,7 @@ public enum AudienceCommands {
         let (audience, container, settings, assignTo, list) = (options.audience, options.container, options.settings, options.assignTo, options.list)
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        // Check everything named exists before the first write, so a refusal changes nothing.
-        try writer.requireAudienceClientExists(audience)
-        // The writer's look-ups: each client and the scope list are read once for the whole command.
-        let lookup = writer.lookup
-        let clients = try assignTo.map { try lookup.requireClient($0) }
-        if case .clientScope(let name) = container {
-            if options.createScope {
-                try writer.ensureClientScope(name, ClientScopeSettings(protocol_: nil))
-            } else {
-                _ = try lookup.requireClientScope(name)
-            }
-        } else if case .client(let name) = container {
-            _ = try lookup.requireClient(name)
-        }
-        try writer.ensureAudienceMapper(audience, on: container, settings)
-        if let list, case .clientScope(let name) = container {
-            for client in clients { try writer.assignClientScope(name, toClient: client.clientId, as: list, creatingInDryRun: true) }
-        }
+        try writer.addAudience(audience, on: container, settings, createScope: options.createScope, assignTo: assignTo, as: list)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }

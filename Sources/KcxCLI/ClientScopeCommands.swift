@@ -84,7 +84,7 @@ public enum ClientScopeCommands {
         let settings = try ClientScopeEnsureOptions(invocation).settings
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
-        try writer.ensureClientScope(invocation.firstPositional, settings)
+        try writer.convergeClientScope(invocation.firstPositional, settings)
         ChangeOutput.report(writer, invocation, context)
         return .ok
     }

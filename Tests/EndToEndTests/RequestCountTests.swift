@@ -37,10 +37,10 @@ struct RequestCountTests {
         try fixture.confidentialClient("api-service")
 
         // GET api-service, GET myapp (its scope names inline), GET client-scopes (mappers inline),
-        // POST the scope, POST its mapper, PUT the assignment.
+        // POST the scope with its mapper inside (as apply sends it), PUT the assignment.
         let first = try requests(fixture, audienceAdd)
         #expect(first.result.status == 0, "\(first.result)")
-        #expect(first.count == 6, "\(first.result)")
+        #expect(first.count == 5, "\(first.result)")
         #expect(outcomes(first.result) == [
             "created: client-scope api-access", "created: audience-mapper api-service audience on scope api-access",
             "created: client-scope-assignment api-access -> myapp (default)",

@@ -315,7 +315,7 @@ struct CreateOnceTests {
             hint: "run the command again: it checks before creating, so it will not make a second one"))
     }
 
-    @Test("ensureClientScope: a 409 from a concurrent creator turns into a compare-and-update of that scope")
+    @Test("client-scope ensure: a 409 from a concurrent creator: that scope is read and given the settings asked for")
     func ensureAfterConflict() throws {
         let inner = ScriptedHTTPTransport()
         inner.expect("GET", scopesURL, status: 200, json: "[]")
@@ -323,21 +323,29 @@ struct CreateOnceTests {
         let other = #"[{"id":"s1","name":"api","protocol":"openid-connect","description":"theirs"}]"#
         // find reads the list afresh; the second pass compares against that read, not another.
         inner.expect("GET", scopesURL, status: 200, json: other)
-        inner.expect("PUT", scopesURL + "/s1", body: #"{"id":"s1","name":"api","protocol":"openid-connect","description":"ours"}"#, status: 204)
+        // The executor reads the scope found and lays the settings of the create over it, as apply does.
+        inner.expect("GET", scopesURL + "/s1", status: 200, json: #"{"id":"s1","name":"api","protocol":"openid-connect","description":"theirs"}"#)
+        inner.expect(
+            "PUT", scopesURL + "/s1",
+            body: #"{"id":"s1","name":"api","protocol":"openid-connect","description":"ours","attributes":{"include.in.token.scope":"true","display.on.consent.screen":"false"}}"#,
+            status: 204)
         let writer = Writer(api: admin(inner, RecordedWaits()), realm: "r", dryRun: false)
-        #expect(try writer.ensureClientScope("api", ClientScopeSettings(description: "ours")) == "s1")
-        #expect(writer.changes == [Change(kind: "client-scope", name: "api", outcome: .updated, details: [#"description: "theirs" -> "ours""#])])
+        try writer.convergeClientScope("api", ClientScopeSettings(description: "ours"))
+        #expect(writer.changes.map(\.outcome) == [.created])
         #expect(inner.remaining == 0)
     }
 
-    @Test("ensureClientScope: a 503 on the POST, scope then found: created once, no second POST")
+    @Test("client-scope ensure: a 503 on the POST, scope then found: created once, no second POST")
     func ensureAfterLostAnswer() throws {
         let inner = ScriptedHTTPTransport()
         inner.expect("GET", scopesURL, status: 200, json: "[]")
         inner.expect("POST", scopesURL, status: 503)
-        inner.expect("GET", scopesURL, status: 200, json: #"[{"id":"s2","name":"api","protocol":"openid-connect"}]"#)
+        let made = #"{"id":"s2","name":"api","protocol":"openid-connect","attributes":{"include.in.token.scope":"true","display.on.consent.screen":"false"}}"#
+        inner.expect("GET", scopesURL, status: 200, json: "[\(made)]")
+        // Found: read, and already as asked (the lost POST took effect), so no PUT.
+        inner.expect("GET", scopesURL + "/s2", status: 200, json: made)
         let writer = Writer(api: admin(inner, RecordedWaits()), realm: "r", dryRun: false)
-        #expect(try writer.ensureClientScope("api", ClientScopeSettings()) == "s2")
+        try writer.convergeClientScope("api", ClientScopeSettings())
         #expect(writer.changes.map(\.outcome) == [.created])
         #expect(writer.requests.map(\.method) == ["POST"])
         #expect(inner.remaining == 0)

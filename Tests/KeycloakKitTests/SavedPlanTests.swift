@@ -15,6 +15,8 @@ import Testing
         .updateMapper(scope: "s", id: "m1", body: ["name": "m"]),
         .deleteMapper(scope: "s", id: "m1"),
         .deleteClientMapper(clientUUID: "c1", id: "m2"),
+        .createClientMapper(clientUUID: "c1", body: ["name": "aud", "protocolMapper": "oidc-audience-mapper"]),
+        .updateClientMapper(clientUUID: "c1", id: "m3", body: ["name": "aud"]),
         .unassign(clientUUID: "c1", scope: "s", from: .optional),
         .assign(clientUUID: "c1", scope: "s", from: .optional, to: .default),
         .updateClient(clientUUID: "c1", body: ["attributes": ["standard.token.exchange.enabled": "true"]]),

@@ -30,7 +30,7 @@ extension Planner {
             }
         }
         /// TARGET into HOLDER's access tokens, unless it is there another way: the scope TARGET-audience
-        /// (created when the file lacks it) assigned to HOLDER as default, as `Writer.ensureAudience` does.
+        /// (created when the file lacks it) assigned to HOLDER as default (`kcx token-exchange allow` runs this same expansion).
         func ensureAudience(_ target: String, inTokensOf holderName: String) {
             var holder = clientPositions[holderName].map { result.clients[$0] } ?? DesiredClient(clientId: holderName, defaultScopes: [], optionalScopes: [])
             var defaults = defaultSets[holderName] ?? Set(holder.defaultScopes)

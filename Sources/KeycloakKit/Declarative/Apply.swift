@@ -34,6 +34,14 @@ public final class PlanExecutor: @unchecked Sendable {
     let onResult: @Sendable (PlanChange, ChangeResult) -> Void
     /// Asked before each write is started; true stops the run after the writes in flight (Ctrl-C).
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// A command's own run (`Writer.converge`): the legacy wiring, carried out by the writes the
+    /// legacy commands have always made, records rather than sends them when `dryRun` is set, and
+    /// looks clients up through the command's cache (one worker, so it is not shared across threads).
+    var dryRun = false
+    var lookupCache: LookupCache?
+    /// The per-object outcomes and (in a dry run) the writes of the legacy wiring, which one plan
+    /// change stands for: a command reports these instead of the change.
+    let legacyOutcomes = Mutex<(changes: [Change], requests: [PlannedRequest])>(([], []))
 
     /// One API per worker, so each has its own connection; `onResult` is called from worker
     /// threads, one call at a time.
@@ -126,10 +134,14 @@ public final class PlanExecutor: @unchecked Sendable {
         }
     }
 
+    /// The first error a change failed with, whole (its hint too), for a command to throw.
+    let firstError = Mutex<KcxError?>(nil)
+
     func perform(_ action: PlanAction, _ api: AdminAPI) -> ChangeResult {
         do {
             return try execute(action, api)
         } catch let error as KcxError {
+            firstError.withLock { if $0 == nil { $0 = error } }
             return .failed(error.message, code: error.code)
         } catch {
             return .failed("\(error)", code: .serverError)
@@ -274,6 +286,20 @@ public final class PlanExecutor: @unchecked Sendable {
             // Keycloak ignores a PUT into the other list while the scope is in one, so remove it first.
             if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") } }
             return try tolerating(.conflict) { _ = try send(api, "PUT", "clients/\(client)/\(to.clientEndpoint)/\(id)") }
+        case .createClientMapper(let planned, let body):
+            // A lost answer or a 409 is settled by looking the mapper up by name: never two of one name.
+            let endpoint: Endpoint = "clients/\(clientUUID(planned))/protocol-mappers/models"
+            let name = body["name"]?.stringValue
+            let find = { () throws -> String? in
+                try api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue
+            }
+            switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
+            case .created, .recovered: return .applied
+            case .existing: return .alreadyDone
+            }
+        case .updateClientMapper(let client, let mapperID, let body):
+            _ = try send(api, "PUT", "clients/\(clientUUID(client))/protocol-mappers/models/\(mapperID)", body)
+            return .applied
         case .deleteClientMapper(let client, let mapperID):
             return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/protocol-mappers/models/\(mapperID)") }
         case .unassign(let client, let scope, let from):
@@ -284,8 +310,9 @@ public final class PlanExecutor: @unchecked Sendable {
             try updateClient(clientUUID(client), body, api)
             return .applied
         case .legacyExchange(let targetName, let add, let remove):
-            // The same writes as `kcx token-exchange allow/deny --mode legacy`.
-            let writer = Writer(api: api, realm: realm, dryRun: false)
+            // The same writes as `kcx token-exchange allow/deny --mode legacy` always made.
+            let writer = Writer(api: api, realm: realm, dryRun: dryRun, cache: lookupCache ?? LookupCache())
+            defer { legacyOutcomes.withLock { $0.changes += writer.changes; if dryRun { $0.requests += writer.requests } } }
             let target = try writer.lookup.requireClient(targetName)
             for requester in add { try writer.allowLegacyExchange(requester: try writer.lookup.requireClient(requester), target: target) }
             for member in remove {

@@ -44,6 +44,12 @@ public struct DesiredClientScope: Sendable, Equatable {
     public var audienceMappers: [DesiredAudienceMapper]
     /// Mappers other than audience mappers, matched by name.
     public var protocolMappers: [DesiredProtocolMapper] = []
+    /// Whether a scope this creates is marked as kcx's (`--prune` removes such a scope once no file
+    /// declares it). A file's scopes are; an imperative command's are not, as they never were.
+    public var marksManaged = true
+    /// An imperative command's settings, each nil left as it is (`client-scope ensure`, `audience
+    /// add --create-scope`): used instead of description, protocol_ and includeInTokenScope.
+    public var givenSettings: ClientScopeSettings? = nil
 }
 
 /// Legacy (V1) token exchange to a target client: the requesters its kcx client policy must name.
@@ -80,6 +86,8 @@ public struct DesiredClient: Sendable, Equatable {
     public var secret: String? = nil
     /// Export: write the secret's placeholder variable (the client is confidential).
     public var exportsSecretPlaceholder = false
+    /// Audience mappers on the client itself (`kcx audience add --client`; the file has no words for them).
+    public var audienceMappers: [DesiredAudienceMapper] = []
 
     public init(
         clientId: String, defaultScopes: [String], optionalScopes: [String], standardExchange: Bool? = nil, allowRefresh: Bool? = nil,

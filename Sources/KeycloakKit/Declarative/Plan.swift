@@ -32,6 +32,9 @@ public enum PlanAction: Sendable, Equatable {
     case deleteMapper(scope: String, id: String)
     /// A mapper on a client itself (an imperative command's absent fact: files manage scopes' mappers).
     case deleteClientMapper(clientUUID: String, id: String)
+    /// An audience mapper on a client itself (`kcx audience add --client`).
+    case createClientMapper(clientUUID: String, body: JSON)
+    case updateClientMapper(clientUUID: String, id: String, body: JSON)
     case assign(clientUUID: String, scope: String, from: ScopeList?, to: ScopeList)
     /// Takes the scope out of the client's list (an imperative command's absent fact; files say what exists).
     case unassign(clientUUID: String, scope: String, from: ScopeList)
@@ -48,7 +51,7 @@ public enum PlanAction: Sendable, Equatable {
         case .createRealm, .updateRealm: return 0
         case .createClient, .updateClientSettings: return 1
         case .createScope, .updateScope: return 2
-        case .moveInRealmLists, .createMapper, .updateMapper: return 3
+        case .moveInRealmLists, .createMapper, .updateMapper, .createClientMapper, .updateClientMapper: return 3
         case .assign: return 4
         case .updateClient, .legacyExchange, .downscope, .recordExchangeEvents: return 5
         case .deleteMapper, .deleteClientMapper, .unassign: return 6
@@ -216,7 +219,13 @@ public enum Planner {
                 }
             }
         }
-        // The rule `kcx audience add` applies: one mapper per name in a scope.
+        // The rule `kcx audience add` applies: one mapper per name in a scope (or a client).
+        for client in desired.clients {
+            guard let mappers = live.client(client.clientId)?["protocolMappers"]?.arrayValue else { continue }
+            for mapper in client.audienceMappers {
+                if let clash = audienceMapperNameClash(mappers, audience: mapper.audience, name: mapper.name, in: "client \(client.clientId)") { throw clash }
+            }
+        }
         for scope in desired.clientScopes {
             guard let mappers = live.scope(named: scope.name)?["protocolMappers"]?.arrayValue else { continue }
             for mapper in scope.audienceMappers {
@@ -257,7 +266,8 @@ public enum Planner {
         let realmDefaults = Set(live.realmDefaultScopeIDs), realmOptionals = Set(live.realmOptionalScopeIDs)
         for scope in desired.clientScopes {
             let group = "client-scope \(scope.name)"
-            let settings = ClientScopeSettings(description: scope.description, protocol_: scope.protocol_, includeInTokenScope: scope.includeInTokenScope)
+            let settings = scope.givenSettings
+                ?? ClientScopeSettings(description: scope.description, protocol_: scope.protocol_, includeInTokenScope: scope.includeInTokenScope)
             let current = live.scope(named: scope.name)
             if let current, let id = current["id"]?.stringValue {
                 let wanted = settings.desiredRepresentation(name: scope.name, creating: false)
@@ -278,7 +288,7 @@ public enum Planner {
                 }
             } else {
                 var body = settings.desiredRepresentation(name: scope.name, creating: true)
-                body["attributes"]?[managedAttribute] = "true"
+                if scope.marksManaged { body["attributes"]?[managedAttribute] = "true" }
                 // Keycloak creates mappers given in the scope's body with it (RepresentationToModel
                 // .createClientScope): one request instead of one per mapper.
                 let mappers = mapperBodies(scope)
@@ -518,6 +528,20 @@ public enum Planner {
                         operation: PlanChange.Operation(move.outcome), kind: "client-scope-assignment", name: "\(scope) -> \(client.clientId) (\(list.rawValue))",
                         group: group, details: move.details, action: .assign(clientUUID: uuid, scope: scope, from: move.from, to: list)))
                 }
+            }
+            // Mappers on the client itself, matched as a scope's are.
+            var pool = MapperPool(rep["protocolMappers"]?.arrayValue ?? [])
+            for mapper in client.audienceMappers {
+                let label = "\(mapper.name) on client \(client.clientId)"
+                guard let match = pool.takeAudienceMapper(mapper.audience, named: mapper.name) else {
+                    changes.append(PlanChange(operation: .create, kind: "audience-mapper", name: label, group: group,
+                                              details: differences(current: nil, desired: mapper.settings.config(for: mapper.audience), path: "config", hiding: secrets),
+                                              action: .createClientMapper(clientUUID: uuid, body: audienceMapperBody(mapper))))
+                    continue
+                }
+                guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets), let id = match["id"]?.stringValue else { continue }
+                changes.append(PlanChange(operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
+                                          action: .updateClientMapper(clientUUID: uuid, id: id, body: update.body)))
             }
             var attributes = JSONObject()
             if let enabled = client.standardExchange { attributes[standardExchangeAttribute] = .string(String(enabled)) }

@@ -333,6 +333,9 @@ extension PlanAction {
         case .updateMapper(let scope, let id, let body): return ["type": "updateMapper", "scope": .string(scope), "id": .string(id), "body": body]
         case .deleteMapper(let scope, let id): return ["type": "deleteMapper", "scope": .string(scope), "id": .string(id)]
         case .deleteClientMapper(let client, let id): return ["type": "deleteClientMapper", "clientUUID": .string(client), "id": .string(id)]
+        case .createClientMapper(let client, let body): return ["type": "createClientMapper", "clientUUID": .string(client), "body": body]
+        case .updateClientMapper(let client, let id, let body):
+            return ["type": "updateClientMapper", "clientUUID": .string(client), "id": .string(id), "body": body]
         case .unassign(let client, let scope, let from):
             return ["type": "unassign", "clientUUID": .string(client), "scope": .string(scope), "from": list(from)]
         case .assign(let client, let scope, let from, let to):
@@ -384,6 +387,8 @@ extension PlanAction {
         case "updateMapper": self = .updateMapper(scope: try string("scope"), id: try string("id"), body: try body())
         case "deleteMapper": self = .deleteMapper(scope: try string("scope"), id: try string("id"))
         case "deleteClientMapper": self = .deleteClientMapper(clientUUID: try string("clientUUID"), id: try string("id"))
+        case "createClientMapper": self = .createClientMapper(clientUUID: try string("clientUUID"), body: try body())
+        case "updateClientMapper": self = .updateClientMapper(clientUUID: try string("clientUUID"), id: try string("id"), body: try body())
         case "unassign":
             guard let from = try list("from") else { throw Missing(description: "write unassign lacks from") }
             self = .unassign(clientUUID: try string("clientUUID"), scope: try string("scope"), from: from)

@@ -126,52 +126,68 @@ extension Writer {
         }
     }
 
-    /// Adds an audience mapper to the container, or brings an existing one for the same audience up to date.
-    public func ensureAudienceMapper(_ audience: AudienceValue, on container: MapperContainer, _ settings: AudienceMapperSettings) throws {
+    /// `kcx audience add` through the engine: the fragment "this audience mapper in the container
+    /// (the scope created when `createScope`, its settings left as they are), the scope in each
+    /// client's `list`". One line per object, `unchanged` for those already as wanted.
+    public func addAudience(
+        _ audience: AudienceValue, on container: MapperContainer, _ settings: AudienceMapperSettings, createScope: Bool, assignTo: [String], as list: ScopeList?
+    ) throws {
+        // Everything named must exist before the first write, so a refusal changes nothing.
         try requireAudienceClientExists(audience)
-        // A container that does not exist yet (dry run of --create-scope) has no mappers.
-        let existingMappers: [JSON]
-        let endpoint: Endpoint
-        let containerID: String
-        if case .clientScope(let name) = container, dryRun, try lookup.clientScope(name) == nil {
-            endpoint = "client-scopes/<new client-scope \(name)>/protocol-mappers/models"
-            existingMappers = []
-            containerID = ""
-        } else {
-            (endpoint, containerID, existingMappers) = try mapperContainer(container)
+        // The planner checks that a client audience is a client of the realm: it is read already.
+        var clients: [ClientRef] = []
+        if case .client(let clientId) = audience { clients.append(try lookup.requireClient(clientId)) }
+        for name in assignTo {
+            let client = try lookup.requireClient(name)
+            if !clients.contains(where: { $0.id == client.id }) { clients.append(client) }
         }
         let name = settings.mapperName ?? AudienceMapperSettings.defaultName(for: audience)
-        let label = "\(name) on \(container.label)"
-        if let clash = audienceMapperNameClash(existingMappers, audience: audience, name: name, in: container.label) { throw clash }
-        var pool = Planner.MapperPool(existingMappers)
-        if let match = pool.takeAudienceMapper(audience, named: name), let mapperID = match["id"]?.stringValue {
-            guard let update = settings.update(of: match, to: audience) else {
-                record(Change(kind: "audience-mapper", name: label, outcome: .unchanged))
-                return
+        let mapper = DesiredAudienceMapper(name: name, audience: audience, settings: settings)
+        var desired = DesiredRealm(realm: realm)
+        var expected: [Change] = []
+        let live: LiveRealm
+        switch container {
+        case .clientScope(let scopeName):
+            let existing: ClientScopeRef?
+            if createScope {
+                try validateClientScopeName(scopeName)
+                existing = try lookup.clientScope(scopeName)
+                expected.append(Change(kind: "client-scope", name: existing?.name ?? scopeName, outcome: .unchanged))
+            } else {
+                existing = try lookup.requireClientScope(scopeName)
             }
-            try write("PUT", "\(endpoint)/\(mapperID)", body: update.body)
-            updateMappers(of: container, id: containerID) { mappers in
-                if let index = mappers.firstIndex(where: { $0["id"]?.stringValue == mapperID }) { mappers[index] = update.body }
+            let scopeName = existing?.name ?? scopeName
+            var scope = DesiredClientScope(
+                name: scopeName, description: nil, protocol_: existing?.representation["protocol"]?.stringValue ?? "openid-connect",
+                includeInTokenScope: true, realmDefault: nil, audienceMappers: [mapper])
+            // Created as `client-scope ensure` would with no option; an existing one's settings stay.
+            scope.givenSettings = ClientScopeSettings(protocol_: nil)
+            scope.marksManaged = false
+            desired.clientScopes = [scope]
+            expected.append(Change(kind: "audience-mapper", name: "\(name) on scope \(scopeName)", outcome: .unchanged))
+            if let list {
+                for name in assignTo {
+                    let client = try lookup.requireClient(name)
+                    guard !desired.clients.contains(where: { $0.clientId == client.clientId }) else { continue }
+                    desired.clients.append(DesiredClient(
+                        clientId: client.clientId, defaultScopes: list == .default ? [scopeName] : [], optionalScopes: list == .optional ? [scopeName] : []))
+                    expected.append(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(client.clientId) (\(list.rawValue))", outcome: .unchanged))
+                }
             }
-            record(Change(kind: "audience-mapper", name: label, outcome: .updated, details: update.details))
-            return
+            live = try liveRealm(clients: clients)
+        case .client(let clientName):
+            let client = try lookup.requireClient(clientName)
+            var holder = DesiredClient(clientId: client.clientId, defaultScopes: [], optionalScopes: [])
+            holder.audienceMappers = [mapper]
+            desired.clients = [holder]
+            expected.append(Change(kind: "audience-mapper", name: "\(name) on client \(client.clientId)", outcome: .unchanged))
+            if !clients.contains(where: { $0.id == client.id }) { clients.append(client) }
+            live = try liveRealm(clients: clients, scopes: false)
         }
-        let body = settings.body(name: name, audience: audience)
-        let find = { try self.api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue }
-        switch try create(endpoint, body: body, placeholder: "audience-mapper \(name)", find: find) {
-        case .alreadyExists:
-            // Another run added it meanwhile: compare and update it like any existing mapper, read afresh.
-            cache.forgetScopes()
-            cache.clients = [:]
-            return try ensureAudienceMapper(audience, on: container, settings)
-        case .created(let id):
-            if !dryRun, let id {
-                var stored = body
-                stored["id"] = .string(id)
-                updateMappers(of: container, id: containerID) { $0.append(stored) }
-            }
-        }
-        record(Change(kind: "audience-mapper", name: label, outcome: .created, details: differences(current: nil, desired: settings.config(for: audience), path: "config")))
+        let (_, outcomes) = try execute(Fragment(desired: desired), live: live)
+        var lines = expected.map { line in outcomes.first { $0.kind == line.kind && $0.name == line.name } ?? line }
+        lines += outcomes.filter { !lines.contains($0) }
+        for line in lines { record(line) }
     }
 
     /// `kcx audience remove` through the engine: the absent fact "no audience mapper for this

@@ -60,12 +60,13 @@ public final class Writer {
     /// realm-management's authorization server path, looked up once per run.
     var authorizationServerEndpoint: Endpoint?
     /// Every client and the scope list this run has read, kept true after its own writes.
-    public let cache = LookupCache()
+    public let cache: LookupCache
 
-    public init(api: AdminAPI, realm: String, dryRun: Bool) {
+    public init(api: AdminAPI, realm: String, dryRun: Bool, cache: LookupCache = LookupCache()) {
         self.api = api
         self.realm = realm
         self.dryRun = dryRun
+        self.cache = cache
     }
 
     /// Look-ups through this run's cache: each object is read once.

@@ -57,54 +57,35 @@ public enum RealmDefaultPlacement: String, Sendable, CaseIterable {
 }
 
 extension Writer {
-    /// Creates the scope or brings the settings given up to date; returns its id.
-    @discardableResult
-    public func ensureClientScope(_ name: String, _ settings: ClientScopeSettings) throws -> String {
+    /// `kcx client-scope ensure` through the engine: the fragment "scope NAME with these settings
+    /// (each not given left as it is), in the realm's lists as `realmDefault` says". One line for
+    /// the scope and, with a placement, one for the realm lists (`NAME (realm default)`).
+    public func convergeClientScope(_ name: String, _ settings: ClientScopeSettings) throws {
         try validateClientScopeName(name)
         let existing = try lookup.clientScope(name)
-        let id: String
-        if let existing {
-            id = existing.id
-            let desired = settings.desiredRepresentation(name: name, creating: false)
-            let diff = differences(current: existing.representation, desired: desired)
-            if diff.isEmpty {
-                record(Change(kind: "client-scope", name: name, outcome: .unchanged))
-            } else {
-                let body = overlay(existing.representation, with: desired)
-                try write("PUT", "client-scopes/\(id)", body: body)
-                if !dryRun { cache.updateScope(id: id, name: name) { $0 = body } }
-                record(Change(kind: "client-scope", name: name, outcome: .updated, details: diff))
-            }
-        } else {
-            let desired = settings.desiredRepresentation(name: name, creating: true)
-            // Found afresh: a 409 or a lost answer means the list this run read is out of date.
-            let find = { () throws -> String? in
-                self.cache.forgetScopes()
-                return try self.lookup.clientScope(name)?.id
-            }
-            switch try create("client-scopes", body: desired, placeholder: "client-scope \(name)", find: find) {
-            case .created(let newID):
-                guard let newID else {
-                    throw KcxError(
-                        .serverError,
-                        "POST \(api.displayPath(endpoint: "client-scopes", realm: realm)): the server did not say where it created the object (no Location header)")
-                }
-                id = newID
-                if !dryRun {
-                    cache.updateScope(id: newID, name: name) { representation in
-                        representation = overlay(desired, with: ["id": .string(newID), "protocolMappers": []])
-                    }
-                }
-                record(Change(kind: "client-scope", name: name, outcome: .created, details: differences(current: nil, desired: desired)))
-            case .alreadyExists:
-                // Another run made it meanwhile: now it exists, so this compares and updates it.
-                return try ensureClientScope(name, settings)
+        let scopeName = existing?.name ?? name
+        var scope = DesiredClientScope(
+            name: scopeName, description: settings.description, protocol_: settings.protocol_ ?? "openid-connect",
+            includeInTokenScope: settings.includeInTokenScope ?? true, realmDefault: settings.realmDefault, audienceMappers: [])
+        scope.givenSettings = settings
+        scope.marksManaged = false
+        var live = try liveRealm(clients: [])
+        // Where an existing scope sits in the realm's lists, read only when a placement is asked for.
+        if existing != nil, settings.realmDefault != nil {
+            for list in ScopeList.allCases {
+                let ids = try api.getArray(list.realmEndpoint, realm: realm).compactMap { $0["id"]?.stringValue }
+                if list == .default { live.realmDefaultScopeIDs = ids } else { live.realmOptionalScopeIDs = ids }
             }
         }
+        let (_, outcomes) = try execute(Fragment(desired: DesiredRealm(realm: realm, clientScopes: [scope])), live: live)
+        record(outcomes.first { $0.kind == "client-scope" } ?? Change(kind: "client-scope", name: scopeName, outcome: .unchanged))
         if let placement = settings.realmDefault {
-            try placeInRealmLists(scopeID: id, name: name, placement: placement, isNew: existing == nil)
+            let label = "\(scopeName) (realm \(placement.rawValue))"
+            let move = outcomes.first { $0.kind == "realm-default-scope" }
+            record(move.map { Change(kind: $0.kind, name: label, outcome: $0.outcome, details: $0.details) }
+                ?? Change(kind: "realm-default-scope", name: label, outcome: .unchanged))
         }
-        return id
+        for change in outcomes where change.kind != "client-scope" && change.kind != "realm-default-scope" { record(change) }
     }
 
     /// Keycloak refuses names with spaces, quotes or backslashes, and non-ASCII ones; say so before sending.
@@ -114,24 +95,6 @@ extension Writer {
             throw KcxError.usage(
                 "client scope name '\(name)' contains '\(scalar)', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)")
         }
-    }
-
-    func placeInRealmLists(scopeID: String, name: String, placement: RealmDefaultPlacement, isNew: Bool) throws {
-        var current: ScopeList?
-        if !isNew {
-            for list in ScopeList.allCases {
-                let members = try api.getArray(list.realmEndpoint, realm: realm)
-                if members.contains(where: { $0["id"]?.stringValue == scopeID }) { current = list }
-            }
-        }
-        let label = "\(name) (realm \(placement.rawValue))"
-        guard let move = RealmListMove(current: current, placement: placement) else {
-            record(Change(kind: "realm-default-scope", name: label, outcome: .unchanged))
-            return
-        }
-        if let from = move.from { try write("DELETE", "\(from.realmEndpoint)/\(scopeID)") }
-        if let to = move.to { try write("PUT", "\(to.realmEndpoint)/\(scopeID)") }
-        record(Change(kind: "realm-default-scope", name: label, outcome: move.outcome, details: [move.detail]))
     }
 
     /// `kcx client-scope delete` through the engine: the absent fact "no scope NAME" (given by
@@ -148,60 +111,6 @@ extension Writer {
         let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.scope(scope.name)])
         try converge(fragment, live: try liveRealm(clients: []))
         if !dryRun { cache.scopes?.removeAll { $0.id == scope.id } }
-    }
-
-    /// Deletes the scope; with `ifExists` a missing scope is not an error.
-    public func deleteClientScope(_ name: String, ifExists: Bool) throws {
-        guard let scope = try lookup.clientScope(name) else {
-            if ifExists {
-                record(Change(kind: "client-scope", name: name, outcome: .unchanged, details: ["does not exist"]))
-                return
-            }
-            _ = try lookup.requireClientScope(name)
-            return
-        }
-        try write("DELETE", "client-scopes/\(scope.id)")
-        if !dryRun { cache.scopes?.removeAll { $0.id == scope.id } }
-        record(Change(kind: "client-scope", name: name, outcome: .deleted))
-    }
-
-    /// Puts the scope in the client's default or optional list, moving it from the other list if needed
-    /// (Keycloak answers 204 to a PUT into the other list but changes nothing).
-    /// With `creatingInDryRun`, a scope an earlier step of the same dry run would create is assigned
-    /// by placeholder instead of failing the lookup.
-    public func assignClientScope(_ scopeName: String, toClient clientName: String, as list: ScopeList, creatingInDryRun: Bool = false) throws {
-        let client = try lookup.requireClient(clientName)
-        if creatingInDryRun, dryRun, try lookup.clientScope(scopeName) == nil {
-            try write("PUT", "clients/\(client.id)/\(list.clientEndpoint)/<new client-scope \(scopeName)>")
-            record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(client.clientId) (\(list.rawValue))", outcome: .created))
-            return
-        }
-        let scope = try lookup.requireClientScope(scopeName)
-        try assign(scope: scope, client: client, list: list)
-    }
-
-    func assign(scope: ClientScopeRef, client: ClientRef, list: ScopeList) throws {
-        let label = "\(scope.name) -> \(client.clientId) (\(list.rawValue))"
-        if let mismatch = protocolMismatch(
-            scope: scope.name, scopeProtocol: scope.representation["protocol"]?.stringValue, client: client.clientId,
-            clientProtocol: client.representation["protocol"]?.stringValue)
-        {
-            throw mismatch
-        }
-        guard let move = AssignmentMove(current: try currentList(of: scope, client: client), wanted: list) else {
-            record(Change(kind: "client-scope-assignment", name: label, outcome: .unchanged))
-            return
-        }
-        if let from = move.from { try removeAssignment(scope, from: client, list: from) }
-        try write("PUT", "clients/\(client.id)/\(list.clientEndpoint)/\(scope.id)")
-        if !dryRun { rememberAssignment(scope, of: client, in: list) }
-        record(Change(kind: "client-scope-assignment", name: label, outcome: move.outcome, details: move.details))
-    }
-
-    /// Takes the scope out of one of the client's lists, keeping this run's copy of the client true.
-    func removeAssignment(_ scope: ClientScopeRef, from client: ClientRef, list: ScopeList) throws {
-        try write("DELETE", "clients/\(client.id)/\(list.clientEndpoint)/\(scope.id)")
-        if !dryRun { forgetAssignment(scope, of: client, in: list) }
     }
 
     /// The client's list holding the scope: from the names its representation carries, or read
@@ -261,17 +170,5 @@ extension Writer {
             let key = list == .default ? "defaultClientScopes" : "optionalClientScopes"
             representation[key] = .array((representation[key]?.arrayValue ?? []).filter { $0.stringValue != scope.name })
         }
-    }
-
-    public func unassignClientScope(_ scopeName: String, fromClient clientName: String) throws {
-        let scope = try lookup.requireClientScope(scopeName)
-        let client = try lookup.requireClient(clientName)
-        let label = "\(scope.name) -> \(client.clientId)"
-        guard let current = try currentList(of: scope, client: client) else {
-            record(Change(kind: "client-scope-assignment", name: label, outcome: .unchanged, details: ["not assigned"]))
-            return
-        }
-        try removeAssignment(scope, from: client, list: current)
-        record(Change(kind: "client-scope-assignment", name: "\(label) (\(current.rawValue))", outcome: .deleted))
     }
 }

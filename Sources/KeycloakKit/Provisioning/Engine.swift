@@ -28,6 +28,9 @@ public enum Absence: Sendable, Equatable {
     /// No audience mapper in the container (a scope by name, a client by clientId) for this
     /// audience and/or with this name.
     case audienceMappers(in: MapperContainer, audience: AudienceValue?, name: String?)
+    /// REQUESTER not among those TARGET's kcx exchange policy lets exchange (legacy V1); judged
+    /// against the wiring the live realm has read for TARGET (`LiveRealm.readLegacy`).
+    case legacyRequester(target: String, requester: String)
 }
 
 extension Planner {
@@ -70,6 +73,13 @@ extension Planner {
                         operation: .delete, kind: "audience-mapper", name: "\(mapper["name"]?.stringValue ?? id) on \(container.label)",
                         group: container.label, details: [], action: delete(id)))
                 }
+            case .legacyRequester(let target, let requester):
+                guard let state = live.legacy[target] else { continue }
+                let identities: Set<String> = [requester, live.client(requester)?["id"]?.stringValue ?? requester]
+                guard let member = state.members.first(where: identities.contains) else { continue }
+                changes.append(PlanChange(
+                    operation: state.members.count == 1 ? .delete : .update, kind: "legacy-exchange", name: target, group: "client \(target)",
+                    details: ["requesters: - \(requester)"], action: .legacyExchange(target: target, add: [], remove: [member])))
             case .scope(let name):
                 guard let id = live.scope(named: name)?["id"]?.stringValue else { continue }
                 changes.append(PlanChange(
@@ -97,17 +107,51 @@ extension Writer {
     /// used its own word (`token-exchange` in a plan is `standard-token-exchange` for `enable`).
     @discardableResult
     func converge(_ fragment: Fragment, live: LiveRealm, kinds: [String: String] = [:]) throws -> [PlanChange] {
+        let (applied, outcomes) = try execute(fragment, live: live, kinds: kinds)
+        for change in outcomes { record(change) }
+        return applied
+    }
+
+    /// `converge` without recording: the changes carried out, in the plan's order, and their
+    /// outcome lines (a legacy wiring change stands for the lines of the writes it made), for a
+    /// command that places them among lines of its own. On a failure, what was done is recorded.
+    func execute(_ fragment: Fragment, live: LiveRealm, kinds: [String: String] = [:]) throws -> (applied: [PlanChange], outcomes: [Change]) {
         let plan = try Planner.plan(fragment, live: live)
-        guard !plan.changes.isEmpty else { return [] }
+        guard !plan.changes.isEmpty else { return ([], []) }
         let recorder = RecordingAPI(api, sending: !dryRun)
-        let report = PlanExecutor(realm: realm, live: live, workers: [recorder], onResult: { _, _ in }).run(plan)
-        requests += recorder.recorded
-        for change in report.applied {
-            record(Change(kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: Outcome(change.operation), details: change.details))
+        // A create another run made first (a 409, then found) is reported as unchanged.
+        let foundMade = Mutex<[PlanChange]>([])
+        let executor = PlanExecutor(realm: realm, live: live, workers: [recorder], onResult: { change, result in
+            if result == .alreadyDone, change.operation == .create { foundMade.withLock { $0.append(change) } }
+        })
+        executor.dryRun = dryRun
+        executor.lookupCache = cache
+        let report = executor.run(plan)
+        let legacy = executor.legacyOutcomes.withLock { $0 }
+        requests += recorder.recorded + legacy.requests
+        // The executor reports in the order it carried changes out (phase by phase); say them in the plan's.
+        let applied = plan.changes.filter(report.applied.contains)
+        var outcomes: [Change] = []
+        var legacyShown = false
+        for change in applied {
+            if case .legacyExchange = change.action {
+                if !legacyShown { outcomes += legacy.changes }
+                legacyShown = true
+                continue
+            }
+            if foundMade.withLock({ $0.contains(change) }) {
+                outcomes.append(Change(kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: .unchanged))
+                continue
+            }
+            outcomes.append(Change(kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: Outcome(change.operation), details: change.details))
         }
-        // The error itself when the recorder saw it (it keeps its hint), else the executor's words.
-        if let failure = report.failure { throw recorder.lastError ?? KcxError(failure.code, failure.message) }
-        return report.applied
+        // The error itself (it keeps its hint), else the executor's words.
+        if let failure = report.failure {
+            for change in outcomes { record(change) }
+            if !legacyShown { for change in legacy.changes { record(change) } }
+            throw executor.firstError.withLock { $0 } ?? recorder.lastError ?? KcxError(failure.code, failure.message)
+        }
+        return (applied, outcomes)
     }
 }
 
@@ -151,7 +195,11 @@ final class RecordingAPI: AdminAPI, @unchecked Sendable {
                 throw error
             }
         }
-        if method == "POST" { return HTTPResponse(status: 201, headers: [("Location", "\(endpoint.readable)/<new>")], body: []) }
+        if method == "POST" {
+            // A scope created in the same plan is named by a placeholder in the requests that use it.
+            let placeholder = endpoint.readable == "client-scopes" ? body?["name"]?.stringValue.map { "<new client-scope \($0)>" } : nil
+            return HTTPResponse(status: 201, headers: [("Location", "\(endpoint.readable)/\(placeholder ?? "<new>")")], body: [])
+        }
         return HTTPResponse(status: 204, headers: [], body: [])
     }
 }

@@ -86,61 +86,69 @@ extension Writer {
         }
     }
 
-    func updateClientAttributes(_ client: ClientRef, _ attributes: JSONObject, kind: String, label: String) throws {
-        let diff = exchangeAttributeDifferences(client.representation, wanted: attributes)
-        if diff.isEmpty {
-            record(Change(kind: kind, name: label, outcome: .unchanged))
-            return
-        }
-        // Keycloak merges attributes key by key on PUT, so sending the whole representation is safe.
-        let body = overlay(client.representation, with: ["attributes": .object(attributes)])
-        try write("PUT", "clients/\(client.id)", body: body)
-        if !dryRun { cache.updateClient(id: client.id) { $0 = body } }
-        record(Change(kind: kind, name: label, outcome: .updated, details: diff))
-    }
-
     func refusePublicRequester(_ client: ClientRef) throws {
         if let refusal = requesterRefusal(client.clientId, client.representation) { throw refusal }
     }
 
-    /// Makes `audience` appear in tokens issued to `holder`: a dedicated audience scope assigned as default.
-    func ensureAudience(_ target: ClientRef, inTokensOf holder: ClientRef) throws {
-        // Already there through the holder's own mapper or a default scope: adding another scope
-        // would only duplicate it.
-        let holder = try lookup.requireClient(holder.id)
-        let scopes = try lookup.clientScopes()
-        let reach = audienceReach(target.clientId, inTokensOf: holder.representation) { name in
-            scopes.first { $0.name == name }?.representation["protocolMappers"]?.arrayValue
-        }
-        if let reach {
-            record(Change(kind: "audience", name: "\(target.clientId) in tokens of \(holder.clientId)", outcome: .unchanged, details: ["via \(reach)"]))
-            return
-        }
-        let scopeName = audienceScopeName(for: target.clientId)
-        try ensureClientScope(scopeName, .audienceScope(for: target.clientId))
-        try ensureAudienceMapper(.client(target.clientId), on: .clientScope(scopeName), AudienceMapperSettings())
-        try assignClientScope(scopeName, toClient: holder.id, as: .default, creatingInDryRun: true)
-    }
-
     /// Lets REQUESTER exchange tokens for TARGET; with `subjectClient`, also makes that client's tokens
     /// acceptable to REQUESTER (Keycloak requires the requester in the subject token's `aud`).
+    /// Through the engine: the fragment is the file's `allow` pair, expanded by the planner's own
+    /// rule (`Planner.expandingAllowPairs`), so the command and `apply` set up the same objects.
     public func allowExchange(from requesterName: String, to targetName: String, subjectClient: String?, mode: ExchangeMode) throws {
         let requester = try lookup.requireClient(requesterName)
         let target = try lookup.requireClient(targetName)
         let initial = try subjectClient.map { try lookup.requireClient($0) }
-        switch try resolveMode(mode) {
-        case .standard, .auto:
-            try refusePublicRequester(requester)
-            var attributes = JSONObject([(standardExchangeAttribute, "true")])
-            _ = attributes.removeValue(forKey: exchangeRefreshAttribute)
-            try updateClientAttributes(requester, attributes, kind: "standard-token-exchange", label: requester.clientId)
-            if target.id != requester.id { try ensureAudience(target, inTokensOf: requester) }
-        case .legacy:
-            try allowLegacyExchange(requester: requester, target: target)
+        let resolved = try resolveMode(mode)
+        // Refused before anything else is read (the planner's check says the same).
+        if resolved != .legacy { try refusePublicRequester(requester) }
+        let subjectAudience = initial.flatMap { subjectClientAudience(requester: requester.clientId, subjectClient: $0.clientId) }
+        // The legacy wiring lives in realm-management's authorization server.
+        let management = resolved == .legacy ? [try lookup.requireClient("realm-management")] : []
+        var clients: [ClientRef] = []
+        for client in [requester, target] + (initial.map { [$0] } ?? []) + management where !clients.contains(where: { $0.id == client.id }) {
+            clients.append(client)
         }
-        if let initial, subjectClientAudience(requester: requester.id, subjectClient: initial.id) != nil {
-            try ensureAudience(requester, inTokensOf: initial)
+        var live = try liveRealm(clients: clients, scopes: resolved != .legacy || subjectAudience != nil)
+        let pair = ExchangePair(from: requester.clientId, to: target.clientId, mode: resolved, subjectClient: initial?.clientId)
+        var desired = try Planner.expandingAllowPairs(DesiredRealm(realm: realm, allow: [pair]), live: live)
+        // Scopes a command makes were never marked as kcx's (a file's --prune must not take them).
+        for index in desired.clientScopes.indices { desired.clientScopes[index].marksManaged = false }
+        if resolved == .legacy { try live.readLegacy(api, realm: realm, targets: [target.clientId]) }
+        // How each audience already reaches its holder, for the line saying nothing was needed.
+        let reach = { (audience: ClientRef, holder: ClientRef) in
+            audienceReach(audience.clientId, inTokensOf: holder.representation) { live.scope(named: $0)?["protocolMappers"]?.arrayValue }
         }
+        let (_, outcomes) = try execute(Fragment(desired: desired), live: live, kinds: ["token-exchange": "standard-token-exchange"])
+
+        // The lines in the order the command has always said them: the requester's switch and
+        // TARGET's audience (or the legacy wiring), then the subject client's audience.
+        func concerns(_ change: Change, scope: String) -> Bool {
+            change.name == scope || change.name.hasSuffix(" on scope \(scope)") || change.name.hasPrefix("\(scope) -> ")
+        }
+        func audienceLines(_ audience: ClientRef, holder: ClientRef) -> [Change] {
+            let scope = audienceScopeName(for: audience.clientId)
+            let lines = outcomes.filter { $0.kind != "standard-token-exchange" && concerns($0, scope: scope) }
+            if !lines.isEmpty { return lines }
+            guard let via = reach(audience, holder) else { return [] }
+            return [Change(kind: "audience", name: "\(audience.clientId) in tokens of \(holder.clientId)", outcome: .unchanged, details: ["via \(via)"])]
+        }
+        var lines: [Change] = []
+        if resolved == .legacy {
+            let wiring = outcomes.filter { ["management-permissions", "exchange-policy", "exchange-permission"].contains($0.kind) }
+            lines += wiring.isEmpty ? [
+                Change(kind: "management-permissions", name: target.clientId, outcome: .unchanged),
+                Change(kind: "exchange-policy", name: "\(exchangePolicyName(forTarget: target.clientId)) (\(requester.clientId) -> \(target.clientId))", outcome: .unchanged),
+                Change(kind: "exchange-permission", name: "token-exchange.permission.client.\(target.id)", outcome: .unchanged),
+            ] : wiring
+        } else {
+            let switched = outcomes.filter { $0.kind == "standard-token-exchange" }
+            lines += switched.isEmpty ? [Change(kind: "standard-token-exchange", name: requester.clientId, outcome: .unchanged)] : switched
+            if target.id != requester.id { lines += audienceLines(target, holder: requester) }
+        }
+        if let initial, subjectAudience != nil { lines += audienceLines(requester, holder: initial) }
+        // Anything else the plan did (none expected) is still said.
+        lines += outcomes.filter { change in !lines.contains(change) }
+        for line in lines { record(line) }
     }
 
     /// Undoes `allowExchange` in every mechanism `mode` covers: TARGET's audience scope leaves
@@ -158,16 +166,38 @@ extension Writer {
             legacy = features.legacyUsable
             if !standard && !legacy { _ = try resolveMode(.auto) }  // the error naming the missing features
         }
+        // Through the engine: the facts that must not hold, one per mechanism.
+        let scopeName = audienceScopeName(for: target.clientId)
+        var absent: [Absence] = []
+        if standard { absent.append(.assignment(client: requester.clientId, scope: scopeName)) }
+        if legacy { absent.append(.legacyRequester(target: target.clientId, requester: requester.clientId)) }
+        // The legacy wiring lives in realm-management's authorization server.
+        let management = legacy ? [try lookup.requireClient("realm-management")] : []
+        var clients: [ClientRef] = []
+        for client in [requester, target] + management where !clients.contains(where: { $0.id == client.id }) { clients.append(client) }
+        // The assignment is judged by the scope names the client carries: no scope list unless removing.
+        var live = try liveRealm(clients: clients, scopes: false)
+        if legacy { try live.readLegacy(api, realm: realm, targets: [target.clientId]) }
+        let (_, outcomes) = try execute(Fragment(desired: DesiredRealm(realm: realm), absent: absent), live: live)
+
         if standard {
-            let scopeName = audienceScopeName(for: target.clientId)
-            if let scope = try lookup.clientScope(scopeName), let list = try currentList(of: scope, client: requester) {
-                try removeAssignment(scope, from: requester, list: list)
-                record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId) (\(list.rawValue))", outcome: .deleted))
-            } else {
+            let removed = outcomes.filter { $0.kind == "client-scope-assignment" }
+            if removed.isEmpty {
                 record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId)", outcome: .unchanged, details: ["not assigned"]))
+            } else {
+                for change in removed { record(change) }
             }
         }
-        if legacy { try denyLegacyExchange(requester: requester, target: target) }
+        if legacy {
+            let wiring = outcomes.filter { $0.kind != "client-scope-assignment" }
+            if wiring.isEmpty {
+                let label = "\(exchangePolicyName(forTarget: target.clientId)) (\(requester.clientId) -> \(target.clientId))"
+                let why = live.legacy[target.clientId]?.policyID == nil ? "no kcx exchange policy for \(target.clientId)" : "\(requester.clientId) was not allowed"
+                record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: [why]))
+            } else {
+                for change in wiring { record(change) }
+            }
+        }
     }
 
     /// Other pairs this writer's `allowExchange` made possible: when it turned REQUESTER's standard

@@ -74,16 +74,7 @@ extension Writer {
     /// Turns enforcement on for every requester (no clients) or for the named ones (added to any already covered).
     public func enableDownscope(clients: [String]) throws {
         let requesters = try clients.map { try lookup.requireClient($0) }
-        if !requesters.isEmpty {
-            try ensureClientScope(
-                downscopeMarkerScope,
-                ClientScopeSettings(
-                    description: "Marks clients whose token exchanges kcx downscopes (no mappers)", protocol_: "openid-connect",
-                    includeInTokenScope: false))
-            for requester in requesters {
-                try assignClientScope(downscopeMarkerScope, toClient: requester.clientId, as: .default, creatingInDryRun: true)
-            }
-        }
+        if !requesters.isEmpty { try markForDownscope(requesters) }
         try putEntry(downscopeProfile(), list: "profiles", kind: "client-profile")
         try putEntry(downscopePolicy(targeted: !requesters.isEmpty), list: "policies", kind: "client-policy")
     }
@@ -111,7 +102,7 @@ extension Writer {
                 }
                 return
             }
-            for requester in requesters { try unassignClientScope(downscopeMarkerScope, fromClient: requester.clientId) }
+            for requester in requesters { try convergeUnassignment(downscopeMarkerScope, client: requester.clientId) }
             return
         }
         // Policies first: a policy naming a missing profile is accepted by Keycloak and then silently skipped.
@@ -129,7 +120,29 @@ extension Writer {
         } else {
             try removeEntry(downscopeProfileName, list: "profiles", kind: "client-profile")
         }
-        try deleteClientScope(downscopeMarkerScope, ifExists: true)
+        try convergeDeletion(downscopeMarkerScope, ifExists: true)
+    }
+
+    /// Through the engine: the fragment "the marker scope (no mappers, out of the scope claim), a
+    /// default scope of each requester". One line for the scope, one per requester.
+    func markForDownscope(_ requesters: [ClientRef]) throws {
+        var scope = DesiredClientScope(
+            name: downscopeMarkerScope, description: "Marks clients whose token exchanges kcx downscopes (no mappers)", protocol_: "openid-connect",
+            includeInTokenScope: false, realmDefault: nil, audienceMappers: [])
+        scope.marksManaged = false
+        var desired = DesiredRealm(realm: realm, clientScopes: [scope])
+        var expected = [Change(kind: "client-scope", name: downscopeMarkerScope, outcome: .unchanged)]
+        for requester in requesters where !desired.clients.contains(where: { $0.clientId == requester.clientId }) {
+            desired.clients.append(DesiredClient(clientId: requester.clientId, defaultScopes: [downscopeMarkerScope], optionalScopes: []))
+            expected.append(Change(
+                kind: "client-scope-assignment", name: "\(downscopeMarkerScope) -> \(requester.clientId) (default)", outcome: .unchanged))
+        }
+        var clients: [ClientRef] = []
+        for requester in requesters where !clients.contains(where: { $0.id == requester.id }) { clients.append(requester) }
+        let (_, outcomes) = try execute(Fragment(desired: desired), live: try liveRealm(clients: clients))
+        var lines = expected.map { line in outcomes.first { $0.kind == line.kind && $0.name == line.name } ?? line }
+        lines += outcomes.filter { !lines.contains($0) }
+        for line in lines { record(line) }
     }
 
     /// Adds or replaces one named entry of `client-policies/{list}`, keeping every other entry as it was.
