@@ -32,7 +32,9 @@ public enum AudienceCommands {
                 OptionSpec("no-introspection", "Leave out of introspection responses"),
                 OptionSpec("lightweight", "Also add to lightweight access tokens"),
                 OptionSpec("create-scope", "Create the --scope if it does not exist"),
-                OptionSpec("assign", value: "CLIENT", "Assign the --scope to this client (with --default or --optional)", repeatable: true),
+                OptionSpec(
+                    "assign", value: "CLIENT", "Assign the --scope to this client (with --default or --optional)",
+                    repeatable: true),
                 SharedOptions.defaultList("With --assign: as a default scope"),
                 SharedOptions.optionalList("With --assign: as an optional scope"),
             ] + ProvisioningOptions.mutating,
@@ -40,7 +42,9 @@ public enum AudienceCommands {
                 ExampleSpec(
                     "kcx audience add --audience api-service --scope api-access --create-scope --assign myapp --default -r myrealm",
                     "Dedicated audience scope: myapp's tokens carry api-service in aud"),
-                ExampleSpec("kcx audience add --custom-audience https://api.example.com --client myapp -r myrealm", "A non-client audience straight on a client"),
+                ExampleSpec(
+                    "kcx audience add --custom-audience https://api.example.com --client myapp -r myrealm",
+                    "A non-client audience straight on a client"),
             ],
             handler: add),
         CommandSpec(
@@ -53,14 +57,19 @@ public enum AudienceCommands {
             options: container + ProvisioningOptions.reading,
             examples: [
                 ExampleSpec("kcx audience list -r myrealm", "Every audience mapper in the realm and where it lives"),
-                ExampleSpec("kcx audience list --client myapp -r myrealm", "The audiences myapp's tokens get, and through which scope"),
+                ExampleSpec(
+                    "kcx audience list --client myapp -r myrealm", "The audiences myapp's tokens get, and through which scope"),
             ],
             handler: list),
         CommandSpec(
             ["audience", "remove"], summary: "Remove an audience mapper from a client scope or a client",
             options: value + container + [SharedOptions.mapperName("Remove the audience mapper with this name")]
                 + ProvisioningOptions.mutating,
-            examples: [ExampleSpec("kcx audience remove --audience api-service --scope api-access -r myrealm", "Take api-service out of the scope")],
+            examples: [
+                ExampleSpec(
+                    "kcx audience remove --audience api-service --scope api-access -r myrealm",
+                    "Take api-service out of the scope")
+            ],
             handler: remove),
         CommandSpec(
             ["audience", "check"], summary: "Check whether a client's tokens carry an audience, and say why not",
@@ -78,7 +87,11 @@ public enum AudienceCommands {
                 SharedOptions.scope("Optional scopes to request, space separated (as in scope=)", value: "SCOPES"),
                 SharedOptions.user("Username (or id) to simulate; default the client's service account"),
             ] + ProvisioningOptions.reading,
-            examples: [ExampleSpec("kcx audience check --client myapp --audience api-service --user alice -r myrealm", "Is api-service in alice's tokens from myapp?")],
+            examples: [
+                ExampleSpec(
+                    "kcx audience check --client myapp --audience api-service --user alice -r myrealm",
+                    "Is api-service in alice's tokens from myapp?")
+            ],
             handler: check),
     ]
 
@@ -115,7 +128,9 @@ public enum AudienceCommands {
 
     static func add(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let options = try AudienceAddOptions(invocation)
-        let (audience, container, settings, assignTo, list) = (options.audience, options.container, options.settings, options.assignTo, options.list)
+        let (audience, container, settings, assignTo, list) = (
+            options.audience, options.container, options.settings, options.assignTo, options.list
+        )
         let session = try ProvisioningSession(invocation, context)
         let writer = session.writer(invocation)
         try writer.addAudience(audience, on: container, settings, createScope: options.createScope, assignTo: assignTo, as: list)
@@ -143,7 +158,8 @@ public enum AudienceCommands {
                 }
                 return [entry.mapper.container.label, via] + Array(row(entry.mapper).dropFirst())
             }
-            context.stdout.write(TextTable.render(Tabulation(columns: ["WHERE", "VIA", "MAPPER", "AUDIENCE", "TOKENS"], rows: rows)))
+            context.stdout.write(
+                TextTable.render(Tabulation(columns: ["WHERE", "VIA", "MAPPER", "AUDIENCE", "TOKENS"], rows: rows)))
             return .ok
         }
         let mappers = try lookup.audienceMappers(in: container)
@@ -151,14 +167,18 @@ public enum AudienceCommands {
             context.stdout.write(JSON.array(mappers.map(\.json)).serialized(.pretty) + "\n")
             return .ok
         }
-        context.stdout.write(TextTable.render(Tabulation(columns: ["WHERE", "MAPPER", "AUDIENCE", "TOKENS"], rows: mappers.map(row))))
+        context.stdout.write(
+            TextTable.render(Tabulation(columns: ["WHERE", "MAPPER", "AUDIENCE", "TOKENS"], rows: mappers.map(row))))
         return .ok
     }
 
     /// WHERE, MAPPER, AUDIENCE, TOKENS of one mapper.
     static func row(_ mapper: AudienceMapperRef) -> [String] {
-        let switches = [("access", "access.token.claim"), ("id", "id.token.claim"), ("introspection", "introspection.token.claim"), ("lightweight", "lightweight.claim")]
-            .filter { mapper.config[$0.1]?.stringValue == "true" }.map(\.0).joined(separator: ",")
+        let switches = [
+            ("access", "access.token.claim"), ("id", "id.token.claim"), ("introspection", "introspection.token.claim"),
+            ("lightweight", "lightweight.claim"),
+        ]
+        .filter { mapper.config[$0.1]?.stringValue == "true" }.map(\.0).joined(separator: ",")
         let audience: String
         switch mapper.audience {
         case .client(let value): audience = value
@@ -187,14 +207,16 @@ public enum AudienceCommands {
         if options.output == .json {
             context.stdout.write(result.json.serialized(.pretty) + "\n")
         } else {
-            context.stdout.write("aud: \(result.tokenAudiences.isEmpty ? "(none)" : result.tokenAudiences.joined(separator: " "))\n")
+            context.stdout.write(
+                "aud: \(result.tokenAudiences.isEmpty ? "(none)" : result.tokenAudiences.joined(separator: " "))\n")
             context.stdout.write("scope: \(result.tokenScope)\n")
             if result.present {
                 context.stderr.write("'\(audience)' is in the access token of '\(result.client)' for user '\(result.user)'\n")
             } else {
                 context.stderr.write("'\(audience)' is NOT in the access token of '\(result.client)' for user '\(result.user)'\n")
                 if result.diagnoses.isEmpty {
-                    context.stderr.write("cause: not found by kcx's checks; inspect 'kcx get clients/<id>/evaluate-scopes/protocol-mappers'\n")
+                    context.stderr.write(
+                        "cause: not found by kcx's checks; inspect 'kcx get clients/<id>/evaluate-scopes/protocol-mappers'\n")
                 }
                 for diagnosis in result.diagnoses {
                     context.stderr.write("cause: \(diagnosis.message)\n")

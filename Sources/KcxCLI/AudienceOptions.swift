@@ -73,7 +73,9 @@ struct AudienceCheckOptions: CommandOptions {
     let output: TextOrJSON
 
     init(_ invocation: Invocation) throws {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client requesting the token") }
+        guard let client = invocation.value("client") else {
+            throw KcxError.usage("--client is required: the client requesting the token")
+        }
         guard let audience = invocation.value("audience") else {
             throw KcxError.usage("--audience is required: the audience that should be in aud")
         }

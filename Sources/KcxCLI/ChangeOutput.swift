@@ -72,17 +72,19 @@ enum ChangeOutput {
             for (key, value) in extra { document[key] = value }
             document["changes"] = .array(writer.changes.map(\.json))
             if writer.dryRun {
-                document["requests"] = .array(writer.requests.map { request in
-                    var object = JSONObject([("method", .string(request.method)), ("endpoint", .string(request.endpoint))])
-                    if let body = request.body { object["body"] = body }
-                    return .object(object)
-                })
+                document["requests"] = .array(
+                    writer.requests.map { request in
+                        var object = JSONObject([("method", .string(request.method)), ("endpoint", .string(request.endpoint))])
+                        if let body = request.body { object["body"] = body }
+                        return .object(object)
+                    })
             }
             context.stdout.write(JSON.object(document).serialized(.pretty) + "\n")
             return
         }
         for change in writer.changes {
-            let verb = writer.dryRun && change.outcome != .unchanged ? "would be \(change.outcome.rawValue)" : change.outcome.rawValue
+            let verb =
+                writer.dryRun && change.outcome != .unchanged ? "would be \(change.outcome.rawValue)" : change.outcome.rawValue
             context.stderr.write("\(verb): \(change.kind) \(change.name)\n")
             // A new object's every field is in the request list of a dry run; details say what changed.
             if change.outcome != .created || writer.dryRun {

@@ -9,7 +9,11 @@ public enum ClientCommands {
         CommandSpec(
             ["client", "id"], summary: "Print a client's id (the UUID the admin API paths use)",
             positionals: [name], options: ProvisioningOptions.reading,
-            examples: [ExampleSpec("kcx get clients/$(kcx client id webapp -r myrealm)/default-client-scopes -r myrealm", "Use the id in an ENDPOINT")],
+            examples: [
+                ExampleSpec(
+                    "kcx get clients/$(kcx client id webapp -r myrealm)/default-client-scopes -r myrealm",
+                    "Use the id in an ENDPOINT")
+            ],
             handler: id),
         CommandSpec(
             ["client", "secret"], summary: "Print a confidential client's secret, or write it to a file",
@@ -43,7 +47,8 @@ public enum ClientCommands {
                 OptionSpec("redirect-uri", value: "URI", "Add a valid redirect URI", repeatable: true),
             ] + ProvisioningOptions.mutating,
             examples: [
-                ExampleSpec("kcx client ensure webapp --public --redirect-uri 'https://app.example.com/*' -r myrealm", "A browser app"),
+                ExampleSpec(
+                    "kcx client ensure webapp --public --redirect-uri 'https://app.example.com/*' -r myrealm", "A browser app"),
                 ExampleSpec("kcx client ensure service-a --confidential --service-account -r myrealm", "A backend service"),
             ],
             handler: ensure),
@@ -74,19 +79,25 @@ public enum ClientCommands {
         let response = try session.client.send(
             method: options.regenerate ? "POST" : "GET", endpoint: endpoint, realm: session.realm, query: [], body: nil)
         guard let value = response.json?["value"]?.stringValue, !value.isEmpty else {
-            throw KcxError(.serverError, "client '\(client.clientId)' has no secret in the answer (is it a bearer-only or signed-JWT client?)")
+            throw KcxError(
+                .serverError,
+                "client '\(client.clientId)' has no secret in the answer (is it a bearer-only or signed-JWT client?)")
         }
         if let out {
             do {
                 try FileSystem.writeAtomically(Array((value + "\n").utf8), to: out)
             } catch {
                 let again = Shell.kcx("client", "secret", client.clientId, "-r", session.realm)
-                throw KcxError(.serverError, "--out: \(error)", hint: "the secret is unchanged on the server since; print it with \(again)")
+                throw KcxError(
+                    .serverError, "--out: \(error)", hint: "the secret is unchanged on the server since; print it with \(again)")
             }
-            context.stderr.write("\(options.regenerate ? "regenerated; " : "")secret of '\(client.clientId)' written to \(out) (mode 0600)\n")
+            context.stderr.write(
+                "\(options.regenerate ? "regenerated; " : "")secret of '\(client.clientId)' written to \(out) (mode 0600)\n")
         } else {
             context.stdout.write(value + "\n")
-            if options.regenerate { context.stderr.write("regenerated: the old secret of '\(client.clientId)' no longer works\n") }
+            if options.regenerate {
+                context.stderr.write("regenerated: the old secret of '\(client.clientId)' no longer works\n")
+            }
         }
         return .ok
     }
@@ -106,7 +117,8 @@ public enum RealmCommands {
     public static let specs: [CommandSpec] = [
         CommandSpec(
             ["realm", "ensure"], summary: "Create a realm if it does not exist",
-            discussion: "Creates realm NAME, enabled, when it is missing (the account needs 'create-realm' in master); an existing realm is left as it is ('unchanged').",
+            discussion:
+                "Creates realm NAME, enabled, when it is missing (the account needs 'create-realm' in master); an existing realm is left as it is ('unchanged').",
             positionals: [PositionalSpec("NAME", "The realm's name")],
             options: [ProvisioningOptions.dryRun, ProvisioningOptions.output],
             examples: [ExampleSpec("kcx realm ensure myrealm", "Make sure myrealm exists")],
@@ -117,6 +129,6 @@ public enum RealmCommands {
                 try writer.ensureRealm(invocation.firstPositional)
                 ChangeOutput.report(writer, invocation, context)
                 return .ok
-            }),
+            })
     ]
 }

@@ -33,7 +33,8 @@ struct ClientEnsureOptions: CommandOptions {
         case (false, false): throw KcxError.usage("say which kind of client: --public or --confidential")
         }
         settings = ClientSettings(
-            publicClient: publicClient, serviceAccount: invocation.flag("service-account"), redirectURIs: invocation.all("redirect-uri"))
+            publicClient: publicClient, serviceAccount: invocation.flag("service-account"),
+            redirectURIs: invocation.all("redirect-uri"))
         output = try invocation.textOrJSON()
     }
 }

@@ -16,14 +16,24 @@ public enum ClientScopeCommands {
             positionals: [name],
             options: [
                 OptionSpec("description", value: "TEXT", "Description shown in the admin console"),
-                OptionSpec("protocol", value: "PROTOCOL", "openid-connect (default when creating) or saml", completion: .choices(["openid-connect", "saml"])),
-                OptionSpec("include-in-token-scope", value: "BOOL", "List the scope's name in the token's scope claim (default true)", completion: .choices(["true", "false"])),
+                OptionSpec(
+                    "protocol", value: "PROTOCOL", "openid-connect (default when creating) or saml",
+                    completion: .choices(["openid-connect", "saml"])),
+                OptionSpec(
+                    "include-in-token-scope", value: "BOOL", "List the scope's name in the token's scope claim (default true)",
+                    completion: .choices(["true", "false"])),
                 OptionSpec("consent-text", value: "TEXT", "Text of the consent screen (turns the consent screen entry on)"),
-                OptionSpec("realm-default", value: "LIST", "default, optional or none: the realm's list for new clients", completion: .choices(["default", "optional", "none"])),
+                OptionSpec(
+                    "realm-default", value: "LIST", "default, optional or none: the realm's list for new clients",
+                    completion: .choices(["default", "optional", "none"])),
             ] + ProvisioningOptions.mutating,
             examples: [
-                ExampleSpec("kcx client-scope ensure api-access --description 'Audience for api-service' -r myrealm", "Create the scope, or report it unchanged"),
-                ExampleSpec("kcx client-scope ensure api-access --realm-default optional --dry-run", "Show what would change, change nothing"),
+                ExampleSpec(
+                    "kcx client-scope ensure api-access --description 'Audience for api-service' -r myrealm",
+                    "Create the scope, or report it unchanged"),
+                ExampleSpec(
+                    "kcx client-scope ensure api-access --realm-default optional --dry-run",
+                    "Show what would change, change nothing"),
             ],
             handler: ensure),
         CommandSpec(
@@ -54,7 +64,8 @@ public enum ClientScopeCommands {
             ] + ProvisioningOptions.mutating,
             examples: [
                 ExampleSpec("kcx client-scope delete api-access --if-exists -r myrealm", "Delete it if it is there"),
-                ExampleSpec("kcx client-scope delete api-access --yes -r myrealm", "Delete it even though clients hold it (scripts)"),
+                ExampleSpec(
+                    "kcx client-scope delete api-access --yes -r myrealm", "Delete it even though clients hold it (scripts)"),
             ],
             handler: delete),
         CommandSpec(
@@ -70,13 +81,19 @@ public enum ClientScopeCommands {
                 SharedOptions.defaultList("Assign as a default scope"),
                 SharedOptions.optionalList("Assign as an optional scope"),
             ] + ProvisioningOptions.mutating,
-            examples: [ExampleSpec("kcx client-scope assign api-access --client myapp --default -r myrealm", "Always put api-access's mappers into myapp's tokens")],
+            examples: [
+                ExampleSpec(
+                    "kcx client-scope assign api-access --client myapp --default -r myrealm",
+                    "Always put api-access's mappers into myapp's tokens")
+            ],
             handler: assign),
         CommandSpec(
             ["client-scope", "unassign"], summary: "Remove a client scope from a client's default or optional scopes",
             positionals: [name],
             options: [SharedOptions.client()] + ProvisioningOptions.mutating,
-            examples: [ExampleSpec("kcx client-scope unassign api-access --client myapp -r myrealm", "Take api-access away from myapp")],
+            examples: [
+                ExampleSpec("kcx client-scope unassign api-access --client myapp -r myrealm", "Take api-access away from myapp")
+            ],
             handler: unassign),
     ]
 
@@ -103,7 +120,9 @@ public enum ClientScopeCommands {
         let lookup = Lookup(api: session.client, realm: session.realm)
         let scopes = try lookup.clientScopes()
         var placement: [String: String] = [:]
-        for (list, endpoint): (String, Endpoint) in [("default", "default-default-client-scopes"), ("optional", "default-optional-client-scopes")] {
+        for (list, endpoint): (String, Endpoint) in [
+            ("default", "default-default-client-scopes"), ("optional", "default-optional-client-scopes"),
+        ] {
             let response = try session.client.send(method: "GET", endpoint: endpoint, realm: session.realm)
             for entry in response.json?.arrayValue ?? [] { if let id = entry["id"]?.stringValue { placement[id] = list } }
         }
@@ -119,8 +138,10 @@ public enum ClientScopeCommands {
             return .ok
         }
         let rows = scopes.map { scope in
-            [scope.name, scope.representation["protocol"]?.stringValue ?? "", placement[scope.id] ?? "none",
-             String(scope.representation["protocolMappers"]?.arrayValue?.count ?? 0)]
+            [
+                scope.name, scope.representation["protocol"]?.stringValue ?? "", placement[scope.id] ?? "none",
+                String(scope.representation["protocolMappers"]?.arrayValue?.count ?? 0),
+            ]
         }
         context.stdout.write(TextTable.render(Tabulation(columns: ["NAME", "PROTOCOL", "REALM LIST", "MAPPERS"], rows: rows)))
         return .ok
@@ -135,7 +156,8 @@ public enum ClientScopeCommands {
             return .ok
         }
         let rep = scope.representation
-        var text = "name:     \(scope.name)\nid:       \(scope.id)\nprotocol: \(rep["protocol"]?.stringValue ?? "openid-connect")\n"
+        var text =
+            "name:     \(scope.name)\nid:       \(scope.id)\nprotocol: \(rep["protocol"]?.stringValue ?? "openid-connect")\n"
         if let description = rep["description"]?.stringValue, !description.isEmpty { text += "description: \(description)\n" }
         let mappers = (rep["protocolMappers"]?.arrayValue ?? []).map { mapper -> [String] in
             [mapper["name"]?.stringValue ?? "", mapper["protocolMapper"]?.stringValue ?? ""]
@@ -155,9 +177,14 @@ public enum ClientScopeCommands {
         let holders = try lookup.clientsAssigned(scope: scope.name)
         guard !holders.isEmpty else { return true }
         let list = holders.map { "\($0.clientId) (\($0.list.rawValue))" }.joined(separator: ", ")
-        let what = "client scope '\(scope.name)' is assigned to \(holders.count) client\(holders.count == 1 ? "" : "s"), which would lose it: \(list)"
+        let what =
+            "client scope '\(scope.name)' is assigned to \(holders.count) client\(holders.count == 1 ? "" : "s"), which would lose it: \(list)"
         guard context.stdin.isTerminal else {
-            throw KcxError.usage(what, hint: "delete it anyway with --yes, or unassign it first: \(Shell.kcx("client-scope", "unassign", scope.name, "--client", holders[0].clientId, "-r", realm))")
+            throw KcxError.usage(
+                what,
+                hint:
+                    "delete it anyway with --yes, or unassign it first: \(Shell.kcx("client-scope", "unassign", scope.name, "--client", holders[0].clientId, "-r", realm))"
+            )
         }
         context.stderr.write(what + "\n")
         return context.stdin.readLine(prompt: "Delete it? Only 'yes' is accepted: ") == "yes"
@@ -199,7 +226,9 @@ public enum ClientScopeCommands {
     }
 
     static func requiredClient(_ invocation: Invocation) throws -> String {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: name the client (clientId or id)") }
+        guard let client = invocation.value("client") else {
+            throw KcxError.usage("--client is required: name the client (clientId or id)")
+        }
         return client
     }
 

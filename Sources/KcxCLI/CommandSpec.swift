@@ -51,7 +51,9 @@ public struct PositionalSpec: Sendable {
     public let repeatable: Bool
     public let completion: ValueCompletion
 
-    public init(_ name: String, _ summary: String, optional: Bool = false, repeatable: Bool = false, completion: ValueCompletion = .none) {
+    public init(
+        _ name: String, _ summary: String, optional: Bool = false, repeatable: Bool = false, completion: ValueCompletion = .none
+    ) {
         self.name = name
         self.summary = summary
         self.optional = optional

@@ -162,7 +162,8 @@ public enum CompletionScripts {
         case .choices(let choices): return "\(target)($(compgen -W '\(choices.joined(separator: " "))' -- \"$cur\"))"
         case .live(let kind):
             // The words typed so far go after --, so kcx finds -r, --profile and --config among them.
-            return "\(target)($(compgen -W \"$(kcx __complete \(kind) -- \"${COMP_WORDS[@]:1:COMP_CWORD-1}\" 2>/dev/null)\" -- \"$cur\"))"
+            return
+                "\(target)($(compgen -W \"$(kcx __complete \(kind) -- \"${COMP_WORDS[@]:1:COMP_CWORD-1}\" 2>/dev/null)\" -- \"$cur\"))"
         }
     }
 
@@ -280,7 +281,8 @@ public enum CompletionScripts {
         case .file: return "_files"
         case .directory: return "_files -/"
         case .choices(let choices): return "compadd -- \(choices.joined(separator: " "))"
-        case .live(let kind): return "items=(${(f)\"$(kcx __complete \(kind) -- ${words[2,CURRENT-1]} 2>/dev/null)\"}); compadd -a items"
+        case .live(let kind):
+            return "items=(${(f)\"$(kcx __complete \(kind) -- ${words[2,CURRENT-1]} 2>/dev/null)\"}); compadd -a items"
         }
     }
 

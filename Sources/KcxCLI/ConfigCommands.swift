@@ -61,7 +61,8 @@ public enum ConfigCommands {
                 "Log in as the service account of client provisioner"),
             ExampleSpec(
                 "KC_CLI_STORE_PASSWORD=... kcx config credentials --server https://kc.example.com --realm apps --client robot --keystore robot.p12",
-                "Log in as client robot's service account with a signed JWT (key alias robot); kcx signs again when the session expires"),
+                "Log in as client robot's service account with a signed JWT (key alias robot); kcx signs again when the session expires"
+            ),
             ExampleSpec(
                 "vault read -field=password secret/kc | kcx config credentials --server https://kc.example.com --realm master --user admin --password-stdin --profile prod",
                 "Keep a second server apart in profile prod"),
@@ -123,7 +124,9 @@ public enum ConfigCommands {
             guard let server = invocation.value("server").map(AdminClient.normalizedServer) else {
                 throw KcxError.usage("missing --server URL", hint: credentialsUsage)
             }
-            do { try SessionSettings.checkServerURL(server, source: "--server") } catch let error as KcxError { throw error } catch {
+            do { try SessionSettings.checkServerURL(server, source: "--server") } catch let error as KcxError {
+                throw error
+            } catch {
                 throw KcxError.usage("--server: \(error)")
             }
             guard let realm = invocation.value("realm"), !realm.isEmpty else {
@@ -141,7 +144,8 @@ public enum ConfigCommands {
             }
             if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
                 throw KcxError.usage(
-                    "--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file (--password-file, --secret-file)")
+                    "--password-stdin and --secret-stdin cannot both read standard input",
+                    hint: "put one of them in a file (--password-file, --secret-file)")
             }
             if user == nil && SecretKind.password.options.contains(where: { invocation.flag($0) }) {
                 throw KcxError.usage("--password-* options need --user NAME; a client logs in with --secret-*")
@@ -183,10 +187,12 @@ public enum ConfigCommands {
 
         var password: ResolvedSecret?
         if let user {
-            password = try resolveSecret(.password, invocation, context, prompt: "Password for \(user) at \(server) realm \(realm): ")
+            password = try resolveSecret(
+                .password, invocation, context, prompt: "Password for \(user) at \(server) realm \(realm): ")
             if password == nil {
                 throw KcxError.usage(
-                    "no password for user \(user): give --password-stdin, --password-file FILE or KCX_PASSWORD (or run on a terminal to be prompted)")
+                    "no password for user \(user): give --password-stdin, --password-file FILE or KCX_PASSWORD (or run on a terminal to be prompted)"
+                )
             }
         } else if SecretKind.password.options.contains(where: { invocation.flag($0) }) {
             throw KcxError.usage("--password-* options need --user NAME; a client logs in with --secret-*")
@@ -202,7 +208,8 @@ public enum ConfigCommands {
                 useEnvironment: client != nil, usePrompt: grant == .clientCredentials)
         if grant == .clientCredentials && secret == nil && signed == nil {
             throw KcxError.usage(
-                "no secret for client \(clientId): give --secret-stdin, --secret-file FILE or KCX_CLIENT_SECRET (or run on a terminal to be prompted)")
+                "no secret for client \(clientId): give --secret-stdin, --secret-file FILE or KCX_CLIENT_SECRET (or run on a terminal to be prompted)"
+            )
         }
 
         let store = SessionSettings.store(invocation, context)
@@ -213,7 +220,8 @@ public enum ConfigCommands {
         let credentials = LoginCredentials(
             grant: grant, clientId: clientId, username: user, password: password?.value, clientSecret: secret?.value,
             clientAssertion: signed?.assertion)
-        let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
+        let tokens = try TokenEndpoint.login(
+            server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
         let profile = SessionSettings.profile(invocation, context)
         let session = StoredSession(
             server: server, realm: realm, clientId: clientId, grant: grant, username: user,
@@ -240,7 +248,8 @@ public enum ConfigCommands {
     static func loginTransportOptions(_ invocation: Invocation, _ context: CommandContext) throws -> TransportOptions {
         var options = try SessionSettings.transportOptions(invocation, context: context)
         if options.caCertificateFile == nil && options.caCertificatePEM == nil,
-            let file = try SessionSettings.store(invocation, context).truststore(for: SessionSettings.profile(invocation, context))
+            let file = try SessionSettings.store(invocation, context).truststore(
+                for: SessionSettings.profile(invocation, context))
         {
             do { _ = try FileSystem.readFile(file, limit: .data) } catch {
                 throw KcxError.usage(
@@ -253,7 +262,9 @@ public enum ConfigCommands {
     }
 
     static func storedCAFile(_ options: TransportOptions, _ store: ConfigStore, profile: String) throws -> String? {
-        if let pem = options.caCertificatePEM { return try Truststore.storedFile(.pem(pem), store, profile: profile, login: true) }
+        if let pem = options.caCertificatePEM {
+            return try Truststore.storedFile(.pem(pem), store, profile: profile, login: true)
+        }
         return try Truststore.storedFile(options.caCertificateFile.map { .file($0) }, store, profile: profile, login: true)
     }
 
@@ -288,7 +299,9 @@ public enum ConfigCommands {
         }
         if invocation.flag(kind.stdinFlag) {
             let bytes: [UInt8]
-            do { bytes = try context.stdin.readAll(limit: .secret) } catch { throw KcxError.usage("--\(kind.stdinFlag): \(error)") }
+            do { bytes = try context.stdin.readAll(limit: .secret) } catch {
+                throw KcxError.usage("--\(kind.stdinFlag): \(error)")
+            }
             let value = SecretSource.firstLine(bytes)
             if value.isEmpty { throw KcxError.usage("--\(kind.stdinFlag): standard input is empty") }
             return ResolvedSecret(value: value, source: nil)
@@ -327,15 +340,21 @@ public enum ConfigCommands {
     /// an access token that stays valid for more than 5 s (kcadm's AUTH_BUFFER_TIME); nothing is sent.
     static func credentialsStatus(_ invocation: Invocation, _ context: CommandContext) throws -> ExitCode {
         let others = ["server", "realm", "user", "client", "password", "password-file", "secret", "secret-file", "keystore"]
-        if let given = others.first(where: { invocation.value($0) != nil }) ?? (invocation.flag("password-stdin") ? "password-stdin" : nil) {
-            throw KcxError.usage("--status checks the stored session: it takes no --\(given)", hint: "run it alone: kcx config credentials --status")
+        if let given = others.first(where: { invocation.value($0) != nil })
+            ?? (invocation.flag("password-stdin") ? "password-stdin" : nil)
+        {
+            throw KcxError.usage(
+                "--status checks the stored session: it takes no --\(given)",
+                hint: "run it alone: kcx config credentials --status")
         }
         let store = SessionSettings.store(invocation, context)
         let session = try store.session(named: SessionSettings.profile(invocation, context))
         let now = context.now()
         if let session, session.accessToken != nil, let expiry = session.accessTokenExpiresAt, expiry.timeIntervalSince(now) > 5 {
             let seconds = Int(expiry.timeIntervalSince(now))
-            context.stdout.write("Logged in (server: \(session.server), realm: \(session.realm), expired: false, timeToExpiry: \(seconds)s from now)\n")
+            context.stdout.write(
+                "Logged in (server: \(session.server), realm: \(session.realm), expired: false, timeToExpiry: \(seconds)s from now)\n"
+            )
         } else {
             context.stdout.write("You are not logged in\n")
         }
@@ -361,15 +380,19 @@ public enum ConfigCommands {
         if let user = session.username { lines.append(("user", user)) }
         if session.insecure { lines.append(("tls", "certificate verification disabled (--insecure)")) }
         if let file = session.caCertificateFile { lines.append(("tls", "CA certificates from \(file) (--cacert)")) }
-        lines.append(("access token", validity(present: session.accessToken != nil, until: session.accessTokenExpiresAt, now: now)))
-        lines.append(("refresh token", validity(present: session.refreshToken != nil, until: session.refreshTokenExpiresAt, now: now)))
+        lines.append(
+            ("access token", validity(present: session.accessToken != nil, until: session.accessTokenExpiresAt, now: now)))
+        lines.append(
+            ("refresh token", validity(present: session.refreshToken != nil, until: session.refreshTokenExpiresAt, now: now)))
         let source = session.grant == .password ? session.passwordSource : session.clientSecretSource
         let secretName = session.grant == .password ? "password" : "client secret"
         if let keystore = session.clientKeystore {
             lines.append(("keystore", "\(keystore.file) (alias \(keystore.alias); signed JWT)"))
             let renewable = keystore.canSignAgain && (session.grant == .clientCredentials || session.passwordSource != nil)
-            let from = [keystore.storePasswordSource, keystore.keyPasswordSource].compactMap { $0.map { "\($0)" } }.joined(separator: ", ")
-            lines.append(("re-login", renewable ? "automatic, keystore passwords from \(from)" : "by hand (kcx config credentials)"))
+            let from = [keystore.storePasswordSource, keystore.keyPasswordSource].compactMap { $0.map { "\($0)" } }.joined(
+                separator: ", ")
+            lines.append(
+                ("re-login", renewable ? "automatic, keystore passwords from \(from)" : "by hand (kcx config credentials)"))
         } else {
             lines.append(("re-login", source.map { "automatic, \(secretName) from \($0)" } ?? "by hand (kcx config credentials)"))
         }
@@ -409,7 +432,8 @@ public enum ConfigCommands {
         if let keystore = session.clientKeystore {
             object["keystore"] = .object(JSONObject([("file", .string(keystore.file)), ("alias", .string(keystore.alias))]))
             let renewable = keystore.canSignAgain && (session.grant == .clientCredentials || session.passwordSource != nil)
-            let from = [keystore.storePasswordSource, keystore.keyPasswordSource].compactMap { $0.map { "\($0)" } }.joined(separator: ", ")
+            let from = [keystore.storePasswordSource, keystore.keyPasswordSource].compactMap { $0.map { "\($0)" } }.joined(
+                separator: ", ")
             object["reLogin"] = renewable ? .string(from) : .null
         }
         return .object(object)

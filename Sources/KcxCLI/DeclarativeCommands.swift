@@ -4,11 +4,15 @@ import KcxJSON
 import KeycloakKit
 
 public enum DeclarativeCommands {
-    static let file = OptionSpec("file", short: "f", value: "FILE", "The declarative file, YAML or JSON ('-' for standard input)", completion: .file)
+    static let file = OptionSpec(
+        "file", short: "f", value: "FILE", "The declarative file, YAML or JSON ('-' for standard input)", completion: .file)
     static let prune = OptionSpec(
-        "prune", "Also delete what kcx created that the file no longer declares (marked scopes, mappers on them, members of kcx's legacy exchange policies)")
+        "prune",
+        "Also delete what kcx created that the file no longer declares (marked scopes, mappers on them, members of kcx's legacy exchange policies)"
+    )
     static let output = OptionSpec(
-        "output", short: "o", value: "FORMAT", "text (default), json (schema: docs/plan-format.md) or markdown (a table for a pull-request comment), on stdout",
+        "output", short: "o", value: "FORMAT",
+        "text (default), json (schema: docs/plan-format.md) or markdown (a table for a pull-request comment), on stdout",
         completion: .choices(["text", "json", "markdown"]))
     static let detailedExitcode = OptionSpec("detailed-exitcode", "Exit 8 when there are changes, 0 when there are none")
 
@@ -32,8 +36,11 @@ public enum DeclarativeCommands {
             ],
             examples: [
                 ExampleSpec("kcx plan -f realm.yaml", "What apply would change"),
-                ExampleSpec("kcx plan -f realm.yaml --detailed-exitcode --output json", "For CI: the plan as JSON, exit 8 on drift"),
-                ExampleSpec("kcx plan -f realm.yaml --out realm.plan --output markdown > plan.md", "Save the plan for apply, and a table for the pull request"),
+                ExampleSpec(
+                    "kcx plan -f realm.yaml --detailed-exitcode --output json", "For CI: the plan as JSON, exit 8 on drift"),
+                ExampleSpec(
+                    "kcx plan -f realm.yaml --out realm.plan --output markdown > plan.md",
+                    "Save the plan for apply, and a table for the pull request"),
             ],
             handler: plan),
         CommandSpec(
@@ -51,7 +58,10 @@ public enum DeclarativeCommands {
                 writes in flight, says how many changes were applied and exits 130 (running apply again converges). \
                 --dry-run prints what 'kcx plan' prints and writes nothing.
                 """,
-            positionals: [PositionalSpec("PLAN", "A plan saved by 'kcx plan --out PLAN' (instead of --file)", optional: true, completion: .file)],
+            positionals: [
+                PositionalSpec(
+                    "PLAN", "A plan saved by 'kcx plan --out PLAN' (instead of --file)", optional: true, completion: .file)
+            ],
             options: [
                 file, prune, OptionSpec("auto-approve", "Apply without asking"),
                 OptionSpec("parallel", value: "N", "Writes in flight at once (default 4, 1-32)"),
@@ -65,7 +75,8 @@ public enum DeclarativeCommands {
             examples: [
                 ExampleSpec("kcx apply -f realm.yaml --auto-approve", "Converge without asking (CI)"),
                 ExampleSpec("kcx apply realm.plan --auto-approve", "Apply exactly the plan reviewed in the pull request"),
-                ExampleSpec("kcx apply -f realm.yaml --prune --parallel 8", "Also remove what kcx created earlier and the file dropped"),
+                ExampleSpec(
+                    "kcx apply -f realm.yaml --prune --parallel 8", "Also remove what kcx created earlier and the file dropped"),
             ],
             handler: apply),
         CommandSpec(
@@ -97,7 +108,9 @@ public enum DeclarativeCommands {
         } catch {
             throw KcxError.usage("cannot read \(path == "-" ? "standard input (--file -)" : "--file '\(path)'"): \(error.reason)")
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw KcxError.usage("--file '\(path)' is not UTF-8 text") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw KcxError.usage("--file '\(path)' is not UTF-8 text")
+        }
         do {
             return try DesiredState.parse(text, file: path == "-" ? "<stdin>" : path, environment: context.environment)
         } catch {
@@ -171,7 +184,10 @@ public enum DeclarativeCommands {
 
     static func counts(_ plans: [RealmPlan]) -> (create: Int, update: Int, delete: Int) {
         let all = plans.flatMap(\.changes)
-        return (all.filter { $0.operation == .create }.count, all.filter { $0.operation == .update }.count, all.filter { $0.operation == .delete }.count)
+        return (
+            all.filter { $0.operation == .create }.count, all.filter { $0.operation == .update }.count,
+            all.filter { $0.operation == .delete }.count
+        )
     }
 
     /// Colours only on a terminal, and never with NO_COLOR set (https://no-color.org).
@@ -223,7 +239,8 @@ public enum DeclarativeCommands {
         guard !secrets.isEmpty else { return context }
         let state = DesiredState(realms: [], secretValues: secrets)
         return CommandContext(
-            stdout: RedactingSink(context.stdout.base, state), stderr: RedactingSink(context.stderr.base, state), stdin: context.stdin,
+            stdout: RedactingSink(context.stdout.base, state), stderr: RedactingSink(context.stderr.base, state),
+            stdin: context.stdin,
             environment: context.environment, makeTransport: context.makeTransport, now: context.now)
     }
 
@@ -248,12 +265,15 @@ public enum DeclarativeCommands {
             try save(planned, state, to: out, file: options.file, prune: options.prune, server: session.client.server)
         }
         show(planned.plans, options.format, requests: session.counter.value, context)
-        if let out = options.out { context.stderr.write("Saved the plan to \(out); apply exactly it with: \(Shell.kcx("apply", out))\n") }
+        if let out = options.out {
+            context.stderr.write("Saved the plan to \(out); apply exactly it with: \(Shell.kcx("apply", out))\n")
+        }
         return options.detailedExitcode && planned.changeCount > 0 ? .changesPresent : .ok
     }
 
     /// Writes the saved plan atomically, mode 0600; refused (nothing written) when a secret would be stored.
-    static func save(_ planned: Planned, _ state: DesiredState, to path: String, file: String, prune: Bool, server: String) throws {
+    static func save(_ planned: Planned, _ state: DesiredState, to path: String, file: String, prune: Bool, server: String) throws
+    {
         let realms = zip(planned.plans, planned.lives).map { SavedRealmPlan(plan: $0, live: $1) }
         let saved = SavedPlan(realms: realms, server: server, file: file == "-" ? "<stdin>" : file, prune: prune)
         let document = try saved.document(state)
@@ -270,22 +290,31 @@ public enum DeclarativeCommands {
         case .file(let path):
             let state = try desiredState(path, context)
             let context = redacting(context, state.secretValues)
-            if !options.dryRun { try requireConfirmation(options, context, fix: "review 'kcx plan -f FILE', then run apply with --auto-approve") }
+            if !options.dryRun {
+                try requireConfirmation(options, context, fix: "review 'kcx plan -f FILE', then run apply with --auto-approve")
+            }
             let session = try CountedSession(invocation, context)
             let planned = try makePlans(state, session, prune: options.prune)
             if options.dryRun {
                 show(planned.plans, options.format, requests: session.counter.value, context)
                 return options.detailedExitcode && planned.changeCount > 0 ? .changesPresent : .ok
             }
-            return try execute(planned, options, session, context, again: "run apply again: it converges from the realm's current state")
+            return try execute(
+                planned, options, session, context, again: "run apply again: it converges from the realm's current state")
         case .saved(let path):
             let (saved, secrets) = try readSavedPlan(path, context)
             let context = redacting(context, secrets)
-            if !options.dryRun { try requireConfirmation(options, context, fix: "review the plan, then run apply with --auto-approve") }
+            if !options.dryRun {
+                try requireConfirmation(options, context, fix: "review the plan, then run apply with --auto-approve")
+            }
             let session = try CountedSession(invocation, context)
             guard session.client.server == saved.server else {
-                context.diagnostic(.error, "the plan was made against \(saved.server), not \(session.client.server); nothing was changed")
-                context.diagnostic(.hint, "apply it with a session on the server it was made for, or make a plan for this one: \(Shell.kcx("plan", "-f", saved.file, "--out", path))")
+                context.diagnostic(
+                    .error, "the plan was made against \(saved.server), not \(session.client.server); nothing was changed")
+                context.diagnostic(
+                    .hint,
+                    "apply it with a session on the server it was made for, or make a plan for this one: \(Shell.kcx("plan", "-f", saved.file, "--out", path))"
+                )
                 return .stalePlan
             }
             var lives: [LiveRealm] = []
@@ -296,9 +325,11 @@ public enum DeclarativeCommands {
                 changed += differences.map { "realm \(realm.plan.realm): \($0)" }
             }
             guard changed.isEmpty else {
-                context.diagnostic(.error, "the realm changed since the plan was made, so the plan may no longer be right; nothing was changed")
+                context.diagnostic(
+                    .error, "the realm changed since the plan was made, so the plan may no longer be right; nothing was changed")
                 for line in changed { context.stderr.write("    \(line)\n") }
-                context.diagnostic(.hint, "make the plan again and review it: \(Shell.kcx("plan", "-f", saved.file, "--out", path))")
+                context.diagnostic(
+                    .hint, "make the plan again and review it: \(Shell.kcx("plan", "-f", saved.file, "--out", path))")
                 return .stalePlan
             }
             let planned = Planned(plans: saved.realms.map(\.plan), lives: lives)
@@ -308,7 +339,8 @@ public enum DeclarativeCommands {
             }
             return try execute(
                 planned, options, session, context,
-                again: "plan again (\(Shell.kcx("plan", "-f", saved.file, "--out", path))) and apply the new plan, or run \(Shell.kcx("apply", "-f", saved.file)); "
+                again:
+                    "plan again (\(Shell.kcx("plan", "-f", saved.file, "--out", path))) and apply the new plan, or run \(Shell.kcx("apply", "-f", saved.file)); "
                     + "either converges (this plan is partly applied now, so it would be refused as stale)")
         }
     }
@@ -327,13 +359,17 @@ public enum DeclarativeCommands {
         } catch {
             throw KcxError.usage("cannot read the saved plan '\(path)': \(error.reason)")
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw KcxError.usage("the saved plan '\(path)' is not UTF-8 text") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw KcxError.usage("the saved plan '\(path)' is not UTF-8 text")
+        }
         return try SavedPlan.read(text, path: path, environment: context.environment)
     }
 
     /// Shows the plan, asks (unless --auto-approve), then writes; `again` says how to finish after
     /// a failure or Ctrl-C.
-    static func execute(_ planned: Planned, _ options: ApplyOptions, _ session: CountedSession, _ context: CommandContext, again: String) throws -> ExitCode {
+    static func execute(
+        _ planned: Planned, _ options: ApplyOptions, _ session: CountedSession, _ context: CommandContext, again: String
+    ) throws -> ExitCode {
         let json = options.format == .json
         /// With -o json, one document at the end: the plan, then what was and was not applied.
         func document(applied: Int, notApplied: [PlanChange], failure: JSON?, interrupted: Bool = false) -> String {
@@ -376,18 +412,25 @@ public enum DeclarativeCommands {
             if report.interrupted || (report.failure == nil && ApplyInterrupt.wasRequested && !later.isEmpty) {
                 progress.finish()
                 let notApplied = report.notApplied + later
-                if json { context.stdout.write(document(applied: applied, notApplied: notApplied, failure: nil, interrupted: true)) }
+                if json {
+                    context.stdout.write(document(applied: applied, notApplied: notApplied, failure: nil, interrupted: true))
+                }
                 context.stderr.write("interrupted: applied \(applied) of \(planned.changeCount) changes; not applied:\n")
-                for change in notApplied { context.stderr.write("    \(change.operation.rawValue) \(change.kind) \(change.name)\n") }
+                for change in notApplied {
+                    context.stderr.write("    \(change.operation.rawValue) \(change.kind) \(change.name)\n")
+                }
                 context.diagnostic(.hint, again)
                 return .interrupted
             }
             if let failure = report.failure {
                 progress.finish()
                 if json {
-                    context.stdout.write(document(
-                        applied: applied, notApplied: [failure.change] + report.notApplied + later,
-                        failure: ["realm": .string(plan.realm), "change": failure.change.json, "message": .string(failure.message)]))
+                    context.stdout.write(
+                        document(
+                            applied: applied, notApplied: [failure.change] + report.notApplied + later,
+                            failure: [
+                                "realm": .string(plan.realm), "change": failure.change.json, "message": .string(failure.message),
+                            ]))
                 }
                 context.diagnostic(.error, "\(plan.realm): \(failure.change.kind) \(failure.change.name): \(failure.message)")
                 context.stderr.write("applied \(applied) of \(planned.changeCount) changes; not applied:\n")
@@ -402,7 +445,8 @@ public enum DeclarativeCommands {
         progress.finish()
         if json { context.stdout.write(document(applied: applied, notApplied: [], failure: nil)) }
         let (create, update, delete) = counts(planned.plans)
-        context.stderr.write("Apply complete: \(create) created, \(update) updated, \(delete) deleted; \(session.counter.value) HTTP requests\n")
+        context.stderr.write(
+            "Apply complete: \(create) created, \(update) updated, \(delete) deleted; \(session.counter.value) HTTP requests\n")
         return .ok
     }
 
@@ -449,7 +493,9 @@ final class ApplyProgress: @unchecked Sendable {
         done += 1
         if context.stderr.isTerminal {
             context.stderr.writeFormatted(
-                "\r\u{1B}[K" + TerminalText.escape("[\(done)/\(total)] \(change.operation.rawValue) \(change.kind) \(change.name)", newlines: false))
+                "\r\u{1B}[K"
+                    + TerminalText.escape(
+                        "[\(done)/\(total)] \(change.operation.rawValue) \(change.kind) \(change.name)", newlines: false))
             return
         }
         let status: String

@@ -31,7 +31,9 @@ extension PlanOptions: CommandOptions {
         guard let text = invocation.value("output") else { return .text }
         guard let format = PlanFormat(rawValue: text), allowed.contains(format) else {
             let names = allowed.map { "'\($0.rawValue)'" }
-            let list = names.count == 2 ? names.joined(separator: " or ") : names.dropLast().joined(separator: ", ") + " or " + names.last!
+            let list =
+                names.count == 2
+                ? names.joined(separator: " or ") : names.dropLast().joined(separator: ", ") + " or " + names.last!
             throw KcxError.usage("--output must be \(list), not '\(text)'")
         }
         return format
@@ -41,7 +43,9 @@ extension PlanOptions: CommandOptions {
         guard let out = invocation.value("out") else { return nil }
         if out.isEmpty { throw KcxError.usage("--out needs a file name: where to save the plan") }
         if out == "-" {
-            throw KcxError.usage("--out takes a file, not '-': standard output carries the plan as --output shows it", hint: "for example: --out plan.json")
+            throw KcxError.usage(
+                "--out takes a file, not '-': standard output carries the plan as --output shows it",
+                hint: "for example: --out plan.json")
         }
         return out
     }
@@ -72,13 +76,17 @@ extension ApplyOptions: CommandOptions {
         case (let file?, nil): source = .file(file)
         case (nil, let saved?): source = .saved(saved)
         case (_?, let saved?):
-            throw KcxError.usage("give either a saved plan ('\(saved)') or --file, not both", hint: "kcx apply PLAN applies a saved plan; kcx apply -f FILE plans and applies the file")
+            throw KcxError.usage(
+                "give either a saved plan ('\(saved)') or --file, not both",
+                hint: "kcx apply PLAN applies a saved plan; kcx apply -f FILE plans and applies the file")
         case (nil, nil):
             throw KcxError.usage("--file is required: the declarative file to use (or a saved plan: kcx apply PLAN)")
         }
         prune = invocation.flag("prune")
         if prune, case .saved = source {
-            throw KcxError.usage("--prune cannot change a saved plan: whether it prunes was decided by 'kcx plan --out'", hint: "drop --prune, or make the plan again with --prune")
+            throw KcxError.usage(
+                "--prune cannot change a saved plan: whether it prunes was decided by 'kcx plan --out'",
+                hint: "drop --prune, or make the plan again with --prune")
         }
         autoApprove = invocation.flag("auto-approve")
         dryRun = invocation.flag("dry-run")
@@ -88,7 +96,9 @@ extension ApplyOptions: CommandOptions {
         }
         format = try PlanOptions.format(invocation, allowed: dryRun ? [.text, .json, .markdown] : [.text, .json])
         if let text = invocation.value("parallel") {
-            guard let value = Int(text), (1...32).contains(value) else { throw KcxError.usage("--parallel takes a number from 1 to 32, not '\(text)'") }
+            guard let value = Int(text), (1...32).contains(value) else {
+                throw KcxError.usage("--parallel takes a number from 1 to 32, not '\(text)'")
+            }
             parallel = value
         } else {
             parallel = 4
@@ -108,7 +118,9 @@ struct ExportOptions: Sendable, Equatable {
 extension ExportOptions: CommandOptions {
     init(_ invocation: Invocation) throws {
         let text = invocation.value("output") ?? "yaml"
-        guard let format = Format(rawValue: text) else { throw KcxError.usage("--output must be 'yaml' or 'json', not '\(text)'") }
+        guard let format = Format(rawValue: text) else {
+            throw KcxError.usage("--output must be 'yaml' or 'json', not '\(text)'")
+        }
         self.format = format
         let named = invocation.value("target-realm")
         if let named, let other = invocation.value("realm"), other != named {

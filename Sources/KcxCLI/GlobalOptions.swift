@@ -3,7 +3,8 @@
 
 public enum GlobalOptions {
     public static let specs: [OptionSpec] = [
-        OptionSpec("config", value: "FILE", "Session file (default ${XDG_CONFIG_HOME:-~/.config}/kcx/config.json)", completion: .file),
+        OptionSpec(
+            "config", value: "FILE", "Session file (default ${XDG_CONFIG_HOME:-~/.config}/kcx/config.json)", completion: .file),
         OptionSpec("profile", value: "NAME", "Named session in the config file (default: default, or $KCX_PROFILE)"),
         OptionSpec("no-config", "Store nothing: log in from KCX_* environment variables for this run only"),
         OptionSpec("token", value: "TOKEN", "Use this access token (or $KCX_TOKEN); nothing is stored"),
@@ -23,7 +24,8 @@ public enum GlobalOptions {
         return specs.map { option in
             guard let short = option.short, own.contains(short) else { return option }
             return OptionSpec(
-                option.long, value: option.valueName, option.summary, repeatable: option.repeatable, completion: option.completion)
+                option.long, value: option.valueName, option.summary, repeatable: option.repeatable, completion: option.completion
+            )
         }
     }
 }

@@ -4,20 +4,22 @@
 import KeycloakKit
 
 enum KcadmAuth {
-    static let specs: [OptionSpec] = [
-        OptionSpec(
-            "server", value: "URL",
-            "With --user or --secret: log in to this server for this command only; alone: the stored session's server, else refused"),
-        OptionSpec("realm", value: "REALM", "Realm to log in to (and the default target realm) for this command"),
-        OptionSpec("user", value: "NAME", "Log in as this user for this command only (nothing is stored)"),
-        OptionSpec("password", value: "PASSWORD", "Password of --user (else $KCX_PASSWORD, a prompt, or standard input)"),
-        OptionSpec("client", value: "ID", "Client to log in with (default admin-cli)"),
-        OptionSpec("secret", value: "SECRET", "Client secret; without --user, log in as the client's service account"),
-        OptionSpec("stacktrace", short: "x", "Accepted for kcadm's scripts; kcx prints no stack traces"),
-        OptionSpec(
-            "admin-root", short: "a", value: "URL",
-            "Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session's server"),
-    ] + KeystoreLogin.options + Truststore.options
+    static let specs: [OptionSpec] =
+        [
+            OptionSpec(
+                "server", value: "URL",
+                "With --user or --secret: log in to this server for this command only; alone: the stored session's server, else refused"
+            ),
+            OptionSpec("realm", value: "REALM", "Realm to log in to (and the default target realm) for this command"),
+            OptionSpec("user", value: "NAME", "Log in as this user for this command only (nothing is stored)"),
+            OptionSpec("password", value: "PASSWORD", "Password of --user (else $KCX_PASSWORD, a prompt, or standard input)"),
+            OptionSpec("client", value: "ID", "Client to log in with (default admin-cli)"),
+            OptionSpec("secret", value: "SECRET", "Client secret; without --user, log in as the client's service account"),
+            OptionSpec("stacktrace", short: "x", "Accepted for kcadm's scripts; kcx prints no stack traces"),
+            OptionSpec(
+                "admin-root", short: "a", value: "URL",
+                "Admin REST root when it is not SERVER/admin (e.g. http://kc:8080/auth/admin); on the session's server"),
+        ] + KeystoreLogin.options + Truststore.options
 
     /// True when the command line asks for a one-time login (kcadm: --user, --password or --secret).
     /// True for the commands that take these options.
@@ -36,12 +38,15 @@ enum KcadmAuth {
     /// Logs in with the command line's credentials, printing kcadm's "Logging into ..." line on
     /// stderr, and returns a client holding the access token for this command only. The server and
     /// realm default to the stored session's.
-    static func login(_ invocation: Invocation, _ context: CommandContext) throws -> (client: AdminClient, options: TransportOptions) {
+    static func login(_ invocation: Invocation, _ context: CommandContext) throws -> (
+        client: AdminClient, options: TransportOptions
+    ) {
         let stored =
             invocation.flag("no-config")
             ? nil : try? SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
         guard let server = (invocation.value("server") ?? stored?.server).map(AdminClient.normalizedServer) else {
-            throw KcxError.usage("logging in needs --server URL", hint: "e.g. --server http://localhost:8080 --realm master --user admin")
+            throw KcxError.usage(
+                "logging in needs --server URL", hint: "e.g. --server http://localhost:8080 --realm master --user admin")
         }
         try SessionSettings.checkServerURL(server, source: "--server")
         guard let realm = nonEmpty(invocation.value("realm")) ?? stored?.realm else {
@@ -56,7 +61,8 @@ enum KcadmAuth {
         var password: String?
         if user != nil {
             password = try secret(
-                invocation.value("password"), option: "--password", environment: "KCX_PASSWORD", prompt: "Enter password: ", context)
+                invocation.value("password"), option: "--password", environment: "KCX_PASSWORD", prompt: "Enter password: ",
+                context)
         } else if invocation.value("password") != nil {
             throw KcxError.usage("--password needs --user NAME", hint: "a client logs in with --client ID --secret SECRET")
         }
@@ -72,7 +78,8 @@ enum KcadmAuth {
         let credentials = LoginCredentials(
             grant: user != nil ? .password : .clientCredentials, clientId: clientId, username: user, password: password,
             clientSecret: clientSecret, clientAssertion: signed?.assertion)
-        let tokens = try TokenEndpoint.login(server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
+        let tokens = try TokenEndpoint.login(
+            server: server, realm: realm, credentials: credentials, transport: transport, now: context.now)
         return (AdminClient(server: server, realm: realm, transport: transport, token: tokens.accessToken), options)
     }
 
@@ -82,7 +89,8 @@ enum KcadmAuth {
         let root = AdminClient.normalizedServer(given)
         guard Endpoint.origin(root) != nil else {
             throw KcxError.usage(
-                "--admin-root '\(given)' is not an http:// or https:// URL without user info", hint: "e.g. -a http://localhost:8080/auth/admin")
+                "--admin-root '\(given)' is not an http:// or https:// URL without user info",
+                hint: "e.g. -a http://localhost:8080/auth/admin")
         }
         return root
     }

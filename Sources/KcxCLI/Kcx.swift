@@ -73,7 +73,8 @@ public enum Kcx {
         case .couldNotResolveHost: return "check the host name in the server URL"
         case .timedOut: return "the server did not answer in time: check the network, or allow more time with --timeout SECONDS"
         case .tls: return "trust the server's CA with --cacert FILE, or (not recommended) skip verification with --insecure"
-        case .connectionLost: return "the connection broke before a whole answer came: try again, or allow more attempts with --retries N"
+        case .connectionLost:
+            return "the connection broke before a whole answer came: try again, or allow more attempts with --retries N"
         case .responseTooLarge: return "no Keycloak answer should be that large: check the server URL"
         case .invalidRequest, .other: return nil
         }

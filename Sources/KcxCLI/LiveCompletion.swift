@@ -16,7 +16,8 @@ public enum LiveCompletion {
     /// Endpoints offered for `kcx get <Tab>` (relative to the realm, except realms and serverinfo).
     static let endpoints = [
         "clients", "client-scopes", "users", "groups", "roles", "components", "identity-provider/instances",
-        "default-default-client-scopes", "default-optional-client-scopes", "authentication/flows", "events", "realms", "serverinfo",
+        "default-default-client-scopes", "default-optional-client-scopes", "authentication/flows", "events", "realms",
+        "serverinfo",
     ]
 
     public static let spec = CommandSpec(
@@ -25,7 +26,9 @@ public enum LiveCompletion {
             PositionalSpec("KIND", "clients, scopes, realms, users or endpoints"),
             PositionalSpec("WORDS", "The words typed so far, after --", optional: true, repeatable: true),
         ],
-        examples: [ExampleSpec("kcx __complete clients -- audience check -r myrealm --client", "The clientIds of myrealm, one a line")],
+        examples: [
+            ExampleSpec("kcx __complete clients -- audience check -r myrealm --client", "The clientIds of myrealm, one a line")
+        ],
         hidden: true,
         handler: { invocation, context in
             let kind = invocation.positionals[0]
@@ -40,7 +43,9 @@ public enum LiveCompletion {
         var index = 0
         while index < words.count {
             let word = words[index]
-            for (long, short) in [("target-realm", "r"), ("realm", nil), ("profile", nil), ("config", nil), ("timeout", nil)] as [(String, String?)] {
+            for (long, short) in [("target-realm", "r"), ("realm", nil), ("profile", nil), ("config", nil), ("timeout", nil)]
+                as [(String, String?)]
+            {
                 if word == "--" + long || (short != nil && word == "-" + short!), index + 1 < words.count {
                     values[long == "realm" ? "target-realm" : long] = [words[index + 1]]
                 } else if word.hasPrefix("--\(long)=") {
@@ -76,13 +81,18 @@ public enum LiveCompletion {
         switch kind {
         case "clients": (endpoint, field, query) = ("clients", "clientId", [("first", "0"), ("max", "\(limit)")])
         case "scopes": (endpoint, field) = ("client-scopes", "name")
-        case "users": (endpoint, field, query) = ("users", "username", [("briefRepresentation", "true"), ("first", "0"), ("max", "\(limit)")])
+        case "users":
+            (endpoint, field, query) = (
+                "users", "username", [("briefRepresentation", "true"), ("first", "0"), ("max", "\(limit)")]
+            )
         default: (endpoint, field, query) = ("realms", "realm", [("briefRepresentation", "true")])
         }
         guard let response = try? client.send(method: "GET", endpoint: endpoint, realm: realm, query: query, body: nil),
             let list = response.json?.arrayValue
         else { return [] }
-        let names = Array(list.compactMap { $0[field]?.stringValue }.filter { !$0.isEmpty && !$0.contains(where: \.isWhitespace) }.sorted().prefix(limit))
+        let names = Array(
+            list.compactMap { $0[field]?.stringValue }.filter { !$0.isEmpty && !$0.contains(where: \.isWhitespace) }.sorted()
+                .prefix(limit))
         if let cache { write(cache, names, now: context.now()) }
         return names
     }

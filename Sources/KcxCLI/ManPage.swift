@@ -68,7 +68,10 @@ public enum ManPage {
         ("KCX_REALM", "The realm when no -r/--target-realm is given and no session names one."),
         ("KCX_TOKEN", "An access token to use instead of a stored session; nothing is stored."),
         ("KCX_PROFILE", "The profile of the config file to use when no --profile is given (default: default)."),
-        ("KCX_USER, KCX_CLIENT", "Who logs in with --no-config (KCX_USER with KCX_PASSWORD, or KCX_CLIENT with KCX_CLIENT_SECRET)."),
+        (
+            "KCX_USER, KCX_CLIENT",
+            "Who logs in with --no-config (KCX_USER with KCX_PASSWORD, or KCX_CLIENT with KCX_CLIENT_SECRET)."
+        ),
         ("KCX_PASSWORD", "The user's password when no --password-stdin or --password-file is given."),
         ("KCX_CLIENT_SECRET", "The client secret when no --secret-stdin or --secret-file is given."),
         ("KCX_RETRIES", "Retries per request on 502/503/504 or a lost connection when no --retries is given (default 3)."),

@@ -9,17 +9,19 @@ extension DeclarativeCommands {
 
     static func planJSON(_ plans: [RealmPlan], requests: Int) -> JSON {
         let (create, update, delete) = counts(plans)
-        return .object(JSONObject([
-            ("version", .int(planJSONVersion)),
-            ("realms", .array(plans.map { ["realm": .string($0.realm), "changes": .array($0.changes.map(\.json))] })),
-            ("summary", ["create": .int(Int64(create)), "update": .int(Int64(update)), "delete": .int(Int64(delete))]),
-            ("requests", .int(Int64(requests))),
-        ]))
+        return .object(
+            JSONObject([
+                ("version", .int(planJSONVersion)),
+                ("realms", .array(plans.map { ["realm": .string($0.realm), "changes": .array($0.changes.map(\.json))] })),
+                ("summary", ["create": .int(Int64(create)), "update": .int(Int64(update)), "delete": .int(Int64(delete))]),
+                ("requests", .int(Int64(requests))),
+            ]))
     }
 
     static func summaryLine(_ plans: [RealmPlan]) -> String {
         let (create, update, delete) = counts(plans)
-        return create + update + delete == 0 ? "No changes." : "Plan: \(create) to create, \(update) to update, \(delete) to delete."
+        return create + update + delete == 0
+            ? "No changes." : "Plan: \(create) to create, \(update) to update, \(delete) to delete."
     }
 
     /// A compact markdown table per realm. Every server or file value is escaped, so a name cannot
@@ -41,7 +43,8 @@ extension DeclarativeCommands {
                 case .update: verb = "\\~ update"
                 case .delete: verb = "- delete"
                 }
-                out += "| \(verb) | \(markdown(change.kind)) | \(markdown(change.name)) | \(change.details.map(markdown).joined(separator: "<br>")) |\n"
+                out +=
+                    "| \(verb) | \(markdown(change.kind)) | \(markdown(change.name)) | \(change.details.map(markdown).joined(separator: "<br>")) |\n"
             }
             out += "\n"
         }

@@ -30,14 +30,16 @@ public enum ProfileCommands {
             if let session = try store.session(named: name) { rows.append((name, session)) }
         }
         if options.output == .json {
-            let list = JSON.array(rows.map { row in
-                var object = JSONObject([
-                    ("name", .string(row.name)), ("current", .bool(row.name == current)), ("server", .string(row.session.server)),
-                    ("realm", .string(row.session.realm)), ("client", .string(row.session.clientId)),
-                ])
-                object["user"] = row.session.username.map { .string($0) } ?? .null
-                return .object(object)
-            })
+            let list = JSON.array(
+                rows.map { row in
+                    var object = JSONObject([
+                        ("name", .string(row.name)), ("current", .bool(row.name == current)),
+                        ("server", .string(row.session.server)),
+                        ("realm", .string(row.session.realm)), ("client", .string(row.session.clientId)),
+                    ])
+                    object["user"] = row.session.username.map { .string($0) } ?? .null
+                    return .object(object)
+                })
             let document: JSON = ["configFile": .string(store.path), "profiles": list]
             context.stdout.write(document.serialized(.pretty) + "\n")
             return .ok
@@ -47,10 +49,13 @@ public enum ProfileCommands {
             return .ok
         }
         let table = rows.map { row in
-            [(row.name == current ? "* " : "  ") + row.name, row.session.server, row.session.realm,
-             row.session.username.map { "\($0) (via \(row.session.clientId))" } ?? "client \(row.session.clientId)"]
+            [
+                (row.name == current ? "* " : "  ") + row.name, row.session.server, row.session.realm,
+                row.session.username.map { "\($0) (via \(row.session.clientId))" } ?? "client \(row.session.clientId)",
+            ]
         }
-        context.stdout.write(TextTable.render(Tabulation(columns: ["  PROFILE", "SERVER", "REALM", "LOGGED IN AS"], rows: table)))
+        context.stdout.write(
+            TextTable.render(Tabulation(columns: ["  PROFILE", "SERVER", "REALM", "LOGGED IN AS"], rows: table)))
         return .ok
     }
 

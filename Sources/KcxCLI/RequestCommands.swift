@@ -10,13 +10,15 @@ public enum RequestCommands {
         "Path relative to /admin/realms/{realm}/ (e.g. clients); 'realms...' and 'serverinfo' are relative to /admin/; an http(s) URL on the session's server is used as is"
     )
     static let allowOtherHost = OptionSpec(
-        "allow-other-host", "Send to an absolute ENDPOINT URL on another server than the session's (it receives the bearer token)")
+        "allow-other-host", "Send to an absolute ENDPOINT URL on another server than the session's (it receives the bearer token)"
+    )
 
     static let targetRealm = OptionSpec(
         "target-realm", short: "r", value: "REALM", "Realm the ENDPOINT is relative to (default: the login realm)")
     static let query = OptionSpec("query", short: "q", value: "NAME=VALUE", "Add a query parameter", repeatable: true)
     static let header = OptionSpec(
-        "header", short: "h", value: "NAME=VALUE", "Set request header NAME to VALUE (-h alone, last, shows help)", repeatable: true)
+        "header", short: "h", value: "NAME=VALUE", "Set request header NAME to VALUE (-h alone, last, shows help)",
+        repeatable: true)
     static let set = OptionSpec(
         "set", short: "s", value: "NAME=VALUE",
         "Set NAME to VALUE: JSON if VALUE is JSON (true, 42, [..], {..}), else a string; NAME+=VALUE adds to an array; NAME:=JSON insists on JSON",
@@ -24,7 +26,8 @@ public enum RequestCommands {
     static let delete = OptionSpec("delete", short: "d", value: "NAME", "Remove NAME from the body", repeatable: true)
     static let file = OptionSpec(
         "file", short: "f", value: "FILE", "Read the JSON body from FILE ('-' for standard input)", completion: .file)
-    static let body = OptionSpec("body", short: "b", value: "CONTENT", "Use CONTENT as the body, or as the JSON template -s and -d edit")
+    static let body = OptionSpec(
+        "body", short: "b", value: "CONTENT", "Use CONTENT as the body, or as the JSON template -s and -d edit")
     static let fields = OptionSpec(
         "fields", short: "F", value: "FILTER", "Show only these fields, e.g. 'id,clientId,protocolMappers(name)', '*(*),-id'")
     static let format = OptionSpec(
@@ -35,10 +38,12 @@ public enum RequestCommands {
     static let compact = OptionSpec("compact", "Same as -c/--compressed")
     static let offset = OptionSpec("offset", short: "o", value: "N", "Skip the first N results (adds Keycloak's 'first')")
     static let limit = OptionSpec("limit", short: "l", value: "N", "Return at most N results (adds Keycloak's 'max')")
-    static let printHeaders = OptionSpec("print-headers", short: "H", "Print the response status line and headers on stdout first")
+    static let printHeaders = OptionSpec(
+        "print-headers", short: "H", "Print the response status line and headers on stdout first")
     static let printId = OptionSpec("id", short: "i", "Print only the new object's id (from the Location header) on stdout")
     static let output = OptionSpec("output", short: "o", "Print the resulting object (read back from the server) on stdout")
-    static let merge = OptionSpec("merge", short: "m", "Read the object, merge the changes into it and send it (the default unless -f is given)")
+    static let merge = OptionSpec(
+        "merge", short: "m", "Read the object, merge the changes into it and send it (the default unless -f is given)")
     static let noMerge = OptionSpec("no-merge", short: "n", "Send the body as given, without reading the object first")
 
     static let bodyDiscussion = """
@@ -83,12 +88,17 @@ public enum RequestCommands {
                 printed on stderr, as kcadm prints it; CSV lines end on stdout under both names.
                 """,
             positionals: [endpoint],
-            options: [targetRealm, query, header, fields, format, noQuotes, compressed, compact, offset, limit, printHeaders, allowOtherHost]
+            options: [
+                targetRealm, query, header, fields, format, noQuotes, compressed, compact, offset, limit, printHeaders,
+                allowOtherHost,
+            ]
                 + KcadmAuth.specs,
             examples: [
                 ExampleSpec("kcx get clients -r demo --fields id,clientId", "List the clients of realm demo, two fields each"),
-                ExampleSpec("kcx get clients -r demo -q clientId=api -F id --format csv --noquotes", "Print the id of client api"),
-                ExampleSpec("kcx get clients/$ID -r demo -F '*(*),-id,-protocolMappers' > template.json", "Keep a client as a template"),
+                ExampleSpec(
+                    "kcx get clients -r demo -q clientId=api -F id --format csv --noquotes", "Print the id of client api"),
+                ExampleSpec(
+                    "kcx get clients/$ID -r demo -F '*(*),-id,-protocolMappers' > template.json", "Keep a client as a template"),
                 ExampleSpec("kcx get users -r demo --offset 100 --limit 50 -c", "Read the third page of 50 users, one JSON line"),
             ],
             handler: { invocation, context in try runGet(invocation, context) }),
@@ -192,7 +202,8 @@ public enum RequestCommands {
         if typed.isEmpty { throw KcxError.usage("ENDPOINT is empty", hint: "e.g. 'kcx \(invocation.command.name) clients'") }
         let endpoint = try Endpoint.typed(typed)
         var request = Request(
-            method: method, endpoint: endpoint, realm: invocation.value("target-realm") ?? nonEmpty(invocation.value("realm")), query: [], body: nil,
+            method: method, endpoint: endpoint, realm: invocation.value("target-realm") ?? nonEmpty(invocation.value("realm")),
+            query: [], body: nil,
             merge: invocation.flag("merge"), printIdOnly: invocation.flag("id"), output: OutputOptions())
         request.printResult = method == "GET" || (method != "DELETE" && invocation.flag("output"))
         request.printHeaders = invocation.flag("print-headers")
@@ -201,7 +212,8 @@ public enum RequestCommands {
             throw KcxError.usage("invalid --target-realm '\(realm)': not a realm name")
         }
         if request.printIdOnly && invocation.flag("output") {
-            throw KcxError.usage("options -o and -i exclude each other", hint: "use -i for the new id, -o for the whole new object")
+            throw KcxError.usage(
+                "options -o and -i exclude each other", hint: "use -i for the new id, -o for the whole new object")
         }
         if invocation.flag("merge") && invocation.flag("no-merge") {
             throw KcxError.usage("options --merge and --no-merge exclude each other")
@@ -215,7 +227,8 @@ public enum RequestCommands {
         }
         for parameter in invocation.all("header") {
             guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
-                throw KcxError.usage("invalid -h '\(parameter)': expected NAME=VALUE", hint: "-h sends a request header; --help shows help")
+                throw KcxError.usage(
+                    "invalid -h '\(parameter)': expected NAME=VALUE", hint: "-h sends a request header; --help shows help")
             }
             let name = String(parameter[..<equals])
             let value = String(parameter[parameter.index(after: equals)...])
@@ -225,7 +238,8 @@ public enum RequestCommands {
                 throw KcxError.usage("invalid -h: the header name contains \(what), which no header name can hold")
             }
             if let scalar = ControlCharacters.firstInHeaderValue(value) {
-                throw KcxError.usage("invalid -h \(name): its value contains a control character (\(ControlCharacters.name(scalar)))")
+                throw KcxError.usage(
+                    "invalid -h \(name): its value contains a control character (\(ControlCharacters.name(scalar)))")
             }
             request.headers.append((name, value))
         }
@@ -244,14 +258,19 @@ public enum RequestCommands {
                     throw KcxError.usage("invalid -s \(error)", hint: "use NAME=VALUE (or NAME:=JSON to insist on JSON)")
                 }
             case "delete":
-                do { request.edits.append(.delete(try JSONPath.parse(value))) } catch { throw KcxError.usage("invalid -d \(error)") }
+                do { request.edits.append(.delete(try JSONPath.parse(value))) } catch {
+                    throw KcxError.usage("invalid -d \(error)")
+                }
             default:
                 break
             }
         }
         // A secret in -s is on argv like --password: say so (`credentials[0].value`, `secret`, `config.keyPassword`).
         let secretKeys = request.sets.compactMap { expression -> String? in
-            guard case .key(let name)? = expression.path.components.last(where: { if case .key = $0 { return true } else { return false } }),
+            guard
+                case .key(let name)? = expression.path.components.last(where: {
+                    if case .key = $0 { return true } else { return false }
+                }),
                 Redaction.isSecretName(name) || name == "value" || Redaction.json(expression.value) != expression.value
             else { return nil }
             return name
@@ -285,7 +304,9 @@ public enum RequestCommands {
             if raw {
                 request.rawBody = bytes
             } else {
-                do { request.body = try JSON.parse(bytes) } catch { throw KcxError.usage("\(source) is not valid JSON: \(error)") }
+                do { request.body = try JSON.parse(bytes) } catch {
+                    throw KcxError.usage("\(source) is not valid JSON: \(error)")
+                }
             }
         case (nil, let text?):
             if raw {
@@ -321,7 +342,8 @@ public enum RequestCommands {
     /// RFC 9110's token characters, which a header name is made of.
     static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
         default: return "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
     }
@@ -404,7 +426,8 @@ public enum RequestCommands {
                 method: "GET", endpoint: request.endpoint, realm: request.realm, query: request.query, headers: request.headers)
             guard let currentValue = current.json, currentValue.objectValue != nil else {
                 throw KcxError(
-                    .serverError, "GET \(request.endpoint.readable) did not return a JSON object, so there is nothing to merge into",
+                    .serverError,
+                    "GET \(request.endpoint.readable) did not return a JSON object, so there is nothing to merge into",
                     hint: "send the body as it is with -n/--no-merge")
             }
             let merged = request.body.map { currentValue.merging($0) } ?? currentValue
@@ -431,11 +454,14 @@ public enum RequestCommands {
     /// -o of create and update, as kcadm: the object is read back (ENDPOINT/ID after a create
     /// that answered with a Location, ENDPOINT after a 204) and printed; any other answer is
     /// printed as it came. clients-initial-access answers with the object itself.
-    static func printResult(_ response: HTTPResponse, id: String?, _ request: Request, _ client: AdminClient, _ context: CommandContext) throws {
+    static func printResult(
+        _ response: HTTPResponse, id: String?, _ request: Request, _ client: AdminClient, _ context: CommandContext
+    ) throws {
         var shown = response
         if response.status == 204 || id != nil, request.endpoint.encoded != "clients-initial-access" {
             let target: Endpoint = id.map { "\(request.endpoint)/\($0)" } ?? request.endpoint
-            shown = try client.send(method: "GET", endpoint: target, realm: request.realm, query: id == nil ? request.query : [], headers: [])
+            shown = try client.send(
+                method: "GET", endpoint: target, realm: request.realm, query: id == nil ? request.query : [], headers: [])
         }
         printBody(shown, request.output, context)
     }

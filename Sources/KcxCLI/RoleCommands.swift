@@ -63,7 +63,9 @@ enum RoleCommands {
             ["remove-roles"], summary: "Remove realm or client roles from a user, group or composite role",
             discussion: "As kcadm's remove-roles: the roles are realm roles, or --cclientid/--cid's client roles.",
             options: [realm] + user + group + composite + client + roles + KcadmAuth.specs,
-            examples: [ExampleSpec("kcx remove-roles -r demo --uusername alice --rolename user", "Take the realm role user from alice")],
+            examples: [
+                ExampleSpec("kcx remove-roles -r demo --uusername alice --rolename user", "Take the realm role user from alice")
+            ],
             handler: { invocation, context in try runChange(invocation, context, method: "DELETE") }),
         CommandSpec(
             ["set-password"], summary: "Reset a user's password",
@@ -72,11 +74,15 @@ enum RoleCommands {
                 is read from the terminal without echo, or from the first line of standard input.
                 """,
             options: [
-                realm, OptionSpec("username", value: "USERNAME", "The user's username"), OptionSpec("userid", value: "ID", "The user's id"),
-                OptionSpec("new-password", short: "p", value: "PASSWORD", "The new password (visible to other users; prints a warning)"),
+                realm, OptionSpec("username", value: "USERNAME", "The user's username"),
+                OptionSpec("userid", value: "ID", "The user's id"),
+                OptionSpec(
+                    "new-password", short: "p", value: "PASSWORD", "The new password (visible to other users; prints a warning)"),
                 OptionSpec("temporary", short: "t", "The user must change it at the next login"),
             ] + KcadmAuth.specs,
-            examples: [ExampleSpec("kcx set-password -r demo --username alice --temporary < password.txt", "Reset alice's password")],
+            examples: [
+                ExampleSpec("kcx set-password -r demo --username alice --temporary < password.txt", "Reset alice's password")
+            ],
             handler: { invocation, context in try runSetPassword(invocation, context) }),
     ]
 
@@ -120,10 +126,13 @@ enum RoleCommands {
             try exclusive(invocation, ["gid", "gname", "gpath"])
             try exclusive(invocation, ["cid", "cclientid"])
             try exclusive(invocation, ["rid", "rname"])
-            let kinds = [["uid", "uusername"], ["gid", "gname", "gpath"], ["rid", "rname"]].filter { $0.contains { invocation.value($0) != nil } }
+            let kinds = [["uid", "uusername"], ["gid", "gname", "gpath"], ["rid", "rname"]].filter {
+                $0.contains { invocation.value($0) != nil }
+            }
             if kinds.count > 1 {
                 throw KcxError.usage(
-                    "give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)")
+                    "give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)"
+                )
             }
             let target: TargetOption
             if let id = invocation.value("uid") {
@@ -153,13 +162,17 @@ enum RoleCommands {
             switch command {
             case .add, .remove:
                 if roles.isEmpty { throw KcxError.usage("no role given: use --rolename NAME or --roleid ID (repeatable)") }
-                if target == .none { throw KcxError.usage("no target: give --uusername/--uid, --gname/--gpath/--gid or --rname/--rid") }
+                if target == .none {
+                    throw KcxError.usage("no target: give --uusername/--uid, --gname/--gpath/--gid or --rname/--rid")
+                }
             case .get:
                 // kcadm: --all excludes the other two; with both of those, --available wins.
                 for other in ["effective", "available"] where invocation.flag("all") && invocation.flag(other) {
                     throw KcxError.usage("options --all and --\(other) exclude each other")
                 }
-                options.view = invocation.flag("available") ? .available : invocation.flag("effective") ? .effective : invocation.flag("all") ? .all : .direct
+                options.view =
+                    invocation.flag("available")
+                    ? .available : invocation.flag("effective") ? .effective : invocation.flag("all") ? .all : .direct
                 if case .composite = target, options.view == .effective || options.view == .available {
                     throw KcxError.usage(
                         "--\(options.view == .effective ? "effective" : "available") does not apply to a composite role",
@@ -169,7 +182,9 @@ enum RoleCommands {
                     throw KcxError.usage("options --rolename and --roleid exclude each other")
                 }
                 if let list = invocation.value("fields") {
-                    do { options.output.fields = try FieldFilter.parse(list) } catch { throw KcxError.usage("invalid --fields \(error)") }
+                    do { options.output.fields = try FieldFilter.parse(list) } catch {
+                        throw KcxError.usage("invalid --fields \(error)")
+                    }
                 }
                 if let format = invocation.value("format") { options.output.format = OutputFormat(rawValue: format) ?? .json }
                 options.output.compact = invocation.flag("compressed")
@@ -189,14 +204,18 @@ enum RoleCommands {
 
         static func parse(_ invocation: Invocation) throws(KcxError) -> PasswordOptions {
             try exclusive(invocation, ["userid", "username"])
-            guard let user = invocation.value("userid").map(Reference.id) ?? invocation.value("username").map(Reference.name) else {
+            guard let user = invocation.value("userid").map(Reference.id) ?? invocation.value("username").map(Reference.name)
+            else {
                 throw KcxError.usage("no user: give --username NAME or --userid ID")
             }
-            if user == .id("") || user == .name("") { throw KcxError.usage("--\(invocation.value("userid") != nil ? "userid" : "username") is empty") }
+            if user == .id("") || user == .name("") {
+                throw KcxError.usage("--\(invocation.value("userid") != nil ? "userid" : "username") is empty")
+            }
             let password = invocation.value("new-password")
             if password == "" { throw KcxError.usage("--new-password is empty") }
             return PasswordOptions(
-                realm: RoleCommands.targetRealm(invocation), user: user, password: password, temporary: invocation.flag("temporary"))
+                realm: RoleCommands.targetRealm(invocation), user: user, password: password,
+                temporary: invocation.flag("temporary"))
         }
     }
 
@@ -222,7 +241,8 @@ enum RoleCommands {
         return value
     }
 
-    static func get(_ client: AdminClient, _ endpoint: Endpoint, _ realm: String?, query: [(String, String)] = []) throws -> JSON {
+    static func get(_ client: AdminClient, _ endpoint: Endpoint, _ realm: String?, query: [(String, String)] = []) throws -> JSON
+    {
         try json(client.send(method: "GET", endpoint: endpoint, realm: realm, query: query), "GET \(endpoint.readable)")
     }
 

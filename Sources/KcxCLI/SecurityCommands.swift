@@ -41,7 +41,8 @@ public enum SecurityCommands {
             options: [
                 ProvisioningOptions.targetRealm,
                 SharedOptions.output(
-                    GraphFormat.allCases.map(\.rawValue), "text (default), json (the graph as data), mermaid or dot", aliases: ["format"]),
+                    GraphFormat.allCases.map(\.rawValue), "text (default), json (the graph as data), mermaid or dot",
+                    aliases: ["format"]),
             ],
             examples: [
                 ExampleSpec("kcx graph -r myrealm", "The graph in the terminal"),

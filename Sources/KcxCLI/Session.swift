@@ -20,7 +20,9 @@ public func openAdminClient(_ invocation: Invocation, _ context: CommandContext)
 
 /// The admin client and the transport options it uses (the command line's with the stored
 /// session's TLS choices), for callers that open more transports of the same kind.
-func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) throws -> (client: AdminClient, options: TransportOptions) {
+func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) throws -> (
+    client: AdminClient, options: TransportOptions
+) {
     if KcadmAuth.takesOptions(invocation) { Truststore.warnTrustpass(invocation, context) }
     // Bad network options are named before anything else, even when no session exists yet.
     _ = try SessionSettings.transportOptions(invocation, context: context)
@@ -30,7 +32,9 @@ func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) th
     if let token = invocation.value("token") ?? nonEmpty(environment["KCX_TOKEN"]) {
         if invocation.value("token") != nil { CommandLineSecrets.warn("--token", use: "KCX_TOKEN", context) }
         try checkUserToken(token, source: invocation.value("token") != nil ? "--token" : "KCX_TOKEN")
-        let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
+        let stored =
+            invocation.flag("no-config")
+            ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
         let ownServer = KcadmAuth.takesOptions(invocation) ? invocation.value("server") : nil
         guard let server = ownServer ?? nonEmpty(environment["KCX_SERVER"]) ?? stored?.server else {
             throw KcxError.usage(
@@ -56,11 +60,16 @@ func openAdminConnection(_ invocation: Invocation, _ context: CommandContext) th
         let profile = SessionSettings.profile(invocation, context)
         let stored = invocation.flag("no-config") ? nil : try store.session(named: profile)
         if stored.map({ AdminClient.normalizedServer($0.server) }) != server {
-            let why = invocation.flag("no-config") ? "--no-config keeps no session" : stored.map { "the stored session is for \($0.server)" }
-                ?? "no session '\(profile)' in \(store.path)"
+            let why =
+                invocation.flag("no-config")
+                ? "--no-config keeps no session"
+                : stored.map { "the stored session is for \($0.server)" }
+                    ?? "no session '\(profile)' in \(store.path)"
             throw KcxError(
                 .authentication, "no credentials for --server \(server): \(why)",
-                hint: "log in for this command with --realm REALM and --user NAME (--password, a prompt or standard input) or --client ID --secret SECRET, or give --token TOKEN")
+                hint:
+                    "log in for this command with --realm REALM and --user NAME (--password, a prompt or standard input) or --client ID --secret SECRET, or give --token TOKEN"
+            )
         }
     }
 
@@ -120,7 +129,8 @@ public enum SessionSettings {
         var options = TransportOptions()
         if let text = invocation.value("timeout") {
             guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
-                throw KcxError.usage("--timeout: '\(text)' is not a number of seconds between 0 and 86400", hint: "for example: --timeout 60")
+                throw KcxError.usage(
+                    "--timeout: '\(text)' is not a number of seconds between 0 and 86400", hint: "for example: --timeout 60")
             }
             options.timeoutSeconds = seconds
         }
@@ -161,22 +171,28 @@ public enum SessionSettings {
 
     /// `--retries N`, else `$KCX_RETRIES`, else 3: a whole number from 0 (no retries) to 100.
     public static func retryPolicy(_ invocation: Invocation, _ context: CommandContext) throws -> RetryPolicy {
-        let given = invocation.value("retries").map { ("--retries", $0) } ?? nonEmpty(context.environment["KCX_RETRIES"]).map { ("KCX_RETRIES", $0) }
+        let given =
+            invocation.value("retries").map { ("--retries", $0) }
+            ?? nonEmpty(context.environment["KCX_RETRIES"]).map { ("KCX_RETRIES", $0) }
         guard let (source, text) = given else { return RetryPolicy() }
         guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let count = Int(text), count <= 100 else {
             throw KcxError.usage(
-                "\(source): '\(text)' is not a whole number of retries from 0 to 100", hint: "for example: --retries 5, or --retries 0 to disable retries")
+                "\(source): '\(text)' is not a whole number of retries from 0 to 100",
+                hint: "for example: --retries 5, or --retries 0 to disable retries")
         }
         return RetryPolicy(retries: count)
     }
 
     /// The run's transport: warns about `--insecure` every time (also when the session remembers
     /// it), adds retries and the `-v` trace.
-    public static func transport(_ invocation: Invocation, _ context: CommandContext, stored: StoredSession? = nil) throws -> HTTPTransport {
+    public static func transport(_ invocation: Invocation, _ context: CommandContext, stored: StoredSession? = nil) throws
+        -> HTTPTransport
+    {
         try transport(invocation, context, options: transportOptions(invocation, stored: stored, context: context))
     }
 
-    static func transport(_ invocation: Invocation, _ context: CommandContext, options: TransportOptions) throws -> HTTPTransport {
+    static func transport(_ invocation: Invocation, _ context: CommandContext, options: TransportOptions) throws -> HTTPTransport
+    {
         let policy = try retryPolicy(invocation, context)
         if options.insecure {
             let origin = invocation.flag("insecure") ? "--insecure" : "--insecure, stored with the session"
@@ -206,7 +222,8 @@ public enum SessionSettings {
     }
 
     public static func checkServerURL(_ server: String, source: String) throws {
-        let afterScheme = server.hasPrefix("https://") ? server.dropFirst(8) : server.hasPrefix("http://") ? server.dropFirst(7) : nil
+        let afterScheme =
+            server.hasPrefix("https://") ? server.dropFirst(8) : server.hasPrefix("http://") ? server.dropFirst(7) : nil
         guard let afterScheme, let first = afterScheme.first, first != "/", !server.contains(" ") else {
             throw KcxError.usage(
                 "\(source): '\(server)' is not an http:// or https:// URL", hint: "for example: https://keycloak.example.com")
@@ -223,11 +240,14 @@ public enum SessionSettings {
     public static func loginHint(profile: String, session: StoredSession?) -> String {
         let profileOption = profile == "default" ? [] : ["--profile", profile]
         guard let session else {
-            return "log in with: " + Shell.command(["kcx", "config", "credentials", "--server", "URL", "--realm", "REALM", "--user", "NAME"] + profileOption)
+            return "log in with: "
+                + Shell.command(
+                    ["kcx", "config", "credentials", "--server", "URL", "--realm", "REALM", "--user", "NAME"] + profileOption)
         }
         let who = session.grant == .password ? ["--user", session.username ?? "NAME"] : ["--client", session.clientId]
         return "log in again with: "
-            + Shell.command(["kcx", "config", "credentials", "--server", session.server, "--realm", session.realm] + who + profileOption)
+            + Shell.command(
+                ["kcx", "config", "credentials", "--server", session.server, "--realm", session.realm] + who + profileOption)
     }
 
     /// The `--no-config` session: everything from KCX_* variables; secrets stay in the
@@ -235,7 +255,8 @@ public enum SessionSettings {
     public static func sessionFromEnvironment(_ environment: [String: String]) throws -> StoredSession {
         guard let server = nonEmpty(environment["KCX_SERVER"]) else {
             throw KcxError.usage(
-                "--no-config needs KCX_SERVER", hint: "set KCX_SERVER, KCX_REALM and KCX_USER + KCX_PASSWORD or KCX_CLIENT + KCX_CLIENT_SECRET")
+                "--no-config needs KCX_SERVER",
+                hint: "set KCX_SERVER, KCX_REALM and KCX_USER + KCX_PASSWORD or KCX_CLIENT + KCX_CLIENT_SECRET")
         }
         try checkServerURL(server, source: "KCX_SERVER")
         let realm = nonEmpty(environment["KCX_REALM"]) ?? "master"

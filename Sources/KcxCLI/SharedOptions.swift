@@ -4,7 +4,9 @@
 import KeycloakKit
 
 enum SharedOptions {
-    static func client(_ summary: String = "clientId (or id) of the client", value: String = "CLIENT", repeatable: Bool = false) -> OptionSpec {
+    static func client(_ summary: String = "clientId (or id) of the client", value: String = "CLIENT", repeatable: Bool = false)
+        -> OptionSpec
+    {
         OptionSpec("client", value: value, summary, repeatable: repeatable)
     }
 

@@ -15,7 +15,8 @@ public enum TokenCommands {
         OptionSpec("password", value: "PASSWORD", "The password itself (visible to other users; prints a warning)"),
     ]
     static let output = SharedOptions.output(
-        ["token", "json", "claims"], "token (default: the access token alone), json (the whole response) or claims (the access token decoded)")
+        ["token", "json", "claims"],
+        "token (default: the access token alone), json (the whole response) or claims (the access token decoded)")
     static let server = SharedOptions.server()
     static let realm = SharedOptions.targetRealm("Realm of the token endpoint (default: $KCX_REALM or the session's realm)")
 
@@ -35,8 +36,11 @@ public enum TokenCommands {
                 SharedOptions.scope("Scopes to request, space separated (optional scopes, openid)", value: "SCOPES"),
             ] + secretOptions + passwordOptions + [output, server, realm],
             examples: [
-                ExampleSpec("kcx token get --client myapp --user alice --password-file pw.txt -r myrealm --output claims", "alice's token from myapp, decoded"),
-                ExampleSpec("KCX_CLIENT_SECRET=... kcx token get --client service-a -r myrealm", "A service-account token of service-a"),
+                ExampleSpec(
+                    "kcx token get --client myapp --user alice --password-file pw.txt -r myrealm --output claims",
+                    "alice's token from myapp, decoded"),
+                ExampleSpec(
+                    "KCX_CLIENT_SECRET=... kcx token get --client service-a -r myrealm", "A service-account token of service-a"),
             ],
             handler: get),
         CommandSpec(
@@ -60,7 +64,7 @@ public enum TokenCommands {
             examples: [
                 ExampleSpec(
                     "kcx token get --client webapp --user alice --password-file pw | kcx token exchange --client service-a --subject-token - --audience service-b --secret-file sa.secret",
-                    "service-a trades alice's token for one addressed to service-b"),
+                    "service-a trades alice's token for one addressed to service-b")
             ],
             handler: exchange),
         CommandSpec(
@@ -78,20 +82,33 @@ public enum TokenCommands {
             options: [
                 OptionSpec("verify", "Check signature, expiry and issuer against the keys of the session's realm (or --issuer)"),
                 SharedOptions.audience("With --verify: require this value in aud", value: "AUD"),
-                OptionSpec("issuer", value: "URL", "With --verify: trust this issuer (https://HOST/realms/REALM) instead of the session's realm"),
+                OptionSpec(
+                    "issuer", value: "URL",
+                    "With --verify: trust this issuer (https://HOST/realms/REALM) instead of the session's realm"),
                 SharedOptions.server("With --verify: Keycloak's root URL (default: $KCX_SERVER or the session's server)"),
-                SharedOptions.targetRealm("With --verify: the realm whose keys to trust (default: $KCX_REALM or the session's realm)"),
+                SharedOptions.targetRealm(
+                    "With --verify: the realm whose keys to trust (default: $KCX_REALM or the session's realm)"),
             ],
             examples: [
-                ExampleSpec("kcx token get --client myapp --user alice -r demo | kcx token decode --verify -r demo --audience api-service", "Verify and show a fresh token of realm demo"),
-                ExampleSpec("kcx token decode --verify --issuer https://sso.example.com/realms/demo - < token.txt", "Verify against an issuer named explicitly (no session needed)"),
+                ExampleSpec(
+                    "kcx token get --client myapp --user alice -r demo | kcx token decode --verify -r demo --audience api-service",
+                    "Verify and show a fresh token of realm demo"),
+                ExampleSpec(
+                    "kcx token decode --verify --issuer https://sso.example.com/realms/demo - < token.txt",
+                    "Verify against an issuer named explicitly (no session needed)"),
             ],
             handler: decode),
         CommandSpec(
             ["token", "introspect"], summary: "Ask Keycloak whether a token is active, as a resource server would",
             positionals: [PositionalSpec("TOKEN", "The token, or - (the default) for standard input", optional: true)],
-            options: [SharedOptions.client("The client introspecting (a confidential resource server)")] + secretOptions + [server, realm],
-            examples: [ExampleSpec("kcx token introspect --client api-service --secret-file api.secret -r myrealm - < token.txt", "Is this token active?")],
+            options: [SharedOptions.client("The client introspecting (a confidential resource server)")] + secretOptions + [
+                server, realm,
+            ],
+            examples: [
+                ExampleSpec(
+                    "kcx token introspect --client api-service --secret-file api.secret -r myrealm - < token.txt",
+                    "Is this token active?")
+            ],
             handler: introspect),
     ]
 
@@ -100,17 +117,25 @@ public enum TokenCommands {
         guard let (server, realm, tls) = try serverAndRealm(invocation, context) else {
             throw KcxError.usage("no server: give --server URL, set KCX_SERVER, or log in with 'kcx config credentials'")
         }
-        return TokenRequests(server: server, realm: realm, transport: try SessionSettings.transport(invocation, context, stored: tls))
+        return TokenRequests(
+            server: server, realm: realm, transport: try SessionSettings.transport(invocation, context, stored: tls))
     }
 
     /// `--server`, else `$KCX_SERVER`, else the session's server (nil when none), with `-r`, else
     /// `$KCX_REALM`, else the session's realm, else master.
     /// `tls` is the stored session when it is this server's, for its remembered --insecure/--cacert.
-    static func serverAndRealm(_ invocation: Invocation, _ context: CommandContext) throws -> (server: String, realm: String, tls: StoredSession?)? {
-        let stored = invocation.flag("no-config") ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
-        guard let server = invocation.value("server") ?? nonEmptyValue(context.environment["KCX_SERVER"]) ?? stored?.server else { return nil }
+    static func serverAndRealm(_ invocation: Invocation, _ context: CommandContext) throws -> (
+        server: String, realm: String, tls: StoredSession?
+    )? {
+        let stored =
+            invocation.flag("no-config")
+            ? nil : try SessionSettings.store(invocation, context).session(named: SessionSettings.profile(invocation, context))
+        guard let server = invocation.value("server") ?? nonEmptyValue(context.environment["KCX_SERVER"]) ?? stored?.server else {
+            return nil
+        }
         try SessionSettings.checkServerURL(server, source: invocation.value("server") != nil ? "--server" : "KCX_SERVER")
-        let realm = invocation.value("target-realm") ?? nonEmptyValue(context.environment["KCX_REALM"]) ?? stored?.realm ?? "master"
+        let realm =
+            invocation.value("target-realm") ?? nonEmptyValue(context.environment["KCX_REALM"]) ?? stored?.realm ?? "master"
         return (server, realm, SessionSettings.tlsSession(stored, server: server))
     }
 
@@ -126,13 +151,16 @@ public enum TokenCommands {
         var password: String?
         if let user {
             password = try ConfigCommands.resolveSecret(.password, invocation, context, prompt: "Password for \(user): ")?.value
-            guard password != nil else { throw KcxError.usage("no password for user \(user): give --password-stdin, --password-file FILE or KCX_PASSWORD") }
+            guard password != nil else {
+                throw KcxError.usage("no password for user \(user): give --password-stdin, --password-file FILE or KCX_PASSWORD")
+            }
         }
         let endpoint = try endpoint(invocation, context)
         // A public client has no secret; only ask for one where the grant cannot work without it.
         let secret = try ConfigCommands.resolveSecret(
             .clientSecret, invocation, context, prompt: "Secret of client \(client): ", usePrompt: user == nil)?.value
-        let response = try endpoint.get(clientId: client, secret: secret, username: user, password: password, scope: options.scope)
+        let response = try endpoint.get(
+            clientId: client, secret: secret, username: user, password: password, scope: options.scope)
         try printTokenResponse(response, format: format, context)
         return .ok
     }
@@ -210,17 +238,20 @@ public enum TokenCommands {
         }
         // The session's remembered --insecure/--cacert apply when the issuer is on its server.
         let tls = options.issuer == nil ? try serverAndRealm(invocation, context)?.tls : nil
-        let keys = try TokenRequests.jwks(issuer: issuer, transport: try SessionSettings.transport(invocation, context, stored: tls))
+        let keys = try TokenRequests.jwks(
+            issuer: issuer, transport: try SessionSettings.transport(invocation, context, stored: tls))
         do {
             _ = try JWT.verify(
                 token, jwks: try JWKS(keys),
-                expectations: JWTExpectations(issuer: issuer, audience: options.audience, now: Int64(context.now().timeIntervalSince1970)))
+                expectations: JWTExpectations(
+                    issuer: issuer, audience: options.audience, now: Int64(context.now().timeIntervalSince1970)))
         } catch {
             throw verifyFailure(error)
         }
         // Only a verified token's claims reach standard output, so a script cannot use unchecked ones.
         context.stdout.write(document.serialized(.pretty) + "\n")
-        context.stderr.write("verified: RS256 signature by \(issuer), not expired\(options.audience.map { ", aud contains \($0)" } ?? "")\n")
+        context.stderr.write(
+            "verified: RS256 signature by \(issuer), not expired\(options.audience.map { ", aud contains \($0)" } ?? "")\n")
         return .ok
     }
 
@@ -239,7 +270,8 @@ public enum TokenCommands {
     static func verifyFailure(_ error: any Error) -> KcxError {
         var hint: String?
         if case .wrongIssuer? = error as? JWTError {
-            hint = "kcx trusts only the issuer it was given: name another realm of the same server with -r REALM, or the issuer with --issuer URL"
+            hint =
+                "kcx trusts only the issuer it was given: name another realm of the same server with -r REALM, or the issuer with --issuer URL"
         }
         return KcxError(.checkFailed, "token does not verify: \(error)", hint: hint)
     }

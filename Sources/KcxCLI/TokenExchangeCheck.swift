@@ -20,10 +20,14 @@ enum TokenExchangeCheck {
                 SharedOptions.subjectClient("Client that obtained the subject token (default: the requester itself)"),
                 SharedOptions.user("With --subject-client: the user whose token is exchanged"),
                 OptionSpec("live", "Also perform a real exchange as proof (needs the requester's secret)"),
-                SharedOptions.subjectToken("With --live: the token to exchange, or - for standard input (default: a service-account token of the requester)"),
+                SharedOptions.subjectToken(
+                    "With --live: the token to exchange, or - for standard input (default: a service-account token of the requester)"
+                ),
             ] + TokenCommands.secretOptions + ProvisioningOptions.reading,
             examples: [
-                ExampleSpec("kcx token-exchange check --from service-a --to service-b -r myrealm", "Can service-a exchange for service-b?"),
+                ExampleSpec(
+                    "kcx token-exchange check --from service-a --to service-b -r myrealm", "Can service-a exchange for service-b?"
+                ),
                 ExampleSpec(
                     "kcx token-exchange check --from api --to backend --subject-client webapp --user alice -r myrealm",
                     "Can api exchange alice's webapp token for backend?"),
@@ -50,14 +54,19 @@ enum TokenExchangeCheck {
         if options.output == .json {
             var document = prediction.json
             if case .object(var object) = document {
-                if options.live { object["live"] = live.map { ["issued": true, "claims": $0] } ?? ["issued": false, "error": .string(liveRefusal ?? "")] }
+                if options.live {
+                    object["live"] =
+                        live.map { ["issued": true, "claims": $0] } ?? ["issued": false, "error": .string(liveRefusal ?? "")]
+                }
                 document = .object(object)
             }
             context.stdout.write(document.serialized(.pretty) + "\n")
         } else {
             var text: String
             if prediction.possible {
-                text = "\(from) may exchange tokens for \(to):\n" + prediction.paths.map { "  \($0.mechanism.rawValue), via \($0.via)\n" }.joined()
+                text =
+                    "\(from) may exchange tokens for \(to):\n"
+                    + prediction.paths.map { "  \($0.mechanism.rawValue), via \($0.via)\n" }.joined()
             } else {
                 text = "\(from) cannot exchange tokens for \(to):\n"
                 for problem in prediction.problems {
@@ -83,7 +92,9 @@ enum TokenExchangeCheck {
     }
 
     /// A real exchange: the subject token given, or the requester's own service-account token.
-    static func exchangeLive(from: String, to: String, _ invocation: Invocation, _ context: CommandContext, endpoint: TokenRequests) throws
+    static func exchangeLive(
+        from: String, to: String, _ invocation: Invocation, _ context: CommandContext, endpoint: TokenRequests
+    ) throws
         -> (claims: JSON?, refusal: String?)
     {
         // ExchangeCheckOptions has refused `--subject-token -` with --secret-stdin before any request.

@@ -27,11 +27,13 @@ public enum TokenExchangeCommands {
             options: pair + [SharedOptions.subjectClient("Client whose users' tokens will be exchanged"), mode]
                 + ProvisioningOptions.mutating,
             examples: [
-                ExampleSpec("kcx token-exchange allow --from service-a --to service-b -r myrealm", "service-a may exchange for service-b"),
+                ExampleSpec(
+                    "kcx token-exchange allow --from service-a --to service-b -r myrealm", "service-a may exchange for service-b"),
                 ExampleSpec(
                     "kcx token-exchange allow --from primary-service --to delegated-service --subject-client webapp -r myrealm",
                     "Also make webapp's tokens acceptable to primary-service"),
-                ExampleSpec("kcx token-exchange allow --from a --to b --mode legacy --dry-run", "Show the legacy permission wiring"),
+                ExampleSpec(
+                    "kcx token-exchange allow --from a --to b --mode legacy --dry-run", "Show the legacy permission wiring"),
             ],
             handler: allow),
         CommandSpec(
@@ -46,7 +48,9 @@ public enum TokenExchangeCommands {
                 exits 7.
                 """,
             options: pair + [mode] + ProvisioningOptions.mutating,
-            examples: [ExampleSpec("kcx token-exchange deny --from service-a --to service-b -r myrealm", "Withdraw the permission")],
+            examples: [
+                ExampleSpec("kcx token-exchange deny --from service-a --to service-b -r myrealm", "Withdraw the permission")
+            ],
             handler: deny),
         CommandSpec(
             ["token-exchange", "enable"], summary: "Turn standard token exchange on for a client",
@@ -54,7 +58,10 @@ public enum TokenExchangeCommands {
                 SharedOptions.client("The requesting client (clientId or id)"),
                 OptionSpec("allow-refresh", "Also allow requested_token_type=refresh_token (SAME_SESSION)"),
             ] + ProvisioningOptions.mutating,
-            examples: [ExampleSpec("kcx token-exchange enable --client service-a --allow-refresh -r myrealm", "V2 on, refresh tokens allowed")],
+            examples: [
+                ExampleSpec(
+                    "kcx token-exchange enable --client service-a --allow-refresh -r myrealm", "V2 on, refresh tokens allowed")
+            ],
             handler: enable),
         CommandSpec(
             ["token-exchange", "disable"], summary: "Turn standard token exchange off for a client",
@@ -63,8 +70,12 @@ public enum TokenExchangeCommands {
             handler: disable),
         CommandSpec(
             ["token-exchange", "status"], summary: "Show who may exchange, and which audiences tokens can carry",
-            discussion: "Per client: standard exchange on/off, refresh allowed, legacy-permitted requesters, and the audiences its tokens can carry (and how).",
-            options: [SharedOptions.client("Only this client (default: every client with exchange or audience settings)", repeatable: true)]
+            discussion:
+                "Per client: standard exchange on/off, refresh allowed, legacy-permitted requesters, and the audiences its tokens can carry (and how).",
+            options: [
+                SharedOptions.client(
+                    "Only this client (default: every client with exchange or audience settings)", repeatable: true)
+            ]
                 + ProvisioningOptions.reading,
             examples: [ExampleSpec("kcx token-exchange status --client service-a -r myrealm", "One client's exchange settings")],
             handler: status),
@@ -86,10 +97,19 @@ public enum TokenExchangeCommands {
         let opened = try writer.otherTargetsOpened(from: from, to: to)
         ChangeOutput.report(
             writer, invocation, context,
-            extra: opened.isEmpty ? [] : [("alsoPossible", .array(opened.map { ["from": .string(from), "to": .string($0.target), "via": .string($0.via)] }))])
+            extra: opened.isEmpty
+                ? []
+                : [
+                    (
+                        "alsoPossible",
+                        .array(opened.map { ["from": .string(from), "to": .string($0.target), "via": .string($0.via)] })
+                    )
+                ])
         if options.output != .json {
             for pair in opened {
-                context.stderr.write("note: \(from) \(writer.dryRun ? "would" : "may") now also exchange tokens for \(pair.target) (via \(pair.via))\n")
+                context.stderr.write(
+                    "note: \(from) \(writer.dryRun ? "would" : "may") now also exchange tokens for \(pair.target) (via \(pair.via))\n"
+                )
             }
         }
         return .ok
@@ -103,13 +123,17 @@ public enum TokenExchangeCommands {
         try writer.denyExchange(from: from, to: to, mode: mode)
         // The verb means its outcome: if another path still lets FROM exchange for TO, say which and fail.
         let remaining = try writer.remainingExchangePaths(from: from, to: to)
-        ChangeOutput.report(writer, invocation, context, extra: remaining.isEmpty ? [] : [("remainingPaths", .array(remaining.map(\.json)))])
+        ChangeOutput.report(
+            writer, invocation, context, extra: remaining.isEmpty ? [] : [("remainingPaths", .array(remaining.map(\.json)))])
         guard remaining.isEmpty else {
             throw KcxError(
                 .checkFailed,
                 "\(from) can still exchange tokens for \(to)\(writer.dryRun ? " after this change" : ""):\n"
-                    + remaining.map { "  \($0.mechanism.rawValue), via \($0.via): remove with \($0.removal)" }.joined(separator: "\n"),
-                hint: "run the commands above (or turn standard exchange off for \(from): \(Shell.kcx("token-exchange", "disable", "--client", from, "-r", session.realm))), then deny again")
+                    + remaining.map { "  \($0.mechanism.rawValue), via \($0.via): remove with \($0.removal)" }.joined(
+                        separator: "\n"),
+                hint:
+                    "run the commands above (or turn standard exchange off for \(from): \(Shell.kcx("token-exchange", "disable", "--client", from, "-r", session.realm))), then deny again"
+            )
         }
         return .ok
     }
@@ -141,9 +165,13 @@ public enum TokenExchangeCommands {
         var names = options.clients
         if names.isEmpty {
             // Every client that has exchange switched on or carries audience mappers, skipping built-ins.
-            let builtIn: Set<String> = ["account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console"]
-            for client in try session.client.send(method: "GET", endpoint: "clients", realm: session.realm).json?.arrayValue ?? [] {
-                guard let clientId = client["clientId"]?.stringValue, !builtIn.contains(clientId), !clientId.hasSuffix("-realm") else { continue }
+            let builtIn: Set<String> = [
+                "account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console",
+            ]
+            for client in try session.client.send(method: "GET", endpoint: "clients", realm: session.realm).json?.arrayValue ?? []
+            {
+                guard let clientId = client["clientId"]?.stringValue, !builtIn.contains(clientId), !clientId.hasSuffix("-realm")
+                else { continue }
                 names.append(clientId)
             }
         }
@@ -151,24 +179,32 @@ public enum TokenExchangeCommands {
         if options.output == .json {
             let document: JSON = [
                 "realm": .string(session.realm),
-                "features": ["standardExchange": .bool(features.standardExchange), "legacyExchange": .bool(features.legacyExchange),
-                             "fineGrainedPermissionsV1": .bool(features.fineGrainedV1)],
+                "features": [
+                    "standardExchange": .bool(features.standardExchange), "legacyExchange": .bool(features.legacyExchange),
+                    "fineGrainedPermissionsV1": .bool(features.fineGrainedV1),
+                ],
                 "clients": .array(statuses.map(\.json)),
             ]
             context.stdout.write(document.serialized(.pretty) + "\n")
             return .ok
         }
         context.stdout.write(
-            "server: standard exchange \(features.standardExchange ? "on" : "off"), legacy exchange \(features.legacyUsable ? "on" : "off")\n")
+            "server: standard exchange \(features.standardExchange ? "on" : "off"), legacy exchange \(features.legacyUsable ? "on" : "off")\n"
+        )
         let rows = statuses.map { status -> [String] in
-            let audiences = status.audiences.map { "\($0.audience) (\($0.via)\($0.inAccessToken ? "" : ", not in access token"))" }
+            let audiences = status.audiences.map {
+                "\($0.audience) (\($0.via)\($0.inAccessToken ? "" : ", not in access token"))"
+            }
             return [
                 status.clientId + (status.publicClient ? " (public)" : ""), status.standardEnabled ? "on" : "off",
-                status.refreshAllowed ? "yes" : "no", status.legacyRequesters.map { $0.isEmpty ? "-" : $0.joined(separator: ",") } ?? "n/a",
+                status.refreshAllowed ? "yes" : "no",
+                status.legacyRequesters.map { $0.isEmpty ? "-" : $0.joined(separator: ",") } ?? "n/a",
                 audiences.isEmpty ? "-" : audiences.joined(separator: "; "),
             ]
         }
-        context.stdout.write(TextTable.render(Tabulation(columns: ["CLIENT", "STANDARD", "REFRESH", "LEGACY REQUESTERS", "AUDIENCES"], rows: rows)))
+        context.stdout.write(
+            TextTable.render(
+                Tabulation(columns: ["CLIENT", "STANDARD", "REFRESH", "LEGACY REQUESTERS", "AUDIENCES"], rows: rows)))
         return .ok
     }
 }

@@ -68,7 +68,8 @@ struct ExchangeCheckOptions: CommandOptions {
         }
         if subjectToken == "-" && invocation.flag("secret-stdin") {
             throw KcxError.usage(
-                "--subject-token - and --secret-stdin cannot both read standard input", hint: "put the secret in a file (--secret-file)")
+                "--subject-token - and --secret-stdin cannot both read standard input",
+                hint: "put the secret in a file (--secret-file)")
         }
         output = try invocation.textOrJSON()
     }

@@ -105,8 +105,10 @@ public enum TokenExchangeSecurityCommands {
             context.stdout.write("also enforced by other policies: \(status.otherPolicies.joined(separator: ", "))\n")
         }
         if status.profileMissing {
-            context.warn("policy \(downscopePolicyName) names profile \(downscopeProfileName), which is missing; Keycloak skips it")
-            context.diagnostic(.hint, "restore it with: \(Shell.kcx("token-exchange", "downscope", "enable", "-r", session.realm))")
+            context.warn(
+                "policy \(downscopePolicyName) names profile \(downscopeProfileName), which is missing; Keycloak skips it")
+            context.diagnostic(
+                .hint, "restore it with: \(Shell.kcx("token-exchange", "downscope", "enable", "-r", session.realm))")
         }
         return .ok
     }

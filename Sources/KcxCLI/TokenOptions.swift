@@ -20,11 +20,14 @@ struct TokenGetOptions: CommandOptions {
     let output: TokenOutput
 
     init(_ invocation: Invocation) throws {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client requesting the token") }
+        guard let client = invocation.value("client") else {
+            throw KcxError.usage("--client is required: the client requesting the token")
+        }
         self.client = client
         output = try invocation.choice("output", as: TokenOutput.self) ?? .token
         if invocation.flag("password-stdin") && invocation.flag("secret-stdin") {
-            throw KcxError.usage("--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file")
+            throw KcxError.usage(
+                "--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file")
         }
         user = invocation.value("user")
         scope = invocation.value("scope")
@@ -42,11 +45,15 @@ struct TokenExchangeOptions: CommandOptions {
     let output: TokenOutput
 
     init(_ invocation: Invocation) throws {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client that exchanges") }
+        guard let client = invocation.value("client") else {
+            throw KcxError.usage("--client is required: the client that exchanges")
+        }
         if let issuer = invocation.value("subject-issuer") {
             throw KcxError.usage(
                 "--subject-issuer '\(issuer)': standard token exchange (Keycloak 26.2+) refuses the subject_issuer parameter (\"Parameter 'subject_issuer' is not supported for standard token exchange\"): it exchanges only access tokens issued by the realm itself",
-                hint: "for a token of another realm or an external identity provider, Keycloak needs identity brokering with the legacy exchange (features token-exchange and admin-fine-grained-authz:v1) and the provider's alias as subject_issuer; for a token of this realm, leave --subject-issuer out")
+                hint:
+                    "for a token of another realm or an external identity provider, Keycloak needs identity brokering with the legacy exchange (features token-exchange and admin-fine-grained-authz:v1) and the provider's alias as subject_issuer; for a token of this realm, leave --subject-issuer out"
+            )
         }
         guard let subject = invocation.value("subject-token") else {
             throw KcxError.usage("--subject-token is required (a token, or - for standard input)")
@@ -56,7 +63,9 @@ struct TokenExchangeOptions: CommandOptions {
         output = try invocation.choice("output", as: TokenOutput.self) ?? .token
         requestedType = try invocation.choice("requested-token-type", as: RequestedTokenType.self)
         if subject == "-" && invocation.flag("secret-stdin") {
-            throw KcxError.usage("--subject-token - and --secret-stdin cannot both read standard input", hint: "put the secret in a file (--secret-file)")
+            throw KcxError.usage(
+                "--subject-token - and --secret-stdin cannot both read standard input",
+                hint: "put the secret in a file (--secret-file)")
         }
         audiences = invocation.all("audience")
         scope = invocation.value("scope")
@@ -82,7 +91,9 @@ struct TokenDecodeOptions: CommandOptions {
             }
             try SessionSettings.checkServerURL(given, source: "--issuer")
             guard !given.contains("?") && !given.contains("#") else {
-                throw KcxError.usage("--issuer: '\(TerminalText.escape(given, newlines: false))' holds a query or fragment; an issuer URL has neither")
+                throw KcxError.usage(
+                    "--issuer: '\(TerminalText.escape(given, newlines: false))' holds a query or fragment; an issuer URL has neither"
+                )
             }
             issuer = AdminClient.normalizedServer(given)
         } else {
@@ -96,10 +107,14 @@ struct TokenIntrospectOptions: CommandOptions {
     let client: String
 
     init(_ invocation: Invocation) throws {
-        guard let client = invocation.value("client") else { throw KcxError.usage("--client is required: the client introspecting") }
+        guard let client = invocation.value("client") else {
+            throw KcxError.usage("--client is required: the client introspecting")
+        }
         self.client = client
         if (invocation.positionals.first ?? "-") == "-" && invocation.flag("secret-stdin") {
-            throw KcxError.usage("the token and --secret-stdin cannot both come from standard input", hint: "put the secret in a file (--secret-file)")
+            throw KcxError.usage(
+                "the token and --secret-stdin cannot both come from standard input",
+                hint: "put the secret in a file (--secret-file)")
         }
         try checkedServer(invocation)
     }

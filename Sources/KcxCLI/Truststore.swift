@@ -26,7 +26,8 @@ enum Truststore {
     ]
 
     static let spec = CommandSpec(
-        ["config", "truststore"], summary: "Trust the CA certificates of a PEM or PKCS#12 file for the profile's logins and session",
+        ["config", "truststore"],
+        summary: "Trust the CA certificates of a PEM or PKCS#12 file for the profile's logins and session",
         discussion: """
             As kcadm's config truststore: the profile's logins (config credentials) and the commands \
             of its session trust the CA certificates in FILE; it may be set before the first login and \
@@ -45,7 +46,8 @@ enum Truststore {
         examples: [
             ExampleSpec("kcx config truststore ~/ca.pem", "Trust ca.pem for the default profile"),
             ExampleSpec(
-                "kcx config truststore ~/.keycloak/truststore.p12 --trustpass -", "Trust a PKCS#12 truststore, prompting for its password"),
+                "kcx config truststore ~/.keycloak/truststore.p12 --trustpass -",
+                "Trust a PKCS#12 truststore, prompting for its password"),
             ExampleSpec("kcx config truststore --delete", "Go back to the system's CA certificates"),
         ],
         handler: { invocation, context in try run(invocation, context) })
@@ -71,7 +73,8 @@ enum Truststore {
     ) throws -> Trusted {
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(file, limit: .data) } catch {
-            throw KcxError.usage("\(label) '\(file)': \(error.description)", hint: "give a PEM or PKCS#12 file of CA certificates")
+            throw KcxError.usage(
+                "\(label) '\(file)': \(error.description)", hint: "give a PEM or PKCS#12 file of CA certificates")
         }
         switch TruststoreFile.format(of: bytes) {
         case .pem:
@@ -82,18 +85,21 @@ enum Truststore {
                 "\(label) '\(file)' is a Java keystore (JKS), which kcx cannot read; it reads PEM and PKCS#12 truststores",
                 hint: "convert it to PKCS#12 (keytool asks for both passwords): "
                     + Shell.command([
-                        "keytool", "-importkeystore", "-srckeystore", file, "-destkeystore", converted, "-deststoretype", "PKCS12",
+                        "keytool", "-importkeystore", "-srckeystore", file, "-destkeystore", converted, "-deststoretype",
+                        "PKCS12",
                     ]) + ", then give \(Shell.quote(converted))")
         case .unknown:
             throw KcxError.usage(
-                "\(label) '\(file)' is neither PEM (-----BEGIN CERTIFICATE-----) nor PKCS#12", hint: "give a PEM or PKCS#12 file of CA certificates")
+                "\(label) '\(file)' is neither PEM (-----BEGIN CERTIFICATE-----) nor PKCS#12",
+                hint: "give a PEM or PKCS#12 file of CA certificates")
         case .der:
             return .pem(try readDER(bytes, file: file, label: label, invocation, context, readsStandardInput: readsStandardInput))
         }
     }
 
     private static func readDER(
-        _ bytes: [UInt8], file: String, label: String, _ invocation: Invocation, _ context: CommandContext?, readsStandardInput: Bool
+        _ bytes: [UInt8], file: String, label: String, _ invocation: Invocation, _ context: CommandContext?,
+        readsStandardInput: Bool
     ) throws -> [UInt8] {
         let given = invocation.value("trustpass")
         var password: String?
@@ -120,12 +126,15 @@ enum Truststore {
         case .failure(.unreadable):
             throw KcxError.usage(
                 "\(label) '\(file)': the PKCS#12 contents cannot be decrypted (a wrong password, or an algorithm this OpenSSL lacks)",
-                hint: "export the certificates as PEM: openssl pkcs12 -in \(Shell.quote(file)) -nokeys -out ca.pem, then give ca.pem")
+                hint:
+                    "export the certificates as PEM: openssl pkcs12 -in \(Shell.quote(file)) -nokeys -out ca.pem, then give ca.pem"
+            )
         case .failure(.noCertificate):
             throw KcxError.usage("\(label) '\(file)' holds no certificate")
         case .failure(.notPKCS12):
             throw KcxError.usage(
-                "\(label) '\(file)' is neither PEM (-----BEGIN CERTIFICATE-----) nor PKCS#12", hint: "give a PEM or PKCS#12 file of CA certificates")
+                "\(label) '\(file)' is neither PEM (-----BEGIN CERTIFICATE-----) nor PKCS#12",
+                hint: "give a PEM or PKCS#12 file of CA certificates")
         }
     }
 
@@ -134,7 +143,9 @@ enum Truststore {
         if let context {
             if context.stdin.isTerminal {
                 if let value = context.stdin.readSecret(prompt: prompt) { return value }
-            } else if readsStandardInput, let bytes = try? context.stdin.readAll(limit: .secret), !SecretSource.firstLine(bytes).isEmpty {
+            } else if readsStandardInput, let bytes = try? context.stdin.readAll(limit: .secret),
+                !SecretSource.firstLine(bytes).isEmpty
+            {
                 return SecretSource.firstLine(bytes)
             }
         }
@@ -150,7 +161,9 @@ enum Truststore {
     static func bundlePath(_ store: ConfigStore, profile: String, login: Bool = false) -> String {
         var name = ""
         for byte in profile.utf8 {
-            let plain = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x2E
+            let plain =
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D
+                || byte == 0x2E
             if plain {
                 name.unicodeScalars.append(Unicode.Scalar(byte))
             } else {

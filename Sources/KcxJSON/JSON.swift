@@ -31,7 +31,11 @@ public struct JSONObject: Sendable, Sequence {
         entries.reserveCapacity(members.count)
         if members.count <= 16 {
             for (key, value) in members {
-                if let index = entries.firstIndex(where: { $0.key == key }) { entries[index].value = value } else { entries.append((key, value)) }
+                if let index = entries.firstIndex(where: { $0.key == key }) {
+                    entries[index].value = value
+                } else {
+                    entries.append((key, value))
+                }
             }
         } else {
             var positions: [String: Int] = [:]

@@ -35,9 +35,11 @@ public enum APIError {
         let reason = HTTPStatus.reason(response.status)
         if response.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return reason }
         guard let json = try? JSON.parse(response.body) else {
-            let type = response.header("Content-Type").map { $0.split(separator: ";").first.map(String.init) ?? $0 } ?? "unlabelled"
+            let type =
+                response.header("Content-Type").map { $0.split(separator: ";").first.map(String.init) ?? $0 } ?? "unlabelled"
             let prefix = reason.isEmpty ? "" : reason + " "
-            return "\(prefix)(a \(type) body of \(response.body.count) bytes, not from Keycloak's API: a proxy or load balancer may have answered)"
+            return
+                "\(prefix)(a \(type) body of \(response.body.count) bytes, not from Keycloak's API: a proxy or load balancer may have answered)"
         }
         if let object = json.objectValue {
             if let message = object["errorMessage"]?.stringValue {
@@ -81,9 +83,12 @@ public enum APIError {
         switch response.status {
         case 401 where location.isTokenEndpoint:
             // The token endpoint authenticates the requesting client, not the admin session.
-            hint = "the requesting client could not authenticate: check its clientId (it must exist and be enabled) and its secret"
+            hint =
+                "the requesting client could not authenticate: check its clientId (it must exist and be enabled) and its secret"
         case 401:
-            hint = "log in again: " + Shell.kcx("config", "credentials", "--server", server, "--realm", location.realm ?? "REALM", "--user", "NAME")
+            hint =
+                "log in again: "
+                + Shell.kcx("config", "credentials", "--server", server, "--realm", location.realm ?? "REALM", "--user", "NAME")
         case 403 where text.hasPrefix("Realm not enabled"):
             hint = realmDisabledHint(location.realm)
         case 403:
@@ -95,7 +100,9 @@ public enum APIError {
         case 409:
             hint = "it already exists: change it with 'kcx update' instead, or use an idempotent kcx command"
         case 300..<400:
-            hint = response.header("Location").map { "the server redirects to \(Redaction.url($0)); kcx does not follow redirects, so check the server URL" }
+            hint = response.header("Location").map {
+                "the server redirects to \(Redaction.url($0)); kcx does not follow redirects, so check the server URL"
+            }
         case 502, 503, 504:
             hint = unavailableHint(method: method, note: response.retryNote)
         default:
@@ -118,7 +125,8 @@ public enum APIError {
         case .tls:
             hint = "trust the server's CA with --cacert FILE (PEM), or, not recommended, skip verification with --insecure"
         case .connectionLost:
-            hint = "the connection broke before a whole answer came: a proxy or the server may be restarting; try again, or allow more attempts with --retries N"
+            hint =
+                "the connection broke before a whole answer came: a proxy or the server may be restarting; try again, or allow more attempts with --retries N"
         case .responseTooLarge:
             hint = "no Keycloak answer should be that large: check the server URL (another service may be answering)"
         case .invalidRequest, .other:
@@ -127,12 +135,14 @@ public enum APIError {
         var message = "\(method) \(path): \(failure.message)"
         if let note = failure.retryNote { message += " (\(note))" }
         // An answer too large is the server's doing, not the network's.
-        let code: ExitCode = failure.kind == .responseTooLarge ? .serverError : failure.kind == .invalidRequest ? .usage : .network
+        let code: ExitCode =
+            failure.kind == .responseTooLarge ? .serverError : failure.kind == .invalidRequest ? .usage : .network
         return KcxError(code, message, hint: hint, cause: .transport(failure.kind))
     }
 
     static func missingRealmHint(_ realm: String, near: [String]) -> String {
-        "realm '\(realm)' does not exist: " + (Suggestions.phrase(near) ?? "check -r/--target-realm or the realm you logged in to")
+        "realm '\(realm)' does not exist: "
+            + (Suggestions.phrase(near) ?? "check -r/--target-realm or the realm you logged in to")
     }
 
     /// `https://host/auth` when `server` ends in the context path Keycloak dropped in version 17.
@@ -146,7 +156,8 @@ public enum APIError {
 
     static func oldContextPathHint(_ server: String) -> String {
         let root = oldContextPath(server) ?? server
-        return "the server URL ends in /auth, the context path Keycloak dropped in version 17: use --server \(root) (only Keycloak 16 and older, or a server started with --http-relative-path=/auth, serve under /auth)"
+        return
+            "the server URL ends in /auth, the context path Keycloak dropped in version 17: use --server \(root) (only Keycloak 16 and older, or a server started with --http-relative-path=/auth, serve under /auth)"
     }
 
     /// 403 `Realm not enabled`: the realm is switched off, whatever the account's roles.
@@ -188,7 +199,8 @@ public enum APIError {
         } else {
             role = reads ? "view-realm" : "manage-realm"
         }
-        return "the account likely lacks the role '\(role)' for realm '\(realm)' (client realm-management; 'realm-admin' includes it)"
+        return
+            "the account likely lacks the role '\(role)' for realm '\(realm)' (client realm-management; 'realm-admin' includes it)"
     }
 
     private static let clientSegments: Set<String> = [
@@ -224,7 +236,9 @@ public enum APIError {
         while index >= 1 {
             if let thing = collectionNames[segments[index - 1]], named == nil || named == thing {
                 let id = segments[index]
-                let lookup = segments[index - 1] == "clients" ? "; find a client's id with: kcx get clients -q clientId=NAME --fields id,clientId" : ""
+                let lookup =
+                    segments[index - 1] == "clients"
+                    ? "; find a client's id with: kcx get clients -q clientId=NAME --fields id,clientId" : ""
                 return "no \(thing) with id '\(id)' in realm '\(realm)'\(lookup)"
             }
             index -= 1
@@ -284,7 +298,8 @@ struct AdminPath {
     var isTokenEndpoint = false
 
     init(_ path: String) {
-        let withoutQuery = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        let withoutQuery =
+            path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
         let segments = withoutQuery.split(separator: "/").map { URLEncoding.decode(String($0)) }
         if segments.count >= 2, segments[0] == "admin", segments[1] == "realms" {
             if segments.count == 2 {

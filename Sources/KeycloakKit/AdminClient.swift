@@ -61,7 +61,8 @@ public final class AdminClient {
         } else {
             var relative = Substring(text)
             while relative.first == "/" { relative.removeFirst() }
-            let firstSegment = relative.split(separator: "/", maxSplits: 1).first.map { $0.split(separator: "?").first ?? $0 } ?? ""
+            let firstSegment =
+                relative.split(separator: "/", maxSplits: 1).first.map { $0.split(separator: "?").first ?? $0 } ?? ""
             let admin = adminRoot ?? "\(server)/admin"
             if firstSegment == "realms" || firstSegment == "serverinfo" {
                 base = "\(admin)/\(relative)"
@@ -103,7 +104,8 @@ public final class AdminClient {
         guard (200..<300).contains(response.status) else {
             var error = APIError.error(method: method, url: url, server: server, response: response)
             if response.status == 404, let missing = AdminPath(APIError.displayPath(url: url, server: server)).realm,
-                APIError.describe(response).hasPrefix("Realm not found") || APIError.describe(response).hasPrefix("Realm does not exist")
+                APIError.describe(response).hasPrefix("Realm not found")
+                    || APIError.describe(response).hasPrefix("Realm does not exist")
             {
                 error.hint = APIError.missingRealmHint(missing, near: similarRealms(to: missing, token: token))
             }
@@ -115,7 +117,9 @@ public final class AdminClient {
     /// Realm names close to one that does not exist, asked for only after the 404 (never on the
     /// success path); none when the account may not list realms or the list fails.
     func similarRealms(to name: String, token: String) -> [String] {
-        guard let response = try? perform(method: "GET", url: "\(server)/admin/realms?briefRepresentation=true", token: token, body: nil),
+        guard
+            let response = try? perform(
+                method: "GET", url: "\(server)/admin/realms?briefRepresentation=true", token: token, body: nil),
             response.status == 200, let realms = response.json?.arrayValue
         else { return [] }
         return Suggestions.closest(to: name, among: realms.compactMap { $0["realm"]?.stringValue })

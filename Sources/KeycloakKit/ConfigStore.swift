@@ -118,7 +118,8 @@ public struct StoredSession: Sendable, Equatable {
     /// The same login (server, realm, client, grant, user), whatever its tokens: a profile that
     /// another `config credentials` replaced is not.
     public func isSameLogin(as other: StoredSession) -> Bool {
-        server == other.server && realm == other.realm && clientId == other.clientId && grant == other.grant && username == other.username
+        server == other.server && realm == other.realm && clientId == other.clientId && grant == other.grant
+            && username == other.username
     }
 
     public var json: JSON {
@@ -200,7 +201,8 @@ public final class ConfigStore: Sendable {
             throw KcxError(.usage, "config file \(path) does not hold a JSON object", hint: "fix or remove it, then log in again")
         }
         if let profiles = object["profiles"], profiles.objectValue == nil {
-            throw KcxError(.usage, "config file \(path): \"profiles\" is not an object", hint: "fix or remove it, then log in again")
+            throw KcxError(
+                .usage, "config file \(path): \"profiles\" is not an object", hint: "fix or remove it, then log in again")
         }
         return object
     }
@@ -208,7 +210,9 @@ public final class ConfigStore: Sendable {
     public func session(named profile: String) throws -> StoredSession? {
         guard let entry = try load()["profiles"]?[profile] else { return nil }
         guard let session = StoredSession(json: entry) else {
-            throw KcxError(.usage, "config file \(path): profile '\(profile)' is incomplete", hint: "log in again with kcx config credentials")
+            throw KcxError(
+                .usage, "config file \(path): profile '\(profile)' is incomplete",
+                hint: "log in again with kcx config credentials")
         }
         return session
     }
@@ -300,7 +304,9 @@ public final class ConfigStore: Sendable {
     /// The directory holding the file must pass ssh's rule too: whoever can write it can put a
     /// config file of their own in place of the user's.
     private func checkDirectory() throws {
-        guard let status = FileSystem.status(of: directory), let problem = FileSystem.trustProblem(status, user: user) else { return }
+        guard let status = FileSystem.status(of: directory), let problem = FileSystem.trustProblem(status, user: user) else {
+            return
+        }
         throw refusal(.untrusted(directory, problem), what: "config directory")
     }
 
@@ -311,7 +317,8 @@ public final class ConfigStore: Sendable {
         switch error.trustProblem {
         case .owner(let owner)?:
             return KcxError(
-                .usage, "\(what) \(path) is owned by uid \(owner), not by you (uid \(user)) or root: it could send your credentials to another user's server",
+                .usage,
+                "\(what) \(path) is owned by uid \(owner), not by you (uid \(user)) or root: it could send your credentials to another user's server",
                 hint: "if it is yours, run: chown \(user) \(path); otherwise remove it")
         case .writable(let mode)?:
             let octal = String(mode, radix: 8)

@@ -35,7 +35,8 @@ public final class CurlTransport: HTTPTransport {
     public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         guard let handle else {
             throw TransportError(
-                kind: .other, message: "libcurl could not be loaded (\(loadFailure ?? "unknown reason")): install the libcurl4 package",
+                kind: .other,
+                message: "libcurl could not be loaded (\(loadFailure ?? "unknown reason")): install the libcurl4 package",
                 url: request.url)
         }
         // The one place requests become header lines: a CR, LF or NUL in a value would let it add
@@ -116,7 +117,8 @@ public final class CurlTransport: HTTPTransport {
         if sink.exceededLimit {
             throw TransportError(
                 kind: .responseTooLarge,
-                message: "the answer is larger than \(CurlTransport.sizeText(options.maxResponseBytes)); kcx stopped reading it", url: request.url)
+                message: "the answer is larger than \(CurlTransport.sizeText(options.maxResponseBytes)); kcx stopped reading it",
+                url: request.url)
         }
         if result != CURLE_OK { throw error(for: result, url: request.url) }
 

@@ -53,10 +53,12 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible, Expressible
         public mutating func appendInterpolation(_ segment: String) {
             if URLEncoding.isUnusableSegment(segment), unusable == nil { unusable = segment }
             encoded += URLEncoding.encode(segment)
-            readable += URLEncoding.encode(segment, keeping: { byte in
-                byte >= 0x20 && byte != 0x7F && byte != UInt8(ascii: "/") && byte != UInt8(ascii: "?")
-                    && byte != UInt8(ascii: "#") && byte != UInt8(ascii: "%")
-            })
+            readable += URLEncoding.encode(
+                segment,
+                keeping: { byte in
+                    byte >= 0x20 && byte != 0x7F && byte != UInt8(ascii: "/") && byte != UInt8(ascii: "?")
+                        && byte != UInt8(ascii: "#") && byte != UInt8(ascii: "%")
+                })
         }
 
         /// A path built the same way: its segments as they are.
@@ -136,6 +138,8 @@ extension Endpoint {
         KcxError(
             .serverError,
             "\(what) '\(value)' cannot be used in a URL path (it would name another path), so nothing was sent",
-            hint: "an id or name like this one comes from the server or the command line, not from Keycloak itself: check who created it")
+            hint:
+                "an id or name like this one comes from the server or the command line, not from Keycloak itself: check who created it"
+        )
     }
 }

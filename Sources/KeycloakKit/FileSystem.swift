@@ -23,7 +23,8 @@ public struct ReadLimit: Sendable, Equatable {
 
     /// `64 KiB`, `1 MiB`, `64 MiB`.
     public var readable: String {
-        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : bytes >= 1 << 10 && bytes % (1 << 10) == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0
+            ? "\(bytes >> 20) MiB" : bytes >= 1 << 10 && bytes % (1 << 10) == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
     }
 }
 
@@ -59,12 +60,14 @@ public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertib
     /// More than `limit` bytes came from `path` (a file, or "standard input").
     public static func tooLarge(_ path: String, _ limit: ReadLimit) -> FileSystemError {
         FileSystemError(
-            path: path, errorNumber: EFBIG, operation: "read", reason: "larger than \(limit.readable), kcx's limit for \(limit.what)")
+            path: path, errorNumber: EFBIG, operation: "read",
+            reason: "larger than \(limit.readable), kcx's limit for \(limit.what)")
     }
 
     /// `path` is a symbolic link where kcx opens only real files.
     public static func symbolicLink(_ path: String, operation: String) -> FileSystemError {
-        FileSystemError(path: path, errorNumber: ELOOP, operation: operation, reason: "it is a symbolic link, which kcx never follows")
+        FileSystemError(
+            path: path, errorNumber: ELOOP, operation: operation, reason: "it is a symbolic link, which kcx never follows")
     }
 
     /// `path` fails `FileSystem.trustProblem`.
@@ -125,7 +128,9 @@ public enum FileSystem {
     /// The whole file, at most `limit` bytes. With `trustedBy`, the file kcx actually opened must
     /// pass `trustProblem` for that user first (checked on the open descriptor, so it cannot be
     /// swapped between the check and the read).
-    public static func readFile(_ path: String, limit: ReadLimit, trustedBy user: UInt32? = nil) throws(FileSystemError) -> [UInt8] {
+    public static func readFile(_ path: String, limit: ReadLimit, trustedBy user: UInt32? = nil) throws(FileSystemError)
+        -> [UInt8]
+    {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw FileSystemError(path: path, errorNumber: errno, operation: "read") }
         defer { close(fd) }
@@ -238,7 +243,8 @@ public enum FileSystem {
         var info = stat()
         if fstat(fd, &info) != 0 { throw FileSystemError(path: lockPath, errorNumber: errno, operation: "open lock file") }
         if (info.st_mode & S_IFMT) != S_IFREG {
-            throw FileSystemError(path: lockPath, errorNumber: EINVAL, operation: "open lock file", reason: "it is not a regular file")
+            throw FileSystemError(
+                path: lockPath, errorNumber: EINVAL, operation: "open lock file", reason: "it is not a regular file")
         }
         while flock(fd, LOCK_EX) != 0 {
             if errno != EINTR { throw FileSystemError(path: lockPath, errorNumber: errno, operation: "lock") }

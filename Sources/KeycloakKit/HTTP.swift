@@ -38,7 +38,8 @@ public struct HTTPRequest: Sendable, Equatable {
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body
-            && lhs.headers.map { "\($0.name.lowercased()):\($0.value)" } == rhs.headers.map { "\($0.name.lowercased()):\($0.value)" }
+            && lhs.headers.map { "\($0.name.lowercased()):\($0.value)" }
+                == rhs.headers.map { "\($0.name.lowercased()):\($0.value)" }
     }
 }
 

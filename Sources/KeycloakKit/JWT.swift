@@ -34,7 +34,8 @@ public enum JWTError: Error, Sendable, Equatable, CustomStringConvertible {
         case .malformed(let what): return "malformed token: \(what)"
         case .unsupportedAlgorithm(let alg): return "the token's alg is \(quoted(alg)); only RS256 is accepted"
         case .criticalHeader(let names):
-            return "the token marks header parameters critical (\(names.map(quoted).joined(separator: ", "))); kcx understands none"
+            return
+                "the token marks header parameters critical (\(names.map(quoted).joined(separator: ", "))); kcx understands none"
         case .missingKeyID: return "the token names no signing key (no kid in its header)"
         case .invalidJWKS(let what): return "invalid JWKS document: \(what)"
         case .unknownKey(let kid): return "no key with kid \(quoted(kid)) in the issuer's JWKS"
@@ -46,7 +47,9 @@ public enum JWTError: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongIssuer(let expected, let actual):
             return "token issuer is \(actual.map(quoted) ?? "missing"), expected \(quoted(expected))"
         case .wrongAudience(let expected, let actual):
-            let list = actual.isEmpty ? "no audience" : "audience [\(actual.map { TerminalText.escape($0, newlines: false) }.joined(separator: ", "))]"
+            let list =
+                actual.isEmpty
+                ? "no audience" : "audience [\(actual.map { TerminalText.escape($0, newlines: false) }.joined(separator: ", "))]"
             return "token has \(list), expected \(quoted(expected))"
         }
     }
@@ -135,7 +138,9 @@ public struct JWKS: Sendable {
                 guard let n = entry["n"]?.stringValue.flatMap({ JWTBase64URL.decode(Substring($0)) }), !n.isEmpty,
                     let e = entry["e"]?.stringValue.flatMap({ JWTBase64URL.decode(Substring($0)) }), !e.isEmpty
                 else {
-                    throw .invalidJWKS("RSA key \(key.kid.map { TerminalText.escape($0, newlines: false) } ?? "without kid") lacks a valid n or e")
+                    throw .invalidJWKS(
+                        "RSA key \(key.kid.map { TerminalText.escape($0, newlines: false) } ?? "without kid") lacks a valid n or e"
+                    )
                 }
                 key.modulus = n
                 key.exponent = e
@@ -148,9 +153,13 @@ public struct JWKS: Sendable {
     /// Why `key` may not verify a token signed with `alg`, or nil when it may: an RSA key
     /// (`kty`), for signatures (`use`, when stated) and for that algorithm (`alg`, when stated).
     static func unusable(_ key: Key, for alg: String) -> String? {
-        guard key.kty == "RSA" else { return "its kty is \(key.kty.map { "'\(TerminalText.escape($0, newlines: false))'" } ?? "missing"), not RSA" }
+        guard key.kty == "RSA" else {
+            return "its kty is \(key.kty.map { "'\(TerminalText.escape($0, newlines: false))'" } ?? "missing"), not RSA"
+        }
         if let use = key.use, use != "sig" { return "it is for use '\(TerminalText.escape(use, newlines: false))', not sig" }
-        if let keyAlg = key.alg, keyAlg != alg { return "it is for alg '\(TerminalText.escape(keyAlg, newlines: false))', the token says '\(alg)'" }
+        if let keyAlg = key.alg, keyAlg != alg {
+            return "it is for alg '\(TerminalText.escape(keyAlg, newlines: false))', the token says '\(alg)'"
+        }
         return nil
     }
 

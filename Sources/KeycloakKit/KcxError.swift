@@ -37,8 +37,10 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
         case .checkFailed: return "a check found a problem (audience check, token decode --verify, doctor --fail-on)"
         case .changesPresent: return "plan --detailed-exitcode: the realm differs from the file"
         case .stalePlan: return "apply PLAN: the realm changed since the saved plan was made; nothing was changed"
-        case .cancelled: return "cancelled: a question (apply, client-scope delete) answered with anything but 'yes'; nothing was changed"
-        case .interrupted: return "interrupted (Ctrl-C) during apply: the changes listed as applied were made; running apply again converges"
+        case .cancelled:
+            return "cancelled: a question (apply, client-scope delete) answered with anything but 'yes'; nothing was changed"
+        case .interrupted:
+            return "interrupted (Ctrl-C) during apply: the changes listed as applied were made; running apply again converges"
         }
     }
 }

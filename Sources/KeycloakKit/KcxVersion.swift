@@ -12,8 +12,8 @@ public enum KcxVersion {
 // real values from git into BuildInfo.generated.swift (gitignored) and builds with -DKCX_PACKAGED,
 // which compiles that file in and this one out.
 #if !KCX_PACKAGED
-enum BuildInfo {
-    static let version = "0.0.0-dev"
-    static let commit = "unknown"
-}
+    enum BuildInfo {
+        static let version = "0.0.0-dev"
+        static let commit = "unknown"
+    }
 #endif

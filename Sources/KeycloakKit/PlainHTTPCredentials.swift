@@ -10,7 +10,8 @@ public enum PlainHTTPCredentials {
         guard let host = exposedHost(request.url) else { return nil }
         let credentials = credentialNames(in: request)
         guard !credentials.isEmpty else { return nil }
-        return "sending \(credentials.joined(separator: " and ")) over plain http:// to \(TerminalText.escape(host, newlines: false)), where the network can read it; use https://"
+        return
+            "sending \(credentials.joined(separator: " and ")) over plain http:// to \(TerminalText.escape(host, newlines: false)), where the network can read it; use https://"
     }
 
     /// `the password`, `the client secret`, or both, as the request's form body carries them.
@@ -20,7 +21,9 @@ public enum PlainHTTPCredentials {
         else { return [] }
         var names: Set<String> = []
         for field in String(decoding: body, as: UTF8.self).split(separator: "&") {
-            let name = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map { URLEncoding.decode(String($0)) }
+            let name = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map {
+                URLEncoding.decode(String($0))
+            }
             names.insert(name?.lowercased() ?? "")
         }
         var result: [String] = []
@@ -91,7 +94,8 @@ public enum PlainHTTPCredentials {
                     result.append(UInt16(octets[0] << 8 | octets[1]))
                     result.append(UInt16(octets[2] << 8 | octets[3]))
                 } else {
-                    guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit), let value = UInt16(group, radix: 16) else { return nil }
+                    guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit), let value = UInt16(group, radix: 16)
+                    else { return nil }
                     result.append(value)
                 }
             }
@@ -117,7 +121,11 @@ public final class PlainHTTPWarningTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
-        if let warning = PlainHTTPCredentials.warning(for: request), warned.withLock({ done in defer { done = true }; return !done }) {
+        if let warning = PlainHTTPCredentials.warning(for: request),
+            warned.withLock({ done in
+                defer { done = true }; return !done
+            })
+        {
             warn(warning)
         }
         return try inner.send(request)

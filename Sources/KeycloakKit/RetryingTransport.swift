@@ -16,7 +16,9 @@ public struct RetryPolicy: Sendable, Equatable {
 
     public static let defaultRetries = 3
 
-    public init(retries: Int = RetryPolicy.defaultRetries, baseDelay: Double = 0.1, maxDelay: Double = 5, maxRetryAfter: Double = 30) {
+    public init(
+        retries: Int = RetryPolicy.defaultRetries, baseDelay: Double = 0.1, maxDelay: Double = 5, maxRetryAfter: Double = 30
+    ) {
         self.retries = retries
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
@@ -70,7 +72,8 @@ public final class RetryingTransport: HTTPTransport {
     /// for a `Retry-After` given as a date.
     public init(
         wrapping inner: HTTPTransport, policy: RetryPolicy, log: ((String) -> Void)? = nil,
-        sleep: @escaping (Double) -> Void = RetryingTransport.sleep, random: @escaping () -> Double = { Double.random(in: 0..<1) },
+        sleep: @escaping (Double) -> Void = RetryingTransport.sleep,
+        random: @escaping () -> Double = { Double.random(in: 0..<1) },
         now: @escaping () -> Double = { Double(time(nil)) }
     ) {
         self.inner = inner
@@ -123,7 +126,9 @@ public final class RetryingTransport: HTTPTransport {
                 reason = described
             }
             let delay = requestedWait ?? policy.backoff(beforeRetry: attempt, random: random())
-            log?("retrying \(request.method) \(request.url) after \(reason) (attempt \(attempt + 1) of \(policy.retries + 1)) in \(Int((delay * 1000).rounded())) ms")
+            log?(
+                "retrying \(request.method) \(request.url) after \(reason) (attempt \(attempt + 1) of \(policy.retries + 1)) in \(Int((delay * 1000).rounded())) ms"
+            )
             sleep(delay)
             attempt += 1
         }
@@ -135,7 +140,9 @@ public final class RetryingTransport: HTTPTransport {
     public func pauseBeforeResending(_ retry: Int, method: String, url: String, after reason: String) -> Bool {
         guard retry <= policy.retries else { return false }
         let delay = policy.backoff(beforeRetry: retry, random: random())
-        log?("retrying \(method) \(url) after \(reason) (attempt \(retry + 1) of \(policy.retries + 1)) in \(Int((delay * 1000).rounded())) ms")
+        log?(
+            "retrying \(method) \(url) after \(reason) (attempt \(retry + 1) of \(policy.retries + 1)) in \(Int((delay * 1000).rounded())) ms"
+        )
         sleep(delay)
         return true
     }
@@ -175,11 +182,13 @@ public enum RetryAfter {
         let parts = text.split(separator: " ")
         guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
             let day = Int(parts[1]), let year = Int(parts[3]),
-            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(parts[2]))
+            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(
+                of: String(parts[2]))
         else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
         // The year is bounded so a hostile date cannot overflow the arithmetic below.
-        guard clock.count == 3, (1...31).contains(day), (1970...9999).contains(year), (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2])
+        guard clock.count == 3, (1...31).contains(day), (1970...9999).contains(year), (0...23).contains(clock[0]),
+            (0...59).contains(clock[1]), (0...60).contains(clock[2])
         else { return nil }
         let days = daysSinceEpoch(year: year, month: month + 1, day: day)
         return Double(days * 86_400 + clock[0] * 3_600 + clock[1] * 60 + clock[2])

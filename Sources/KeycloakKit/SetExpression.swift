@@ -97,7 +97,8 @@ extension SetExpression {
         guard let first = raw.unicodeScalars.first, first == "'" || first == "\"" else { return .string(raw) }
         let scalars = Array(raw.unicodeScalars)
         guard scalars.count >= 2, let last = scalars.last, last == "'" || last == "\"" else {
-            throw SetExpressionError(input: input, reason: "invalid string value \(raw): it starts with a quote but does not end with one")
+            throw SetExpressionError(
+                input: input, reason: "invalid string value \(raw): it starts with a quote but does not end with one")
         }
         var text = ""
         text.unicodeScalars.append(contentsOf: scalars[1..<(scalars.count - 1)])
@@ -355,7 +356,9 @@ extension JSON {
             switch (step, current) {
             case (.key, .object), (.index, .array): break
             default:
-                failure = JSONEditError("cannot set \(fullPath): \(named(depth)) is \(current.kindName), not \(step.isKey ? "an object" : "an array")")
+                failure = JSONEditError(
+                    "cannot set \(fullPath): \(named(depth)) is \(current.kindName), not \(step.isKey ? "an object" : "an array")"
+                )
             }
             if let failure {
                 // Put back what was taken out, this depth's value as it was.

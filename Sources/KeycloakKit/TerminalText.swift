@@ -16,7 +16,9 @@ public enum TerminalText {
     /// `text` with every active character written as an escape (`\u001b`, `\r`, `\u202e`). Line
     /// feeds and tabs stay unless `newlines` is false (for a value inside one line or cell).
     public static func escape(_ text: String, newlines: Bool = true) -> String {
-        guard text.unicodeScalars.contains(where: { isActive($0) && !(newlines && ($0 == "\n" || $0 == "\t")) }) else { return text }
+        guard text.unicodeScalars.contains(where: { isActive($0) && !(newlines && ($0 == "\n" || $0 == "\t")) }) else {
+            return text
+        }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if !isActive(scalar) || (newlines && (scalar == "\n" || scalar == "\t")) {
@@ -43,14 +45,17 @@ public enum Shell {
     /// `word` as one POSIX shell word: unchanged when it holds only characters no shell treats
     /// specially, else in single quotes (a single quote inside becomes '\'').
     public static func quote(_ word: String) -> String {
-        let plain = !word.isEmpty && word.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                return true
-            default:
-                return "@%+=:,./_-".utf8.contains(byte)
+        let plain =
+            !word.isEmpty
+            && word.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    return true
+                default:
+                    return "@%+=:,./_-".utf8.contains(byte)
+                }
             }
-        }
         if plain { return word }
         if word.unicodeScalars.contains(where: TerminalText.isActive) {
             // ANSI-C quoting ($'...', bash, zsh, ksh and POSIX 2024 sh): the control characters
@@ -67,7 +72,8 @@ public enum Shell {
                     }
                     let hex = String(scalar.value, radix: 16)
                     // \xHH is a byte; above ASCII the character needs \uHHHH to come back as UTF-8.
-                    quoted += scalar.value < 0x80
+                    quoted +=
+                        scalar.value < 0x80
                         ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
                         : "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 }

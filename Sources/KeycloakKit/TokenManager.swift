@@ -72,7 +72,8 @@ public enum TokenEndpoint {
 
     /// POSTs a form to the token endpoint (or another OIDC endpoint) and returns the raw response;
     /// only transport failures throw here.
-    static func post(_ form: [(String, String)], to url: String, server: String, transport: HTTPTransport) throws -> HTTPResponse {
+    static func post(_ form: [(String, String)], to url: String, server: String, transport: HTTPTransport) throws -> HTTPResponse
+    {
         let request = HTTPRequest(
             method: "POST", url: url,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
@@ -89,7 +90,8 @@ public enum TokenEndpoint {
     static func tokens(from response: HTTPResponse, issuedAt: Date, url: String, server: String) throws -> IssuedTokens {
         guard let json = response.json, let access = json["access_token"]?.stringValue, !access.isEmpty else {
             throw KcxError(
-                .serverError, "POST \(APIError.displayPath(url: url, server: server)): \(response.status) answer without an access_token",
+                .serverError,
+                "POST \(APIError.displayPath(url: url, server: server)): \(response.status) answer without an access_token",
                 hint: "check that the server URL points at Keycloak")
         }
         // Lifetimes are clamped to 0...10 years: a bogus 1e300 would trap where the config file stores
@@ -100,7 +102,9 @@ public enum TokenEndpoint {
             throw KcxError(
                 .serverError,
                 "POST \(APIError.displayPath(url: url, server: server)): the access_token in the answer contains a control character (\(ControlCharacters.name(scalar)))",
-                hint: "no Keycloak sends such a token: check the server URL and what sits between kcx and the server; nothing was stored")
+                hint:
+                    "no Keycloak sends such a token: check the server URL and what sits between kcx and the server; nothing was stored"
+            )
         }
         func lifetime(_ key: String) -> Double? { json[key]?.doubleValue.map { min(max($0, 0), 315_360_000) } }
         let expiresIn = lifetime("expires_in")
@@ -123,7 +127,8 @@ public enum TokenEndpoint {
         case 400, 401:
             error.code = .authentication
             if description.contains("direct access grants") {
-                error.hint = "enable 'Direct access grants' on client '\(clientId)', or log in with a service account (--client ID and a secret)"
+                error.hint =
+                    "enable 'Direct access grants' on client '\(clientId)', or log in with a service account (--client ID and a secret)"
             } else if description.contains("service account") {
                 error.hint = "enable 'Service accounts' on client '\(clientId)' (a confidential client)"
             } else if description.hasPrefix("Client authentication with signed JWT failed")
@@ -209,7 +214,8 @@ public final class TokenManager: AccessTokenProvider {
             // Tokens from the server are checked on arrival; this one was read back from the config file.
             if let scalar = ControlCharacters.firstInHeaderValue(token) {
                 throw KcxError(
-                    .usage, "the access token stored for \(session.server) realm \(session.realm) contains a control character (\(ControlCharacters.name(scalar)))",
+                    .usage,
+                    "the access token stored for \(session.server) realm \(session.realm) contains a control character (\(ControlCharacters.name(scalar)))",
                     hint: loginHint)
             }
             return token
@@ -256,7 +262,8 @@ public final class TokenManager: AccessTokenProvider {
         guard let keystore = session.clientKeystore else { return nil }
         let key = try keystore.signingKey(environment: environment)
         return try ClientAssertion.sign(
-            clientId: session.clientId, audience: ClientAssertion.audience(server: session.server, realm: session.realm), key: key, now: now())
+            clientId: session.clientId, audience: ClientAssertion.audience(server: session.server, realm: session.realm),
+            key: key, now: now())
     }
 
     /// A token to use instead of `stale` (the one that expired or was refused).
@@ -307,9 +314,13 @@ public final class TokenManager: AccessTokenProvider {
     private func refresh() throws -> String? {
         guard let refreshToken = session.refreshToken else { return nil }
         let url = try TokenEndpoint.url(server: session.server, realm: session.realm)
-        var form: [(String, String)] = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", session.clientId)]
+        var form: [(String, String)] = [
+            ("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", session.clientId),
+        ]
         do {
-            if let secret = try session.clientSecretSource?.read(environment: environment) { form.append(("client_secret", secret)) }
+            if let secret = try session.clientSecretSource?.read(environment: environment) {
+                form.append(("client_secret", secret))
+            }
             if session.clientKeystore != nil {
                 // A signed-JWT client authenticates each refresh with a new assertion (each jti is
                 // accepted once); without its passwords the session cannot be refreshed.
@@ -349,11 +360,13 @@ public final class TokenManager: AccessTokenProvider {
         } catch let error as KcxError {
             // The source recorded at login is gone: the session cannot renew itself any more.
             throw KcxError(
-                .authentication, "the session at \(session.server) realm \(session.realm) has expired and kcx cannot log in again: \(error.message)",
+                .authentication,
+                "the session at \(session.server) realm \(session.realm) has expired and kcx cannot log in again: \(error.message)",
                 hint: loginHint)
         }
         try store(
-            TokenEndpoint.login(server: session.server, realm: session.realm, credentials: credentials, transport: transport, now: now))
+            TokenEndpoint.login(
+                server: session.server, realm: session.realm, credentials: credentials, transport: transport, now: now))
         return session.accessToken!
     }
 

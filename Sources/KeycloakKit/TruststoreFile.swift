@@ -44,7 +44,8 @@ public enum TruststoreFile {
         switch code {
         case 0:
             guard let out else { return .failure(.unreadable) }
-            return .success(out.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) })
+            return .success(
+                out.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) })
         case 1: return .failure(.notPKCS12)
         case 2: return .failure(.wrongPassword)
         case 4: return .failure(.noCertificate)

@@ -7,7 +7,10 @@ public final class VerboseTransport: HTTPTransport {
     private let clock: () -> Double
 
     /// `clock` returns seconds from any fixed origin; it is injected so tests see fixed timings.
-    public init(wrapping inner: HTTPTransport, log: @escaping (String) -> Void, clock: @escaping () -> Double = VerboseTransport.monotonicSeconds) {
+    public init(
+        wrapping inner: HTTPTransport, log: @escaping (String) -> Void,
+        clock: @escaping () -> Double = VerboseTransport.monotonicSeconds
+    ) {
         self.inner = inner
         self.log = log
         self.clock = clock
@@ -32,7 +35,9 @@ public final class VerboseTransport: HTTPTransport {
         do {
             response = try inner.send(request)
         } catch {
-            log("! \(request.method) \(shownURL) failed after \(milliseconds(since: start)) ms: \(error.message.replacingURL(request.url, with: shownURL))")
+            log(
+                "! \(request.method) \(shownURL) failed after \(milliseconds(since: start)) ms: \(error.message.replacingURL(request.url, with: shownURL))"
+            )
             throw error
         }
         log("< \(response.status) \(HTTPStatus.reason(response.status)) (\(milliseconds(since: start)) ms)")

@@ -14,11 +14,13 @@ public enum Workers {
         for index in 0..<count {
             let job = Unmanaged.passRetained(Job { body(index) }).toOpaque()
             var thread = pthread_t()
-            let started = pthread_create(&thread, nil, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                job.work()
-                return nil
-            }, job)
+            let started = pthread_create(
+                &thread, nil,
+                { raw in
+                    let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+                    job.work()
+                    return nil
+                }, job)
             if started == 0 {
                 threads.append(thread)
             } else {

@@ -73,7 +73,9 @@ public enum YAML {
     /// Every document in the text (a file usually holds one).
     public static func parseDocuments(_ text: String) throws(YAMLError) -> [YAMLNode] {
         var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError(message: "cannot start the YAML parser", line: 1, column: 1) }
+        guard yaml_parser_initialize(&parser) == 1 else {
+            throw YAMLError(message: "cannot start the YAML parser", line: 1, column: 1)
+        }
         defer { yaml_parser_delete(&parser) }
         let bytes = Array(text.utf8)
         return try bytes.withUnsafeBufferPointer { (buffer) throws(YAMLError) -> [YAMLNode] in
@@ -99,7 +101,9 @@ public enum YAML {
     public static func parse(_ text: String) throws(YAMLError) -> YAMLNode? {
         let documents = try parseDocuments(text)
         if documents.count > 1 {
-            throw YAMLError(message: "expected one YAML document, found \(documents.count)", line: documents[1].line, column: documents[1].column)
+            throw YAMLError(
+                message: "expected one YAML document, found \(documents.count)", line: documents[1].line,
+                column: documents[1].column)
         }
         return documents.first
     }
@@ -148,7 +152,9 @@ private struct TreeBuilder {
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: Int(scalar.length)), as: UTF8.self)
-            let node = YAMLNode(value: .scalar(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nil), line: line, column: column)
+            let node = YAMLNode(
+                value: .scalar(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nil), line: line,
+                column: column)
             if let anchor = scalar.anchor {
                 anchors[String(cString: anchor)] = node
                 anchorHeights[String(cString: anchor)] = 0
@@ -161,7 +167,8 @@ private struct TreeBuilder {
             }
             let height = anchorHeights[name] ?? 0
             if stack.count + height > TreeBuilder.maximumDepth {
-                throw YAMLError(message: "alias *\(name) nests deeper than \(TreeBuilder.maximumDepth) levels", line: line, column: column)
+                throw YAMLError(
+                    message: "alias *\(name) nests deeper than \(TreeBuilder.maximumDepth) levels", line: line, column: column)
             }
             expandedNodes += TreeBuilder.size(of: node)
             if expandedNodes > TreeBuilder.maximumNodes {
@@ -170,13 +177,20 @@ private struct TreeBuilder {
             try add(node, height: height)
         case YAML_SEQUENCE_START_EVENT:
             try checkDepth(line, column)
-            stack.append(Open(isMapping: false, anchor: event.data.sequence_start.anchor.map { String(cString: $0) }, line: line, column: column))
+            stack.append(
+                Open(
+                    isMapping: false, anchor: event.data.sequence_start.anchor.map { String(cString: $0) }, line: line,
+                    column: column))
         case YAML_MAPPING_START_EVENT:
             try checkDepth(line, column)
-            stack.append(Open(isMapping: true, anchor: event.data.mapping_start.anchor.map { String(cString: $0) }, line: line, column: column))
+            stack.append(
+                Open(
+                    isMapping: true, anchor: event.data.mapping_start.anchor.map { String(cString: $0) }, line: line,
+                    column: column))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let open = stack.popLast() else { return }
-            let node = YAMLNode(value: open.isMapping ? .mapping(open.entries) : .sequence(open.items), line: open.line, column: open.column)
+            let node = YAMLNode(
+                value: open.isMapping ? .mapping(open.entries) : .sequence(open.items), line: open.line, column: open.column)
             if let anchor = open.anchor {
                 anchors[anchor] = node
                 anchorHeights[anchor] = open.childHeight + 1

@@ -1,8 +1,8 @@
 // One client connection: reads requests (keep-alive, pipelined), calls the handler, writes answers.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 final class Connection {
@@ -25,7 +25,8 @@ final class Connection {
     func run() {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var sendTimeout = timeval(tv_sec: Int(limits.writeTimeout), tv_usec: Int(limits.writeTimeout.truncatingRemainder(dividingBy: 1) * 1_000_000))
+        var sendTimeout = timeval(
+            tv_sec: Int(limits.writeTimeout), tv_usec: Int(limits.writeTimeout.truncatingRemainder(dividingBy: 1) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
 
         while !server.isStopping {
@@ -212,7 +213,9 @@ final class Connection {
             case .success(let line): sizeLine = line
             case .failure(let error): return .failure(error)
             }
-            let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") }.drop { $0 == 0x20 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+            let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") }.drop { $0 == 0x20 }.reversed().drop {
+                $0 == 0x20 || $0 == 0x09
+            }.reversed()
             guard !digits.isEmpty, digits.count <= 15 else { return .failure(BodyError(status: 400)) }
             var size = 0
             for digit in digits {
@@ -264,7 +267,9 @@ final class Connection {
             let lowered = name.lowercased()
             if lowered == "content-length" || lowered == "connection" || lowered == "transfer-encoding" { continue }
             // A handler bug must not split the response: drop fields that would inject lines.
-            if name.utf8.contains(where: { $0 == 13 || $0 == 10 }) || value.utf8.contains(where: { $0 == 13 || $0 == 10 }) { continue }
+            if name.utf8.contains(where: { $0 == 13 || $0 == 10 }) || value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+                continue
+            }
             head += "\(name): \(value)\r\n"
         }
         let hasNoBody = response.status == 204 || response.status == 304 || (100..<200).contains(response.status)

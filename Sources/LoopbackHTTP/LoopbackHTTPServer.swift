@@ -1,8 +1,8 @@
 // A small HTTP/1.1 server on POSIX sockets: one listening thread, one thread per connection.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 public enum LoopbackHTTPError: Error, CustomStringConvertible, Equatable {

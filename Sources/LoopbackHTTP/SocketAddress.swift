@@ -1,8 +1,8 @@
 // IPv4/IPv6 socket addresses: resolving the bind host, the loopback check, printing peers.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 struct SocketAddress {
@@ -35,7 +35,8 @@ struct SocketAddress {
         withUnsafeBytes(of: storage) { raw in
             switch Int32(family) {
             case AF_INET:
-                let address = raw.load(fromByteOffset: MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr)!, as: in_addr.self)
+                let address = raw.load(
+                    fromByteOffset: MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr)!, as: in_addr.self)
                 return UInt32(bigEndian: address.s_addr) >> 24 == 127
             case AF_INET6:
                 let offset = MemoryLayout<sockaddr_in6>.offset(of: \sockaddr_in6.sin6_addr)!
@@ -64,7 +65,9 @@ struct SocketAddress {
         guard result == 0 else { return 0 }
         return withUnsafeBytes(of: storage) { raw in
             // sin_port and sin6_port sit at the same offset, in network byte order.
-            UInt16(bigEndian: raw.load(fromByteOffset: MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_port)!, as: UInt16.self))
+            UInt16(
+                bigEndian: raw.load(fromByteOffset: MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_port)!, as: UInt16.self)
+            )
         }
     }
 

@@ -1,9 +1,9 @@
 // Small synchronisation and threading helpers on pthreads: the server runs its own threads so a
 // slow or hanging connection never blocks Swift's cooperative pool.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A pthread mutex; `withLock` is the only way in.
@@ -44,27 +44,29 @@ func startThread(joinable: Bool, _ body: @escaping () -> Void) throws -> pthread
     pthread_attr_setstacksize(&attributes, 512 * 1024)
     let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     #if canImport(Glibc)
-    var thread = pthread_t()
+        var thread = pthread_t()
     #else
-    var thread: pthread_t?
+        var thread: pthread_t?
     #endif
-    let result = pthread_create(&thread, &attributes, { raw in
-        #if canImport(Glibc)
-        let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
-        #else
-        let body = Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue()
-        #endif
-        body.run()
-        return nil
-    }, context)
+    let result = pthread_create(
+        &thread, &attributes,
+        { raw in
+            #if canImport(Glibc)
+                let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
+            #else
+                let body = Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue()
+            #endif
+            body.run()
+            return nil
+        }, context)
     guard result == 0 else {
         Unmanaged<ThreadBody>.fromOpaque(context).release()
         throw LoopbackHTTPError.threadStartFailed(errno: result)
     }
     #if canImport(Glibc)
-    return thread
+        return thread
     #else
-    return thread!
+        return thread!
     #endif
 }
 

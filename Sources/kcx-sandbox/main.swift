@@ -46,7 +46,8 @@ case .run(let options, let passwordWasGenerated):
         FileHandle.standardError.write(
             Data("kcx-sandbox: generated password for admin user '\(options.adminUsername)': \(options.adminPassword)\n".utf8))
     } else if !sandbox.createdMasterRealm {
-        FileHandle.standardError.write(Data("kcx-sandbox: master realm loaded from the state file; admin password options not used\n".utf8))
+        FileHandle.standardError.write(
+            Data("kcx-sandbox: master realm loaded from the state file; admin password options not used\n".utf8))
     }
     for name in sandbox.skippedImports {
         FileHandle.standardError.write(Data("kcx-sandbox: realm '\(name)' already exists; import skipped\n".utf8))

@@ -85,8 +85,10 @@ func processEnvironment() -> [String: String] {
 let standardOutput = FileDescriptorSink(fd: 1, buffered: true)
 let standardError = FileDescriptorSink(fd: 2, buffered: false)
 let context = CommandContext(
-    stdout: standardOutput, stderr: standardError, stdin: StandardInput(pendingOutput: standardOutput), environment: processEnvironment(),
+    stdout: standardOutput, stderr: standardError, stdin: StandardInput(pendingOutput: standardOutput),
+    environment: processEnvironment(),
     makeTransport: { CurlTransport(options: $0) })
-let status = Kcx.run(Array(CommandLine.arguments.dropFirst()), programName: CommandLine.arguments.first ?? "kcx", context: context)
+let status = Kcx.run(
+    Array(CommandLine.arguments.dropFirst()), programName: CommandLine.arguments.first ?? "kcx", context: context)
 standardOutput.flush()
 exit(status)

@@ -47,10 +47,13 @@ import Testing
     func ciClient(_ keycloak: TestKeycloak) throws -> (clientId: String, secret: String, id: String) {
         let clientId = "kcx-ci-\(UUID().uuidString.prefix(8).lowercased())"
         let secret = "ci-" + UUID().uuidString
-        let created = try keycloak.adminSend("POST", "master/clients", json: [
-            "clientId": .string(clientId), "publicClient": false, "serviceAccountsEnabled": true, "standardFlowEnabled": false,
-            "secret": .string(secret),
-        ])
+        let created = try keycloak.adminSend(
+            "POST", "master/clients",
+            json: [
+                "clientId": .string(clientId), "publicClient": false, "serviceAccountsEnabled": true,
+                "standardFlowEnabled": false,
+                "secret": .string(secret),
+            ])
         #expect(created.status == 201, "\(created.text)")
         let id = try #require(keycloak.adminGet("master/clients?clientId=\(clientId)").json?[0]?["id"]?.stringValue)
         let user = try #require(keycloak.adminGet("master/clients/\(id)/service-account-user").json?["id"]?.stringValue)
@@ -120,14 +123,18 @@ import Testing
             let outData = out.fileHandleForReading.readDataToEndOfFile()
             done.wait()
             process.waitUntilExit()
-            return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+            return ProcessResult(
+                status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                stderr: String(decoding: errData, as: UTF8.self))
         }
     }
 
     @Test func theGuideHasEveryStepTheTestRuns() throws {
-        #expect(try Self.steps().keys.sorted() == [
-            "github-apply", "github-comment", "github-fetch-plan", "github-plan", "gitlab-apply", "gitlab-comment", "gitlab-fetch-plan", "gitlab-plan",
-        ])
+        #expect(
+            try Self.steps().keys.sorted() == [
+                "github-apply", "github-comment", "github-fetch-plan", "github-plan", "gitlab-apply", "gitlab-comment",
+                "gitlab-fetch-plan", "gitlab-plan",
+            ])
     }
 
     @Test(arguments: ["github", "gitlab"])
@@ -150,9 +157,11 @@ import Testing
         }
         // The checkout of the pull request: the realm's file.
         let checkout = root.appendingPathComponent("plan-job")
-        try FileManager.default.createDirectory(at: checkout.appendingPathComponent("keycloak"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: checkout.appendingPathComponent("keycloak"), withIntermediateDirectories: true)
         let file = checkout.appendingPathComponent("keycloak/realm.yaml")
-        try Data("""
+        try Data(
+            """
             realms:
               - realm: \(fixture.realm)
                 clientScopes:
@@ -165,7 +174,8 @@ import Testing
                 allow:
                   - from: gateway
                     to: api
-            """.utf8).write(to: file)
+            """.utf8
+        ).write(to: file)
 
         // The job's variables: the CI's own, kcx's session (the secret from the secret store), no HOME config.
         var environment = [
@@ -177,7 +187,8 @@ import Testing
             environment.merge(["GH_TOKEN": "gh-token", "GH_REPO": "acme/realms", "PR_NUMBER": "42", "HEAD_SHA": "abc123"]) { $1 }
         } else {
             environment.merge([
-                "CI_API_V4_URL": "https://gitlab.example/api/v4", "CI_PROJECT_ID": "5", "CI_MERGE_REQUEST_IID": "7", "CI_COMMIT_SHA": "def456",
+                "CI_API_V4_URL": "https://gitlab.example/api/v4", "CI_PROJECT_ID": "5", "CI_MERGE_REQUEST_IID": "7",
+                "CI_COMMIT_SHA": "def456",
                 "CI_JOB_TOKEN": "job-token", "GITLAB_API_TOKEN": "api-token",
             ]) { $1 }
         }
@@ -217,19 +228,21 @@ import Testing
         // What was asked of GitHub / GitLab.
         let log = try String(contentsOf: fake.appendingPathComponent("log"), encoding: .utf8)
         if platform == "github" {
-            #expect(log == """
-                gh pr comment 42 --edit-last --create-if-none --body-file plan.md
-                gh run list --workflow keycloak-plan.yml --commit abc123 --status success --limit 1 --json databaseId --jq .[0].databaseId
-                gh run download 1234 --name realm-plan
+            #expect(
+                log == """
+                    gh pr comment 42 --edit-last --create-if-none --body-file plan.md
+                    gh run list --workflow keycloak-plan.yml --commit abc123 --status success --limit 1 --json databaseId --jq .[0].databaseId
+                    gh run download 1234 --name realm-plan
 
-                """)
+                    """)
         } else {
-            #expect(log == """
-                curl --silent --show-error --fail --request POST --header PRIVATE-TOKEN: api-token --data-urlencode body@plan.md https://gitlab.example/api/v4/projects/5/merge_requests/7/notes
-                curl --silent --show-error --fail --header JOB-TOKEN: job-token https://gitlab.example/api/v4/projects/5/repository/commits/def456/merge_requests
-                curl --silent --show-error --fail --location --output realm.plan --header JOB-TOKEN: job-token https://gitlab.example/api/v4/projects/5/jobs/artifacts/refs%2Fmerge-requests%2F7%2Fhead/raw/realm.plan?job=plan
+            #expect(
+                log == """
+                    curl --silent --show-error --fail --request POST --header PRIVATE-TOKEN: api-token --data-urlencode body@plan.md https://gitlab.example/api/v4/projects/5/merge_requests/7/notes
+                    curl --silent --show-error --fail --header JOB-TOKEN: job-token https://gitlab.example/api/v4/projects/5/repository/commits/def456/merge_requests
+                    curl --silent --show-error --fail --location --output realm.plan --header JOB-TOKEN: job-token https://gitlab.example/api/v4/projects/5/jobs/artifacts/refs%2Fmerge-requests%2F7%2Fhead/raw/realm.plan?job=plan
 
-                """)
+                    """)
         }
 
         // A second merge of the same plan: the realm has changed since (it was applied), so it is refused.

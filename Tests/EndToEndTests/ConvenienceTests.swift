@@ -34,18 +34,27 @@ import Testing
         let newSecret = try String(contentsOfFile: out, encoding: .utf8)
         #expect(newSecret != original)
         let id = try #require(try fixture.client("service-a")["id"]?.stringValue)
-        #expect(try fixture.keycloak.adminGet("\(fixture.realm)/clients/\(id)/client-secret").json?["value"]?.stringValue == newSecret.trimmingCharacters(in: .newlines))
+        #expect(
+            try fixture.keycloak.adminGet("\(fixture.realm)/clients/\(id)/client-secret").json?["value"]?.stringValue
+                == newSecret.trimmingCharacters(in: .newlines))
         // The new secret works, the old one does not.
-        #expect(try fixture.kcx(["token", "get", "--client", "service-a", "--secret-file", out, "-r", fixture.realm]).status == 0)
-        #expect(try fixture.kcx(["token", "get", "--client", "service-a", "--secret-file", secretFile, "-r", fixture.realm]).status == 4)
+        #expect(
+            try fixture.kcx(["token", "get", "--client", "service-a", "--secret-file", out, "-r", fixture.realm]).status == 0)
+        #expect(
+            try fixture.kcx(["token", "get", "--client", "service-a", "--secret-file", secretFile, "-r", fixture.realm]).status
+                == 4)
         // A public client has none; an --out in a missing directory is refused before any change.
         try fixture.publicClient("webapp")
         let publicResult = try fixture.kcx(["client", "secret", "webapp", "-r", fixture.realm])
         #expect(publicResult.status == 2)
         #expect(publicResult.stderr == "error: client 'webapp' is public: it has no secret\n")
-        let bad = try fixture.kcx(["client", "secret", "service-a", "--regenerate", "--out", "/nonexistent-dir/x", "-r", fixture.realm])
+        let bad = try fixture.kcx([
+            "client", "secret", "service-a", "--regenerate", "--out", "/nonexistent-dir/x", "-r", fixture.realm,
+        ])
         #expect(bad.status == 2)
-        #expect(try fixture.keycloak.adminGet("\(fixture.realm)/clients/\(id)/client-secret").json?["value"]?.stringValue == newSecret.trimmingCharacters(in: .newlines))
+        #expect(
+            try fixture.keycloak.adminGet("\(fixture.realm)/clients/\(id)/client-secret").json?["value"]?.stringValue
+                == newSecret.trimmingCharacters(in: .newlines))
     }
 
     @Test func clientEnsureIsIdempotentWithOutcomes() throws {
@@ -58,13 +67,19 @@ import Testing
         let client = try fixture.client("service-a")
         #expect(client["publicClient"]?.boolValue == false)
         #expect(client["serviceAccountsEnabled"]?.boolValue == true)
-        #expect(outcomes(try fixture.inRealm(["client", "ensure", "service-a", "--confidential", "--service-account"])) == ["unchanged: client service-a"])
-        let updated = try fixture.inRealm(["client", "ensure", "service-a", "--confidential", "--redirect-uri", "https://a.example.com/*"])
+        #expect(
+            outcomes(try fixture.inRealm(["client", "ensure", "service-a", "--confidential", "--service-account"])) == [
+                "unchanged: client service-a"
+            ])
+        let updated = try fixture.inRealm([
+            "client", "ensure", "service-a", "--confidential", "--redirect-uri", "https://a.example.com/*",
+        ])
         #expect(outcomes(updated) == ["updated: client service-a"])
         #expect(try fixture.client("service-a")["redirectUris"] == ["https://a.example.com/*"])
         let refused = try fixture.kcx(["client", "ensure", "web", "--public", "--service-account", "-r", fixture.realm])
         #expect(refused.status == 2)
-        #expect(refused.stderr == "error: a public client cannot have a service account: use --confidential with --service-account\n")
+        #expect(
+            refused.stderr == "error: a public client cannot have a service account: use --confidential with --service-account\n")
         let neither = try fixture.kcx(["client", "ensure", "web", "-r", fixture.realm])
         #expect(neither.stderr == "error: say which kind of client: --public or --confidential\n")
     }
@@ -98,7 +113,9 @@ import Testing
         let fixture = try RealmFixture(.shared, prefix: "conv-complete")
         try fixture.publicClient("webapp")
         try fixture.inRealm(["client-scope", "ensure", "api-access"])
-        let clients = try fixture.ok(["__complete", "clients", "--", "audience", "check", "-r", fixture.realm, "--timeout", "30", "--client"])
+        let clients = try fixture.ok([
+            "__complete", "clients", "--", "audience", "check", "-r", fixture.realm, "--timeout", "30", "--client",
+        ])
         #expect(clients.stdout.split(separator: "\n").contains("webapp"), "\(clients)")
         #expect(clients.stderr == "")
         let scopes = try fixture.ok(["__complete", "scopes", "--", "-r", fixture.realm, "--timeout", "30"])
@@ -108,8 +125,9 @@ import Testing
         #expect(realms.stdout.split(separator: "\n").contains(Substring(fixture.realm)))
         // A profile with no session (a refused connection is covered in process): nothing printed, exit 0.
         let started = Date()
-        let offline = try fixture.kcx(["__complete", "clients", "--", "-r", fixture.realm, "--profile", "nowhere"],
-                                     stdin: nil)
+        let offline = try fixture.kcx(
+            ["__complete", "clients", "--", "-r", fixture.realm, "--profile", "nowhere"],
+            stdin: nil)
         #expect(offline.status == 0 && offline.stdout == "" && offline.stderr == "", "\(offline)")
         #expect(Date().timeIntervalSince(started) < 5)
     }

@@ -54,11 +54,13 @@ struct EmptyServer {
     /// A user who can log in with the password grant (the file format has no users), through the admin API.
     func user(_ username: String) throws -> String {
         let password = "pw-" + UUID().uuidString.prefix(12)
-        let response = try keycloak.adminSend("POST", "\(realm)/users", json: [
-            "username": .string(username), "enabled": true, "email": .string("\(username)@example.com"), "firstName": "Alice",
-            "lastName": "Test", "emailVerified": true,
-            "credentials": [["type": "password", "value": .string(password), "temporary": false]],
-        ])
+        let response = try keycloak.adminSend(
+            "POST", "\(realm)/users",
+            json: [
+                "username": .string(username), "enabled": true, "email": .string("\(username)@example.com"), "firstName": "Alice",
+                "lastName": "Test", "emailVerified": true,
+                "credentials": [["type": "password", "value": .string(password), "temporary": false]],
+            ])
         guard response.status == 201 else { throw HarnessError("creating \(username): \(response.status) \(response.text)") }
         return try file("\(username).pw", password + "\n")
     }
@@ -71,7 +73,9 @@ struct EmptyServer {
 
     func assignedScopes(_ clientId: String, _ list: String) throws -> [String] {
         let id = try client(clientId)["id"]?.stringValue ?? ""
-        return try keycloak.adminGet("\(realm)/clients/\(id)/\(list)-client-scopes").json?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        return try keycloak.adminGet("\(realm)/clients/\(id)/\(list)-client-scopes").json?.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        } ?? []
     }
 
     /// The number of requests the sandbox has answered (its control API).
@@ -112,56 +116,58 @@ struct DeclarativeRealmTests {
         let path = EmptyServer.examples.appendingPathComponent("frontend-to-api.yaml").path
         let plan = try server.kcx(["plan", "-f", path])
         #expect(plan.status == 0, "\(plan)")
-        #expect(plan.stdout == """
-            realm \(server.realm):
-              realm \(server.realm)
-                + realm \(server.realm)
-                    enabled: (none) -> true
-                    displayName: (none) -> "Frontend to API"
-                    accessTokenLifespan: (none) -> 300
-              client myapp
-                + client myapp
-                    clientId: (none) -> "myapp"
-                    name: (none) -> "My app"
-                    enabled: (none) -> true
-                    publicClient: (none) -> true
-                    standardFlowEnabled: (none) -> true
-                    directAccessGrantsEnabled: (none) -> true
-                    redirectUris: (none) -> ["https://app.example.com/*"]
-                    webOrigins: (none) -> ["https://app.example.com"]
-                + client-scope-assignment api-access -> myapp (optional)
-              client api-service
-                + client api-service
-                    clientId: (none) -> "api-service"
-                    description: (none) -> "The API the app calls"
-                    enabled: (none) -> true
-                    publicClient: (none) -> false
-                    serviceAccountsEnabled: (none) -> true
-                    standardFlowEnabled: (none) -> false
-                    secret: (none) -> <redacted>
-              client-scope api-access
-                + client-scope api-access
-                    name: (none) -> "api-access"
-                    description: (none) -> "Puts api-service into the aud claim"
-                    protocol: (none) -> "openid-connect"
-                    attributes.include.in.token.scope: (none) -> "true"
-                    attributes.display.on.consent.screen: (none) -> "false"
-                + audience-mapper api-service audience on scope api-access
-                    config.included.client.audience: (none) -> "api-service"
-                    config.id.token.claim: (none) -> "false"
-                    config.access.token.claim: (none) -> "true"
-                    config.introspection.token.claim: (none) -> "true"
-                    config.lightweight.claim: (none) -> "false"
-            Plan: 6 to create, 0 to update, 0 to delete.
+        #expect(
+            plan.stdout == """
+                realm \(server.realm):
+                  realm \(server.realm)
+                    + realm \(server.realm)
+                        enabled: (none) -> true
+                        displayName: (none) -> "Frontend to API"
+                        accessTokenLifespan: (none) -> 300
+                  client myapp
+                    + client myapp
+                        clientId: (none) -> "myapp"
+                        name: (none) -> "My app"
+                        enabled: (none) -> true
+                        publicClient: (none) -> true
+                        standardFlowEnabled: (none) -> true
+                        directAccessGrantsEnabled: (none) -> true
+                        redirectUris: (none) -> ["https://app.example.com/*"]
+                        webOrigins: (none) -> ["https://app.example.com"]
+                    + client-scope-assignment api-access -> myapp (optional)
+                  client api-service
+                    + client api-service
+                        clientId: (none) -> "api-service"
+                        description: (none) -> "The API the app calls"
+                        enabled: (none) -> true
+                        publicClient: (none) -> false
+                        serviceAccountsEnabled: (none) -> true
+                        standardFlowEnabled: (none) -> false
+                        secret: (none) -> <redacted>
+                  client-scope api-access
+                    + client-scope api-access
+                        name: (none) -> "api-access"
+                        description: (none) -> "Puts api-service into the aud claim"
+                        protocol: (none) -> "openid-connect"
+                        attributes.include.in.token.scope: (none) -> "true"
+                        attributes.display.on.consent.screen: (none) -> "false"
+                    + audience-mapper api-service audience on scope api-access
+                        config.included.client.audience: (none) -> "api-service"
+                        config.id.token.claim: (none) -> "false"
+                        config.access.token.claim: (none) -> "true"
+                        config.introspection.token.claim: (none) -> "true"
+                        config.lightweight.claim: (none) -> "false"
+                Plan: 6 to create, 0 to update, 0 to delete.
 
-            """, "\(plan.stdout)")
+                """, "\(plan.stdout)")
         #expect(try server.keycloak.adminGet(server.realm).status == 404, "plan created the realm")
         // The realm is looked up once (404: to be created); nothing of it is read, so no other 404.
         let traced = try server.kcx(["plan", "-f", path, "-v"])
         let answers = traced.stderr.split(separator: "\n").map { $0.drop { $0 == " " } }
         #expect(answers.filter { $0.hasPrefix("< 404") }.count == 1, "\(traced.stderr)")
-        #expect(answers.filter { $0.hasPrefix("> GET ") && $0.contains("/admin/realms/\(server.realm)") }
-            == ["> GET \(server.keycloak.baseURL)/admin/realms/\(server.realm)"], "\(traced.stderr)")
+        #expect(
+            answers.filter { $0.hasPrefix("> GET ") && $0.contains("/admin/realms/\(server.realm)") }
+                == ["> GET \(server.keycloak.baseURL)/admin/realms/\(server.realm)"], "\(traced.stderr)")
 
         try applyExample(server, "frontend-to-api.yaml")
         // State through the admin API: the realm (marked as kcx's), the clients, the scope and its assignment.
@@ -181,28 +187,37 @@ struct DeclarativeRealmTests {
 
         // Real tokens: without the scope no API audience; with it, aud has api-service.
         let alice = try server.user("alice")
-        let without = try server.inRealm(["token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice, "--output", "claims"])
+        let without = try server.inRealm([
+            "token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice, "--output", "claims",
+        ])
         #expect(!audiences(without.json).contains("api-service"))
         let with = try server.inRealm([
-            "token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice, "--scope", "api-access", "--output", "claims",
+            "token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice, "--scope", "api-access", "--output",
+            "claims",
         ])
         let claims = try #require(with.json)
         #expect(audiences(claims).contains("api-service"))
         #expect(claims["azp"] == "myapp")
         #expect(scopeWords(claims).contains("api-access"))
         // The API's secret from the variable works for a client-credentials grant.
-        let own = try server.inRealm(["token", "get", "--client", "api-service", "--secret-file", try server.secretFile("API_SERVICE_SECRET"), "--output", "claims"])
+        let own = try server.inRealm([
+            "token", "get", "--client", "api-service", "--secret-file", try server.secretFile("API_SERVICE_SECRET"), "--output",
+            "claims",
+        ])
         #expect(own.json?["azp"] == "api-service")
         // Widening: the app may not exchange its token for the API's at all.
         let subject = try server.inRealm(["token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let refused = try server.kcx(["token", "exchange", "--client", "myapp", "--subject-token", subject, "--audience", "api-service", "-r", server.realm])
+        let refused = try server.kcx([
+            "token", "exchange", "--client", "myapp", "--subject-token", subject, "--audience", "api-service", "-r", server.realm,
+        ])
         #expect(refused.status == 4, "\(refused)")
         #expect(refused.stderr.contains("400 Standard token exchange is not enabled for the requested client"), "\(refused)")
     }
 
     @Test func microservicesFromAnEmptyServer() throws {
-        let server = try EmptyServer(prefix: "ex2", secretVariables: ["SERVICE_A_SECRET", "SERVICE_B_SECRET", "SERVICE_C_SECRET"])
+        let server = try EmptyServer(
+            prefix: "ex2", secretVariables: ["SERVICE_A_SECRET", "SERVICE_B_SECRET", "SERVICE_C_SECRET"])
         defer { server.stop() }
         let applied = try applyExample(server, "microservices.yaml")
         #expect(applied.stderr.hasSuffix("HTTP requests\n"))
@@ -210,7 +225,9 @@ struct DeclarativeRealmTests {
         #expect(try server.client("service-a")["attributes"]?["standard.token.exchange.enabled"] == "true")
         #expect(try server.client("service-c")["attributes"]?["standard.token.exchange.enabled"] == nil)
         #expect(try server.assignedScopes("service-a", "default").contains("service-access"))
-        #expect(!(try server.assignedScopes("service-a", "default").contains("service-b-audience")), "service-access already carries service-b")
+        #expect(
+            !(try server.assignedScopes("service-a", "default").contains("service-b-audience")),
+            "service-access already carries service-b")
 
         let secretA = try server.secretFile("SERVICE_A_SECRET")
         let subject = try server.inRealm(["token", "get", "--client", "service-a", "--secret-file", secretA]).stdout
@@ -219,7 +236,8 @@ struct DeclarativeRealmTests {
         #expect(Set(audiences(subjectClaims)).isSuperset(of: ["service-b", "service-c"]))
         #expect(subjectClaims["azp"] == "service-a")
         let exchanged = try server.inRealm([
-            "token", "exchange", "--client", "service-a", "--secret-file", secretA, "--subject-token", subject, "--audience", "service-b",
+            "token", "exchange", "--client", "service-a", "--secret-file", secretA, "--subject-token", subject, "--audience",
+            "service-b",
             "--output", "claims",
         ])
         let claims = try #require(exchanged.json)
@@ -228,7 +246,8 @@ struct DeclarativeRealmTests {
         #expect(scopeWords(claims).contains("service-access"))
         // service-c has no exchange grant: Keycloak refuses it.
         let refused = try server.kcx([
-            "token", "exchange", "--client", "service-c", "--secret-file", try server.secretFile("SERVICE_C_SECRET"), "--subject-token", subject,
+            "token", "exchange", "--client", "service-c", "--secret-file", try server.secretFile("SERVICE_C_SECRET"),
+            "--subject-token", subject,
             "--audience", "service-b", "-r", server.realm,
         ])
         #expect(refused.status == 4, "\(refused)")
@@ -242,7 +261,8 @@ struct DeclarativeRealmTests {
         let realm = try #require(try server.keycloak.adminGet(server.realm).json)
         #expect(realm["ssoSessionIdleTimeout"] == 1800)
         #expect(realm["ssoSessionMaxLifespan"] == 36000)
-        #expect(try server.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: on for every token exchange\n")
+        #expect(
+            try server.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: on for every token exchange\n")
         let events = try #require(try server.keycloak.adminGet("\(server.realm)/events/config").json)
         #expect(events["eventsEnabled"] == true)
         #expect(try server.assignedScopes("portal", "default").contains("primary-service-audience"), "subjectClient")
@@ -276,7 +296,9 @@ struct DeclarativeRealmTests {
         #expect(refused.status != 0, "\(refused)")
         #expect(refused.stderr.contains("Scopes [phone] not present in the initial access token"), "\(refused)")
         // Both exchanges were recorded.
-        let audit = try server.inRealm(["token-exchange", "audit", "--client", "primary-service", "--since", "1h", "--output", "json"])
+        let audit = try server.inRealm([
+            "token-exchange", "audit", "--client", "primary-service", "--since", "1h", "--output", "json",
+        ])
         #expect(audit.json?["exchanges"]?.arrayValue?.map { $0["outcome"]?.stringValue ?? "" } == ["refused", "allowed"])
     }
 
@@ -292,7 +314,8 @@ struct DeclarativeRealmTests {
         let realm = "legacy-\(UUID().uuidString.prefix(8).lowercased())"
         env.extra = ["GW_SECRET": "gw-" + UUID().uuidString, "API_SECRET": "api-" + UUID().uuidString]
         let path = env.home.appendingPathComponent("legacy.yaml").path
-        try Data("""
+        try Data(
+            """
             realms:
               - realm: \(realm)
                 enabled: true
@@ -301,10 +324,14 @@ struct DeclarativeRealmTests {
                   - {clientId: api, enabled: true, publicClient: false, secret: "${API_SECRET}"}
                 allow:
                   - {from: gateway, to: api, mode: legacy}
-            """.utf8).write(to: URL(fileURLWithPath: path))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: path))
         let applied = try env.kcx(["apply", "-f", path, "--auto-approve"])
         #expect(applied.status == 0, "\(applied)")
-        #expect(applied.stdout.contains("    + legacy-exchange api\n        management permissions: off -> on\n        requesters: + gateway\n"), "\(applied.stdout)")
+        #expect(
+            applied.stdout.contains(
+                "    + legacy-exchange api\n        management permissions: off -> on\n        requesters: + gateway\n"),
+            "\(applied.stdout)")
         let again = try env.kcx(["plan", "-f", path, "--detailed-exitcode"])
         #expect(again.status == 0, "\(again)")
         // The policy names gateway: a real V1 exchange works.
@@ -313,7 +340,8 @@ struct DeclarativeRealmTests {
         let subject = try env.kcx(["token", "get", "--client", "gateway", "--secret-file", secretFile, "-r", realm]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let exchanged = try env.kcx([
-            "token", "exchange", "--client", "gateway", "--secret-file", secretFile, "--subject-token", subject, "--audience", "api",
+            "token", "exchange", "--client", "gateway", "--secret-file", secretFile, "--subject-token", subject, "--audience",
+            "api",
             "--requested-token-type", "access_token", "--output", "claims", "-r", realm,
         ])
         #expect(exchanged.status == 0, "\(exchanged)")
@@ -327,7 +355,9 @@ struct DeclarativeRealmTests {
         defer { server.stop() }
         let byHand = try server.keycloak.createRealm("byhand")
         let gone = "\(server.realm)-gone"
-        let two = try server.file("two.yaml", """
+        let two = try server.file(
+            "two.yaml",
+            """
             realms:
               - realm: \(server.realm)
                 enabled: true
@@ -341,7 +371,9 @@ struct DeclarativeRealmTests {
         #expect(created.status == 0, "\(created)")
         let handMade = try server.keycloak.adminSend("POST", "\(server.realm)/clients", json: ["clientId": "hand-made"])
         #expect(handMade.status == 201)
-        let one = try server.file("one.yaml", """
+        let one = try server.file(
+            "one.yaml",
+            """
             realms:
               - realm: \(server.realm)
                 enabled: true
@@ -352,24 +384,27 @@ struct DeclarativeRealmTests {
         #expect(try server.kcx(["plan", "-f", one, "--detailed-exitcode"]).status == 0)
         let plan = try server.kcx(["plan", "-f", one, "--prune"])
         #expect(plan.status == 0, "\(plan)")
-        #expect(plan.stdout == """
-            realm \(server.realm):
-              client dropped
-                - client dropped
-                    created by kcx, no longer in the file
-            realm \(gone):
-              realm \(gone)
-                - realm \(gone)
-                    created by kcx, not in the file: deleted with everything in it
-            Plan: 0 to create, 0 to update, 2 to delete.
+        #expect(
+            plan.stdout == """
+                realm \(server.realm):
+                  client dropped
+                    - client dropped
+                        created by kcx, no longer in the file
+                realm \(gone):
+                  realm \(gone)
+                    - realm \(gone)
+                        created by kcx, not in the file: deleted with everything in it
+                Plan: 0 to create, 0 to update, 2 to delete.
 
-            """, "\(plan.stdout)")
+                """, "\(plan.stdout)")
         let pruned = try server.kcx(["apply", "-f", one, "--prune", "--auto-approve"])
         #expect(pruned.status == 0, "\(pruned)")
         #expect(try server.keycloak.adminGet(gone).status == 404)
         #expect(try server.keycloak.adminGet(byHand).status == 200)
         #expect(try server.keycloak.adminGet("master").status == 200)
-        let clients = try server.keycloak.adminGet("\(server.realm)/clients").json?.arrayValue?.compactMap { $0["clientId"]?.stringValue } ?? []
+        let clients =
+            try server.keycloak.adminGet("\(server.realm)/clients").json?.arrayValue?.compactMap { $0["clientId"]?.stringValue }
+            ?? []
         #expect(clients.contains("kept") && clients.contains("hand-made") && !clients.contains("dropped"), "\(clients)")
         #expect(try server.kcx(["plan", "-f", one, "--prune", "--detailed-exitcode"]).status == 0)
     }
@@ -408,7 +443,9 @@ struct DeclarativeRealmTests {
         #expect(copied.stdout.replacing("realm: \(copy)\n", with: "realm: \(server.realm)\n") == yaml)
         var againstCopy = server.env
         againstCopy.extra["REALM"] = copy
-        let plan = try againstCopy.kcx(["plan", "-f", EmptyServer.examples.appendingPathComponent("delegated-access.yaml").path, "--detailed-exitcode"])
+        let plan = try againstCopy.kcx([
+            "plan", "-f", EmptyServer.examples.appendingPathComponent("delegated-access.yaml").path, "--detailed-exitcode",
+        ])
         #expect(plan.status == 0, "\(plan)")
     }
 
@@ -418,7 +455,9 @@ struct DeclarativeRealmTests {
         let server = try EmptyServer(prefix: "refs", secretVariables: [])
         defer { server.stop() }
         let existing = try server.keycloak.createRealm("refsok")
-        let path = try server.file("refs.yaml", """
+        let path = try server.file(
+            "refs.yaml",
+            """
             realms:
               - realm: \(existing)
                 clientScopes:
@@ -444,18 +483,21 @@ struct DeclarativeRealmTests {
         #expect(plan.status == 3, "\(plan)")
         #expect(plan.stdout == "")
         let errors = plan.stderr.split(separator: "\n").drop { !$0.hasPrefix("error:") }.map(String.init)
-        #expect(errors == [
-            "error: 6 names in the file do not resolve; nothing was changed:",
-            "  \(path):6:23: realms[0].clientScopes[0].audienceMappers[0].audience: client 'ghost-api' (audience of mapper 'ghost-api audience' on scope 'api-access') is not a client of realm '\(existing)' nor declared in the file",
-            "  \(path):10:37: realms[0].clients[0].defaultScopes[1]: scope 'no-such-scope' assigned to client 'webapp' is neither in the file nor in realm '\(existing)'",
-            "  \(path):11:19: realms[0].clients[1].clientId: client 'missing-client' is not a client of realm '\(existing)' nor declared in the file",
-            "  \(path):14:28: realms[0].allow[0].to: client 'ghost-target' (target of an allow pair) is not a client of realm '\(existing)' nor declared in the file",
-            "  \(path):14:57: realms[0].allow[0].subjectClient: client 'ghost-portal' (subject client of an allow pair) is not a client of realm '\(existing)' nor declared in the file",
-            "  \(path):15:12: realms[1].realm: realm 'no-such-realm' does not exist (give a realm setting such as enabled: true to create it)",
-            "hint: declare a client in the file (with a setting such as enabled: true) to have kcx create it, or correct the name",
-        ], "\(plan.stderr)")
+        #expect(
+            errors == [
+                "error: 6 names in the file do not resolve; nothing was changed:",
+                "  \(path):6:23: realms[0].clientScopes[0].audienceMappers[0].audience: client 'ghost-api' (audience of mapper 'ghost-api audience' on scope 'api-access') is not a client of realm '\(existing)' nor declared in the file",
+                "  \(path):10:37: realms[0].clients[0].defaultScopes[1]: scope 'no-such-scope' assigned to client 'webapp' is neither in the file nor in realm '\(existing)'",
+                "  \(path):11:19: realms[0].clients[1].clientId: client 'missing-client' is not a client of realm '\(existing)' nor declared in the file",
+                "  \(path):14:28: realms[0].allow[0].to: client 'ghost-target' (target of an allow pair) is not a client of realm '\(existing)' nor declared in the file",
+                "  \(path):14:57: realms[0].allow[0].subjectClient: client 'ghost-portal' (subject client of an allow pair) is not a client of realm '\(existing)' nor declared in the file",
+                "  \(path):15:12: realms[1].realm: realm 'no-such-realm' does not exist (give a realm setting such as enabled: true to create it)",
+                "hint: declare a client in the file (with a setting such as enabled: true) to have kcx create it, or correct the name",
+            ], "\(plan.stderr)")
         // Only reads: no write in the -v trace, and the realm is as it was.
-        let requestLines = plan.stderr.split(separator: "\n").map { $0.drop { $0 == " " } }.filter { $0.hasPrefix("> ") && $0.contains("/admin/") }
+        let requestLines = plan.stderr.split(separator: "\n").map { $0.drop { $0 == " " } }.filter {
+            $0.hasPrefix("> ") && $0.contains("/admin/")
+        }
         #expect(requestLines.contains { $0.hasPrefix("> GET ") }, "the -v trace shows the reads: \(plan.stderr)")
         let writes = requestLines.filter { !$0.hasPrefix("> GET ") && $0.contains(" http") }
         #expect(writes.isEmpty, "\(writes)")

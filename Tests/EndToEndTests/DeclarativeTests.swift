@@ -47,45 +47,46 @@ import Testing
 
         let plan = try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"])
         #expect(plan.status == 8, "\(plan)")
-        #expect(plan.stdout == """
-            realm \(fixture.realm):
-              client-scope api-access
-                + client-scope api-access
-                    name: (none) -> "api-access"
-                    description: (none) -> "Audience for api"
-                    protocol: (none) -> "openid-connect"
-                    attributes.include.in.token.scope: (none) -> "true"
-                    attributes.display.on.consent.screen: (none) -> "false"
-                + realm-default-scope api-access
-                    realm list: none -> optional
-                + audience-mapper api audience on scope api-access
-                    config.included.client.audience: (none) -> "api"
-                    config.id.token.claim: (none) -> "false"
-                    config.access.token.claim: (none) -> "true"
-                    config.introspection.token.claim: (none) -> "true"
-                    config.lightweight.claim: (none) -> "false"
-              client-scope api-audience
-                + client-scope api-audience
-                    name: (none) -> "api-audience"
-                    description: (none) -> "Puts api into the aud claim (managed by kcx)"
-                    protocol: (none) -> "openid-connect"
-                    attributes.include.in.token.scope: (none) -> "false"
-                    attributes.display.on.consent.screen: (none) -> "false"
-                + audience-mapper api audience on scope api-audience
-                    config.included.client.audience: (none) -> "api"
-                    config.id.token.claim: (none) -> "false"
-                    config.access.token.claim: (none) -> "true"
-                    config.introspection.token.claim: (none) -> "true"
-                    config.lightweight.claim: (none) -> "false"
-              client app
-                + client-scope-assignment api-access -> app (default)
-              client gateway
-                + client-scope-assignment api-audience -> gateway (default)
-                ~ token-exchange gateway
-                    attributes.standard.token.exchange.enabled: "false" -> "true"
-            Plan: 7 to create, 1 to update, 0 to delete.
+        #expect(
+            plan.stdout == """
+                realm \(fixture.realm):
+                  client-scope api-access
+                    + client-scope api-access
+                        name: (none) -> "api-access"
+                        description: (none) -> "Audience for api"
+                        protocol: (none) -> "openid-connect"
+                        attributes.include.in.token.scope: (none) -> "true"
+                        attributes.display.on.consent.screen: (none) -> "false"
+                    + realm-default-scope api-access
+                        realm list: none -> optional
+                    + audience-mapper api audience on scope api-access
+                        config.included.client.audience: (none) -> "api"
+                        config.id.token.claim: (none) -> "false"
+                        config.access.token.claim: (none) -> "true"
+                        config.introspection.token.claim: (none) -> "true"
+                        config.lightweight.claim: (none) -> "false"
+                  client-scope api-audience
+                    + client-scope api-audience
+                        name: (none) -> "api-audience"
+                        description: (none) -> "Puts api into the aud claim (managed by kcx)"
+                        protocol: (none) -> "openid-connect"
+                        attributes.include.in.token.scope: (none) -> "false"
+                        attributes.display.on.consent.screen: (none) -> "false"
+                    + audience-mapper api audience on scope api-audience
+                        config.included.client.audience: (none) -> "api"
+                        config.id.token.claim: (none) -> "false"
+                        config.access.token.claim: (none) -> "true"
+                        config.introspection.token.claim: (none) -> "true"
+                        config.lightweight.claim: (none) -> "false"
+                  client app
+                    + client-scope-assignment api-access -> app (default)
+                  client gateway
+                    + client-scope-assignment api-audience -> gateway (default)
+                    ~ token-exchange gateway
+                        attributes.standard.token.exchange.enabled: "false" -> "true"
+                Plan: 7 to create, 1 to update, 0 to delete.
 
-            """)
+                """)
         #expect(try fixture.snapshot() == before, "plan changed the realm")
 
         let applied = try fixture.kcx(["apply", "-f", file, "--auto-approve"])
@@ -113,10 +114,14 @@ import Testing
         let json = try #require(plan.json)
         #expect(json["summary"] == ["create": 7, "update": 1, "delete": 0])
         let changes = json["realms"]?[0]?["changes"]?.arrayValue ?? []
-        #expect(changes.map { $0["action"]?.stringValue ?? "" } == ["create", "create", "create", "create", "create", "create", "create", "update"])
+        #expect(
+            changes.map { $0["action"]?.stringValue ?? "" } == [
+                "create", "create", "create", "create", "create", "create", "create", "update",
+            ])
         #expect(changes.first?["kind"] == "client-scope" && changes.first?["name"] == "api-access")
         // A client the file names that is not in the realm is an error, before any write.
-        let missing = try write(fixture, "realms:\n  - realm: \(fixture.realm)\n    clients:\n      - clientId: nobody\n", name: "missing.yaml")
+        let missing = try write(
+            fixture, "realms:\n  - realm: \(fixture.realm)\n    clients:\n      - clientId: nobody\n", name: "missing.yaml")
         let failed = try fixture.kcx(["plan", "-f", missing])
         #expect(failed.status == 3)
         #expect(failed.stderr.contains("client 'nobody' is not a client of realm '\(fixture.realm)'"), "\(failed)")
@@ -131,19 +136,22 @@ import Testing
         let scopeID = scope["id"]?.stringValue ?? ""
         var mapper = try #require(scope["protocolMappers"]?[0])
         mapper["config"]?["access.token.claim"] = "false"
-        let edited = try keycloak.adminSend("PUT", "\(fixture.realm)/client-scopes/\(scopeID)/protocol-mappers/models/\(mapper["id"]?.stringValue ?? "")", json: mapper)
+        let edited = try keycloak.adminSend(
+            "PUT", "\(fixture.realm)/client-scopes/\(scopeID)/protocol-mappers/models/\(mapper["id"]?.stringValue ?? "")",
+            json: mapper)
         #expect(edited.status == 204)
 
         let plan = try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"])
         #expect(plan.status == 8)
-        #expect(plan.stdout == """
-            realm \(fixture.realm):
-              client-scope api-access
-                ~ audience-mapper api audience on scope api-access
-                    config.access.token.claim: "false" -> "true"
-            Plan: 0 to create, 1 to update, 0 to delete.
+        #expect(
+            plan.stdout == """
+                realm \(fixture.realm):
+                  client-scope api-access
+                    ~ audience-mapper api audience on scope api-access
+                        config.access.token.claim: "false" -> "true"
+                Plan: 0 to create, 1 to update, 0 to delete.
 
-            """)
+                """)
         try fixture.ok(["apply", "-f", file, "--auto-approve"])
         let repaired = try #require(try fixture.clientScope("api-access"))
         #expect(repaired["protocolMappers"]?[0]?["config"]?["access.token.claim"] == "true")
@@ -166,17 +174,23 @@ import Testing
         }
         let json = try #require(try fixture.inRealm(["export", "--format", "json", "--client", "gateway"]).json)
         // Every client field, and a placeholder variable for the secret (never the secret).
-        #expect(json["realms"]?[0]?["clients"] == [[
-            "clientId": "gateway", "enabled": true, "publicClient": false, "serviceAccountsEnabled": true, "standardFlowEnabled": true,
-            "directAccessGrantsEnabled": true, "redirectUris": [], "webOrigins": [], "secret": "${GATEWAY_SECRET:-}",
-            "attributes": ["realm_client": "false"], "defaultScopes": ["api-audience"], "standardExchange": true, "allowRefresh": false,
-        ]])
+        #expect(
+            json["realms"]?[0]?["clients"] == [
+                [
+                    "clientId": "gateway", "enabled": true, "publicClient": false, "serviceAccountsEnabled": true,
+                    "standardFlowEnabled": true,
+                    "directAccessGrantsEnabled": true, "redirectUris": [], "webOrigins": [], "secret": "${GATEWAY_SECRET:-}",
+                    "attributes": ["realm_client": "false"], "defaultScopes": ["api-audience"], "standardExchange": true,
+                    "allowRefresh": false,
+                ]
+            ])
         // --realm, as the declarative design spells it, is the same as -r.
         let byName = try fixture.ok(["export", "--format", "json", "--client", "gateway", "--realm", fixture.realm])
         #expect(byName.json == json)
         let both = try fixture.kcx(["export", "--realm", "other", "-r", fixture.realm])
         #expect(both.status == 2)
-        #expect(both.stderr == "error: --realm 'other' and -r/--target-realm '\(fixture.realm)' name different realms: give one\n")
+        #expect(
+            both.stderr == "error: --realm 'other' and -r/--target-realm '\(fixture.realm)' name different realms: give one\n")
     }
 
     @Test func pruneRemovesOnlyKcxCreatedObjects() throws {
@@ -204,17 +218,18 @@ import Testing
         // Without --prune nothing is deleted.
         #expect(try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
         let plan = try fixture.kcx(["plan", "-f", file, "--prune"])
-        #expect(plan.stdout == """
-            realm \(fixture.realm):
-              client-scope keep
-                - audience-mapper extra audience on scope keep
-                    on a kcx-created scope, no longer in the file
-              client-scope dropped
-                - client-scope dropped
-                    created by kcx, no longer in the file
-            Plan: 0 to create, 0 to update, 2 to delete.
+        #expect(
+            plan.stdout == """
+                realm \(fixture.realm):
+                  client-scope keep
+                    - audience-mapper extra audience on scope keep
+                        on a kcx-created scope, no longer in the file
+                  client-scope dropped
+                    - client-scope dropped
+                        created by kcx, no longer in the file
+                Plan: 0 to create, 0 to update, 2 to delete.
 
-            """)
+                """)
         try fixture.ok(["apply", "-f", file, "--prune", "--auto-approve"])
         let names = try fixture.clientScopeNames()
         #expect(names.contains("keep") && names.contains("hand-made") && names.contains("profile"))
@@ -230,9 +245,12 @@ import Testing
         let file = try write(fixture, sampleFile(fixture.realm))
         // The first assignment is refused (403, which is never retried): scopes with their mappers
         // and the realm list are written, the assignments and the exchange switch are not.
-        let rule: JSON = ["method": "PUT", "path": .string("/admin/realms/\(fixture.realm)/clients/*/default-client-scopes/*"), "count": 1,
-                          "action": "status", "status": 403, "body": "{\"error\":\"unknown_error\"}", "contentType": "application/json"]
-        let added = try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
+        let rule: JSON = [
+            "method": "PUT", "path": .string("/admin/realms/\(fixture.realm)/clients/*/default-client-scopes/*"), "count": 1,
+            "action": "status", "status": 403, "body": "{\"error\":\"unknown_error\"}", "contentType": "application/json",
+        ]
+        let added = try keycloak.request(
+            "POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
         #expect(added.status == 201)
         let failed = try fixture.kcx(["apply", "-f", file, "--auto-approve", "--parallel", "1"])
         // The failing request's own exit code: 4 for a 403, as for every other command.
@@ -279,17 +297,23 @@ import Testing
         let before = try fixture.snapshot()
         let refused = try fixture.kcx(["apply", "-f", file])
         #expect(refused.status == 2)
-        #expect(refused.stderr == "error: apply needs confirmation and standard input is not a terminal\nhint: review 'kcx plan -f FILE', then run apply with --auto-approve\n")
+        #expect(
+            refused.stderr
+                == "error: apply needs confirmation and standard input is not a terminal\nhint: review 'kcx plan -f FILE', then run apply with --auto-approve\n"
+        )
         #expect(try fixture.snapshot() == before)
     }
 
     @Test func validationErrorComesBeforeAnyRequest() throws {
         let fixture = try RealmFixture(keycloak, prefix: "decl")
-        let file = try write(fixture, "realms:\n  - realm: \(fixture.realm)\n    clientScopes:\n      - name: ok\n        colour: blue\n")
+        let file = try write(
+            fixture, "realms:\n  - realm: \(fixture.realm)\n    clientScopes:\n      - name: ok\n        colour: blue\n")
         let failed = try fixture.kcx(["plan", "-f", file, "-v"])
         #expect(failed.status == 2)
-        #expect(failed.stderr.hasPrefix(
-            "error: \(file):5:9: realms[0].clientScopes[0].colour: unknown key (expected one of: name, description, protocol, includeInTokenScope, realmDefault, audienceMappers, protocolMappers)\n"),
+        #expect(
+            failed.stderr.hasPrefix(
+                "error: \(file):5:9: realms[0].clientScopes[0].colour: unknown key (expected one of: name, description, protocol, includeInTokenScope, realmDefault, audienceMappers, protocolMappers)\n"
+            ),
             "\(failed)")
         #expect(!failed.stderr.contains("GET "), "a request was sent: \(failed)")
     }
@@ -298,7 +322,9 @@ import Testing
         let fixture = try RealmFixture(keycloak, prefix: "decl")
         try fixture.confidentialClient("app")
         var text = "realms:\n  - realm: \(fixture.realm)\n    clientScopes:\n"
-        for index in 0..<200 { text += "      - name: api-\(index)\n        audienceMappers: [{customAudience: urn:api-\(index)}]\n" }
+        for index in 0..<200 {
+            text += "      - name: api-\(index)\n        audienceMappers: [{customAudience: urn:api-\(index)}]\n"
+        }
         text += "    clients:\n      - clientId: app\n        defaultScopes:\n"
         for index in 0..<200 { text += "          - api-\(index)\n" }
         let file = try write(fixture, text)

@@ -31,7 +31,8 @@ import Testing
 
         let deny = try fixture.kcx(["token-exchange", "deny", "--from", "service-a", "--to", "service-b", "-r", fixture.realm])
         #expect(deny.status == 0, "\(deny)")
-        #expect(outcomes(deny).contains("deleted: exchange-policy kcx-token-exchange-service-b (service-a -> service-b)"), "\(deny)")
+        #expect(
+            outcomes(deny).contains("deleted: exchange-policy kcx-token-exchange-service-b (service-a -> service-b)"), "\(deny)")
         let refused = try Self.exchange(fixture, secrets)
         #expect(refused.status != 0, "the exchange still succeeded after deny: \(refused)")
 
@@ -49,20 +50,40 @@ import Testing
         #expect(try Self.exchange(fixture, secrets).status == 0)
 
         let unassign = "kcx client-scope unassign shared --client service-a -r \(fixture.realm)"
-        let dry = try fixture.kcx(["token-exchange", "deny", "--from", "service-a", "--to", "service-b", "--mode", "standard", "--dry-run", "-r", fixture.realm])
+        let dry = try fixture.kcx([
+            "token-exchange", "deny", "--from", "service-a", "--to", "service-b", "--mode", "standard", "--dry-run", "-r",
+            fixture.realm,
+        ])
         #expect(dry.status == 7, "\(dry)")
-        #expect(dry.stderr.contains("error: service-a can still exchange tokens for service-b after this change:\n  standard, via default scope shared: remove with \(unassign)\n"), "\(dry)")
+        #expect(
+            dry.stderr.contains(
+                "error: service-a can still exchange tokens for service-b after this change:\n  standard, via default scope shared: remove with \(unassign)\n"
+            ), "\(dry)")
 
-        let deny = try fixture.kcx(["token-exchange", "deny", "--from", "service-a", "--to", "service-b", "--mode", "standard", "-r", fixture.realm])
+        let deny = try fixture.kcx([
+            "token-exchange", "deny", "--from", "service-a", "--to", "service-b", "--mode", "standard", "-r", fixture.realm,
+        ])
         #expect(deny.status == 7, "\(deny)")
-        #expect(deny.stderr.contains("error: service-a can still exchange tokens for service-b:\n  standard, via default scope shared: remove with \(unassign)\n"), "\(deny)")
-        #expect(deny.stderr.contains("hint: run the commands above (or turn standard exchange off for service-a: kcx token-exchange disable --client service-a -r \(fixture.realm)), then deny again\n"))
-        #expect(try fixture.assignedScopes("service-a", "default").contains("service-b-audience") == false, "kcx's own grant is gone")
+        #expect(
+            deny.stderr.contains(
+                "error: service-a can still exchange tokens for service-b:\n  standard, via default scope shared: remove with \(unassign)\n"
+            ), "\(deny)")
+        #expect(
+            deny.stderr.contains(
+                "hint: run the commands above (or turn standard exchange off for service-a: kcx token-exchange disable --client service-a -r \(fixture.realm)), then deny again\n"
+            ))
+        #expect(
+            try fixture.assignedScopes("service-a", "default").contains("service-b-audience") == false, "kcx's own grant is gone")
         #expect(try Self.exchange(fixture, secrets).status == 0, "as deny said, the shared scope still allows it")
 
-        let json = try fixture.kcx(["token-exchange", "deny", "--from", "service-a", "--to", "service-b", "--output", "json", "-r", fixture.realm])
+        let json = try fixture.kcx([
+            "token-exchange", "deny", "--from", "service-a", "--to", "service-b", "--output", "json", "-r", fixture.realm,
+        ])
         #expect(json.status == 7)
-        #expect(json.json?["remainingPaths"] == [["mechanism": "standard", "via": "default scope shared", "remove": .string(unassign), "kcx": false]])
+        #expect(
+            json.json?["remainingPaths"] == [
+                ["mechanism": "standard", "via": "default scope shared", "remove": .string(unassign), "kcx": false]
+            ])
 
         // Following the named command, deny succeeds and Keycloak refuses the exchange.
         let parts = unassign.split(separator: " ").dropFirst().map(String.init)
@@ -86,7 +107,8 @@ import Testing
             "POST", "\(base)/policy/client", json: ["name": "hand-made", "clients": [.string(serviceA)], "logic": "POSITIVE"])
         #expect(created.status == 201, "\(created.text)")
         let policyID = try #require(created.json?["id"]?.stringValue)
-        let permissions = try #require(fixture.keycloak.adminGet("\(fixture.realm)/clients/\(serviceB)/management/permissions").json)
+        let permissions = try #require(
+            fixture.keycloak.adminGet("\(fixture.realm)/clients/\(serviceB)/management/permissions").json)
         let permissionID = try #require(permissions["scopePermissions"]?["token-exchange"]?.stringValue)
         var permission = try #require(fixture.keycloak.adminGet("\(base)/permission/scope/\(permissionID)").json)
         permission["policies"] = [.string(policyID), "kcx-token-exchange-service-b"]
@@ -94,9 +116,14 @@ import Testing
         let updated = try fixture.keycloak.adminSend("PUT", "\(base)/permission/scope/\(permissionID)", json: permission)
         #expect(updated.status == 201 || updated.status == 204, "\(updated.text)")
 
-        let deny = try fixture.kcx(["token-exchange", "deny", "--from", "service-a", "--to", "service-b", "--mode", "legacy", "-r", fixture.realm])
+        let deny = try fixture.kcx([
+            "token-exchange", "deny", "--from", "service-a", "--to", "service-b", "--mode", "legacy", "-r", fixture.realm,
+        ])
         #expect(deny.status == 7, "\(deny)")
-        #expect(deny.stderr.contains("  legacy, via client policy hand-made: remove with kcx delete clients/\(management)/authz/resource-server/policy/\(policyID) -r \(fixture.realm)\n"), "\(deny)")
+        #expect(
+            deny.stderr.contains(
+                "  legacy, via client policy hand-made: remove with kcx delete clients/\(management)/authz/resource-server/policy/\(policyID) -r \(fixture.realm)\n"
+            ), "\(deny)")
         #expect(try Self.exchange(fixture, secrets).status == 0, "as deny said, the other policy still permits it")
     }
 }

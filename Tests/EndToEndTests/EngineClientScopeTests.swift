@@ -14,17 +14,25 @@ import Testing
 
     @Test func ensurePlacesInTheRealmListsAndLeavesWhatIsNotGiven() throws {
         let fixture = try RealmFixture(keycloak, prefix: "engcs")
-        let ensure = ["client-scope", "ensure", "partner", "--description", "Partner APIs", "--consent-text", "Partner data", "--realm-default", "optional"]
+        let ensure = [
+            "client-scope", "ensure", "partner", "--description", "Partner APIs", "--consent-text", "Partner data",
+            "--realm-default", "optional",
+        ]
 
         let before = try fixture.snapshot()
         let dry = try fixture.inRealm(ensure + ["--dry-run", "-o", "json"])
-        #expect((dry.json?["requests"]?.arrayValue ?? []).map { "\($0["method"]?.stringValue ?? "") \($0["endpoint"]?.stringValue ?? "")" } == [
-            "POST client-scopes", "PUT default-optional-client-scopes/<new client-scope partner>",
-        ], "\(dry)")
+        #expect(
+            (dry.json?["requests"]?.arrayValue ?? []).map {
+                "\($0["method"]?.stringValue ?? "") \($0["endpoint"]?.stringValue ?? "")"
+            } == [
+                "POST client-scopes", "PUT default-optional-client-scopes/<new client-scope partner>",
+            ], "\(dry)")
         #expect(try fixture.snapshot() == before)
 
         let made = try fixture.inRealm(ensure)
-        #expect(outcomes(made) == ["created: client-scope partner", "created: realm-default-scope partner (realm optional)"], "\(made)")
+        #expect(
+            outcomes(made) == ["created: client-scope partner", "created: realm-default-scope partner (realm optional)"],
+            "\(made)")
         let scope = try #require(try fixture.clientScope("partner"))
         #expect(scope["description"] == "Partner APIs")
         #expect(scope["attributes"]?["consent.screen.text"] == "Partner data")
@@ -34,17 +42,20 @@ import Testing
 
         // Only --realm-default given: the description and consent text stay; the scope moves lists.
         let moved = try fixture.inRealm(["client-scope", "ensure", "partner", "--realm-default", "default"])
-        #expect(moved.stderr == """
-            unchanged: client-scope partner
-            updated: realm-default-scope partner (realm default)
-                realm list: optional -> default
+        #expect(
+            moved.stderr == """
+                unchanged: client-scope partner
+                updated: realm-default-scope partner (realm default)
+                    realm list: optional -> default
 
-            """)
+                """)
         #expect(try realmList(fixture, "default").contains("partner"))
         #expect(try !realmList(fixture, "optional").contains("partner"))
         #expect(try fixture.clientScope("partner")?["description"] == "Partner APIs")
 
-        let again = try fixture.inRealm(["client-scope", "ensure", "partner", "--description", "Partner APIs", "--realm-default", "default"])
+        let again = try fixture.inRealm([
+            "client-scope", "ensure", "partner", "--description", "Partner APIs", "--realm-default", "default",
+        ])
         #expect(again.stderr == "unchanged: client-scope partner\nunchanged: realm-default-scope partner (realm default)\n")
     }
 }

@@ -6,21 +6,29 @@ import Testing
 @Suite(.serialized) struct ExchangeCheckTests {
     @Test func anAllowedPairIsPredictedAndProvedLive() throws {
         let (fixture, secrets) = try MicroservicesPatternTests.setUp(.shared, prefix: "check1")
-        let allow = try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard"])
+        let allow = try fixture.inRealm([
+            "token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard",
+        ])
         // The shared scope already carries service-c: turning the switch on opens that pair too, and allow says so.
-        #expect(allow.stderr.hasSuffix("note: service-a may now also exchange tokens for service-c (via default scope service-access)\n"), "\(allow)")
-        let again = try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard"])
+        #expect(
+            allow.stderr.hasSuffix(
+                "note: service-a may now also exchange tokens for service-c (via default scope service-access)\n"), "\(allow)")
+        let again = try fixture.inRealm([
+            "token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard",
+        ])
         #expect(!again.stderr.contains("note:"), "nothing new is opened by a run that changes nothing")
         let check = try fixture.kcx(["token-exchange", "check", "--from", "service-a", "--to", "service-b", "-r", fixture.realm])
         #expect(check.status == 0, "\(check)")
         #expect(check.stdout == "service-a may exchange tokens for service-b:\n  standard, via default scope service-access\n")
 
         let live = try fixture.kcx([
-            "token-exchange", "check", "--from", "service-a", "--to", "service-b", "--live", "--secret-file", secrets["service-a"]!, "-r", fixture.realm,
+            "token-exchange", "check", "--from", "service-a", "--to", "service-b", "--live", "--secret-file",
+            secrets["service-a"]!, "-r", fixture.realm,
         ])
         #expect(live.status == 0, "\(live)")
         #expect(live.stdout.hasSuffix("live: Keycloak issued a token (aud: service-b, azp: service-a)\n"), "\(live)")
-        let secret = try String(contentsOfFile: secrets["service-a"]!, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let secret = try String(contentsOfFile: secrets["service-a"]!, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(!(live.stdout + live.stderr).contains(secret))
     }
 
@@ -34,7 +42,8 @@ import Testing
             check.stdout == "service-a cannot exchange tokens for service-b:\n  - standard token exchange is off for service-a\n"
                 + "    fix: kcx token-exchange allow --from service-a --to service-b -r \(fixture.realm)\n")
         let live = try fixture.kcx([
-            "token-exchange", "check", "--from", "service-a", "--to", "service-b", "--live", "--secret-file", secretA, "-r", fixture.realm,
+            "token-exchange", "check", "--from", "service-a", "--to", "service-b", "--live", "--secret-file", secretA, "-r",
+            fixture.realm,
         ])
         #expect(live.status == 7)
         #expect(live.stdout.contains("live: Keycloak refused: "), "\(live)")
@@ -42,11 +51,19 @@ import Testing
         // Following the fix makes both the prediction and Keycloak say yes.
         try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b"])
         let after = try fixture.kcx([
-            "token-exchange", "check", "--from", "service-a", "--to", "service-b", "--live", "--secret-file", secretA, "--output", "json", "-r", fixture.realm,
+            "token-exchange", "check", "--from", "service-a", "--to", "service-b", "--live", "--secret-file", secretA, "--output",
+            "json", "-r", fixture.realm,
         ])
         #expect(after.status == 0, "\(after)")
         #expect(after.json?["possible"] == true)
-        #expect(after.json?["paths"] == [["mechanism": "standard", "via": "default scope service-b-audience", "remove": .string("kcx client-scope unassign service-b-audience --client service-a -r \(fixture.realm)"), "kcx": true]])
+        #expect(
+            after.json?["paths"] == [
+                [
+                    "mechanism": "standard", "via": "default scope service-b-audience",
+                    "remove": .string("kcx client-scope unassign service-b-audience --client service-a -r \(fixture.realm)"),
+                    "kcx": true,
+                ]
+            ])
         #expect(after.json?["live"]?["issued"] == true)
     }
 
@@ -58,13 +75,18 @@ import Testing
         try fixture.user("alice")
         try fixture.inRealm(["token-exchange", "allow", "--from", "api", "--to", "backend"])
         let check = try fixture.kcx([
-            "token-exchange", "check", "--from", "api", "--to", "backend", "--subject-client", "webapp", "--user", "alice", "-r", fixture.realm,
+            "token-exchange", "check", "--from", "api", "--to", "backend", "--subject-client", "webapp", "--user", "alice", "-r",
+            fixture.realm,
         ])
         #expect(check.status == 7, "\(check)")
-        #expect(check.stdout.contains("  - webapp's tokens for alice do not carry api in aud, so Keycloak refuses the exchange (\"Client is not within the token audience\")\n    fix: kcx token-exchange allow --from api --to backend --subject-client webapp -r \(fixture.realm)\n"), "\(check)")
+        #expect(
+            check.stdout.contains(
+                "  - webapp's tokens for alice do not carry api in aud, so Keycloak refuses the exchange (\"Client is not within the token audience\")\n    fix: kcx token-exchange allow --from api --to backend --subject-client webapp -r \(fixture.realm)\n"
+            ), "\(check)")
         try fixture.inRealm(["token-exchange", "allow", "--from", "api", "--to", "backend", "--subject-client", "webapp"])
         let after = try fixture.kcx([
-            "token-exchange", "check", "--from", "api", "--to", "backend", "--subject-client", "webapp", "--user", "alice", "-r", fixture.realm,
+            "token-exchange", "check", "--from", "api", "--to", "backend", "--subject-client", "webapp", "--user", "alice", "-r",
+            fixture.realm,
         ])
         #expect(after.status == 0, "\(after)")
     }
@@ -76,7 +98,9 @@ import Testing
         #expect(noTo.stderr == "error: --to is required: the client the new token is for\n")
         let user = try fixture.kcx(["token-exchange", "check", "--from", "a", "--to", "b", "--user", "u", "-r", fixture.realm])
         #expect(user.stderr == "error: --user goes with --subject-client: the client whose user's token is exchanged\n")
-        let secret = try fixture.kcx(["token-exchange", "check", "--from", "a", "--to", "b", "--secret-file", "/x", "-r", fixture.realm])
+        let secret = try fixture.kcx([
+            "token-exchange", "check", "--from", "a", "--to", "b", "--secret-file", "/x", "-r", fixture.realm,
+        ])
         #expect(secret.stderr == "error: --secret-file goes with --live\n")
         let unknown = try fixture.kcx(["token-exchange", "check", "--from", "nope", "--to", "b", "-r", fixture.realm])
         #expect(unknown.status == 3)

@@ -20,7 +20,8 @@ struct AdminRealm {
             guard response.status == 204 else { throw HarnessError("realm settings: \(response.status) \(response.text)") }
         }
         let user: JSON = [
-            "username": .string(username), "enabled": true, "email": "ops@example.com", "firstName": "Ops", "lastName": "Team", "emailVerified": true,
+            "username": .string(username), "enabled": true, "email": "ops@example.com", "firstName": "Ops", "lastName": "Team",
+            "emailVerified": true,
             "credentials": [["type": "password", "value": .string(password), "temporary": false]],
         ]
         let created = try keycloak.adminSend("POST", "\(realm)/users", json: user)
@@ -40,7 +41,8 @@ struct AdminRealm {
         let management = try realmManagementID()
         let (_, role) = try keycloak.adminGet("\(realm)/clients/\(management)/roles/realm-admin")
         guard let role else { throw HarnessError("no realm-admin role") }
-        let response = try keycloak.adminSend("POST", "\(realm)/users/\(userID)/role-mappings/clients/\(management)", json: [role])
+        let response = try keycloak.adminSend(
+            "POST", "\(realm)/users/\(userID)/role-mappings/clients/\(management)", json: [role])
         guard response.status == 204 else { throw HarnessError("role mapping: \(response.status) \(response.text)") }
     }
 
@@ -49,7 +51,10 @@ struct AdminRealm {
         let secret = "sa-" + UUID().uuidString
         let created = try keycloak.adminSend(
             "POST", "\(realm)/clients",
-            json: ["clientId": .string(clientId), "publicClient": false, "serviceAccountsEnabled": true, "secret": .string(secret), "protocol": "openid-connect"])
+            json: [
+                "clientId": .string(clientId), "publicClient": false, "serviceAccountsEnabled": true, "secret": .string(secret),
+                "protocol": "openid-connect",
+            ])
         guard created.status == 201, let id = created.headers["location"]?.split(separator: "/").last.map(String.init) else {
             throw HarnessError("client: \(created.status) \(created.text)")
         }
@@ -60,7 +65,8 @@ struct AdminRealm {
 
     func login(_ env: KcxEnvironment, extra: [String] = []) throws -> ProcessResult {
         try env.kcx(
-            ["config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--user", username, "--password-stdin"] + extra,
+            ["config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--user", username, "--password-stdin"]
+                + extra,
             stdin: password + "\n")
     }
 }
@@ -80,10 +86,13 @@ struct AdminRealm {
         let status = try env.kcx(["config", "status"])
         #expect(status.status == 0, "\(status)")
         #expect(status.stdout.contains(admin.realm) && status.stdout.contains("ops"))
-        let token = try #require(try JSON.parse(stored)["profiles"]?["default"]?["accessToken"]?.stringValue, "stored session: \(stored)")
+        let token = try #require(
+            try JSON.parse(stored)["profiles"]?["default"]?["accessToken"]?.stringValue, "stored session: \(stored)")
         #expect(!status.stdout.contains(token) && !status.stderr.contains(token), "status never prints tokens")
 
-        let clients = try env.kcx(["get", "clients", "-q", "clientId=admin-cli", "--fields", "clientId,publicClient", "--format", "csv"])
+        let clients = try env.kcx([
+            "get", "clients", "-q", "clientId=admin-cli", "--fields", "clientId,publicClient", "--format", "csv",
+        ])
         #expect(clients.status == 0, "\(clients)")
         #expect(clients.stdout == "\"admin-cli\",true\n", "kcadm's CSV: values only, strings quoted")
     }
@@ -95,7 +104,8 @@ struct AdminRealm {
         let secretFile = env.home.appendingPathComponent("secret")
         try Data((secret + "\n").utf8).write(to: secretFile)
         let login = try env.kcx([
-            "config", "credentials", "--server", admin.keycloak.baseURL, "--realm", admin.realm, "--client", "provisioner", "--secret-file", secretFile.path,
+            "config", "credentials", "--server", admin.keycloak.baseURL, "--realm", admin.realm, "--client", "provisioner",
+            "--secret-file", secretFile.path,
         ])
         #expect(login.status == 0, "\(login)")
         let realm = try env.kcx(["get", "realms/\(admin.realm)", "--fields", "realm,enabled", "--compact"])
@@ -107,7 +117,10 @@ struct AdminRealm {
         let admin = try AdminRealm(.shared)
         let env = try KcxEnvironment()
         let result = try env.kcx(
-            ["config", "credentials", "--server", admin.keycloak.baseURL, "--realm", admin.realm, "--user", "ops", "--password-stdin"], stdin: "wrong\n")
+            [
+                "config", "credentials", "--server", admin.keycloak.baseURL, "--realm", admin.realm, "--user", "ops",
+                "--password-stdin",
+            ], stdin: "wrong\n")
         #expect(result.status == 4, "\(result)")
         #expect(result.stderr.contains("Invalid user credentials"))
         #expect(!FileManager.default.fileExists(atPath: env.configFile.path))
@@ -128,10 +141,13 @@ struct AdminRealm {
     }
 
     @Test func logsInAgainFromTheEnvironmentWhenTheRefreshTokenHasExpired() throws {
-        let admin = try AdminRealm(.shared, settings: ["ssoSessionIdleTimeout": 2, "ssoSessionMaxLifespan": 2, "accessTokenLifespan": 2])
+        let admin = try AdminRealm(
+            .shared, settings: ["ssoSessionIdleTimeout": 2, "ssoSessionMaxLifespan": 2, "accessTokenLifespan": 2])
         var env = try KcxEnvironment()
         env.extra["KCX_PASSWORD"] = admin.password
-        let login = try env.kcx(["config", "credentials", "--server", admin.keycloak.baseURL, "--realm", admin.realm, "--user", "ops"])
+        let login = try env.kcx([
+            "config", "credentials", "--server", admin.keycloak.baseURL, "--realm", admin.realm, "--user", "ops",
+        ])
         #expect(login.status == 0, "\(login)")
         Thread.sleep(forTimeInterval: 3.5)
         let result = try env.kcx(["-v", "get", "realms/\(admin.realm)", "--fields", "realm"])
@@ -165,21 +181,30 @@ struct AdminRealm {
         #expect(stored["attributes"]?["pkce.code.challenge.method"] == "S256")
 
         // -f - from stdin, then --fields with a nested selection.
-        let body = #"{"clientId":"api","publicClient":false,"protocolMappers":[{"name":"hc","protocol":"openid-connect","protocolMapper":"oidc-hardcoded-claim-mapper","config":{"claim.name":"team","claim.value":"core"}}]}"#
+        let body =
+            #"{"clientId":"api","publicClient":false,"protocolMappers":[{"name":"hc","protocol":"openid-connect","protocolMapper":"oidc-hardcoded-claim-mapper","config":{"claim.name":"team","claim.value":"core"}}]}"#
         try fixture.inRealm(["create", "clients", "-f", "-"], stdin: body)
-        let fields = try fixture.inRealm(["get", "clients", "-q", "clientId=api", "--fields", "clientId,protocolMappers(name)", "--compact"])
+        let fields = try fixture.inRealm([
+            "get", "clients", "-q", "clientId=api", "--fields", "clientId,protocolMappers(name)", "--compact",
+        ])
         #expect(fields.stdout == #"[{"clientId":"api","protocolMappers":[{"name":"hc"}]}]"# + "\n")
 
         // update -m merges into what is there; update with -b replaces what it names.
-        try fixture.inRealm(["update", "clients/\(id)", "-m", "-s", "description=merged", "-s", "attributes.\"post.logout.redirect.uris\"=+"])
+        try fixture.inRealm([
+            "update", "clients/\(id)", "-m", "-s", "description=merged", "-s", "attributes.\"post.logout.redirect.uris\"=+",
+        ])
         let merged = try fixture.client("web")
         #expect(merged["description"] == "merged")
         #expect(merged["publicClient"] == true, "merge kept the other members")
 
         // --offset/--limit page through, --format table aligns.
-        let page = try fixture.inRealm(["get", "clients", "--fields", "clientId", "--offset", "0", "--limit", "2", "--format", "csv"])
+        let page = try fixture.inRealm([
+            "get", "clients", "--fields", "clientId", "--offset", "0", "--limit", "2", "--format", "csv",
+        ])
         #expect(page.stdout.split(separator: "\n").count == 2, "two rows and no header, as kcadm prints CSV: \(page.stdout)")
-        let table = try fixture.inRealm(["get", "clients", "-q", "clientId=web", "--fields", "clientId,description", "--format", "table"])
+        let table = try fixture.inRealm([
+            "get", "clients", "-q", "clientId=web", "--fields", "clientId,description", "--format", "table",
+        ])
         #expect(table.stdout.hasPrefix("clientId  description\nweb       merged\n"), "\(table.stdout)")
 
         // delete prints nothing and the client is gone.
@@ -200,7 +225,9 @@ struct AdminRealm {
         // 3: not found.
         let missing = try fixture.kcx(["get", "clients/00000000-0000-0000-0000-000000000000", "-r", realm])
         #expect(missing.status == 3, "\(missing)")
-        #expect(missing.stderr.hasPrefix("error: GET /admin/realms/\(realm)/clients/00000000-0000-0000-0000-000000000000: 404 Could not find client"))
+        #expect(
+            missing.stderr.hasPrefix(
+                "error: GET /admin/realms/\(realm)/clients/00000000-0000-0000-0000-000000000000: 404 Could not find client"))
         // 5: conflict.
         try fixture.inRealm(["create", "clients", "-s", "clientId=dup"])
         let duplicate = try fixture.kcx(["create", "clients", "-s", "clientId=dup", "-r", realm])

@@ -49,7 +49,9 @@ func runProcess(
     let errPipe = Pipe()
     let inPipe = Pipe()
     let inFile = try stdinFile.map { path in
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw HarnessError("cannot open \(path) for standard input") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw HarnessError("cannot open \(path) for standard input")
+        }
         return handle
     }
     defer { try? inFile?.close() }
@@ -161,7 +163,8 @@ final class TestKeycloak: @unchecked Sendable {
 
     /// A master admin token obtained directly from the token endpoint.
     func adminToken() throws -> String {
-        let form = "grant_type=password&client_id=admin-cli&username=\(formEncode(adminUser))&password=\(formEncode(adminPassword))"
+        let form =
+            "grant_type=password&client_id=admin-cli&username=\(formEncode(adminUser))&password=\(formEncode(adminPassword))"
         let response = try request(
             "POST", "/realms/master/protocol/openid-connect/token", body: Data(form.utf8),
             contentType: "application/x-www-form-urlencoded")
@@ -287,7 +290,10 @@ struct KcxEnvironment {
     /// Logs in as the master admin through kcx itself, password on stdin.
     func login(_ keycloak: TestKeycloak) throws {
         let result = try kcx(
-            ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser, "--password-stdin"],
+            [
+                "config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser,
+                "--password-stdin",
+            ],
             stdin: keycloak.adminPassword + "\n")
         guard result.status == 0 else { throw HarnessError("kcx login failed: \(result)") }
     }

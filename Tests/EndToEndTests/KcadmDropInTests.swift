@@ -45,7 +45,10 @@ struct KcadmShell {
         let keycloak = TestKeycloak.shared
         let shell = try KcadmShell()
         let realm = try keycloak.createRealm("kcadm")
-        func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+        @discardableResult
+        func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+            -> ProcessResult
+        {
             let result = try shell.run(name, arguments, stdin: stdin)
             #expect(result.status == 0, "\(name) \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
             return result
@@ -65,7 +68,8 @@ struct KcadmShell {
         // -s VALUE is JSON when it is JSON: an array, booleans, a number; else a string.
         let created = try ok([
             "create", "clients", "-r", realm, "-s", "clientId=myapp", "-s", "enabled=true", "-s", "publicClient=false",
-            "-s", #"redirectUris=["http://localhost:8980/myapp/*"]"#, "-s", "description=007", "-s", "attributes.\"pkce.code.challenge.method\"=S256",
+            "-s", #"redirectUris=["http://localhost:8980/myapp/*"]"#, "-s", "description=007", "-s",
+            "attributes.\"pkce.code.challenge.method\"=S256",
             "-s", "nodeReRegistrationTimeout=30", "-i",
         ])
         let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -79,7 +83,10 @@ struct KcadmShell {
         #expect(stored["attributes"]?["pkce.code.challenge.method"] == "S256")
 
         // update -s merges into the server's object: the other fields keep their values.
-        let updated = try ok(["update", "clients/\(id)", "-r", realm, "-s", "description=merged", "-s", "redirectUris+=http://localhost:8980/other/*"])
+        let updated = try ok([
+            "update", "clients/\(id)", "-r", realm, "-s", "description=merged", "-s",
+            "redirectUris+=http://localhost:8980/other/*",
+        ])
         #expect(updated.stdout == "" && updated.stderr == "")
         let merged = try #require(keycloak.adminGet("\(realm)/clients/\(id)").json)
         #expect(merged["description"] == "merged")
@@ -124,7 +131,10 @@ struct KcadmShell {
         #expect(headers.stderr == stderrEnd)
 
         // -d on the merged object, in order with -s: [a, b] -> [a, x] -> [x].
-        try ok(["update", "clients/\(id)", "-r", realm, "-s", "redirectUris[1]=http://x/*", "-d", "redirectUris[0]", "-s", "attributes.extra=1"])
+        try ok([
+            "update", "clients/\(id)", "-r", realm, "-s", "redirectUris[1]=http://x/*", "-d", "redirectUris[0]", "-s",
+            "attributes.extra=1",
+        ])
         let deleted = try #require(keycloak.adminGet("\(realm)/clients/\(id)").json)
         #expect(deleted["redirectUris"] == ["http://x/*"])
         #expect(deleted["attributes"]?["extra"] == "1")
@@ -140,18 +150,25 @@ struct KcadmShell {
         let other = try KcadmShell()
         let oneShot = try other.run(
             name,
-            ["get", "clients", "-r", realm, "-q", "clientId=myapp", "-F", "clientId", "--format", "csv", "--no-config",
-             "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser, "--password", keycloak.adminPassword])
+            [
+                "get", "clients", "-r", realm, "-q", "clientId=myapp", "-F", "clientId", "--format", "csv", "--no-config",
+                "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser, "--password",
+                keycloak.adminPassword,
+            ])
         #expect(oneShot.status == 0, "\(oneShot)")
         #expect(oneShot.stdout == "\"myapp\"\n")
         #expect(oneShot.stderr.contains("Logging into \(keycloak.baseURL) as user \(keycloak.adminUser) of realm master\n"))
-        if name == "kcadm.sh" { #expect(oneShot.stderr == "Logging into \(keycloak.baseURL) as user \(keycloak.adminUser) of realm master\n") }
+        if name == "kcadm.sh" {
+            #expect(oneShot.stderr == "Logging into \(keycloak.baseURL) as user \(keycloak.adminUser) of realm master\n")
+        }
         #expect(!FileManager.default.fileExists(atPath: other.env.configFile.path))
     }
 
     /// A provisioning script written as kcadm's documentation writes one, run unchanged through a
     /// `kcadm.sh -> kcx` link, then the realm is checked through the admin API.
-    @Test(.enabled(if: onSandbox, "the V1 exchange permission needs a server started with token-exchange,admin-fine-grained-authz:v1"))
+    @Test(
+        .enabled(
+            if: onSandbox, "the V1 exchange permission needs a server started with token-exchange,admin-fine-grained-authz:v1"))
     func provisioningScriptRunsUnchanged() throws {
         let keycloak = try #require(TestKeycloak.legacy)
         let shell = try KcadmShell()
@@ -202,7 +219,10 @@ struct KcadmShell {
             """#
         let result = try shell.script(
             script,
-            variables: ["KC_URL": keycloak.baseURL, "KC_ADMIN": keycloak.adminUser, "KC_ADMIN_PASSWORD": keycloak.adminPassword, "REALM": realm])
+            variables: [
+                "KC_URL": keycloak.baseURL, "KC_ADMIN": keycloak.adminUser, "KC_ADMIN_PASSWORD": keycloak.adminPassword,
+                "REALM": realm,
+            ])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.hasPrefix("reader\ndone "), "\(result)")
 
@@ -217,11 +237,14 @@ struct KcadmShell {
         let apiId = try #require(api["id"]?.stringValue)
         let alice = try #require(keycloak.adminGet("\(realm)/users?username=alice").json?[0])
         let aliceId = try #require(alice["id"]?.stringValue)
-        let realmRoles = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/realm")?.arrayValue?.compactMap { $0["name"]?.stringValue }
-        #expect(realmRoles?.contains("user") == true)
-        let clientRoles = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/clients/\(apiId)")?.arrayValue?.compactMap {
+        let realmRoles = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/realm")?.arrayValue?.compactMap {
             $0["name"]?.stringValue
         }
+        #expect(realmRoles?.contains("user") == true)
+        let clientRoles = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/clients/\(apiId)")?.arrayValue?
+            .compactMap {
+                $0["name"]?.stringValue
+            }
         #expect(clientRoles == ["reader"])
         // The groups: staff/ops, alice a member of ops, staff maps user, ops maps api's reader.
         let staff = try #require(keycloak.adminGet("\(realm)/group-by-path/staff").json)
@@ -229,9 +252,13 @@ struct KcadmShell {
         let ops = try #require(keycloak.adminGet("\(realm)/group-by-path/staff/ops").json)
         let opsId = try #require(ops["id"]?.stringValue)
         #expect(ops["parentId"]?.stringValue == staffId)
-        let memberOf = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/groups")?.arrayValue?.compactMap { $0["path"]?.stringValue }
+        let memberOf = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/groups")?.arrayValue?.compactMap {
+            $0["path"]?.stringValue
+        }
         #expect(memberOf == ["/staff/ops"])
-        let staffRoles = keycloak.adminGetOrNil("\(realm)/groups/\(staffId)/role-mappings/realm")?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        let staffRoles = keycloak.adminGetOrNil("\(realm)/groups/\(staffId)/role-mappings/realm")?.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        }
         #expect(staffRoles == ["user"])
         let opsRoles = keycloak.adminGetOrNil("\(realm)/groups/\(opsId)/role-mappings/clients/\(apiId)")?.arrayValue?.compactMap {
             $0["name"]?.stringValue
@@ -243,9 +270,12 @@ struct KcadmShell {
             body: Data("grant_type=password&client_id=admin-cli&username=alice&password=alice-pw".utf8),
             contentType: "application/x-www-form-urlencoded")
         #expect(token.status == 200, "\(token.text)")
-        let scopes = keycloak.adminGetOrNil("\(realm)/clients/\(myappId)/default-client-scopes")?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        let scopes = keycloak.adminGetOrNil("\(realm)/clients/\(myappId)/default-client-scopes")?.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        }
         #expect(scopes?.contains("api-audience") == true)
-        let scope = try #require(keycloak.adminGet("\(realm)/client-scopes").json?.arrayValue?.first { $0["name"] == "api-audience" })
+        let scope = try #require(
+            keycloak.adminGet("\(realm)/client-scopes").json?.arrayValue?.first { $0["name"] == "api-audience" })
         #expect(scope["attributes"]?["include.in.token.scope"] == "false")
         #expect(scope["protocolMappers"]?[0]?["config"]?["included.client.audience"] == "api")
         // The V1 permission names the policy, which lists myapp.
@@ -253,8 +283,10 @@ struct KcadmShell {
         #expect(permissions["enabled"] == true)
         let permissionId = try #require(permissions["scopePermissions"]?["token-exchange"]?.stringValue)
         let rm = try #require(keycloak.adminGet("\(realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue)
-        let policies = keycloak.adminGetOrNil("\(realm)/clients/\(rm)/authz/resource-server/permission/scope/\(permissionId)/associatedPolicies")
-        #expect(policies?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["myapp-exchange"], "\(String(describing: policies))")
+        let policies = keycloak.adminGetOrNil(
+            "\(realm)/clients/\(rm)/authz/resource-server/permission/scope/\(permissionId)/associatedPolicies")
+        #expect(
+            policies?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["myapp-exchange"], "\(String(describing: policies))")
     }
 }
 
@@ -265,17 +297,22 @@ struct KcadmShell {
         let keycloak = TestKeycloak.shared
         let shell = try KcadmShell()
         let realm = try keycloak.createRealm("kcroles")
-        func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+        @discardableResult
+        func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+            -> ProcessResult
+        {
             let result = try shell.run("kcadm.sh", arguments + ["-r", realm], stdin: stdin)
             #expect(result.status == 0, "kcadm.sh \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
             return result
         }
         _ = try shell.run(
-            "kcadm.sh", ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser],
+            "kcadm.sh",
+            ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser],
             stdin: keycloak.adminPassword + "\n")
         try ok(["create", "roles", "-s", "name=user"])
         try ok(["create", "roles", "-s", "name=auditor"])
-        let apiId = try ok(["create", "clients", "-s", "clientId=api", "-i"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let apiId = try ok(["create", "clients", "-s", "clientId=api", "-i"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         try ok(["create", "clients/\(apiId)/roles", "-s", "name=reader"])
         let aliceId = try ok(["create", "users", "-s", "username=alice", "-s", "enabled=true", "-i"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -284,13 +321,16 @@ struct KcadmShell {
         try ok(["add-roles", "--uid", aliceId, "--cclientid", "api", "--rolename", "reader"])
         func realmRoles() -> [String] {
             // Every user also has the realm's default-roles-REALM.
-            (keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/realm")?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
-                .filter { !$0.hasPrefix("default-roles-") }.sorted()
+            (keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/realm")?.arrayValue ?? []).compactMap {
+                $0["name"]?.stringValue
+            }
+            .filter { !$0.hasPrefix("default-roles-") }.sorted()
         }
         #expect(realmRoles() == ["auditor", "user"])
-        let clientRoles = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/clients/\(apiId)")?.arrayValue?.compactMap {
-            $0["name"]?.stringValue
-        }
+        let clientRoles = keycloak.adminGetOrNil("\(realm)/users/\(aliceId)/role-mappings/clients/\(apiId)")?.arrayValue?
+            .compactMap {
+                $0["name"]?.stringValue
+            }
         #expect(clientRoles == ["reader"])
 
         let listed = try ok(["get-roles", "--uusername", "alice", "-F", "name", "--format", "csv", "--noquotes"])

@@ -20,6 +20,7 @@ import Testing
         func run(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
             try shell.run(name, arguments + ["-r", realm], stdin: stdin)
         }
+        @discardableResult
         func ok(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
             let result = try run(arguments)
             #expect(result.status == 0, "\(name) \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
@@ -33,12 +34,15 @@ import Testing
         // Roles: power is a composite holding auditor; client api has reader and writer.
         for role in ["user", "auditor", "power"] { try ok(["create", "roles", "-s", "name=\(role)"]) }
         try ok(["add-roles", "--rname", "power", "--rolename", "auditor"])
-        let apiId = try ok(["create", "clients", "-s", "clientId=api", "-i"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let apiId = try ok(["create", "clients", "-s", "clientId=api", "-i"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         for role in ["reader", "writer"] { try ok(["create", "clients/\(apiId)/roles", "-s", "name=\(role)"]) }
         let writerId = try #require(keycloak.adminGetOrNil("\(realm)/clients/\(apiId)/roles/writer")?["id"]?.stringValue)
         // Groups: staff, and staff/ops below it.
-        let staffId = try ok(["create", "groups", "-s", "name=staff", "-i"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let opsId = try ok(["create", "groups/\(staffId)/children", "-s", "name=ops", "-i"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let staffId = try ok(["create", "groups", "-s", "name=staff", "-i"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let opsId = try ok(["create", "groups/\(staffId)/children", "-s", "name=ops", "-i"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(!staffId.isEmpty && !opsId.isEmpty)
 
         // Realm roles by group name and by id; client roles by group path and by name with --cid/--roleid.
@@ -55,7 +59,9 @@ import Testing
         // every role not mapped directly, so auditor, reached through power, is still listed),
         // client roles, --all.
         func csv(_ arguments: [String]) throws -> [String] {
-            try ok(["get-roles"] + arguments + ["-F", "name", "--format", "csv", "--noquotes"]).stdout.split(separator: "\n").map(String.init).sorted()
+            try ok(["get-roles"] + arguments + ["-F", "name", "--format", "csv", "--noquotes"]).stdout.split(separator: "\n").map(
+                String.init
+            ).sorted()
         }
         #expect(try csv(["--gname", "staff"]) == ["power", "user"])
         #expect(try csv(["--gid", staffId, "--effective"]) == ["auditor", "power", "user"])
@@ -91,7 +97,8 @@ import Testing
         #expect(userAndGroup.status == (name == "kcx" ? 2 : 1))
         #expect(
             userAndGroup.stderr
-                == "error: give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)\n")
+                == "error: give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)\n"
+        )
         #expect(names("\(realm)/groups/\(staffId)/role-mappings/realm") == ["user"])
     }
 }

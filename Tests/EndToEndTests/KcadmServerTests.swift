@@ -15,7 +15,8 @@ import Testing
             stdin: keycloak.adminPassword + "\n")
         #expect(login.status == 0, "\(login)")
 
-        let same = try shell.run(name, ["get", "realms/master", "-F", "realm", "--format", "csv", "--server", keycloak.baseURL + "/"])
+        let same = try shell.run(
+            name, ["get", "realms/master", "-F", "realm", "--format", "csv", "--server", keycloak.baseURL + "/"])
         #expect(same.status == 0, "\(same)")
         #expect(same.stdout == "\"master\"\n")
 

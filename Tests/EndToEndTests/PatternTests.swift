@@ -14,13 +14,15 @@ import Testing
         let alice = try fixture.user("alice")
 
         let first = try fixture.inRealm([
-            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp", "--optional",
+            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp",
+            "--optional",
         ])
-        #expect(outcomes(first) == [
-            "created: client-scope api-access",
-            "created: audience-mapper api-service audience on scope api-access",
-            "created: client-scope-assignment api-access -> myapp (optional)",
-        ])
+        #expect(
+            outcomes(first) == [
+                "created: client-scope api-access",
+                "created: audience-mapper api-service audience on scope api-access",
+                "created: client-scope-assignment api-access -> myapp (optional)",
+            ])
         // State on the server: the scope, its mapper, the optional assignment.
         let scope = try #require(try fixture.clientScope("api-access"))
         let mapper = try #require(scope["protocolMappers"]?[0])
@@ -30,18 +32,23 @@ import Testing
         #expect(try fixture.assignedScopes("myapp", "optional").contains("api-access"))
 
         let second = try fixture.inRealm([
-            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp", "--optional",
+            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp",
+            "--optional",
         ])
-        #expect(outcomes(second) == [
-            "unchanged: client-scope api-access",
-            "unchanged: audience-mapper api-service audience on scope api-access",
-            "unchanged: client-scope-assignment api-access -> myapp (optional)",
-        ])
+        #expect(
+            outcomes(second) == [
+                "unchanged: client-scope api-access",
+                "unchanged: audience-mapper api-service audience on scope api-access",
+                "unchanged: client-scope-assignment api-access -> myapp (optional)",
+            ])
 
-        let without = try fixture.inRealm(["token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice, "--output", "claims"])
+        let without = try fixture.inRealm([
+            "token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice, "--output", "claims",
+        ])
         #expect(!audiences(without.json).contains("api-service"))
         let with = try fixture.inRealm([
-            "token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice, "--scope", "api-access", "--output", "claims",
+            "token", "get", "--client", "myapp", "--user", "alice", "--password-file", alice, "--scope", "api-access", "--output",
+            "claims",
         ])
         let claims = try #require(with.json)
         #expect(audiences(claims).contains("api-service"))
@@ -55,7 +62,9 @@ import Testing
         try fixture.publicClient("myapp")
         try fixture.confidentialClient("api-service")
         let before = try fixture.snapshot()
-        let result = try fixture.kcx(["token-exchange", "allow", "--from", "myapp", "--to", "api-service", "--mode", "standard", "-r", fixture.realm])
+        let result = try fixture.kcx([
+            "token-exchange", "allow", "--from", "myapp", "--to", "api-service", "--mode", "standard", "-r", fixture.realm,
+        ])
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("error: client 'myapp' is public"))
         #expect(result.stderr.contains("hint: exchange from a confidential backend client"))
@@ -81,11 +90,14 @@ import Testing
 
     @Test func serviceAExchangesForServiceBInStandardMode() throws {
         let (fixture, secrets) = try Self.setUp(.shared, prefix: "p2")
-        let allow = try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard"])
-        #expect(outcomes(allow) == [
-            "updated: standard-token-exchange service-a",
-            "unchanged: audience service-b in tokens of service-a",
-        ], "service-access already carries service-b, so no second scope is added")
+        let allow = try fixture.inRealm([
+            "token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "standard",
+        ])
+        #expect(
+            outcomes(allow) == [
+                "updated: standard-token-exchange service-a",
+                "unchanged: audience service-b in tokens of service-a",
+            ], "service-access already carries service-b, so no second scope is added")
         #expect(try fixture.client("service-a")["attributes"]?["standard.token.exchange.enabled"] == "true")
 
         let own = try fixture.inRealm(["token", "get", "--client", "service-a", "--secret-file", secrets["service-a"]!])
@@ -106,13 +118,18 @@ import Testing
     @Test(.enabled(if: onSandbox, "legacy V1 needs a server started with token-exchange,admin-fine-grained-authz:v1"))
     func serviceAExchangesForServiceBInLegacyMode() throws {
         let (fixture, secrets) = try Self.setUp(try #require(TestKeycloak.legacy), prefix: "p2v1")
-        let allow = try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "legacy"])
-        #expect(outcomes(allow) == [
-            "updated: management-permissions service-b",
-            "created: exchange-policy kcx-token-exchange-service-b (service-a -> service-b)",
-            "updated: exchange-permission token-exchange.permission.client.\(try fixture.client("service-b")["id"]!.stringValue!)",
+        let allow = try fixture.inRealm([
+            "token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "legacy",
         ])
-        let again = try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "legacy"])
+        #expect(
+            outcomes(allow) == [
+                "updated: management-permissions service-b",
+                "created: exchange-policy kcx-token-exchange-service-b (service-a -> service-b)",
+                "updated: exchange-permission token-exchange.permission.client.\(try fixture.client("service-b")["id"]!.stringValue!)",
+            ])
+        let again = try fixture.inRealm([
+            "token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--mode", "legacy",
+        ])
         #expect(outcomes(again).allSatisfy { $0.hasPrefix("unchanged:") }, "\(again)")
 
         let subject = try fixture.inRealm(["token", "get", "--client", "service-a", "--secret-file", secrets["service-a"]!])
@@ -133,7 +150,9 @@ import Testing
         ])
         #expect(refused.status == 4, "\(refused)")
         #expect(refused.stderr.contains("Client not allowed to exchange"))
-        #expect(refused.stderr.contains("hint: legacy exchange needs a permission on the target: kcx token-exchange allow --from service-c"))
+        #expect(
+            refused.stderr.contains(
+                "hint: legacy exchange needs a permission on the target: kcx token-exchange allow --from service-c"))
     }
 }
 
@@ -151,17 +170,19 @@ import Testing
     @Test func primaryServiceExchangesAlicesTokenInStandardMode() throws {
         let (fixture, primarySecret, alice) = try Self.setUp(.shared, prefix: "p3")
         let allow = try fixture.inRealm([
-            "token-exchange", "allow", "--from", "primary-service", "--to", "delegated-service", "--subject-client", "portal", "--mode", "standard",
+            "token-exchange", "allow", "--from", "primary-service", "--to", "delegated-service", "--subject-client", "portal",
+            "--mode", "standard",
         ])
-        #expect(outcomes(allow) == [
-            "updated: standard-token-exchange primary-service",
-            "created: client-scope delegated-service-audience",
-            "created: audience-mapper delegated-service audience on scope delegated-service-audience",
-            "created: client-scope-assignment delegated-service-audience -> primary-service (default)",
-            "created: client-scope primary-service-audience",
-            "created: audience-mapper primary-service audience on scope primary-service-audience",
-            "created: client-scope-assignment primary-service-audience -> portal (default)",
-        ])
+        #expect(
+            outcomes(allow) == [
+                "updated: standard-token-exchange primary-service",
+                "created: client-scope delegated-service-audience",
+                "created: audience-mapper delegated-service audience on scope delegated-service-audience",
+                "created: client-scope-assignment delegated-service-audience -> primary-service (default)",
+                "created: client-scope primary-service-audience",
+                "created: audience-mapper primary-service audience on scope primary-service-audience",
+                "created: client-scope-assignment primary-service-audience -> portal (default)",
+            ])
         #expect(try fixture.assignedScopes("portal", "default").contains("primary-service-audience"))
 
         let subject = try fixture.inRealm(["token", "get", "--client", "portal", "--user", "alice", "--password-file", alice])
@@ -184,7 +205,9 @@ import Testing
 
     @Test func withoutTheSubjectClientStepKeycloakRefusesAndKcxNamesTheFix() throws {
         let (fixture, primarySecret, alice) = try Self.setUp(.shared, prefix: "p3aud")
-        try fixture.inRealm(["token-exchange", "allow", "--from", "primary-service", "--to", "delegated-service", "--mode", "standard"])
+        try fixture.inRealm([
+            "token-exchange", "allow", "--from", "primary-service", "--to", "delegated-service", "--mode", "standard",
+        ])
         let subject = try fixture.inRealm(["token", "get", "--client", "portal", "--user", "alice", "--password-file", alice])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let refused = try fixture.kcx([
@@ -200,7 +223,8 @@ import Testing
     func primaryServiceExchangesAlicesTokenInLegacyMode() throws {
         let (fixture, primarySecret, alice) = try Self.setUp(try #require(TestKeycloak.legacy), prefix: "p3v1")
         try fixture.inRealm([
-            "token-exchange", "allow", "--from", "primary-service", "--to", "delegated-service", "--subject-client", "portal", "--mode", "legacy",
+            "token-exchange", "allow", "--from", "primary-service", "--to", "delegated-service", "--subject-client", "portal",
+            "--mode", "legacy",
         ])
         let subject = try fixture.inRealm(["token", "get", "--client", "portal", "--user", "alice", "--password-file", alice])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -52,7 +52,8 @@ import Testing
         let saved = try fixture.kcx(["plan", "-f", file, "--out", planPath, "--detailed-exitcode"])
         #expect(saved.status == 8, "\(saved)")
         #expect(saved.stdout == shown.stdout)
-        #expect(saved.stderr.hasSuffix("Saved the plan to \(planPath); apply exactly it with: kcx apply \(planPath)\n"), "\(saved)")
+        #expect(
+            saved.stderr.hasSuffix("Saved the plan to \(planPath); apply exactly it with: kcx apply \(planPath)\n"), "\(saved)")
         let attributes = try FileManager.default.attributesOfItem(atPath: planPath)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let document = try JSON.parse(String(contentsOfFile: planPath, encoding: .utf8))
@@ -88,20 +89,26 @@ import Testing
         let app = try fixture.client("app")
         var changed = app
         changed["description"] = "edited in the console"
-        #expect(try keycloak.adminSend("PUT", "\(fixture.realm)/clients/\(app["id"]?.stringValue ?? "")", json: changed).status == 204)
-        #expect(try keycloak.adminSend("POST", "\(fixture.realm)/client-scopes", json: ["name": "intruder", "protocol": "openid-connect"]).status == 201)
+        #expect(
+            try keycloak.adminSend("PUT", "\(fixture.realm)/clients/\(app["id"]?.stringValue ?? "")", json: changed).status == 204
+        )
+        #expect(
+            try keycloak.adminSend(
+                "POST", "\(fixture.realm)/client-scopes", json: ["name": "intruder", "protocol": "openid-connect"]
+            ).status == 201)
         let before = try fixture.snapshot()
 
         let refused = try fixture.kcx(["apply", planPath, "--auto-approve"])
         #expect(refused.status == 9, "\(refused)")
         #expect(refused.stdout == "")
-        #expect(refused.stderr == """
-            error: the realm changed since the plan was made, so the plan may no longer be right; nothing was changed
-                realm \(fixture.realm): client app changed
-                realm \(fixture.realm): client-scope intruder was created
-            hint: make the plan again and review it: kcx plan -f \(file) --out \(planPath)
+        #expect(
+            refused.stderr == """
+                error: the realm changed since the plan was made, so the plan may no longer be right; nothing was changed
+                    realm \(fixture.realm): client app changed
+                    realm \(fixture.realm): client-scope intruder was created
+                hint: make the plan again and review it: kcx plan -f \(file) --out \(planPath)
 
-            """)
+                """)
         #expect(try fixture.snapshot() == before)
         // --dry-run checks the same way.
         #expect(try fixture.kcx(["apply", planPath, "--dry-run"]).status == 9)
@@ -141,25 +148,26 @@ import Testing
         let result = try fixture.kcx(["plan", "-f", file, "--output", "markdown"])
         #expect(result.status == 0, "\(result)")
         // Rendered, `-&gt;` is `->` and `\~` is `~`.
-        #expect(result.stdout == """
-            ### kcx plan
+        #expect(
+            result.stdout == """
+                ### kcx plan
 
-            **\(fixture.realm)**: 7 to create, 1 to update, 0 to delete
+                **\(fixture.realm)**: 7 to create, 1 to update, 0 to delete
 
-            | | Kind | Name | Details |
-            |---|---|---|---|
-            | + create | client-scope | api-access | name: (none) -&gt; "api-access"<br>description: (none) -&gt; "Audience for api"<br>protocol: (none) -&gt; "openid-connect"<br>attributes.include.in.token.scope: (none) -&gt; "true"<br>attributes.display.on.consent.screen: (none) -&gt; "false" |
-            | + create | realm-default-scope | api-access | realm list: none -&gt; optional |
-            | + create | audience-mapper | api audience on scope api-access | config.included.client.audience: (none) -&gt; "api"<br>config.id.token.claim: (none) -&gt; "false"<br>config.access.token.claim: (none) -&gt; "true"<br>config.introspection.token.claim: (none) -&gt; "true"<br>config.lightweight.claim: (none) -&gt; "false" |
-            | + create | client-scope | api-audience | name: (none) -&gt; "api-audience"<br>description: (none) -&gt; "Puts api into the aud claim (managed by kcx)"<br>protocol: (none) -&gt; "openid-connect"<br>attributes.include.in.token.scope: (none) -&gt; "false"<br>attributes.display.on.consent.screen: (none) -&gt; "false" |
-            | + create | audience-mapper | api audience on scope api-audience | config.included.client.audience: (none) -&gt; "api"<br>config.id.token.claim: (none) -&gt; "false"<br>config.access.token.claim: (none) -&gt; "true"<br>config.introspection.token.claim: (none) -&gt; "true"<br>config.lightweight.claim: (none) -&gt; "false" |
-            | + create | client-scope-assignment | api-access -&gt; app (default) |  |
-            | + create | client-scope-assignment | api-audience -&gt; gateway (default) |  |
-            | \\~ update | token-exchange | gateway | attributes.standard.token.exchange.enabled: "false" -&gt; "true" |
+                | | Kind | Name | Details |
+                |---|---|---|---|
+                | + create | client-scope | api-access | name: (none) -&gt; "api-access"<br>description: (none) -&gt; "Audience for api"<br>protocol: (none) -&gt; "openid-connect"<br>attributes.include.in.token.scope: (none) -&gt; "true"<br>attributes.display.on.consent.screen: (none) -&gt; "false" |
+                | + create | realm-default-scope | api-access | realm list: none -&gt; optional |
+                | + create | audience-mapper | api audience on scope api-access | config.included.client.audience: (none) -&gt; "api"<br>config.id.token.claim: (none) -&gt; "false"<br>config.access.token.claim: (none) -&gt; "true"<br>config.introspection.token.claim: (none) -&gt; "true"<br>config.lightweight.claim: (none) -&gt; "false" |
+                | + create | client-scope | api-audience | name: (none) -&gt; "api-audience"<br>description: (none) -&gt; "Puts api into the aud claim (managed by kcx)"<br>protocol: (none) -&gt; "openid-connect"<br>attributes.include.in.token.scope: (none) -&gt; "false"<br>attributes.display.on.consent.screen: (none) -&gt; "false" |
+                | + create | audience-mapper | api audience on scope api-audience | config.included.client.audience: (none) -&gt; "api"<br>config.id.token.claim: (none) -&gt; "false"<br>config.access.token.claim: (none) -&gt; "true"<br>config.introspection.token.claim: (none) -&gt; "true"<br>config.lightweight.claim: (none) -&gt; "false" |
+                | + create | client-scope-assignment | api-access -&gt; app (default) |  |
+                | + create | client-scope-assignment | api-audience -&gt; gateway (default) |  |
+                | \\~ update | token-exchange | gateway | attributes.standard.token.exchange.enabled: "false" -&gt; "true" |
 
-            **Plan: 7 to create, 1 to update, 0 to delete.**
+                **Plan: 7 to create, 1 to update, 0 to delete.**
 
-            """)
+                """)
     }
 
     // MARK: the question, a cancelled apply, Ctrl-C
@@ -177,9 +185,12 @@ import Testing
 
     /// Holds the realm's first client-scope create for 3 s; returns the rule's id.
     func holdFirstScopeCreate(_ fixture: RealmFixture) throws -> String {
-        let rule: JSON = ["method": "POST", "path": .string("/admin/realms/\(fixture.realm)/client-scopes"), "count": 1,
-                          "action": "delay", "delaySeconds": 3]
-        let added = try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
+        let rule: JSON = [
+            "method": "POST", "path": .string("/admin/realms/\(fixture.realm)/client-scopes"), "count": 1,
+            "action": "delay", "delaySeconds": 3,
+        ]
+        let added = try keycloak.request(
+            "POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
         #expect(added.status == 201)
         return try #require(added.json?["id"]?.stringValue)
     }
@@ -187,7 +198,9 @@ import Testing
     /// Runs kcx in a new session whose controlling terminal is a pseudo-terminal (stdin, stdout and
     /// stderr all on it), as a person at a terminal does; `respond` gets what is on screen so far
     /// and returns what to type next, or nil to wait for more output.
-    func onTerminal(_ fixture: RealmFixture, _ arguments: [String], respond: (String) -> String?) throws -> (status: Int32, screen: String) {
+    func onTerminal(_ fixture: RealmFixture, _ arguments: [String], respond: (String) -> String?) throws -> (
+        status: Int32, screen: String
+    ) {
         let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
         try #require(master >= 0)
         defer { close(master) }
@@ -292,7 +305,10 @@ import Testing
         let lines = stderr.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.first == "+ \(fixture.realm): client-scope api-access: done", "\(stderr)")
         #expect(stderr.contains("\ninterrupted: applied 1 of 8 changes; not applied:\n"), "\(stderr)")
-        #expect(stderr.hasSuffix("    ~ token-exchange gateway\nhint: run apply again: it converges from the realm's current state\n"), "\(stderr)")
+        #expect(
+            stderr.hasSuffix(
+                "    ~ token-exchange gateway\nhint: run apply again: it converges from the realm's current state\n"), "\(stderr)"
+        )
         #expect(lines.filter { $0.hasPrefix("    ") }.count == 7, "\(stderr)")
         #expect(!String(decoding: outData, as: UTF8.self).isEmpty)
         // The write in flight was finished; nothing after it was sent.
@@ -314,8 +330,10 @@ extension PlanWorkflowTests {
         let mixedUp = try fixture.kcx(["apply", file, "--auto-approve"])
         #expect(mixedUp.status == 2, "\(mixedUp)")
         #expect(mixedUp.stderr.hasPrefix("error: '\(file)' is not a kcx saved plan: "), "\(mixedUp)")
-        #expect(mixedUp.stderr.hasSuffix(
-            "hint: a declarative file is applied with -f (kcx apply -f \(file)); a saved plan is made by 'kcx plan -f FILE --out PLAN'\n"), "\(mixedUp)")
+        #expect(
+            mixedUp.stderr.hasSuffix(
+                "hint: a declarative file is applied with -f (kcx apply -f \(file)); a saved plan is made by 'kcx plan -f FILE --out PLAN'\n"
+            ), "\(mixedUp)")
         let missing = try fixture.kcx(["apply", "/nonexistent/p.plan", "--auto-approve"])
         #expect(missing.status == 2)
         #expect(missing.stderr.hasPrefix("error: cannot read the saved plan '/nonexistent/p.plan': "), "\(missing)")
@@ -328,15 +346,19 @@ extension PlanWorkflowTests {
         let planPath = fixture.env.home.appendingPathComponent("p.plan").path
         #expect(try fixture.kcx(["plan", "-f", file, "--out", planPath]).status == 0)
         let text = try String(contentsOfFile: planPath, encoding: .utf8)
-        try Data(text.replacingOccurrences(of: "\"server\": \"\(keycloak.baseURL)\"", with: "\"server\": \"https://other.example\"").utf8)
-            .write(to: URL(fileURLWithPath: planPath))
+        try Data(
+            text.replacingOccurrences(of: "\"server\": \"\(keycloak.baseURL)\"", with: "\"server\": \"https://other.example\"")
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: planPath))
         let elsewhere = try fixture.kcx(["apply", planPath, "--auto-approve"])
         #expect(elsewhere.status == 9, "\(elsewhere)")
-        #expect(elsewhere.stderr == """
-            error: the plan was made against https://other.example, not \(keycloak.baseURL); nothing was changed
-            hint: apply it with a session on the server it was made for, or make a plan for this one: kcx plan -f \(file) --out \(planPath)
+        #expect(
+            elsewhere.stderr == """
+                error: the plan was made against https://other.example, not \(keycloak.baseURL); nothing was changed
+                hint: apply it with a session on the server it was made for, or make a plan for this one: kcx plan -f \(file) --out \(planPath)
 
-            """)
+                """)
         #expect(try fixture.snapshot() == before)
     }
 }
@@ -359,7 +381,10 @@ extension PlanWorkflowTests {
         #expect(status == 130, "\(screen)")
         #expect(screen.contains("\u{1B}[K[1/8] + client-scope api-access"), "\(screen)")
         #expect(screen.contains("\r\ninterrupted: applied 1 of 8 changes; not applied:\r\n"), "\(screen)")
-        #expect(screen.hasSuffix("    ~ token-exchange gateway\r\nhint: run apply again: it converges from the realm's current state\r\n"), "\(screen)")
+        #expect(
+            screen.hasSuffix(
+                "    ~ token-exchange gateway\r\nhint: run apply again: it converges from the realm's current state\r\n"),
+            "\(screen)")
         #expect(try fixture.clientScope("api-access") != nil)
         #expect(try fixture.kcx(["apply", "-f", file, "--auto-approve"]).status == 0)
         #expect(try fixture.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
@@ -373,17 +398,23 @@ extension PlanWorkflowTests {
         let file = try setUp(fixture)
         let planPath = fixture.env.home.appendingPathComponent("p.plan").path
         #expect(try fixture.kcx(["plan", "-f", file, "--out", planPath]).status == 0)
-        let rule: JSON = ["method": "PUT", "path": .string("/admin/realms/\(fixture.realm)/clients/*/default-client-scopes/*"), "count": 1,
-                          "action": "status", "status": 403, "body": "{\"error\":\"unknown_error\"}", "contentType": "application/json"]
-        #expect(try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json").status == 201)
+        let rule: JSON = [
+            "method": "PUT", "path": .string("/admin/realms/\(fixture.realm)/clients/*/default-client-scopes/*"), "count": 1,
+            "action": "status", "status": 403, "body": "{\"error\":\"unknown_error\"}", "contentType": "application/json",
+        ]
+        #expect(
+            try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
+                .status == 201)
         let failed = try fixture.kcx(["apply", planPath, "--auto-approve", "--parallel", "1"])
         #expect(failed.status == 4, "\(failed)")
         #expect(failed.stderr.contains("applied 5 of 8 changes; not applied:\n"), "\(failed)")
-        #expect(failed.stderr.hasSuffix("""
-            hint: fix the cause and plan again (kcx plan -f \(file) --out \(planPath)) and apply the new plan, or run kcx apply -f \(file); \
-            either converges (this plan is partly applied now, so it would be refused as stale)
+        #expect(
+            failed.stderr.hasSuffix(
+                """
+                hint: fix the cause and plan again (kcx plan -f \(file) --out \(planPath)) and apply the new plan, or run kcx apply -f \(file); \
+                either converges (this plan is partly applied now, so it would be refused as stale)
 
-            """), "\(failed)")
+                """), "\(failed)")
         // As the hint says: the same plan again is stale, the file converges.
         #expect(try fixture.kcx(["apply", planPath, "--auto-approve"]).status == 9)
         #expect(try fixture.kcx(["apply", "-f", file, "--auto-approve"]).status == 0)

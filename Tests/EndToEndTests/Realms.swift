@@ -22,7 +22,9 @@ struct RealmFixture {
 
     /// Runs kcx and requires success, returning its output.
     @discardableResult
-    func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+    func ok(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> ProcessResult
+    {
         let result = try env.kcx(arguments, stdin: stdin)
         #expect(result.status == 0, "kcx \(arguments.joined(separator: " ")) failed: \(result)", sourceLocation: sourceLocation)
         return result
@@ -30,7 +32,9 @@ struct RealmFixture {
 
     /// Runs kcx against this realm (`-r REALM` appended).
     @discardableResult
-    func inRealm(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+    func inRealm(_ arguments: [String], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> ProcessResult
+    {
         try ok(arguments + ["-r", realm], stdin: stdin, sourceLocation: sourceLocation)
     }
 
@@ -46,7 +50,10 @@ struct RealmFixture {
     }
 
     func publicClient(_ clientId: String) throws {
-        try inRealm(["create", "clients", "-s", "clientId=\(clientId)", "-s", "publicClient:=true", "-s", "directAccessGrantsEnabled:=true"])
+        try inRealm([
+            "create", "clients", "-s", "clientId=\(clientId)", "-s", "publicClient:=true", "-s",
+            "directAccessGrantsEnabled:=true",
+        ])
     }
 
     /// A confidential client with a known secret and a service account; returns the secret file.
@@ -67,7 +74,8 @@ struct RealmFixture {
         let credentials = #"[{"type":"password","value":"\#(password)","temporary":false}]"#
         try inRealm([
             "create", "users", "-s", "username=\(username)", "-s", "enabled:=true", "-s", "email=\(username)@example.com",
-            "-s", "firstName=\(username.capitalized)", "-s", "lastName=Test", "-s", "emailVerified:=true", "-s", "credentials:=\(credentials)",
+            "-s", "firstName=\(username.capitalized)", "-s", "lastName=Test", "-s", "emailVerified:=true", "-s",
+            "credentials:=\(credentials)",
         ])
         return try secretFile("\(username).pw", password)
     }
@@ -92,7 +100,9 @@ struct RealmFixture {
     /// Names of the scopes in a client's default or optional list.
     func assignedScopes(_ clientId: String, _ list: String) throws -> [String] {
         let id = try client(clientId)["id"]?.stringValue ?? ""
-        return try keycloak.adminGet("\(realm)/clients/\(id)/\(list)-client-scopes").json?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        return try keycloak.adminGet("\(realm)/clients/\(id)/\(list)-client-scopes").json?.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        } ?? []
     }
 
     /// The realm's full client and scope state, to prove that a command changed nothing.
@@ -123,7 +133,8 @@ func audiences(_ claims: JSON?) -> [String] {
 /// Outcome lines kcx printed on stderr, e.g. ["created: client-scope api-access", …].
 func outcomes(_ result: ProcessResult) -> [String] {
     result.stderr.split(separator: "\n").map(String.init).filter {
-        $0.hasPrefix("created:") || $0.hasPrefix("updated:") || $0.hasPrefix("unchanged:") || $0.hasPrefix("deleted:") || $0.hasPrefix("would be")
+        $0.hasPrefix("created:") || $0.hasPrefix("updated:") || $0.hasPrefix("unchanged:") || $0.hasPrefix("deleted:")
+            || $0.hasPrefix("would be")
     }
 }
 

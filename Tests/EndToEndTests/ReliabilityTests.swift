@@ -26,7 +26,8 @@ extension RealmFixture {
         let file = secretDir.appendingPathComponent("admin.pw")
         try Data((keycloak.adminPassword + "\n").utf8).write(to: file)
         let login = try env.kcx([
-            "config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser, "--password-file", file.path,
+            "config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser,
+            "--password-file", file.path,
         ])
         guard login.status == 0 else { throw HarnessError("kcx login failed: \(login)") }
         realm = try keycloak.createRealm(prefix)
@@ -37,7 +38,8 @@ extension RealmFixture {
     func scopesFile(count: Int) throws -> String {
         var text = "realms:\n  - realm: \(realm)\n    clientScopes:\n"
         for index in 0..<count {
-            text += "      - name: rel-\(index)\n        description: Audience rel-\(index)\n        audienceMappers: [{customAudience: urn:rel-\(index)}]\n"
+            text +=
+                "      - name: rel-\(index)\n        description: Audience rel-\(index)\n        audienceMappers: [{customAudience: urn:rel-\(index)}]\n"
         }
         text += "    clients:\n      - clientId: app\n        defaultScopes:\n"
         for index in 0..<count { text += "          - rel-\(index)\n" }
@@ -61,7 +63,9 @@ extension RealmFixture {
             if mappers.count != 1 { problems.append("\(scope["name"]?.stringValue ?? "?"): \(mappers.count) mappers") }
         }
         let assigned = try assignedScopes("app", "default").filter { $0.hasPrefix("rel-") }.sorted()
-        if assigned != expected { problems.append("app's default scopes: \(assigned.count) of \(count) (\(Set(assigned).count) distinct)") }
+        if assigned != expected {
+            problems.append("app's default scopes: \(assigned.count) of \(count) (\(Set(assigned).count) distinct)")
+        }
         let plan = try kcx(["plan", "-f", file, "--detailed-exitcode"])
         if plan.status != 0 { problems.append("plan exit \(plan.status): \(plan.stdout.prefix(300))") }
         return problems
@@ -76,7 +80,8 @@ func tokenRequests(_ stderr: String, _ keycloak: TestKeycloak) -> Int {
 /// Adds a sandbox fault rule and returns its id; fails the test when the sandbox refuses it.
 @discardableResult
 func addFault(_ keycloak: TestKeycloak, _ rule: JSON, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-    let added = try keycloak.request("POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
+    let added = try keycloak.request(
+        "POST", "/_sandbox/faults", body: Data(rule.serialized().utf8), contentType: "application/json")
     #expect(added.status == 201, "fault rule refused: \(added.text)", sourceLocation: sourceLocation)
     return added.json?["id"]?.stringValue ?? ""
 }
@@ -127,9 +132,13 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             var ids = [try addFault(keycloak, ["path": realmPaths, "action": "expire-tokens", "skip": 20])]
             ids.append(try addFault(keycloak, ["path": realmPaths, "action": "expire-tokens", "skip": 60]))
             // Counts token-endpoint requests (its `applied`) without -v, whose trace from 4 workers is no help.
-            ids.append(try addFault(keycloak, [
-                "method": "POST", "path": "/realms/master/protocol/openid-connect/token", "action": "delay", "delaySeconds": 0.001, "count": 1000,
-            ]))
+            ids.append(
+                try addFault(
+                    keycloak,
+                    [
+                        "method": "POST", "path": "/realms/master/protocol/openid-connect/token", "action": "delay",
+                        "delaySeconds": 0.001, "count": 1000,
+                    ]))
 
             let applied = try fixture.kcx(["apply", "-f", file, "--auto-approve", "--parallel", "4"])
             let left = try removeFaults(keycloak, ids)
@@ -155,11 +164,12 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             let result = try fixture.kcx(["client-scope", "list", "-r", fixture.realm])
             #expect(result.status == 4)
             #expect(result.stdout == "")
-            #expect(result.stderr == """
-                error: the session for user \(keycloak.adminUser) at \(keycloak.baseURL) realm master has expired
-                hint: log in again with: kcx config credentials --server \(keycloak.baseURL) --realm master --user \(keycloak.adminUser)
+            #expect(
+                result.stderr == """
+                    error: the session for user \(keycloak.adminUser) at \(keycloak.baseURL) realm master has expired
+                    hint: log in again with: kcx config credentials --server \(keycloak.baseURL) --realm master --user \(keycloak.adminUser)
 
-                """)
+                    """)
             ReliabilityReport.record(
                 area: "sessions", fault: "session revoked, password given on stdin at login (no stored source)",
                 expected: "exit 4, error naming the session and the login command", observed: "exit \(result.status)")
@@ -175,10 +185,11 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             #expect(result.stdout == "")
             #expect(tokenRequests(result.stderr, keycloak) == 2, "one refused refresh, one refused login")
             let lastLines = result.stderr.split(separator: "\n").suffix(2).joined(separator: "\n")
-            #expect(lastLines == """
-                error: POST /realms/master/protocol/openid-connect/token: 400 Invalid user credentials (invalid_grant)
-                hint: check the user name and password
-                """)
+            #expect(
+                lastLines == """
+                    error: POST /realms/master/protocol/openid-connect/token: 400 Invalid user credentials (invalid_grant)
+                    hint: check the user name and password
+                    """)
             ReliabilityReport.record(
                 area: "sessions", fault: "session revoked, stored password file now wrong",
                 expected: "one refresh, one login attempt, exit 4 with a hint", observed: "exit \(result.status)")
@@ -188,8 +199,10 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
         func concurrentRefreshes() throws {
             let fixture = try RealmFixture(keycloak, prefix: "rel")
             // Past the access token's 60 s, within the refresh token's 30 min.
-            _ = try keycloak.request("POST", "/_sandbox/clock", body: Data(#"{"advanceSeconds":120}"#.utf8), contentType: "application/json")
-            let results = runConcurrently(fixture, Array(repeating: ["client-scope", "list", "-r", fixture.realm, "-v"], count: 6))
+            _ = try keycloak.request(
+                "POST", "/_sandbox/clock", body: Data(#"{"advanceSeconds":120}"#.utf8), contentType: "application/json")
+            let results = runConcurrently(
+                fixture, Array(repeating: ["client-scope", "list", "-r", fixture.realm, "-v"], count: 6))
             for result in results { #expect(result?.status == 0, "\(String(describing: result))") }
             let refreshes = results.map { $0.map { tokenRequests($0.stderr, keycloak) } ?? 0 }.reduce(0, +)
             #expect(refreshes == 1, "\(refreshes) token requests")
@@ -224,10 +237,14 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             if onSandbox {
                 // 50 ms per write stretches the apply (80 writes, 2 workers) to about 2 s, so the kills land mid-way.
                 for method in ["POST", "PUT"] {
-                    ids.append(try addFault(keycloak, [
-                        "method": .string(method), "path": .string("/admin/realms/\(fixture.realm)/*"), "action": "delay", "delaySeconds": 0.05,
-                        "count": 100_000,
-                    ]))
+                    ids.append(
+                        try addFault(
+                            keycloak,
+                            [
+                                "method": .string(method), "path": .string("/admin/realms/\(fixture.realm)/*"), "action": "delay",
+                                "delaySeconds": 0.05,
+                                "count": 100_000,
+                            ]))
                 }
             }
             var killPoints: [Int] = []
@@ -255,7 +272,9 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             ReliabilityReport.record(
                 area: "crash", fault: "kcx SIGKILLed 4 times during a 40-scope apply (kills at \(killPoints) ms, seed \(seed))",
                 expected: "re-run exit 0, realm = file, no duplicate scope, mapper or assignment",
-                observed: "before re-run: \(partial.isEmpty ? "already complete" : partial.first!); re-run exit \(rerun.status), \(problems.isEmpty ? "realm = file" : problems.joined(separator: "; "))")
+                observed:
+                    "before re-run: \(partial.isEmpty ? "already complete" : partial.first!); re-run exit \(rerun.status), \(problems.isEmpty ? "realm = file" : problems.joined(separator: "; "))"
+            )
         }
 
         @Test(
@@ -269,8 +288,15 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             let file = try fixture.scopesFile(count: 40)
             let realmPaths = JSON.string("/admin/realms/\(fixture.realm)/*")
             let ids = [
-                try addFault(keycloak, ["path": realmPaths, "action": "drop", "apply": true, "probability": 0.05, "seed": .int(Int64(seed)), "count": 100_000]),
-                try addFault(keycloak, ["path": realmPaths, "action": "drop", "probability": 0.05, "seed": .int(Int64(seed + 1)), "count": 100_000]),
+                try addFault(
+                    keycloak,
+                    [
+                        "path": realmPaths, "action": "drop", "apply": true, "probability": 0.05, "seed": .int(Int64(seed)),
+                        "count": 100_000,
+                    ]),
+                try addFault(
+                    keycloak,
+                    ["path": realmPaths, "action": "drop", "probability": 0.05, "seed": .int(Int64(seed + 1)), "count": 100_000]),
             ]
             var statuses: [Int32] = []
             for retries in ["0", "0", "3"] {
@@ -284,9 +310,13 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             let problems = try fixture.scopesFileProblems(count: 40, file: file)
             #expect(problems == [], "seed \(seed)")
             ReliabilityReport.record(
-                area: "crash", fault: "5% of requests dropped after being applied + 5% dropped before, 3 applies (--retries 0, 0, 3; seed \(seed))",
+                area: "crash",
+                fault:
+                    "5% of requests dropped after being applied + 5% dropped before, 3 applies (--retries 0, 0, 3; seed \(seed))",
                 expected: "each run exits 0 or reports the failure; a clean re-run exits 0, realm = file, no duplicates",
-                observed: "\(dropped) drops, runs exit \(statuses.map(String.init).joined(separator: "/")); re-run exit \(rerun.status), \(problems.isEmpty ? "realm = file" : problems.joined(separator: "; "))")
+                observed:
+                    "\(dropped) drops, runs exit \(statuses.map(String.init).joined(separator: "/")); re-run exit \(rerun.status), \(problems.isEmpty ? "realm = file" : problems.joined(separator: "; "))"
+            )
         }
     }
 
@@ -301,12 +331,15 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             let applied = try fixture.kcx(["apply", "-f", file, "--auto-approve", "--parallel", "8", "-v"])
             #expect(applied.status == 0, "\(applied.stderr.suffix(3000))")
             #expect(!applied.stderr.utf8.contains(0), "NUL bytes in the trace")
-            let creates = applied.stderr.split(separator: "\n").filter { $0 == "> POST \(keycloak.baseURL)/admin/realms/\(fixture.realm)/client-scopes" }
+            let creates = applied.stderr.split(separator: "\n").filter {
+                $0 == "> POST \(keycloak.baseURL)/admin/realms/\(fixture.realm)/client-scopes"
+            }
             #expect(creates.count == 40)
             #expect(try fixture.scopesFileProblems(count: 40, file: file) == [])
             ReliabilityReport.record(
                 area: "concurrency", fault: "apply --parallel 8 -v: 8 workers write the trace at once",
-                expected: "exit 0, whole trace lines, realm = file", observed: "exit \(applied.status), \(creates.count) scope POST lines")
+                expected: "exit 0, whole trace lines, realm = file",
+                observed: "exit \(applied.status), \(creates.count) scope POST lines")
         }
 
         @Test(
@@ -316,12 +349,17 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             let fixture = try RealmFixture(keycloak, prefix: "rel")
             try fixture.confidentialClient("app")
             let file = try fixture.scopesFile(count: 1)
-            let ensured = try fixture.kcx(["client-scope", "ensure", "rel-0", "--description", "made by hand", "-r", fixture.realm])
+            let ensured = try fixture.kcx([
+                "client-scope", "ensure", "rel-0", "--description", "made by hand", "-r", fixture.realm,
+            ])
             #expect(ensured.status == 0, "\(ensured)")
             // The plan's one read of the scopes misses it, as if it was made just after: apply's POST gets a 409.
-            let rule = try addFault(keycloak, [
-                "method": "GET", "path": .string("/admin/realms/\(fixture.realm)/client-scopes"), "action": "status", "status": 200, "body": "[]",
-            ])
+            let rule = try addFault(
+                keycloak,
+                [
+                    "method": "GET", "path": .string("/admin/realms/\(fixture.realm)/client-scopes"), "action": "status",
+                    "status": 200, "body": "[]",
+                ])
             let applied = try fixture.kcx(["apply", "-f", file, "--auto-approve"])
             _ = try removeFaults(keycloak, [rule])
             #expect(applied.status == 0, "\(applied)")
@@ -332,23 +370,36 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             // Not kcx's: --prune must never remove it.
             #expect(scope?["attributes"]?["kcx.managed"] == nil)
             ReliabilityReport.record(
-                area: "concurrency", fault: "apply's scope POST answered 409: another command made the scope, with another description",
+                area: "concurrency",
+                fault: "apply's scope POST answered 409: another command made the scope, with another description",
                 expected: "exit 0, the file's description laid over it in the same run, not marked kcx.managed",
-                observed: "exit \(applied.status), description \(scope?["description"]?.stringValue ?? "none"), kcx.managed \(scope?["attributes"]?["kcx.managed"]?.stringValue ?? "absent")")
+                observed:
+                    "exit \(applied.status), description \(scope?["description"]?.stringValue ?? "none"), kcx.managed \(scope?["attributes"]?["kcx.managed"]?.stringValue ?? "absent")"
+            )
         }
 
-        @Test("2 applies, client-scope ensure and 2 audience add on overlapping objects at once: no duplicates, and a re-run converges")
+        @Test(
+            "2 applies, client-scope ensure and 2 audience add on overlapping objects at once: no duplicates, and a re-run converges"
+        )
         func processesEditingOneRealm() throws {
             let fixture = try RealmFixture(keycloak, prefix: "rel")
             try fixture.confidentialClient("app")
             let file = try fixture.scopesFile(count: 10)
-            let results = runConcurrently(fixture, [
-                ["apply", "-f", file, "--auto-approve", "--parallel", "4"],
-                ["apply", "-f", file, "--auto-approve"],
-                ["client-scope", "ensure", "rel-3", "--description", "Audience rel-3", "-r", fixture.realm],
-                ["audience", "add", "--custom-audience", "urn:rel-5", "--scope", "rel-5", "--create-scope", "--assign", "app", "--default", "-r", fixture.realm],
-                ["audience", "add", "--custom-audience", "urn:rel-7", "--scope", "rel-7", "--create-scope", "-r", fixture.realm],
-            ])
+            let results = runConcurrently(
+                fixture,
+                [
+                    ["apply", "-f", file, "--auto-approve", "--parallel", "4"],
+                    ["apply", "-f", file, "--auto-approve"],
+                    ["client-scope", "ensure", "rel-3", "--description", "Audience rel-3", "-r", fixture.realm],
+                    [
+                        "audience", "add", "--custom-audience", "urn:rel-5", "--scope", "rel-5", "--create-scope", "--assign",
+                        "app", "--default", "-r", fixture.realm,
+                    ],
+                    [
+                        "audience", "add", "--custom-audience", "urn:rel-7", "--scope", "rel-7", "--create-scope", "-r",
+                        fixture.realm,
+                    ],
+                ])
             for result in results { #expect(result?.status == 0, "\(String(describing: result))") }
             let problems = try fixture.scopesFileProblems(count: 10, file: file)
             let drift = problems.filter { $0.hasPrefix("plan exit") }
@@ -361,7 +412,8 @@ func runConcurrently(_ fixture: RealmFixture, _ commands: [[String]]) -> [Proces
             #expect(afterRerun == [])
             ReliabilityReport.record(
                 area: "concurrency", fault: "2 applies + client-scope ensure + 2 audience add on the same scopes, at once",
-                expected: "all exit 0, no duplicates, realm = file at once (a scope another command created first gets the file's settings); a re-run changes nothing",
+                expected:
+                    "all exit 0, no duplicates, realm = file at once (a scope another command created first gets the file's settings); a re-run changes nothing",
                 observed: "exits \(results.map { $0.map { String($0.status) } ?? "?" }.joined(separator: "/")), "
                     + "\(problems.isEmpty ? "realm = file" : problems.joined(separator: "; ")); "
                     + "re-run exit \(rerun.status), \(afterRerun.isEmpty ? "realm = file" : afterRerun.joined(separator: "; "))")

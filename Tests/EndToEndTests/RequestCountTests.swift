@@ -29,7 +29,10 @@ struct RequestCountTests {
         return (after - second - perReading, result)
     }
 
-    let audienceAdd = ["audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp", "--default"]
+    let audienceAdd = [
+        "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "myapp",
+        "--default",
+    ]
 
     @Test func audienceAddReadsEachObjectOnce() throws {
         let fixture = try RealmFixture(keycloak, prefix: "count")
@@ -41,21 +44,23 @@ struct RequestCountTests {
         let first = try requests(fixture, audienceAdd)
         #expect(first.result.status == 0, "\(first.result)")
         #expect(first.count == 5, "\(first.result)")
-        #expect(outcomes(first.result) == [
-            "created: client-scope api-access", "created: audience-mapper api-service audience on scope api-access",
-            "created: client-scope-assignment api-access -> myapp (default)",
-        ])
+        #expect(
+            outcomes(first.result) == [
+                "created: client-scope api-access", "created: audience-mapper api-service audience on scope api-access",
+                "created: client-scope-assignment api-access -> myapp (default)",
+            ])
 
         // Nothing to change: the two clients and the scope list, nothing else (9 before resolve-once).
         let again = try requests(fixture, audienceAdd)
         #expect(again.result.status == 0, "\(again.result)")
         #expect(again.count == 3, "\(again.result)")
-        #expect(again.result.stderr == """
-            unchanged: client-scope api-access
-            unchanged: audience-mapper api-service audience on scope api-access
-            unchanged: client-scope-assignment api-access -> myapp (default)
+        #expect(
+            again.result.stderr == """
+                unchanged: client-scope api-access
+                unchanged: audience-mapper api-service audience on scope api-access
+                unchanged: client-scope-assignment api-access -> myapp (default)
 
-            """)
+                """)
 
         let scope = try #require(try fixture.clientScope("api-access"))
         let mappers = scope["protocolMappers"]?.arrayValue ?? []
@@ -95,22 +100,24 @@ struct RequestCountTests {
         let first = try requests(fixture, allow)
         #expect(first.result.status == 0, "\(first.result)")
         #expect(first.count == 8 + 8, "\(first.result)")
-        #expect(outcomes(first.result) == [
-            "updated: standard-token-exchange service-a", "created: client-scope service-b-audience",
-            "created: audience-mapper service-b audience on scope service-b-audience",
-            "created: client-scope-assignment service-b-audience -> service-a (default)",
-        ])
+        #expect(
+            outcomes(first.result) == [
+                "updated: standard-token-exchange service-a", "created: client-scope service-b-audience",
+                "created: audience-mapper service-b audience on scope service-b-audience",
+                "created: client-scope-assignment service-b-audience -> service-a (default)",
+            ])
 
         // Nothing to change: the two clients, serverinfo (for auto) and the scope list (6 before).
         let again = try requests(fixture, allow)
         #expect(again.result.status == 0, "\(again.result)")
         #expect(again.count == 4, "\(again.result)")
-        #expect(again.result.stderr == """
-            unchanged: standard-token-exchange service-a
-            unchanged: audience service-b in tokens of service-a
-                via default scope service-b-audience
+        #expect(
+            again.result.stderr == """
+                unchanged: standard-token-exchange service-a
+                unchanged: audience service-b in tokens of service-a
+                    via default scope service-b-audience
 
-            """)
+                """)
         #expect(try fixture.assignedScopes("service-a", "default").contains("service-b-audience"))
         #expect(try fixture.client("service-a")["attributes"]?["standard.token.exchange.enabled"]?.stringValue == "true")
     }
@@ -154,4 +161,3 @@ struct RequestCountTests {
         #expect(again.result.stderr == "unchanged: standard-token-exchange service-a\n")
     }
 }
-

@@ -12,7 +12,9 @@ import Testing
         defer { server.stop() }
         let secret = "billing-" + UUID().uuidString
         server.env.extra["BILLING_PW"] = secret
-        let file = try server.file("realm.yaml", """
+        let file = try server.file(
+            "realm.yaml",
+            """
             realms:
               - realm: \(server.realm)
                 enabled: true
@@ -61,7 +63,9 @@ import Testing
         let server = try EmptyServer(prefix: "savedprune", secretVariables: [])
         defer { server.stop() }
         let gone = "\(server.realm)-gone"
-        let two = try server.file("two.yaml", """
+        let two = try server.file(
+            "two.yaml",
+            """
             realms:
               - realm: \(server.realm)
                 enabled: true
@@ -69,7 +73,9 @@ import Testing
                 enabled: true
             """)
         #expect(try server.kcx(["apply", "-f", two, "--auto-approve"]).status == 0)
-        let one = try server.file("one.yaml", """
+        let one = try server.file(
+            "one.yaml",
+            """
             realms:
               - realm: \(server.realm)
                 enabled: true

@@ -14,7 +14,9 @@ import Testing
         let realm = "bind-\(UUID().uuidString.prefix(8).lowercased())"
         defer { _ = try? keycloak.adminSend("DELETE", realm) }
 
-        let created = try env.kcx(["create", "realms", "-s", "realm=\(realm)", "-s", "enabled=true", "-s", "accessTokenLifespan=600"])
+        let created = try env.kcx([
+            "create", "realms", "-s", "realm=\(realm)", "-s", "enabled=true", "-s", "accessTokenLifespan=600",
+        ])
         #expect(created.status == 0, "\(created)")
         let stored = try keycloak.adminGet(realm)
         #expect(stored.json?["enabled"] == true)
@@ -22,7 +24,8 @@ import Testing
 
         // The realm is usable: a client of it can log in (a disabled realm answers 403 "Realm not enabled").
         let client = try env.kcx([
-            "create", "clients", "-r", realm, "-s", "clientId=svc", "-s", "secret=svc-secret-value", "-s", "serviceAccountsEnabled=true",
+            "create", "clients", "-r", realm, "-s", "clientId=svc", "-s", "secret=svc-secret-value", "-s",
+            "serviceAccountsEnabled=true",
             "-s", "publicClient=false",
         ])
         #expect(client.status == 0, "\(client)")

@@ -7,7 +7,8 @@ import Testing
 
 @Suite(.serialized) struct ScopeProtocolRuleTests {
     let keycloak = TestKeycloak.shared
-    let refusal = "error: client scope 'saml-scope' is saml but client 'myapp' is openid-connect; Keycloak would ignore the assignment\n"
+    let refusal =
+        "error: client scope 'saml-scope' is saml but client 'myapp' is openid-connect; Keycloak would ignore the assignment\n"
 
     func fixtureWithSAMLScope() throws -> RealmFixture {
         let fixture = try RealmFixture(keycloak, prefix: "proto")
@@ -25,7 +26,9 @@ import Testing
     @Test func assignRefusesASAMLScopeOnAnOIDCClient() throws {
         let fixture = try fixtureWithSAMLScope()
         let before = try fixture.snapshot()
-        let result = try fixture.kcx(["client-scope", "assign", "saml-scope", "--client", "myapp", "--default", "-r", fixture.realm])
+        let result = try fixture.kcx([
+            "client-scope", "assign", "saml-scope", "--client", "myapp", "--default", "-r", fixture.realm,
+        ])
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr == refusal)
         #expect(try fixture.snapshot() == before)
@@ -33,7 +36,9 @@ import Testing
 
     @Test func planAndApplyRefuseTheSameAssignment() throws {
         let fixture = try fixtureWithSAMLScope()
-        let file = try write(fixture, """
+        let file = try write(
+            fixture,
+            """
             realms:
               - realm: \(fixture.realm)
                 clients:
@@ -54,7 +59,9 @@ import Testing
     @Test func applyRefusesASAMLScopeTheFileDeclares() throws {
         let fixture = try RealmFixture(keycloak, prefix: "proto")
         try fixture.confidentialClient("myapp")
-        let file = try write(fixture, """
+        let file = try write(
+            fixture,
+            """
             realms:
               - realm: \(fixture.realm)
                 clientScopes:

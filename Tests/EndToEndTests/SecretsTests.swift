@@ -76,7 +76,8 @@ struct KnownSecrets {
         ]
         for client in clientIds {
             forms.append(("Basic credentials of \(client)", Data("\(client):\(secret)".utf8).base64EncodedString()))
-            forms.append(("Basic credentials of \(client), form-encoded first", Data("\(client):\(percent)".utf8).base64EncodedString()))
+            forms.append(
+                ("Basic credentials of \(client), form-encoded first", Data("\(client):\(percent)".utf8).base64EncodedString()))
         }
         return forms.filter { !$0.1.isEmpty }
     }
@@ -150,14 +151,18 @@ func jwtLikeStrings(in text: String) -> [String] {
         let suffix = UUID().uuidString.prefix(8)
         var secrets = KnownSecrets(
             adminPassword: keycloak.adminPassword, clientSecret: "s3c r+t/=&é-\(suffix)", userPassword: "pw +/&=ü-\(suffix)")
-        if onSandbox { #expect(secrets.forms().contains { $0.name == "admin password (raw)" }, "the sandbox's admin password is looked for") }
+        if onSandbox {
+            #expect(secrets.forms().contains { $0.name == "admin password (raw)" }, "the sandbox's admin password is looked for")
+        }
 
         let fixture = try RealmFixture(keycloak, prefix: "secrets")
         let realm = fixture.realm
         var env = fixture.env
         // The session logs in with its password from the environment (so kcx records that source, not the password).
         env.extra["KCX_PASSWORD"] = keycloak.adminPassword
-        let relogin = try env.kcx(["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser])
+        let relogin = try env.kcx([
+            "config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser,
+        ])
         #expect(relogin.status == 0, "\(relogin)")
 
         // The realm: a confidential client with the known secret whose tokens carry itself and api, a public
@@ -169,8 +174,10 @@ func jwtLikeStrings(in text: String) -> [String] {
         try fixture.inRealm(["create", "clients", "-s", "clientId=api", "-s", "publicClient:=false"])
         try fixture.publicClient("webapp")
         let credentials = #"[{"type":"password","value":"\#(secrets.userPassword)","temporary":false}]"#
-        try fixture.inRealm(["create", "users", "-s", "username=alice", "-s", "enabled:=true", "-s", "email=alice@example.com",
-            "-s", "firstName=Alice", "-s", "lastName=Test", "-s", "emailVerified:=true", "-s", "credentials:=\(credentials)"])
+        try fixture.inRealm([
+            "create", "users", "-s", "username=alice", "-s", "enabled:=true", "-s", "email=alice@example.com",
+            "-s", "firstName=Alice", "-s", "lastName=Test", "-s", "emailVerified:=true", "-s", "credentials:=\(credentials)",
+        ])
         try fixture.inRealm(["client-scope", "ensure", "mesh"])
         try fixture.inRealm(["audience", "add", "--audience", "svc", "--scope", "mesh"])
         try fixture.inRealm(["audience", "add", "--audience", "api", "--scope", "mesh"])
@@ -179,14 +186,16 @@ func jwtLikeStrings(in text: String) -> [String] {
         let secretFile = try fixture.secretFile("svc.secret", secrets.clientSecret)
         let passwordFile = try fixture.secretFile("alice.pw", secrets.userPassword)
         let declarativeFile = env.home.appendingPathComponent("realm.yaml")
-        try Data("""
+        try Data(
+            """
             realms:
               - realm: \(realm)
                 clientScopes:
                   - name: declared
                     audienceMappers:
                       - audience: api
-            """.utf8).write(to: declarativeFile)
+            """.utf8
+        ).write(to: declarativeFile)
         let docsDirectory = env.home.appendingPathComponent("docs-out").path
         let pemFile = env.home.appendingPathComponent("ca.pem").path
         try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: pemFile))
@@ -202,23 +211,30 @@ func jwtLikeStrings(in text: String) -> [String] {
             return id
         }
         let r = ["-r", realm]
-        let printsToken = "token get/exchange exist to print the new access token on stdout (the default --output token), for piping"
+        let printsToken =
+            "token get/exchange exist to print the new access token on stdout (the default --output token), for piping"
         let recipes: [SecretsRecipe] = [
             SecretsRecipe("config status", offline: true) { ["config", "status"] },
             SecretsRecipe(
                 "get",
-                printsClientSecret: "get prints the admin API's answer as is, and a confidential client's representation holds its secret (kcadm does the same); --fields leaves it out"
+                printsClientSecret:
+                    "get prints the admin API's answer as is, and a confidential client's representation holds its secret (kcadm does the same); --fields leaves it out"
             ) { ["get", "clients"] + r },
             SecretsRecipe("create") { ["create", "client-scopes", "-s", "name=scratch", "-s", "protocol=openid-connect"] + r },
-            SecretsRecipe("update") { [
-                    "update", "client-scopes/\(try scopeId("scratch"))", "-s", "name=scratch", "-s", "protocol=openid-connect", "-s",
+            SecretsRecipe("update") {
+                [
+                    "update", "client-scopes/\(try scopeId("scratch"))", "-s", "name=scratch", "-s", "protocol=openid-connect",
+                    "-s",
                     "description=changed",
-                ] + r },
+                ] + r
+            },
             SecretsRecipe("delete") { ["delete", "client-scopes/\(try scopeId("scratch"))"] + r },
             SecretsRecipe("client-scope ensure") { ["client-scope", "ensure", "api-access"] + r },
             SecretsRecipe("client-scope list") { ["client-scope", "list"] + r },
             SecretsRecipe("client-scope get") { ["client-scope", "get", "mesh"] + r },
-            SecretsRecipe("client-scope assign") { ["client-scope", "assign", "api-access", "--client", "webapp", "--optional"] + r },
+            SecretsRecipe("client-scope assign") {
+                ["client-scope", "assign", "api-access", "--client", "webapp", "--optional"] + r
+            },
             SecretsRecipe("audience add") { ["audience", "add", "--audience", "api", "--scope", "api-access"] + r },
             SecretsRecipe("audience list") { ["audience", "list", "--scope", "api-access"] + r },
             SecretsRecipe("audience check") {
@@ -228,8 +244,12 @@ func jwtLikeStrings(in text: String) -> [String] {
             SecretsRecipe("client-scope unassign") { ["client-scope", "unassign", "api-access", "--client", "webapp"] + r },
             SecretsRecipe("client-scope delete") { ["client-scope", "delete", "api-access"] + r },
             SecretsRecipe("token-exchange enable") { ["token-exchange", "enable", "--client", "svc"] + r },
-            SecretsRecipe("token-exchange allow") { ["token-exchange", "allow", "--from", "svc", "--to", "api", "--mode", "standard"] + r },
-            SecretsRecipe("token-exchange check") { ["token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret-file", secretFile] + r },
+            SecretsRecipe("token-exchange allow") {
+                ["token-exchange", "allow", "--from", "svc", "--to", "api", "--mode", "standard"] + r
+            },
+            SecretsRecipe("token-exchange check") {
+                ["token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret-file", secretFile] + r
+            },
             SecretsRecipe("token-exchange status") { ["token-exchange", "status"] + r },
             SecretsRecipe("token-exchange downscope enable") { ["token-exchange", "downscope", "enable"] + r },
             SecretsRecipe("token-exchange downscope status") { ["token-exchange", "downscope", "status"] + r },
@@ -240,13 +260,20 @@ func jwtLikeStrings(in text: String) -> [String] {
             SecretsRecipe("export") { ["export"] + r },
             SecretsRecipe("plan") { ["plan", "-f", declarativeFile.path] },
             SecretsRecipe("apply") { ["apply", "-f", declarativeFile.path, "--auto-approve"] },
-            SecretsRecipe("token get", printsNewToken: printsToken) { ["token", "get", "--client", "svc", "--secret-file", secretFile] + r },
+            SecretsRecipe("token get", printsNewToken: printsToken) {
+                ["token", "get", "--client", "svc", "--secret-file", secretFile] + r
+            },
             SecretsRecipe("token get", printsNewToken: printsToken) {
                 ["token", "get", "--client", "webapp", "--user", "alice", "--password-file", passwordFile] + r
             },
-            SecretsRecipe("token get", printsNewToken: printsToken) { ["token", "get", "--client", "svc", "--secret-file", secretFile] + r },
+            SecretsRecipe("token get", printsNewToken: printsToken) {
+                ["token", "get", "--client", "svc", "--secret-file", secretFile] + r
+            },
             SecretsRecipe("token exchange", stdin: { handoff.token + "\n" }, printsNewToken: printsToken) {
-                ["token", "exchange", "--client", "svc", "--secret-file", secretFile, "--subject-token", "-", "--audience", "api"] + r
+                [
+                    "token", "exchange", "--client", "svc", "--secret-file", secretFile, "--subject-token", "-", "--audience",
+                    "api",
+                ] + r
             },
             SecretsRecipe("token introspect", stdin: { handoff.token + "\n" }) {
                 ["token", "introspect", "--client", "svc", "--secret-file", secretFile] + r
@@ -258,11 +285,16 @@ func jwtLikeStrings(in text: String) -> [String] {
             SecretsRecipe("client id") { ["client", "id", "svc"] + r },
             SecretsRecipe(
                 "client secret",
-                printsClientSecret: "client secret exists to print the secret on stdout (or write it with --out), for --secret-file"
+                printsClientSecret:
+                    "client secret exists to print the secret on stdout (or write it with --out), for --secret-file"
             ) { ["client", "secret", "svc"] + r },
-            SecretsRecipe("client secret") { ["client", "secret", "svc", "--out", env.home.appendingPathComponent("svc-copy.secret").path] + r },
+            SecretsRecipe("client secret") {
+                ["client", "secret", "svc", "--out", env.home.appendingPathComponent("svc-copy.secret").path] + r
+            },
             // Its PUT sends the whole representation, secret included: the trace must redact it.
-            SecretsRecipe("client ensure") { ["client", "ensure", "svc", "--confidential", "--redirect-uri", "https://svc.example.com/*"] + r },
+            SecretsRecipe("client ensure") {
+                ["client", "ensure", "svc", "--confidential", "--redirect-uri", "https://svc.example.com/*"] + r
+            },
             SecretsRecipe("realm ensure") { ["realm", "ensure", realm] },
             SecretsRecipe("config profiles", offline: true) { ["config", "profiles"] },
             SecretsRecipe("version", offline: true) { ["version"] },
@@ -271,17 +303,24 @@ func jwtLikeStrings(in text: String) -> [String] {
             SecretsRecipe("help", offline: true) { ["help", "token", "get"] },
             SecretsRecipe("__generate-docs", offline: true) { ["__generate-docs", "--output", docsDirectory] },
             SecretsRecipe("config credentials", stdin: { keycloak.adminPassword + "\n" }) {
-                ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser,
-                 "--password-stdin", "--profile", "second"]
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser,
+                    "--password-stdin", "--profile", "second",
+                ]
             },
             SecretsRecipe("config credentials") {
-                ["config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "svc", "--secret-file", secretFile,
-                 "--profile", "service"]
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", realm, "--client", "svc", "--secret-file",
+                    secretFile,
+                    "--profile", "service",
+                ]
             },
             SecretsRecipe("get-roles") { ["get-roles", "--uusername", "alice"] + r },
             SecretsRecipe("add-roles") { ["add-roles", "--uusername", "alice", "--rolename", "offline_access"] + r },
             SecretsRecipe("remove-roles") { ["remove-roles", "--uusername", "alice", "--rolename", "offline_access"] + r },
-            SecretsRecipe("set-password", stdin: { secrets.userPassword + "\n" }) { ["set-password", "--username", "alice"] + r },
+            SecretsRecipe("set-password", stdin: { secrets.userPassword + "\n" }) {
+                ["set-password", "--username", "alice"] + r
+            },
             SecretsRecipe("config truststore", offline: true) { ["config", "truststore", pemFile, "--profile", "second"] },
             SecretsRecipe("config logout") { ["config", "logout", "--profile", "second"] },
         ]
@@ -289,8 +328,12 @@ func jwtLikeStrings(in text: String) -> [String] {
         // The walk covers the table: a new command fails here until it has a recipe.
         let commandNames = Set(CommandTable.all.map(\.name))
         let recipeNames = Set(recipes.map(\.command))
-        #expect(commandNames.subtracting(recipeNames).isEmpty, "commands without a recipe: \(commandNames.subtracting(recipeNames).sorted())")
-        #expect(recipeNames.subtracting(commandNames).isEmpty, "recipes for commands not in the table: \(recipeNames.subtracting(commandNames).sorted())")
+        #expect(
+            commandNames.subtracting(recipeNames).isEmpty,
+            "commands without a recipe: \(commandNames.subtracting(recipeNames).sorted())")
+        #expect(
+            recipeNames.subtracting(commandNames).isEmpty,
+            "recipes for commands not in the table: \(recipeNames.subtracting(commandNames).sorted())")
 
         func recordSessionTokens() throws {
             guard let data = FileManager.default.contents(atPath: env.configFile.path) else { return }
@@ -301,7 +344,11 @@ func jwtLikeStrings(in text: String) -> [String] {
                 switch value {
                 case .object(let object):
                     for (key, member) in object {
-                        if key == "accessToken" || key == "refreshToken", let token = member.stringValue { stored.append(token) } else { collect(member) }
+                        if key == "accessToken" || key == "refreshToken", let token = member.stringValue {
+                            stored.append(token)
+                        } else {
+                            collect(member)
+                        }
                     }
                 case .array(let elements): elements.forEach(collect)
                 default: break
@@ -309,9 +356,12 @@ func jwtLikeStrings(in text: String) -> [String] {
             }
             collect(try JSON.parse(text))
             let jwtsOutsideTokenMembers = Set(jwtLikeStrings(in: text)).subtracting(stored)
-            #expect(jwtsOutsideTokenMembers.isEmpty, "tokens outside accessToken/refreshToken in the config file: \(jwtsOutsideTokenMembers)")
+            #expect(
+                jwtsOutsideTokenMembers.isEmpty,
+                "tokens outside accessToken/refreshToken in the config file: \(jwtsOutsideTokenMembers)")
             secrets.tokens.formUnion(stored)
-            for (name, form) in secrets.forms(includingClientSecret: true) where !name.hasPrefix("token") && !name.hasPrefix("signature") {
+            for (name, form) in secrets.forms(includingClientSecret: true)
+            where !name.hasPrefix("token") && !name.hasPrefix("signature") {
                 #expect(!text.contains(form), "the config file holds the \(name)")
             }
         }
@@ -327,7 +377,9 @@ func jwtLikeStrings(in text: String) -> [String] {
             }
             // Every command that may send a request warns, once, about --insecure.
             let warnings = result.stderr.components(separatedBy: Self.insecureWarning).count - 1
-            #expect(warnings == (Self.commandsWithoutRequests.contains(recipe.command) ? 0 : 1), "\(shown): \(warnings) --insecure warnings")
+            #expect(
+                warnings == (Self.commandsWithoutRequests.contains(recipe.command) ? 0 : 1),
+                "\(shown): \(warnings) --insecure warnings")
 
             var stdout = result.stdout
             if recipe.printsNewToken != nil {
@@ -405,7 +457,9 @@ func jwtLikeStrings(in text: String) -> [String] {
         try fixture.inRealm(["client-scope", "assign", "mesh", "--client", "svc", "--default"])
         try fixture.inRealm(["token-exchange", "allow", "--from", "svc", "--to", "api", "--mode", "standard"])
         let password = try String(contentsOfFile: try fixture.user("alice"), encoding: .utf8).trimmingCharacters(in: .newlines)
-        let token = try fixture.inRealm(["token", "get", "--client", "svc", "--secret-file", try fixture.secretFile("svc", secret)]).stdout
+        let token = try fixture.inRealm([
+            "token", "get", "--client", "svc", "--secret-file", try fixture.secretFile("svc", secret),
+        ]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let adminToken = try keycloak.adminToken()
         var tokenEnvironment = fixture.env
@@ -416,15 +470,22 @@ func jwtLikeStrings(in text: String) -> [String] {
         // account that is realm-admin (sa) of a realm of their own.
         let admin = try AdminRealm(keycloak)
         let saSecret = try admin.serviceAccountClient("sa")
-        let asOps = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--user", admin.username, "--password", admin.password]
+        let asOps = [
+            "--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--user", admin.username, "--password",
+            admin.password,
+        ]
         let asSA = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "sa", "--secret", saSecret]
         // And a signed-JWT service account (kcadm's --keystore), realm-admin too: --storepass on argv,
         // or the store password from KC_CLI_STORE_PASSWORD and --keypass on argv.
         let keys = try TestKeystore(in: fixture.env.home, name: "jwtsa", alias: "jwtsa", storePassword: "ks-tp-secret")
         let jwtClient = try keycloak.signedJWTClient("jwtsa", realm: admin.realm, certificate: keys.certificateBase64)
-        let jwtAccount = try #require(keycloak.adminGet("\(admin.realm)/clients/\(jwtClient)/service-account-user").json?["id"]?.stringValue)
+        let jwtAccount = try #require(
+            keycloak.adminGet("\(admin.realm)/clients/\(jwtClient)/service-account-user").json?["id"]?.stringValue)
         try admin.grantRealmAdmin(toUser: jwtAccount)
-        let asJWT = ["--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa", "--keystore", keys.keystore.path]
+        let asJWT = [
+            "--no-config", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa", "--keystore",
+            keys.keystore.path,
+        ]
         let asJWTStore = asJWT + ["--storepass", "ks-tp-secret"]
         let asJWTKey = asJWT + ["--keypass", "ks-tp-secret"]
         var keyEnv = fixture.env
@@ -453,96 +514,205 @@ func jwtLikeStrings(in text: String) -> [String] {
             ("delete --secret", fixture.env, ["delete", "roles/argv-2"] + asSA, nil, secretWarning),
             ("get-roles --password", fixture.env, ["get-roles"] + asOps, nil, passwordWarning),
             ("get-roles --secret", fixture.env, ["get-roles"] + asSA, nil, secretWarning),
-            ("add-roles --password", fixture.env, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asOps, nil,
-             passwordWarning),
-            ("remove-roles --password", fixture.env, ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asOps,
-             nil, passwordWarning),
-            ("add-roles --secret", fixture.env, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asSA, nil,
-             secretWarning),
-            ("remove-roles --secret", fixture.env, ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asSA, nil,
-             secretWarning),
-            ("set-password --password", fixture.env, ["set-password", "--username", "victim"] + asOps, "victim-pw-1\n", passwordWarning),
-            ("set-password --secret", fixture.env, ["set-password", "--username", "victim"] + asSA, "victim-pw-2\n", secretWarning),
-            ("set-password --new-password", fixture.env, ["set-password", "--username", "alice", "--new-password", password] + r, nil,
-             Self.warning("--new-password", use: "standard input (set-password ... < FILE)")),
-            ("config credentials --trustpass", fixture.env,
-             ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--client", "svc", "--secret-file",
-              try fixture.secretFile("svc4", secret), "--truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
-             Self.warning("--trustpass", use: "--trustpass - (a prompt) or KC_CLI_TRUSTSTORE_PASSWORD")),
+            (
+                "add-roles --password", fixture.env,
+                ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asOps, nil,
+                passwordWarning
+            ),
+            (
+                "remove-roles --password", fixture.env,
+                ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asOps,
+                nil, passwordWarning
+            ),
+            (
+                "add-roles --secret", fixture.env,
+                ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asSA, nil,
+                secretWarning
+            ),
+            (
+                "remove-roles --secret", fixture.env,
+                ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asSA, nil,
+                secretWarning
+            ),
+            (
+                "set-password --password", fixture.env, ["set-password", "--username", "victim"] + asOps, "victim-pw-1\n",
+                passwordWarning
+            ),
+            (
+                "set-password --secret", fixture.env, ["set-password", "--username", "victim"] + asSA, "victim-pw-2\n",
+                secretWarning
+            ),
+            (
+                "set-password --new-password", fixture.env,
+                ["set-password", "--username", "alice", "--new-password", password] + r, nil,
+                Self.warning("--new-password", use: "standard input (set-password ... < FILE)")
+            ),
+            (
+                "config credentials --trustpass", fixture.env,
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--client", "svc",
+                    "--secret-file",
+                    try fixture.secretFile("svc4", secret), "--truststore", pem, "--trustpass", "tp-secret", "--profile", "p3",
+                ], nil,
+                Self.warning("--trustpass", use: "--trustpass - (a prompt) or KC_CLI_TRUSTSTORE_PASSWORD")
+            ),
             ("get --trustpass", fixture.env, ["get", "clients", "-F", "clientId"] + trust + r, nil, trustWarning),
             ("create --trustpass", fixture.env, ["create", "roles", "-s", "name=argv-3"] + trust + r, nil, trustWarning),
-            ("update --trustpass", fixture.env, ["update", "roles/argv-3", "-s", "description=x"] + trust + r, nil, trustWarning),
+            (
+                "update --trustpass", fixture.env, ["update", "roles/argv-3", "-s", "description=x"] + trust + r, nil,
+                trustWarning
+            ),
             ("delete --trustpass", fixture.env, ["delete", "roles/argv-3"] + trust + r, nil, trustWarning),
             ("get-roles --trustpass", fixture.env, ["get-roles"] + trust + r, nil, trustWarning),
-            ("add-roles --trustpass", fixture.env, ["add-roles", "--uusername", "alice", "--rolename", "offline_access"] + trust + r, nil,
-             trustWarning),
-            ("remove-roles --trustpass", fixture.env, ["remove-roles", "--uusername", "alice", "--rolename", "offline_access"] + trust + r,
-             nil, trustWarning),
-            ("set-password --trustpass", fixture.env, ["set-password", "-r", admin.realm, "--username", "victim"] + trust, "victim-pw-3\n",
-             trustWarning),
-            ("config truststore --trustpass", fixture.env, ["config", "truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
-             Self.warning("--trustpass", use: "--trustpass - (a prompt) or KC_CLI_TRUSTSTORE_PASSWORD")),
-            ("config credentials --password", fixture.env,
-             ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--user", "alice", "--client", "webapp",
-              "--password", password, "--profile", "p1"], nil,
-             Self.warning("--password", use: "--password-stdin, --password-file or KCX_PASSWORD")),
-            ("config credentials --secret", fixture.env,
-             ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--client", "svc", "--secret", secret,
-              "--profile", "p2"], nil,
-             Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")),
+            (
+                "add-roles --trustpass", fixture.env,
+                ["add-roles", "--uusername", "alice", "--rolename", "offline_access"] + trust + r, nil,
+                trustWarning
+            ),
+            (
+                "remove-roles --trustpass", fixture.env,
+                ["remove-roles", "--uusername", "alice", "--rolename", "offline_access"] + trust + r,
+                nil, trustWarning
+            ),
+            (
+                "set-password --trustpass", fixture.env, ["set-password", "-r", admin.realm, "--username", "victim"] + trust,
+                "victim-pw-3\n",
+                trustWarning
+            ),
+            (
+                "config truststore --trustpass", fixture.env,
+                ["config", "truststore", pem, "--trustpass", "tp-secret", "--profile", "p3"], nil,
+                Self.warning("--trustpass", use: "--trustpass - (a prompt) or KC_CLI_TRUSTSTORE_PASSWORD")
+            ),
+            (
+                "config credentials --password", fixture.env,
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--user", "alice",
+                    "--client", "webapp",
+                    "--password", password, "--profile", "p1",
+                ], nil,
+                Self.warning("--password", use: "--password-stdin, --password-file or KCX_PASSWORD")
+            ),
+            (
+                "config credentials --secret", fixture.env,
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--client", "svc",
+                    "--secret", secret,
+                    "--profile", "p2",
+                ], nil,
+                Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")
+            ),
             ("get --storepass", fixture.env, ["get", "clients", "-F", "clientId"] + asJWTStore, nil, storeWarning),
             ("get --keypass", keyEnv, ["get", "clients", "-F", "clientId"] + asJWTKey, nil, keyWarning),
             ("create --storepass", fixture.env, ["create", "roles", "-s", "name=argv-4"] + asJWTStore, nil, storeWarning),
             ("create --keypass", keyEnv, ["create", "roles", "-s", "name=argv-5"] + asJWTKey, nil, keyWarning),
-            ("update --storepass", fixture.env, ["update", "roles/argv-4", "-s", "description=x"] + asJWTStore, nil, storeWarning),
+            (
+                "update --storepass", fixture.env, ["update", "roles/argv-4", "-s", "description=x"] + asJWTStore, nil,
+                storeWarning
+            ),
             ("update --keypass", keyEnv, ["update", "roles/argv-5", "-s", "description=x"] + asJWTKey, nil, keyWarning),
             ("delete --storepass", fixture.env, ["delete", "roles/argv-4"] + asJWTStore, nil, storeWarning),
             ("delete --keypass", keyEnv, ["delete", "roles/argv-5"] + asJWTKey, nil, keyWarning),
             ("get-roles --storepass", fixture.env, ["get-roles"] + asJWTStore, nil, storeWarning),
             ("get-roles --keypass", keyEnv, ["get-roles"] + asJWTKey, nil, keyWarning),
-            ("add-roles --storepass", fixture.env, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTStore,
-             nil, storeWarning),
-            ("remove-roles --storepass", fixture.env,
-             ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTStore, nil, storeWarning),
-            ("add-roles --keypass", keyEnv, ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTKey, nil,
-             keyWarning),
-            ("remove-roles --keypass", keyEnv, ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTKey,
-             nil, keyWarning),
-            ("set-password --storepass", fixture.env, ["set-password", "--username", "victim"] + asJWTStore, "victim-pw-4\n", storeWarning),
+            (
+                "add-roles --storepass", fixture.env,
+                ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTStore,
+                nil, storeWarning
+            ),
+            (
+                "remove-roles --storepass", fixture.env,
+                ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTStore, nil, storeWarning
+            ),
+            (
+                "add-roles --keypass", keyEnv,
+                ["add-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTKey, nil,
+                keyWarning
+            ),
+            (
+                "remove-roles --keypass", keyEnv,
+                ["remove-roles", "--uusername", admin.username, "--rolename", "offline_access"] + asJWTKey,
+                nil, keyWarning
+            ),
+            (
+                "set-password --storepass", fixture.env, ["set-password", "--username", "victim"] + asJWTStore, "victim-pw-4\n",
+                storeWarning
+            ),
             ("set-password --keypass", keyEnv, ["set-password", "--username", "victim"] + asJWTKey, "victim-pw-5\n", keyWarning),
-            ("config credentials --storepass", fixture.env,
-             ["config", "credentials", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa", "--keystore",
-              keys.keystore.path, "--storepass", "ks-tp-secret", "--profile", "p4"], nil, storeWarning),
-            ("config credentials --keypass", keyEnv,
-             ["config", "credentials", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa", "--keystore",
-              keys.keystore.path, "--keypass", "ks-tp-secret", "--profile", "p5"], nil, keyWarning),
-            ("token get --password", fixture.env, ["token", "get", "--client", "webapp", "--user", "alice", "--password", password] + r, nil,
-             Self.warning("--password", use: "--password-stdin, --password-file or KCX_PASSWORD")),
-            ("token get --secret", fixture.env, ["token", "get", "--client", "svc", "--secret", secret] + r, nil,
-             Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")),
-            ("token exchange --secret", fixture.env,
-             ["token", "exchange", "--client", "svc", "--secret", secret, "--subject-token", "-", "--audience", "api"] + r, token + "\n",
-             Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")),
-            ("token exchange --subject-token", fixture.env,
-             ["token", "exchange", "--client", "svc", "--secret-file", try fixture.secretFile("svc2", secret), "--subject-token", token,
-              "--audience", "api"] + r, nil,
-             Self.warning("--subject-token", use: "--subject-token - and give the token on standard input")),
-            ("token-exchange check --secret", fixture.env,
-             ["token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret", secret] + r, nil,
-             Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")),
-            ("token-exchange check --subject-token", fixture.env,
-             ["token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret-file", try fixture.secretFile("svc4", secret),
-              "--subject-token", token] + r, nil,
-             Self.warning("--subject-token", use: "--subject-token - and give the token on standard input")),
-            ("token introspect --secret", fixture.env, ["token", "introspect", "--client", "svc", "--secret", secret] + r, token + "\n",
-             Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")),
-            ("token introspect TOKEN", fixture.env,
-             ["token", "introspect", token, "--client", "svc", "--secret-file", try fixture.secretFile("svc3", secret)] + r, nil,
-             Self.warning("a token", use: "- and give the token on standard input")),
-            ("token decode TOKEN", fixture.env, ["token", "decode", token], nil,
-             Self.warning("a token", use: "- and give the token on standard input")),
-            ("--token", tokenEnvironment, ["get", "clients", "--no-config", "--token", adminToken, "--fields", "clientId"] + r, nil,
-             Self.warning("--token", use: "KCX_TOKEN")),
+            (
+                "config credentials --storepass", fixture.env,
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa",
+                    "--keystore",
+                    keys.keystore.path, "--storepass", "ks-tp-secret", "--profile", "p4",
+                ], nil, storeWarning
+            ),
+            (
+                "config credentials --keypass", keyEnv,
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", admin.realm, "--client", "jwtsa",
+                    "--keystore",
+                    keys.keystore.path, "--keypass", "ks-tp-secret", "--profile", "p5",
+                ], nil, keyWarning
+            ),
+            (
+                "token get --password", fixture.env,
+                ["token", "get", "--client", "webapp", "--user", "alice", "--password", password] + r, nil,
+                Self.warning("--password", use: "--password-stdin, --password-file or KCX_PASSWORD")
+            ),
+            (
+                "token get --secret", fixture.env, ["token", "get", "--client", "svc", "--secret", secret] + r, nil,
+                Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")
+            ),
+            (
+                "token exchange --secret", fixture.env,
+                ["token", "exchange", "--client", "svc", "--secret", secret, "--subject-token", "-", "--audience", "api"] + r,
+                token + "\n",
+                Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")
+            ),
+            (
+                "token exchange --subject-token", fixture.env,
+                [
+                    "token", "exchange", "--client", "svc", "--secret-file", try fixture.secretFile("svc2", secret),
+                    "--subject-token", token,
+                    "--audience", "api",
+                ] + r, nil,
+                Self.warning("--subject-token", use: "--subject-token - and give the token on standard input")
+            ),
+            (
+                "token-exchange check --secret", fixture.env,
+                ["token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret", secret] + r, nil,
+                Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")
+            ),
+            (
+                "token-exchange check --subject-token", fixture.env,
+                [
+                    "token-exchange", "check", "--from", "svc", "--to", "api", "--live", "--secret-file",
+                    try fixture.secretFile("svc4", secret),
+                    "--subject-token", token,
+                ] + r, nil,
+                Self.warning("--subject-token", use: "--subject-token - and give the token on standard input")
+            ),
+            (
+                "token introspect --secret", fixture.env, ["token", "introspect", "--client", "svc", "--secret", secret] + r,
+                token + "\n",
+                Self.warning("--secret", use: "--secret-stdin, --secret-file or KCX_CLIENT_SECRET")
+            ),
+            (
+                "token introspect TOKEN", fixture.env,
+                ["token", "introspect", token, "--client", "svc", "--secret-file", try fixture.secretFile("svc3", secret)] + r,
+                nil,
+                Self.warning("a token", use: "- and give the token on standard input")
+            ),
+            (
+                "token decode TOKEN", fixture.env, ["token", "decode", token], nil,
+                Self.warning("a token", use: "- and give the token on standard input")
+            ),
+            (
+                "--token", tokenEnvironment,
+                ["get", "clients", "--no-config", "--token", adminToken, "--fields", "clientId"] + r, nil,
+                Self.warning("--token", use: "KCX_TOKEN")
+            ),
         ]
 
         // Every secret-taking option in the table has a case (global options once, under their own name).
@@ -555,20 +725,30 @@ func jwtLikeStrings(in text: String) -> [String] {
                 required.insert("\(command.name) \(positional.name)")
             }
         }
-        for option in GlobalOptions.specs where Self.secretPlaceholders.contains(option.valueName ?? "") { required.insert("--\(option.long)") }
+        for option in GlobalOptions.specs where Self.secretPlaceholders.contains(option.valueName ?? "") {
+            required.insert("--\(option.long)")
+        }
         let covered = Set(cases.map(\.key))
         #expect(required.subtracting(covered).isEmpty, "secret options without a case: \(required.subtracting(covered).sorted())")
-        #expect(covered.subtracting(required).isEmpty, "cases for options not in the table: \(covered.subtracting(required).sorted())")
+        #expect(
+            covered.subtracting(required).isEmpty, "cases for options not in the table: \(covered.subtracting(required).sorted())"
+        )
 
         for item in cases {
             let result = try item.env.kcx(item.arguments, stdin: item.stdin)
             #expect(result.status == 0, "\(item.key): \(result)")
             #expect(result.stderr.hasPrefix(item.warning), "\(item.key): \(result)")
             #expect(result.stderr.components(separatedBy: "warning:").count == 2, "\(item.key) warns once: \(result)")
-            #expect(!result.stderr.contains(secret) && !result.stderr.contains(password), "\(item.key) echoes the secret: \(result)")
-            #expect(!result.stderr.contains(saSecret) && !result.stderr.contains(admin.password), "\(item.key) echoes the secret: \(result)")
-            #expect(!result.stderr.contains("tp-secret") && !result.stderr.contains("victim-pw"), "\(item.key) echoes the secret: \(result)")
-            #expect(!result.stderr.contains(token) && !result.stderr.contains(adminToken), "\(item.key) echoes the token: \(result)")
+            #expect(
+                !result.stderr.contains(secret) && !result.stderr.contains(password), "\(item.key) echoes the secret: \(result)")
+            #expect(
+                !result.stderr.contains(saSecret) && !result.stderr.contains(admin.password),
+                "\(item.key) echoes the secret: \(result)")
+            #expect(
+                !result.stderr.contains("tp-secret") && !result.stderr.contains("victim-pw"),
+                "\(item.key) echoes the secret: \(result)")
+            #expect(
+                !result.stderr.contains(token) && !result.stderr.contains(adminToken), "\(item.key) echoes the token: \(result)")
         }
     }
 }
@@ -578,7 +758,8 @@ func jwtLikeStrings(in text: String) -> [String] {
     @Test func aServerURLWithUserInfoIsAUsageErrorThatDoesNotRepeatIt() throws {
         let url = TestKeycloak.shared.baseURL.replacingOccurrences(of: "http://", with: "http://admin:url-pw-1@")
         var env = try KcxEnvironment()
-        let login = try env.kcx(["config", "credentials", "--server", url, "--realm", "master", "--user", "admin", "--password-stdin"], stdin: "x\n")
+        let login = try env.kcx(
+            ["config", "credentials", "--server", url, "--realm", "master", "--user", "admin", "--password-stdin"], stdin: "x\n")
         let expected = """
             error: --server: the URL holds user info ('user:password@'); kcx takes credentials only from its own options
             hint: drop the 'user:password@' part and log in with --user NAME and --password-stdin or --password-file
@@ -623,9 +804,11 @@ func jwtLikeStrings(in text: String) -> [String] {
         let env = try KcxEnvironment()
         // Created by hand (say, copied between machines) with the default umask's 0644, in a 0755 directory.
         let directory = env.configFile.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
-        _ = FileManager.default.createFile(atPath: env.configFile.path, contents: Data("{}\n".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(
+            atPath: env.configFile.path, contents: Data("{}\n".utf8), attributes: [.posixPermissions: 0o644])
         try env.login(keycloak)
         #expect(try mode(env.configFile.path) == 0o600)
         #expect(try mode(directory.path) == 0o755, "a directory kcx did not create keeps its mode")
@@ -685,11 +868,17 @@ final class RedirectPair: @unchecked Sendable {
         env.extra["KCX_REALM"] = "master"
 
         let runs: [(String, [String], String?, String)] = [
-            ("config credentials", ["config", "credentials", "--server", server, "--realm", "master", "--user", "admin", "--password-stdin"],
-             password + "\n", "/realms/master/protocol/openid-connect/token"),
+            (
+                "config credentials",
+                ["config", "credentials", "--server", server, "--realm", "master", "--user", "admin", "--password-stdin"],
+                password + "\n", "/realms/master/protocol/openid-connect/token"
+            ),
             ("get --token", ["get", "clients", "--no-config", "--token", token], nil, "/admin/realms/master/clients"),
-            ("token get", ["token", "get", "--client", "svc", "--secret-file", secretFile, "--server", server, "-r", "master"], nil,
-             "/realms/master/protocol/openid-connect/token"),
+            (
+                "token get",
+                ["token", "get", "--client", "svc", "--secret-file", secretFile, "--server", server, "-r", "master"], nil,
+                "/realms/master/protocol/openid-connect/token"
+            ),
         ]
         for (name, arguments, stdin, path) in runs {
             let before = pair.redirectCount
@@ -701,6 +890,8 @@ final class RedirectPair: @unchecked Sendable {
             #expect(result.stdout.isEmpty)
             #expect(!result.stderr.contains(password) && !result.stderr.contains("redirect-secret"))
         }
-        #expect(pair.requestsAtTarget.isEmpty, "the other server received \(pair.requestsAtTarget.map { "\($0.method) \($0.target)" })")
+        #expect(
+            pair.requestsAtTarget.isEmpty,
+            "the other server received \(pair.requestsAtTarget.map { "\($0.method) \($0.target)" })")
     }
 }

@@ -15,13 +15,18 @@ import Testing
     }
 
     func check(_ fixture: RealmFixture, scope: String? = nil) throws -> ProcessResult {
-        var arguments = ["audience", "check", "--client", "webapp", "--audience", "api-service", "--user", "alice", "-r", fixture.realm]
+        var arguments = [
+            "audience", "check", "--client", "webapp", "--audience", "api-service", "--user", "alice", "-r", fixture.realm,
+        ]
         if let scope { arguments += ["--scope", scope] }
         return try fixture.kcx(arguments)
     }
 
     func causes(_ fixture: RealmFixture, scope: String? = nil) throws -> [String] {
-        var arguments = ["audience", "check", "--client", "webapp", "--audience", "api-service", "--user", "alice", "-r", fixture.realm, "--output", "json"]
+        var arguments = [
+            "audience", "check", "--client", "webapp", "--audience", "api-service", "--user", "alice", "-r", fixture.realm,
+            "--output", "json",
+        ]
         if let scope { arguments += ["--scope", scope] }
         let result = try fixture.kcx(arguments)
         #expect(result.status == 7, "\(result)")
@@ -30,7 +35,10 @@ import Testing
 
     @Test func presentAudienceExitsZeroAndPrintsAud() throws {
         let fixture = try Self.setUp("chk-ok")
-        try fixture.inRealm(["audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "webapp", "--default"])
+        try fixture.inRealm([
+            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "webapp",
+            "--default",
+        ])
         let result = try check(fixture)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.hasPrefix("aud: "))
@@ -42,13 +50,17 @@ import Testing
         #expect(try causes(fixture) == ["no-mapper"])
         let text = try check(fixture)
         #expect(text.stderr.contains("cause: no audience mapper in realm '\(fixture.realm)' produces 'api-service'"))
-        #expect(text.stderr.contains("fix: kcx audience add --audience api-service --scope api-service-audience --create-scope --assign webapp --default"))
+        #expect(
+            text.stderr.contains(
+                "fix: kcx audience add --audience api-service --scope api-service-audience --create-scope --assign webapp --default"
+            ))
     }
 
     @Test func accessTokenSwitchIsOff() throws {
         let fixture = try Self.setUp("chk-off")
         try fixture.inRealm([
-            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "webapp", "--default", "--no-access-token",
+            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "webapp",
+            "--default", "--no-access-token",
         ])
         #expect(try causes(fixture) == ["access-token-off"])
     }
@@ -67,13 +79,15 @@ import Testing
         #expect(try causes(fixture) == ["mapper-names-other-client"])
         let r = fixture.realm
         let text = try check(fixture).stderr
-        #expect(text.hasSuffix("""
-            cause: mapper 'typo' on scope api-access names client 'api-servce', which does not exist (Keycloak still puts 'api-servce' into aud as written), not 'api-service'
-              fix: kcx audience add --audience api-service --scope api-access --mapper-name typo -r \(r)
-              or:  kcx audience add --audience api-service --scope api-service-audience --create-scope --assign webapp --default -r \(r)
-                   (instead, a new mapper in a dedicated scope (no audience mapper in realm '\(r)' produces 'api-service'))
+        #expect(
+            text.hasSuffix(
+                """
+                cause: mapper 'typo' on scope api-access names client 'api-servce', which does not exist (Keycloak still puts 'api-servce' into aud as written), not 'api-service'
+                  fix: kcx audience add --audience api-service --scope api-access --mapper-name typo -r \(r)
+                  or:  kcx audience add --audience api-service --scope api-service-audience --create-scope --assign webapp --default -r \(r)
+                       (instead, a new mapper in a dedicated scope (no audience mapper in realm '\(r)' produces 'api-service'))
 
-            """), "\(text)")
+                """), "\(text)")
     }
 
     @Test func scopeIsNotAssigned() throws {
@@ -84,17 +98,22 @@ import Testing
 
     @Test func optionalScopeWasNotRequested() throws {
         let fixture = try Self.setUp("chk-optional")
-        try fixture.inRealm(["audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "webapp", "--optional"])
+        try fixture.inRealm([
+            "audience", "add", "--audience", "api-service", "--scope", "api-access", "--create-scope", "--assign", "webapp",
+            "--optional",
+        ])
         #expect(try causes(fixture) == ["optional-scope-not-requested"])
         // The fix keeps --user (pasting it must work) and the default-scope way is an alternative.
         let r = fixture.realm
         let optionalText = try check(fixture).stderr
-        #expect(optionalText.hasSuffix("""
-              fix: kcx audience check --client webapp --audience api-service --user alice --scope api-access -r \(r)
-              or:  kcx client-scope assign api-access --client webapp --default -r \(r)
-                   (make it a default scope, so every token of 'webapp' carries it without asking)
+        #expect(
+            optionalText.hasSuffix(
+                """
+                  fix: kcx audience check --client webapp --audience api-service --user alice --scope api-access -r \(r)
+                  or:  kcx client-scope assign api-access --client webapp --default -r \(r)
+                       (make it a default scope, so every token of 'webapp' carries it without asking)
 
-            """), "\(optionalText)")
+                """), "\(optionalText)")
         #expect(try check(fixture, scope: "api-access").status == 0, "requesting the optional scope brings the audience")
     }
 
@@ -103,7 +122,8 @@ import Testing
         let api = try fixture.client("api-service")["id"]!.stringValue!
         let webapp = try fixture.client("webapp")["id"]!.stringValue!
         try fixture.inRealm(["create", "clients/\(api)/roles", "-s", "name=reader"])
-        let alice = try #require(try fixture.keycloak.adminGet("\(fixture.realm)/users?username=alice&exact=true").json?[0]?["id"]?.stringValue)
+        let alice = try #require(
+            try fixture.keycloak.adminGet("\(fixture.realm)/users?username=alice&exact=true").json?[0]?["id"]?.stringValue)
         let role = try #require(try fixture.keycloak.adminGet("\(fixture.realm)/clients/\(api)/roles/reader").json)
         try fixture.inRealm(["create", "users/\(alice)/role-mappings/clients/\(api)", "-b", JSON.array([role]).serialized()])
         // With full scope, audience resolve puts api-service in aud; without it, it cannot.
@@ -111,8 +131,14 @@ import Testing
         try fixture.inRealm(["update", "clients/\(webapp)", "-m", "-s", "fullScopeAllowed:=false"])
         #expect(try causes(fixture) == ["role-not-in-scope"])
         let text = try check(fixture).stderr
-        #expect(text.contains("  fix: kcx create clients/\(webapp)/scope-mappings/clients/\(api) -b '[{\"id\":\"\(role["id"]!.stringValue!)\",\"name\":\"reader\"}]' -r \(fixture.realm)\n"), "\(text)")
-        #expect(text.contains("  or:  kcx audience add --audience api-service --scope api-service-audience --create-scope --assign webapp --default -r \(fixture.realm)\n"), "\(text)")
+        #expect(
+            text.contains(
+                "  fix: kcx create clients/\(webapp)/scope-mappings/clients/\(api) -b '[{\"id\":\"\(role["id"]!.stringValue!)\",\"name\":\"reader\"}]' -r \(fixture.realm)\n"
+            ), "\(text)")
+        #expect(
+            text.contains(
+                "  or:  kcx audience add --audience api-service --scope api-service-audience --create-scope --assign webapp --default -r \(fixture.realm)\n"
+            ), "\(text)")
     }
 }
 
@@ -126,14 +152,16 @@ import Testing
     }
 
     func ownToken(_ fixture: RealmFixture, _ client: String, _ secret: String) throws -> String {
-        try fixture.inRealm(["token", "get", "--client", client, "--secret-file", secret]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try fixture.inRealm(["token", "get", "--client", client, "--secret-file", secret]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     @Test func standardExchangeNotEnabled() throws {
         let (fixture, a, _) = try Self.setUp("ref-off")
         let token = try ownToken(fixture, "service-a", a)
         let result = try fixture.kcx([
-            "token", "exchange", "--client", "service-a", "--secret-file", a, "--subject-token", token, "--audience", "service-b", "-r", fixture.realm,
+            "token", "exchange", "--client", "service-a", "--secret-file", a, "--subject-token", token, "--audience", "service-b",
+            "-r", fixture.realm,
         ])
         #expect(result.status == 4, "\(result)")
         #expect(result.stderr.contains("400 Standard token exchange is not enabled for the requested client (invalid_request)"))
@@ -145,7 +173,8 @@ import Testing
         try fixture.inRealm(["token-exchange", "allow", "--from", "service-a", "--to", "service-b"])
         let token = try ownToken(fixture, "service-a", a)
         let result = try fixture.kcx([
-            "token", "exchange", "--client", "service-a", "--secret-file", a, "--subject-token", token, "--audience", "service-c", "-r", fixture.realm,
+            "token", "exchange", "--client", "service-a", "--secret-file", a, "--subject-token", token, "--audience", "service-c",
+            "-r", fixture.realm,
         ])
         #expect(result.status == 4, "\(result)")
         #expect(result.stderr.contains("Requested audience not available: service-c"))
@@ -173,7 +202,8 @@ import Testing
         let token = try ownToken(fixture, "service-a", a)
         #expect(Set(audiences(try decode(token, fixture))).isSuperset(of: ["service-b", "service-c"]))
         let narrowed = try fixture.inRealm([
-            "token", "exchange", "--client", "service-a", "--secret-file", a, "--subject-token", token, "--audience", "service-c", "--output", "claims",
+            "token", "exchange", "--client", "service-a", "--secret-file", a, "--subject-token", token, "--audience", "service-c",
+            "--output", "claims",
         ])
         #expect(audiences(narrowed.json) == ["service-c"])
     }
@@ -186,7 +216,8 @@ import Testing
         #expect(!(try fixture.assignedScopes("service-a", "default")).contains("service-b-audience"))
         let token = try ownToken(fixture, "service-a", a)
         let refused = try fixture.kcx([
-            "token", "exchange", "--client", "service-a", "--secret-file", a, "--subject-token", token, "--audience", "service-b", "-r", fixture.realm,
+            "token", "exchange", "--client", "service-a", "--secret-file", a, "--subject-token", token, "--audience", "service-b",
+            "-r", fixture.realm,
         ])
         #expect(refused.status == 4)
         #expect(refused.stderr.contains("Requested audience not available"))
@@ -201,7 +232,10 @@ import Testing
         try fixture.confidentialClient("service-a")
         try fixture.confidentialClient("service-b")
         let commands: [[String]] = [
-            ["client-scope", "ensure", "api-access", "--description", "API", "--include-in-token-scope", "false", "--realm-default", "optional"],
+            [
+                "client-scope", "ensure", "api-access", "--description", "API", "--include-in-token-scope", "false",
+                "--realm-default", "optional",
+            ],
             ["client-scope", "assign", "api-access", "--client", "webapp", "--default"],
             ["client-scope", "assign", "api-access", "--client", "webapp", "--optional"],
             ["audience", "add", "--audience", "service-a", "--scope", "api-access"],
@@ -238,7 +272,10 @@ import Testing
             ["client-scope", "ensure", "api-access", "--realm-default", "default"],
             ["client-scope", "ensure", "existing", "--description", "changed"],
             ["client-scope", "assign", "existing", "--client", "webapp", "--default"],
-            ["audience", "add", "--audience", "service-a", "--scope", "api-access", "--create-scope", "--assign", "webapp", "--default"],
+            [
+                "audience", "add", "--audience", "service-a", "--scope", "api-access", "--create-scope", "--assign", "webapp",
+                "--default",
+            ],
             ["token-exchange", "allow", "--from", "service-a", "--to", "service-b", "--subject-client", "webapp"],
             ["token-exchange", "enable", "--client", "service-a"],
             ["client-scope", "delete", "existing"],

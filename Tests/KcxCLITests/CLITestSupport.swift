@@ -26,7 +26,9 @@ func readBounded(_ bytes: [UInt8], limit: ReadLimit) throws(FileSystemError) -> 
     var offset = 0
     return try FileSystem.readAll(name: "standard input", limit: limit) { buffer in
         let count = min(buffer.count, bytes.count - offset)
-        bytes.withUnsafeBytes { source in buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count])) }
+        bytes.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
+        }
         offset += count
         return count
     }

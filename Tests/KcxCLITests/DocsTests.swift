@@ -24,7 +24,9 @@ import Testing
         let page = ManPage.render(CommandTable.all)
         #expect(page.contains(".SH ENVIRONMENT\n"))
         #expect(page.contains(".SH FILES\n"))
-        for variable in ["KCX_SERVER", "KCX_REALM", "KCX_TOKEN", "KCX_PROFILE", "KCX_PASSWORD", "KCX_CLIENT_SECRET", "KCX_RETRIES", "NO_COLOR"] {
+        for variable in [
+            "KCX_SERVER", "KCX_REALM", "KCX_TOKEN", "KCX_PROFILE", "KCX_PASSWORD", "KCX_CLIENT_SECRET", "KCX_RETRIES", "NO_COLOR",
+        ] {
             #expect(page.contains(".B \(variable)"), "\(variable)")
         }
     }
@@ -56,8 +58,10 @@ import Testing
     @Test func subjectIssuerIsExplainedNotUnknown() {
         let result = runKcx(["token", "exchange", "--client", "a", "--subject-token", "-", "--subject-issuer", "https://other"])
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix(
-            "error: --subject-issuer 'https://other': standard token exchange (Keycloak 26.2+) refuses the subject_issuer parameter (\"Parameter 'subject_issuer' is not supported for standard token exchange\"): it exchanges only access tokens issued by the realm itself\nhint: for a token of another realm or an external identity provider, Keycloak needs identity brokering"),
+        #expect(
+            result.stderr.hasPrefix(
+                "error: --subject-issuer 'https://other': standard token exchange (Keycloak 26.2+) refuses the subject_issuer parameter (\"Parameter 'subject_issuer' is not supported for standard token exchange\"): it exchanges only access tokens issued by the realm itself\nhint: for a token of another realm or an external identity provider, Keycloak needs identity brokering"
+            ),
             "\(result)")
         #expect(!result.stderr.contains("unknown option"))
     }

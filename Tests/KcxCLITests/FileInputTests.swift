@@ -13,10 +13,14 @@ struct FileInputTests {
 
     @Test("a password on standard input may fill the 64 KiB limit exactly; one byte more is refused")
     func passwordStdinLimit() throws {
-        let login = ["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin", "--password-stdin"]
+        let login = [
+            "config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin", "--password-stdin",
+        ]
         let exact = try SessionWorld()
         exact.input = SessionInput(piped: "pw\n" + String(repeating: "x", count: (64 << 10) - 3))
-        exact.transport.expect("POST", sessionTokenURL, body: "grant_type=password&client_id=admin-cli&username=admin&password=pw", json: sessionTokenJSON("A1", "R1"))
+        exact.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=password&client_id=admin-cli&username=admin&password=pw",
+            json: sessionTokenJSON("A1", "R1"))
         #expect(exact.run(login) == 0)
 
         let over = try SessionWorld()
@@ -27,18 +31,30 @@ struct FileInputTests {
         #expect(!FileManager.default.fileExists(atPath: over.configPath))
     }
 
-    @Test("oversized standard input and endless files are usage errors naming the input and the limit", arguments: [
-        (["token", "exchange", "--client", "a", "--subject-token", "-", "--secret", "s"], true,
-         "error: cannot read standard input: \(secretLimitMessage)\n"),
-        (["token", "decode"], true, "error: cannot read standard input: \(secretLimitMessage)\n"),
-        (["token", "get", "--client", "a", "--secret-stdin"], true, "error: --secret-stdin: cannot read standard input: \(secretLimitMessage)\n"),
-        (["token", "get", "--client", "a", "--secret-file", "/dev/zero"], false,
-         "error: --secret-file: cannot read /dev/zero: \(secretLimitMessage)\n"),
-        (["create", "clients", "-f", "/dev/zero"], false, "error: cannot read -f '/dev/zero': \(dataLimitMessage)\n"),
-        (["apply", "-f", "/dev/zero"], false, "error: cannot read --file '/dev/zero': \(dataLimitMessage)\n"),
-        (["plan", "-f", "/dev/zero"], false, "error: cannot read --file '/dev/zero': \(dataLimitMessage)\n"),
-        (["get", "realms", "--cacert", "/dev/zero"], false, "error: --cacert: cannot read /dev/zero: \(dataLimitMessage)\nhint: give a PEM file of CA certificates\n"),
-    ])
+    @Test(
+        "oversized standard input and endless files are usage errors naming the input and the limit",
+        arguments: [
+            (
+                ["token", "exchange", "--client", "a", "--subject-token", "-", "--secret", "s"], true,
+                "error: cannot read standard input: \(secretLimitMessage)\n"
+            ),
+            (["token", "decode"], true, "error: cannot read standard input: \(secretLimitMessage)\n"),
+            (
+                ["token", "get", "--client", "a", "--secret-stdin"], true,
+                "error: --secret-stdin: cannot read standard input: \(secretLimitMessage)\n"
+            ),
+            (
+                ["token", "get", "--client", "a", "--secret-file", "/dev/zero"], false,
+                "error: --secret-file: cannot read /dev/zero: \(secretLimitMessage)\n"
+            ),
+            (["create", "clients", "-f", "/dev/zero"], false, "error: cannot read -f '/dev/zero': \(dataLimitMessage)\n"),
+            (["apply", "-f", "/dev/zero"], false, "error: cannot read --file '/dev/zero': \(dataLimitMessage)\n"),
+            (["plan", "-f", "/dev/zero"], false, "error: cannot read --file '/dev/zero': \(dataLimitMessage)\n"),
+            (
+                ["get", "realms", "--cacert", "/dev/zero"], false,
+                "error: --cacert: cannot read /dev/zero: \(dataLimitMessage)\nhint: give a PEM file of CA certificates\n"
+            ),
+        ])
     func oversized(arguments: [String], oversizedStdin: Bool, stderr: String) {
         let stdin = oversizedStdin ? String(repeating: "t", count: (64 << 10) + 1) : ""
         let result = runKcx(arguments, stdin: stdin)
@@ -48,10 +64,14 @@ struct FileInputTests {
     @Test("a body on standard input over 64 MiB is refused for -f - (create) and --file - (apply)")
     func oversizedBodies() {
         let body = String(repeating: " ", count: (64 << 20) + 1)
-        #expect(runKcx(["create", "clients", "-f", "-"], stdin: body) == RunResult(
-            status: 2, stdout: "", stderr: "error: cannot read standard input (-f -): \(Self.dataLimitMessage)\n"))
-        #expect(runKcx(["apply", "-f", "-"], stdin: body) == RunResult(
-            status: 2, stdout: "", stderr: "error: cannot read standard input (--file -): \(Self.dataLimitMessage)\n"))
+        #expect(
+            runKcx(["create", "clients", "-f", "-"], stdin: body)
+                == RunResult(
+                    status: 2, stdout: "", stderr: "error: cannot read standard input (-f -): \(Self.dataLimitMessage)\n"))
+        #expect(
+            runKcx(["apply", "-f", "-"], stdin: body)
+                == RunResult(
+                    status: 2, stdout: "", stderr: "error: cannot read standard input (--file -): \(Self.dataLimitMessage)\n"))
     }
 
     @Test("a config directory others can write stops every command before a request (a login too), naming the fix")
@@ -65,8 +85,13 @@ struct FileInputTests {
             hint: if its content is yours, run: chmod go-w \(folder)
 
             """
-        let relogin = ["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin", "--password", "pw"]
-        for arguments in [["get", "realms"], ["config", "status"], ["config", "logout"], ["token", "get", "--client", "a", "--secret", "s"], relogin] {
+        let relogin = [
+            "config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin", "--password", "pw",
+        ]
+        for arguments in [
+            ["get", "realms"], ["config", "status"], ["config", "logout"], ["token", "get", "--client", "a", "--secret", "s"],
+            relogin,
+        ] {
             let before = world.stderr.text
             #expect(world.run(arguments) == 2, "\(arguments)")
             #expect(world.stderr.text.dropFirst(before.count).hasSuffix(refusal), "\(arguments)")

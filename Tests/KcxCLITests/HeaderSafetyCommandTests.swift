@@ -14,10 +14,16 @@ struct HeaderSafetyCommandTests {
 
     @Test("KCX_TOKEN with CR LF: exit 2 naming KCX_TOKEN and the character, never the token; nothing sent, even with -v")
     func userTokenFromEnvironment() {
-        for (token, name) in [("abc\r\nX-Injected: yes", "CR"), ("abc\nX-Injected: yes", "LF"), ("abc\u{0}", "NUL"), ("abc\u{7F}", "DEL")] {
+        for (token, name) in [
+            ("abc\r\nX-Injected: yes", "CR"), ("abc\nX-Injected: yes", "LF"), ("abc\u{0}", "NUL"), ("abc\u{7F}", "DEL"),
+        ] {
             let transport = ScriptedTransport([])
             let result = runKcx(["get", "realms", "-v"], transport: transport, environment: ["KCX_TOKEN": token])
-            #expect(result == RunResult(status: 2, stdout: "", stderr: "error: the token from KCX_TOKEN contains a control character (\(name))\n" + Self.tokenHint))
+            #expect(
+                result
+                    == RunResult(
+                        status: 2, stdout: "",
+                        stderr: "error: the token from KCX_TOKEN contains a control character (\(name))\n" + Self.tokenHint))
             #expect(transport.received.isEmpty)
         }
     }
@@ -42,7 +48,9 @@ struct HeaderSafetyCommandTests {
         world.transport.expect(
             "POST", "https://kc/realms/master/protocol/openid-connect/token",
             json: #"{"access_token":"A1\r\nX-Injected: yes","expires_in":60,"refresh_token":"R1","refresh_expires_in":1800}"#)
-        let status = world.run(["config", "credentials", "--server", "https://kc", "--realm", "master", "--user", "admin", "--password-stdin"])
+        let status = world.run([
+            "config", "credentials", "--server", "https://kc", "--realm", "master", "--user", "admin", "--password-stdin",
+        ])
         #expect(status == 1)
         #expect(
             world.stderr.text == """
@@ -60,12 +68,16 @@ struct HeaderSafetyCommandTests {
         try world.storeSession(accessExpiresIn: 5)
         world.transport.expect("POST", sessionTokenURL, json: sessionTokenJSON(#"A2\nX-Injected: yes"#, "R2"))
         #expect(world.run(["get", "clients"]) == 1)
-        #expect(world.stderr.text.hasPrefix("error: POST /realms/master/protocol/openid-connect/token: the access_token in the answer contains a control character (LF)\n"))
+        #expect(
+            world.stderr.text.hasPrefix(
+                "error: POST /realms/master/protocol/openid-connect/token: the access_token in the answer contains a control character (LF)\n"
+            ))
         #expect(world.transport.received.count == 1)
         #expect(try world.store.session(named: "default")?.accessToken == "A1")
     }
 
-    static let passwordWarning = "warning: sending the password over plain http:// to kc, where the network can read it; use https://\n"
+    static let passwordWarning =
+        "warning: sending the password over plain http:// to kc, where the network can read it; use https://\n"
 
     @Test("http:// to another machine: one warning although the command logs in twice (expired session, then a 401)")
     func oneWarningPerCommand() throws {
@@ -77,7 +89,9 @@ struct HeaderSafetyCommandTests {
         world.transport.expect("POST", sessionTokenURL, body: form, json: sessionTokenJSON("A8", nil))
         world.transport.expect("GET", "http://kc/admin/realms/master/clients", status: 401)
         world.transport.expect("POST", sessionTokenURL, body: form, json: sessionTokenJSON("A9", nil))
-        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") { #expect($0.header("Authorization") == "Bearer A9") }
+        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") {
+            #expect($0.header("Authorization") == "Bearer A9")
+        }
         #expect(world.run(["get", "clients"]) == 0)
         #expect(world.transport.remaining == 0)
         #expect(world.stderr.text == Self.passwordWarning)
@@ -94,25 +108,33 @@ struct HeaderSafetyCommandTests {
         world.environment["KCX_CLIENT_SECRET"] = "cs"
         world.transport.expect(
             "POST", "http://SSO.example.com:8080/realms/demo/protocol/openid-connect/token",
-            body: "grant_type=password&client_id=app&client_secret=cs&username=alice&password=pw", json: #"{"access_token":"T1"}"#)
+            body: "grant_type=password&client_id=app&client_secret=cs&username=alice&password=pw", json: #"{"access_token":"T1"}"#
+        )
         let status = world.run([
-            "token", "get", "--client", "app", "--user", "alice", "--password-stdin", "--server", "http://SSO.example.com:8080", "-r", "demo",
+            "token", "get", "--client", "app", "--user", "alice", "--password-stdin", "--server", "http://SSO.example.com:8080",
+            "-r", "demo",
         ])
         #expect(status == 0)
         #expect(world.stdout.text == "T1\n")
         #expect(
             world.stderr.text
-                == "warning: sending the password and the client secret over plain http:// to sso.example.com, where the network can read it; use https://\n")
+                == "warning: sending the password and the client secret over plain http:// to sso.example.com, where the network can read it; use https://\n"
+        )
     }
 
-    @Test("loopback over http:// and any host over https:// log in without a warning", arguments: [
-        "http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2", "https://kc.example.com",
-    ])
+    @Test(
+        "loopback over http:// and any host over https:// log in without a warning",
+        arguments: [
+            "http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2", "https://kc.example.com",
+        ])
     func noWarning(server: String) throws {
         let world = try SessionWorld()
         world.input = SessionInput(piped: "pw\n")
-        world.transport.expect("POST", server + "/realms/master/protocol/openid-connect/token", json: sessionTokenJSON("A1", "R1"))
-        #expect(world.run(["config", "credentials", "--server", server, "--realm", "master", "--user", "admin", "--password-stdin"]) == 0)
+        world.transport.expect(
+            "POST", server + "/realms/master/protocol/openid-connect/token", json: sessionTokenJSON("A1", "R1"))
+        #expect(
+            world.run(["config", "credentials", "--server", server, "--realm", "master", "--user", "admin", "--password-stdin"])
+                == 0)
         #expect(world.stderr.text == "Logged in to \(server) realm master as admin (profile default)\n")
     }
 }

@@ -33,7 +33,8 @@ struct KcadmCompatibilityTests {
         world.input = SessionInput(piped: "pw\n")
         world.transport.expect(
             "POST", sessionTokenURL, body: passwordForm + "pw", json: sessionTokenJSON("A1", "R1"))
-        #expect(runAsKcadm(world, ["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin"]) == 0)
+        #expect(
+            runAsKcadm(world, ["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin"]) == 0)
         #expect(world.stderr.text == "Logging into http://kc as user admin of realm master\n")
         #expect(try world.store.session(named: "default")?.accessToken == "A1")
     }
@@ -64,7 +65,9 @@ struct KcadmCompatibilityTests {
         let world = try SessionWorld()
         world.transport.expect("POST", sessionTokenURL, body: passwordForm + "pw", json: sessionTokenJSON("A9", "R9"))
         world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]")
-        let arguments = ["get", "clients", "--no-config", "--server", "http://kc", "--realm", "master", "--user", "admin", "--password", "pw"]
+        let arguments = [
+            "get", "clients", "--no-config", "--server", "http://kc", "--realm", "master", "--user", "admin", "--password", "pw",
+        ]
         #expect(runAsKcadm(world, arguments) == 0)
         // kcadm's JSON ends without a newline on stdout; the newline follows on stderr.
         #expect(world.stdout.text == "[ ]")
@@ -75,9 +78,13 @@ struct KcadmCompatibilityTests {
     func oneShotServiceAccount() throws {
         let world = try SessionWorld()
         world.transport.expect(
-            "POST", sessionTokenURL, body: "grant_type=client_credentials&client_id=ci&client_secret=s3", json: sessionTokenJSON("A2", nil))
+            "POST", sessionTokenURL, body: "grant_type=client_credentials&client_id=ci&client_secret=s3",
+            json: sessionTokenJSON("A2", nil))
         world.transport.expect("DELETE", "http://kc/admin/realms/master/clients/1", status: 204)
-        #expect(runAsKcadm(world, ["delete", "clients/1", "--server", "http://kc", "--realm", "master", "--client", "ci", "--secret", "s3"]) == 0)
+        #expect(
+            runAsKcadm(
+                world, ["delete", "clients/1", "--server", "http://kc", "--realm", "master", "--client", "ci", "--secret", "s3"])
+                == 0)
         #expect(world.stderr.text == "Logging into http://kc as service-account-ci of realm master\n")
     }
 
@@ -100,7 +107,9 @@ struct KcadmCompatibilityTests {
         #expect(world.transport.received.isEmpty)
     }
 
-    @Test("config truststore keeps a PEM file for the profile and its session; JKS is named with its conversion; a broken DER file changes nothing")
+    @Test(
+        "config truststore keeps a PEM file for the profile and its session; JKS is named with its conversion; a broken DER file changes nothing"
+    )
     func truststore() throws {
         let world = try SessionWorld()
         let pem = world.directory + "/ca.pem"
@@ -136,8 +145,9 @@ struct KcadmCompatibilityTests {
         let p12World = try SessionWorld()
         try p12World.storeSession()
         #expect(p12World.run(["config", "truststore", p12]) == 2)
-        #expect(p12World.stderr.text == "error: truststore '\(p12)' is neither PEM (-----BEGIN CERTIFICATE-----) nor PKCS#12\n"
-            + "hint: give a PEM or PKCS#12 file of CA certificates\n")
+        #expect(
+            p12World.stderr.text == "error: truststore '\(p12)' is neither PEM (-----BEGIN CERTIFICATE-----) nor PKCS#12\n"
+                + "hint: give a PEM or PKCS#12 file of CA certificates\n")
         #expect(try p12World.store.session(named: "default")?.caCertificateFile == nil)
 
         // kcadm's exclusions: --delete with a file, --delete with --trustpass, neither.

@@ -15,7 +15,8 @@ struct KcadmOptionsTests {
     }
 
     static func roles(_ arguments: [String]) throws -> RoleCommands.RoleOptions {
-        let command: RoleCommands.RoleOptions.Command = arguments[0] == "get-roles" ? .get : arguments[0] == "add-roles" ? .add : .remove
+        let command: RoleCommands.RoleOptions.Command =
+            arguments[0] == "get-roles" ? .get : arguments[0] == "add-roles" ? .add : .remove
         return try RoleCommands.RoleOptions.parse(invocation(arguments), command)
     }
 
@@ -33,10 +34,18 @@ struct KcadmOptionsTests {
 
     @Test("command lines become typed options")
     func parsed() throws {
-        let add = try Self.roles(["add-roles", "-r", "demo", "--gpath", "/staff/ops", "--cclientid", "api", "--rolename", "a", "--roleid", "7", "--rolename", "b"])
-        #expect(add == RoleCommands.RoleOptions(realm: "demo", target: .group(.path("/staff/ops")), client: .name("api"),
-                                                roles: [.name("a"), .name("b"), .id("7")]))
-        let get = try Self.roles(["get-roles", "--uid", "u1", "--cid", "c1", "--effective", "-F", "name", "--format", "csv", "--noquotes"])
+        let add = try Self.roles([
+            "add-roles", "-r", "demo", "--gpath", "/staff/ops", "--cclientid", "api", "--rolename", "a", "--roleid", "7",
+            "--rolename", "b",
+        ])
+        #expect(
+            add
+                == RoleCommands.RoleOptions(
+                    realm: "demo", target: .group(.path("/staff/ops")), client: .name("api"),
+                    roles: [.name("a"), .name("b"), .id("7")]))
+        let get = try Self.roles([
+            "get-roles", "--uid", "u1", "--cid", "c1", "--effective", "-F", "name", "--format", "csv", "--noquotes",
+        ])
         #expect(get.target == .user(.id("u1")) && get.client == .id("c1") && get.view == .effective)
         #expect(get.output.format == .csv && get.output.noQuotes && get.output.fields != nil)
         // kcadm: with --available and --effective, --available wins.
@@ -44,9 +53,12 @@ struct KcadmOptionsTests {
         #expect(try Self.roles(["get-roles", "--rname", "power", "--all"]).target == .composite(.name("power")))
         #expect(try Self.roles(["get-roles"]).target == .none)
 
-        let password = try RoleCommands.PasswordOptions.parse(Self.invocation(["set-password", "-r", "demo", "--username", "alice", "-t"]))
+        let password = try RoleCommands.PasswordOptions.parse(
+            Self.invocation(["set-password", "-r", "demo", "--username", "alice", "-t"]))
         #expect(password == RoleCommands.PasswordOptions(realm: "demo", user: .name("alice"), password: nil, temporary: true))
-        #expect(try Truststore.parse(Self.invocation(["config", "truststore", "ca.p12", "--trustpass", "-"])) == .trust(file: "ca.p12"))
+        #expect(
+            try Truststore.parse(Self.invocation(["config", "truststore", "ca.p12", "--trustpass", "-"]))
+                == .trust(file: "ca.p12"))
         #expect(try Truststore.parse(Self.invocation(["config", "truststore", "--delete"])) == .delete)
     }
 
@@ -54,12 +66,19 @@ struct KcadmOptionsTests {
         (["add-roles", "--uid", "1", "--uusername", "a", "--rolename", "r"], "options --uid and --uusername exclude each other"),
         (["add-roles", "--gid", "1", "--gname", "g", "--rolename", "r"], "options --gid and --gname exclude each other"),
         (["remove-roles", "--gname", "g", "--gpath", "/g", "--rolename", "r"], "options --gname and --gpath exclude each other"),
-        (["add-roles", "--uusername", "a", "--cid", "1", "--cclientid", "c", "--rolename", "r"], "options --cid and --cclientid exclude each other"),
+        (
+            ["add-roles", "--uusername", "a", "--cid", "1", "--cclientid", "c", "--rolename", "r"],
+            "options --cid and --cclientid exclude each other"
+        ),
         (["get-roles", "--rid", "1", "--rname", "p"], "options --rid and --rname exclude each other"),
-        (["add-roles", "--uusername", "a", "--gname", "g", "--rolename", "r"],
-         "give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)"),
-        (["get-roles", "--gid", "1", "--rname", "p"],
-         "give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)"),
+        (
+            ["add-roles", "--uusername", "a", "--gname", "g", "--rolename", "r"],
+            "give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)"
+        ),
+        (
+            ["get-roles", "--gid", "1", "--rname", "p"],
+            "give one target: a user (--uusername/--uid), a group (--gname/--gpath/--gid) or a composite role (--rname/--rid)"
+        ),
         (["add-roles", "--uusername", "a"], "no role given: use --rolename NAME or --roleid ID (repeatable)"),
         (["remove-roles", "--rolename", "r"], "no target: give --uusername/--uid, --gname/--gpath/--gid or --rname/--rid"),
         (["add-roles", "--uusername", "", "--rolename", "r"], "--uusername is empty"),
@@ -86,7 +105,8 @@ struct KcadmOptionsTests {
             (["set-password", "--userid", "1", "--new-password", ""], "--new-password is empty"),
         ]
         for (arguments, expected) in password {
-            #expect(Self.message { try RoleCommands.PasswordOptions.parse(Self.invocation(arguments)) } == expected, "\(arguments)")
+            #expect(
+                Self.message { try RoleCommands.PasswordOptions.parse(Self.invocation(arguments)) } == expected, "\(arguments)")
         }
         let truststore: [([String], String)] = [
             (["config", "truststore"], "missing TRUSTSTORE file (or --delete)"),
@@ -103,7 +123,9 @@ struct KcadmOptionsTests {
     func usageErrorSendsNothing(_ name: String) throws {
         let world = try SessionWorld()
         try world.storeSession()
-        #expect(Kcx.run(["get-roles", "--rname", "p", "--effective"], programName: name, context: world.context) == (name == "kcx" ? 2 : 1))
+        #expect(
+            Kcx.run(["get-roles", "--rname", "p", "--effective"], programName: name, context: world.context)
+                == (name == "kcx" ? 2 : 1))
         #expect(world.transport.received.isEmpty)
         #expect(world.stderr.text.hasPrefix("error: --effective does not apply to a composite role\n"))
     }
@@ -112,7 +134,8 @@ struct KcadmOptionsTests {
         let world = try SessionWorld()
         try world.storeSession()
         world.transport.expect("GET", "http://kc/admin/realms/master/roles/power", json: #"{"id":"p1","name":"power"}"#)
-        world.transport.expect("GET", "http://kc/admin/realms/master/roles-by-id/p1/composites", json: #"[{"name":"auditor"},{"name":"reader"}]"#)
+        world.transport.expect(
+            "GET", "http://kc/admin/realms/master/roles-by-id/p1/composites", json: #"[{"name":"auditor"},{"name":"reader"}]"#)
         #expect(world.run(["get-roles", "--rname", "power", "--all", "-F", "name", "--format", "csv", "--noquotes"]) == 0)
         #expect(world.stdout.text == "auditor\nreader\n")
         #expect(world.transport.remaining == 0)
@@ -122,30 +145,50 @@ struct KcadmOptionsTests {
         let parse = { (arguments: [String]) throws -> ConfigCommands.CredentialsOptions in
             try ConfigCommands.CredentialsOptions.parse(Self.invocation(["config", "credentials"] + arguments))
         }
-        #expect(try parse(["--server", "http://kc/", "--realm", "master"]) == .init(server: "http://kc", realm: "master", user: nil, client: nil))
+        #expect(
+            try parse(["--server", "http://kc/", "--realm", "master"])
+                == .init(server: "http://kc", realm: "master", user: nil, client: nil))
         #expect(try parse(["--server", "http://kc", "--realm", "master"]).grant == nil)
         #expect(try parse(["--server", "http://kc", "--realm", "r", "--user", "u"]).grant == .password)
-        #expect(try parse(["--server", "http://kc", "--realm", "r", "--client", "c", "--secret-stdin"]).grant == .clientCredentials)
-        let hint = "usage: kcx config credentials --server URL --realm REALM (--user NAME | --client ID); see 'kcx config credentials --help'"
+        #expect(
+            try parse(["--server", "http://kc", "--realm", "r", "--client", "c", "--secret-stdin"]).grant == .clientCredentials)
+        let hint =
+            "usage: kcx config credentials --server URL --realm REALM (--user NAME | --client ID); see 'kcx config credentials --help'"
         let cases: [([String], String)] = [
-            (["--server", "http://kc", "--realm", "r", "--no-config"], "config credentials stores a session, so it cannot run with --no-config"),
-            (["--server", "http://kc", "--realm", "r", "--token", "t"], "config credentials logs in itself, so it does not take --token"),
+            (
+                ["--server", "http://kc", "--realm", "r", "--no-config"],
+                "config credentials stores a session, so it cannot run with --no-config"
+            ),
+            (
+                ["--server", "http://kc", "--realm", "r", "--token", "t"],
+                "config credentials logs in itself, so it does not take --token"
+            ),
             (["--realm", "r"], "missing --server URL"),
             (["--server", "kc.example.com", "--realm", "r"], "--server: 'kc.example.com' is not an http:// or https:// URL"),
             (["--server", "http://kc"], "missing --realm REALM"),
             (["--server", "http://kc", "--realm", ""], "missing --realm REALM"),
             (["--server", "http://kc", "--realm", "r", "--user", ""], "--user is empty"),
             (["--server", "http://kc", "--realm", "r", "--client", ""], "--client is empty"),
-            (["--server", "http://kc", "--realm", "r", "--password-stdin"],
-             "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)"),
-            (["--server", "http://kc", "--realm", "r", "--user", "u", "--password-stdin", "--secret-stdin"],
-             "--password-stdin and --secret-stdin cannot both read standard input"),
-            (["--server", "http://kc", "--realm", "r", "--client", "c", "--password-file", "f"],
-             "--password-* options need --user NAME; a client logs in with --secret-*"),
-            (["--server", "http://kc", "--realm", "r", "--user", "u", "--password-stdin", "--password-file", "f"],
-             "give only one of --password-stdin, --password-file"),
-            (["--server", "http://kc", "--realm", "r", "--client", "c", "--secret-file", "f", "--secret", "s"],
-             "give only one of --secret-file, --secret"),
+            (
+                ["--server", "http://kc", "--realm", "r", "--password-stdin"],
+                "say who logs in: --user NAME (password grant) or --client ID with a secret (client credentials)"
+            ),
+            (
+                ["--server", "http://kc", "--realm", "r", "--user", "u", "--password-stdin", "--secret-stdin"],
+                "--password-stdin and --secret-stdin cannot both read standard input"
+            ),
+            (
+                ["--server", "http://kc", "--realm", "r", "--client", "c", "--password-file", "f"],
+                "--password-* options need --user NAME; a client logs in with --secret-*"
+            ),
+            (
+                ["--server", "http://kc", "--realm", "r", "--user", "u", "--password-stdin", "--password-file", "f"],
+                "give only one of --password-stdin, --password-file"
+            ),
+            (
+                ["--server", "http://kc", "--realm", "r", "--client", "c", "--secret-file", "f", "--secret", "s"],
+                "give only one of --secret-file, --secret"
+            ),
         ]
         for (arguments, expected) in cases {
             #expect(Self.message { try parse(arguments) } == expected, "\(arguments)")

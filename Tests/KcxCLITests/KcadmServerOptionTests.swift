@@ -29,9 +29,14 @@ struct KcadmServerOptionTests {
     func otherServerIsRefused(_ name: String) throws {
         let world = try SessionWorld()
         try world.storeSession()
-        for command in [["get", "clients"], ["create", "roles", "-s", "name=x"], ["get-roles"], ["add-roles", "--uusername", "a", "--rolename", "r"]] {
+        for command in [
+            ["get", "clients"], ["create", "roles", "-s", "name=x"], ["get-roles"],
+            ["add-roles", "--uusername", "a", "--rolename", "r"],
+        ] {
             let before = world.stderr.text
-            #expect(Kcx.run(command + ["--server", "http://other:8080"], programName: name, context: world.context) == (name == "kcx" ? 4 : 1))
+            #expect(
+                Kcx.run(command + ["--server", "http://other:8080"], programName: name, context: world.context)
+                    == (name == "kcx" ? 4 : 1))
             #expect(
                 String(world.stderr.text.dropFirst(before.count))
                     == "error: no credentials for --server http://other:8080: the stored session is for http://kc\n" + Self.hint)
@@ -43,11 +48,14 @@ struct KcadmServerOptionTests {
     func noSession() throws {
         let world = try SessionWorld()
         #expect(world.run(["get", "clients", "--server", "http://kc"]) == 4)
-        #expect(world.stderr.text == "error: no credentials for --server http://kc: no session 'default' in \(world.configPath)\n" + Self.hint)
+        #expect(
+            world.stderr.text == "error: no credentials for --server http://kc: no session 'default' in \(world.configPath)\n"
+                + Self.hint)
         try world.storeSession()
         let noConfig = try SessionWorld()
         #expect(noConfig.run(["get", "clients", "--server", "http://kc", "--no-config"]) == 4)
-        #expect(noConfig.stderr.text == "error: no credentials for --server http://kc: --no-config keeps no session\n" + Self.hint)
+        #expect(
+            noConfig.stderr.text == "error: no credentials for --server http://kc: --no-config keeps no session\n" + Self.hint)
         #expect(world.transport.received.isEmpty && noConfig.transport.received.isEmpty)
     }
 
@@ -66,7 +74,8 @@ struct KcadmServerOptionTests {
         try world.storeSession()
         world.transport.expect("GET", "http://kc/auth/admin/realms/master/clients", json: "[]")
         world.transport.expect("GET", "http://kc/auth/admin/realms", json: "[]")
-        world.transport.expect("GET", "http://kc/auth/admin/realms/demo/users?username=a&exact=true", json: #"[{"id":"u1","username":"a"}]"#)
+        world.transport.expect(
+            "GET", "http://kc/auth/admin/realms/demo/users?username=a&exact=true", json: #"[{"id":"u1","username":"a"}]"#)
         world.transport.expect("GET", "http://kc/auth/admin/realms/demo/users/u1/role-mappings/realm", json: "[]")
         #expect(world.run(["get", "clients", "-a", "http://kc/auth/admin/"]) == 0)
         #expect(world.run(["get", "realms", "--admin-root", "http://kc/auth/admin"]) == 0)

@@ -10,7 +10,8 @@ import Testing
 @Suite(.serialized) struct LiveCompletionTests {
     func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kcx-complete-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return url
     }
 
@@ -20,7 +21,7 @@ import Testing
         let transport = ScriptedTransport([
             ScriptedExchange(
                 "GET", "https://kc.test/admin/realms/other/clients?first=0&max=1000",
-                respond: jsonResponse(#"[{"clientId":"webapp"},{"clientId":"service-a"},{"clientId":"has space"}]"#)),
+                respond: jsonResponse(#"[{"clientId":"webapp"},{"clientId":"service-a"},{"clientId":"has space"}]"#))
         ])
         let arguments = ["__complete", "clients", "--", "audience", "check", "-r", "other", "--client"]
         let first = runKcx(arguments, transport: transport, environment: ["XDG_CACHE_HOME": cache.path])
@@ -31,7 +32,9 @@ import Testing
         #expect(second == first)
         let files = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("kcx").path)
         #expect(files.count == 1)
-        let mode = try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent("kcx/\(files[0])").path)[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent("kcx/\(files[0])").path)[
+                .posixPermissions] as? Int
         #expect(mode == 0o600)
     }
 
@@ -46,21 +49,33 @@ import Testing
         let stdout = CapturedText(), stderr = CapturedText()
         let context = CommandContext(
             stdout: stdout, stderr: stderr, stdin: CannedInput(),
-            environment: ["KCX_TOKEN": "t", "KCX_SERVER": "https://kc.test", "XDG_CACHE_HOME": cache.path, "HOME": "/nonexistent/kcx-cli-tests"],
+            environment: [
+                "KCX_TOKEN": "t", "KCX_SERVER": "https://kc.test", "XDG_CACHE_HOME": cache.path,
+                "HOME": "/nonexistent/kcx-cli-tests",
+            ],
             makeTransport: { _ in Refusing() })
         #expect(Kcx.run(["__complete", "scopes", "--", "client-scope", "assign"], context: context) == 0)
         #expect(stdout.text == "" && stderr.text == "")
         // 403 too: nothing, not an error on the shell's line.
-        let forbidden = ScriptedTransport([ScriptedExchange("GET", "https://kc.test/admin/realms/master/clients?first=0&max=1000", respond: jsonResponse(#"{"error":"HTTP 403 Forbidden"}"#, status: 403))])
-        #expect(runKcx(["__complete", "clients", "--", "-r", "master"], transport: forbidden, environment: ["XDG_CACHE_HOME": cache.path]) == RunResult(status: 0, stdout: "", stderr: ""))
+        let forbidden = ScriptedTransport([
+            ScriptedExchange(
+                "GET", "https://kc.test/admin/realms/master/clients?first=0&max=1000",
+                respond: jsonResponse(#"{"error":"HTTP 403 Forbidden"}"#, status: 403))
+        ])
+        #expect(
+            runKcx(
+                ["__complete", "clients", "--", "-r", "master"], transport: forbidden, environment: ["XDG_CACHE_HOME": cache.path]
+            ) == RunResult(status: 0, stdout: "", stderr: ""))
         // Not logged in at all: nothing either.
         let none = runKcx(["__complete", "realms", "--"], environment: ["KCX_TOKEN": "", "KCX_SERVER": ""])
         #expect(none == RunResult(status: 0, stdout: "", stderr: ""))
     }
 
     @Test func theTypedRealmProfileAndConfigAreFound() {
-        #expect(LiveCompletion.settings(from: ["get", "-r", "a", "--profile", "p"]) == ["target-realm": ["a"], "profile": ["p"]])
-        #expect(LiveCompletion.settings(from: ["--target-realm=b", "--config", "/c"]) == ["target-realm": ["b"], "config": ["/c"]])
+        #expect(
+            LiveCompletion.settings(from: ["get", "-r", "a", "--profile", "p"]) == ["target-realm": ["a"], "profile": ["p"]])
+        #expect(
+            LiveCompletion.settings(from: ["--target-realm=b", "--config", "/c"]) == ["target-realm": ["b"], "config": ["/c"]])
         #expect(LiveCompletion.settings(from: ["-rdemo"]) == ["target-realm": ["demo"]])
         #expect(LiveCompletion.settings(from: ["export", "--realm", "x"]) == ["target-realm": ["x"]])
         #expect(LiveCompletion.settings(from: ["get", "--timeout", "9"]) == ["timeout": ["9"]])
@@ -71,7 +86,9 @@ import Testing
         let client = check.options.first { $0.long == "client" }!
         #expect(CompletionScripts.completion(client) == .live("clients"))
         let allow = CommandTable.all.first { $0.name == "token-exchange allow" }!
-        for long in ["from", "to"] { #expect(CompletionScripts.completion(allow.options.first { $0.long == long }!) == .live("clients")) }
+        for long in ["from", "to"] {
+            #expect(CompletionScripts.completion(allow.options.first { $0.long == long }!) == .live("clients"))
+        }
         #expect(CompletionScripts.positionalCompletion(CommandTable.all.first { $0.name == "get" }!) == .live("endpoints"))
         // An option with its own choices keeps them.
         #expect(CompletionScripts.completion(check.options.first { $0.long == "output" }!) == .choices(["text", "json"]))
@@ -82,7 +99,8 @@ import Testing
     func stubDirectory() throws -> URL {
         let directory = try temporaryDirectory()
         let stub = directory.appendingPathComponent("kcx")
-        try Data("""
+        try Data(
+            """
             #!/bin/sh
             printf '%s\\n' "$*" >> "\(directory.path)/log"
             case "$2" in
@@ -92,7 +110,8 @@ import Testing
               endpoints) printf 'clients\\nclient-scopes\\nusers\\n' ;;
             esac
 
-            """.utf8).write(to: stub)
+            """.utf8
+        ).write(to: stub)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: stub.path)
         return directory
     }

@@ -31,7 +31,9 @@ final class TerminalText_: TextSink, @unchecked Sendable {
             #expect(output?.short == "o", "kcx \(command.name) has no -o/--output")
         }
         for name in ["config status", "apply", "plan", "graph", "export"] {
-            #expect(CommandTable.all.first { $0.name == name }?.options.contains { $0.long == "output" && $0.short == "o" } == true, "\(name)")
+            #expect(
+                CommandTable.all.first { $0.name == name }?.options.contains { $0.long == "output" && $0.short == "o" } == true,
+                "\(name)")
         }
         // kcadm's request commands keep kcadm's flags: -o is get's --offset and create's --output (the object).
         #expect(CommandTable.all.first { $0.name == "get" }?.options.contains { $0.short == "o" && $0.long == "offset" } == true)
@@ -45,7 +47,10 @@ final class TerminalText_: TextSink, @unchecked Sendable {
 
     func run(_ arguments: [String], terminal: Bool, environment: [String: String] = [:]) -> String {
         let stderr = TerminalText_(terminal: terminal)
-        var env = ["KCX_TOKEN": "t", "KCX_SERVER": "https://kc.test", "HOME": "/nonexistent/kcx-cli-tests", "XDG_CONFIG_HOME": "/nonexistent/kcx-cli-tests"]
+        var env = [
+            "KCX_TOKEN": "t", "KCX_SERVER": "https://kc.test", "HOME": "/nonexistent/kcx-cli-tests",
+            "XDG_CONFIG_HOME": "/nonexistent/kcx-cli-tests",
+        ]
         for (key, value) in environment { env[key] = value }
         let context = CommandContext(
             stdout: CapturedText(), stderr: stderr, stdin: CannedInput(), environment: env,
@@ -56,13 +61,17 @@ final class TerminalText_: TextSink, @unchecked Sendable {
 
     @Test func errorsAndHintsAreColouredOnlyOnATerminalWithoutNoColor() {
         let arguments = ["audience", "check", "--client", "a", "--client", "b\u{1B}[2J"]
-        let plain = "error: option '--client' takes one value but was given twice ('a' and 'b\\u001b[2J') for 'kcx audience check'\n"
+        let plain =
+            "error: option '--client' takes one value but was given twice ('a' and 'b\\u001b[2J') for 'kcx audience check'\n"
             + "hint: keep the one you mean; only options marked repeatable in 'kcx audience check --help' take several values\n"
         #expect(run(arguments, terminal: false) == plain)
         #expect(run(arguments, terminal: true, environment: ["NO_COLOR": "1"]) == plain)
         // On a terminal: the labels in colour, the text still escaped (no clear-screen from input).
-        #expect(run(arguments, terminal: true) == "\u{1B}[1;31merror:\u{1B}[0m option '--client' takes one value but was given twice ('a' and 'b\\u001b[2J') for 'kcx audience check'\n"
-            + "\u{1B}[36mhint:\u{1B}[0m keep the one you mean; only options marked repeatable in 'kcx audience check --help' take several values\n")
+        #expect(
+            run(arguments, terminal: true)
+                == "\u{1B}[1;31merror:\u{1B}[0m option '--client' takes one value but was given twice ('a' and 'b\\u001b[2J') for 'kcx audience check'\n"
+                + "\u{1B}[36mhint:\u{1B}[0m keep the one you mean; only options marked repeatable in 'kcx audience check --help' take several values\n"
+        )
     }
 
     @Test func warningsAreColouredOnATerminal() {
@@ -91,7 +100,9 @@ final class AnsweringTerminal: InputSource, @unchecked Sendable {
 
 @Suite struct ClientScopeDeleteConfirmationTests {
     static let scopes = jsonResponse(#"[{"id":"s1","name":"api-access","protocol":"openid-connect"}]"#)
-    static let clients = jsonResponse(#"[{"id":"c1","clientId":"webapp","defaultClientScopes":["api-access"],"optionalClientScopes":[]},{"id":"c2","clientId":"other","defaultClientScopes":["profile"]}]"#)
+    static let clients = jsonResponse(
+        #"[{"id":"c1","clientId":"webapp","defaultClientScopes":["api-access"],"optionalClientScopes":[]},{"id":"c2","clientId":"other","defaultClientScopes":["profile"]}]"#
+    )
 
     func run(answer: String, _ script: [ScriptedExchange]) -> (RunResult, AnsweringTerminal, ScriptedTransport) {
         let transport = ScriptedTransport(script)
@@ -99,33 +110,46 @@ final class AnsweringTerminal: InputSource, @unchecked Sendable {
         let stdout = CapturedText(), stderr = CapturedText()
         let context = CommandContext(
             stdout: stdout, stderr: stderr, stdin: terminal,
-            environment: ["KCX_TOKEN": "t", "KCX_SERVER": "https://kc.test", "KCX_REALM": "demo", "HOME": "/nonexistent/kcx-cli-tests", "XDG_CONFIG_HOME": "/nonexistent/kcx-cli-tests"],
+            environment: [
+                "KCX_TOKEN": "t", "KCX_SERVER": "https://kc.test", "KCX_REALM": "demo", "HOME": "/nonexistent/kcx-cli-tests",
+                "XDG_CONFIG_HOME": "/nonexistent/kcx-cli-tests",
+            ],
             makeTransport: { _ in transport })
         let status = Kcx.run(["client-scope", "delete", "api-access"], context: context)
         return (RunResult(status: status, stdout: stdout.text, stderr: stderr.text), terminal, transport)
     }
 
     @Test func onATerminalItNamesTheClientsAndAnythingButYesCancels() {
-        let (result, terminal, transport) = run(answer: "y", [
-            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
-            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/clients", respond: Self.clients),
-        ])
-        #expect(result == RunResult(status: 10, stdout: "", stderr: """
-            client scope 'api-access' is assigned to 1 client, which would lose it: webapp (default)
-            delete cancelled: nothing was changed
+        let (result, terminal, transport) = run(
+            answer: "y",
+            [
+                ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
+                ScriptedExchange("GET", "https://kc.test/admin/realms/demo/clients", respond: Self.clients),
+            ])
+        #expect(
+            result
+                == RunResult(
+                    status: 10, stdout: "",
+                    stderr: """
+                        client scope 'api-access' is assigned to 1 client, which would lose it: webapp (default)
+                        delete cancelled: nothing was changed
 
-            """))
+                        """))
         #expect(terminal.prompts == ["Delete it? Only 'yes' is accepted: "])
         #expect(transport.isFinished)
     }
 
     @Test func yesDeletes() {
-        let (result, _, transport) = run(answer: "yes", [
-            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
-            ScriptedExchange("GET", "https://kc.test/admin/realms/demo/clients", respond: Self.clients),
-            // The delete uses the scope list the question read: no second GET.
-            ScriptedExchange("DELETE", "https://kc.test/admin/realms/demo/client-scopes/s1", respond: HTTPResponse(status: 204, headers: [], body: [])),
-        ])
+        let (result, _, transport) = run(
+            answer: "yes",
+            [
+                ScriptedExchange("GET", "https://kc.test/admin/realms/demo/client-scopes", respond: Self.scopes),
+                ScriptedExchange("GET", "https://kc.test/admin/realms/demo/clients", respond: Self.clients),
+                // The delete uses the scope list the question read: no second GET.
+                ScriptedExchange(
+                    "DELETE", "https://kc.test/admin/realms/demo/client-scopes/s1",
+                    respond: HTTPResponse(status: 204, headers: [], body: [])),
+            ])
         #expect(result.status == 0, "\(result)")
         #expect(result.stderr.hasSuffix("deleted: client-scope api-access\n"), "\(result)")
         #expect(transport.isFinished)

@@ -44,7 +44,8 @@ private func expectRun(
                 ScriptedExchange(
                     "GET", "\(base)/clients/1",
                     respond: jsonResponse(
-                        #"{"id":"1","uris":["a","b"],"attributes":{"x":{"y":true}},"e":{},"l":[],"m":[{"n":1},{"n":2}],"z":null}"#))
+                        #"{"id":"1","uris":["a","b"],"attributes":{"x":{"y":true}},"e":{},"l":[],"m":[{"n":1},{"n":2}],"z":null}"#
+                    ))
             ],
             stdout: """
                 {
@@ -116,14 +117,18 @@ private func expectRun(
             stdout: "1,api,true,\n2,web, \"new\",false,\n")
         expectRun(
             ["get", "clients/1", "--format", "csv"],
-            [ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(#"{"id":"1","a":{"b":2,"c":[3,"x"]},"n":null}"#))],
+            [
+                ScriptedExchange(
+                    "GET", "\(base)/clients/1", respond: jsonResponse(#"{"id":"1","a":{"b":2,"c":[3,"x"]},"n":null}"#))
+            ],
             stdout: "\"1\",2,3,\"x\",null\n")
     }
 
     /// kcadm's --fields: `*` is every member, `-name` leaves one out, `name(...)` selects inside;
     /// an object named without `(...)` keeps no members.
     @Test func fieldPatternsLikeKcadm() {
-        let client = #"{"id":"1","clientId":"api","attributes":{"a":"1","deep":{"x":1}},"protocolMappers":[{"id":"m","name":"aud"}]}"#
+        let client =
+            #"{"id":"1","clientId":"api","attributes":{"a":"1","deep":{"x":1}},"protocolMappers":[{"id":"m","name":"aud"}]}"#
         for (pattern, expected) in [
             ("*", #"{"id":"1","clientId":"api","attributes":{},"protocolMappers":[{}]}"#),
             ("*(*),-id", #"{"clientId":"api","attributes":{"a":"1","deep":{}},"protocolMappers":[{"id":"m","name":"aud"}]}"#),
@@ -141,10 +146,15 @@ private func expectRun(
         let transport = ScriptedTransport([
             ScriptedExchange(
                 "GET", "\(base)/clients/1",
-                respond: HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"id":"1"}"#.utf8)))
+                respond: HTTPResponse(
+                    status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"id":"1"}"#.utf8)))
         ])
-        let result = runKcx(["get", "clients/1", "-H", "-c", "-h", "Accept=application/xml", "-h", "X-A=b c"], transport: transport)
-        #expect(result == RunResult(status: 0, stdout: "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\":\"1\"}\n", stderr: ""))
+        let result = runKcx(
+            ["get", "clients/1", "-H", "-c", "-h", "Accept=application/xml", "-h", "X-A=b c"], transport: transport)
+        #expect(
+            result
+                == RunResult(status: 0, stdout: "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\":\"1\"}\n", stderr: "")
+        )
         let headers = transport.received.first?.headers ?? []
         #expect(headers.filter { $0.name == "Accept" }.map(\.value) == ["application/xml"])
         #expect(headers.filter { $0.name == "X-A" }.map(\.value) == ["b c"])
@@ -286,7 +296,8 @@ private func expectRun(
             ["create", "clients", "-s", "clientId=x", "-o", "-F", "id,clientId"],
             [
                 ScriptedExchange("POST", "\(base)/clients", body: ["clientId": "x"], respond: Self.created),
-                ScriptedExchange("GET", "\(base)/clients/abc-123", respond: jsonResponse(#"{"id":"abc-123","clientId":"x","enabled":true}"#)),
+                ScriptedExchange(
+                    "GET", "\(base)/clients/abc-123", respond: jsonResponse(#"{"id":"abc-123","clientId":"x","enabled":true}"#)),
             ],
             stdout: "{\n  \"id\" : \"abc-123\",\n  \"clientId\" : \"x\"\n}\n")
     }
@@ -325,18 +336,24 @@ private func expectRun(
             [
                 ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(#"{"id":"1","enabled":true,"secret":"s"}"#)),
                 ScriptedExchange(
-                    "PUT", "\(base)/clients/1", body: ["id": "1", "enabled": false, "secret": "new"], respond: HTTPResponse(status: 204)),
+                    "PUT", "\(base)/clients/1", body: ["id": "1", "enabled": false, "secret": "new"],
+                    respond: HTTPResponse(status: 204)),
                 ScriptedExchange("GET", "\(base)/clients/1", respond: jsonResponse(#"{"id":"1","enabled":false}"#)),
             ],
             stdout: "{\"id\":\"1\",\"enabled\":false}\n",
-            stderr: "warning: -s secret=… on the command line is visible to other users and kept in shell history; use -f FILE or -f - (standard input) for the body\n")
+            stderr:
+                "warning: -s secret=… on the command line is visible to other users and kept in shell history; use -f FILE or -f - (standard input) for the body\n"
+        )
     }
 
     @Test func fileIsSentAsGivenUnlessMerge() {
         expectRun(
             ["update", "clients/1", "-f", "-", "-s", "enabled=false"],
             stdin: #"{"clientId":"api"}"#,
-            [ScriptedExchange("PUT", "\(base)/clients/1", body: ["clientId": "api", "enabled": false], respond: HTTPResponse(status: 204))],
+            [
+                ScriptedExchange(
+                    "PUT", "\(base)/clients/1", body: ["clientId": "api", "enabled": false], respond: HTTPResponse(status: 204))
+            ],
             stdout: "")
     }
 

@@ -6,14 +6,16 @@ import Testing
 
 @Suite("--retries")
 struct RetryOptionTests {
-    @Test("a bad count is a usage error naming where it came from, before anything is sent", arguments: [
-        (["retries": ["abc"]], [:], "--retries: 'abc' is not a whole number of retries from 0 to 100"),
-        (["retries": ["-1"]], [:], "--retries: '-1' is not a whole number of retries from 0 to 100"),
-        (["retries": ["101"]], [:], "--retries: '101' is not a whole number of retries from 0 to 100"),
-        (["retries": ["1.5"]], [:], "--retries: '1.5' is not a whole number of retries from 0 to 100"),
-        (["retries": [""]], [:], "--retries: '' is not a whole number of retries from 0 to 100"),
-        ([:], ["KCX_RETRIES": "many"], "KCX_RETRIES: 'many' is not a whole number of retries from 0 to 100"),
-    ] as [([String: [String]], [String: String], String)])
+    @Test(
+        "a bad count is a usage error naming where it came from, before anything is sent",
+        arguments: [
+            (["retries": ["abc"]], [:], "--retries: 'abc' is not a whole number of retries from 0 to 100"),
+            (["retries": ["-1"]], [:], "--retries: '-1' is not a whole number of retries from 0 to 100"),
+            (["retries": ["101"]], [:], "--retries: '101' is not a whole number of retries from 0 to 100"),
+            (["retries": ["1.5"]], [:], "--retries: '1.5' is not a whole number of retries from 0 to 100"),
+            (["retries": [""]], [:], "--retries: '' is not a whole number of retries from 0 to 100"),
+            ([:], ["KCX_RETRIES": "many"], "KCX_RETRIES: 'many' is not a whole number of retries from 0 to 100"),
+        ] as [([String: [String]], [String: String], String)])
     func badCount(values: [String: [String]], environment: [String: String], message: String) throws {
         let world = try SessionWorld()
         for (key, value) in environment { world.environment[key] = value }
@@ -50,12 +52,13 @@ struct RetryOptionTests {
         let milliseconds = Int(lines[index].dropFirst(prefix.count).dropLast(3))
         #expect(lines[index].hasSuffix(" ms") && milliseconds.map { (0...100).contains($0) } == true)
         lines[index] = "* RETRY"
-        #expect(lines == [
-            "> GET http://kc/admin/realms/master/clients", "> Authorization: Bearer <redacted>", "> Accept: application/json",
-            "< 503 Service Unavailable (0 ms)", "* RETRY",
-            "> GET http://kc/admin/realms/master/clients", "> Authorization: Bearer <redacted>", "> Accept: application/json",
-            "< 200 OK (0 ms)", "< Content-Type: application/json", "< []",
-        ])
+        #expect(
+            lines == [
+                "> GET http://kc/admin/realms/master/clients", "> Authorization: Bearer <redacted>", "> Accept: application/json",
+                "< 503 Service Unavailable (0 ms)", "* RETRY",
+                "> GET http://kc/admin/realms/master/clients", "> Authorization: Bearer <redacted>", "> Accept: application/json",
+                "< 200 OK (0 ms)", "< Content-Type: application/json", "< []",
+            ])
         #expect(world.transport.remaining == 0)
     }
 

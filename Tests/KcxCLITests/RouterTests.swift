@@ -137,11 +137,15 @@ struct ParseCase: CustomTestStringConvertible, Sendable {
 
     @Test func singleValueOptionGivenTwiceIsAUsageErrorNamingBoth() throws {
         let result = runKcx(["get", "x", "-r", "a", "--target-realm", "b"], commands: SampleTable.commands)
-        #expect(result == RunResult(status: 2, stdout: "", stderr: """
-            error: option '--target-realm (-r)' takes one value but was given twice ('a' and 'b') for 'kcx get'
-            hint: keep the one you mean; only options marked repeatable in 'kcx get --help' take several values
+        #expect(
+            result
+                == RunResult(
+                    status: 2, stdout: "",
+                    stderr: """
+                        error: option '--target-realm (-r)' takes one value but was given twice ('a' and 'b') for 'kcx get'
+                        hint: keep the one you mean; only options marked repeatable in 'kcx get --help' take several values
 
-            """))
+                        """))
     }
 
     @Test func sameValueTwiceAndRepeatableOptionsAreAccepted() throws {
@@ -160,11 +164,16 @@ struct ParseCase: CustomTestStringConvertible, Sendable {
     @Test func realCommandsRefuseTwoAudiencesAndTwoClients() {
         let audience = runKcx(["audience", "check", "--client", "webapp", "--audience", "a", "--audience", "b"])
         #expect(audience.status == 2)
-        #expect(audience.stderr.hasPrefix("error: option '--audience' takes one value but was given twice ('a' and 'b') for 'kcx audience check'\n"))
+        #expect(
+            audience.stderr.hasPrefix(
+                "error: option '--audience' takes one value but was given twice ('a' and 'b') for 'kcx audience check'\n"))
         let client = runKcx(["client-scope", "assign", "s", "--client", "a", "--client", "b"])
-        #expect(client.stderr.hasPrefix("error: option '--client' takes one value but was given twice ('a' and 'b') for 'kcx client-scope assign'\n"))
+        #expect(
+            client.stderr.hasPrefix(
+                "error: option '--client' takes one value but was given twice ('a' and 'b') for 'kcx client-scope assign'\n"))
         // token exchange documents --audience as repeatable: several audiences reach the server.
-        #expect(CommandTable.all.first { $0.name == "token exchange" }?.options.first { $0.long == "audience" }?.repeatable == true)
+        #expect(
+            CommandTable.all.first { $0.name == "token exchange" }?.options.first { $0.long == "audience" }?.repeatable == true)
     }
 
     @Test func secretValuesGivenTwiceAreNotEchoed() {

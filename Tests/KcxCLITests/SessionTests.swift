@@ -20,7 +20,10 @@ final class SessionScriptedTransport: HTTPTransport, @unchecked Sendable {
     private var script: [Step] = []
     private(set) var received: [HTTPRequest] = []
 
-    func expect(_ method: String, _ url: String, body: String? = nil, status: Int = 200, json: String = "", check: ((HTTPRequest) -> Void)? = nil) {
+    func expect(
+        _ method: String, _ url: String, body: String? = nil, status: Int = 200, json: String = "",
+        check: ((HTTPRequest) -> Void)? = nil
+    ) {
         script.append(Step(method: method, url: url, body: body, status: status, json: json, check: check))
     }
 
@@ -35,7 +38,8 @@ final class SessionScriptedTransport: HTTPTransport, @unchecked Sendable {
         }
         let step = script.removeFirst()
         guard step.method == request.method, step.url == request.url, step.body == nil || step.body == body else {
-            Issue.record("expected \(step.method) \(step.url) \(step.body ?? ""), got \(request.method) \(request.url) \(body ?? "")")
+            Issue.record(
+                "expected \(step.method) \(step.url) \(step.body ?? ""), got \(request.method) \(request.url) \(body ?? "")")
             throw TransportError(kind: .other, message: "unexpected request", url: request.url)
         }
         step.check?(request)
@@ -123,7 +127,10 @@ final class SessionWorld: @unchecked Sendable {
         return Invocation(command: spec, values: values, positionals: [])
     }
 
-    func storeSession(accessExpiresIn: Double = 60, refreshExpiresIn: Double = 1800, source: SecretSource? = .environment("KCX_PASSWORD"), profile: String = "default") throws {
+    func storeSession(
+        accessExpiresIn: Double = 60, refreshExpiresIn: Double = 1800, source: SecretSource? = .environment("KCX_PASSWORD"),
+        profile: String = "default"
+    ) throws {
         try store.save(
             StoredSession(
                 server: "http://kc", realm: "master", clientId: "admin-cli", grant: .password, username: "admin",
@@ -146,7 +153,9 @@ struct SessionTests {
     func storedSession() throws {
         let world = try SessionWorld()
         try world.storeSession()
-        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") { #expect($0.header("Authorization") == "Bearer A1") }
+        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") {
+            #expect($0.header("Authorization") == "Bearer A1")
+        }
         let client = try openAdminClient(world.invocation(), world.context)
         #expect(client.server == "http://kc" && client.realm == "master")
         #expect(try client.send(method: "GET", endpoint: "clients").json == [])
@@ -158,8 +167,12 @@ struct SessionTests {
     func refreshIsStored() throws {
         let world = try SessionWorld()
         try world.storeSession(accessExpiresIn: 5)
-        world.transport.expect("POST", sessionTokenURL, body: "grant_type=refresh_token&refresh_token=R1&client_id=admin-cli", json: sessionTokenJSON("A2", "R2"))
-        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") { #expect($0.header("Authorization") == "Bearer A2") }
+        world.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=refresh_token&refresh_token=R1&client_id=admin-cli",
+            json: sessionTokenJSON("A2", "R2"))
+        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") {
+            #expect($0.header("Authorization") == "Bearer A2")
+        }
         _ = try openAdminClient(world.invocation(), world.context).send(method: "GET", endpoint: "clients")
         let stored = try #require(try world.store.session(named: "default"))
         #expect(stored.accessToken == "A2" && stored.refreshToken == "R2")
@@ -171,9 +184,14 @@ struct SessionTests {
     func retryAfter401() throws {
         let world = try SessionWorld()
         try world.storeSession()
-        world.transport.expect("GET", "http://kc/admin/realms/master/clients", status: 401, json: #"{"error":"HTTP 401 Unauthorized"}"#)
-        world.transport.expect("POST", sessionTokenURL, body: "grant_type=refresh_token&refresh_token=R1&client_id=admin-cli", json: sessionTokenJSON("A2", "R2"))
-        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") { #expect($0.header("Authorization") == "Bearer A2") }
+        world.transport.expect(
+            "GET", "http://kc/admin/realms/master/clients", status: 401, json: #"{"error":"HTTP 401 Unauthorized"}"#)
+        world.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=refresh_token&refresh_token=R1&client_id=admin-cli",
+            json: sessionTokenJSON("A2", "R2"))
+        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") {
+            #expect($0.header("Authorization") == "Bearer A2")
+        }
         _ = try openAdminClient(world.invocation(), world.context).send(method: "GET", endpoint: "clients")
         #expect(world.transport.remaining == 0)
     }
@@ -184,8 +202,12 @@ struct SessionTests {
         try world.storeSession()
         world.now = world.now.addingTimeInterval(3600)
         world.environment["KCX_PASSWORD"] = "pw"
-        world.transport.expect("POST", sessionTokenURL, body: "grant_type=password&client_id=admin-cli&username=admin&password=pw", json: sessionTokenJSON("A9", "R9"))
-        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") { #expect($0.header("Authorization") == "Bearer A9") }
+        world.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=password&client_id=admin-cli&username=admin&password=pw",
+            json: sessionTokenJSON("A9", "R9"))
+        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") {
+            #expect($0.header("Authorization") == "Bearer A9")
+        }
         _ = try openAdminClient(world.invocation(), world.context).send(method: "GET", endpoint: "clients")
         #expect(try world.store.session(named: "default")?.refreshToken == "R9")
     }
@@ -197,11 +219,12 @@ struct SessionTests {
         world.now = world.now.addingTimeInterval(3600)
         let status = world.run(["get", "clients", "--profile", "prod"])
         #expect(status == 4)
-        #expect(world.stderr.text == """
-            error: the session for user admin at http://kc realm master has expired
-            hint: log in again with: kcx config credentials --server http://kc --realm master --user admin --profile prod
+        #expect(
+            world.stderr.text == """
+                error: the session for user admin at http://kc realm master has expired
+                hint: log in again with: kcx config credentials --server http://kc --realm master --user admin --profile prod
 
-            """)
+                """)
         #expect(world.transport.received.isEmpty)
     }
 
@@ -209,11 +232,12 @@ struct SessionTests {
     func notLoggedIn() throws {
         let world = try SessionWorld()
         #expect(world.run(["get", "clients"]) == 4)
-        #expect(world.stderr.text == """
-            error: not logged in: no session 'default' in \(world.configPath)
-            hint: log in with: kcx config credentials --server URL --realm REALM --user NAME
+        #expect(
+            world.stderr.text == """
+                error: not logged in: no session 'default' in \(world.configPath)
+                hint: log in with: kcx config credentials --server URL --realm REALM --user NAME
 
-            """)
+                """)
     }
 
     @Test("--token uses the token with KCX_SERVER/KCX_REALM and reads or writes no session")
@@ -221,7 +245,9 @@ struct SessionTests {
         let world = try SessionWorld()
         world.environment["KCX_SERVER"] = "https://kc.example.com/"
         world.environment["KCX_REALM"] = "apps"
-        world.transport.expect("GET", "https://kc.example.com/admin/realms/apps/clients", json: "[]") { #expect($0.header("Authorization") == "Bearer T0K") }
+        world.transport.expect("GET", "https://kc.example.com/admin/realms/apps/clients", json: "[]") {
+            #expect($0.header("Authorization") == "Bearer T0K")
+        }
         let client = try openAdminClient(world.invocation(["token": ["T0K"]]), world.context)
         _ = try client.send(method: "GET", endpoint: "clients")
         #expect(!FileManager.default.fileExists(atPath: world.configPath))
@@ -238,15 +264,21 @@ struct SessionTests {
     func noConfig() throws {
         let world = try SessionWorld()
         world.environment.merge(["KCX_SERVER": "http://kc", "KCX_CLIENT": "ci", "KCX_CLIENT_SECRET": "s3"]) { $1 }
-        world.transport.expect("POST", sessionTokenURL, body: "grant_type=client_credentials&client_id=ci&client_secret=s3", json: sessionTokenJSON("C1", nil))
-        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") { #expect($0.header("Authorization") == "Bearer C1") }
+        world.transport.expect(
+            "POST", sessionTokenURL, body: "grant_type=client_credentials&client_id=ci&client_secret=s3",
+            json: sessionTokenJSON("C1", nil))
+        world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: "[]") {
+            #expect($0.header("Authorization") == "Bearer C1")
+        }
         _ = try openAdminClient(world.invocation(["no-config": ["true"]]), world.context).send(method: "GET", endpoint: "clients")
         #expect(!FileManager.default.fileExists(atPath: world.directory + "/kcx"))
 
         let missing = try SessionWorld()
         missing.environment["KCX_SERVER"] = "http://kc"
         missing.environment["KCX_USER"] = "admin"
-        let error = #expect(throws: KcxError.self) { try openAdminClient(missing.invocation(["no-config": ["true"]]), missing.context) }
+        let error = #expect(throws: KcxError.self) {
+            try openAdminClient(missing.invocation(["no-config": ["true"]]), missing.context)
+        }
         #expect(error == KcxError.usage("--no-config with KCX_USER needs KCX_PASSWORD"))
     }
 
@@ -258,11 +290,12 @@ struct SessionTests {
         _ = try openAdminClient(
             world.invocation(["insecure": ["true"], "timeout": ["2.5"], "cacert": [world.directory + "/ca.pem"]]), world.context)
         _ = try openAdminClient(world.invocation(["insecure": ["true"]]), world.context)
-        #expect(world.stderr.text == """
-            warning: TLS certificate verification is disabled (--insecure)
-            warning: TLS certificate verification is disabled (--insecure)
+        #expect(
+            world.stderr.text == """
+                warning: TLS certificate verification is disabled (--insecure)
+                warning: TLS certificate verification is disabled (--insecure)
 
-            """)
+                """)
         var expected = TransportOptions()
         expected.insecure = true
         expected.timeoutSeconds = 2.5
@@ -270,11 +303,13 @@ struct SessionTests {
         #expect(world.transportOptions.first == expected)
     }
 
-    @Test("bad --timeout or an unreadable --cacert is a usage error before anything is sent", arguments: [
-        (["timeout": ["soon"]], "--timeout: 'soon' is not a number of seconds between 0 and 86400"),
-        (["timeout": ["0"]], "--timeout: '0' is not a number of seconds between 0 and 86400"),
-        (["cacert": ["/nonexistent/ca.pem"]], "--cacert: cannot read /nonexistent/ca.pem: No such file or directory"),
-    ])
+    @Test(
+        "bad --timeout or an unreadable --cacert is a usage error before anything is sent",
+        arguments: [
+            (["timeout": ["soon"]], "--timeout: 'soon' is not a number of seconds between 0 and 86400"),
+            (["timeout": ["0"]], "--timeout: '0' is not a number of seconds between 0 and 86400"),
+            (["cacert": ["/nonexistent/ca.pem"]], "--cacert: cannot read /nonexistent/ca.pem: No such file or directory"),
+        ])
     func badTransportOptions(values: [String: [String]], message: String) throws {
         let world = try SessionWorld()
         try world.storeSession()
@@ -291,21 +326,22 @@ struct SessionTests {
         world.transport.expect("POST", sessionTokenURL, json: sessionTokenJSON("A2", "R2"))
         world.transport.expect("GET", "http://kc/admin/realms/master/clients", json: #"[{"clientId":"x","secret":"hush"}]"#)
         _ = try openAdminClient(world.invocation(["verbose": ["true"]]), world.context).send(method: "GET", endpoint: "clients")
-        #expect(world.stderr.text == """
-            > POST http://kc/realms/master/protocol/openid-connect/token
-            > Content-Type: application/x-www-form-urlencoded
-            > Accept: application/json
-            > grant_type=refresh_token&refresh_token=<redacted>&client_id=admin-cli
-            < 200 OK (0 ms)
-            < Content-Type: application/json
-            < {"access_token":"<redacted>","expires_in":60,"refresh_expires_in":1800,"refresh_token":"<redacted>","token_type":"Bearer"}
-            > GET http://kc/admin/realms/master/clients
-            > Authorization: Bearer <redacted>
-            > Accept: application/json
-            < 200 OK (0 ms)
-            < Content-Type: application/json
-            < [{"clientId":"x","secret":"<redacted>"}]
+        #expect(
+            world.stderr.text == """
+                > POST http://kc/realms/master/protocol/openid-connect/token
+                > Content-Type: application/x-www-form-urlencoded
+                > Accept: application/json
+                > grant_type=refresh_token&refresh_token=<redacted>&client_id=admin-cli
+                < 200 OK (0 ms)
+                < Content-Type: application/json
+                < {"access_token":"<redacted>","expires_in":60,"refresh_expires_in":1800,"refresh_token":"<redacted>","token_type":"Bearer"}
+                > GET http://kc/admin/realms/master/clients
+                > Authorization: Bearer <redacted>
+                > Accept: application/json
+                < 200 OK (0 ms)
+                < Content-Type: application/json
+                < [{"clientId":"x","secret":"<redacted>"}]
 
-            """)
+                """)
     }
 }

@@ -46,19 +46,20 @@ struct StoredTLSTests {
         #expect(session.caCertificateFile == ca)
 
         #expect(world.run(["config", "status"]) == 0)
-        #expect(world.stdout.text == """
-            profile:       default (\(world.configPath))
-            server:        https://kc
-            realm:         master
-            client:        admin-cli (password grant)
-            user:          admin
-            tls:           certificate verification disabled (--insecure)
-            tls:           CA certificates from \(ca) (--cacert)
-            access token:  valid until 2026-05-01 12:01:00 UTC (1m 00s left)
-            refresh token: valid until 2026-05-01 12:30:00 UTC (30m 00s left)
-            re-login:      by hand (kcx config credentials)
+        #expect(
+            world.stdout.text == """
+                profile:       default (\(world.configPath))
+                server:        https://kc
+                realm:         master
+                client:        admin-cli (password grant)
+                user:          admin
+                tls:           certificate verification disabled (--insecure)
+                tls:           CA certificates from \(ca) (--cacert)
+                access token:  valid until 2026-05-01 12:01:00 UTC (1m 00s left)
+                refresh token: valid until 2026-05-01 12:30:00 UTC (30m 00s left)
+                re-login:      by hand (kcx config credentials)
 
-            """)
+                """)
     }
 
     @Test("a login without them stores neither, and replaces a session that had them")
@@ -82,9 +83,10 @@ struct StoredTLSTests {
         _ = try openAdminClient(world.invocation(), world.context)
         _ = try openAdminClient(world.invocation(["cacert": [other]]), world.context)
         _ = try openAdminClient(world.invocation(["insecure": ["true"]]), world.context)
-        #expect(Array(world.transportOptions.suffix(3)) == [
-            options(insecure: true, cacert: ca), options(insecure: true, cacert: other), options(insecure: true, cacert: ca),
-        ])
+        #expect(
+            Array(world.transportOptions.suffix(3)) == [
+                options(insecure: true, cacert: ca), options(insecure: true, cacert: other), options(insecure: true, cacert: ca),
+            ])
         #expect(world.stderr.text == afterLogin + storedWarning + storedWarning + insecureWarning)
     }
 
@@ -125,11 +127,12 @@ struct StoredTLSTests {
         let before = world.stderr.text
         let sent = world.transport.received.count
         #expect(world.run(["get", "realms"]) == 2)
-        #expect(world.stderr.text == before + """
-            error: the session's --cacert: cannot read \(ca): No such file or directory
-            hint: give --cacert FILE, or log in again with kcx config credentials ... --cacert FILE
+        #expect(
+            world.stderr.text == before + """
+                error: the session's --cacert: cannot read \(ca): No such file or directory
+                hint: give --cacert FILE, or log in again with kcx config credentials ... --cacert FILE
 
-            """)
+                """)
         #expect(world.transport.received.count == sent)
         let other = world.directory + "/other.pem"
         try "pem".write(toFile: other, atomically: false, encoding: .utf8)

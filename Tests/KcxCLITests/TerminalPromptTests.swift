@@ -81,7 +81,9 @@ nonisolated(unsafe) var interruptsSeen: Int32 = 0
         // The guard is gone: the earlier handler is in place again.
         var current = sigaction()
         sigaction(SIGINT, nil, &current)
-        #expect(unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(counting.__sigaction_handler.sa_handler, to: Int.self))
+        #expect(
+            unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+                == unsafeBitCast(counting.__sigaction_handler.sa_handler, to: Int.self))
     }
 
     @Test func removingTheGuardPutsBackTheEarlierHandling() {
@@ -90,10 +92,14 @@ nonisolated(unsafe) var interruptsSeen: Int32 = 0
         TerminalPrompt.installInterruptGuard(fd: -1, settings: termios())
         var during = sigaction()
         sigaction(SIGINT, nil, &during)
-        #expect(unsafeBitCast(during.__sigaction_handler.sa_handler, to: Int.self) != unsafeBitCast(before.__sigaction_handler.sa_handler, to: Int.self))
+        #expect(
+            unsafeBitCast(during.__sigaction_handler.sa_handler, to: Int.self)
+                != unsafeBitCast(before.__sigaction_handler.sa_handler, to: Int.self))
         TerminalPrompt.removeInterruptGuard()
         var after = sigaction()
         sigaction(SIGINT, nil, &after)
-        #expect(unsafeBitCast(after.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(before.__sigaction_handler.sa_handler, to: Int.self))
+        #expect(
+            unsafeBitCast(after.__sigaction_handler.sa_handler, to: Int.self)
+                == unsafeBitCast(before.__sigaction_handler.sa_handler, to: Int.self))
     }
 }

@@ -67,7 +67,9 @@ struct TruststoreTests {
         #expect(try bundle(world) == files.certificatePEM)
         let config = try String(contentsOfFile: world.configPath, encoding: .utf8)
         #expect(!config.contains("tp-Secret-1"))
-        let mode = try FileManager.default.attributesOfItem(atPath: world.directory + "/kcx/truststore-default.pem")[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: world.directory + "/kcx/truststore-default.pem")[.posixPermissions]
+            as? Int
         #expect(mode == 0o600)
 
         // The truststore belongs to the profile, as kcadm's to its config: logging out keeps it,
@@ -110,7 +112,8 @@ struct TruststoreTests {
         #expect(try String(contentsOfFile: world.configPath, encoding: .utf8) == before)
         #expect(try bundle(world) == files.certificatePEM)
         // Under kcadm.sh the exit code is kcadm's 1.
-        #expect(Kcx.run(["config", "truststore", other, "--trustpass", "nope"], programName: "kcadm.sh", context: world.context) == 1)
+        #expect(
+            Kcx.run(["config", "truststore", other, "--trustpass", "nope"], programName: "kcadm.sh", context: world.context) == 1)
         #expect(try String(contentsOfFile: world.configPath, encoding: .utf8) == before)
     }
 
@@ -179,8 +182,10 @@ struct TruststoreTests {
         world.environment["KC_CLI_TRUSTSTORE_PASSWORD"] = "nope"
         #expect(world.run(["get", "clients", "--truststore", p12]) == 2)
         #expect(world.transport.received.count == sent)
-        #expect(world.stderr.text.hasSuffix("error: --truststore '\(p12)': wrong truststore password (the PKCS#12 integrity check failed)\n"
-            + "hint: give the password with --trustpass - (prompted for) or KC_CLI_TRUSTSTORE_PASSWORD\n"))
+        #expect(
+            world.stderr.text.hasSuffix(
+                "error: --truststore '\(p12)': wrong truststore password (the PKCS#12 integrity check failed)\n"
+                    + "hint: give the password with --trustpass - (prompted for) or KC_CLI_TRUSTSTORE_PASSWORD\n"))
     }
     @Test("config credentials --truststore FILE.p12 logs in trusting it and keeps its certificates for the session")
     func credentialsWithPKCS12() throws {
@@ -192,7 +197,10 @@ struct TruststoreTests {
         world.transport.expect(
             "POST", sessionTokenURL, body: "grant_type=password&client_id=admin-cli&username=admin&password=admin-pw",
             json: sessionTokenJSON("A1", "R1"))
-        #expect(world.run(["config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin", "--truststore", p12]) == 0)
+        #expect(
+            world.run([
+                "config", "credentials", "--server", "http://kc", "--realm", "master", "--user", "admin", "--truststore", p12,
+            ]) == 0)
         #expect(world.transportOptions.last?.caCertificatePEM == Array(files.certificatePEM.utf8))
         // config credentials' own PKCS#12 goes with the session, apart from config truststore's.
         let login = world.directory + "/kcx/login-truststore-default.pem"

@@ -28,102 +28,194 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
 @Suite struct TypedOptionsTests {
     static let cases: [UsageCase] = [
         // audience add
-        UsageCase(["audience", "add", "--audience", "a", "--custom-audience", "b", "--scope", "s"], "--audience and --custom-audience exclude each other: choose one"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--custom-audience", "b", "--scope", "s"],
+            "--audience and --custom-audience exclude each other: choose one"),
         UsageCase(["audience", "add", "--scope", "s"], "name the audience: --audience CLIENT or --custom-audience VALUE"),
-        UsageCase(["audience", "add", "--audience", "a", "--scope", "s", "--client", "c"], "--scope and --client exclude each other: the mapper lives in one place"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--scope", "s", "--client", "c"],
+            "--scope and --client exclude each other: the mapper lives in one place"),
         UsageCase(["audience", "add", "--audience", "a"], "say where the mapper lives: --scope SCOPE or --client CLIENT"),
-        UsageCase(["audience", "add", "--audience", "a", "--scope", "s", "--access-token", "--no-access-token"], "--access-token and --no-access-token exclude each other"),
-        UsageCase(["audience", "add", "--audience", "a", "--scope", "s", "--introspection", "--no-introspection"], "--introspection and --no-introspection exclude each other"),
-        UsageCase(["audience", "add", "--audience", "a", "--client", "c", "--assign", "x", "--default"], "--assign works with --scope: a client's own mappers need no assignment"),
-        UsageCase(["audience", "add", "--audience", "a", "--client", "c", "--optional"], "--assign works with --scope: a client's own mappers need no assignment"),
-        UsageCase(["audience", "add", "--audience", "a", "--scope", "s", "--default"], "--default/--optional go with --assign CLIENT"),
-        UsageCase(["audience", "add", "--audience", "a", "--scope", "s", "--assign", "x", "--default", "--optional"], "--default and --optional exclude each other: choose one"),
-        UsageCase(["audience", "add", "--audience", "a", "--scope", "s", "--assign", "x"], "say how to assign the scope: --default or --optional"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--scope", "s", "--access-token", "--no-access-token"],
+            "--access-token and --no-access-token exclude each other"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--scope", "s", "--introspection", "--no-introspection"],
+            "--introspection and --no-introspection exclude each other"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--client", "c", "--assign", "x", "--default"],
+            "--assign works with --scope: a client's own mappers need no assignment"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--client", "c", "--optional"],
+            "--assign works with --scope: a client's own mappers need no assignment"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--scope", "s", "--default"], "--default/--optional go with --assign CLIENT"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--scope", "s", "--assign", "x", "--default", "--optional"],
+            "--default and --optional exclude each other: choose one"),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--scope", "s", "--assign", "x"],
+            "say how to assign the scope: --default or --optional"),
         UsageCase(["audience", "add", "--audience", "a", "--client", "c", "--create-scope"], "--create-scope goes with --scope"),
-        UsageCase(["audience", "add", "--audience", "a", "--scope", "s", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json", hint: UsageCase.usage),
+        UsageCase(
+            ["audience", "add", "--audience", "a", "--scope", "s", "-o", "yaml"],
+            "invalid value 'yaml' for '--output': choose one of text, json", hint: UsageCase.usage),
         // audience list, remove, check
-        UsageCase(["audience", "list", "--scope", "s", "--client", "c"], "--scope and --client exclude each other: the mapper lives in one place"),
-        UsageCase(["audience", "remove", "--audience", "a", "--custom-audience", "b", "--scope", "s"], "--audience and --custom-audience exclude each other: choose one"),
-        UsageCase(["audience", "remove", "--audience", "a", "--scope", "s", "--client", "c"], "--scope and --client exclude each other: the mapper lives in one place"),
+        UsageCase(
+            ["audience", "list", "--scope", "s", "--client", "c"],
+            "--scope and --client exclude each other: the mapper lives in one place"),
+        UsageCase(
+            ["audience", "remove", "--audience", "a", "--custom-audience", "b", "--scope", "s"],
+            "--audience and --custom-audience exclude each other: choose one"),
+        UsageCase(
+            ["audience", "remove", "--audience", "a", "--scope", "s", "--client", "c"],
+            "--scope and --client exclude each other: the mapper lives in one place"),
         UsageCase(["audience", "remove", "--audience", "a"], "say where the mapper lives: --scope SCOPE or --client CLIENT"),
         UsageCase(["audience", "remove", "--scope", "s"], "name what to remove: --audience, --custom-audience or --mapper-name"),
         UsageCase(["audience", "check", "--audience", "a"], "--client is required: the client requesting the token"),
         UsageCase(["audience", "check", "--client", "c"], "--audience is required: the audience that should be in aud"),
         // client-scope
-        UsageCase(["client-scope", "ensure", "s", "--protocol", "ldap"], "invalid value 'ldap' for '--protocol': choose one of openid-connect, saml", hint: UsageCase.usage),
-        UsageCase(["client-scope", "ensure", "s", "--include-in-token-scope", "maybe"], "invalid value 'maybe' for '--include-in-token-scope': choose one of true, false", hint: UsageCase.usage),
-        UsageCase(["client-scope", "ensure", "s", "--realm-default", "always"], "invalid value 'always' for '--realm-default': choose one of default, optional, none", hint: UsageCase.usage),
+        UsageCase(
+            ["client-scope", "ensure", "s", "--protocol", "ldap"],
+            "invalid value 'ldap' for '--protocol': choose one of openid-connect, saml", hint: UsageCase.usage),
+        UsageCase(
+            ["client-scope", "ensure", "s", "--include-in-token-scope", "maybe"],
+            "invalid value 'maybe' for '--include-in-token-scope': choose one of true, false", hint: UsageCase.usage),
+        UsageCase(
+            ["client-scope", "ensure", "s", "--realm-default", "always"],
+            "invalid value 'always' for '--realm-default': choose one of default, optional, none", hint: UsageCase.usage),
         UsageCase(["client-scope", "assign", "s", "--default"], "--client is required: name the client (clientId or id)"),
-        UsageCase(["client-scope", "assign", "s", "--client", "c", "--default", "--optional"], "--default and --optional exclude each other: choose one"),
+        UsageCase(
+            ["client-scope", "assign", "s", "--client", "c", "--default", "--optional"],
+            "--default and --optional exclude each other: choose one"),
         UsageCase(["client-scope", "assign", "s", "--client", "c"], "say how to assign the scope: --default or --optional"),
         UsageCase(["client-scope", "unassign", "s"], "--client is required: name the client (clientId or id)"),
-        UsageCase(["client-scope", "get", "s", "--output", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json", hint: UsageCase.usage),
+        UsageCase(
+            ["client-scope", "get", "s", "--output", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json",
+            hint: UsageCase.usage),
         // token-exchange
         UsageCase(["token-exchange", "allow", "--to", "b"], "--from is required: the client that exchanges"),
         UsageCase(["token-exchange", "allow", "--from", "a"], "--to is required: the client the new token is for"),
-        UsageCase(["token-exchange", "allow", "--from", "a", "--to", "b", "--mode", "v3"], "invalid value 'v3' for '--mode': choose one of auto, standard, legacy", hint: UsageCase.usage),
+        UsageCase(
+            ["token-exchange", "allow", "--from", "a", "--to", "b", "--mode", "v3"],
+            "invalid value 'v3' for '--mode': choose one of auto, standard, legacy", hint: UsageCase.usage),
         UsageCase(["token-exchange", "deny", "--to", "b"], "--from is required: the client that exchanges"),
         UsageCase(["token-exchange", "deny", "--from", "a"], "--to is required: the client the new token is for"),
         UsageCase(["token-exchange", "enable", "--allow-refresh"], "--client is required: name the client (clientId or id)"),
         UsageCase(["token-exchange", "disable"], "--client is required: name the client (clientId or id)"),
         UsageCase(["token-exchange", "check", "--to", "b"], "--from is required: the client that exchanges"),
         UsageCase(["token-exchange", "check", "--from", "a"], "--to is required: the client the new token is for"),
-        UsageCase(["token-exchange", "check", "--from", "a", "--to", "b", "--user", "alice"], "--user goes with --subject-client: the client whose user's token is exchanged"),
-        UsageCase(["token-exchange", "check", "--from", "a", "--to", "b", "--subject-token", "-"], "--subject-token goes with --live"),
+        UsageCase(
+            ["token-exchange", "check", "--from", "a", "--to", "b", "--user", "alice"],
+            "--user goes with --subject-client: the client whose user's token is exchanged"),
+        UsageCase(
+            ["token-exchange", "check", "--from", "a", "--to", "b", "--subject-token", "-"], "--subject-token goes with --live"),
         UsageCase(["token-exchange", "check", "--from", "a", "--to", "b", "--secret", "s3cr3t"], "--secret goes with --live"),
-        UsageCase(["token-exchange", "check", "--from", "a", "--to", "b", "--secret-file", "a.secret"], "--secret-file goes with --live"),
+        UsageCase(
+            ["token-exchange", "check", "--from", "a", "--to", "b", "--secret-file", "a.secret"], "--secret-file goes with --live"
+        ),
         UsageCase(["token-exchange", "check", "--from", "a", "--to", "b", "--secret-stdin"], "--secret-stdin goes with --live"),
         UsageCase(
             ["token-exchange", "check", "--from", "a", "--to", "b", "--live", "--subject-token", "-", "--secret-stdin"],
-            "--subject-token - and --secret-stdin cannot both read standard input", hint: "put the secret in a file (--secret-file)"),
-        UsageCase(["token-exchange", "audit", "--since", "5x"], "--since must be a number followed by s, m, h or d (e.g. 30m), not '5x'"),
-        UsageCase(["token-exchange", "audit", "--since", "99999999999999999d"], "--since must be a number followed by s, m, h or d (e.g. 30m), not '99999999999999999d'"),
+            "--subject-token - and --secret-stdin cannot both read standard input",
+            hint: "put the secret in a file (--secret-file)"),
+        UsageCase(
+            ["token-exchange", "audit", "--since", "5x"], "--since must be a number followed by s, m, h or d (e.g. 30m), not '5x'"
+        ),
+        UsageCase(
+            ["token-exchange", "audit", "--since", "99999999999999999d"],
+            "--since must be a number followed by s, m, h or d (e.g. 30m), not '99999999999999999d'"),
         UsageCase(["token-exchange", "audit", "--dry-run"], "--dry-run only applies with --enable"),
         // token
         UsageCase(["token", "get", "--user", "alice"], "--client is required: the client requesting the token"),
-        UsageCase(["token", "get", "--client", "c", "--password-stdin", "--secret-stdin"], "--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file"),
-        UsageCase(["token", "get", "--client", "c", "--server", "ftp://kc.test"], "--server: 'ftp://kc.test' is not an http:// or https:// URL", hint: "for example: https://keycloak.example.com"),
-        UsageCase(["token", "get", "--client", "c", "-o", "jwt"], "invalid value 'jwt' for '--output': choose one of token, json, claims", hint: UsageCase.usage),
+        UsageCase(
+            ["token", "get", "--client", "c", "--password-stdin", "--secret-stdin"],
+            "--password-stdin and --secret-stdin cannot both read standard input", hint: "put one of them in a file"),
+        UsageCase(
+            ["token", "get", "--client", "c", "--server", "ftp://kc.test"],
+            "--server: 'ftp://kc.test' is not an http:// or https:// URL", hint: "for example: https://keycloak.example.com"),
+        UsageCase(
+            ["token", "get", "--client", "c", "-o", "jwt"],
+            "invalid value 'jwt' for '--output': choose one of token, json, claims", hint: UsageCase.usage),
         UsageCase(["token", "exchange", "--subject-token", "-"], "--client is required: the client that exchanges"),
         UsageCase(
             ["token", "exchange", "--client", "c", "--subject-token", "-", "--subject-issuer", "google"],
             "--subject-issuer 'google': standard token exchange (Keycloak 26.2+) refuses the subject_issuer parameter (\"Parameter 'subject_issuer' is not supported for standard token exchange\"): it exchanges only access tokens issued by the realm itself",
-            hint: "for a token of another realm or an external identity provider, Keycloak needs identity brokering with the legacy exchange (features token-exchange and admin-fine-grained-authz:v1) and the provider's alias as subject_issuer; for a token of this realm, leave --subject-issuer out"),
+            hint:
+                "for a token of another realm or an external identity provider, Keycloak needs identity brokering with the legacy exchange (features token-exchange and admin-fine-grained-authz:v1) and the provider's alias as subject_issuer; for a token of this realm, leave --subject-issuer out"
+        ),
         UsageCase(["token", "exchange", "--client", "c"], "--subject-token is required (a token, or - for standard input)"),
         UsageCase(
             ["token", "exchange", "--client", "c", "--subject-token", "-", "--secret-stdin"],
-            "--subject-token - and --secret-stdin cannot both read standard input", hint: "put the secret in a file (--secret-file)"),
-        UsageCase(["token", "exchange", "--client", "c", "--subject-token", "-", "--server", "kc.test"], "--server: 'kc.test' is not an http:// or https:// URL", hint: "for example: https://keycloak.example.com"),
+            "--subject-token - and --secret-stdin cannot both read standard input",
+            hint: "put the secret in a file (--secret-file)"),
+        UsageCase(
+            ["token", "exchange", "--client", "c", "--subject-token", "-", "--server", "kc.test"],
+            "--server: 'kc.test' is not an http:// or https:// URL", hint: "for example: https://keycloak.example.com"),
         UsageCase(["token", "decode", "--audience", "api"], "--audience goes with --verify"),
         UsageCase(["token", "decode", "--issuer", "https://kc.test/realms/a"], "--issuer goes with --verify"),
         UsageCase(["token", "decode", "--server", "https://kc.test"], "--server goes with --verify"),
         UsageCase(["token", "decode", "-r", "demo"], "--target-realm goes with --verify"),
-        UsageCase(["token", "decode", "--verify", "--issuer", "https://kc.test/realms/a", "--server", "https://kc.test"], "--issuer names the server and realm itself: give it without --server and -r"),
-        UsageCase(["token", "decode", "--verify", "--issuer", "https://kc.test/realms/a", "-r", "a"], "--issuer names the server and realm itself: give it without --server and -r"),
-        UsageCase(["token", "decode", "--verify", "--issuer", "ftp://kc.test/realms/a"], "--issuer: 'ftp://kc.test/realms/a' is not an http:// or https:// URL", hint: "for example: https://keycloak.example.com"),
-        UsageCase(["token", "decode", "--verify", "--issuer", "https://kc.test/realms/a?x=1"], "--issuer: 'https://kc.test/realms/a?x=1' holds a query or fragment; an issuer URL has neither"),
-        UsageCase(["token", "decode", "--verify", "--server", "https://u:p@kc.test"], "--server: the URL holds user info ('user:password@'); kcx takes credentials only from its own options", hint: "drop the 'user:password@' part and log in with --user NAME and --password-stdin or --password-file"),
+        UsageCase(
+            ["token", "decode", "--verify", "--issuer", "https://kc.test/realms/a", "--server", "https://kc.test"],
+            "--issuer names the server and realm itself: give it without --server and -r"),
+        UsageCase(
+            ["token", "decode", "--verify", "--issuer", "https://kc.test/realms/a", "-r", "a"],
+            "--issuer names the server and realm itself: give it without --server and -r"),
+        UsageCase(
+            ["token", "decode", "--verify", "--issuer", "ftp://kc.test/realms/a"],
+            "--issuer: 'ftp://kc.test/realms/a' is not an http:// or https:// URL",
+            hint: "for example: https://keycloak.example.com"),
+        UsageCase(
+            ["token", "decode", "--verify", "--issuer", "https://kc.test/realms/a?x=1"],
+            "--issuer: 'https://kc.test/realms/a?x=1' holds a query or fragment; an issuer URL has neither"),
+        UsageCase(
+            ["token", "decode", "--verify", "--server", "https://u:p@kc.test"],
+            "--server: the URL holds user info ('user:password@'); kcx takes credentials only from its own options",
+            hint: "drop the 'user:password@' part and log in with --user NAME and --password-stdin or --password-file"),
         UsageCase(["token", "introspect", "-"], "--client is required: the client introspecting"),
-        UsageCase(["token", "introspect", "--client", "api", "--secret-stdin"], "the token and --secret-stdin cannot both come from standard input", hint: "put the secret in a file (--secret-file)"),
-        UsageCase(["token", "introspect", "--client", "api", "-", "--secret-stdin"], "the token and --secret-stdin cannot both come from standard input", hint: "put the secret in a file (--secret-file)"),
+        UsageCase(
+            ["token", "introspect", "--client", "api", "--secret-stdin"],
+            "the token and --secret-stdin cannot both come from standard input", hint: "put the secret in a file (--secret-file)"),
+        UsageCase(
+            ["token", "introspect", "--client", "api", "-", "--secret-stdin"],
+            "the token and --secret-stdin cannot both come from standard input", hint: "put the secret in a file (--secret-file)"),
         // client, realm
-        UsageCase(["client", "secret", "svc", "--out", "/nonexistent/kcx-typed-options/svc.secret"], "--out: '/nonexistent/kcx-typed-options/svc.secret' is not a file in an existing directory"),
+        UsageCase(
+            ["client", "secret", "svc", "--out", "/nonexistent/kcx-typed-options/svc.secret"],
+            "--out: '/nonexistent/kcx-typed-options/svc.secret' is not a file in an existing directory"),
         UsageCase(["client", "secret", "svc", "--out", "/tmp/"], "--out: '/tmp/' is not a file in an existing directory"),
         UsageCase(["client", "ensure", "app", "--public", "--confidential"], "--public and --confidential exclude each other"),
         UsageCase(["client", "ensure", "app"], "say which kind of client: --public or --confidential"),
-        UsageCase(["client", "id", "app", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json", hint: UsageCase.usage),
-        UsageCase(["realm", "ensure", "r1", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json", hint: UsageCase.usage),
-        // doctor, graph, export, profiles, version
-        UsageCase(["doctor", "--fail-on", "info"], "invalid value 'info' for '--fail-on': choose one of warning, error", hint: UsageCase.usage),
-        UsageCase(["graph", "--format", "png"], "invalid value 'png' for '--format': choose one of text, json, mermaid, dot", hint: UsageCase.usage),
-        UsageCase(["graph", "-o", "png"], "invalid value 'png' for '--output': choose one of text, json, mermaid, dot", hint: UsageCase.usage),
         UsageCase(
-            ["graph", "-o", "json", "--format", "dot"], "option '--output (-o)' takes one value but was given twice ('json' and 'dot') for 'kcx graph'",
+            ["client", "id", "app", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json",
+            hint: UsageCase.usage),
+        UsageCase(
+            ["realm", "ensure", "r1", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json",
+            hint: UsageCase.usage),
+        // doctor, graph, export, profiles, version
+        UsageCase(
+            ["doctor", "--fail-on", "info"], "invalid value 'info' for '--fail-on': choose one of warning, error",
+            hint: UsageCase.usage),
+        UsageCase(
+            ["graph", "--format", "png"], "invalid value 'png' for '--format': choose one of text, json, mermaid, dot",
+            hint: UsageCase.usage),
+        UsageCase(
+            ["graph", "-o", "png"], "invalid value 'png' for '--output': choose one of text, json, mermaid, dot",
+            hint: UsageCase.usage),
+        UsageCase(
+            ["graph", "-o", "json", "--format", "dot"],
+            "option '--output (-o)' takes one value but was given twice ('json' and 'dot') for 'kcx graph'",
             hint: "keep the one you mean; only options marked repeatable in 'kcx graph --help' take several values"),
-        UsageCase(["export", "--format", "xml"], "invalid value 'xml' for '--format': choose one of yaml, json", hint: UsageCase.usage),
-        UsageCase(["export", "--output=xml"], "invalid value 'xml' for '--output': choose one of yaml, json", hint: UsageCase.usage),
-        UsageCase(["config", "profiles", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json", hint: UsageCase.usage),
-        UsageCase(["version", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json", hint: UsageCase.usage),
+        UsageCase(
+            ["export", "--format", "xml"], "invalid value 'xml' for '--format': choose one of yaml, json", hint: UsageCase.usage),
+        UsageCase(
+            ["export", "--output=xml"], "invalid value 'xml' for '--output': choose one of yaml, json", hint: UsageCase.usage),
+        UsageCase(
+            ["config", "profiles", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json",
+            hint: UsageCase.usage),
+        UsageCase(
+            ["version", "-o", "yaml"], "invalid value 'yaml' for '--output': choose one of text, json", hint: UsageCase.usage),
     ]
 
     @Test(arguments: cases)
@@ -152,7 +244,10 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         let cases: [(arguments: [String], stdin: String, environment: [String: String], stderr: String)] = [
             (["token", "decode"], "", [:], "error: standard input holds no token\n"),
             (["token", "decode", "-"], " \n\n", [:], "error: standard input holds no token\n"),
-            (["token", "introspect", "--client", "api", "--secret-file", "/nonexistent/s"], "\n", [:], "error: standard input holds no token\n"),
+            (
+                ["token", "introspect", "--client", "api", "--secret-file", "/nonexistent/s"], "\n", [:],
+                "error: standard input holds no token\n"
+            ),
             (["token", "exchange", "--client", "c", "--subject-token", "-"], "", [:], "error: standard input holds no token\n"),
             (
                 ["token", "get", "--client", "c", "--secret-file", "/nonexistent/s"], "", noServer,
@@ -280,17 +375,24 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
 
     @Test func audienceAddParsesEverySetting() throws {
         let options = try Self.parse(
-            ["audience", "add", "--audience", "api", "--scope", "api-access", "--create-scope", "--assign", "web", "--assign", "cli",
-             "--optional", "--no-access-token", "--id-token", "--lightweight", "--mapper-name", "m", "-o", "json"],
+            [
+                "audience", "add", "--audience", "api", "--scope", "api-access", "--create-scope", "--assign", "web", "--assign",
+                "cli",
+                "--optional", "--no-access-token", "--id-token", "--lightweight", "--mapper-name", "m", "-o", "json",
+            ],
             as: AudienceAddOptions.self)
         #expect(options.audience == .client("api"))
         #expect(options.container == .clientScope("api-access"))
-        #expect(options.settings == AudienceMapperSettings(mapperName: "m", accessToken: false, idToken: true, introspection: true, lightweight: true))
+        #expect(
+            options.settings
+                == AudienceMapperSettings(
+                    mapperName: "m", accessToken: false, idToken: true, introspection: true, lightweight: true))
         #expect(options.assignTo == ["web", "cli"])
         #expect(options.list == .optional)
         #expect(options.createScope)
         #expect(options.output == .json)
-        let plain = try Self.parse(["audience", "add", "--custom-audience", "https://x", "--client", "c"], as: AudienceAddOptions.self)
+        let plain = try Self.parse(
+            ["audience", "add", "--custom-audience", "https://x", "--client", "c"], as: AudienceAddOptions.self)
         #expect(plain.audience == .custom("https://x"))
         #expect(plain.container == .client("c"))
         #expect(plain.settings == AudienceMapperSettings())
@@ -310,22 +412,34 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         }
         #expect(export.value("output") == "json")
         let exportSpec = try #require(Router(commands: CommandTable.all).command(at: ["export"]))
-        #expect(HelpRenderer.optionDescription(try #require(exportSpec.options.first { $0.long == "output" })) == "yaml (default) or json (yaml, json); also --format")
+        #expect(
+            HelpRenderer.optionDescription(try #require(exportSpec.options.first { $0.long == "output" }))
+                == "yaml (default) or json (yaml, json); also --format")
     }
 
     @Test func tokenAndCheckOptionsParse() throws {
         let check = try Self.parse(
-            ["token-exchange", "check", "--from", "a", "--to", "b", "--subject-client", "web", "--user", "alice", "--live", "--subject-token", "-"],
+            [
+                "token-exchange", "check", "--from", "a", "--to", "b", "--subject-client", "web", "--user", "alice", "--live",
+                "--subject-token", "-",
+            ],
             as: ExchangeCheckOptions.self)
-        #expect(check.from == "a" && check.to == "b" && check.subjectClient == "web" && check.user == "alice" && check.live && check.subjectToken == "-")
+        #expect(
+            check.from == "a" && check.to == "b" && check.subjectClient == "web" && check.user == "alice" && check.live
+                && check.subjectToken == "-")
         let exchange = try Self.parse(
-            ["token", "exchange", "--client", "c", "--subject-token", "-", "--audience", "x", "--audience", "y", "-o", "claims",
-             "--requested-token-type", "refresh_token"],
+            [
+                "token", "exchange", "--client", "c", "--subject-token", "-", "--audience", "x", "--audience", "y", "-o",
+                "claims",
+                "--requested-token-type", "refresh_token",
+            ],
             as: TokenExchangeOptions.self)
         #expect(exchange.audiences == ["x", "y"] && exchange.output == .claims && exchange.requestedType == .refreshToken)
-        let decode = try Self.parse(["token", "decode", "--verify", "--issuer", "https://kc.test/realms/a/"], as: TokenDecodeOptions.self)
+        let decode = try Self.parse(
+            ["token", "decode", "--verify", "--issuer", "https://kc.test/realms/a/"], as: TokenDecodeOptions.self)
         #expect(decode.verify && decode.issuer == AdminClient.normalizedServer("https://kc.test/realms/a/"))
-        let audit = try Self.parse(["token-exchange", "audit", "--since", "2h", "--enable", "--dry-run"], as: ExchangeAuditOptions.self)
+        let audit = try Self.parse(
+            ["token-exchange", "audit", "--since", "2h", "--enable", "--dry-run"], as: ExchangeAuditOptions.self)
         #expect(audit.sinceSeconds == 7200 && audit.enable && audit.dryRun)
     }
 }

@@ -22,10 +22,13 @@ final class ConfigStoreTests {
 
     @Test("default path follows XDG_CONFIG_HOME, else HOME/.config")
     func defaultPath() {
-        #expect(ConfigStore.defaultPath(environment: ["XDG_CONFIG_HOME": "/x/cfg", "HOME": "/home/u"]) == "/x/cfg/kcx/config.json")
+        #expect(
+            ConfigStore.defaultPath(environment: ["XDG_CONFIG_HOME": "/x/cfg", "HOME": "/home/u"]) == "/x/cfg/kcx/config.json")
         #expect(ConfigStore.defaultPath(environment: ["HOME": "/home/u"]) == "/home/u/.config/kcx/config.json")
         // A relative XDG_CONFIG_HOME is invalid per the spec and ignored.
-        #expect(ConfigStore.defaultPath(environment: ["XDG_CONFIG_HOME": "rel", "HOME": "/home/u"]) == "/home/u/.config/kcx/config.json")
+        #expect(
+            ConfigStore.defaultPath(environment: ["XDG_CONFIG_HOME": "rel", "HOME": "/home/u"])
+                == "/home/u/.config/kcx/config.json")
     }
 
     @Test("a session round-trips, and the file holds exactly the documented members")
@@ -35,27 +38,28 @@ final class ConfigStoreTests {
         #expect(try store.session(named: "default") == session("admin"))
         #expect(try store.session(named: "other") == nil)
         let text = try String(contentsOfFile: store.path, encoding: .utf8)
-        #expect(text == """
-            {
-              "profiles": {
-                "default": {
-                  "server": "https://kc.example.com",
-                  "realm": "master",
-                  "client": "admin-cli",
-                  "grant": "password",
-                  "username": "admin",
-                  "passwordSource": {
-                    "env": "KCX_PASSWORD"
-                  },
-                  "accessToken": "access-admin",
-                  "accessTokenExpiresAt": 1777636860,
-                  "refreshToken": "refresh-admin",
-                  "refreshTokenExpiresAt": 1777638600
+        #expect(
+            text == """
+                {
+                  "profiles": {
+                    "default": {
+                      "server": "https://kc.example.com",
+                      "realm": "master",
+                      "client": "admin-cli",
+                      "grant": "password",
+                      "username": "admin",
+                      "passwordSource": {
+                        "env": "KCX_PASSWORD"
+                      },
+                      "accessToken": "access-admin",
+                      "accessTokenExpiresAt": 1777636860,
+                      "refreshToken": "refresh-admin",
+                      "refreshTokenExpiresAt": 1777638600
+                    }
+                  }
                 }
-              }
-            }
 
-            """)
+                """)
     }
 
     @Test("new directories are 0700 and the file 0600")

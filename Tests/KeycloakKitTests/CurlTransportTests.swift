@@ -52,16 +52,18 @@ struct CurlTransportTests {
         let received = ServerRequestLog()
         let server = try startLoopbackServer { request in
             received.append(request)
-            return .respond(ServerResponse(
-                status: 201, headers: [("Location", "/items/42"), ("X-Trace", "abc")], body: Array("{\"ok\":true}".utf8)))
+            return .respond(
+                ServerResponse(
+                    status: 201, headers: [("Location", "/items/42"), ("X-Trace", "abc")], body: Array("{\"ok\":true}".utf8)))
         }
         defer { server.stop() }
         let url = server.baseURL + "/items?first=0&max=10"
         let response = try await onDedicatedThread {
-            try CurlTransport().send(HTTPRequest(
-                method: "POST", url: url,
-                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer abc")],
-                body: Array("{\"name\":\"x\"}".utf8)))
+            try CurlTransport().send(
+                HTTPRequest(
+                    method: "POST", url: url,
+                    headers: [("Content-Type", "application/json"), ("Authorization", "Bearer abc")],
+                    body: Array("{\"name\":\"x\"}".utf8)))
         }
         #expect(response.status == 201)
         #expect(response.header("Location") == "/items/42")
@@ -114,7 +116,9 @@ struct CurlTransportTests {
             0x05, 0x00, 0x1d, 0x49, 0x7d, 0xad, 0x1a, 0x00, 0x00, 0x00,
         ]
         let server = try startLoopbackServer { _ in
-            .respond(ServerResponse(status: 200, headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body: compressed))
+            .respond(
+                ServerResponse(
+                    status: 200, headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body: compressed))
         }
         defer { server.stop() }
         let url = server.baseURL + "/gz"
@@ -137,7 +141,9 @@ struct CurlTransportTests {
             options.timeoutSeconds = 0.3
             let transport = CurlTransport(options: options)
             var failure: TransportError?
-            do throws(TransportError) { _ = try transport.send(HTTPRequest(method: "GET", url: base + "/slow")) } catch { failure = error }
+            do throws(TransportError) { _ = try transport.send(HTTPRequest(method: "GET", url: base + "/slow")) } catch {
+                failure = error
+            }
             let after = try transport.send(HTTPRequest(method: "GET", url: base + "/fast")).bodyText
             return (failure, after)
         }
@@ -152,7 +158,9 @@ struct CurlTransportTests {
         let url = server.baseURL + "/x"
         server.stop()
         let failure = try await onDedicatedThread { () -> TransportError? in
-            do throws(TransportError) { _ = try CurlTransport().send(HTTPRequest(method: "GET", url: url)) } catch { return error }
+            do throws(TransportError) { _ = try CurlTransport().send(HTTPRequest(method: "GET", url: url)) } catch {
+                return error
+            }
             return nil
         }
         #expect(failure?.kind == .connectionRefused)
@@ -178,17 +186,21 @@ struct CurlTransportTests {
     @Test("non-HTTP schemes are refused")
     func otherSchemes() async throws {
         let failure = try await onDedicatedThread { () -> TransportError? in
-            do throws(TransportError) { _ = try CurlTransport().send(HTTPRequest(method: "GET", url: "file:///etc/passwd")) } catch { return error }
+            do throws(TransportError) {
+                _ = try CurlTransport().send(HTTPRequest(method: "GET", url: "file:///etc/passwd"))
+            } catch { return error }
             return nil
         }
         #expect(failure?.kind == .other)
     }
 
-    @Test("curl error codes map to the kinds users act on", arguments: [
-        (7, TransportError.Kind.connectionRefused), (6, .couldNotResolveHost), (28, .timedOut), (35, .tls), (51, .tls),
-        (58, .tls), (60, .tls), (77, .tls), (83, .tls), (90, .tls), (91, .tls), (18, .connectionLost), (52, .connectionLost),
-        (55, .connectionLost), (56, .connectionLost), (23, .other), (1, .other),
-    ])
+    @Test(
+        "curl error codes map to the kinds users act on",
+        arguments: [
+            (7, TransportError.Kind.connectionRefused), (6, .couldNotResolveHost), (28, .timedOut), (35, .tls), (51, .tls),
+            (58, .tls), (60, .tls), (77, .tls), (83, .tls), (90, .tls), (91, .tls), (18, .connectionLost), (52, .connectionLost),
+            (55, .connectionLost), (56, .connectionLost), (23, .other), (1, .other),
+        ])
     func curlCodes(code: Int, kind: TransportError.Kind) {
         #expect(CurlTransport.kind(ofCurlCode: code) == kind)
     }
@@ -283,7 +295,9 @@ struct CurlTransportTLSTests {
         defer { server.stop() }
         let url = server.url
         let failure = try await onDedicatedThread { () -> TransportError? in
-            do throws(TransportError) { _ = try CurlTransport().send(HTTPRequest(method: "GET", url: url)) } catch { return error }
+            do throws(TransportError) { _ = try CurlTransport().send(HTTPRequest(method: "GET", url: url)) } catch {
+                return error
+            }
             return nil
         }
         #expect(failure?.kind == .tls)

@@ -11,17 +11,25 @@ import Testing
         let expression = try SetExpression.parse(path(JSON.maximumDepth) + "=1")
         #expect(expression.path.components.count == JSON.maximumDepth)
         #expect(try JSONPath.parse(path(JSON.maximumDepth)).components.count == JSON.maximumDepth)
-        #expect(try JSONPath.parse("a" + String(repeating: "[0]", count: JSON.maximumDepth - 1)).components.count == JSON.maximumDepth)
+        #expect(
+            try JSONPath.parse("a" + String(repeating: "[0]", count: JSON.maximumDepth - 1)).components.count == JSON.maximumDepth
+        )
     }
 
     @Test func deeperPathsAreAUsageErrorQuotingTheStart() {
         let deeper = path(JSON.maximumDepth + 1)
-        #expect(throws: SetExpressionError(
-            input: String(deeper.prefix(40)) + "...", reason: "the key path is deeper than 512 levels, the most kcx reads or writes")) {
+        #expect(
+            throws: SetExpressionError(
+                input: String(deeper.prefix(40)) + "...",
+                reason: "the key path is deeper than 512 levels, the most kcx reads or writes")
+        ) {
             try SetExpression.parse(deeper + "=1")
         }
-        #expect(throws: SetExpressionError(
-            input: String(path(8_000).prefix(40)) + "...", reason: "the key path is deeper than 512 levels, the most kcx reads or writes")) {
+        #expect(
+            throws: SetExpressionError(
+                input: String(path(8_000).prefix(40)) + "...",
+                reason: "the key path is deeper than 512 levels, the most kcx reads or writes")
+        ) {
             try JSONPath.parse(path(8_000))
         }
     }
@@ -74,7 +82,9 @@ import Testing
         }
         // A clash on the way (a key into an array) still changes nothing.
         var list: JSON = ["x": 1, "a": [1]]
-        #expect(throws: JSONEditError("cannot set a.b: a is an array, not an object")) { try list.apply(SetExpression.parse("a.b=1")) }
+        #expect(throws: JSONEditError("cannot set a.b: a is an array, not an object")) {
+            try list.apply(SetExpression.parse("a.b=1"))
+        }
         #expect(list == ["x": 1, "a": [1]])
     }
 }

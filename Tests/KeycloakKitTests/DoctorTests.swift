@@ -154,7 +154,8 @@ let downscopeOn: (JSON, JSON) = (
         // Keycloak does not validate the clientId: the typo itself lands in aud (admin-api.md §5).
         #expect(
             Doctor(survey: survey, serverURL: "https://kc").findings().first?.why
-                == "the mapper names a client that does not exist; Keycloak does not check it and puts 'ghost' into aud as written, a value no service expects, so the service the mapper was meant for rejects the token")
+                == "the mapper names a client that does not exist; Keycloak does not check it and puts 'ghost' into aud as written, a value no service expects, so the service the mapper was meant for rejects the token"
+        )
     }
 
     @Test func audienceScopesAsRealmDefaults() {

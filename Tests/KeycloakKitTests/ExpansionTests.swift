@@ -44,21 +44,34 @@ struct ExpansionTests {
                 return "no error"
             } catch { return "\(error)" }
         }
-        #expect(error(#""${NOPE""#) == "f.yaml:5:22: realms[0].clientScopes[0].description: unclosed '${' in '${NOPE' (write $${ for a literal ${)")
-        #expect(error(#""${A B}""#) == "f.yaml:5:22: realms[0].clientScopes[0].description: '${A B}' is not a variable name (write $${ for a literal ${)")
+        #expect(
+            error(#""${NOPE""#)
+                == "f.yaml:5:22: realms[0].clientScopes[0].description: unclosed '${' in '${NOPE' (write $${ for a literal ${)")
+        #expect(
+            error(#""${A B}""#)
+                == "f.yaml:5:22: realms[0].clientScopes[0].description: '${A B}' is not a variable name (write $${ for a literal ${)"
+        )
     }
 
     /// Strings as a hostile realm admin may leave them on the server.
     static let hostileStrings = [
-        "${KCX_PASSWORD}", "$${x}", "$", "$$", "${", "$${", "a${B}c${", "${KCX_PASSWORD:-x}", "$$$${KCX_PASSWORD}", "}${}", "plain", "${ }",
+        "${KCX_PASSWORD}", "$${x}", "$", "$$", "${", "$${", "a${B}c${", "${KCX_PASSWORD:-x}", "$$$${KCX_PASSWORD}", "}${}",
+        "plain", "${ }",
     ]
 
     /// Export's writers, then the reader: every string comes back as it was, none is expanded.
     @Test(arguments: hostileStrings) func exportedStringsReadBackLiterally(_ text: String) throws {
         let scope = DesiredClientScope(
             name: "s", description: text, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil,
-            audienceMappers: [DesiredAudienceMapper(name: "m " + text, audience: .custom(text), settings: AudienceMapperSettings(mapperName: "m " + text))],
-            protocolMappers: [DesiredProtocolMapper(name: "p", protocolMapper: "oidc-hardcoded-claim-mapper", config: JSONObject([("claim.value", .string(text))]))])
+            audienceMappers: [
+                DesiredAudienceMapper(
+                    name: "m " + text, audience: .custom(text), settings: AudienceMapperSettings(mapperName: "m " + text))
+            ],
+            protocolMappers: [
+                DesiredProtocolMapper(
+                    name: "p", protocolMapper: "oidc-hardcoded-claim-mapper", config: JSONObject([("claim.value", .string(text))])
+                )
+            ])
         let state = DesiredState(realms: [DesiredRealm(realm: "r", clientScopes: [scope])])
         // KCX_PASSWORD is set: had anything been expanded, its value would show.
         let environment = ["KCX_PASSWORD": "hunter2", "B": "bee", "x": "ex"]
@@ -69,7 +82,9 @@ struct ExpansionTests {
     }
 
     @Test func secretVariableNamesAreRecognised() {
-        for name in ["KCX_PASSWORD", "MY_TOKEN", "db_password", "apikey", "API_KEY", "Credentials", "clientSecret", "KEYCLOAK_URL"] {
+        for name in [
+            "KCX_PASSWORD", "MY_TOKEN", "db_password", "apikey", "API_KEY", "Credentials", "clientSecret", "KEYCLOAK_URL",
+        ] {
             #expect(FileReader.isSecretVariable(name), "\(name)")
         }
         for name in ["REALM", "DESC", "PARTNER", "AUDIENCE"] {
@@ -93,7 +108,9 @@ struct ExpansionTests {
         // A secret field's value counts whether written out or from any variable; empty values hide nothing.
         #expect(state.secretValues == ["tok-123", "written-out", "rotated-1"])
         #expect(state.realms[0].clientScopes[0].description == "for tok-123 and visible")
-        #expect(state.redacting(#"description: (none) -> "for tok-123 and visible""#) == #"description: (none) -> "for <redacted> and visible""#)
+        #expect(
+            state.redacting(#"description: (none) -> "for tok-123 and visible""#)
+                == #"description: (none) -> "for <redacted> and visible""#)
     }
 
     @Test func errorsWhileReadingHideSecretValues() {
@@ -101,16 +118,24 @@ struct ExpansionTests {
             _ = try parse("realms:\n  - realm: \"${API_KEY}\"\n", ["API_KEY": "k e y"])
             Issue.record("a realm name with spaces was accepted")
         } catch {
-            #expect(error.description == "f.yaml:2:12: realms[0].realm: '<redacted>' contains ' ', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)")
+            #expect(
+                error.description
+                    == "f.yaml:2:12: realms[0].realm: '<redacted>' contains ' ', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)"
+            )
         }
     }
 
     @Test func anErrorQuotingASecretFieldAsWrittenHidesIt() {
         do {
-            _ = try parse("realms:\n  - realm: r\n    clientScopes:\n      - name: s\n        protocolMappers:\n          - {name: p, protocolMapper: x, config: {secret: \"hunter2 ${\"}}\n")
+            _ = try parse(
+                "realms:\n  - realm: r\n    clientScopes:\n      - name: s\n        protocolMappers:\n          - {name: p, protocolMapper: x, config: {secret: \"hunter2 ${\"}}\n"
+            )
             Issue.record("an unclosed ${ was accepted")
         } catch {
-            #expect(error.description == "f.yaml:6:59: realms[0].clientScopes[0].protocolMappers[0].config.secret: unclosed '${' in '<redacted>' (write $${ for a literal ${)")
+            #expect(
+                error.description
+                    == "f.yaml:6:59: realms[0].clientScopes[0].protocolMappers[0].config.secret: unclosed '${' in '<redacted>' (write $${ for a literal ${)"
+            )
         }
     }
 
@@ -135,10 +160,12 @@ struct ExpansionTests {
         let live = LiveRealm(clientScopes: [], clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
         let plan = Planner.diff(state.realms[0], live, prune: false, secrets: state.secretValues)
         let shown = plan.hiding(state)
-        #expect(shown.changes[0].details == [
-            #"name: (none) -> "s""#, "description: (none) -> <redacted>", #"protocol: (none) -> "openid-connect""#,
-            #"attributes.include.in.token.scope: (none) -> "true""#, #"attributes.display.on.consent.screen: (none) -> "false""#,
-        ])
+        #expect(
+            shown.changes[0].details == [
+                #"name: (none) -> "s""#, "description: (none) -> <redacted>", #"protocol: (none) -> "openid-connect""#,
+                #"attributes.include.in.token.scope: (none) -> "true""#,
+                #"attributes.display.on.consent.screen: (none) -> "false""#,
+            ])
         // A secret field shows that it changes, never its value (differences knows Redaction's names).
         #expect(plan.changes[1].details == ["config.password: (none) -> <redacted>"])
         #expect(shown.changes.map(\.action) == plan.changes.map(\.action))
@@ -155,8 +182,12 @@ struct ExpansionTests {
             "realms:\n  - realm: r\n    clientScopes:\n      - {name: s, description: \"$${KCX_PASSWORD}\", includeInTokenScope: true}\n",
             ["KCX_PASSWORD": "hunter2"])
         let live = LiveRealm(
-            clientScopes: [["id": "s1", "name": "s", "protocol": "openid-connect", "description": "${KCX_PASSWORD}",
-                            "attributes": ["include.in.token.scope": "true", "display.on.consent.screen": "false"]]],
+            clientScopes: [
+                [
+                    "id": "s1", "name": "s", "protocol": "openid-connect", "description": "${KCX_PASSWORD}",
+                    "attributes": ["include.in.token.scope": "true", "display.on.consent.screen": "false"],
+                ]
+            ],
             clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
         #expect(Planner.diff(state.realms[0], live, prune: false).changes == [])
     }
@@ -164,17 +195,32 @@ struct ExpansionTests {
     /// When a secret value replaces another (a rotated token), neither shows: the old one was a secret too.
     @Test func aValueHoldingASecretHidesWhatItReplaces() {
         let live = LiveRealm(
-            clientScopes: [["id": "s1", "name": "s", "protocol": "openid-connect", "description": "old-token",
-                            "attributes": ["include.in.token.scope": "true"]]],
+            clientScopes: [
+                [
+                    "id": "s1", "name": "s", "protocol": "openid-connect", "description": "old-token",
+                    "attributes": ["include.in.token.scope": "true"],
+                ]
+            ],
             clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
-        let desired = DesiredRealm(realm: "r", clientScopes: [DesiredClientScope(
-            name: "s", description: "new-token", protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil, audienceMappers: [])])
-        #expect(Planner.diff(desired, live, prune: false, secrets: ["new-token"]).changes[0].details == ["description: <redacted> -> <redacted>"])
+        let desired = DesiredRealm(
+            realm: "r",
+            clientScopes: [
+                DesiredClientScope(
+                    name: "s", description: "new-token", protocol_: "openid-connect", includeInTokenScope: true,
+                    realmDefault: nil, audienceMappers: [])
+            ])
+        #expect(
+            Planner.diff(desired, live, prune: false, secrets: ["new-token"]).changes[0].details == [
+                "description: <redacted> -> <redacted>"
+            ])
         #expect(Planner.diff(desired, live, prune: false).changes[0].details == [#"description: "old-token" -> "new-token""#])
     }
 
     @Test func secretFieldChangesShowNeitherValue() {
-        #expect(differences(current: ["config": ["secret": "old-1"]], desired: ["config": ["secret": "new-1"]]) == ["config.secret: <redacted> -> <redacted>"])
+        #expect(
+            differences(current: ["config": ["secret": "old-1"]], desired: ["config": ["secret": "new-1"]]) == [
+                "config.secret: <redacted> -> <redacted>"
+            ])
         #expect(differences(current: ["config": ["secret": "same"]], desired: ["config": ["secret": "same"]]) == [])
         #expect(differences(current: nil, desired: ["clientSecret": "x"]) == ["clientSecret: (none) -> <redacted>"])
     }

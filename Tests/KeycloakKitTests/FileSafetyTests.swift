@@ -14,30 +14,33 @@ final class FileSafetyTests {
 
     static let me: UInt32 = 1000
 
-    @Test("ssh's rule: owned by the user or root, writable by neither group nor others (sticky directories aside)", arguments: [
-        (FileStatus(owner: me, mode: 0o600, isDirectory: false), nil),
-        (FileStatus(owner: me, mode: 0o640, isDirectory: false), nil),
-        (FileStatus(owner: me, mode: 0o644, isDirectory: false), nil),
-        (FileStatus(owner: 0, mode: 0o644, isDirectory: false), nil),
-        (FileStatus(owner: me, mode: 0o620, isDirectory: false), TrustProblem.writable(mode: 0o620)),
-        (FileStatus(owner: me, mode: 0o602, isDirectory: false), .writable(mode: 0o602)),
-        (FileStatus(owner: 0, mode: 0o666, isDirectory: false), .writable(mode: 0o666)),
-        (FileStatus(owner: me, mode: 0o1666, isDirectory: false), .writable(mode: 0o1666)),
-        (FileStatus(owner: 1001, mode: 0o600, isDirectory: false), .owner(1001)),
-        (FileStatus(owner: 1001, mode: 0o666, isDirectory: false), .owner(1001)),
-        (FileStatus(owner: me, mode: 0o700, isDirectory: true), nil),
-        (FileStatus(owner: me, mode: 0o755, isDirectory: true), nil),
-        (FileStatus(owner: me, mode: 0o775, isDirectory: true), .writable(mode: 0o775)),
-        (FileStatus(owner: me, mode: 0o777, isDirectory: true), .writable(mode: 0o777)),
-        (FileStatus(owner: 0, mode: 0o1777, isDirectory: true), nil),
-        (FileStatus(owner: 1001, mode: 0o1777, isDirectory: true), .owner(1001)),
-    ])
+    @Test(
+        "ssh's rule: owned by the user or root, writable by neither group nor others (sticky directories aside)",
+        arguments: [
+            (FileStatus(owner: me, mode: 0o600, isDirectory: false), nil),
+            (FileStatus(owner: me, mode: 0o640, isDirectory: false), nil),
+            (FileStatus(owner: me, mode: 0o644, isDirectory: false), nil),
+            (FileStatus(owner: 0, mode: 0o644, isDirectory: false), nil),
+            (FileStatus(owner: me, mode: 0o620, isDirectory: false), TrustProblem.writable(mode: 0o620)),
+            (FileStatus(owner: me, mode: 0o602, isDirectory: false), .writable(mode: 0o602)),
+            (FileStatus(owner: 0, mode: 0o666, isDirectory: false), .writable(mode: 0o666)),
+            (FileStatus(owner: me, mode: 0o1666, isDirectory: false), .writable(mode: 0o1666)),
+            (FileStatus(owner: 1001, mode: 0o600, isDirectory: false), .owner(1001)),
+            (FileStatus(owner: 1001, mode: 0o666, isDirectory: false), .owner(1001)),
+            (FileStatus(owner: me, mode: 0o700, isDirectory: true), nil),
+            (FileStatus(owner: me, mode: 0o755, isDirectory: true), nil),
+            (FileStatus(owner: me, mode: 0o775, isDirectory: true), .writable(mode: 0o775)),
+            (FileStatus(owner: me, mode: 0o777, isDirectory: true), .writable(mode: 0o777)),
+            (FileStatus(owner: 0, mode: 0o1777, isDirectory: true), nil),
+            (FileStatus(owner: 1001, mode: 0o1777, isDirectory: true), .owner(1001)),
+        ])
     func trustRule(status: FileStatus, problem: TrustProblem?) {
         #expect(FileSystem.trustProblem(status, user: Self.me) == problem)
     }
 
     func writeConfig(_ path: String, mode: mode_t = 0o600) throws {
-        try #"{"profiles":{"default":{"server":"http://kc","realm":"master","client":"admin-cli","grant":"password","username":"admin","passwordSource":{"file":"/home/u/pw"}}}}"#
+        try
+            #"{"profiles":{"default":{"server":"http://kc","realm":"master","client":"admin-cli","grant":"password","username":"admin","passwordSource":{"file":"/home/u/pw"}}}}"#
             .write(toFile: path, atomically: false, encoding: .utf8)
         #expect(chmod(path, mode) == 0)
     }
@@ -69,9 +72,12 @@ final class FileSafetyTests {
         try writeConfig(path, mode: 0o660)
         let store = ConfigStore(path: path)
         let error = #expect(throws: KcxError.self) { try store.session(named: "default") }
-        #expect(error == KcxError(
-            .usage, "config file \(path) is writable by group or others (mode 0660): another user could make it send your credentials to their server",
-            hint: "if its content is yours, run: chmod go-w \(path)"))
+        #expect(
+            error
+                == KcxError(
+                    .usage,
+                    "config file \(path) is writable by group or others (mode 0660): another user could make it send your credentials to their server",
+                    hint: "if its content is yours, run: chmod go-w \(path)"))
         #expect(throws: KcxError.self) { try store.save(nil, as: "default") }
         #expect(FileSystem.mode(of: path) == 0o660)
 
@@ -91,10 +97,12 @@ final class FileSafetyTests {
         let owner: UInt32 = isRoot ? 4242 : geteuid()
         let user: UInt32 = isRoot ? 0 : geteuid() + 1
         let store = ConfigStore(path: path, user: user)
-        #expect(throws: KcxError(
-            .usage,
-            "config file \(path) is owned by uid \(owner), not by you (uid \(user)) or root: it could send your credentials to another user's server",
-            hint: "if it is yours, run: chown \(user) \(path); otherwise remove it")) { try store.session(named: "default") }
+        #expect(
+            throws: KcxError(
+                .usage,
+                "config file \(path) is owned by uid \(owner), not by you (uid \(user)) or root: it could send your credentials to another user's server",
+                hint: "if it is yours, run: chown \(user) \(path); otherwise remove it")
+        ) { try store.session(named: "default") }
         if isRoot {
             #expect(chown(path, 0, 0) == 0)
             #expect(try ConfigStore(path: path, user: 1000).profileNames() == ["default"])
@@ -126,18 +134,21 @@ final class FileSafetyTests {
     @Test("a config file over 1 MiB is a usage error naming the file and the limit")
     func oversizedConfig() throws {
         let path = directory + "/config.json"
-        try (#"{"profiles":{}}"# + String(repeating: " ", count: (1 << 20) - 15)).write(toFile: path, atomically: false, encoding: .utf8)
+        try (#"{"profiles":{}}"# + String(repeating: " ", count: (1 << 20) - 15)).write(
+            toFile: path, atomically: false, encoding: .utf8)
         #expect(chmod(path, 0o600) == 0)
         #expect(try ConfigStore(path: path).profileNames() == [])
-        try FileHandle(forWritingAtPath: path).map { handle in
-            handle.seekToEndOfFile()
-            handle.write(Data(" ".utf8))
-            handle.closeFile()
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(" ".utf8))
+        handle.closeFile()
+        #expect(
+            throws: KcxError(
+                .usage, "cannot read \(path): larger than 1 MiB, kcx's limit for a config file",
+                hint: "fix or remove it, then log in again")
+        ) {
+            try ConfigStore(path: path).profileNames()
         }
-        #expect(throws: KcxError(
-            .usage, "cannot read \(path): larger than 1 MiB, kcx's limit for a config file", hint: "fix or remove it, then log in again")) {
-                try ConfigStore(path: path).profileNames()
-            }
     }
 
     @Test("reads stop at their limit: exactly the limit passes, one byte more fails; /dev/zero and a huge sparse file fail")
@@ -148,7 +159,9 @@ final class FileSafetyTests {
         #expect(try FileSystem.readFile(path, limit: small) == Array("0123456789".utf8))
         try "0123456789A".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(throws: FileSystemError.tooLarge(path, small)) { try FileSystem.readFile(path, limit: small) }
-        #expect(FileSystemError.tooLarge(path, small).description == "cannot read \(path): larger than 10 bytes, kcx's limit for a test input")
+        #expect(
+            FileSystemError.tooLarge(path, small).description
+                == "cannot read \(path): larger than 10 bytes, kcx's limit for a test input")
 
         let zero = #expect(throws: FileSystemError.self) { try FileSystem.readFile("/dev/zero", limit: .secret) }
         #expect(zero?.description == "cannot read /dev/zero: larger than 64 KiB, kcx's limit for a password, secret or token")
@@ -181,7 +194,9 @@ final class FileSafetyTests {
 
     @Test("a password file that never ends is a usage error naming it and the limit")
     func endlessSecretFile() {
-        #expect(throws: KcxError(.usage, "cannot read /dev/zero: larger than 64 KiB, kcx's limit for a password, secret or token")) {
+        #expect(
+            throws: KcxError(.usage, "cannot read /dev/zero: larger than 64 KiB, kcx's limit for a password, secret or token")
+        ) {
             try SecretSource.file("/dev/zero").read(environment: [:])
         }
     }
@@ -198,7 +213,8 @@ final class FileSafetyTests {
         #expect(entry["insecure"] == .bool(true))
         #expect(entry["caCertificateFile"] == .string("/etc/kc/ca.pem"))
 
-        let old = try #require(StoredSession(json: ["server": "https://kc", "realm": "master", "client": "admin-cli", "grant": "password"]))
+        let old = try #require(
+            StoredSession(json: ["server": "https://kc", "realm": "master", "client": "admin-cli", "grant": "password"]))
         #expect(old.insecure == false && old.caCertificateFile == nil)
         #expect(old.json.objectValue?.keys == ["server", "realm", "client", "grant"])
     }

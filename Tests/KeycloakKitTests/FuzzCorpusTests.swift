@@ -14,7 +14,8 @@ enum FuzzCorpus {
 
     static func names(_ target: String) -> [String] {
         let directory = root.appendingPathComponent(target)
-        return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
     }
 
     static func bytes(_ target: String, _ name: String) throws -> [UInt8] {
@@ -93,7 +94,8 @@ enum FuzzCorpus {
             #expect(throws: JWTError.self) {
                 let jwks = try JWKS(document)
                 _ = try JWT.verify(
-                    token, jwks: jwks, expectations: JWTExpectations(issuer: "https://kc/realms/r", audience: "api", now: 1_700_000_000))
+                    token, jwks: jwks,
+                    expectations: JWTExpectations(issuer: "https://kc/realms/r", audience: "api", now: 1_700_000_000))
             }
         } else {
             try checkDecode(String(decoding: bytes, as: UTF8.self))
@@ -141,15 +143,21 @@ enum JWTTestEncoding {
         let deepest = String(repeating: "a(", count: 32) + "b" + String(repeating: ")", count: 32)
         #expect(try FieldFilter.parse(deepest).names == ["a"])
         let tooDeep = String(repeating: "a(", count: 33) + "b" + String(repeating: ")", count: 33)
-        #expect(throws: FieldFilterError(input: tooDeep, reason: "fields nest deeper than 32 levels")) { try FieldFilter.parse(tooDeep) }
+        #expect(throws: FieldFilterError(input: tooDeep, reason: "fields nest deeper than 32 levels")) {
+            try FieldFilter.parse(tooDeep)
+        }
         let hostile = String(repeating: "a(", count: 60_000)
-        #expect(throws: FieldFilterError(input: hostile, reason: "fields nest deeper than 32 levels")) { try FieldFilter.parse(hostile) }
+        #expect(throws: FieldFilterError(input: hostile, reason: "fields nest deeper than 32 levels")) {
+            try FieldFilter.parse(hostile)
+        }
     }
 
     @Test func aLongFieldListParsesAndStillRefusesARepeat() throws {
         let names = (0..<20_000).map { "f\($0)" }
         #expect(try FieldFilter.parse(names.joined(separator: ",")).names == names)
-        #expect(throws: FieldFilterError(input: "a,b(c,c)", reason: "field 'c' is named twice")) { try FieldFilter.parse("a,b(c,c)") }
+        #expect(throws: FieldFilterError(input: "a,b(c,c)", reason: "field 'c' is named twice")) {
+            try FieldFilter.parse("a,b(c,c)")
+        }
     }
 
     @Test func aFileWhoseTopLevelIsNotAMappingNamesTheFile() {
@@ -164,15 +172,21 @@ enum JWTTestEncoding {
     @Test func anAliasCannotNestDeeperThanAFileMay() throws {
         let inner = "a: &deep " + String(repeating: "[", count: 200) + "x" + String(repeating: "]", count: 200) + "\n"
         let outer = "b: " + String(repeating: "[", count: 100) + "*deep" + String(repeating: "]", count: 100) + "\n"
-        #expect(throws: YAMLError(message: "alias *deep nests deeper than 256 levels", line: 2, column: 104)) { try YAML.parse(inner + outer) }
+        #expect(throws: YAMLError(message: "alias *deep nests deeper than 256 levels", line: 2, column: 104)) {
+            try YAML.parse(inner + outer)
+        }
         let shallow = "b: " + String(repeating: "[", count: 50) + "*deep" + String(repeating: "]", count: 50) + "\n"
         #expect(try YAML.parse(inner + shallow)?["b"] != nil)
         // The chain that overflowed the stack before the bound: each level aliases the previous one.
         var chain = "l0: &l0 " + String(repeating: "[", count: 250) + "x" + String(repeating: "]", count: 250) + "\n"
         for level in 1..<400 {
-            chain += "l\(level): &l\(level) " + String(repeating: "[", count: 250) + "*l\(level - 1)" + String(repeating: "]", count: 250) + "\n"
+            chain +=
+                "l\(level): &l\(level) " + String(repeating: "[", count: 250) + "*l\(level - 1)"
+                + String(repeating: "]", count: 250) + "\n"
         }
-        #expect(throws: YAMLError(message: "alias *l0 nests deeper than 256 levels", line: 2, column: 259)) { try YAML.parse(chain) }
+        #expect(throws: YAMLError(message: "alias *l0 nests deeper than 256 levels", line: 2, column: 259)) {
+            try YAML.parse(chain)
+        }
     }
 
     @Test func largeMappingsAndSequencesParseInLinearTime() throws {

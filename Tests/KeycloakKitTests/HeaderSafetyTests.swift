@@ -16,11 +16,17 @@ struct HeaderValueTests {
             ("a\u{1}", "U+0001"), ("a\u{1F}", "U+001F"), ("\u{B}", "U+000B"), ("\u{C}", "U+000C"),
         ]
         for (value, name) in refused {
-            let request = HTTPRequest(method: "GET", url: "http://kc/x", headers: [("Accept", "application/json"), ("Authorization", "Bearer " + value)])
-            #expect(request.headerProblem == "the Authorization header contains a control character (\(name))", "\(value.debugDescription)")
+            let request = HTTPRequest(
+                method: "GET", url: "http://kc/x",
+                headers: [("Accept", "application/json"), ("Authorization", "Bearer " + value)])
+            #expect(
+                request.headerProblem == "the Authorization header contains a control character (\(name))",
+                "\(value.debugDescription)")
         }
         for value in ["Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "a\tb", "café ☕", "", "x y  z", "\u{85}\u{2028}"] {
-            #expect(HTTPRequest(method: "GET", url: "http://kc/x", headers: [("X-Value", value)]).headerProblem == nil, "\(value.debugDescription)")
+            #expect(
+                HTTPRequest(method: "GET", url: "http://kc/x", headers: [("X-Value", value)]).headerProblem == nil,
+                "\(value.debugDescription)")
         }
     }
 
@@ -52,14 +58,16 @@ struct HeaderValueTests {
             let transport = CurlTransport()
             var refusal: TransportError?
             do {
-                _ = try transport.send(HTTPRequest(method: "GET", url: url, headers: [("Authorization", "Bearer abc\r\nX-Injected: yes")]))
+                _ = try transport.send(
+                    HTTPRequest(method: "GET", url: url, headers: [("Authorization", "Bearer abc\r\nX-Injected: yes")]))
             } catch let error as TransportError { refusal = error }
             // The same transport still sends a clean request afterwards.
             let clean = try transport.send(HTTPRequest(method: "GET", url: url, headers: [("Authorization", "Bearer abc")]))
             return (refusal, clean.status)
         }
         #expect(outcome.0?.kind == .invalidRequest)
-        #expect(outcome.0?.message == "kcx refused to send the request: the Authorization header contains a control character (CR)")
+        #expect(
+            outcome.0?.message == "kcx refused to send the request: the Authorization header contains a control character (CR)")
         #expect(outcome.1 == 200)
         #expect(received.all.count == 1)
         #expect(received.all.first?.header("Authorization") == "Bearer abc")
@@ -82,7 +90,8 @@ struct HeaderValueTests {
         #expect(error?.code == .usage)
         #expect(
             error?.message
-                == "GET /admin/realms/master/clients: kcx refused to send the request: the Authorization header contains a control character (LF)")
+                == "GET /admin/realms/master/clients: kcx refused to send the request: the Authorization header contains a control character (LF)"
+        )
         #expect(error?.message.contains("tok") == false)
         #expect(server.servedRequestCount == 0)
     }
@@ -96,10 +105,13 @@ struct HeaderValueTests {
             throws: KcxError(
                 .serverError,
                 "POST /realms/master/protocol/openid-connect/token: the access_token in the answer contains a control character (CR)",
-                hint: "no Keycloak sends such a token: check the server URL and what sits between kcx and the server; nothing was stored")
+                hint:
+                    "no Keycloak sends such a token: check the server URL and what sits between kcx and the server; nothing was stored"
+            )
         ) {
             try TokenEndpoint.login(
-                server: "http://kc", realm: "master", credentials: LoginCredentials(grant: .password, clientId: "admin-cli", username: "a", password: "p"),
+                server: "http://kc", realm: "master",
+                credentials: LoginCredentials(grant: .password, clientId: "admin-cli", username: "a", password: "p"),
                 transport: transport, now: { Date(timeIntervalSince1970: 0) })
         }
     }
@@ -110,9 +122,12 @@ struct HeaderValueTests {
             server: "http://kc", realm: "master", clientId: "admin-cli", grant: .password, username: "admin",
             accessToken: "A1\r\nX-Injected: yes", accessTokenExpiresAt: Date(timeIntervalSince1970: 1000))
         let manager = TokenManager(
-            session: session, transport: ScriptedHTTPTransport(), environment: [:], now: { Date(timeIntervalSince1970: 0) }, loginHint: "log in again")
+            session: session, transport: ScriptedHTTPTransport(), environment: [:], now: { Date(timeIntervalSince1970: 0) },
+            loginHint: "log in again")
         #expect(
-            throws: KcxError(.usage, "the access token stored for http://kc realm master contains a control character (CR)", hint: "log in again")
+            throws: KcxError(
+                .usage, "the access token stored for http://kc realm master contains a control character (CR)",
+                hint: "log in again")
         ) { try manager.accessToken() }
     }
 }
@@ -128,7 +143,8 @@ struct PlainHTTPCredentialsTests {
     @Test("loopback hosts are this machine; everything else, and odd spellings, are not")
     func loopback() {
         for host in [
-            "127.0.0.1", "127.255.255.254", "127.0.1.1", "localhost", "LOCALHOST", "localhost.", "[::1]", "::1", "[0:0:0:0:0:0:0:1]",
+            "127.0.0.1", "127.255.255.254", "127.0.1.1", "localhost", "LOCALHOST", "localhost.", "[::1]", "::1",
+            "[0:0:0:0:0:0:0:1]",
             "[::ffff:127.0.0.1]", "[0000::0001]", "[::1%25lo]",
         ] {
             #expect(PlainHTTPCredentials.isLoopback(host: host), "\(host)")
@@ -148,7 +164,8 @@ struct PlainHTTPCredentialsTests {
             ("http://kc.example.com/realms/master/protocol/openid-connect/token", "kc.example.com"),
             ("http://KC.Example.com:8080/x", "kc.example.com"), ("HTTP://kc/x", "kc"), ("http://10.1.2.3?x", "10.1.2.3"),
             ("http://[fe80::1]:8080/x", "[fe80::1]"), ("http://user@kc/x", "kc"),
-            ("https://kc.example.com/x", nil), ("http://127.0.0.1:8080/x", nil), ("http://localhost/x", nil), ("http://[::1]:80/x", nil),
+            ("https://kc.example.com/x", nil), ("http://127.0.0.1:8080/x", nil), ("http://localhost/x", nil),
+            ("http://[::1]:80/x", nil),
             ("ftp://kc/x", nil), ("http://", nil),
         ]
         for (url, host) in cases {
@@ -166,18 +183,24 @@ struct PlainHTTPCredentialsTests {
             PlainHTTPCredentials.warning(for: request(url, "grant_type=client_credentials&client_id=c&client_secret=s"))
                 == "sending the client secret over plain http:// to kc.example.com, where the network can read it; use https://")
         #expect(
-            PlainHTTPCredentials.warning(for: request(url, "grant_type=password&client_id=c&client_secret=s&username=a&password=p"))
-                == "sending the password and the client secret over plain http:// to kc.example.com, where the network can read it; use https://")
+            PlainHTTPCredentials.warning(
+                for: request(url, "grant_type=password&client_id=c&client_secret=s&username=a&password=p"))
+                == "sending the password and the client secret over plain http:// to kc.example.com, where the network can read it; use https://"
+        )
         // A percent-encoded field name is the same field.
-        #expect(PlainHTTPCredentials.warning(for: request(url, "client%5Fsecret=s"))?.hasPrefix("sending the client secret") == true)
+        #expect(
+            PlainHTTPCredentials.warning(for: request(url, "client%5Fsecret=s"))?.hasPrefix("sending the client secret") == true)
         // An empty password is still a password field (the form always carries one in a password grant).
         #expect(PlainHTTPCredentials.warning(for: request(url, "password=")) != nil)
         // No credential in the form: a refresh without a secret, a public client's introspection of a token.
-        #expect(PlainHTTPCredentials.warning(for: request(url, "grant_type=refresh_token&refresh_token=r&client_id=admin-cli")) == nil)
+        #expect(
+            PlainHTTPCredentials.warning(for: request(url, "grant_type=refresh_token&refresh_token=r&client_id=admin-cli")) == nil
+        )
         // A value that merely mentions the word, a JSON body, https, loopback: none warns.
         #expect(PlainHTTPCredentials.warning(for: request(url, "username=password&scope=client_secret")) == nil)
         #expect(
-            PlainHTTPCredentials.warning(for: request(url, #"{"password":"p"}"#, headers: [("Content-Type", "application/json")])) == nil)
+            PlainHTTPCredentials.warning(for: request(url, #"{"password":"p"}"#, headers: [("Content-Type", "application/json")]))
+                == nil)
         #expect(PlainHTTPCredentials.warning(for: request("https://kc.example.com/t", "password=p")) == nil)
         #expect(PlainHTTPCredentials.warning(for: request("http://127.0.0.1:8080/t", "password=p")) == nil)
         #expect(PlainHTTPCredentials.warning(for: request("http://localhost:8080/t", "client_secret=s")) == nil)
@@ -201,6 +224,8 @@ struct PlainHTTPCredentialsTests {
         for body in ["grant_type=refresh_token&refresh_token=r", "password=p", "client_secret=s"] {
             _ = try transport.send(request(url, body))
         }
-        #expect(warnings == ["sending the password over plain http:// to kc.example.com, where the network can read it; use https://"])
+        #expect(
+            warnings == ["sending the password over plain http:// to kc.example.com, where the network can read it; use https://"]
+        )
     }
 }

@@ -19,8 +19,10 @@ private final class TestSigner: @unchecked Sendable {
     deinit { EVP_PKEY_free(key) }
 
     func jwk(use: String = "sig", alg: String = "RS256") -> JSON {
-        ["kid": .string(kid), "kty": "RSA", "alg": .string(alg), "use": .string(use),
-         "n": .string(b64(param("n"))), "e": .string(b64(param("e")))]
+        [
+            "kid": .string(kid), "kty": "RSA", "alg": .string(alg), "use": .string(use),
+            "n": .string(b64(param("n"))), "e": .string(b64(param("e"))),
+        ]
     }
 
     func token(_ claims: JSON, header: JSON? = nil) -> String {
@@ -95,22 +97,28 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
     @Test func eachCheckFailsWithItsOwnError() throws {
         let set = try jwks(signer.jwk())
         let token = signer.token(claims)
-        #expect(failure(token, JWTExpectations(issuer: issuer, now: 1_000_311), in: set) == .expired(expiresAt: 1_000_300, now: 1_000_311))
+        #expect(
+            failure(token, JWTExpectations(issuer: issuer, now: 1_000_311), in: set)
+                == .expired(expiresAt: 1_000_300, now: 1_000_311))
         // Inside the 10 s leeway.
         #expect(failure(token, JWTExpectations(issuer: issuer, now: 1_000_310), in: set) == nil)
         #expect(
             failure(token, JWTExpectations(issuer: issuer, audience: "billing", now: 1_000_000), in: set)
                 == .wrongAudience(expected: "billing", actual: ["account", "api"]))
-        #expect(failure(otherSigner.token(claims), JWTExpectations(issuer: issuer, now: 1_000_000), in: set) == .unknownKey(kid: "key-2"))
+        #expect(
+            failure(otherSigner.token(claims), JWTExpectations(issuer: issuer, now: 1_000_000), in: set)
+                == .unknownKey(kid: "key-2"))
         // Right kid, wrong key material: a forged signature.
         let forged = otherSigner.token(claims, header: ["alg": "RS256", "kid": "key-1"])
         #expect(failure(forged, JWTExpectations(issuer: issuer, now: 1_000_000), in: set) == .badSignature)
         let notBefore = signer.token(["iss": .string(issuer), "nbf": 2_000_000])
         #expect(
-            failure(notBefore, JWTExpectations(issuer: issuer, now: 1_000_000), in: set) == .notYetValid(notBefore: 2_000_000, now: 1_000_000))
+            failure(notBefore, JWTExpectations(issuer: issuer, now: 1_000_000), in: set)
+                == .notYetValid(notBefore: 2_000_000, now: 1_000_000))
         // Payload swapped after signing.
         let parts = token.split(separator: ".")
-        let swapped = parts[0] + "." + b64((["iss": .string(issuer), "exp": 9_999_999] as JSON).serializedBytes()) + "." + parts[2]
+        let swapped =
+            parts[0] + "." + b64((["iss": .string(issuer), "exp": 9_999_999] as JSON).serializedBytes()) + "." + parts[2]
         #expect(failure(String(swapped), JWTExpectations(issuer: issuer, now: 1_000_000), in: set) == .badSignature)
     }
 
@@ -119,10 +127,14 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
     @Test func issuerMustEqualThePinnedOneExactly() throws {
         let set = try jwks(signer.jwk())
         let expectations = JWTExpectations(issuer: issuer, now: 1_000_000)
-        for other in ["http://evil.example/realms/demo", issuer + "/", "HTTP://127.0.0.1:8080/realms/demo", "http://127.0.0.1:8080/realms/Demo", ""] {
+        for other in [
+            "http://evil.example/realms/demo", issuer + "/", "HTTP://127.0.0.1:8080/realms/demo",
+            "http://127.0.0.1:8080/realms/Demo", "",
+        ] {
             var forged = claims
             forged["iss"] = .string(other)
-            #expect(failure(signer.token(forged), expectations, in: set) == .wrongIssuer(expected: issuer, actual: other), "\(other)")
+            #expect(
+                failure(signer.token(forged), expectations, in: set) == .wrongIssuer(expected: issuer, actual: other), "\(other)")
             // An unknown key does not hide the wrong issuer: the issuer is checked first.
             #expect(failure(otherSigner.token(forged), expectations, in: set) == .wrongIssuer(expected: issuer, actual: other))
         }
@@ -150,13 +162,25 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
         let hsInput = Array((b64(hsHeader.serializedBytes()) + "." + payload).utf8)
         let confused = token(hsHeader, signature: hmacSHA256(key: modulus, hsInput))
         #expect(failure(confused, expectations, in: set) == .unsupportedAlgorithm("HS256"))
-        #expect(failure(token(["alg": "none", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("none"))
-        #expect(failure(token(["alg": "NONE", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("NONE"))
-        #expect(failure(token(["alg": "rs256", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("rs256"))
-        #expect(failure(token(["alg": "RS512", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("RS512"))
-        #expect(failure(token(["alg": "ES256", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("ES256"))
+        #expect(
+            failure(token(["alg": "none", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("none")
+        )
+        #expect(
+            failure(token(["alg": "NONE", "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("NONE")
+        )
+        #expect(
+            failure(token(["alg": "rs256", "kid": "key-1"], signature: []), expectations, in: set)
+                == .unsupportedAlgorithm("rs256"))
+        #expect(
+            failure(token(["alg": "RS512", "kid": "key-1"], signature: []), expectations, in: set)
+                == .unsupportedAlgorithm("RS512"))
+        #expect(
+            failure(token(["alg": "ES256", "kid": "key-1"], signature: []), expectations, in: set)
+                == .unsupportedAlgorithm("ES256"))
         #expect(failure(token(["kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("(missing)"))
-        #expect(failure(token(["alg": ["RS256"], "kid": "key-1"], signature: []), expectations, in: set) == .unsupportedAlgorithm("(not a string)"))
+        #expect(
+            failure(token(["alg": ["RS256"], "kid": "key-1"], signature: []), expectations, in: set)
+                == .unsupportedAlgorithm("(not a string)"))
         // The genuine RS256 signature under a header that says none is refused too.
         let genuine = signer.token(claims).split(separator: ".")
         let relabelled = b64((["alg": "none", "kid": "key-1"] as JSON).serializedBytes()) + "." + genuine[1] + "." + genuine[2]
@@ -167,8 +191,11 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
     @Test func theKeyNamedByKidMustBeAnRS256SigningKey() throws {
         let expectations = JWTExpectations(issuer: issuer, now: 1_000_000)
         let token = signer.token(claims)
-        #expect(failure(signer.token(claims, header: ["alg": "RS256"]), expectations, in: try jwks(signer.jwk())) == .missingKeyID)
-        #expect(failure(signer.token(claims, header: ["alg": "RS256", "kid": 7]), expectations, in: try jwks(signer.jwk())) == .missingKeyID)
+        #expect(
+            failure(signer.token(claims, header: ["alg": "RS256"]), expectations, in: try jwks(signer.jwk())) == .missingKeyID)
+        #expect(
+            failure(signer.token(claims, header: ["alg": "RS256", "kid": 7]), expectations, in: try jwks(signer.jwk()))
+                == .missingKeyID)
         #expect(
             failure(token, expectations, in: try jwks(signer.jwk(alg: "RS512")))
                 == .unusableKey(kid: "key-1", reason: "it is for alg 'RS512', the token says 'RS256'"))
@@ -197,7 +224,11 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
         let set = try jwks(signer.jwk())
         let expectations = JWTExpectations(issuer: issuer, now: 1_000_000)
         let pointing = signer.token(
-            claims, header: ["alg": "RS256", "kid": "key-1", "jku": "http://evil.example/jwks", "x5u": "http://evil.example/cert", "jwk": otherSigner.jwk()])
+            claims,
+            header: [
+                "alg": "RS256", "kid": "key-1", "jku": "http://evil.example/jwks", "x5u": "http://evil.example/cert",
+                "jwk": otherSigner.jwk(),
+            ])
         #expect(failure(pointing, expectations, in: set) == nil)
         let critical = signer.token(claims, header: ["alg": "RS256", "kid": "key-1", "crit": ["exp"], "exp": 1])
         #expect(failure(critical, expectations, in: set) == .criticalHeader(["exp"]))
@@ -227,15 +258,22 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
         let token = signer.token(claims)
         var rejected = 0
         for length in 0..<token.count {
-            if (try? JWT.verify(String(token.prefix(length)), jwks: set, expectations: JWTExpectations(issuer: issuer, now: 1_000_000))) == nil {
+            if (try? JWT.verify(
+                String(token.prefix(length)), jwks: set, expectations: JWTExpectations(issuer: issuer, now: 1_000_000))) == nil
+            {
                 rejected += 1
             }
         }
         #expect(rejected == token.count)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<300 {
-            let garbage = String(decoding: (0..<Int.random(in: 0..<80, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }, as: UTF8.self)
-            #expect((try? JWT.verify(garbage + "." + garbage + "." + garbage, jwks: set, expectations: JWTExpectations(issuer: issuer, now: 0))) == nil)
+            let garbage = String(
+                decoding: (0..<Int.random(in: 0..<80, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator)
+                }, as: UTF8.self)
+            #expect(
+                (try? JWT.verify(
+                    garbage + "." + garbage + "." + garbage, jwks: set, expectations: JWTExpectations(issuer: issuer, now: 0)))
+                    == nil)
         }
     }
 
@@ -257,7 +295,9 @@ private func jwks(_ keys: JSON...) throws -> JWKS { try JWKS(["keys": .array(key
         #expect(
             JWTError.wrongIssuer(expected: "http://kc/realms/a", actual: "http://kc/realms/b").description
                 == "token issuer is 'http://kc/realms/b', expected 'http://kc/realms/a'")
-        #expect(JWTError.wrongIssuer(expected: "http://kc/realms/a", actual: nil).description == "token issuer is missing, expected 'http://kc/realms/a'")
+        #expect(
+            JWTError.wrongIssuer(expected: "http://kc/realms/a", actual: nil).description
+                == "token issuer is missing, expected 'http://kc/realms/a'")
     }
 
     // What the token says is quoted with its control characters escaped: an iss or kid cannot

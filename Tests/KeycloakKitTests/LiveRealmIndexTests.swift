@@ -29,13 +29,20 @@ import Testing
     @Test func sixteenThousandLiveScopesMatchTheirDeclarations() {
         let count = 16_000
         let live = LiveRealm(
-            clientScopes: (0..<count).map { ["id": .string("id-\($0)"), "name": .string("s-\($0)"), "protocol": "openid-connect",
-                                             "description": .string("d-\($0)"), "attributes": ["include.in.token.scope": "true"]] },
+            clientScopes: (0..<count).map {
+                [
+                    "id": .string("id-\($0)"), "name": .string("s-\($0)"), "protocol": "openid-connect",
+                    "description": .string("d-\($0)"), "attributes": ["include.in.token.scope": "true"],
+                ]
+            },
             clients: [], realmDefaultScopeIDs: (0..<count).map { "id-\($0)" }, realmOptionalScopeIDs: [])
-        let desired = DesiredRealm(realm: "r", clientScopes: (0..<count).map {
-            DesiredClientScope(name: "s-\($0)", description: "d-\($0)", protocol_: "openid-connect", includeInTokenScope: true,
-                               realmDefault: .default, audienceMappers: [])
-        })
+        let desired = DesiredRealm(
+            realm: "r",
+            clientScopes: (0..<count).map {
+                DesiredClientScope(
+                    name: "s-\($0)", description: "d-\($0)", protocol_: "openid-connect", includeInTokenScope: true,
+                    realmDefault: .default, audienceMappers: [])
+            })
         #expect(Planner.diff(desired, live, prune: true).changes == [])
         var changed = desired
         changed.clientScopes[count - 1].description = "new"
@@ -43,9 +50,13 @@ import Testing
     }
 
     func audienceMapper(_ id: String, _ name: String, custom: String) -> JSON {
-        ["id": .string(id), "name": .string(name), "protocolMapper": "oidc-audience-mapper",
-         "config": ["included.custom.audience": .string(custom), "access.token.claim": "true", "id.token.claim": "false",
-                    "introspection.token.claim": "true", "lightweight.claim": "false"]]
+        [
+            "id": .string(id), "name": .string(name), "protocolMapper": "oidc-audience-mapper",
+            "config": [
+                "included.custom.audience": .string(custom), "access.token.claim": "true", "id.token.claim": "false",
+                "introspection.token.claim": "true", "lightweight.claim": "false",
+            ],
+        ]
     }
 
     /// A kcx-made scope with 16,000 audience mappers (plus a duplicate audience and a claim mapper), all
@@ -54,17 +65,35 @@ import Testing
         let count = 16_000
         var mappers = (0..<count).map { audienceMapper("m\($0)", "n\($0)", custom: "urn:\($0)") }
         mappers.append(audienceMapper("dup", "other", custom: "urn:0"))
-        mappers.append(["id": "claim", "name": "claim", "protocol": "openid-connect", "protocolMapper": "oidc-hardcoded-claim-mapper", "config": ["claim.name": "c"]])
+        mappers.append([
+            "id": "claim", "name": "claim", "protocol": "openid-connect", "protocolMapper": "oidc-hardcoded-claim-mapper",
+            "config": ["claim.name": "c"],
+        ])
         let live = LiveRealm(
-            clientScopes: [["id": "s1", "name": "wide", "protocol": "openid-connect", "attributes": ["include.in.token.scope": "true", "kcx.managed": "true"],
-                            "protocolMappers": .array(mappers)]],
+            clientScopes: [
+                [
+                    "id": "s1", "name": "wide", "protocol": "openid-connect",
+                    "attributes": ["include.in.token.scope": "true", "kcx.managed": "true"],
+                    "protocolMappers": .array(mappers),
+                ]
+            ],
             clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
         let declared = (0..<count).reversed().map { index in
-            DesiredAudienceMapper(name: "n\(index)", audience: .custom("urn:\(index)"), settings: AudienceMapperSettings(mapperName: "n\(index)"))
+            DesiredAudienceMapper(
+                name: "n\(index)", audience: .custom("urn:\(index)"), settings: AudienceMapperSettings(mapperName: "n\(index)"))
         }
-        var desired = DesiredRealm(realm: "r", clientScopes: [DesiredClientScope(
-            name: "wide", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil, audienceMappers: declared,
-            protocolMappers: [DesiredProtocolMapper(name: "claim", protocolMapper: "oidc-hardcoded-claim-mapper", config: JSONObject([("claim.name", "c")]))])])
+        var desired = DesiredRealm(
+            realm: "r",
+            clientScopes: [
+                DesiredClientScope(
+                    name: "wide", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil,
+                    audienceMappers: declared,
+                    protocolMappers: [
+                        DesiredProtocolMapper(
+                            name: "claim", protocolMapper: "oidc-hardcoded-claim-mapper",
+                            config: JSONObject([("claim.name", "c")]))
+                    ])
+            ])
         #expect(Planner.diff(desired, live, prune: false).changes == [])
         // The second mapper for urn:0 was matched by nothing; the first one was.
         #expect(Planner.diff(desired, live, prune: true).changes.map(\.action) == [.deleteMapper(scope: "wide", id: "dup")])
@@ -80,18 +109,27 @@ import Testing
     /// target gets its own audience scope once, assigned as default to its requester, in pair order.
     @Test func sixteenThousandAllowPairsExpandLinearly() throws {
         let half = 8_000
-        let pairs = (0..<half).map { ExchangePair(from: "gw", to: "api\($0)", mode: .standard) }
+        let pairs =
+            (0..<half).map { ExchangePair(from: "gw", to: "api\($0)", mode: .standard) }
             + (0..<half).map { ExchangePair(from: "app\($0)", to: "api\($0)", mode: .standard) }
         // A file scope already putting api0 into gw's tokens: no api0-audience for gw.
         var carrier = AudienceMapperSettings(mapperName: "api0 audience")
         carrier.accessToken = true
         let realm = DesiredRealm(
             realm: "r",
-            clientScopes: [DesiredClientScope(name: "shared", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil,
-                                              audienceMappers: [DesiredAudienceMapper(name: "api0 audience", audience: .client("api0"), settings: carrier)])],
-            clients: [DesiredClient(clientId: "gw", defaultScopes: ["shared"], optionalScopes: ["api1-audience"], standardExchange: nil, allowRefresh: nil)],
+            clientScopes: [
+                DesiredClientScope(
+                    name: "shared", description: nil, protocol_: "openid-connect", includeInTokenScope: true, realmDefault: nil,
+                    audienceMappers: [DesiredAudienceMapper(name: "api0 audience", audience: .client("api0"), settings: carrier)])
+            ],
+            clients: [
+                DesiredClient(
+                    clientId: "gw", defaultScopes: ["shared"], optionalScopes: ["api1-audience"], standardExchange: nil,
+                    allowRefresh: nil)
+            ],
             allow: pairs)
-        let expanded = try Planner.expandingAllowPairs(realm, features: ServerFeatures(standardExchange: true, legacyExchange: false, fineGrainedV1: false))
+        let expanded = try Planner.expandingAllowPairs(
+            realm, features: ServerFeatures(standardExchange: true, legacyExchange: false, fineGrainedV1: false))
         #expect(expanded.clientScopes.map(\.name) == ["shared"] + (1..<half).map { "api\($0)-audience" } + ["api0-audience"])
         #expect(expanded.clientScopes.allSatisfy { $0.audienceMappers.count == 1 })
         #expect(expanded.clients.map(\.clientId) == ["gw"] + (0..<half).map { "app\($0)" })

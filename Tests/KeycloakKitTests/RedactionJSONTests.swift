@@ -17,7 +17,8 @@ import Testing
             Redaction.json(client) == [
                 "clientId": "svc", "secret": "<redacted>", "registrationAccessToken": "<redacted>",
                 "attributes": [
-                    "client.secret.rotated": "<redacted>", "saml.signing.private.key": "<redacted>", "saml.encryption.private.key": "<redacted>",
+                    "client.secret.rotated": "<redacted>", "saml.signing.private.key": "<redacted>",
+                    "saml.encryption.private.key": "<redacted>",
                     "saml.signing.certificate": "MIIc", "client_credentials.use_refresh_token": "false",
                 ],
             ])
@@ -28,17 +29,23 @@ import Testing
         #expect(
             Redaction.json(realm) == [
                 "realm": "r", "revokeRefreshToken": true, "passwordPolicy": "length(8)",
-                "smtpServer": ["host": "mail", "password": "<redacted>", "authTokenClientSecret": "<redacted>", "authTokenClientId": "c"],
+                "smtpServer": [
+                    "host": "mail", "password": "<redacted>", "authTokenClientSecret": "<redacted>", "authTokenClientId": "c",
+                ],
             ])
         let keyProvider: JSON = [
             "providerId": "java-keystore",
-            "config": ["keystore": ["/k.jks"], "keystorePassword": ["kp"], "keyPassword": ["p"], "privateKey": ["MII"], "secret": ["h"], "priority": ["100"]],
+            "config": [
+                "keystore": ["/k.jks"], "keystorePassword": ["kp"], "keyPassword": ["p"], "privateKey": ["MII"], "secret": ["h"],
+                "priority": ["100"],
+            ],
         ]
         #expect(
             Redaction.json(keyProvider) == [
                 "providerId": "java-keystore",
                 "config": [
-                    "keystore": ["/k.jks"], "keystorePassword": "<redacted>", "keyPassword": "<redacted>", "privateKey": "<redacted>",
+                    "keystore": ["/k.jks"], "keystorePassword": "<redacted>", "keyPassword": "<redacted>",
+                    "privateKey": "<redacted>",
                     "secret": "<redacted>", "priority": ["100"],
                 ],
             ])
@@ -65,7 +72,9 @@ import Testing
     }
 
     @Test func formsAndURLsUseTheSameNames() {
-        #expect(Redaction.formBody("grant_type=password&password=p&code_verifier=v&client_id=c") == "grant_type=password&password=<redacted>&code_verifier=<redacted>&client_id=c")
+        #expect(
+            Redaction.formBody("grant_type=password&password=p&code_verifier=v&client_id=c")
+                == "grant_type=password&password=<redacted>&code_verifier=<redacted>&client_id=c")
         #expect(Redaction.url("https://kc/cb?code=abc&state=s") == "https://kc/cb?code=<redacted>&state=s")
     }
 }

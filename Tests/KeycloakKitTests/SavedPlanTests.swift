@@ -45,8 +45,11 @@ import Testing
     func saved(_ actions: [PlanAction]) -> SavedPlan {
         let changes = actions.map { PlanChange(operation: .create, kind: "k", name: "n", group: "g", details: ["d"], action: $0) }
         return SavedPlan(
-            realms: [SavedRealmPlan(plan: RealmPlan(realm: "demo", changes: changes), reads: Self.reads,
-                                    fingerprint: [("client app", "ab"), ("realm default client scopes", "cd")])],
+            realms: [
+                SavedRealmPlan(
+                    plan: RealmPlan(realm: "demo", changes: changes), reads: Self.reads,
+                    fingerprint: [("client app", "ab"), ("realm default client scopes", "cd")])
+            ],
             server: "https://kc.example", file: "realm.yaml", prune: true)
     }
 
@@ -61,7 +64,10 @@ import Testing
     @Test func aSecretFromAVariableIsStoredAsItsReferenceAndResolvedAtApply() throws {
         var state = DesiredState(realms: [], secretValues: ["t0ps3cret"])
         state.secretVariables = ["t0ps3cret": "API_TOKEN"]
-        let plan = saved([.createMapper(scope: "s", body: ["name": "m", "config": ["claim.value": "Bearer t0ps3cret ${literal}"]], inline: false)])
+        let plan = saved([
+            .createMapper(
+                scope: "s", body: ["name": "m", "config": ["claim.value": "Bearer t0ps3cret ${literal}"]], inline: false)
+        ])
         let text = try plan.document(state).serialized()
         #expect(!text.contains("t0ps3cret"))
         #expect(text.contains(#"{"kcx:secret":"Bearer ${API_TOKEN} $${literal}"}"#))
@@ -71,18 +77,28 @@ import Testing
         #expect(secrets == ["t0ps3cret"])
 
         let unset = #expect(throws: KcxError.self) { try SavedPlan.read(text, path: "p.json", environment: [:]) }
-        #expect(unset == KcxError(.usage, "the saved plan needs the environment variable API_TOKEN (a secret it refers to), which is not set",
-                                  hint: "set API_TOKEN as it was when the plan was made, then run apply again; nothing was sent"))
+        #expect(
+            unset
+                == KcxError(
+                    .usage, "the saved plan needs the environment variable API_TOKEN (a secret it refers to), which is not set",
+                    hint: "set API_TOKEN as it was when the plan was made, then run apply again; nothing was sent"))
     }
 
     @Test func aSecretClientIdIsAReferenceInTheReadsAndTheFingerprintToo() throws {
         var state = DesiredState(realms: [], secretValues: ["hidden-client"])
         state.secretVariables = ["hidden-client": "CLIENT_SECRET_ID"]
         let plan = SavedPlan(
-            realms: [SavedRealmPlan(
-                plan: RealmPlan(realm: "demo", changes: [PlanChange(operation: .update, kind: "token-exchange", name: "<redacted>", group: "client <redacted>",
-                                                                  details: [], action: .updateClient(clientUUID: "c1", body: [:]))]),
-                reads: LiveReadSpec(realm: "demo", clients: ["hidden-client"]), fingerprint: [("client hidden-client", "ab")])],
+            realms: [
+                SavedRealmPlan(
+                    plan: RealmPlan(
+                        realm: "demo",
+                        changes: [
+                            PlanChange(
+                                operation: .update, kind: "token-exchange", name: "<redacted>", group: "client <redacted>",
+                                details: [], action: .updateClient(clientUUID: "c1", body: [:]))
+                        ]),
+                    reads: LiveReadSpec(realm: "demo", clients: ["hidden-client"]), fingerprint: [("client hidden-client", "ab")])
+            ],
             server: "https://kc.example", file: "realm.yaml", prune: false)
         let text = try plan.document(state).serialized()
         #expect(!text.contains("hidden-client"), "\(text)")
@@ -94,23 +110,39 @@ import Testing
 
     @Test func aSecretWithNoVariableBehindItIsNotSaved() throws {
         let literal = DesiredState(realms: [], secretValues: ["written-in-file"])
-        let plan = saved([.createMapper(scope: "s", body: ["name": "m", "config": ["client.secret": "written-in-file"]], inline: false)])
+        let plan = saved([
+            .createMapper(scope: "s", body: ["name": "m", "config": ["client.secret": "written-in-file"]], inline: false)
+        ])
         let error = #expect(throws: KcxError.self) { try plan.document(literal) }
         #expect(error?.code == .usage)
-        #expect(error?.message == "cannot save the plan: k 'n' holds a secret written in the file (or a ${NAME:-default} default), which a plan file must not store")
+        #expect(
+            error?.message
+                == "cannot save the plan: k 'n' holds a secret written in the file (or a ${NAME:-default} default), which a plan file must not store"
+        )
         // A secret field's value the file did not give (read from the server) is refused too.
         let fromServer = saved([.updateMapper(scope: "s", id: "m1", body: ["config": ["client.secret": "server-held"]])])
         let refused = #expect(throws: KcxError.self) { try fromServer.document(DesiredState(realms: [])) }
-        #expect(refused?.message == "cannot save the plan: the write for k 'n' holds the value of the secret field 'client.secret', which a plan file must not store")
+        #expect(
+            refused?.message
+                == "cannot save the plan: the write for k 'n' holds the value of the secret field 'client.secret', which a plan file must not store"
+        )
     }
 
     @Test func otherVersionsAndBrokenFilesAreUsageErrors() throws {
         let other = #expect(throws: KcxError.self) { try SavedPlan.read(#"{"kcxPlan": 2}"#, path: "p.json", environment: [:]) }
-        #expect(other == KcxError(.usage, "'p.json' is a saved plan of format 2; this kcx reads format 1",
-                                  hint: "make the plan again with this kcx: kcx plan -f FILE --out p.json"))
+        #expect(
+            other
+                == KcxError(
+                    .usage, "'p.json' is a saved plan of format 2; this kcx reads format 1",
+                    hint: "make the plan again with this kcx: kcx plan -f FILE --out p.json"))
         let notAPlan = #expect(throws: KcxError.self) { try SavedPlan.read(#"{"realms": []}"#, path: "p.json", environment: [:]) }
-        #expect(notAPlan == KcxError(.usage, "'p.json' is not a kcx saved plan: no kcxPlan version",
-                                     hint: "a declarative file is applied with -f (kcx apply -f p.json); a saved plan is made by 'kcx plan -f FILE --out PLAN'"))
+        #expect(
+            notAPlan
+                == KcxError(
+                    .usage, "'p.json' is not a kcx saved plan: no kcxPlan version",
+                    hint:
+                        "a declarative file is applied with -f (kcx apply -f p.json); a saved plan is made by 'kcx plan -f FILE --out PLAN'"
+                ))
         let badWrite = try saved([.deleteScope(name: "s", id: "i")]).document(DesiredState(realms: [])).serialized()
             .replacingOccurrences(of: "deleteScope", with: "dropRealm")
         let unknown = #expect(throws: KcxError.self) { try SavedPlan.read(badWrite, path: "p.json", environment: [:]) }
@@ -122,16 +154,22 @@ import Testing
             clientScopes: [["id": "1", "name": "api"], ["id": "2", "name": "web"]],
             clients: [["id": "c", "clientId": "app", "secret": "one"]], realmDefaultScopeIDs: ["1"], realmOptionalScopeIDs: [])
         let before = LiveFingerprint.of(live)
-        #expect(before.map(\.key) == ["client-scope api", "client-scope web", "client app", "realm default client scopes", "realm optional client scopes"])
+        #expect(
+            before.map(\.key) == [
+                "client-scope api", "client-scope web", "client app", "realm default client scopes",
+                "realm optional client scopes",
+            ])
         var rotated = live
         rotated.clients = [["id": "c", "clientId": "app", "secret": "two"]]
         #expect(LiveFingerprint.differences(saved: before, now: LiveFingerprint.of(rotated)).isEmpty)
         var changed = live
         changed.clientScopes = [["id": "1", "name": "api", "description": "x"], ["id": "3", "name": "new"]]
         changed.realmDefaultScopeIDs = []
-        #expect(LiveFingerprint.differences(saved: before, now: LiveFingerprint.of(changed)) == [
-            "client-scope api changed", "client-scope web was deleted", "realm default client scopes changed", "client-scope new was created",
-        ])
+        #expect(
+            LiveFingerprint.differences(saved: before, now: LiveFingerprint.of(changed)) == [
+                "client-scope api changed", "client-scope web was deleted", "realm default client scopes changed",
+                "client-scope new was created",
+            ])
         // Key order does not matter; the digest is of the canonical form.
         #expect(LiveFingerprint.digest(["a": 1, "b": 2]) == LiveFingerprint.digest(["b": 2, "a": 1]))
     }
@@ -140,17 +178,22 @@ import Testing
     /// added to LiveFingerprint.of, or a change to it would not make a saved plan stale. (`readSpec`
     /// is how it was read, not what: saved beside the fingerprint.)
     @Test func theFingerprintCoversEveryPartOfTheLiveRead() {
-        let labels = Mirror(reflecting: LiveRealm(clientScopes: [], clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: []))
-            .children.compactMap(\.label).filter { !$0.hasSuffix("Index") }
-        #expect(labels == [
-            "clientScopes", "clients", "realmDefaultScopeIDs", "realmOptionalScopeIDs", "legacy", "exists", "realmRepresentation",
-            "downscopeOn", "exchangeEventsRecorded", "readSpec",
-        ])
+        let labels = Mirror(
+            reflecting: LiveRealm(clientScopes: [], clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        )
+        .children.compactMap(\.label).filter { !$0.hasSuffix("Index") }
+        #expect(
+            labels == [
+                "clientScopes", "clients", "realmDefaultScopeIDs", "realmOptionalScopeIDs", "legacy", "exists",
+                "realmRepresentation",
+                "downscopeOn", "exchangeEventsRecorded", "readSpec",
+            ])
         var live = LiveRealm.missing
         live.realmRepresentation = ["realm": "demo"]
-        #expect(LiveFingerprint.of(live).map(\.key) == [
-            "realm (missing)", "realm settings", "downscope enforcement", "exchange events", "realm default client scopes",
-            "realm optional client scopes",
-        ])
+        #expect(
+            LiveFingerprint.of(live).map(\.key) == [
+                "realm (missing)", "realm settings", "downscope enforcement", "exchange events", "realm default client scopes",
+                "realm optional client scopes",
+            ])
     }
 }

@@ -21,7 +21,8 @@ final class NumberingTokenEndpoint: HTTPTransport, @unchecked Sendable {
 
     func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         let body = request.body.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        guard request.url == "http://kc/realms/master/protocol/openid-connect/token", body.hasPrefix("grant_type=refresh_token&") else {
+        guard request.url == "http://kc/realms/master/protocol/openid-connect/token", body.hasPrefix("grant_type=refresh_token&")
+        else {
             Issue.record("unexpected request \(request.method) \(request.url) \(body)")
             throw TransportError(kind: .other, message: "unexpected request", url: request.url)
         }
@@ -56,14 +57,16 @@ struct SessionRenewalTests {
     func session(access: String = "A1", expiresIn: Double = 60) -> StoredSession {
         StoredSession(
             server: "http://kc", realm: "master", clientId: "admin-cli", grant: .password, username: "admin",
-            passwordSource: .file("/run/secrets/pw"), accessToken: access, accessTokenExpiresAt: clock.now.addingTimeInterval(expiresIn),
+            passwordSource: .file("/run/secrets/pw"), accessToken: access,
+            accessTokenExpiresAt: clock.now.addingTimeInterval(expiresIn),
             refreshToken: "R1", refreshTokenExpiresAt: clock.now.addingTimeInterval(1800))
     }
 
     func manager(_ session: StoredSession, _ transport: HTTPTransport, storage: SessionStorage? = nil) -> TokenManager {
         let clock = self.clock
         return TokenManager(
-            session: session, transport: transport, environment: [:], now: { clock.now }, loginHint: "log in again", storage: storage)
+            session: session, transport: transport, environment: [:], now: { clock.now }, loginHint: "log in again",
+            storage: storage)
     }
 
     @Test("workers refused together: the first renews, the others get its token without a request")
@@ -142,7 +145,8 @@ struct SessionRenewalTests {
         try store.save(session(), as: "default")
         let endpoint = NumberingTokenEndpoint(delay: 0.02)
         // Each manager locks the file through its own descriptor, as another process would.
-        let managers = (0..<6).map { _ in manager(session(), endpoint, storage: SessionStorage(store: store, profile: "default")) }
+        let managers = (0..<6).map { _ in manager(session(), endpoint, storage: SessionStorage(store: store, profile: "default"))
+        }
         let boxed = managers.map { Box($0) }
         let tokens = Box(Mutex<[String?]>(Array(repeating: nil, count: 6)))
         onThreads(6) { index in

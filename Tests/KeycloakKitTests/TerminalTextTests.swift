@@ -30,7 +30,10 @@ import Testing
         let value: JSON = ["name": .string("a\\\u{7F}b\u{9B}c\u{202E}d\u{1B}e\n")]
         for style in [JSON.Style.compact, .pretty] {
             let escaped = TerminalText.escape(value.serialized(style))
-            #expect(!escaped.unicodeScalars.contains { $0.value == 0x7F || $0.value == 0x9B || $0.value == 0x202E || $0.value == 0x1B })
+            #expect(
+                !escaped.unicodeScalars.contains {
+                    $0.value == 0x7F || $0.value == 0x9B || $0.value == 0x202E || $0.value == 0x1B
+                })
             #expect(try JSON.parse(escaped) == value)
         }
     }
@@ -41,7 +44,9 @@ import Testing
     ]
 
     @Test func plainWordsStayUnquoted() {
-        #expect(Shell.command(["kcx", "audience", "add", "--audience", "api-service", "-r", "demo"]) == "kcx audience add --audience api-service -r demo")
+        #expect(
+            Shell.command(["kcx", "audience", "add", "--audience", "api-service", "-r", "demo"])
+                == "kcx audience add --audience api-service -r demo")
         #expect(Shell.quote("p;touch${IFS}/tmp/x;#") == "'p;touch${IFS}/tmp/x;#'")
         #expect(Shell.quote("it's") == "'it'\\''s'")
         #expect(Shell.quote("esc\u{1B}") == "$'esc\\x1b'")
@@ -51,7 +56,12 @@ import Testing
     @Test(arguments: ["bash", "sh"])
     func aShellReadsBackExactlyTheWords(shell: String) throws {
         // POSIX sh before 2024 (dash) has no $'...': only words without control characters there.
-        let words = shell == "bash" ? Self.hostileWords : Self.hostileWords.filter { !$0.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" } }
+        let words =
+            shell == "bash"
+            ? Self.hostileWords
+            : Self.hostileWords.filter {
+                !$0.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" }
+            }
         let line = Shell.command(words)
         #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }, "\(line)")
         let process = Process()
@@ -63,7 +73,9 @@ import Testing
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let read = output.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+        let read = output.split(separator: 0, omittingEmptySubsequences: false).dropLast().map {
+            String(decoding: $0, as: UTF8.self)
+        }
         #expect(read == words)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/kcx-pwned"))
     }

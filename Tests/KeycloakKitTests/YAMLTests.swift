@@ -19,12 +19,16 @@ import Testing
               - {b: 1}
             """
         let node = try #require(try YAML.parse(text))
-        #expect(node.json.serialized() == #"{"realm":"demo","enabled":true,"count":3,"ratio":0.5,"nothing":null,"quoted":"007","plain":"007x","list":["a",{"b":1}]}"#)
+        #expect(
+            node.json.serialized()
+                == #"{"realm":"demo","enabled":true,"count":3,"ratio":0.5,"nothing":null,"quoted":"007","plain":"007x","list":["a",{"b":1}]}"#
+        )
     }
 
     @Test func remembersLineAndColumn() throws {
         let node = try #require(try YAML.parse("a: 1\nscopes:\n  - name: x\n    description: y\n"))
-        let first = try #require(node["scopes"].flatMap { if case .sequence(let items) = $0.value { return items.first } else { return nil } })
+        let first = try #require(
+            node["scopes"].flatMap { if case .sequence(let items) = $0.value { return items.first } else { return nil } })
         #expect((first.line, first.column) == (3, 5))
         #expect(first["description"].map { ($0.line, $0.column) }! == (4, 18))
     }

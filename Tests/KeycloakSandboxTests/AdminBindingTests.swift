@@ -28,7 +28,9 @@ import Testing
     @Test func realmCreateCoercesScalars() {
         let created = harness.send(
             "POST", "/admin/realms",
-            json: #"{"realm":"coerced","enabled":"true","accessTokenLifespan":"600","displayName":7,"registrationAllowed":" TRUE "}"#)
+            json:
+                #"{"realm":"coerced","enabled":"true","accessTokenLifespan":"600","displayName":7,"registrationAllowed":" TRUE "}"#
+        )
         #expect(created.status == 201)
         let realm = harness.realm("coerced")
         #expect(realm.enabled)
@@ -42,9 +44,10 @@ import Testing
         #expect(read["accessTokenLifespan"] == 600)
 
         // The realm importer answers every unreadable body alike (RealmRoutes.create), and creates nothing.
-        for body in [#"{"realm":"bad","enabled":"yes"}"#, #"{"realm":"bad","accessTokenLifespan":"abc"}"#,
-                     #"{"realm":"bad","enabled":[true]}"#, #"{"realm":"bad","accessTokenLifespan":true}"#]
-        {
+        for body in [
+            #"{"realm":"bad","enabled":"yes"}"#, #"{"realm":"bad","accessTokenLifespan":"abc"}"#,
+            #"{"realm":"bad","enabled":[true]}"#, #"{"realm":"bad","accessTokenLifespan":true}"#,
+        ] {
             let refused = harness.send("POST", "/admin/realms", json: body)
             #expect(refused.status == 400, "\(body)")
             #expect(refused.bodyText == #"{"errorMessage":"unable to read contents from stream"}"#, "\(body)")
@@ -53,7 +56,8 @@ import Testing
     }
 
     @Test func realmUpdateCoercesAndRefuses() {
-        #expect(harness.send("PUT", "/admin/realms/demo", json: #"{"enabled":"false","ssoSessionIdleTimeout":"900"}"#).status == 204)
+        #expect(
+            harness.send("PUT", "/admin/realms/demo", json: #"{"enabled":"false","ssoSessionIdleTimeout":"900"}"#).status == 204)
         #expect(harness.realm("demo").representation["enabled"] == false)
         #expect(harness.realm("demo").representation["ssoSessionIdleTimeout"] == 900)
         expectRefused(harness.send("PUT", "/admin/realms/demo", json: #"{"enabled":"yes"}"#), "realm enabled yes")
@@ -89,18 +93,26 @@ import Testing
 
     @Test func clientCoercesAndRefuses() {
         let id = harness.createClient(
-            "demo", #"{"clientId":"app","publicClient":"true","enabled":"False","notBefore":"5","attributes":{"access.token.lifespan":600,"pkce.required":true}}"#)
+            "demo",
+            #"{"clientId":"app","publicClient":"true","enabled":"False","notBefore":"5","attributes":{"access.token.lifespan":600,"pkce.required":true}}"#
+        )
         let client = harness.realm("demo").client(id: id)!
         #expect(client.publicClient)
         #expect(!client.enabled)
         #expect(client.fields["notBefore"] == 5)
         #expect(client.fields["attributes"]?["access.token.lifespan"] == "600")
         #expect(client.fields["attributes"]?["pkce.required"] == "true")
-        expectRefused(harness.send("POST", "/admin/realms/demo/clients", json: #"{"clientId":"b","publicClient":"yes"}"#), "client create")
-        expectRefused(harness.send("PUT", "/admin/realms/demo/clients/\(id)", json: #"{"clientId":"app","notBefore":"abc"}"#), "client update")
-        expectRefused(harness.send("POST", "/admin/realms/demo/clients", json: #"{"clientId":"b","attributes":{"x":{"nested":1}}}"#), "client attribute object")
+        expectRefused(
+            harness.send("POST", "/admin/realms/demo/clients", json: #"{"clientId":"b","publicClient":"yes"}"#), "client create")
+        expectRefused(
+            harness.send("PUT", "/admin/realms/demo/clients/\(id)", json: #"{"clientId":"app","notBefore":"abc"}"#),
+            "client update")
+        expectRefused(
+            harness.send("POST", "/admin/realms/demo/clients", json: #"{"clientId":"b","attributes":{"x":{"nested":1}}}"#),
+            "client attribute object")
         #expect(harness.realm("demo").client(clientId: "b") == nil)
-        #expect(harness.send("PUT", "/admin/realms/demo/clients/\(id)", json: #"{"clientId":"app","enabled":"true"}"#).status == 204)
+        #expect(
+            harness.send("PUT", "/admin/realms/demo/clients/\(id)", json: #"{"clientId":"app","enabled":"true"}"#).status == 204)
         #expect(harness.realm("demo").client(id: id)!.enabled)
     }
 
@@ -114,9 +126,12 @@ import Testing
         #expect(scope.attributes["gui.order"] == "3")
         #expect(!scope.includeInTokenScope)
         expectRefused(
-            harness.send("POST", "/admin/realms/demo/client-scopes", json: #"{"name":"scope-b","protocol":"openid-connect","attributes":"x"}"#),
+            harness.send(
+                "POST", "/admin/realms/demo/client-scopes",
+                json: #"{"name":"scope-b","protocol":"openid-connect","attributes":"x"}"#),
             "scope attributes string")
-        expectRefused(harness.send("PUT", "/admin/realms/demo/client-scopes/\(scope.id)", json: #"{"name":["x"]}"#), "scope name list")
+        expectRefused(
+            harness.send("PUT", "/admin/realms/demo/client-scopes/\(scope.id)", json: #"{"name":["x"]}"#), "scope name list")
         #expect(harness.realm("demo").clientScope(name: "scope-b") == nil)
     }
 
@@ -127,17 +142,25 @@ import Testing
         let models = "/admin/realms/demo/client-scopes/\(scopeId)/protocol-mappers/models"
         let created = harness.send(
             "POST", models,
-            json: #"{"name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","consentRequired":"false","config":{"included.client.audience":"api","access.token.claim":true,"id.token.claim":false}}"#)
+            json:
+                #"{"name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","consentRequired":"false","config":{"included.client.audience":"api","access.token.claim":true,"id.token.claim":false}}"#
+        )
         #expect(created.status == 201)
         let mapper = harness.realm("demo").clientScope(id: scopeId)!.protocolMappers[0]
         #expect(mapper.config["access.token.claim"] == "true")
         #expect(mapper.config["id.token.claim"] == "false")
         expectRefused(
-            harness.send("POST", models, json: #"{"name":"aud2","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","consentRequired":"no"}"#),
+            harness.send(
+                "POST", models,
+                json:
+                    #"{"name":"aud2","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","consentRequired":"no"}"#
+            ),
             "mapper consentRequired")
         expectRefused(
-            harness.send("POST", "/admin/realms/demo/client-scopes/\(scopeId)/protocol-mappers/add-models",
-                         json: #"[{"name":"aud3","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{"a":[1]}}]"#),
+            harness.send(
+                "POST", "/admin/realms/demo/client-scopes/\(scopeId)/protocol-mappers/add-models",
+                json: #"[{"name":"aud3","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{"a":[1]}}]"#
+            ),
             "add-models config list")
         #expect(harness.realm("demo").clientScope(id: scopeId)!.protocolMappers.count == 1)
     }
@@ -145,7 +168,9 @@ import Testing
     @Test func userAndCredentialCoerceAndRefuse() {
         let created = harness.send(
             "POST", "/admin/realms/demo/users",
-            json: #"{"username":"alice","enabled":0,"emailVerified":"TRUE","credentials":[{"type":"password","value":"pw","temporary":"true"}]}"#)
+            json:
+                #"{"username":"alice","enabled":0,"emailVerified":"TRUE","credentials":[{"type":"password","value":"pw","temporary":"true"}]}"#
+        )
         #expect(created.status == 201)
         let user = harness.realm("demo").user(username: "alice")!
         #expect(!user.enabled)  // Jackson reads a whole number as a Boolean: 0 is false
@@ -154,9 +179,12 @@ import Testing
         #expect(user.emailVerified)
         #expect(user.password?.temporary == true)
         // The recorded case: a non-boolean `enabled` on user creation.
-        expectRefused(harness.send("POST", "/admin/realms/demo/users", json: #"{"username":"bob","enabled":"yes"}"#), "user enabled")
         expectRefused(
-            harness.send("POST", "/admin/realms/demo/users", json: #"{"username":"bob","credentials":[{"type":"password","value":"pw","temporary":"maybe"}]}"#),
+            harness.send("POST", "/admin/realms/demo/users", json: #"{"username":"bob","enabled":"yes"}"#), "user enabled")
+        expectRefused(
+            harness.send(
+                "POST", "/admin/realms/demo/users",
+                json: #"{"username":"bob","credentials":[{"type":"password","value":"pw","temporary":"maybe"}]}"#),
             "inline credential temporary")
         #expect(harness.realm("demo").user(username: "bob") == nil)
         expectRefused(harness.send("PUT", "/admin/realms/demo/users/\(user.id)", json: #"{"notBefore":"soon"}"#), "user update")
@@ -165,17 +193,20 @@ import Testing
         #expect(harness.send("PUT", reset, json: #"{"type":"password","value":"new","temporary":"false"}"#).status == 204)
         #expect(harness.realm("demo").user(id: user.id)!.password?.temporary == false)
         #expect(harness.realm("demo").user(id: user.id)!.passwordMatches("new"))
-        expectRefused(harness.send("PUT", reset, json: #"{"type":"password","value":"newer","temporary":"nope"}"#), "reset temporary")
+        expectRefused(
+            harness.send("PUT", reset, json: #"{"type":"password","value":"newer","temporary":"nope"}"#), "reset temporary")
         #expect(harness.realm("demo").user(id: user.id)!.passwordMatches("new"))
     }
 
     // Partial import binds its clients the same way; a refusal there is the import's 500 (admin-api.md §9.1).
     @Test func partialImportCoercesAndRefuses() {
         let path = "/admin/realms/demo/partialImport"
-        let imported = harness.send("POST", path, json: #"{"ifResourceExists":"FAIL","clients":[{"clientId":"imp","publicClient":"true"}]}"#)
+        let imported = harness.send(
+            "POST", path, json: #"{"ifResourceExists":"FAIL","clients":[{"clientId":"imp","publicClient":"true"}]}"#)
         #expect(imported.status == 200)
         #expect(harness.realm("demo").client(clientId: "imp")?.publicClient == true)
-        let refused = harness.send("POST", path, json: #"{"ifResourceExists":"FAIL","clients":[{"clientId":"imp2","publicClient":"yes"}]}"#)
+        let refused = harness.send(
+            "POST", path, json: #"{"ifResourceExists":"FAIL","clients":[{"clientId":"imp2","publicClient":"yes"}]}"#)
         #expect(refused.status == 500)
         #expect(refused.bodyText == refusal)
         #expect(harness.realm("demo").client(clientId: "imp2") == nil)
@@ -184,15 +215,19 @@ import Testing
     @Test func roleCoercesAndRefuses() {
         #expect(harness.send("POST", "/admin/realms/demo/roles", json: #"{"name":"reader","description":12}"#).status == 201)
         #expect(harness.realm("demo").realmRole(name: "reader")?.description == "12")
-        expectRefused(harness.send("POST", "/admin/realms/demo/roles", json: #"{"name":"writer","composite":"yes"}"#), "role composite")
+        expectRefused(
+            harness.send("POST", "/admin/realms/demo/roles", json: #"{"name":"writer","composite":"yes"}"#), "role composite")
         #expect(harness.realm("demo").realmRole(name: "writer") == nil)
-        expectRefused(harness.send("PUT", "/admin/realms/demo/roles/reader", json: #"{"name":"reader","clientRole":"perhaps"}"#), "role update")
+        expectRefused(
+            harness.send("PUT", "/admin/realms/demo/roles/reader", json: #"{"name":"reader","clientRole":"perhaps"}"#),
+            "role update")
     }
 }
 
 // The authorization objects of the V1 token-exchange setup bind the same way.
 @Suite struct AuthorizationBindingTests {
-    let fixture = OIDCFixture(features: try! FeatureSet(enabling: ["token-exchange", "admin-fine-grained-authz:v1"], disabling: []))
+    let fixture = OIDCFixture(
+        features: try! FeatureSet(enabling: ["token-exchange", "admin-fine-grained-authz:v1"], disabling: []))
 
     @Test func managementPermissionsAndPoliciesCoerce() {
         fixture.addClient(["clientId": "target"])

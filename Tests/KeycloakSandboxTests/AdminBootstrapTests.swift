@@ -14,9 +14,10 @@ import Testing
         #expect(response.firstHeader("Content-Type") == "application/json;charset=UTF-8")
         #expect(response.firstHeader("Cache-Control") == "no-cache")
         let clients = response.bodyJSON.arrayValue ?? []
-        #expect(clients.compactMap { $0["clientId"]?.stringValue } == [
-            "account", "account-console", "admin-cli", "broker", "master-realm", "security-admin-console",
-        ])
+        #expect(
+            clients.compactMap { $0["clientId"]?.stringValue } == [
+                "account", "account-console", "admin-cli", "broker", "master-realm", "security-admin-console",
+            ])
         let adminCLI = clients[2]
         #expect(adminCLI["publicClient"] == true)
         #expect(adminCLI["directAccessGrantsEnabled"] == true)
@@ -37,9 +38,10 @@ import Testing
         #expect(response.body.isEmpty)
         let realm = harness.realm("demo")
         #expect(realm.enabled == false)
-        #expect(realm.clients.map(\.clientId).sorted() == [
-            "account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console",
-        ])
+        #expect(
+            realm.clients.map(\.clientId).sorted() == [
+                "account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console",
+            ])
         #expect(realm.clientScopes.count == 15)
         #expect(realm.roles.map(\.name).sorted() == ["default-roles-demo", "offline_access", "uma_authorization"])
         let management = realm.client(clientId: "realm-management")!
@@ -54,13 +56,18 @@ import Testing
         let harness = AdminHarness()
         harness.createRealm("demo")
         let defaults = harness.send("GET", "/admin/realms/demo/default-default-client-scopes").bodyJSON.arrayValue ?? []
-        #expect(defaults.compactMap { $0["name"]?.stringValue } == [
-            "role_list", "saml_organization", "AuthnContextClassRef", "profile", "email", "roles", "web-origins", "acr", "basic",
-        ])
+        #expect(
+            defaults.compactMap { $0["name"]?.stringValue } == [
+                "role_list", "saml_organization", "AuthnContextClassRef", "profile", "email", "roles", "web-origins", "acr",
+                "basic",
+            ])
         #expect(defaults[0].objectValue?.keys == ["id", "name", "protocol"])
         #expect(defaults[0]["protocol"] == "saml")
         let optionals = harness.send("GET", "/admin/realms/demo/default-optional-client-scopes").bodyJSON.arrayValue ?? []
-        #expect(optionals.compactMap { $0["name"]?.stringValue } == ["offline_access", "address", "phone", "microprofile-jwt", "organization"])
+        #expect(
+            optionals.compactMap { $0["name"]?.stringValue } == [
+                "offline_access", "address", "phone", "microprofile-jwt", "organization",
+            ])
     }
 
     // Recording realm-created-26.7.1.json: key order of a created realm, defaultRole in place.

@@ -11,7 +11,9 @@ import Testing
     // §4.3 validation order and messages.
     @Test func createValidation() {
         let harness = AdminHarness()
-        #expect(harness.send("POST", base, json: "{}").bodyText == #"{"error":"unknown_error","error_description":"For more on this error consult the server log."}"#)
+        #expect(
+            harness.send("POST", base, json: "{}").bodyText
+                == #"{"error":"unknown_error","error_description":"For more on this error consult the server log."}"#)
         #expect(harness.send("POST", base, json: #"{"name":"x"}"#).bodyText == #"{"errorMessage":"Unexpected protocol"}"#)
         let badName = harness.send("POST", base, json: #"{"name":"a b","protocol":"openid-connect"}"#)
         #expect(badName.status == 400)
@@ -23,7 +25,9 @@ import Testing
         #expect(duplicate.status == 409)
         #expect(duplicate.bodyText == #"{"errorMessage":"Client Scope api already exists"}"#)
         let id = String(created.location.split(separator: "/").last!)
-        #expect(harness.send("GET", "\(base)/\(id)").bodyText == #"{"id":"\#(id)","name":"api","protocol":"openid-connect","attributes":{}}"#)
+        #expect(
+            harness.send("GET", "\(base)/\(id)").bodyText
+                == #"{"id":"\#(id)","name":"api","protocol":"openid-connect","attributes":{}}"#)
         #expect(harness.send("GET", "\(base)/nope").bodyText == #"{"error":"Could not find client scope"}"#)
     }
 
@@ -59,24 +63,36 @@ import Testing
         let created = harness.send("POST", base, json: #"{"name":"api","protocol":"openid-connect"}"#)
         let scope = String(created.location.split(separator: "/").last!)
         let models = "\(base)/\(scope)/protocol-mappers/models"
-        let unknownProvider = harness.send("POST", models, json: #"{"name":"m","protocol":"openid-connect","protocolMapper":"nope"}"#)
+        let unknownProvider = harness.send(
+            "POST", models, json: #"{"name":"m","protocol":"openid-connect","protocolMapper":"nope"}"#)
         #expect(unknownProvider.status == 404)
         #expect(unknownProvider.bodyText == #"{"error":"ProtocolMapper provider not found"}"#)
-        let audience = #"{"name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{"included.client.audience":"my-api","access.token.claim":"true","id.token.claim":"","lightweight.claim":null}}"#
+        let audience =
+            #"{"name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{"included.client.audience":"my-api","access.token.claim":"true","id.token.claim":"","lightweight.claim":null}}"#
         let mapper = harness.send("POST", models, json: audience)
         #expect(mapper.status == 201)
         let mapperId = String(mapper.location.split(separator: "/").last!)
-        #expect(harness.send("POST", models, json: audience).bodyText == #"{"errorMessage":"Protocol mapper exists with same name"}"#)
-        #expect(harness.send("GET", "\(models)/\(mapperId)").bodyText == #"{"id":"\#(mapperId)","name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","consentRequired":false,"config":{"included.client.audience":"my-api","access.token.claim":"true","introspection.token.claim":"true"}}"#)
-        let batch = #"[{"name":"h","protocol":"openid-connect","protocolMapper":"oidc-hardcoded-claim-mapper"},{"name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper"}]"#
+        #expect(
+            harness.send("POST", models, json: audience).bodyText == #"{"errorMessage":"Protocol mapper exists with same name"}"#)
+        #expect(
+            harness.send("GET", "\(models)/\(mapperId)").bodyText
+                == #"{"id":"\#(mapperId)","name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","consentRequired":false,"config":{"included.client.audience":"my-api","access.token.claim":"true","introspection.token.claim":"true"}}"#
+        )
+        let batch =
+            #"[{"name":"h","protocol":"openid-connect","protocolMapper":"oidc-hardcoded-claim-mapper"},{"name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper"}]"#
         let addModels = harness.send("POST", "\(base)/\(scope)/protocol-mappers/add-models", json: batch)
         #expect(addModels.status == 409)
-        #expect(addModels.bodyText == #"{"error":"conflict","error_description":"Protocol mapper name must be unique per protocol"}"#)
+        #expect(
+            addModels.bodyText == #"{"error":"conflict","error_description":"Protocol mapper name must be unique per protocol"}"#)
         #expect(harness.realm("master").clientScope(id: scope)!.protocolMappers.count == 1)
         let noName = harness.send("POST", models, json: #"{"protocol":"openid-connect","protocolMapper":"oidc-audience-mapper"}"#)
         #expect(noName.bodyText == #"{"error":"conflict","error_description":"Duplicate resource error"}"#)
         #expect(harness.send("GET", "\(models)/nope").bodyText == #"{"error":"Model not found"}"#)
-        let put = harness.send("PUT", "\(models)/\(mapperId)", json: #"{"id":"\#(mapperId)","name":"renamed","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{"included.custom.audience":"x"}}"#)
+        let put = harness.send(
+            "PUT", "\(models)/\(mapperId)",
+            json:
+                #"{"id":"\#(mapperId)","name":"renamed","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{"included.custom.audience":"x"}}"#
+        )
         #expect(put.status == 204)
         let stored = harness.realm("master").clientScope(id: scope)!.protocolMappers[0]
         #expect(stored.name == "aud")
@@ -94,7 +110,10 @@ import Testing
         let path = "\(base)/\(scope)/scope-mappings/clients/\(clientId)"
         #expect(harness.send("POST", path, json: #"[{"id":"\#(role.id)","name":"read"}]"#).status == 204)
         let mappings = harness.send("GET", "\(base)/\(scope)/scope-mappings").bodyText
-        #expect(mappings == #"{"clientMappings":{"my-api":{"id":"\#(clientId)","client":"my-api","mappings":[{"id":"\#(role.id)","name":"read","composite":false,"clientRole":true,"containerId":"\#(clientId)"}]}}}"#)
+        #expect(
+            mappings
+                == #"{"clientMappings":{"my-api":{"id":"\#(clientId)","client":"my-api","mappings":[{"id":"\#(role.id)","name":"read","composite":false,"clientRole":true,"containerId":"\#(clientId)"}]}}}"#
+        )
         #expect(harness.send("GET", "\(path)/available").bodyJSON == [])
         #expect(harness.send("DELETE", path, json: #"[{"id":"\#(role.id)"}]"#).status == 204)
         #expect(harness.send("GET", "\(base)/\(scope)/scope-mappings").bodyText == "{}")

@@ -12,13 +12,14 @@ import Testing
         let harness = AdminHarness()
         let id = harness.createClient("master", #"{"clientId":"probe"}"#)
         let body = harness.send("GET", "/admin/realms/master/clients/\(id)").bodyJSON.objectValue!
-        #expect(body.keys == [
-            "id", "clientId", "surrogateAuthRequired", "enabled", "alwaysDisplayInConsole", "clientAuthenticatorType",
-            "secret", "redirectUris", "webOrigins", "notBefore", "bearerOnly", "consentRequired", "standardFlowEnabled",
-            "implicitFlowEnabled", "directAccessGrantsEnabled", "serviceAccountsEnabled", "publicClient",
-            "frontchannelLogout", "protocol", "attributes", "authenticationFlowBindingOverrides", "fullScopeAllowed",
-            "nodeReRegistrationTimeout", "defaultClientScopes", "optionalClientScopes", "access",
-        ])
+        #expect(
+            body.keys == [
+                "id", "clientId", "surrogateAuthRequired", "enabled", "alwaysDisplayInConsole", "clientAuthenticatorType",
+                "secret", "redirectUris", "webOrigins", "notBefore", "bearerOnly", "consentRequired", "standardFlowEnabled",
+                "implicitFlowEnabled", "directAccessGrantsEnabled", "serviceAccountsEnabled", "publicClient",
+                "frontchannelLogout", "protocol", "attributes", "authenticationFlowBindingOverrides", "fullScopeAllowed",
+                "nodeReRegistrationTimeout", "defaultClientScopes", "optionalClientScopes", "access",
+            ])
         #expect(body["secret"]?.stringValue?.count == 32)
         #expect(body["publicClient"] == false)
         #expect(body["directAccessGrantsEnabled"] == false)
@@ -58,7 +59,9 @@ import Testing
         let harness = AdminHarness()
         _ = harness.createClient("master", #"{"clientId":"My-API"}"#)
         func ids(_ query: String) -> [String] {
-            harness.send("GET", "/admin/realms/master/clients?\(query)").bodyJSON.arrayValue?.compactMap { $0["clientId"]?.stringValue } ?? []
+            harness.send("GET", "/admin/realms/master/clients?\(query)").bodyJSON.arrayValue?.compactMap {
+                $0["clientId"]?.stringValue
+            } ?? []
         }
         #expect(ids("clientId=My-API") == ["My-API"])
         #expect(ids("clientId=my-api") == [])
@@ -88,14 +91,22 @@ import Testing
     @Test func secretAndServiceAccountUser() {
         let harness = AdminHarness()
         let id = harness.createClient("master", #"{"clientId":"svc","serviceAccountsEnabled":true,"secret":"given"}"#)
-        #expect(harness.send("GET", "/admin/realms/master/clients/\(id)/client-secret").bodyText == #"{"type":"secret","value":"given"}"#)
+        #expect(
+            harness.send("GET", "/admin/realms/master/clients/\(id)/client-secret").bodyText
+                == #"{"type":"secret","value":"given"}"#)
         let regenerated = harness.send("POST", "/admin/realms/master/clients/\(id)/client-secret", json: "{}")
         #expect(regenerated.status == 200)
         #expect(regenerated.bodyJSON["value"]?.stringValue != "given")
         let user = harness.send("GET", "/admin/realms/master/clients/\(id)/service-account-user").bodyJSON.objectValue!
-        #expect(user.keys == ["id", "username", "emailVerified", "enabled", "createdTimestamp", "totp", "disableableCredentialTypes", "requiredActions", "notBefore"])
+        #expect(
+            user.keys == [
+                "id", "username", "emailVerified", "enabled", "createdTimestamp", "totp", "disableableCredentialTypes",
+                "requiredActions", "notBefore",
+            ])
         #expect(user["username"] == "service-account-svc")
-        #expect(harness.realm("master").client(id: id)!.defaultScopeIds.contains(harness.realm("master").clientScope(name: "service_account")!.id))
+        #expect(
+            harness.realm("master").client(id: id)!.defaultScopeIds.contains(
+                harness.realm("master").clientScope(name: "service_account")!.id))
         let plain = harness.createClient("master", #"{"clientId":"plain"}"#)
         let disabled = harness.send("GET", "/admin/realms/master/clients/\(plain)/service-account-user")
         #expect(disabled.status == 400)
@@ -110,7 +121,8 @@ import Testing
         let names = { (ids: [String]) in ids.compactMap { harness.realm("master").clientScope(id: $0)?.name } }
         #expect(names(client.defaultScopeIds) == ["profile"])
         #expect(client.optionalScopeIds.isEmpty)
-        #expect(harness.send("PUT", "/admin/realms/master/clients/\(id)", json: #"{"defaultClientScopes":["email"]}"#).status == 204)
+        #expect(
+            harness.send("PUT", "/admin/realms/master/clients/\(id)", json: #"{"defaultClientScopes":["email"]}"#).status == 204)
         client = harness.realm("master").client(id: id)!
         #expect(names(client.defaultScopeIds) == ["profile"])
     }
@@ -144,13 +156,17 @@ import Testing
         let harness = AdminHarness()
         let unknown = harness.send("POST", "/admin/realms/master/clients", json: #"{"clientId":"x", "bogus":1}"#)
         #expect(unknown.status == 400)
-        #expect(unknown.bodyText == #"{"error":"Invalid json representation for ClientRepresentation. Unrecognized field \"bogus\" at line 1 column 26."}"#)
+        #expect(
+            unknown.bodyText
+                == #"{"error":"Invalid json representation for ClientRepresentation. Unrecognized field \"bogus\" at line 1 column 26."}"#
+        )
         let malformed = harness.send("POST", "/admin/realms/master/clients", json: #"{"clientId":"#)
         #expect(malformed.bodyText == #"{"error":"invalid_request","error_description":"Cannot parse the JSON"}"#)
         let wrongType = harness.send("POST", "/admin/realms/master/clients", json: #"{"clientId":"x","enabled":"yes"}"#)
         #expect(wrongType.status == 400)
         #expect(wrongType.bodyText == #"{"error":"unknown_error","error_description":"Cannot parse the JSON"}"#)
-        let form = harness.send("POST", "/admin/realms/master/clients", json: "clientId=x", contentType: "application/x-www-form-urlencoded")
+        let form = harness.send(
+            "POST", "/admin/realms/master/clients", json: "clientId=x", contentType: "application/x-www-form-urlencoded")
         #expect(form.status == 415)
         let empty = harness.send("POST", "/admin/realms/master/clients", json: "")
         #expect(empty.status == 500)

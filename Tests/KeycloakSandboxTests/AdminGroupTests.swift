@@ -34,12 +34,16 @@ private struct GroupFixture {
         if !roles.isEmpty {
             let management = harness.realm("demo").client(clientId: "realm-management")!
             let body = "[" + roles.map { #"{"id":"\#(management.role(name: $0)!.id)"}"# }.joined(separator: ",") + "]"
-            #expect(harness.send("POST", "/admin/realms/demo/users/\(id)/role-mappings/clients/\(management.id)", json: body).status == 204)
+            #expect(
+                harness.send("POST", "/admin/realms/demo/users/\(id)/role-mappings/clients/\(management.id)", json: body).status
+                    == 204)
         }
         return id
     }
 
-    func caller(_ username: String, _ roles: [String]) -> AdminCaller { AdminCaller(realmName: "demo", userId: user(username, roles: roles)) }
+    func caller(_ username: String, _ roles: [String]) -> AdminCaller {
+        AdminCaller(realmName: "demo", userId: user(username, roles: roles))
+    }
 }
 
 @Suite struct AdminGroupTests {
@@ -98,7 +102,9 @@ private struct GroupFixture {
         let main = fixture.group("main-group")
         _ = fixture.group("child", parent: main)
         let notFound = #"{"error":"Could not find group by id"}"#
-        for (method, path) in [("GET", "does-not-exist"), ("PUT", "does-not-exist"), ("DELETE", "does-not-exist"), ("GET", "does-not-exist/members")] {
+        for (method, path) in [
+            ("GET", "does-not-exist"), ("PUT", "does-not-exist"), ("DELETE", "does-not-exist"), ("GET", "does-not-exist/members"),
+        ] {
             let response = fixture.harness.send(method, "/admin/realms/demo/groups/\(path)", json: method == "PUT" ? "{}" : nil)
             #expect(response.status == 404)
             #expect(response.bodyText == notFound)
@@ -106,7 +112,8 @@ private struct GroupFixture {
         let topDuplicate = fixture.harness.send("POST", "/admin/realms/demo/groups", json: #"{"name":"main-group"}"#)
         #expect(topDuplicate.status == 409)
         #expect(topDuplicate.bodyText == #"{"errorMessage":"Top level group named 'main-group' already exists."}"#)
-        let siblingDuplicate = fixture.harness.send("POST", "/admin/realms/demo/groups/\(main)/children", json: #"{"name":"child"}"#)
+        let siblingDuplicate = fixture.harness.send(
+            "POST", "/admin/realms/demo/groups/\(main)/children", json: #"{"name":"child"}"#)
         #expect(siblingDuplicate.status == 409)
         #expect(siblingDuplicate.bodyText == #"{"errorMessage":"Sibling group named 'child' already exists."}"#)
         let noName = fixture.harness.send("POST", "/admin/realms/demo/groups", json: #"{"name":" "}"#)
@@ -135,10 +142,17 @@ private struct GroupFixture {
         let role = fixture.harness.send("POST", "/admin/realms/demo/roles", json: #"{"name":"staff-role"}"#)
         #expect(role.status == 201)
         let roleId = fixture.harness.realm("demo").realmRole(name: "staff-role")!.id
-        #expect(fixture.harness.send("POST", "/admin/realms/demo/groups/\(group)/role-mappings/realm", json: #"[{"id":"\#(roleId)","name":"staff-role"}]"#).status == 204)
-        let groupRoles = fixture.harness.send("GET", "/admin/realms/demo/groups/\(group)/role-mappings/realm").bodyJSON.arrayValue ?? []
+        #expect(
+            fixture.harness.send(
+                "POST", "/admin/realms/demo/groups/\(group)/role-mappings/realm",
+                json: #"[{"id":"\#(roleId)","name":"staff-role"}]"#
+            ).status == 204)
+        let groupRoles =
+            fixture.harness.send("GET", "/admin/realms/demo/groups/\(group)/role-mappings/realm").bodyJSON.arrayValue ?? []
         #expect(groupRoles.map { $0["name"]?.stringValue } == ["staff-role"])
-        let composite = fixture.harness.send("GET", "/admin/realms/demo/users/\(alice)/role-mappings/realm/composite").bodyJSON.arrayValue ?? []
+        let composite =
+            fixture.harness.send("GET", "/admin/realms/demo/users/\(alice)/role-mappings/realm/composite").bodyJSON.arrayValue
+            ?? []
         #expect(composite.contains { $0["name"]?.stringValue == "staff-role" })
         let realm = fixture.harness.realm("demo")
         #expect(realm.effectiveRoleIds(of: realm.user(id: alice)!).contains(roleId))
@@ -219,11 +233,15 @@ private struct GroupFixture {
         let enabled = harness.send("PUT", "/admin/realms/demo/groups/\(group)/management/permissions", json: #"{"enabled":true}"#)
         #expect(enabled.status == 200)
         #expect(enabled.bodyJSON["enabled"]?.boolValue == true)
-        #expect(enabled.bodyJSON["scopePermissions"]?.objectValue?.keys == ["view", "manage", "view-members", "manage-members", "manage-membership"])
+        #expect(
+            enabled.bodyJSON["scopePermissions"]?.objectValue?.keys == [
+                "view", "manage", "view-members", "manage-members", "manage-membership",
+            ])
         let bad = harness.send("PUT", "/admin/realms/demo/groups/\(group)/management/permissions", json: #"{"enabled":"blah"}"#)
         #expect(bad.status == 400)
         #expect(bad.bodyJSON["error"]?.stringValue == "unknown_error")
-        let disabled = harness.send("PUT", "/admin/realms/demo/groups/\(group)/management/permissions", json: #"{"enabled":false}"#)
+        let disabled = harness.send(
+            "PUT", "/admin/realms/demo/groups/\(group)/management/permissions", json: #"{"enabled":false}"#)
         #expect(disabled.bodyText == #"{"enabled":false}"#)
     }
 }

@@ -18,7 +18,8 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         let harness = AdminHarness()
         harness.createRealm("demo")
         let base = "/admin/realms/demo/identity-provider/instances"
-        let created = harness.send("POST", base, json: #"{"providerId":"github","alias":"github","config":{"clientId":"test","clientSecret":"s3cr3t"}}"#)
+        let created = harness.send(
+            "POST", base, json: #"{"providerId":"github","alias":"github","config":{"clientId":"test","clientSecret":"s3cr3t"}}"#)
         #expect(created.status == 201)
         #expect(created.location == "http://127.0.0.1:8080\(base)/github")
         #expect(created.body.isEmpty)
@@ -67,9 +68,12 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         harness.createRealm("demo")
         let management = harness.realm("demo").client(clientId: "realm-management")!
         func caller(_ name: String, _ role: String) -> AdminCaller {
-            let id = lastSegment(harness.send("POST", "/admin/realms/demo/users", json: #"{"username":"\#(name)","enabled":true}"#).location)
+            let id = lastSegment(
+                harness.send("POST", "/admin/realms/demo/users", json: #"{"username":"\#(name)","enabled":true}"#).location)
             let body = #"[{"id":"\#(management.role(name: role)!.id)"}]"#
-            #expect(harness.send("POST", "/admin/realms/demo/users/\(id)/role-mappings/clients/\(management.id)", json: body).status == 204)
+            #expect(
+                harness.send("POST", "/admin/realms/demo/users/\(id)/role-mappings/clients/\(management.id)", json: body).status
+                    == 204)
             return AdminCaller(realmName: "demo", userId: id)
         }
         let viewer = caller("viewer", "view-identity-providers")
@@ -89,11 +93,15 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
     @Test func roleLookupsByNameAndById() {
         let harness = AdminHarness()
         harness.createRealm("demo")
-        #expect(harness.send("POST", "/admin/realms/demo/roles", json: #"{"name":"parent","attributes":{"a":["1"]}}"#).status == 201)
+        #expect(
+            harness.send("POST", "/admin/realms/demo/roles", json: #"{"name":"parent","attributes":{"a":["1"]}}"#).status == 201)
         let offline = harness.realm("demo").realmRole(name: "offline_access")!
-        #expect(harness.send("POST", "/admin/realms/demo/roles/parent/composites", json: #"[{"id":"\#(offline.id)"}]"#).status == 204)
+        #expect(
+            harness.send("POST", "/admin/realms/demo/roles/parent/composites", json: #"[{"id":"\#(offline.id)"}]"#).status == 204)
         let user = lastSegment(harness.send("POST", "/admin/realms/demo/users", json: #"{"username":"bob"}"#).location)
-        #expect(harness.send("POST", "/admin/realms/demo/users/\(user)/role-mappings/realm", json: #"[{"id":"\#(offline.id)"}]"#).status == 204)
+        #expect(
+            harness.send("POST", "/admin/realms/demo/users/\(user)/role-mappings/realm", json: #"[{"id":"\#(offline.id)"}]"#)
+                .status == 204)
 
         let members = harness.send("GET", "/admin/realms/demo/roles/offline_access/users").bodyJSON.arrayValue ?? []
         #expect(members.map { $0["username"]?.stringValue } == ["bob"])
@@ -103,7 +111,8 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
             #expect(response.bodyText == #"{"error":"Could not find role"}"#)
         }
         let parentId = harness.realm("demo").realmRole(name: "parent")!.id
-        let realmComposites = harness.send("GET", "/admin/realms/demo/roles-by-id/\(parentId)/composites/realm").bodyJSON.arrayValue ?? []
+        let realmComposites =
+            harness.send("GET", "/admin/realms/demo/roles-by-id/\(parentId)/composites/realm").bodyJSON.arrayValue ?? []
         #expect(realmComposites.map { $0["name"]?.stringValue } == ["offline_access"])
         let byIdMissing = harness.send("GET", "/admin/realms/demo/roles-by-id/nope/composites/realm")
         #expect(byIdMissing.bodyText == #"{"error":"Could not find role with id"}"#)
@@ -127,7 +136,8 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         let bob = lastSegment(
             harness.send(
                 "POST", "/admin/realms/demo/users",
-                json: #"{"username":"bob","email":"bob@example.test","enabled":true,"attributes":{"dept":["Sales"]},"credentials":[{"type":"password","value":"pw-123"}]}"#
+                json:
+                    #"{"username":"bob","email":"bob@example.test","enabled":true,"attributes":{"dept":["Sales"]},"credentials":[{"type":"password","value":"pw-123"}]}"#
             ).location)
         _ = harness.send("POST", "/admin/realms/demo/users", json: #"{"username":"carol"}"#)
         #expect(harness.send("GET", "/admin/realms/demo/users/count").bodyText == "2")
@@ -159,7 +169,10 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         #expect(email.bodyText == #"{"errorMessage":"Failed to send execute actions email: the sandbox sends no email"}"#)
 
         let profile = harness.send("GET", "/admin/realms/demo/users/profile").bodyJSON
-        #expect(profile["attributes"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["username", "email", "firstName", "lastName"])
+        #expect(
+            profile["attributes"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == [
+                "username", "email", "firstName", "lastName",
+            ])
         var updated = profile.objectValue!
         updated["attributes"] = .array((profile["attributes"]?.arrayValue ?? []) + [["name": "surname", "multivalued": false]])
         let put = harness.send("PUT", "/admin/realms/demo/users/profile", json: JSON.object(updated).serialized())
@@ -179,7 +192,10 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         #expect(again.status == 409)
         #expect(again.bodyText == #"{"errorMessage":"User is already linked with provider"}"#)
         #expect(harness.send("GET", "/admin/realms/demo/users/\(user)/federated-identity").bodyText == "[]")
-        #expect(harness.send("POST", "/admin/realms/demo/identity-provider/instances", json: #"{"providerId":"github","alias":"github"}"#).status == 201)
+        #expect(
+            harness.send(
+                "POST", "/admin/realms/demo/identity-provider/instances", json: #"{"providerId":"github","alias":"github"}"#
+            ).status == 201)
         #expect(
             harness.send("GET", "/admin/realms/demo/users/\(user)/federated-identity").bodyText
                 == #"[{"identityProvider":"github","userId":"42","userName":"bob-gh"}]"#)
@@ -187,7 +203,8 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         let gone = harness.send("DELETE", "/admin/realms/demo/users/\(user)/federated-identity/github")
         #expect(gone.status == 404)
         #expect(gone.bodyText == #"{"error":"Link not found"}"#)
-        #expect(harness.send("GET", "/admin/realms/demo/users/nope/federated-identity").bodyText == #"{"error":"User not found"}"#)
+        #expect(
+            harness.send("GET", "/admin/realms/demo/users/nope/federated-identity").bodyText == #"{"error":"User not found"}"#)
     }
 
     // KeyResource, RealmAdminResource cache clears, ClientResource installation, certificates.
@@ -207,16 +224,24 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         let unknown = harness.send("GET", "/admin/realms/demo/clients/\(client)/installation/providers/bad")
         #expect(unknown.status == 404)
         #expect(unknown.bodyText == #"{"error":"Unknown Provider"}"#)
-        let installation = harness.send("GET", "/admin/realms/demo/clients/\(client)/installation/providers/keycloak-oidc-keycloak-json").bodyJSON
-        #expect(Set(installation.objectValue?.keys ?? []) == ["realm", "auth-server-url", "ssl-required", "resource", "credentials", "confidential-port"])
+        let installation = harness.send(
+            "GET", "/admin/realms/demo/clients/\(client)/installation/providers/keycloak-oidc-keycloak-json"
+        ).bodyJSON
+        #expect(
+            Set(installation.objectValue?.keys ?? []) == [
+                "realm", "auth-server-url", "ssl-required", "resource", "credentials", "confidential-port",
+            ])
         #expect(installation["credentials"]?["secret"]?.stringValue == "app-secret")
 
         #expect(harness.send("GET", "/admin/realms/demo/clients/\(client)/certificates/jwt.credential").bodyText == "{}")
-        #expect(harness.send("GET", "/admin/realms/demo/clients/blah/certificates/blah").bodyText == #"{"error":"Could not find client"}"#)
+        #expect(
+            harness.send("GET", "/admin/realms/demo/clients/blah/certificates/blah").bodyText
+                == #"{"error":"Could not find client"}"#)
         let certificate = Data(harness.context.keys.signingKey(realm: "demo").certificateDER).base64EncodedString()
         let pem = "-----BEGIN CERTIFICATE-----\n\(certificate)\n-----END CERTIFICATE-----"
         let boundary = "xyz"
-        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"keystoreFormat\"\r\n\r\nCertificate PEM\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n\(pem)\r\n--\(boundary)--\r\n"
+        let body =
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"keystoreFormat\"\r\n\r\nCertificate PEM\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n\(pem)\r\n--\(boundary)--\r\n"
         let upload = harness.send(
             "POST", "/admin/realms/demo/clients/\(client)/certificates/jwt.credential/upload-certificate", json: body,
             contentType: "multipart/form-data; boundary=\(boundary)")
@@ -229,14 +254,16 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
     @Test func partialImportRolesAndUsers() {
         let harness = AdminHarness()
         harness.createRealm("demo")
-        let payload = #"{"ifResourceExists":"SKIP","roles":{"realm":[{"name":"imported"}]},"users":[{"username":"u1","email":"u1@example.test"}],"groups":[{"name":"g"}]}"#
+        let payload =
+            #"{"ifResourceExists":"SKIP","roles":{"realm":[{"name":"imported"}]},"users":[{"username":"u1","email":"u1@example.test"}],"groups":[{"name":"g"}]}"#
         let added = harness.send("POST", "/admin/realms/demo/partialImport", json: payload).bodyJSON
         #expect(added["added"]?.intValue == 3)
         let skipped = harness.send("POST", "/admin/realms/demo/partialImport", json: payload).bodyJSON
         #expect(skipped["skipped"]?.intValue == 3)
         let overwrite = payload.replacingOccurrences(of: "SKIP", with: "OVERWRITE")
         #expect(harness.send("POST", "/admin/realms/demo/partialImport", json: overwrite).bodyJSON["overwritten"]?.intValue == 3)
-        let fail = harness.send("POST", "/admin/realms/demo/partialImport", json: payload.replacingOccurrences(of: "SKIP", with: "FAIL"))
+        let fail = harness.send(
+            "POST", "/admin/realms/demo/partialImport", json: payload.replacingOccurrences(of: "SKIP", with: "FAIL"))
         #expect(fail.status == 409)
         #expect(fail.bodyText == #"{"errorMessage":"Realm role 'imported' already exists."}"#)
         let realm = harness.realm("demo")
@@ -258,7 +285,8 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         #expect(body["public_key"]?.stringValue == Data(key.publicKeyDER).base64EncodedString())
         let missing = ServerRequest(method: "GET", target: "/realms/nope", path: "/realms/nope", query: [], headers: [], body: [])
         #expect(PublicRealm.handle(missing, harness.context)?.bodyText == #"{"error":"Realm does not exist"}"#)
-        let deeper = ServerRequest(method: "GET", target: "/realms/demo/x", path: "/realms/demo/x", query: [], headers: [], body: [])
+        let deeper = ServerRequest(
+            method: "GET", target: "/realms/demo/x", path: "/realms/demo/x", query: [], headers: [], body: [])
         #expect(PublicRealm.handle(deeper, harness.context) == nil)
     }
 
@@ -273,7 +301,9 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         let source = harness.createClient("demo", #"{"clientId":"source-client"}"#)
         let target = harness.createClient("demo", #"{"clientId":"target-client"}"#)
         let management = harness.realm("demo").client(clientId: "realm-management")!.id
-        let permissions = harness.send("PUT", "/admin/realms/demo/clients/\(target)/management/permissions", json: #"{"enabled":true}"#).bodyJSON
+        let permissions = harness.send(
+            "PUT", "/admin/realms/demo/clients/\(target)/management/permissions", json: #"{"enabled":true}"#
+        ).bodyJSON
         let permission = permissions["scopePermissions"]?["token-exchange"]?.stringValue ?? ""
         let authz = "/admin/realms/demo/clients/\(management)/authz/resource-server"
 
@@ -284,12 +314,14 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         #expect(resources.first?["_id"] != nil)
 
         let policy = harness.send(
-            "POST", "\(authz)/policy/client", json: #"{"type":"client","logic":"POSITIVE","decisionStrategy":"UNANIMOUS","name":"p","clients":["\#(source)"]}"#)
+            "POST", "\(authz)/policy/client",
+            json: #"{"type":"client","logic":"POSITIVE","decisionStrategy":"UNANIMOUS","name":"p","clients":["\#(source)"]}"#)
         #expect(policy.status == 201)
         let policyId = policy.bodyJSON["id"]?.stringValue ?? ""
         let typed = harness.send("GET", "\(authz)/policy/client").bodyJSON.arrayValue ?? []
         #expect(typed.first?["clients"]?.serialized() == #"["\#(source)"]"#)
-        let update = #"{"id":"\#(permission)","name":"token-exchange.permission.client.\#(target)","type":"scope","policies":["\#(policyId)"]}"#
+        let update =
+            #"{"id":"\#(permission)","name":"token-exchange.permission.client.\#(target)","type":"scope","policies":["\#(policyId)"]}"#
         #expect(harness.send("PUT", "\(authz)/permission/scope/\(permission)", json: update).status == 201)
         let associated = harness.send("GET", "\(authz)/policy/\(permission)/associatedPolicies").bodyJSON.arrayValue ?? []
         #expect(associated.map { $0["id"]?.stringValue } == [policyId])
@@ -298,10 +330,12 @@ private func lastSegment(_ location: String) -> String { String(location.split(s
         #expect(harness.send("GET", "\(authz)/policy/nope/scopes").status == 404)
 
         let created = harness.send(
-            "POST", "\(authz)/permission/scope", json: #"{"name":"test-permission","type":"scope","scopes":["token-exchange"],"policies":["\#(policyId)"]}"#)
+            "POST", "\(authz)/permission/scope",
+            json: #"{"name":"test-permission","type":"scope","scopes":["token-exchange"],"policies":["\#(policyId)"]}"#)
         #expect(created.status == 201)
         #expect(created.bodyJSON["name"]?.stringValue == "test-permission")
-        let wrongClient = harness.send("POST", "/admin/realms/demo/clients/realm_management_id/authz/resource-server/permission/scope", json: "{}")
+        let wrongClient = harness.send(
+            "POST", "/admin/realms/demo/clients/realm_management_id/authz/resource-server/permission/scope", json: "{}")
         #expect(wrongClient.bodyText == #"{"error":"Could not find client"}"#)
     }
 }

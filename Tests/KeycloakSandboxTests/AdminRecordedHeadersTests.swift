@@ -16,7 +16,9 @@ import Testing
     @Test func cacheControlOnWritesFollowsTheRecordings() {
         let base = "/admin/realms/demo"
         var rows: [(String, String, String?, Int, String?, String)] = []
-        func check(_ method: String, _ path: String, _ json: String? = nil, _ status: Int, _ cacheControl: String?, _ recording: String) {
+        func check(
+            _ method: String, _ path: String, _ json: String? = nil, _ status: Int, _ cacheControl: String?, _ recording: String
+        ) {
             let response = harness.send(method, path, json: json)
             #expect(response.status == status, "\(recording)")
             #expect(response.firstHeader("Cache-Control") == cacheControl, "\(recording)")
@@ -30,26 +32,42 @@ import Testing
         let app = harness.realm("demo").client(clientId: "app")!.id
         check("PUT", "\(base)/clients/\(app)", #"{"clientId":"app","description":"x"}"#, 204, nil, "clients/update.http")
         check("POST", "\(base)/clients/\(app)/client-secret", nil, 200, nil, "clients/secret-regenerate.http")
-        #expect(harness.send("GET", "\(base)/clients/\(app)/client-secret").firstHeader("Cache-Control") == "no-cache")  // clients/secret-read.http
+        // clients/secret-read.http
+        #expect(harness.send("GET", "\(base)/clients/\(app)/client-secret").firstHeader("Cache-Control") == "no-cache")
         // Client scopes: create and delete no-cache, update none.
-        check("POST", "\(base)/client-scopes", #"{"name":"s1","protocol":"openid-connect"}"#, 201, "no-cache", "client-scopes/create.http")
+        check(
+            "POST", "\(base)/client-scopes", #"{"name":"s1","protocol":"openid-connect"}"#, 201, "no-cache",
+            "client-scopes/create.http")
         let scope = harness.realm("demo").clientScope(name: "s1")!.id
         check("PUT", "\(base)/client-scopes/\(scope)", #"{"name":"s1","description":"d"}"#, 204, nil, "client-scopes/update.http")
         // A client's default scopes and the realm's: add and remove no-cache.
-        check("PUT", "\(base)/clients/\(app)/default-client-scopes/\(scope)", nil, 204, "no-cache", "clients/default-client-scope-add.http")
-        check("DELETE", "\(base)/clients/\(app)/default-client-scopes/\(scope)", nil, 204, "no-cache", "clients/default-client-scope-remove.http")
-        check("PUT", "\(base)/default-default-client-scopes/\(scope)", nil, 204, "no-cache", "realms-admin/default-default-client-scope-add.http")
-        check("DELETE", "\(base)/default-default-client-scopes/\(scope)", nil, 204, "no-cache", "realms-admin/default-default-client-scope-remove.http")
+        check(
+            "PUT", "\(base)/clients/\(app)/default-client-scopes/\(scope)", nil, 204, "no-cache",
+            "clients/default-client-scope-add.http")
+        check(
+            "DELETE", "\(base)/clients/\(app)/default-client-scopes/\(scope)", nil, 204, "no-cache",
+            "clients/default-client-scope-remove.http")
+        check(
+            "PUT", "\(base)/default-default-client-scopes/\(scope)", nil, 204, "no-cache",
+            "realms-admin/default-default-client-scope-add.http")
+        check(
+            "DELETE", "\(base)/default-default-client-scopes/\(scope)", nil, 204, "no-cache",
+            "realms-admin/default-default-client-scope-remove.http")
         // Protocol mappers: every write no-cache.
         let models = "\(base)/client-scopes/\(scope)/protocol-mappers/models"
-        check("POST", models, #"{"name":"m","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{}}"#, 201, "no-cache",
-              "protocol-mappers/create.http")
+        check(
+            "POST", models, #"{"name":"m","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{}}"#, 201,
+            "no-cache",
+            "protocol-mappers/create.http")
         let mapper = harness.realm("demo").clientScope(id: scope)!.protocolMappers[0].id
-        check("PUT", "\(models)/\(mapper)", #"{"id":"\#(mapper)","name":"m","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{}}"#,
-              204, "no-cache", "protocol-mappers/update.http")
-        check("POST", "\(base)/client-scopes/\(scope)/protocol-mappers/add-models",
-              #"[{"name":"m2","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{}}]"#, 204, "no-cache",
-              "protocol-mappers/add-models.http")
+        check(
+            "PUT", "\(models)/\(mapper)",
+            #"{"id":"\#(mapper)","name":"m","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{}}"#,
+            204, "no-cache", "protocol-mappers/update.http")
+        check(
+            "POST", "\(base)/client-scopes/\(scope)/protocol-mappers/add-models",
+            #"[{"name":"m2","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper","config":{}}]"#, 204, "no-cache",
+            "protocol-mappers/add-models.http")
         check("DELETE", "\(models)/\(mapper)", nil, 204, "no-cache", "protocol-mappers/delete.http")
         check("DELETE", "\(base)/client-scopes/\(scope)", nil, 204, "no-cache", "client-scopes/delete.http")
         // Roles: create, update, composites none; delete no-cache.
@@ -57,20 +75,27 @@ import Testing
         check("POST", "\(base)/roles", #"{"name":"child"}"#, 201, nil, "roles/create.http")
         check("PUT", "\(base)/roles/parent", #"{"name":"parent","description":"d"}"#, 204, nil, "roles/update.http")
         let child = harness.realm("demo").realmRole(name: "child")!
-        check("POST", "\(base)/roles/parent/composites", #"[{"id":"\#(child.id)","name":"child"}]"#, 204, nil, "roles/composites-add.http")
-        check("DELETE", "\(base)/roles/parent/composites", #"[{"id":"\#(child.id)","name":"child"}]"#, 204, nil, "roles/composites-remove.http")
+        check(
+            "POST", "\(base)/roles/parent/composites", #"[{"id":"\#(child.id)","name":"child"}]"#, 204, nil,
+            "roles/composites-add.http")
+        check(
+            "DELETE", "\(base)/roles/parent/composites", #"[{"id":"\#(child.id)","name":"child"}]"#, 204, nil,
+            "roles/composites-remove.http")
         check("DELETE", "\(base)/roles/parent", nil, 204, "no-cache", "roles/delete.http")
         // Users: create, update, reset-password none; delete no-cache.
         check("POST", "\(base)/users", #"{"username":"alice"}"#, 201, nil, "users/create.http")
         let alice = harness.realm("demo").user(username: "alice")!.id
         check("PUT", "\(base)/users/\(alice)", #"{"firstName":"A"}"#, 204, nil, "users/update.http")
-        check("PUT", "\(base)/users/\(alice)/reset-password", #"{"type":"password","value":"pw","temporary":false}"#, 204, nil,
-              "users/reset-password.http")
+        check(
+            "PUT", "\(base)/users/\(alice)/reset-password", #"{"type":"password","value":"pw","temporary":false}"#, 204, nil,
+            "users/reset-password.http")
         // Role mappings: no @NoCache on RoleMapperResource.addRealmRoleMappings / deleteRealmRoleMappings.
-        check("POST", "\(base)/users/\(alice)/role-mappings/realm", #"[{"id":"\#(child.id)","name":"child"}]"#, 204, nil,
-              "RoleMapperResource.addRealmRoleMappings")
-        check("DELETE", "\(base)/users/\(alice)/role-mappings/realm", #"[{"id":"\#(child.id)","name":"child"}]"#, 204, nil,
-              "RoleMapperResource.deleteRealmRoleMappings")
+        check(
+            "POST", "\(base)/users/\(alice)/role-mappings/realm", #"[{"id":"\#(child.id)","name":"child"}]"#, 204, nil,
+            "RoleMapperResource.addRealmRoleMappings")
+        check(
+            "DELETE", "\(base)/users/\(alice)/role-mappings/realm", #"[{"id":"\#(child.id)","name":"child"}]"#, 204, nil,
+            "RoleMapperResource.deleteRealmRoleMappings")
         check("DELETE", "\(base)/users/\(alice)", nil, 204, "no-cache", "users/delete.http")
         check("DELETE", "\(base)/clients/\(app)", nil, 204, "no-cache", "clients/delete.http")
         #expect(rows.count == 29)
@@ -80,31 +105,43 @@ import Testing
     // not in the order it was sent (user.attribute and jsonType.label share a bucket, so those two keep
     // the order they were sent in).
     @Test func mapperConfigReadsBackInHashMapOrder() {
-        let scope = String(harness.send("POST", "/admin/realms/demo/client-scopes", json: #"{"name":"m","protocol":"openid-connect"}"#).location.split(separator: "/").last!)
+        let scope = String(
+            harness.send("POST", "/admin/realms/demo/client-scopes", json: #"{"name":"m","protocol":"openid-connect"}"#).location
+                .split(separator: "/").last!)
         let models = "/admin/realms/demo/client-scopes/\(scope)/protocol-mappers/models"
         let plain = harness.send(
             "POST", models,
-            json: #"{"name":"plain","protocol":"openid-connect","protocolMapper":"oidc-nonce-backwards-compatible-mapper","config":{"user.attribute":"u","jsonType.label":"String","claim.name":"c"}}"#)
+            json:
+                #"{"name":"plain","protocol":"openid-connect","protocolMapper":"oidc-nonce-backwards-compatible-mapper","config":{"user.attribute":"u","jsonType.label":"String","claim.name":"c"}}"#
+        )
         let plainId = String(plain.location.split(separator: "/").last!)
-        #expect(harness.send("GET", "\(models)/\(plainId)").bodyText
-            == #"{"id":"\#(plainId)","name":"plain","protocol":"openid-connect","protocolMapper":"oidc-nonce-backwards-compatible-mapper","consentRequired":false,"config":{"claim.name":"c","user.attribute":"u","jsonType.label":"String"}}"#)
+        #expect(
+            harness.send("GET", "\(models)/\(plainId)").bodyText
+                == #"{"id":"\#(plainId)","name":"plain","protocol":"openid-connect","protocolMapper":"oidc-nonce-backwards-compatible-mapper","consentRequired":false,"config":{"claim.name":"c","user.attribute":"u","jsonType.label":"String"}}"#
+        )
 
         // protocol-mappers/config-key-order-grown.http: four keys sent, two derived on read
         // (introspection.token.claim from access.token.claim, userinfo.token.claim from id.token.claim);
         // the table is sized for the four sent, so the six come back in its order.
         let grown = harness.send(
             "POST", models,
-            json: #"{"name":"grown","protocol":"openid-connect","protocolMapper":"oidc-usermodel-attribute-mapper","config":{"claim.name":"c","jsonType.label":"String","access.token.claim":"true","id.token.claim":"true"}}"#)
+            json:
+                #"{"name":"grown","protocol":"openid-connect","protocolMapper":"oidc-usermodel-attribute-mapper","config":{"claim.name":"c","jsonType.label":"String","access.token.claim":"true","id.token.claim":"true"}}"#
+        )
         let grownId = String(grown.location.split(separator: "/").last!)
-        #expect(harness.send("GET", "\(models)/\(grownId)").bodyText
-            == #"{"id":"\#(grownId)","name":"grown","protocol":"openid-connect","protocolMapper":"oidc-usermodel-attribute-mapper","consentRequired":false,"config":{"id.token.claim":"true","access.token.claim":"true","introspection.token.claim":"true","claim.name":"c","jsonType.label":"String","userinfo.token.claim":"true"}}"#)
+        #expect(
+            harness.send("GET", "\(models)/\(grownId)").bodyText
+                == #"{"id":"\#(grownId)","name":"grown","protocol":"openid-connect","protocolMapper":"oidc-usermodel-attribute-mapper","consentRequired":false,"config":{"id.token.claim":"true","access.token.claim":"true","introspection.token.claim":"true","claim.name":"c","jsonType.label":"String","userinfo.token.claim":"true"}}"#
+        )
 
         // protocol-mappers/read-created.http: the list route serves the same order.
         let list = harness.send("GET", models).bodyJSON.arrayValue ?? []
         #expect(list.first?["config"]?.objectValue?.keys == ["claim.name", "user.attribute", "jsonType.label"])
-        #expect(list.last?["config"]?.objectValue?.keys == [
-            "id.token.claim", "access.token.claim", "introspection.token.claim", "claim.name", "jsonType.label", "userinfo.token.claim",
-        ])
+        #expect(
+            list.last?["config"]?.objectValue?.keys == [
+                "id.token.claim", "access.token.claim", "introspection.token.claim", "claim.name", "jsonType.label",
+                "userinfo.token.claim",
+            ])
     }
 
     @Test func javaHashOrderMatchesJava() {

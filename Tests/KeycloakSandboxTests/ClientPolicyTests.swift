@@ -19,7 +19,9 @@ private let downscopePolicies =
         return harness
     }()
 
-    private func expectBody(_ response: ServerResponse, _ status: Int, _ body: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectBody(
+        _ response: ServerResponse, _ status: Int, _ body: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(response.status == status, sourceLocation: sourceLocation)
         #expect(response.bodyText == body, sourceLocation: sourceLocation)
     }
@@ -53,7 +55,9 @@ private let downscopePolicies =
         let withGlobal = harness.send("GET", "/admin/realms/demo/client-policies/profiles?include-global-profiles=true")
         expectBody(harness.send("PUT", "/admin/realms/demo/client-policies/profiles", json: withGlobal.bodyText), 204, "")
         expectBody(
-            harness.send("PUT", "/admin/realms/demo/client-policies/policies", json: #"{"policies":[{"name":"p","conditions":[],"profiles":[]}]}"#),
+            harness.send(
+                "PUT", "/admin/realms/demo/client-policies/policies",
+                json: #"{"policies":[{"name":"p","conditions":[],"profiles":[]}]}"#),
             204, "")
         expectBody(
             harness.send("GET", "/admin/realms/demo/client-policies/policies"), 200,
@@ -70,10 +74,13 @@ private let downscopePolicies =
     @Test func profileValidationErrors() {
         let path = "/admin/realms/demo/client-policies/profiles"
         expectBody(harness.send("PUT", path, json: ""), 400, #"{"errorMessage":"Passing null clientProfiles not allowed"}"#)
-        expectBody(harness.send("PUT", path, json: "{"), 400, #"{"error":"invalid_request","error_description":"Cannot parse the JSON"}"#)
+        expectBody(
+            harness.send("PUT", path, json: "{"), 400, #"{"error":"invalid_request","error_description":"Cannot parse the JSON"}"#
+        )
         expectBody(
             harness.send("PUT", path, json: #"{"nosuchfield":1}"#), 400,
-            #"{"error":"Invalid json representation for ClientProfilesRepresentation. Unrecognized field \"nosuchfield\" at line 1 column 16."}"#)
+            #"{"error":"Invalid json representation for ClientProfilesRepresentation. Unrecognized field \"nosuchfield\" at line 1 column 16."}"#
+        )
         expectBody(
             harness.send("PUT", path, json: #"{"profiles":[{"executors":[]}]}"#), 400,
             #"{"errorMessage":"client profile without its name not allowed."}"#)
@@ -87,8 +94,10 @@ private let downscopePolicies =
             harness.send("PUT", path, json: #"{"profiles":[{"name":"fapi-ciba","executors":[]}]}"#), 400,
             #"{"errorMessage":"Proposed profile name 'fapi-ciba' is duplicated as a global profile"}"#)
         expectBody(
-            harness.send("PUT", path, json: #"{"profiles":[{"name":"a","executors":[{"executor":"no-such","configuration":{}}]}]}"#), 400,
-            #"{"errorMessage":"proposed client profile contains the executor, which does not have valid provider, or has invalid configuration."}"#)
+            harness.send(
+                "PUT", path, json: #"{"profiles":[{"name":"a","executors":[{"executor":"no-such","configuration":{}}]}]}"#), 400,
+            #"{"errorMessage":"proposed client profile contains the executor, which does not have valid provider, or has invalid configuration."}"#
+        )
         expectBody(harness.send("GET", path), 200, #"{"profiles":[]}"#)
     }
 
@@ -106,18 +115,23 @@ private let downscopePolicies =
             harness.send("PUT", path, json: #"{"policies":[{"enabled":true}]}"#), 400,
             #"{"errorMessage":"client policy without name not allowed"}"#)
         expectBody(
-            harness.send("PUT", path, json: #"{"policies":[{"name":"a","conditions":[{"condition":"client-ids","configuration":{}}]}]}"#),
+            harness.send(
+                "PUT", path, json: #"{"policies":[{"name":"a","conditions":[{"condition":"client-ids","configuration":{}}]}]}"#),
             400, #"{"errorMessage":"Policy a contains invalid condition client-ids"}"#)
         expectBody(
             harness.send(
                 "PUT", path,
-                json: #"{"policies":[{"name":"a","conditions":[{"condition":"client-scopes","configuration":{"type":"Default","scopes":["x"]}}]}]}"#),
+                json:
+                    #"{"policies":[{"name":"a","conditions":[{"condition":"client-scopes","configuration":{"type":"Default","scopes":["x"]}}]}]}"#
+            ),
             400, #"{"errorMessage":"Invalid client-scopes configuration - Client scopes not allowed: [x]"}"#)
         expectBody(
             harness.send("PUT", path, json: #"{"policies":[{"name":"a","profiles":["te-downscope","te-downscope"]}]}"#), 400,
             #"{"errorMessage":"Policy a contains duplicated profiles"}"#)
         expectBody(
-            harness.send("PUT", path, json: #"{"policies":[{"name":"gloak-probe-bad-policy","profiles":["gloak-probe-no-such-profile"]}]}"#),
+            harness.send(
+                "PUT", path, json: #"{"policies":[{"name":"gloak-probe-bad-policy","profiles":["gloak-probe-no-such-profile"]}]}"#
+            ),
             400, #"{"errorMessage":"Policy gloak-probe-bad-policy contains invalid profile gloak-probe-no-such-profile"}"#)
         expectBody(harness.send("GET", path), 200, #"{"policies":[]}"#)
     }
@@ -131,7 +145,8 @@ private let downscopePolicies =
             return AdminCaller(realmName: "master", userId: user.id)
         }
         #expect(harness.send("GET", "/admin/realms/demo/client-policies/policies", as: viewer).status == 403)
-        #expect(harness.send("PUT", "/admin/realms/demo/client-policies/profiles", json: downscopeProfiles, as: viewer).status == 403)
+        #expect(
+            harness.send("PUT", "/admin/realms/demo/client-policies/profiles", json: downscopeProfiles, as: viewer).status == 403)
         #expect(harness.send("DELETE", "/admin/realms/demo/client-policies/profiles").status == 405)
     }
 }
@@ -141,7 +156,8 @@ private let downscopePolicies =
 
     private func admin(_ method: String, _ path: String, _ json: String) -> ServerResponse {
         let request = ServerRequest(
-            method: method, target: path, path: path, query: [], headers: [("Content-Type", "application/json")], body: Array(json.utf8))
+            method: method, target: path, path: path, query: [], headers: [("Content-Type", "application/json")],
+            body: Array(json.utf8))
         let adminId = fixture.context.store.read { $0.master!.user(username: "admin")!.id }
         return AdminRoutes.handle(request, fixture.context, caller: AdminCaller(realmName: "master", userId: adminId))
     }
@@ -160,7 +176,8 @@ private let downscopePolicies =
         #expect(refused.status == 400)
         #expect(
             refused.text
-                == #"{"error":"invalid_scope","error_description":"Scopes [optional-scope2] not present in the initial access token [profile, email]"}"#)
+                == #"{"error":"invalid_scope","error_description":"Scopes [optional-scope2] not present in the initial access token [profile, email]"}"#
+        )
         #expect(admin("PUT", "/admin/realms/demo/client-policies/policies", #"{"policies":[]}"#).status == 204)
         let allowed = fixture.exchange(token, [("scope", "optional-scope2")])
         #expect(allowed.status == 200)
@@ -196,7 +213,9 @@ private let downscopePolicies =
         }
         // DEFAULT mode: an abstaining client-roles beside a YES still applies (§1.7 consequence).
         enableDownscope(
-            policies: #"{"policies":[{"name":"d","enabled":true,"conditions":[{"condition":"any-client","configuration":{}},{"condition":"client-roles","configuration":{"roles":["x"]}}],"profiles":["te-downscope"]}]}"#)
+            policies:
+                #"{"policies":[{"name":"d","enabled":true,"conditions":[{"condition":"any-client","configuration":{}},{"condition":"client-roles","configuration":{"roles":["x"]}}],"profiles":["te-downscope"]}]}"#
+        )
         #expect(fixture.exchange(token, [("scope", "optional-scope2")]).status == 400)
     }
 
@@ -204,10 +223,14 @@ private let downscopePolicies =
     @Test func clientScopesConditionSelectsRequesters() {
         let token = fixture.subjectToken()
         enableDownscope(
-            policies: #"{"policies":[{"name":"ab","enabled":true,"conditions":[{"condition":"grant-type","configuration":{"grant_types":["urn:ietf:params:oauth:grant-type:token-exchange"]}},{"condition":"client-scopes","configuration":{"type":"Default","scopes":["default-scope1"]}}],"profiles":["te-downscope"]}]}"#)
+            policies:
+                #"{"policies":[{"name":"ab","enabled":true,"conditions":[{"condition":"grant-type","configuration":{"grant_types":["urn:ietf:params:oauth:grant-type:token-exchange"]}},{"condition":"client-scopes","configuration":{"type":"Default","scopes":["default-scope1"]}}],"profiles":["te-downscope"]}]}"#
+        )
         #expect(fixture.exchange(token, [("scope", "optional-scope2")]).status == 400)
         enableDownscope(
-            policies: #"{"policies":[{"name":"ab","enabled":true,"conditions":[{"condition":"client-scopes","configuration":{"type":"Default","scopes":["optional-scope2"]}}],"profiles":["te-downscope"]}]}"#)
+            policies:
+                #"{"policies":[{"name":"ab","enabled":true,"conditions":[{"condition":"client-scopes","configuration":{"type":"Default","scopes":["optional-scope2"]}}],"profiles":["te-downscope"]}]}"#
+        )
         #expect(fixture.exchange(token, [("scope", "optional-scope2")]).status == 200)
     }
 

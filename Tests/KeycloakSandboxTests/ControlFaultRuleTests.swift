@@ -32,47 +32,85 @@ import Testing
     }
 
     @Test func parsesEachAction() throws {
-        let status = try FaultRule.parse(["path": "/p", "action": "status", "status": 503, "body": "{}", "count": 3], id: "fault-1")
+        let status = try FaultRule.parse(
+            ["path": "/p", "action": "status", "status": 503, "body": "{}", "count": 3], id: "fault-1")
         #expect(status.action == .status(503, body: "{}", contentType: "application/json"))
         #expect(status.remaining == 3)
-        #expect(status.json.serialized() == #"{"id":"fault-1","method":"*","path":"/p","action":"status","status":503,"body":"{}","contentType":"application/json","remaining":3,"applied":0}"#)
+        #expect(
+            status.json.serialized()
+                == #"{"id":"fault-1","method":"*","path":"/p","action":"status","status":503,"body":"{}","contentType":"application/json","remaining":3,"applied":0}"#
+        )
 
         let slow = try FaultRule.parse(["path": "/p", "action": "delay", "delaySeconds": 1.5], id: "fault-2")
         #expect(slow.action == .delay(seconds: 1.5, status: nil, body: "", contentType: "application/json"))
         #expect(slow.remaining == 1)
-        #expect(slow.json.serialized() == #"{"id":"fault-2","method":"*","path":"/p","action":"delay","delaySeconds":1.5,"remaining":1,"applied":0}"#)
+        #expect(
+            slow.json.serialized()
+                == #"{"id":"fault-2","method":"*","path":"/p","action":"delay","delaySeconds":1.5,"remaining":1,"applied":0}"#)
 
         let slowFailure = try FaultRule.parse(
-            ["path": "/p", "action": "delay", "delaySeconds": 2, "status": 504, "body": "gateway", "contentType": "text/plain"], id: "f")
+            ["path": "/p", "action": "delay", "delaySeconds": 2, "status": 504, "body": "gateway", "contentType": "text/plain"],
+            id: "f")
         #expect(slowFailure.action == .delay(seconds: 2, status: 504, body: "gateway", contentType: "text/plain"))
     }
 
     @Test(arguments: [
         (JSON.array([]), "the rule must be a JSON object"),
-        (["path": "/p", "action": "drop", "colour": "red"] as JSON,
-         "unknown field \"colour\" (known: action, apply, body, contentType, count, delaySeconds, method, path, probability, seed, skip, status)"),
+        (
+            ["path": "/p", "action": "drop", "colour": "red"] as JSON,
+            "unknown field \"colour\" (known: action, apply, body, contentType, count, delaySeconds, method, path, probability, seed, skip, status)"
+        ),
         (["action": "drop"] as JSON, "\"path\" must be a string starting with / (a glob where * matches anything)"),
-        (["path": "admin", "action": "drop"] as JSON, "\"path\" must be a string starting with / (a glob where * matches anything)"),
-        (["path": "/p", "action": "drop", "method": "GE T"] as JSON, "\"method\" must be an HTTP method such as \"POST\", or \"*\""),
+        (
+            ["path": "admin", "action": "drop"] as JSON,
+            "\"path\" must be a string starting with / (a glob where * matches anything)"
+        ),
+        (
+            ["path": "/p", "action": "drop", "method": "GE T"] as JSON,
+            "\"method\" must be an HTTP method such as \"POST\", or \"*\""
+        ),
         (["path": "/p", "action": "drop", "count": 0] as JSON, "\"count\" must be an integer from 1 to 1000000"),
         (["path": "/p", "action": "drop", "count": "2"] as JSON, "\"count\" must be an integer from 1 to 1000000"),
         (["path": "/p", "action": "status", "status": 99] as JSON, "\"status\" must be an integer from 200 to 599"),
         (["path": "/p", "action": "status"] as JSON, "action \"status\" needs \"status\""),
         (["path": "/p", "action": "delay"] as JSON, "action \"delay\" needs \"delaySeconds\" greater than 0 and at most 3600"),
-        (["path": "/p", "action": "delay", "delaySeconds": 0] as JSON, "action \"delay\" needs \"delaySeconds\" greater than 0 and at most 3600"),
-        (["path": "/p", "action": "status", "status": 500, "delaySeconds": 1] as JSON, "\"delaySeconds\" only applies to action \"delay\""),
-        (["path": "/p", "action": "drop", "status": 500] as JSON, "action \"drop\" sends nothing: it takes no \"status\", \"body\" or \"contentType\""),
-        (["path": "/p", "action": "explode"] as JSON, "\"action\" must be one of \"status\", \"delay\", \"drop\", \"expire-tokens\""),
+        (
+            ["path": "/p", "action": "delay", "delaySeconds": 0] as JSON,
+            "action \"delay\" needs \"delaySeconds\" greater than 0 and at most 3600"
+        ),
+        (
+            ["path": "/p", "action": "status", "status": 500, "delaySeconds": 1] as JSON,
+            "\"delaySeconds\" only applies to action \"delay\""
+        ),
+        (
+            ["path": "/p", "action": "drop", "status": 500] as JSON,
+            "action \"drop\" sends nothing: it takes no \"status\", \"body\" or \"contentType\""
+        ),
+        (
+            ["path": "/p", "action": "explode"] as JSON,
+            "\"action\" must be one of \"status\", \"delay\", \"drop\", \"expire-tokens\""
+        ),
         (["path": "/p", "action": "status", "status": 500, "apply": true] as JSON, "\"apply\" only applies to action \"drop\""),
         (["path": "/p", "action": "drop", "apply": "yes"] as JSON, "\"apply\" must be true or false"),
         (["path": "/p", "action": "drop", "skip": -1] as JSON, "\"skip\" must be an integer from 0 to 1000000"),
-        (["path": "/p", "action": "drop", "probability": 0] as JSON, "\"probability\" must be a number greater than 0 and at most 1"),
-        (["path": "/p", "action": "drop", "probability": 1.5] as JSON, "\"probability\" must be a number greater than 0 and at most 1"),
+        (
+            ["path": "/p", "action": "drop", "probability": 0] as JSON,
+            "\"probability\" must be a number greater than 0 and at most 1"
+        ),
+        (
+            ["path": "/p", "action": "drop", "probability": 1.5] as JSON,
+            "\"probability\" must be a number greater than 0 and at most 1"
+        ),
         (["path": "/p", "action": "drop", "seed": 3] as JSON, "\"seed\" only applies with \"probability\""),
         (["path": "/p", "action": "drop", "probability": 0.5, "seed": -3] as JSON, "\"seed\" must be a non-negative integer"),
-        (["path": "/p", "action": "expire-tokens", "status": 401] as JSON,
-         "action \"expire-tokens\" answers the request itself: it takes no \"status\", \"body\" or \"contentType\""),
-        (["path": "/p", "action": "status", "status": 500, "contentType": "a\nb"] as JSON, "\"contentType\" must be a one-line string"),
+        (
+            ["path": "/p", "action": "expire-tokens", "status": 401] as JSON,
+            "action \"expire-tokens\" answers the request itself: it takes no \"status\", \"body\" or \"contentType\""
+        ),
+        (
+            ["path": "/p", "action": "status", "status": 500, "contentType": "a\nb"] as JSON,
+            "\"contentType\" must be a one-line string"
+        ),
     ])
     func refusesBadRules(json: JSON, message: String) {
         #expect(throws: FaultRuleError(message)) { try FaultRule.parse(json, id: "x") }
@@ -110,11 +148,15 @@ import Testing
     @Test func parsesDropAfterApplyingAndExpireTokens() throws {
         let applied = try FaultRule.parse(["path": "/p", "action": "drop", "apply": true], id: "f")
         #expect(applied.action == .dropAfterApplying)
-        #expect(applied.json.serialized() == #"{"id":"f","method":"*","path":"/p","action":"drop","apply":true,"remaining":1,"applied":0}"#)
+        #expect(
+            applied.json.serialized()
+                == #"{"id":"f","method":"*","path":"/p","action":"drop","apply":true,"remaining":1,"applied":0}"#)
         #expect(try FaultRule.parse(["path": "/p", "action": "drop", "apply": false], id: "f").action == .drop)
         let expire = try FaultRule.parse(["path": "/p", "action": "expire-tokens", "skip": 5], id: "f")
         #expect(expire.action == .expireTokens)
-        #expect(expire.json.serialized() == #"{"id":"f","method":"*","path":"/p","action":"expire-tokens","skip":5,"remaining":1,"applied":0}"#)
+        #expect(
+            expire.json.serialized()
+                == #"{"id":"f","method":"*","path":"/p","action":"expire-tokens","skip":5,"remaining":1,"applied":0}"#)
     }
 
     @Test func skipLetsMatchingRequestsPassToLaterRulesFirst() throws {
@@ -143,7 +185,9 @@ import Testing
         let hits = first.filter { $0 }.count
         #expect((30...90).contains(hits), "\(hits) of 200")
         let rule = try FaultRule.parse(["path": "/a", "action": "drop", "probability": 0.25, "seed": 7], id: "f")
-        #expect(rule.json.serialized() == #"{"id":"f","method":"*","path":"/a","action":"drop","probability":0.25,"seed":7,"remaining":1,"applied":0}"#)
+        #expect(
+            rule.json.serialized()
+                == #"{"id":"f","method":"*","path":"/a","action":"drop","probability":0.25,"seed":7,"remaining":1,"applied":0}"#)
     }
 
     @Test func aRuleThatDoesNotFireCountsNothing() throws {

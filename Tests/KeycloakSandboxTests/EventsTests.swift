@@ -18,33 +18,44 @@ import Testing
         let path = "/admin/realms/demo/events/config"
         let defaults = harness.send("GET", path)
         #expect(defaults.status == 200)
-        #expect(defaults.bodyJSON.objectValue?.keys == [
-            "eventsEnabled", "eventsListeners", "enabledEventTypes", "adminEventsEnabled", "adminEventsDetailsEnabled",
-        ])
+        #expect(
+            defaults.bodyJSON.objectValue?.keys == [
+                "eventsEnabled", "eventsListeners", "enabledEventTypes", "adminEventsEnabled", "adminEventsDetailsEnabled",
+            ])
         #expect(defaults.bodyJSON["eventsEnabled"] == false)
         #expect(defaults.bodyJSON["eventsListeners"] == ["jboss-logging"])
         #expect(defaults.bodyJSON["enabledEventTypes"]?.arrayValue?.count == 103)
         #expect(defaults.bodyJSON["enabledEventTypes"]?.arrayValue?.contains("TOKEN_EXCHANGE_ERROR") == true)
 
-        #expect(harness.send("PUT", path, json: #"{"eventsEnabled":true,"eventsExpiration":900,"enabledEventTypes":["LOGIN","LOGOUT","REGISTER"]}"#).status == 204)
+        #expect(
+            harness.send(
+                "PUT", path,
+                json: #"{"eventsEnabled":true,"eventsExpiration":900,"enabledEventTypes":["LOGIN","LOGOUT","REGISTER"]}"#
+            ).status == 204)
         #expect(
             harness.send("GET", path).bodyText
-                == #"{"eventsEnabled":true,"eventsExpiration":900,"eventsListeners":["jboss-logging"],"enabledEventTypes":["LOGOUT","REGISTER","LOGIN"],"adminEventsEnabled":false,"adminEventsDetailsEnabled":false}"#)
+                == #"{"eventsEnabled":true,"eventsExpiration":900,"eventsListeners":["jboss-logging"],"enabledEventTypes":["LOGOUT","REGISTER","LOGIN"],"adminEventsEnabled":false,"adminEventsDetailsEnabled":false}"#
+        )
         #expect(harness.send("PUT", path, json: "{}").status == 204)
         #expect(
             harness.send("GET", path).bodyText
-                == #"{"eventsEnabled":false,"eventsListeners":["jboss-logging"],"enabledEventTypes":["LOGOUT","REGISTER","LOGIN"],"adminEventsEnabled":false,"adminEventsDetailsEnabled":false}"#)
+                == #"{"eventsEnabled":false,"eventsListeners":["jboss-logging"],"enabledEventTypes":["LOGOUT","REGISTER","LOGIN"],"adminEventsEnabled":false,"adminEventsDetailsEnabled":false}"#
+        )
     }
 
     @Test func putRejections() {
         let path = "/admin/realms/demo/events/config"
-        #expect(harness.send("PUT", path, json: #"{"eventsListeners":["nope"]}"#).bodyText == #"{"error":"Unknown event listener"}"#)
+        #expect(
+            harness.send("PUT", path, json: #"{"eventsListeners":["nope"]}"#).bodyText == #"{"error":"Unknown event listener"}"#)
         #expect(
             harness.send("PUT", path, json: #"{"eventsListeners":["workflow-event-listener"]}"#).bodyText
                 == #"{"error":"Global event listeners not allowed in realm specific configuration"}"#)
         let unknown = harness.send("PUT", path, json: #"{"zz":1}"#)
         #expect(unknown.status == 400)
-        #expect(unknown.bodyText == #"{"error":"Invalid json representation for RealmEventsConfigRepresentation. Unrecognized field \"zz\" at line 1 column 7."}"#)
+        #expect(
+            unknown.bodyText
+                == #"{"error":"Invalid json representation for RealmEventsConfigRepresentation. Unrecognized field \"zz\" at line 1 column 7."}"#
+        )
         #expect(harness.send("PUT", path, json: "").status == 500)
         #expect(harness.send("PUT", path, json: "{}", contentType: "text/plain").status == 415)
         #expect(harness.send("GET", path).bodyJSON["eventsListeners"] == ["jboss-logging"])
@@ -56,7 +67,8 @@ import Testing
         #expect(harness.send("GET", "/admin/realms/demo/events?type=login").status == 500)
         let date = harness.send("GET", "/admin/realms/demo/events?dateFrom=yesterday")
         #expect(date.status == 400)
-        #expect(date.bodyText == #"{"error":"Invalid value for 'dateFrom', expected format is yyyy-MM-dd or an Epoch timestamp"}"#)
+        #expect(
+            date.bodyText == #"{"error":"Invalid value for 'dateFrom', expected format is yyyy-MM-dd or an Epoch timestamp"}"#)
         #expect(
             harness.send("GET", "/admin/realms/demo/events?direction=up").bodyText
                 == #"{"error":"Invalid value for sortDirection, expected value is asc or desc"}"#)
@@ -100,11 +112,20 @@ import Testing
         let user = fixture.context.store.read { $0.realm(named: "demo")!.user(username: "john")!.id }
         let issued = fixture.exchange(token, [("audience", "target-client1")])
         #expect(issued.status == 200)
-        #expect(admin("PUT", "/admin/realms/demo/client-policies/profiles", #"{"profiles":[{"name":"d","executors":[{"executor":"downscope-assertion-grant-enforcer","configuration":{}}]}]}"#).status == 204)
-        #expect(admin("PUT", "/admin/realms/demo/client-policies/policies", #"{"policies":[{"name":"p","enabled":true,"conditions":[{"condition":"any-client","configuration":{}}],"profiles":["d"]}]}"#).status == 204)
+        #expect(
+            admin(
+                "PUT", "/admin/realms/demo/client-policies/profiles",
+                #"{"profiles":[{"name":"d","executors":[{"executor":"downscope-assertion-grant-enforcer","configuration":{}}]}]}"#
+            ).status == 204)
+        #expect(
+            admin(
+                "PUT", "/admin/realms/demo/client-policies/policies",
+                #"{"policies":[{"name":"p","enabled":true,"conditions":[{"condition":"any-client","configuration":{}}],"profiles":["d"]}]}"#
+            ).status == 204)
         #expect(fixture.exchange(token, [("scope", "optional-scope2")]).status == 400)
 
-        let exchanges = admin("GET", "/admin/realms/demo/events?type=TOKEN_EXCHANGE&type=TOKEN_EXCHANGE_ERROR").json.arrayValue ?? []
+        let exchanges =
+            admin("GET", "/admin/realms/demo/events?type=TOKEN_EXCHANGE&type=TOKEN_EXCHANGE_ERROR").json.arrayValue ?? []
         #expect(exchanges.count == 2)
         // Newest first.
         let refused = exchanges[0]
@@ -114,11 +135,16 @@ import Testing
         #expect(refused["error"] == "invalid_scope")
         #expect(
             refused["details"]
-                == .object(JSONObject([
-                    ("grant_type", .string(exchangeGrant)), ("client_auth_method", "client-secret"), ("auth_method", "token_exchange"),
-                    ("reason", "client_policy_error"), ("client_policy_error", "invalid_scope"),
-                    ("client_policy_error_detail", "Scopes [optional-scope2] not present in the initial access token [profile, email]"),
-                ])))
+                == .object(
+                    JSONObject([
+                        ("grant_type", .string(exchangeGrant)), ("client_auth_method", "client-secret"),
+                        ("auth_method", "token_exchange"),
+                        ("reason", "client_policy_error"), ("client_policy_error", "invalid_scope"),
+                        (
+                            "client_policy_error_detail",
+                            "Scopes [optional-scope2] not present in the initial access token [profile, email]"
+                        ),
+                    ])))
         let success = exchanges[1]
         let claims = jwtClaims(issued.jsonObject["access_token"]?.stringValue)
         #expect(success["type"] == "TOKEN_EXCHANGE")
@@ -142,7 +168,10 @@ import Testing
 
     // §2.2: an explicit type list stores only those types.
     @Test func onlyEnabledTypesAreStored() {
-        #expect(admin("PUT", "/admin/realms/demo/events/config", #"{"eventsEnabled":true,"enabledEventTypes":["TOKEN_EXCHANGE_ERROR"]}"#).status == 204)
+        #expect(
+            admin(
+                "PUT", "/admin/realms/demo/events/config", #"{"eventsEnabled":true,"enabledEventTypes":["TOKEN_EXCHANGE_ERROR"]}"#
+            ).status == 204)
         let token = fixture.subjectToken()
         #expect(fixture.exchange(token).status == 200)
         #expect(fixture.exchange(token, secret: "wrong").status == 401)

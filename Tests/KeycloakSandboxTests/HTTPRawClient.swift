@@ -3,7 +3,7 @@ import Foundation
 import LoopbackHTTP
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct RawResponse {
@@ -36,7 +36,9 @@ final class RawHTTPClient {
             address.sin6_port = port.bigEndian
             inet_pton(AF_INET6, host, &address.sin6_addr)
             result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
             }
         } else {
             var address = sockaddr_in()
@@ -44,7 +46,9 @@ final class RawHTTPClient {
             address.sin_port = port.bigEndian
             inet_pton(AF_INET, host, &address.sin_addr)
             result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
         guard result == 0 else {
@@ -133,7 +137,10 @@ func makeEchoServer(limits: LoopbackHTTPLimits = LoopbackHTTPLimits()) throws ->
         let query = request.query.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
         var body = Array("\(request.method) \(request.path)\n".utf8)
         body.append(contentsOf: request.body)
-        return .respond(ServerResponse(status: 200, headers: [("Content-Type", "text/plain"), ("X-Query", query), ("X-Remote", request.remoteAddress)], body: body))
+        return .respond(
+            ServerResponse(
+                status: 200, headers: [("Content-Type", "text/plain"), ("X-Query", query), ("X-Remote", request.remoteAddress)],
+                body: body))
     }
     try server.start()
     return server

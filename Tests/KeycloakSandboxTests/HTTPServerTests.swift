@@ -27,7 +27,9 @@ import Testing
         let server = try makeEchoServer()
         defer { server.stop() }
         let client = try RawHTTPClient(port: server.port)
-        client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.send(
+            "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
         #expect(try client.readResponse().bodyText == "GET /1\n")
         #expect(try client.readResponse().bodyText == "POST /2\nabc")
         #expect(try client.readResponse().bodyText == "GET /3\n")
@@ -49,7 +51,9 @@ import Testing
         let server = try makeEchoServer()
         defer { server.stop() }
         let client = try RawHTTPClient(port: server.port)
-        client.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n, world!!!\r\n0\r\nX-Trailer: t\r\n\r\n")
+        client.send(
+            "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n, world!!!\r\n0\r\nX-Trailer: t\r\n\r\n"
+        )
         #expect(try client.readResponse().bodyText == "POST /c\nhello, world!!!")
         client.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try client.readResponse().bodyText == "GET /after\n")
@@ -133,7 +137,8 @@ import Testing
 
     @Test func dropsHandlerHeadersThatWouldSplitTheResponse() throws {
         let server = LoopbackHTTPServer { _ in
-            .respond(ServerResponse(status: 200, headers: [("X-Ok", "1"), ("X-Bad", "a\r\nInjected: yes"), ("Content-Length", "99")]))
+            .respond(
+                ServerResponse(status: 200, headers: [("X-Ok", "1"), ("X-Bad", "a\r\nInjected: yes"), ("Content-Length", "99")]))
         }
         try server.start()
         defer { server.stop() }
@@ -199,7 +204,8 @@ import Testing
         #expect(try tooLarge.readsEndOfStream())
 
         let chunked = try RawHTTPClient(port: server.port)
-        chunked.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n1\r\nx\r\n0\r\n\r\n")
+        chunked.send(
+            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n1\r\nx\r\n0\r\n\r\n")
         #expect(try chunked.readResponse().status == 413)
         #expect(try chunked.readsEndOfStream())
 
@@ -271,7 +277,9 @@ import Testing
     }
 
     @Test func peerClosingMidResponseDoesNotStopTheServer() throws {
-        let server = LoopbackHTTPServer { _ in .respond(ServerResponse(status: 200, body: [UInt8](repeating: 65, count: 4 * 1024 * 1024))) }
+        let server = LoopbackHTTPServer { _ in
+            .respond(ServerResponse(status: 200, body: [UInt8](repeating: 65, count: 4 * 1024 * 1024)))
+        }
         try server.start()
         defer { server.stop() }
         for _ in 0..<3 {
@@ -300,7 +308,8 @@ import Testing
     }
 
     @Test func delayedActionAnswersAfterTheDelay() throws {
-        let server = LoopbackHTTPServer { _ in .respondAfter(seconds: 0.2, ServerResponse(status: 503, body: Array("later".utf8))) }
+        let server = LoopbackHTTPServer { _ in .respondAfter(seconds: 0.2, ServerResponse(status: 503, body: Array("later".utf8)))
+        }
         try server.start()
         defer { server.stop() }
         let client = try RawHTTPClient(port: server.port)
@@ -329,8 +338,9 @@ import Testing
     @Test func refusesANonLoopbackBindUnlessAllowed() throws {
         let server = LoopbackHTTPServer(host: "0.0.0.0") { _ in .respond(ServerResponse(status: 200)) }
         #expect(throws: LoopbackHTTPError.nonLoopbackHost("0.0.0.0")) { try server.start() }
-        #expect(LoopbackHTTPError.nonLoopbackHost("0.0.0.0").description
-            == "refusing to bind to non-loopback address '0.0.0.0' (pass allowNonLoopback to permit it)")
+        #expect(
+            LoopbackHTTPError.nonLoopbackHost("0.0.0.0").description
+                == "refusing to bind to non-loopback address '0.0.0.0' (pass allowNonLoopback to permit it)")
 
         let allowed = LoopbackHTTPServer(host: "0.0.0.0", allowNonLoopback: true) { _ in .respond(ServerResponse(status: 200)) }
         try allowed.start()

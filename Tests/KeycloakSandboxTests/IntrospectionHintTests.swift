@@ -14,7 +14,10 @@ import Testing
         fixture.request(
             "POST", "/realms/demo/protocol/openid-connect/token/introspect",
             // requester-client is in the subject token's aud: a token is active only for a client it names.
-            form: [("client_id", "requester-client"), ("client_secret", "requester-secret"), ("token", token), ("token_type_hint", hint)])
+            form: [
+                ("client_id", "requester-client"), ("client_secret", "requester-secret"), ("token", token),
+                ("token_type_hint", hint),
+            ])
     }
 
     @Test func requestingPartyTokenHint() {

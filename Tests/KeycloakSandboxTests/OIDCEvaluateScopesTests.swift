@@ -22,15 +22,17 @@ import Testing
     @Test func exampleAccessTokenMatchesTheRecording() {
         let account = clientUUID("account", realm: "master")
         let response = admin.send(
-            "GET", "/admin/realms/master/clients/\(account)/evaluate-scopes/generate-example-access-token?userId=\(userId("admin", realm: "master"))",
+            "GET",
+            "/admin/realms/master/clients/\(account)/evaluate-scopes/generate-example-access-token?userId=\(userId("admin", realm: "master"))",
             nil)
         #expect(response.status == 200)
         #expect(response.header("Content-Type") == "application/json;charset=UTF-8")
         let body = response.jsonObject
-        #expect(body.keys == [
-            "exp", "iat", "jti", "iss", "sub", "typ", "azp", "sid", "acr", "resource_access", "scope", "email_verified",
-            "preferred_username",
-        ])
+        #expect(
+            body.keys == [
+                "exp", "iat", "jti", "iss", "sub", "typ", "azp", "sid", "acr", "resource_access", "scope", "email_verified",
+                "preferred_username",
+            ])
         #expect(body["azp"] == "account")
         #expect(body["resource_access"] == ["account": ["roles": ["manage-account", "manage-account-links", "view-profile"]]])
         #expect(body["scope"] == "email profile")
@@ -42,10 +44,14 @@ import Testing
     @Test func exampleIDToken() {
         let account = clientUUID("account", realm: "master")
         let body = admin.send(
-            "GET", "/admin/realms/master/clients/\(account)/evaluate-scopes/generate-example-id-token?userId=\(userId("admin", realm: "master"))",
+            "GET",
+            "/admin/realms/master/clients/\(account)/evaluate-scopes/generate-example-id-token?userId=\(userId("admin", realm: "master"))",
             nil
         ).jsonObject
-        #expect(body.keys == ["exp", "iat", "jti", "iss", "aud", "sub", "typ", "azp", "sid", "acr", "email_verified", "preferred_username"])
+        #expect(
+            body.keys == [
+                "exp", "iat", "jti", "iss", "aud", "sub", "typ", "azp", "sid", "acr", "email_verified", "preferred_username",
+            ])
         #expect(body["aud"] == "account")
         #expect(body["typ"] == "ID")
     }
@@ -69,7 +75,8 @@ import Testing
         #expect(noUser.text == #"{"error":"No userId provided"}"#)
         #expect(admin.send("GET", base + "?userId=nobody", nil).text == #"{"error":"No user found"}"#)
         let userInfo = admin.send(
-            "GET", "/admin/realms/demo/clients/\(clientUUID("app"))/evaluate-scopes/generate-example-userinfo?userId=\(alice)", nil)
+            "GET", "/admin/realms/demo/clients/\(clientUUID("app"))/evaluate-scopes/generate-example-userinfo?userId=\(alice)",
+            nil)
         #expect(userInfo.text == #"{"sub":"\#(alice)","email_verified":false,"preferred_username":"alice"}"#)
     }
 
@@ -78,14 +85,18 @@ import Testing
         let account = clientUUID("account", realm: "master")
         let path = "/admin/realms/master/clients/\(account)/evaluate-scopes/protocol-mappers"
         let rows = admin.send("GET", path, nil).json.arrayValue ?? []
-        #expect(rows.first?.objectValue?.keys == ["mapperId", "mapperName", "containerId", "containerName", "containerType", "protocolMapper"])
+        #expect(
+            rows.first?.objectValue?.keys == [
+                "mapperId", "mapperName", "containerId", "containerName", "containerType", "protocolMapper",
+            ])
         let names = rows.compactMap { $0["mapperName"]?.stringValue }
         #expect(names == names.sorted())
         #expect(names.prefix(4) == ["acr loa level", "allowed web origins", "audience resolve", "auth_time"])
         #expect(rows.first?["containerName"] == "acr")
         #expect(rows.first?["containerType"] == "client-scope")
         #expect(!names.contains("phone number"))
-        let withPhone = admin.send("GET", path + "?scope=phone", nil).json.arrayValue?.compactMap { $0["mapperName"]?.stringValue } ?? []
+        let withPhone =
+            admin.send("GET", path + "?scope=phone", nil).json.arrayValue?.compactMap { $0["mapperName"]?.stringValue } ?? []
         #expect(withPhone.contains("phone number"))
         #expect(admin.send("POST", path, "{}").status == 405)
     }
@@ -101,11 +112,16 @@ import Testing
         let offline = admin.send(
             "GET", "/admin/realms/demo/clients/\(app)/evaluate-scopes/scope-mappings/demo/granted?scope=offline_access", nil)
         #expect(offline.json.arrayValue?.compactMap { $0["name"]?.stringValue } == ["offline_access"])
-        let notGranted = admin.send("GET", "/admin/realms/demo/clients/\(app)/evaluate-scopes/scope-mappings/demo/not-granted", nil)
-        #expect(notGranted.json.arrayValue?.compactMap { $0["name"]?.stringValue } == ["default-roles-demo", "offline_access", "uma_authorization"])
+        let notGranted = admin.send(
+            "GET", "/admin/realms/demo/clients/\(app)/evaluate-scopes/scope-mappings/demo/not-granted", nil)
+        #expect(
+            notGranted.json.arrayValue?.compactMap { $0["name"]?.stringValue } == [
+                "default-roles-demo", "offline_access", "uma_authorization",
+            ])
         #expect(notGranted.json[0]?.objectValue?.keys == ["id", "name", "description", "composite", "clientRole", "containerId"])
         let unknown = admin.send(
-            "GET", "/admin/realms/demo/clients/\(app)/evaluate-scopes/scope-mappings/00000000-0000-0000-0000-000000000000/granted", nil)
+            "GET",
+            "/admin/realms/demo/clients/\(app)/evaluate-scopes/scope-mappings/00000000-0000-0000-0000-000000000000/granted", nil)
         #expect(unknown.status == 404)
         #expect(unknown.text == #"{"error":"Role Container not found"}"#)
     }

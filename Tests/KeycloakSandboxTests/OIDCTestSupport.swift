@@ -55,7 +55,8 @@ final class OIDCFixture: @unchecked Sendable {
             user.roleIds = [realmValue.realmRole(name: "default-roles-\(realm)")!.id]
             for role in roles {
                 let parts = role.split(separator: "/").map(String.init)
-                let found = parts.count == 2
+                let found =
+                    parts.count == 2
                     ? realmValue.client(clientId: parts[0])!.role(name: parts[1])! : realmValue.realmRole(name: role)!
                 user.roleIds.append(found.id)
             }
@@ -103,7 +104,9 @@ final class OIDCFixture: @unchecked Sendable {
         return response
     }
 
-    func token(_ form: [(String, String)], realm: String = "demo", headers: [(name: String, value: String)] = []) -> ServerResponse {
+    func token(_ form: [(String, String)], realm: String = "demo", headers: [(name: String, value: String)] = [])
+        -> ServerResponse
+    {
         request("POST", "/realms/\(realm)/protocol/openid-connect/token", form: form, headers: headers)
     }
 

@@ -14,7 +14,8 @@ import Testing
     }
 
     private func accessClaims(_ client: String, scope: String? = nil, user: String = "alice") -> JSONObject {
-        jwtClaims(fixture.passwordLogin(user, clientId: client, secret: client + "-secret", scope: scope)["access_token"]?.stringValue)
+        jwtClaims(
+            fixture.passwordLogin(user, clientId: client, secret: client + "-secret", scope: scope)["access_token"]?.stringValue)
     }
 
     private func mapper(_ name: String, _ type: String, _ config: JSON) -> JSON {
@@ -26,9 +27,14 @@ import Testing
         fixture.addClient([
             "clientId": "app", "secret": "app-secret", "directAccessGrantsEnabled": true,
             "protocolMappers": [
-                mapper("both", "oidc-audience-mapper", ["included.client.audience": "api", "included.custom.audience": "ignored"]),
-                mapper("custom", "oidc-audience-mapper", ["included.custom.audience": "https://billing.example", "access.token.claim": "true"]),
-                mapper("id-only", "oidc-audience-mapper", ["included.custom.audience": "id-only", "access.token.claim": "false", "id.token.claim": "true"]),
+                mapper(
+                    "both", "oidc-audience-mapper", ["included.client.audience": "api", "included.custom.audience": "ignored"]),
+                mapper(
+                    "custom", "oidc-audience-mapper",
+                    ["included.custom.audience": "https://billing.example", "access.token.claim": "true"]),
+                mapper(
+                    "id-only", "oidc-audience-mapper",
+                    ["included.custom.audience": "id-only", "access.token.claim": "false", "id.token.claim": "true"]),
                 mapper("none", "oidc-audience-mapper", ["access.token.claim": "true"]),
             ],
         ])
@@ -43,7 +49,9 @@ import Testing
     // §7: audience resolve needs a role of the client held by the user and in the client's scope.
     @Test func audienceResolveFollowsTheRoleScope() {
         fixture.addClient(["clientId": "full", "secret": "full-secret", "directAccessGrantsEnabled": true])
-        fixture.addClient(["clientId": "narrow", "secret": "narrow-secret", "directAccessGrantsEnabled": true, "fullScopeAllowed": false])
+        fixture.addClient([
+            "clientId": "narrow", "secret": "narrow-secret", "directAccessGrantsEnabled": true, "fullScopeAllowed": false,
+        ])
         fixture.addUser("alice", roles: ["api/reader"])
         #expect(accessClaims("full")["aud"] == ["account", "api"])
         // No scope mappings: only the client's own roles are in scope, so no resource_access, no aud.
@@ -59,7 +67,10 @@ import Testing
 
     // §4.2: removing the roles scope removes audience resolve (no `account`).
     @Test func withoutRolesScopeThereIsNoAudience() {
-        fixture.addClient(["clientId": "bare", "secret": "bare-secret", "directAccessGrantsEnabled": true, "defaultClientScopes": ["basic", "profile"]])
+        fixture.addClient([
+            "clientId": "bare", "secret": "bare-secret", "directAccessGrantsEnabled": true,
+            "defaultClientScopes": ["basic", "profile"],
+        ])
         fixture.addUser("alice")
         let claims = accessClaims("bare")
         #expect(claims["aud"] == nil)
@@ -73,12 +84,23 @@ import Testing
         fixture.addClient([
             "clientId": "app", "secret": "app-secret", "directAccessGrantsEnabled": true,
             "protocolMappers": [
-                mapper("tenant", "oidc-hardcoded-claim-mapper", ["claim.name": "org.tenant", "claim.value": "acme", "jsonType.label": "String"]),
-                mapper("level", "oidc-hardcoded-claim-mapper", ["claim.name": "level", "claim.value": "3", "jsonType.label": "long"]),
-                mapper("dotted", "oidc-hardcoded-claim-mapper", ["claim.name": #"a\.b"#, "claim.value": "true", "jsonType.label": "boolean"]),
-                mapper("dept", "oidc-usermodel-attribute-mapper", ["user.attribute": "department", "claim.name": "department", "jsonType.label": "String"]),
-                mapper("teams", "oidc-usermodel-attribute-mapper", ["user.attribute": "team", "claim.name": "teams", "multivalued": "true"]),
-                mapper("hidden", "oidc-hardcoded-claim-mapper", ["claim.name": "hidden", "claim.value": "x", "access.token.claim": "false"]),
+                mapper(
+                    "tenant", "oidc-hardcoded-claim-mapper",
+                    ["claim.name": "org.tenant", "claim.value": "acme", "jsonType.label": "String"]),
+                mapper(
+                    "level", "oidc-hardcoded-claim-mapper", ["claim.name": "level", "claim.value": "3", "jsonType.label": "long"]),
+                mapper(
+                    "dotted", "oidc-hardcoded-claim-mapper",
+                    ["claim.name": #"a\.b"#, "claim.value": "true", "jsonType.label": "boolean"]),
+                mapper(
+                    "dept", "oidc-usermodel-attribute-mapper",
+                    ["user.attribute": "department", "claim.name": "department", "jsonType.label": "String"]),
+                mapper(
+                    "teams", "oidc-usermodel-attribute-mapper",
+                    ["user.attribute": "team", "claim.name": "teams", "multivalued": "true"]),
+                mapper(
+                    "hidden", "oidc-hardcoded-claim-mapper",
+                    ["claim.name": "hidden", "claim.value": "x", "access.token.claim": "false"]),
             ],
         ])
         fixture.addUser("alice") { user in

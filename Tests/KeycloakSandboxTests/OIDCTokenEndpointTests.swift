@@ -20,7 +20,9 @@ import Testing
         }
     }
 
-    private func expectError(_ response: ServerResponse, _ status: Int, _ body: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectError(
+        _ response: ServerResponse, _ status: Int, _ body: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(response.status == status, sourceLocation: sourceLocation)
         #expect(response.text == body, sourceLocation: sourceLocation)
         #expect(response.header("Content-Type") == "application/json", sourceLocation: sourceLocation)
@@ -115,7 +117,8 @@ import Testing
         // A disabled account is reported even with a wrong password (ValidateUsername runs first).
         expectError(login("bob", "wrong"), 400, #"{"error":"invalid_grant","error_description":"Account disabled"}"#)
         fixture.addUser("carol") { $0.requiredActions = ["UPDATE_PASSWORD"] }
-        expectError(login("carol", "secret"), 400, #"{"error":"invalid_grant","error_description":"Account is not fully set up"}"#)
+        expectError(
+            login("carol", "secret"), 400, #"{"error":"invalid_grant","error_description":"Account is not fully set up"}"#)
         expectError(
             login("alice", "secret", client: "svc"), 400,
             #"{"error":"unauthorized_client","error_description":"Client not allowed for direct access grants"}"#)
@@ -129,10 +132,11 @@ import Testing
     // admin-api.md §1.1 (recorded password-grant-admin-cli.http): member order, lifespans, lightweight token.
     @Test func adminCLIPasswordGrantInMaster() throws {
         let body = fixture.passwordLogin("admin", password: OIDCFixture.adminPassword, clientId: "admin-cli", realm: "master")
-        #expect(body.keys == [
-            "access_token", "expires_in", "refresh_expires_in", "refresh_token", "token_type", "not-before-policy",
-            "session_state", "scope",
-        ])
+        #expect(
+            body.keys == [
+                "access_token", "expires_in", "refresh_expires_in", "refresh_token", "token_type", "not-before-policy",
+                "session_state", "scope",
+            ])
         #expect(body["expires_in"] == 60)
         #expect(body["refresh_expires_in"] == 1800)
         #expect(body["token_type"] == "Bearer")
@@ -164,10 +168,11 @@ import Testing
         let token = try #require(body["access_token"]?.stringValue)
         let claims = jwtClaims(token)
         let aliceId = fixture.context.store.read { $0.realm(named: "demo")!.user(username: "alice")!.id }
-        #expect(claims.keys == [
-            "exp", "iat", "jti", "iss", "aud", "sub", "typ", "azp", "sid", "acr", "realm_access", "resource_access", "scope",
-            "email_verified", "name", "preferred_username", "given_name", "family_name", "email",
-        ])
+        #expect(
+            claims.keys == [
+                "exp", "iat", "jti", "iss", "aud", "sub", "typ", "azp", "sid", "acr", "realm_access", "resource_access", "scope",
+                "email_verified", "name", "preferred_username", "given_name", "family_name", "email",
+            ])
         #expect(claims["aud"] == "account")
         #expect(claims["sub"] == .string(aliceId))
         #expect(claims["typ"] == "Bearer")
@@ -201,7 +206,9 @@ import Testing
 
     // admin-api.md §1.1 (recorded client-credentials-grant.http).
     @Test func clientCredentialsGrant() {
-        let response = fixture.token([("grant_type", "client_credentials"), ("client_id", "svc"), ("client_secret", "svc-secret")])
+        let response = fixture.token([
+            ("grant_type", "client_credentials"), ("client_id", "svc"), ("client_secret", "svc-secret"),
+        ])
         #expect(response.status == 200)
         let body = response.jsonObject
         #expect(body.keys == ["access_token", "expires_in", "refresh_expires_in", "token_type", "not-before-policy", "scope"])
@@ -228,7 +235,8 @@ import Testing
         let refreshToken = login["refresh_token"]!.stringValue!
         fixture.advance(100)
         let response = fixture.token([
-            ("grant_type", "refresh_token"), ("client_id", "app"), ("client_secret", "app-secret"), ("refresh_token", refreshToken),
+            ("grant_type", "refresh_token"), ("client_id", "app"), ("client_secret", "app-secret"),
+            ("refresh_token", refreshToken),
         ])
         #expect(response.status == 200)
         let body = response.jsonObject
@@ -239,7 +247,8 @@ import Testing
             #"{"error":"invalid_request","error_description":"Missing parameter: refresh_token"}"#)
         expectError(
             fixture.token([
-                ("grant_type", "refresh_token"), ("client_id", "app"), ("client_secret", "app-secret"), ("refresh_token", "x.y.z"),
+                ("grant_type", "refresh_token"), ("client_id", "app"), ("client_secret", "app-secret"),
+                ("refresh_token", "x.y.z"),
             ]), 400, #"{"error":"invalid_grant","error_description":"Invalid refresh token"}"#)
         // An access token is not a refresh token.
         expectError(
@@ -250,7 +259,8 @@ import Testing
         fixture.addClient(["clientId": "other", "secret": "other-secret"])
         expectError(
             fixture.token([
-                ("grant_type", "refresh_token"), ("client_id", "other"), ("client_secret", "other-secret"), ("refresh_token", refreshToken),
+                ("grant_type", "refresh_token"), ("client_id", "other"), ("client_secret", "other-secret"),
+                ("refresh_token", refreshToken),
             ]), 400, #"{"error":"invalid_grant","error_description":"Unmatching clients"}"#)
         let logout = fixture.request(
             "POST", "/realms/demo/protocol/openid-connect/logout",
@@ -258,7 +268,8 @@ import Testing
         #expect(logout.status == 204)
         expectError(
             fixture.token([
-                ("grant_type", "refresh_token"), ("client_id", "app"), ("client_secret", "app-secret"), ("refresh_token", refreshToken),
+                ("grant_type", "refresh_token"), ("client_id", "app"), ("client_secret", "app-secret"),
+                ("refresh_token", refreshToken),
             ]), 400, #"{"error":"invalid_grant","error_description":"Session not active"}"#)
     }
 

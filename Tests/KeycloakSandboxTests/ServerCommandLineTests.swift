@@ -4,7 +4,9 @@ import Testing
 @testable import KeycloakSandbox
 
 @Suite struct ServerCommandLineTests {
-    private func parse(_ arguments: [String], environment: [String: String] = [:], files: [String: String] = [:]) throws(SandboxUsageError) -> SandboxCommand {
+    private func parse(_ arguments: [String], environment: [String: String] = [:], files: [String: String] = [:])
+        throws(SandboxUsageError) -> SandboxCommand
+    {
         try SandboxCommandLine.parse(arguments, environment: environment) { path in
             guard let text = files[path] else { throw MissingFile.missing }
             return text
@@ -35,9 +37,11 @@ import Testing
 
     @Test func readsEveryOption() throws {
         let command = try parse(
-            ["--host", "::1", "--port=8181", "--admin-user", "Root", "--admin-password-file", "/pw", "--state", "s.json",
-             "--import", "a.json", "--import=b.json", "--features", "token-exchange,admin-fine-grained-authz:v1", "--control",
-             "--max-body-bytes", "2048", "--allow-non-loopback"],
+            [
+                "--host", "::1", "--port=8181", "--admin-user", "Root", "--admin-password-file", "/pw", "--state", "s.json",
+                "--import", "a.json", "--import=b.json", "--features", "token-exchange,admin-fine-grained-authz:v1", "--control",
+                "--max-body-bytes", "2048", "--allow-non-loopback",
+            ],
             environment: ["KCX_SANDBOX_ADMIN_PASSWORD": "from-env"], files: ["/pw": "s3cret\n"])
         let (options, generated) = try #require(runOptions(command))
         #expect(options.host == "::1")
@@ -54,7 +58,8 @@ import Testing
     }
 
     @Test func takesThePasswordFromTheEnvironment() throws {
-        let (options, generated) = try #require(runOptions(try parse([], environment: ["KCX_SANDBOX_ADMIN_PASSWORD": "pw from env"])))
+        let (options, generated) = try #require(
+            runOptions(try parse([], environment: ["KCX_SANDBOX_ADMIN_PASSWORD": "pw from env"])))
         #expect(options.adminPassword == "pw from env")
         #expect(!generated)
     }
@@ -73,12 +78,26 @@ import Testing
         (["--port", "70000"], "error: --port '70000' is not a port number\nhint: use 0 to 65535 (0 picks a free port)"),
         (["--control=yes"], "error: option --control takes no value\nhint: write --control alone"),
         (["--state", "a", "--state", "b"], "error: option --state given twice\nhint: give it once"),
-        (["--admin-password-file", "/missing"], "error: cannot read the admin password file '/missing'\nhint: check the path and its permissions"),
-        (["--admin-password-file", "/empty"], "error: the admin password file '/empty' is empty\nhint: write the password on its first line"),
-        (["--admin-user", "a b"], "error: --admin-user 'a b' is not a valid username\nhint: use a non-empty name without spaces"),
-        (["--max-body-bytes", "10"], "error: --max-body-bytes '10' is not a number of at least 1024\nhint: e.g. --max-body-bytes 10485760"),
-        (["--features", "token-exchange:v1,token-exchange:v1", "--features-disabled", "token-exchange"],
-         "error: Feature token-exchange cannot be both enabled and disabled\nhint: see token-exchange.md §3 or 'kcx-sandbox --help'"),
+        (
+            ["--admin-password-file", "/missing"],
+            "error: cannot read the admin password file '/missing'\nhint: check the path and its permissions"
+        ),
+        (
+            ["--admin-password-file", "/empty"],
+            "error: the admin password file '/empty' is empty\nhint: write the password on its first line"
+        ),
+        (
+            ["--admin-user", "a b"],
+            "error: --admin-user 'a b' is not a valid username\nhint: use a non-empty name without spaces"
+        ),
+        (
+            ["--max-body-bytes", "10"],
+            "error: --max-body-bytes '10' is not a number of at least 1024\nhint: e.g. --max-body-bytes 10485760"
+        ),
+        (
+            ["--features", "token-exchange:v1,token-exchange:v1", "--features-disabled", "token-exchange"],
+            "error: Feature token-exchange cannot be both enabled and disabled\nhint: see token-exchange.md §3 or 'kcx-sandbox --help'"
+        ),
     ])
     func refusesBadCommandLines(arguments: [String], message: String) {
         do {

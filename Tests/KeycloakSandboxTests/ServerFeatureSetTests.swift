@@ -38,13 +38,24 @@ import Testing
 
     // token-exchange.md §3, Profile.configure: start-up refusals.
     @Test func refusesWhatKeycloakRefusesAtStartUp() {
-        #expect(throws: FeatureSetError(description: "Multiple versions of the same feature admin-fine-grained-authz:v1, admin-fine-grained-authz:v2 should not be enabled.")) {
+        #expect(
+            throws: FeatureSetError(
+                description:
+                    "Multiple versions of the same feature admin-fine-grained-authz:v1, admin-fine-grained-authz:v2 should not be enabled."
+            )
+        ) {
             try FeatureSet(featuresOption: "admin-fine-grained-authz:v1,admin-fine-grained-authz:v2")
         }
-        #expect(throws: FeatureSetError(description: "Feature token-exchange-standard:v2 should be disabled using the unversioned key token-exchange-standard")) {
+        #expect(
+            throws: FeatureSetError(
+                description:
+                    "Feature token-exchange-standard:v2 should be disabled using the unversioned key token-exchange-standard")
+        ) {
             try FeatureSet(featuresOption: "", disabledOption: "token-exchange-standard:v2")
         }
-        #expect(throws: FeatureSetError(description: "Feature admin-fine-grained-authz:v2 depends on disabled feature authorization")) {
+        #expect(
+            throws: FeatureSetError(description: "Feature admin-fine-grained-authz:v2 depends on disabled feature authorization")
+        ) {
             try FeatureSet(featuresOption: "", disabledOption: "authorization")
         }
         #expect(throws: FeatureSetError(description: "Feature token-exchange cannot be both enabled and disabled")) {
@@ -54,8 +65,13 @@ import Testing
             _ = try FeatureSet(featuresOption: "token-exchnage")
             Issue.record("an unknown feature was accepted")
         } catch {
-            #expect(error.description.hasPrefix("Invalid value for option '--features': token-exchnage. Expected values are: authorization, authorization:v1, account-api, "))
-            #expect(error.description.contains("token-exchange, token-exchange:v1, token-exchange-standard, token-exchange-standard:v2"))
+            #expect(
+                error.description.hasPrefix(
+                    "Invalid value for option '--features': token-exchnage. Expected values are: authorization, authorization:v1, account-api, "
+                ))
+            #expect(
+                error.description.contains(
+                    "token-exchange, token-exchange:v1, token-exchange-standard, token-exchange-standard:v2"))
         }
     }
 
@@ -71,11 +87,20 @@ import Testing
         let features = try FeatureSet(featuresOption: "token-exchange").serverInfoFeatures().arrayValue ?? []
         #expect(features.count == KeycloakFeature.allCases.count)
         let standard = features.first { $0["name"] == "TOKEN_EXCHANGE_STANDARD_V2" }
-        #expect(standard?.serialized() == #"{"name":"TOKEN_EXCHANGE_STANDARD_V2","label":"Standard Token Exchange version 2","type":"DEFAULT","enabled":true,"dependencies":[]}"#)
+        #expect(
+            standard?.serialized()
+                == #"{"name":"TOKEN_EXCHANGE_STANDARD_V2","label":"Standard Token Exchange version 2","type":"DEFAULT","enabled":true,"dependencies":[]}"#
+        )
         let legacy = features.first { $0["name"] == "TOKEN_EXCHANGE" }
-        #expect(legacy?.serialized() == #"{"name":"TOKEN_EXCHANGE","label":"Token Exchange Service","type":"PREVIEW","enabled":true,"deprecated":true,"dependencies":[]}"#)
+        #expect(
+            legacy?.serialized()
+                == #"{"name":"TOKEN_EXCHANGE","label":"Token Exchange Service","type":"PREVIEW","enabled":true,"deprecated":true,"dependencies":[]}"#
+        )
         let fgap2 = features.first { $0["name"] == "ADMIN_FINE_GRAINED_AUTHZ_V2" }
-        #expect(fgap2?.serialized() == #"{"name":"ADMIN_FINE_GRAINED_AUTHZ_V2","label":"Fine-Grained Admin Permissions version 2","type":"DEFAULT","enabled":true,"dependencies":["AUTHORIZATION"]}"#)
+        #expect(
+            fgap2?.serialized()
+                == #"{"name":"ADMIN_FINE_GRAINED_AUTHZ_V2","label":"Fine-Grained Admin Permissions version 2","type":"DEFAULT","enabled":true,"dependencies":["AUTHORIZATION"]}"#
+        )
     }
 
     @Test func profileInfoListsDisabledPreviewAndExperimentalFeatures() {
@@ -86,12 +111,14 @@ import Testing
         #expect(disabled.contains("ADMIN_FINE_GRAINED_AUTHZ"))
         #expect(!disabled.contains("TOKEN_EXCHANGE_STANDARD_V2"))
         #expect(disabled == disabled.sorted())
-        #expect(profile["previewFeatures"]?.arrayValue?.compactMap(\.stringValue) == [
-            "ADMIN_FINE_GRAINED_AUTHZ", "CLIENT_SECRET_ROTATION", "RECOVERY_CODES", "SCRIPTS", "TOKEN_EXCHANGE",
-            "TOKEN_EXCHANGE_DELEGATION", "UPDATE_EMAIL",
-        ])
-        #expect(profile["experimentalFeatures"]?.arrayValue?.compactMap(\.stringValue) == [
-            "CLIENT_TYPES", "DYNAMIC_SCOPES", "TOKEN_EXCHANGE_EXTERNAL_INTERNAL_V2", "TRANSIENT_USERS",
-        ])
+        #expect(
+            profile["previewFeatures"]?.arrayValue?.compactMap(\.stringValue) == [
+                "ADMIN_FINE_GRAINED_AUTHZ", "CLIENT_SECRET_ROTATION", "RECOVERY_CODES", "SCRIPTS", "TOKEN_EXCHANGE",
+                "TOKEN_EXCHANGE_DELEGATION", "UPDATE_EMAIL",
+            ])
+        #expect(
+            profile["experimentalFeatures"]?.arrayValue?.compactMap(\.stringValue) == [
+                "CLIENT_TYPES", "DYNAMIC_SCOPES", "TOKEN_EXCHANGE_EXTERNAL_INTERNAL_V2", "TRANSIENT_USERS",
+            ])
     }
 }

@@ -12,8 +12,12 @@ func passwordToken(_ sandbox: Sandbox, realm: String = "master", username: Strin
     throws -> String
 {
     let form = "grant_type=password&client_id=admin-cli&username=\(username)&password=\(password)"
-    let response = try #require(immediate(sandbox.handle(sandboxRequest(
-        "POST", "/realms/\(realm)/protocol/openid-connect/token", body: form, contentType: "application/x-www-form-urlencoded"))))
+    let response = try #require(
+        immediate(
+            sandbox.handle(
+                sandboxRequest(
+                    "POST", "/realms/\(realm)/protocol/openid-connect/token", body: form,
+                    contentType: "application/x-www-form-urlencoded"))))
     #expect(response.status == 200, "token request answered \(response.status): \(response.answerText)")
     return try #require(try JSON.parse(response.body)["access_token"]?.stringValue)
 }
@@ -62,7 +66,10 @@ private func temporaryDirectory() throws -> String {
         let response = try #require(immediate(sandbox.handle(authorized("GET", "/admin/serverinfo", token: token))))
         let info = try JSON.parse(response.body)
         let types = info["protocolMapperTypes"]?["openid-connect"]?.arrayValue ?? []
-        #expect(types.compactMap { $0["id"]?.stringValue } == ["oidc-audience-mapper", "oidc-audience-resolve-mapper", "oidc-usermodel-attribute-mapper"])
+        #expect(
+            types.compactMap { $0["id"]?.stringValue } == [
+                "oidc-audience-mapper", "oidc-audience-resolve-mapper", "oidc-usermodel-attribute-mapper",
+            ])
         let audience = try #require(types.first)
         #expect(audience.objectValue?.keys == ["id", "name", "category", "helpText", "priority", "properties"])
         #expect(audience["name"] == "Audience")
@@ -70,24 +77,36 @@ private func temporaryDirectory() throws -> String {
         #expect(audience["helpText"] == "Add specified audience to the audience (aud) field of token")
         #expect(audience["priority"] == 0)
         let properties = audience["properties"]?.arrayValue ?? []
-        #expect(properties.compactMap { $0["name"]?.stringValue } == [
-            "included.client.audience", "included.custom.audience", "id.token.claim", "access.token.claim", "lightweight.claim",
-            "introspection.token.claim",
-        ])
-        #expect(String(decoding: properties[0].serializedBytes(), as: UTF8.self) == #"{"name":"included.client.audience","label":"included.client.audience.label","helpText":"included.client.audience.tooltip","type":"ClientList","secret":false,"required":false,"readOnly":false}"#)
+        #expect(
+            properties.compactMap { $0["name"]?.stringValue } == [
+                "included.client.audience", "included.custom.audience", "id.token.claim", "access.token.claim",
+                "lightweight.claim",
+                "introspection.token.claim",
+            ])
+        #expect(
+            String(decoding: properties[0].serializedBytes(), as: UTF8.self)
+                == #"{"name":"included.client.audience","label":"included.client.audience.label","helpText":"included.client.audience.tooltip","type":"ClientList","secret":false,"required":false,"readOnly":false}"#
+        )
         #expect(properties[2]["defaultValue"] == "false")
         #expect(properties[3]["defaultValue"] == "true")
         let resolve = types[1]
         #expect(resolve["priority"] == 30)
-        #expect(resolve["properties"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["access.token.claim", "lightweight.claim", "introspection.token.claim"])
+        #expect(
+            resolve["properties"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == [
+                "access.token.claim", "lightweight.claim", "introspection.token.claim",
+            ])
         // UserAttributeMapper (its static block; OIDCAttributeMapperHelper.addAttributeConfig; ProtocolMapperUtils labels).
         let attribute = types[2]
         let attributeProperties = attribute["properties"]?.arrayValue ?? []
-        #expect(attributeProperties.compactMap { $0["name"]?.stringValue } == [
-            "user.attribute", "claim.name", "jsonType.label", "id.token.claim", "access.token.claim", "lightweight.claim",
-            "userinfo.token.claim", "introspection.token.claim", "multivalued", "aggregate.attrs",
-        ])
-        #expect(String(decoding: attributeProperties[2].serializedBytes(), as: UTF8.self) == #"{"name":"jsonType.label","label":"jsonType.label","helpText":"jsonType.tooltip","type":"List","options":["String","long","int","boolean","JSON"],"secret":false,"required":false,"readOnly":false}"#)
+        #expect(
+            attributeProperties.compactMap { $0["name"]?.stringValue } == [
+                "user.attribute", "claim.name", "jsonType.label", "id.token.claim", "access.token.claim", "lightweight.claim",
+                "userinfo.token.claim", "introspection.token.claim", "multivalued", "aggregate.attrs",
+            ])
+        #expect(
+            String(decoding: attributeProperties[2].serializedBytes(), as: UTF8.self)
+                == #"{"name":"jsonType.label","label":"jsonType.label","helpText":"jsonType.tooltip","type":"List","options":["String","long","int","boolean","JSON"],"secret":false,"required":false,"readOnly":false}"#
+        )
         #expect(attributeProperties[1]["required"] == true)
         // Every mapper type listed is one the mapper routes accept.
         for type in types { #expect(MapperRoutes.providers.contains(type["id"]?.stringValue ?? "")) }
@@ -99,7 +118,8 @@ private func temporaryDirectory() throws -> String {
         options.features = try FeatureSet(featuresOption: "token-exchange,admin-fine-grained-authz:v1")
         let sandbox = try Sandbox(options: options)
         let token = try passwordToken(sandbox)
-        let info = try JSON.parse(try #require(immediate(sandbox.handle(authorized("GET", "/admin/serverinfo", token: token)))).body)
+        let info = try JSON.parse(
+            try #require(immediate(sandbox.handle(authorized("GET", "/admin/serverinfo", token: token)))).body)
         let features = info["features"]?.arrayValue ?? []
         func enabled(_ name: String) -> Bool? { features.first { $0["name"]?.stringValue == name }?["enabled"]?.boolValue }
         #expect(enabled("TOKEN_EXCHANGE") == true)
@@ -115,8 +135,11 @@ private func temporaryDirectory() throws -> String {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let realmFile = directory + "/demo.json"
-        try Data(#"{"realm":"demo","enabled":true,"users":[{"username":"plain","enabled":true,"credentials":[{"type":"password","value":"pw"}]}]}"#.utf8)
-            .write(to: URL(fileURLWithPath: realmFile))
+        try Data(
+            #"{"realm":"demo","enabled":true,"users":[{"username":"plain","enabled":true,"credentials":[{"type":"password","value":"pw"}]}]}"#
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: realmFile))
         var options = SandboxOptions(adminPassword: "test-password")
         options.importFiles = [realmFile]
         let sandbox = try Sandbox(options: options)
@@ -149,10 +172,12 @@ private func temporaryDirectory() throws -> String {
         let path = directory + "/state.json"
         let first = try makeSandbox(stateFile: path)
         let token = try passwordToken(first)
-        let created = immediate(first.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"kept","enabled":true}"#)))
+        let created = immediate(
+            first.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"kept","enabled":true}"#)))
         #expect(created?.status == 201)
         // A refused change is not written (and does not need to be).
-        let refused = immediate(first.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"kept","enabled":true}"#)))
+        let refused = immediate(
+            first.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"kept","enabled":true}"#)))
         #expect(refused?.status == 409)
 
         let second = try makeSandbox(stateFile: path)

@@ -9,7 +9,7 @@ import Testing
 @testable import KeycloakSandbox
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 private func journalDirectory() throws -> String {
@@ -30,9 +30,15 @@ private func lines(_ path: String) -> [String] {
         let first = try makeSandbox(stateFile: path)
         let before = try #require(FileManager.default.contents(atPath: path))
         let token = try passwordToken(first)
-        #expect(immediate(first.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"journaled","enabled":true}"#)))?.status == 201)
+        #expect(
+            immediate(
+                first.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"journaled","enabled":true}"#)))?
+                .status == 201)
         let scope = immediate(
-            first.handle(authorized("POST", "/admin/realms/journaled/client-scopes", token: token, body: #"{"name":"s1","protocol":"openid-connect"}"#)))
+            first.handle(
+                authorized(
+                    "POST", "/admin/realms/journaled/client-scopes", token: token,
+                    body: #"{"name":"s1","protocol":"openid-connect"}"#)))
         #expect(scope?.status == 201)
 
         // The state file is not rewritten per write; the journal holds one line per write batch.
@@ -61,7 +67,9 @@ private func lines(_ path: String) -> [String] {
         let path = directory + "/state.json"
         let sandbox = try makeSandbox(stateFile: path)
         let token = try passwordToken(sandbox)
-        #expect(immediate(sandbox.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"folded"}"#)))?.status == 201)
+        #expect(
+            immediate(sandbox.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"folded"}"#)))?.status
+                == 201)
         #expect(FileManager.default.fileExists(atPath: path + ".journal"))
         try sandbox.shutdown()
         #expect(!FileManager.default.fileExists(atPath: path + ".journal"))
@@ -81,10 +89,14 @@ private func lines(_ path: String) -> [String] {
         try FileManager.default.createDirectory(atPath: path + ".journal", withIntermediateDirectories: false)
         let token = try passwordToken(sandbox)
         #expect(sandbox.persistFailureCount == 1)
-        #expect(immediate(sandbox.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"late"}"#)))?.status == 201)
+        #expect(
+            immediate(sandbox.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"late"}"#)))?.status
+                == 201)
         #expect(sandbox.persistFailureCount == 2)
         try FileManager.default.removeItem(atPath: path + ".journal")
-        #expect(immediate(sandbox.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"later"}"#)))?.status == 201)
+        #expect(
+            immediate(sandbox.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"later"}"#)))?.status
+                == 201)
         #expect(sandbox.persistFailureCount == 2)
         let restarted = try makeSandbox(stateFile: path)
         #expect(restarted.context.store.read { $0.realm(named: "late") != nil && $0.realm(named: "later") != nil })
@@ -99,7 +111,8 @@ private func lines(_ path: String) -> [String] {
         let path = directory + "/state.json"
         let first = try makeSandbox(stateFile: path)
         let token = try passwordToken(first)
-        #expect(immediate(first.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"kept"}"#)))?.status == 201)
+        #expect(
+            immediate(first.handle(authorized("POST", "/admin/realms", token: token, body: #"{"realm":"kept"}"#)))?.status == 201)
         let journal = try #require(FileManager.default.contents(atPath: path + ".journal"))
 
         try (journal + Data(#"{"records":[{"op":"deleteRealm","#.utf8)).write(to: URL(fileURLWithPath: path + ".journal"))
@@ -117,11 +130,16 @@ private func lines(_ path: String) -> [String] {
         let harness = AdminHarness()
         harness.createRealm("demo")
         for index in 0..<50 {
-            #expect(harness.send("POST", "/admin/realms/demo/client-scopes", json: #"{"name":"s\#(index)","protocol":"openid-connect"}"#).status == 201)
+            #expect(
+                harness.send(
+                    "POST", "/admin/realms/demo/client-scopes", json: #"{"name":"s\#(index)","protocol":"openid-connect"}"#
+                ).status == 201)
         }
         let before = harness.context.store.read { $0 }
         let scope = harness.realm("demo").clientScope(name: "s7")!
-        #expect(harness.send("PUT", "/admin/realms/demo/client-scopes/\(scope.id)", json: #"{"name":"s7","description":"changed"}"#).status == 204)
+        #expect(
+            harness.send("PUT", "/admin/realms/demo/client-scopes/\(scope.id)", json: #"{"name":"s7","description":"changed"}"#)
+                .status == 204)
         let after = harness.context.store.read { $0 }
         let records = StoreJournal.records(from: before, to: after)
         #expect(records.count == 1)
@@ -159,9 +177,12 @@ private func lines(_ path: String) -> [String] {
 @Suite struct ServerCrashSafetyTests {
     struct Client {
         let port: UInt16
-        func send(_ method: String, _ path: String, body: String = "", contentType: String = "application/json", token: String? = nil) throws -> RawResponse {
+        func send(
+            _ method: String, _ path: String, body: String = "", contentType: String = "application/json", token: String? = nil
+        ) throws -> RawResponse {
             let connection = try RawHTTPClient(port: port)
-            var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
+            var head =
+                "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
             if !body.isEmpty { head += "Content-Type: \(contentType)\r\n" }
             if let token { head += "Authorization: Bearer \(token)\r\n" }
             connection.send(head + "\r\n" + body)
@@ -187,15 +208,18 @@ private func lines(_ path: String) -> [String] {
         defer { if !killed { SandboxBinary.kill(process) } }
         let client = Client(port: try #require(UInt16(url.split(separator: ":").last ?? "")))
         let token = try client.login()
-        #expect(try client.send("POST", "/admin/realms", body: #"{"realm":"crash","enabled":"true"}"#, token: token).status == 201)
+        #expect(
+            try client.send("POST", "/admin/realms", body: #"{"realm":"crash","enabled":"true"}"#, token: token).status == 201)
 
         // Four writers at once, so journal appends of concurrent requests are exercised too.
         let acknowledged = LockedNames()
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             for index in 0..<25 {
                 let name = "scope-\(worker)-\(index)"
-                guard let response = try? client.send(
-                    "POST", "/admin/realms/crash/client-scopes", body: #"{"name":"\#(name)","protocol":"openid-connect"}"#, token: token),
+                guard
+                    let response = try? client.send(
+                        "POST", "/admin/realms/crash/client-scopes", body: #"{"name":"\#(name)","protocol":"openid-connect"}"#,
+                        token: token),
                     response.status == 201, let id = response.header("Location")?.split(separator: "/").last
                 else { continue }
                 acknowledged.set(name, String(id))
@@ -204,7 +228,9 @@ private func lines(_ path: String) -> [String] {
         #expect(acknowledged.all.count == 100)
         let deleted = try #require(acknowledged.all["scope-0-0"])
         #expect(try client.send("DELETE", "/admin/realms/crash/client-scopes/\(deleted)", token: token).status == 204)
-        #expect(try client.send("PUT", "/admin/realms/crash", body: #"{"displayName":"After the crash"}"#, token: token).status == 204)
+        #expect(
+            try client.send("PUT", "/admin/realms/crash", body: #"{"displayName":"After the crash"}"#, token: token).status == 204
+        )
 
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -227,7 +253,9 @@ private func lines(_ path: String) -> [String] {
         #expect(realmJSON["enabled"] == true)
         let scopes = try JSON.parse(try again.send("GET", "/admin/realms/crash/client-scopes", token: token).body)
         let stored = Dictionary(
-            (scopes.arrayValue ?? []).compactMap { scope in scope["name"]?.stringValue.map { ($0, scope["id"]?.stringValue ?? "") } },
+            (scopes.arrayValue ?? []).compactMap { scope in
+                scope["name"]?.stringValue.map { ($0, scope["id"]?.stringValue ?? "") }
+            },
             uniquingKeysWith: { first, _ in first })
         var expected = acknowledged.all
         expected["scope-0-0"] = nil

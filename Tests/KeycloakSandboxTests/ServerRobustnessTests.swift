@@ -66,17 +66,39 @@ final class RunningSandbox {
         ("header without a colon", Array("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n".utf8), 400),
         ("header name with a space", Array("GET / HTTP/1.1\r\nHost: x\r\nX Y: 1\r\n\r\n".utf8), 400),
         ("NUL in a header value", Array("GET / HTTP/1.1\r\nHost: x\r\nX-A: a".utf8) + [0] + Array("b\r\n\r\n".utf8), 400),
-        ("non-UTF-8 bytes in the target", Array("GET /realms/".utf8) + [0xFF, 0xFE] + Array(" HTTP/1.1\r\nHost: x\r\n\r\n".utf8), 400),
+        (
+            "non-UTF-8 bytes in the target",
+            Array("GET /realms/".utf8) + [0xFF, 0xFE] + Array(" HTTP/1.1\r\nHost: x\r\n\r\n".utf8), 400
+        ),
         ("non-UTF-8 bytes in the method", [0x47, 0xC3, 0x28, 0x54] + Array(" / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), 400),
-        ("non-UTF-8 bytes in a header name", Array("GET / HTTP/1.1\r\nHost: x\r\nX-".utf8) + [0xC0, 0xAF] + Array(": 1\r\n\r\n".utf8), 400),
+        (
+            "non-UTF-8 bytes in a header name",
+            Array("GET / HTTP/1.1\r\nHost: x\r\nX-".utf8) + [0xC0, 0xAF] + Array(": 1\r\n\r\n".utf8), 400
+        ),
         ("no Host on HTTP/1.1", Array("GET / HTTP/1.1\r\n\r\n".utf8), 400),
-        ("Content-Length not a number", Array("POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\n\r\n".utf8), 400),
+        (
+            "Content-Length not a number",
+            Array("POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\n\r\n".utf8),
+            400
+        ),
         ("negative Content-Length", Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n".utf8), 400),
-        ("two different Content-Lengths", Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab".utf8), 400),
-        ("Content-Length and chunked", Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8), 400),
+        (
+            "two different Content-Lengths",
+            Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab".utf8), 400
+        ),
+        (
+            "Content-Length and chunked",
+            Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8), 400
+        ),
         ("chunk size not hex", Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n".utf8), 400),
-        ("chunk longer than its size", Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabcd\r\n0\r\n\r\n".utf8), 400),
-        ("chunk size overflowing", Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffff\r\n".utf8), 400),
+        (
+            "chunk longer than its size",
+            Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabcd\r\n0\r\n\r\n".utf8), 400
+        ),
+        (
+            "chunk size overflowing",
+            Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffff\r\n".utf8), 400
+        ),
         ("unknown transfer coding", Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n".utf8), 501),
     ]
 
@@ -98,7 +120,10 @@ final class RunningSandbox {
     @Test func acceptsNonUTF8BytesInAHeaderValue() throws {
         let running = try RunningSandbox()
         let client = try RawHTTPClient(port: running.port)
-        client.send(Array("GET /realms/master/.well-known/openid-configuration HTTP/1.1\r\nHost: x\r\nX-Junk: ".utf8) + [0xFF, 0xFE, 0x80] + Array("\r\n\r\n".utf8))
+        client.send(
+            Array("GET /realms/master/.well-known/openid-configuration HTTP/1.1\r\nHost: x\r\nX-Junk: ".utf8) + [
+                0xFF, 0xFE, 0x80,
+            ] + Array("\r\n\r\n".utf8))
         #expect(try client.readResponse().status == 200)
     }
 
@@ -108,7 +133,9 @@ final class RunningSandbox {
         let client = try RawHTTPClient(port: running.port)
         let body: [UInt8] = Array(#"{"clientId":"a"#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8)
         client.send(
-            Array("POST /admin/realms/master/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+            Array(
+                "POST /admin/realms/master/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                    .utf8)
                 + body)
         let response = try client.readResponse()
         #expect(response.status == 400)
@@ -124,7 +151,9 @@ final class RunningSandbox {
     @Test func refusesAHugeHeaderSectionWith431() throws {
         let running = try RunningSandbox()
         let manyFields = try RawHTTPClient(port: running.port)
-        manyFields.send("GET / HTTP/1.1\r\nHost: x\r\n" + String(repeating: "X-Field: 0123456789012345678901234567890\r\n", count: 2000) + "\r\n")
+        manyFields.send(
+            "GET / HTTP/1.1\r\nHost: x\r\n" + String(repeating: "X-Field: 0123456789012345678901234567890\r\n", count: 2000)
+                + "\r\n")
         #expect(try manyFields.readResponse().statusLine == "HTTP/1.1 431 Request Header Fields Too Large")
         #expect(try manyFields.readsEndOfStream())
 
@@ -136,9 +165,12 @@ final class RunningSandbox {
 
     @Test func refusesAnOversizeBodyWith413AtTheConfiguredLimit() throws {
         let running = try RunningSandbox { $0.limits.maxBodyBytes = 2048 }
-        let head = "POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        let head =
+            "POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         let fits = try RawHTTPClient(port: running.port)
-        let form = "grant_type=password&client_id=admin-cli&username=admin&password=wrong&pad=" + String(repeating: "p", count: 2048 - 74)
+        let form =
+            "grant_type=password&client_id=admin-cli&username=admin&password=wrong&pad="
+            + String(repeating: "p", count: 2048 - 74)
         #expect(form.utf8.count == 2048)
         fits.send(head + "Content-Length: 2048\r\n\r\n" + form)
         // A body at the limit reaches the token endpoint, which refuses the password as 26.7.1 does (recorded: 400).
@@ -152,7 +184,8 @@ final class RunningSandbox {
         #expect(try declared.readsEndOfStream())
 
         let chunked = try RawHTTPClient(port: running.port)
-        chunked.send(head + "Transfer-Encoding: chunked\r\n\r\n800\r\n" + String(repeating: "a", count: 2048) + "\r\n1\r\na\r\n0\r\n\r\n")
+        chunked.send(
+            head + "Transfer-Encoding: chunked\r\n\r\n800\r\n" + String(repeating: "a", count: 2048) + "\r\n1\r\na\r\n0\r\n\r\n")
         #expect(try chunked.readResponse().status == 413)
         try running.expectStillServes()
     }
@@ -179,7 +212,8 @@ final class RunningSandbox {
     @Test func aSlowBodyIsCutOffWith408() throws {
         let running = try RunningSandbox { $0.limits.requestTimeout = 0.5 }
         let client = try RawHTTPClient(port: running.port)
-        client.send("POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\ngrant_type=")
+        client.send(
+            "POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\ngrant_type=")
         #expect(try client.readResponse(timeout: 10).status == 408)
         try running.expectStillServes()
     }
@@ -241,7 +275,9 @@ final class RunningSandbox {
 enum SandboxBinary {
     static let url: URL = {
         var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("kcx-sandbox").path) {
+        while directory.path != "/"
+            && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("kcx-sandbox").path)
+        {
             directory = directory.deletingLastPathComponent()
         }
         return directory.appendingPathComponent("kcx-sandbox")
@@ -296,11 +332,12 @@ enum SandboxBinary {
         let refused = try SandboxBinary.run(["--host", host])
         #expect(refused.status == 1)
         #expect(refused.stdout.isEmpty)
-        #expect(refused.stderr == """
-            error: refusing to bind to non-loopback address '\(host)' (pass --allow-non-loopback to permit it)
-            hint: use --host 127.0.0.1 or ::1, or add --allow-non-loopback if other machines must reach this sandbox
+        #expect(
+            refused.stderr == """
+                error: refusing to bind to non-loopback address '\(host)' (pass --allow-non-loopback to permit it)
+                hint: use --host 127.0.0.1 or ::1, or add --allow-non-loopback if other machines must reach this sandbox
 
-            """)
+                """)
     }
 
     @Test func bindsAnyAddressWhenAllowedExplicitly() throws {
@@ -314,12 +351,16 @@ enum SandboxBinary {
     }
 
     @Test func appliesTheBodyLimitAndTimeoutsFromItsOptions() throws {
-        let (process, url) = try SandboxBinary.start(["--max-body-bytes", "2048", "--request-timeout", "0.5", "--idle-timeout", "0.5"])
+        let (process, url) = try SandboxBinary.start([
+            "--max-body-bytes", "2048", "--request-timeout", "0.5", "--idle-timeout", "0.5",
+        ])
         defer { SandboxBinary.kill(process) }
         let port = try #require(UInt16(url.split(separator: ":").last ?? ""))
 
         let large = try RawHTTPClient(port: port)
-        large.send("POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + String(repeating: "a", count: 4096))
+        large.send(
+            "POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n"
+                + String(repeating: "a", count: 4096))
         #expect(try large.readResponse().status == 413)
 
         let slow = try RawHTTPClient(port: port)
@@ -336,10 +377,22 @@ enum SandboxBinary {
     }
 
     @Test(arguments: [
-        (["--request-timeout", "0"], "error: --request-timeout '0' is not a number of seconds from 0.05 to 86400\nhint: e.g. --request-timeout 10\n"),
-        (["--idle-timeout", "soon"], "error: --idle-timeout 'soon' is not a number of seconds from 0.05 to 86400\nhint: e.g. --idle-timeout 10\n"),
-        (["--idle-timeout", "nan"], "error: --idle-timeout 'nan' is not a number of seconds from 0.05 to 86400\nhint: e.g. --idle-timeout 10\n"),
-        (["--max-connections", "0"], "error: --max-connections '0' is not a number from 1 to 100000\nhint: e.g. --max-connections 512\n"),
+        (
+            ["--request-timeout", "0"],
+            "error: --request-timeout '0' is not a number of seconds from 0.05 to 86400\nhint: e.g. --request-timeout 10\n"
+        ),
+        (
+            ["--idle-timeout", "soon"],
+            "error: --idle-timeout 'soon' is not a number of seconds from 0.05 to 86400\nhint: e.g. --idle-timeout 10\n"
+        ),
+        (
+            ["--idle-timeout", "nan"],
+            "error: --idle-timeout 'nan' is not a number of seconds from 0.05 to 86400\nhint: e.g. --idle-timeout 10\n"
+        ),
+        (
+            ["--max-connections", "0"],
+            "error: --max-connections '0' is not a number from 1 to 100000\nhint: e.g. --max-connections 512\n"
+        ),
     ])
     func refusesBadLimitOptions(arguments: [String], stderr: String) throws {
         let result = try SandboxBinary.run(arguments)
@@ -348,9 +401,11 @@ enum SandboxBinary {
     }
 
     @Test func parsesTheLimitOptions() throws {
-        guard case .run(let options, _) = try SandboxCommandLine.parse(
-            ["--request-timeout", "2.5", "--idle-timeout", "30", "--max-connections", "64"], environment: ["KCX_SANDBOX_ADMIN_PASSWORD": "pw"],
-            readFile: { _ in "" })
+        guard
+            case .run(let options, _) = try SandboxCommandLine.parse(
+                ["--request-timeout", "2.5", "--idle-timeout", "30", "--max-connections", "64"],
+                environment: ["KCX_SANDBOX_ADMIN_PASSWORD": "pw"],
+                readFile: { _ in "" })
         else {
             Issue.record("not a run command")
             return

@@ -79,11 +79,20 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
 @Suite struct ControlRouteTests {
     @Test func addsListsAndAppliesAStatusRule() throws {
         let sandbox = try makeSandbox()
-        let created = try #require(immediate(sandbox.handle(sandboxRequest(
-            "POST", "/_sandbox/faults", body: #"{"method":"GET","path":"/flaky/*","count":2,"action":"status","status":503,"body":"{\"error\":\"down\"}"}"#))))
+        let created = try #require(
+            immediate(
+                sandbox.handle(
+                    sandboxRequest(
+                        "POST", "/_sandbox/faults",
+                        body:
+                            #"{"method":"GET","path":"/flaky/*","count":2,"action":"status","status":503,"body":"{\"error\":\"down\"}"}"#
+                    ))))
         #expect(created.status == 201)
         #expect(created.answerHeader("Location") == "http://127.0.0.1:8080/_sandbox/faults/fault-1")
-        #expect(created.answerText == #"{"id":"fault-1","method":"GET","path":"/flaky/*","action":"status","status":503,"body":"{\"error\":\"down\"}","contentType":"application/json","remaining":2,"applied":0}"#)
+        #expect(
+            created.answerText
+                == #"{"id":"fault-1","method":"GET","path":"/flaky/*","action":"status","status":503,"body":"{\"error\":\"down\"}","contentType":"application/json","remaining":2,"applied":0}"#
+        )
 
         for _ in 0..<2 {
             let failed = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/flaky/x"))))
@@ -97,12 +106,16 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         let list = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/_sandbox/faults"))))
         #expect(list.answerText == "[]")
         let stats = try #require(immediate(sandbox.handle(sandboxRequest("GET", "/_sandbox/stats"))))
-        #expect(stats.answerText == #"{"requests":6,"acceptedConnections":0,"faultsApplied":2,"activeFaultRules":0,"stateWriteFailures":0,"clockOffsetSeconds":0.0}"#)
+        #expect(
+            stats.answerText
+                == #"{"requests":6,"acceptedConnections":0,"faultsApplied":2,"activeFaultRules":0,"stateWriteFailures":0,"clockOffsetSeconds":0.0}"#
+        )
     }
 
     @Test func delayAndDropRulesBecomeServerActions() throws {
         let sandbox = try makeSandbox()
-        _ = sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"path":"/slow","action":"delay","delaySeconds":2}"#))
+        _ = sandbox.handle(
+            sandboxRequest("POST", "/_sandbox/faults", body: #"{"path":"/slow","action":"delay","delaySeconds":2}"#))
         _ = sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"path":"/gone","action":"drop"}"#))
         guard case .respondAfter(let seconds, let response) = sandbox.handle(sandboxRequest("GET", "/slow")) else {
             Issue.record("expected a delayed answer")
@@ -123,21 +136,32 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
             request.headers.append(("Authorization", "Bearer \(token)"))
             return request
         }
-        let login = try #require(immediate(sandbox.handle(sandboxRequest(
-            "POST", "/realms/master/protocol/openid-connect/token",
-            body: "grant_type=password&client_id=admin-cli&username=admin&password=test-password",
-            contentType: "application/x-www-form-urlencoded"))))
+        let login = try #require(
+            immediate(
+                sandbox.handle(
+                    sandboxRequest(
+                        "POST", "/realms/master/protocol/openid-connect/token",
+                        body: "grant_type=password&client_id=admin-cli&username=admin&password=test-password",
+                        contentType: "application/x-www-form-urlencoded"))))
         let token = try #require(try JSON.parse(login.body)["access_token"]?.stringValue)
 
-        _ = sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"method":"POST","path":"/admin/realms","action":"drop","apply":true}"#))
-        guard case .dropConnection = sandbox.handle(withToken("POST", "/admin/realms", token, body: #"{"realm":"kept","enabled":true}"#)) else {
+        _ = sandbox.handle(
+            sandboxRequest(
+                "POST", "/_sandbox/faults", body: #"{"method":"POST","path":"/admin/realms","action":"drop","apply":true}"#))
+        guard
+            case .dropConnection = sandbox.handle(
+                withToken("POST", "/admin/realms", token, body: #"{"realm":"kept","enabled":true}"#))
+        else {
             Issue.record("expected a dropped connection")
             return
         }
         // The answer was lost, the write was not.
         #expect(immediate(sandbox.handle(withToken("GET", "/admin/realms/kept", token)))?.status == 200)
 
-        _ = sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"method":"GET","path":"/admin/realms/*","action":"expire-tokens","skip":1}"#))
+        _ = sandbox.handle(
+            sandboxRequest(
+                "POST", "/_sandbox/faults", body: #"{"method":"GET","path":"/admin/realms/*","action":"expire-tokens","skip":1}"#)
+        )
         #expect(immediate(sandbox.handle(withToken("GET", "/admin/realms/kept", token)))?.status == 200)  // skipped
         let revoked = try #require(immediate(sandbox.handle(withToken("GET", "/admin/realms/kept", token))))
         #expect(revoked.status == 401)
@@ -162,11 +186,16 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         let sandbox = try makeSandbox()
         let badRule = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: #"{"path":"/a"}"#)))
         #expect(badRule?.status == 400)
-        #expect(badRule?.answerText == #"{"error":"invalid fault rule: \"action\" must be one of \"status\", \"delay\", \"drop\", \"expire-tokens\""}"#)
+        #expect(
+            badRule?.answerText
+                == #"{"error":"invalid fault rule: \"action\" must be one of \"status\", \"delay\", \"drop\", \"expire-tokens\""}"#
+        )
         let badJSON = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: "{")))
         #expect(badJSON?.status == 400)
         #expect(badJSON?.answerText.hasPrefix(#"{"error":"invalid JSON: "#) == true)
-        let form = immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/faults", body: "a=b", contentType: "application/x-www-form-urlencoded")))
+        let form = immediate(
+            sandbox.handle(
+                sandboxRequest("POST", "/_sandbox/faults", body: "a=b", contentType: "application/x-www-form-urlencoded")))
         #expect(form?.status == 415)
         #expect(form?.answerText == #"{"error":"send the body as Content-Type: application/json"}"#)
         let wrongMethod = immediate(sandbox.handle(sandboxRequest("PUT", "/_sandbox/stats")))
@@ -196,7 +225,8 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
     @Test func movesTheClockForward() throws {
         let sandbox = try makeSandbox()
         let before = sandbox.context.now()
-        let response = try #require(immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/clock", body: #"{"advanceSeconds":600}"#))))
+        let response = try #require(
+            immediate(sandbox.handle(sandboxRequest("POST", "/_sandbox/clock", body: #"{"advanceSeconds":600}"#))))
         #expect(response.status == 200)
         #expect(try JSON.parse(response.body)["offsetSeconds"] == .double(600))
         #expect(sandbox.context.clockOffset == 600)
@@ -260,7 +290,9 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
             #expect(String(describing: error).hasPrefix("state file '\(path)' is not valid JSON: "))
         }
         try Data(#"{"something":"else"}"#.utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: SandboxStartError("state file '\(path)' cannot be restored: it is not a kcx-sandbox state file (version 1)")) {
+        #expect(
+            throws: SandboxStartError("state file '\(path)' cannot be restored: it is not a kcx-sandbox state file (version 1)")
+        ) {
             try makeSandbox(stateFile: path)
         }
     }
@@ -282,7 +314,9 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         #expect(response.bodyText == #"{"error":"Unable to find matching target resource method"}"#)
 
         let rule = #"{"path":"/nothing","action":"drop"}"#
-        client.send("POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: \(rule.utf8.count)\r\n\r\n\(rule)")
+        client.send(
+            "POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: \(rule.utf8.count)\r\n\r\n\(rule)"
+        )
         #expect(try client.readResponse().status == 201)
         client.send("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try client.readAll().isEmpty)
@@ -298,9 +332,11 @@ func makeSandbox(control: Bool = true, stateFile: String? = nil) throws -> Sandb
         var options = SandboxOptions(adminPassword: "pw")
         options.host = "0.0.0.0"
         let sandbox = try Sandbox(options: options)
-        #expect(throws: SandboxStartError(
-            "refusing to bind to non-loopback address '0.0.0.0' (pass --allow-non-loopback to permit it)",
-            hint: "use --host 127.0.0.1 or ::1, or add --allow-non-loopback if other machines must reach this sandbox")) {
+        #expect(
+            throws: SandboxStartError(
+                "refusing to bind to non-loopback address '0.0.0.0' (pass --allow-non-loopback to permit it)",
+                hint: "use --host 127.0.0.1 or ::1, or add --allow-non-loopback if other machines must reach this sandbox")
+        ) {
             try sandbox.start()
         }
     }

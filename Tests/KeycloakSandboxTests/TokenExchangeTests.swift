@@ -16,10 +16,12 @@ func makeExchangeRealm(features: FeatureSet = .keycloakDefaults) -> OIDCFixture 
     fixture.addClient([
         "clientId": "subject-client", "secret": "subject-secret", "directAccessGrantsEnabled": true,
         "serviceAccountsEnabled": true,
-        "protocolMappers": [[
-            "name": "requester-audience", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
-            "config": ["included.client.audience": "requester-client", "access.token.claim": "true"],
-        ]],
+        "protocolMappers": [
+            [
+                "name": "requester-audience", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
+                "config": ["included.client.audience": "requester-client", "access.token.claim": "true"],
+            ]
+        ],
     ])
     fixture.addClient([
         "clientId": "requester-client", "secret": "requester-secret", "fullScopeAllowed": false,
@@ -28,13 +30,19 @@ func makeExchangeRealm(features: FeatureSet = .keycloakDefaults) -> OIDCFixture 
     fixture.addClient(["clientId": "target-client1", "secret": "t1-secret"])
     fixture.addClient(["clientId": "target-client2", "secret": "t2-secret"])
     fixture.addClient(["clientId": "target-client3", "secret": "t3-secret"])
-    fixture.addClient(["clientId": "public-client", "publicClient": true, "attributes": ["standard.token.exchange.enabled": "true"]])
+    fixture.addClient([
+        "clientId": "public-client", "publicClient": true, "attributes": ["standard.token.exchange.enabled": "true"],
+    ])
     let role1 = fixture.addClientRole("target-client1", "target-client1-role")
     let role2 = fixture.addClientRole("target-client2", "target-client2-role")
     fixture.updateRealm { realm in
-        var scope1 = ClientScope(id: SandboxStore.newId(), name: "default-scope1", description: nil, loginProtocol: "openid-connect", attributes: JSONObject([("include.in.token.scope", "true")]))
+        var scope1 = ClientScope(
+            id: SandboxStore.newId(), name: "default-scope1", description: nil, loginProtocol: "openid-connect",
+            attributes: JSONObject([("include.in.token.scope", "true")]))
         scope1.scopeMappingRoleIds = [role1]
-        var scope2 = ClientScope(id: SandboxStore.newId(), name: "optional-scope2", description: nil, loginProtocol: "openid-connect", attributes: JSONObject([("include.in.token.scope", "true")]))
+        var scope2 = ClientScope(
+            id: SandboxStore.newId(), name: "optional-scope2", description: nil, loginProtocol: "openid-connect",
+            attributes: JSONObject([("include.in.token.scope", "true")]))
         scope2.scopeMappingRoleIds = [role2]
         realm.clientScopes += [scope1, scope2]
         let requester = realm.clients.firstIndex { $0.clientId == "requester-client" }!
@@ -46,7 +54,9 @@ func makeExchangeRealm(features: FeatureSet = .keycloakDefaults) -> OIDCFixture 
 }
 
 extension OIDCFixture {
-    func subjectToken(_ username: String = "john", clientId: String = "subject-client", secret: String = "subject-secret") -> String {
+    func subjectToken(_ username: String = "john", clientId: String = "subject-client", secret: String = "subject-secret")
+        -> String
+    {
         passwordLogin(username, clientId: clientId, secret: secret)["access_token"]!.stringValue!
     }
 
@@ -62,9 +72,15 @@ extension OIDCFixture {
     }
 }
 
-private func expectError(_ response: ServerResponse, _ status: Int, _ error: String, _ description: String, sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectError(
+    _ response: ServerResponse, _ status: Int, _ error: String, _ description: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(response.status == status, sourceLocation: sourceLocation)
-    #expect(response.text == JSON.object(JSONObject([("error", .string(error)), ("error_description", .string(description))])).serialized(), sourceLocation: sourceLocation)
+    #expect(
+        response.text
+            == JSON.object(JSONObject([("error", .string(error)), ("error_description", .string(description))])).serialized(),
+        sourceLocation: sourceLocation)
 }
 
 @Suite struct StandardTokenExchangeTests {
@@ -104,13 +120,17 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         let token = login["access_token"]!.stringValue!
         expectError(fixture.exchange("not-a-token"), 400, "invalid_request", "Invalid token")
         expectError(fixture.exchange(login["refresh_token"]!.stringValue!), 400, "invalid_request", "Invalid token")
-        let otherRealm = fixture.passwordLogin("admin", password: OIDCFixture.adminPassword, clientId: "admin-cli", realm: "master")
+        let otherRealm = fixture.passwordLogin(
+            "admin", password: OIDCFixture.adminPassword, clientId: "admin-cli", realm: "master")
         expectError(fixture.exchange(otherRealm["access_token"]!.stringValue!), 400, "invalid_request", "Invalid token")
         #expect(fixture.exchange(token).status == 200)
         #expect(
             fixture.request(
                 "POST", "/realms/demo/protocol/openid-connect/logout",
-                form: [("client_id", "subject-client"), ("client_secret", "subject-secret"), ("refresh_token", login["refresh_token"]!.stringValue!)]
+                form: [
+                    ("client_id", "subject-client"), ("client_secret", "subject-secret"),
+                    ("refresh_token", login["refresh_token"]!.stringValue!),
+                ]
             ).status == 204)
         expectError(fixture.exchange(token), 400, "invalid_request", "Invalid token")
         let fresh = fixture.subjectToken()
@@ -137,7 +157,9 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         fixture.updateClient("target-client3") { $0.fields["enabled"] = false }
         expectError(fixture.exchange(token, [("audience", "target-client3")]), 400, "invalid_client", "Client disabled")
         // A requester that is neither the token's azp nor in its aud: the only 403 of V2.
-        fixture.addClient(["clientId": "outsider", "secret": "outsider-secret", "attributes": ["standard.token.exchange.enabled": "true"]])
+        fixture.addClient([
+            "clientId": "outsider", "secret": "outsider-secret", "attributes": ["standard.token.exchange.enabled": "true"],
+        ])
         expectError(
             fixture.exchange(token, clientId: "outsider", secret: "outsider-secret"), 403, "access_denied",
             "Client is not within the token audience")
@@ -163,10 +185,11 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         #expect(plain.status == 200)
         #expect(plain.header("Cache-Control") == "no-store")
         let body = plain.jsonObject
-        #expect(body.keys == [
-            "access_token", "expires_in", "refresh_expires_in", "token_type", "not-before-policy", "session_state", "scope",
-            "issued_token_type",
-        ])
+        #expect(
+            body.keys == [
+                "access_token", "expires_in", "refresh_expires_in", "token_type", "not-before-policy", "session_state", "scope",
+                "issued_token_type",
+            ])
         #expect(body["issued_token_type"] == .string(accessTokenType))
         #expect(body["refresh_expires_in"] == 0)
         #expect(body["scope"] == "default-scope1 email profile")
@@ -191,13 +214,15 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         #expect(narrowed["scope"] == "email optional-scope2 profile")
 
         expectError(
-            fixture.exchange(token, [("scope", "optional-scope2"), ("audience", "target-client2"), ("audience", "target-client3")]),
+            fixture.exchange(
+                token, [("scope", "optional-scope2"), ("audience", "target-client2"), ("audience", "target-client3")]),
             400, "invalid_request", "Requested audience not available: target-client3")
     }
 
     // §1.8: an ID token travels in access_token with token_type N_A.
     @Test func idTokenRequested() {
-        let response = fixture.exchange(fixture.subjectToken(), [("requested_token_type", "urn:ietf:params:oauth:token-type:id_token")])
+        let response = fixture.exchange(
+            fixture.subjectToken(), [("requested_token_type", "urn:ietf:params:oauth:token-type:id_token")])
         #expect(response.status == 200)
         let body = response.jsonObject
         #expect(body["token_type"] == "N_A")
@@ -228,8 +253,10 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         #expect(jwtClaims(refreshed.jsonObject["access_token"]?.stringValue)["azp"] == "requester-client")
 
         // A client_credentials subject token has a transient session.
-        let serviceToken = fixture.token([("grant_type", "client_credentials"), ("client_id", "subject-client"), ("client_secret", "subject-secret")])
-            .jsonObject["access_token"]!.stringValue!
+        let serviceToken = fixture.token([
+            ("grant_type", "client_credentials"), ("client_id", "subject-client"), ("client_secret", "subject-secret"),
+        ])
+        .jsonObject["access_token"]!.stringValue!
         expectError(
             fixture.exchange(serviceToken, refreshType), 400, "invalid_request",
             "Refresh token not valid as requested_token_type because creating a new session is needed")
@@ -251,13 +278,15 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
     @Test func consentRequiredRequester() {
         fixture.updateClient("requester-client") { $0.fields["consentRequired"] = true }
         expectError(
-            fixture.exchange(fixture.subjectToken()), 400, "invalid_scope", "Missing consents for Token Exchange in client requester-client")
+            fixture.exchange(fixture.subjectToken()), 400, "invalid_scope",
+            "Missing consents for Token Exchange in client requester-client")
     }
 }
 
 @Suite struct LegacyTokenExchangeTests {
     // §2.1: --features token-exchange,admin-fine-grained-authz:v1
-    let fixture = makeExchangeRealm(features: try! FeatureSet(enabling: ["token-exchange", "admin-fine-grained-authz:v1"], disabling: []))
+    let fixture = makeExchangeRealm(
+        features: try! FeatureSet(enabling: ["token-exchange", "admin-fine-grained-authz:v1"], disabling: []))
 
     // §2.2: a client without standard exchange falls through to V1, whose default is a refresh token.
     @Test func selfExchangeFallsThroughToV1() {
@@ -266,16 +295,21 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         expectError(
             fixture.exchange(token, clientId: "legacy-client", secret: "legacy-secret"), 403, "access_denied",
             "Client is not within the token audience")
-        let own = fixture.passwordLogin("john", clientId: "subject-client", secret: "subject-secret")["access_token"]!.stringValue!
+        let own = fixture.passwordLogin("john", clientId: "subject-client", secret: "subject-secret")["access_token"]!
+            .stringValue!
         let response = fixture.exchange(own, clientId: "subject-client", secret: "subject-secret")
         #expect(response.status == 200)
         #expect(response.jsonObject["issued_token_type"] == "urn:ietf:params:oauth:token-type:refresh_token")
         #expect(response.jsonObject.keys.contains("refresh_token"))
         expectError(
-            fixture.exchange(own, clientId: "subject-client", secret: "subject-secret", subjectTokenType: "urn:ietf:params:oauth:token-type:jwt"),
+            fixture.exchange(
+                own, clientId: "subject-client", secret: "subject-secret",
+                subjectTokenType: "urn:ietf:params:oauth:token-type:jwt"),
             400, "invalid_request", "Invalid token type, must be access token")
         expectError(
-            fixture.exchange(own, clientId: "subject-client", secret: "subject-secret", [("requested_token_type", "urn:ietf:params:oauth:token-type:id_token")]),
+            fixture.exchange(
+                own, clientId: "subject-client", secret: "subject-secret",
+                [("requested_token_type", "urn:ietf:params:oauth:token-type:id_token")]),
             400, "invalid_request", "requested_token_type unsupported")
     }
 
@@ -302,9 +336,10 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         #expect(enabled.status == 200)
         let permissions = enabled.jsonObject
         #expect(permissions.keys == ["enabled", "resource", "scopePermissions"])
-        #expect(permissions["scopePermissions"]?.objectValue?.keys == [
-            "view", "manage", "configure", "map-roles", "map-roles-client-scope", "map-roles-composite", "token-exchange",
-        ])
+        #expect(
+            permissions["scopePermissions"]?.objectValue?.keys == [
+                "view", "manage", "configure", "map-roles", "map-roles-client-scope", "map-roles-composite", "token-exchange",
+            ])
         let permissionId = try #require(permissions["scopePermissions"]?["token-exchange"]?.stringValue)
         // Still denied: the permission starts with no policies.
         expectError(exchange(token, requester), 403, "access_denied", "Client not allowed to exchange")
@@ -318,14 +353,17 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
             "POST", "/admin/realms/demo/clients/\(management)/authz/resource-server/policy/client",
             #"{"name":"allow-requester","clients":["requester-client"]}"#)
         #expect(duplicate.status == 409)
-        #expect(duplicate.text == #"{"error":"Policy with name [allow-requester] already exists","error_description":"Conflicting policy"}"#)
+        #expect(
+            duplicate.text
+                == #"{"error":"Policy with name [allow-requester] already exists","error_description":"Conflicting policy"}"#)
         let permissionPath = "/admin/realms/demo/clients/\(management)/authz/resource-server/permission/scope/\(permissionId)"
         let read = admin.send("GET", permissionPath, nil).jsonObject
         #expect(read["name"] == .string("token-exchange.permission.client.\(target)"))
         #expect(read["decisionStrategy"] == "UNANIMOUS")
         let attached = admin.send(
             "PUT", permissionPath,
-            #"{"id":"\#(permissionId)","name":"token-exchange.permission.client.\#(target)","type":"scope","logic":"POSITIVE","decisionStrategy":"UNANIMOUS","resources":["\#(permissions["resource"]!.stringValue!)"],"scopes":["token-exchange"],"policies":["allow-requester"]}"#)
+            #"{"id":"\#(permissionId)","name":"token-exchange.permission.client.\#(target)","type":"scope","logic":"POSITIVE","decisionStrategy":"UNANIMOUS","resources":["\#(permissions["resource"]!.stringValue!)"],"scopes":["token-exchange"],"policies":["allow-requester"]}"#
+        )
         #expect(attached.status == 201)
         #expect(attached.body.isEmpty)
         #expect(admin.send("GET", permissionPath + "/associatedPolicies", nil).json[0]?["name"] == "allow-requester")
@@ -339,7 +377,8 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         #expect(response.jsonObject["issued_token_type"] == .string(accessTokenType))
 
         // A PUT of the client policy replaces its clients (clientIds or UUIDs, stored as UUIDs).
-        let policyPath = "/admin/realms/demo/clients/\(management)/authz/resource-server/policy/client/\(policy.jsonObject["id"]!.stringValue!)"
+        let policyPath =
+            "/admin/realms/demo/clients/\(management)/authz/resource-server/policy/client/\(policy.jsonObject["id"]!.stringValue!)"
         let other = fixture.context.store.read { $0.realm(named: "demo")!.client(clientId: "requester-client")!.id }
         let legacyRequester = fixture.context.store.read { $0.realm(named: "demo")!.client(clientId: "legacy-requester")!.id }
         let replaced = admin.send("PUT", policyPath, #"{"name":"allow-requester","clients":["legacy-requester","\#(other)"]}"#)
@@ -360,11 +399,16 @@ private func expectError(_ response: ServerResponse, _ status: Int, _ error: Str
         let target = fixture.context.store.read { $0.realm(named: "demo")!.client(clientId: "target-client1")!.id }
         let admin = AdminTestCaller(fixture)
         for method in ["GET", "PUT"] {
-            let response = admin.send(method, "/admin/realms/demo/clients/\(target)/management/permissions", method == "PUT" ? #"{"enabled":true}"# : nil)
+            let response = admin.send(
+                method, "/admin/realms/demo/clients/\(target)/management/permissions",
+                method == "PUT" ? #"{"enabled":true}"# : nil)
             #expect(response.status == 501)
-            #expect(response.text == #"{"error":"Feature not enabled","error_description":"For more on this error consult the server log."}"#)
+            #expect(
+                response.text
+                    == #"{"error":"Feature not enabled","error_description":"For more on this error consult the server log."}"#)
         }
-        let missing = admin.send("GET", "/admin/realms/demo/clients/00000000-0000-0000-0000-000000000000/management/permissions", nil)
+        let missing = admin.send(
+            "GET", "/admin/realms/demo/clients/00000000-0000-0000-0000-000000000000/management/permissions", nil)
         #expect(missing.status == 404)
         #expect(missing.text == #"{"error":"Could not find client"}"#)
     }
@@ -380,7 +424,8 @@ struct AdminTestCaller {
         let adminId = fixture.context.store.read { $0.realm(named: "master")!.user(username: "admin")!.id }
         let target = path
         let parts = target.split(separator: "?", maxSplits: 1)
-        let query: [(name: String, value: String)] = parts.count > 1
+        let query: [(name: String, value: String)] =
+            parts.count > 1
             ? parts[1].split(separator: "&").map { pair in
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 return (kv[0], FormBody.decode(ArraySlice(Array((kv.count > 1 ? kv[1] : "").utf8))))

@@ -11,7 +11,9 @@ public func fuzzFileLoader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     do {
         _ = try JSON.parse(bytes).serialized()
     } catch {
-        if error.line < 1 || error.column < 1 || error.message.isEmpty { fatalError("JSONParseError without a position: \(error)") }
+        if error.line < 1 || error.column < 1 || error.message.isEmpty {
+            fatalError("JSONParseError without a position: \(error)")
+        }
     }
     // kcx refuses a file that is not UTF-8 before parsing it (a usage error), as DeclarativeCommands does.
     guard let text = String(validating: bytes, as: UTF8.self) else { return 0 }

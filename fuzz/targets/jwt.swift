@@ -15,7 +15,9 @@ public func fuzzJWT(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let document = try? JSON.parse(Array(bytes[..<separator])) else { return 0 }
         do {
             let jwks = try JWKS(document)
-            _ = try JWT.verify(token, jwks: jwks, expectations: JWTExpectations(issuer: "https://kc/realms/r", audience: "api", now: 1_700_000_000))
+            _ = try JWT.verify(
+                token, jwks: jwks,
+                expectations: JWTExpectations(issuer: "https://kc/realms/r", audience: "api", now: 1_700_000_000))
         } catch {
             if error.description.isEmpty { fatalError("JWTError with an empty description") }
         }

@@ -14,7 +14,9 @@ public func fuzzRouter(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         case .run(let invocation):
             if router.command(at: invocation.command.path) == nil { fatalError("routed to a command not in the table") }
         case .help(let path):
-            if !path.isEmpty && router.command(at: path) == nil && !router.isGroup(path) { fatalError("help for unknown path \(path)") }
+            if !path.isEmpty && router.command(at: path) == nil && !router.isGroup(path) {
+                fatalError("help for unknown path \(path)")
+            }
         case .version:
             break
         }

@@ -8,7 +8,9 @@ extension Planner {
     /// requester, and (unless TARGET already reaches the requester's access tokens another way) the
     /// scope TARGET-audience with an audience mapper, assigned to the requester as default. legacy:
     /// the requester in the target's kcx exchange policy. auto: standard when the server has it, else legacy.
-    public static func expandingAllowPairs(_ realm: DesiredRealm, live: LiveRealm? = nil, features: ServerFeatures? = nil) throws -> DesiredRealm {
+    public static func expandingAllowPairs(_ realm: DesiredRealm, live: LiveRealm? = nil, features: ServerFeatures? = nil) throws
+        -> DesiredRealm
+    {
         var result = realm
         // Indexes kept in step with `result`: looking clients, scopes and requesters up by scanning,
         // once per pair, made a file of 16,000 pairs take 84 s (debug build).
@@ -17,7 +19,9 @@ extension Planner {
             clientPositions[client.clientId] = position
         }
         var scopePositions: [String: Int] = [:]
-        for (position, scope) in result.clientScopes.enumerated() where scopePositions[scope.name] == nil { scopePositions[scope.name] = position }
+        for (position, scope) in result.clientScopes.enumerated() where scopePositions[scope.name] == nil {
+            scopePositions[scope.name] = position
+        }
         var requesterSets: [String: Set<String>] = [:]
         var defaultSets: [String: Set<String>] = [:]
         let carriers = fileScopesCarrying(realm)
@@ -32,10 +36,14 @@ extension Planner {
         /// TARGET into HOLDER's access tokens, unless it is there another way: the scope TARGET-audience
         /// (created when the file lacks it) assigned to HOLDER as default (`kcx token-exchange allow` runs this same expansion).
         func ensureAudience(_ target: String, inTokensOf holderName: String) {
-            var holder = clientPositions[holderName].map { result.clients[$0] } ?? DesiredClient(clientId: holderName, defaultScopes: [], optionalScopes: [])
+            var holder =
+                clientPositions[holderName].map { result.clients[$0] }
+                ?? DesiredClient(clientId: holderName, defaultScopes: [], optionalScopes: [])
             var defaults = defaultSets[holderName] ?? Set(holder.defaultScopes)
             if target != holderName
-                && !reachable(target, inTokensOf: holder, defaults: defaults, carriers: carriers, declared: { scopePositions[$0] != nil }, live)
+                && !reachable(
+                    target, inTokensOf: holder, defaults: defaults, carriers: carriers, declared: { scopePositions[$0] != nil },
+                    live)
             {
                 let scopeName = audienceScopeName(for: target)
                 if let index = scopePositions[scopeName] {
@@ -45,9 +53,11 @@ extension Planner {
                 } else {
                     scopePositions[scopeName] = result.clientScopes.count
                     let settings = ClientScopeSettings.audienceScope(for: target)
-                    result.clientScopes.append(DesiredClientScope(
-                        name: scopeName, description: settings.description, protocol_: settings.protocol_ ?? "openid-connect",
-                        includeInTokenScope: settings.includeInTokenScope ?? true, realmDefault: nil, audienceMappers: [audienceMapper(for: target)]))
+                    result.clientScopes.append(
+                        DesiredClientScope(
+                            name: scopeName, description: settings.description, protocol_: settings.protocol_ ?? "openid-connect",
+                            includeInTokenScope: settings.includeInTokenScope ?? true, realmDefault: nil,
+                            audienceMappers: [audienceMapper(for: target)]))
                 }
                 if defaults.insert(scopeName).inserted {
                     holder.defaultScopes.append(scopeName)
@@ -60,17 +70,23 @@ extension Planner {
 
         /// `subjectClient`: what `kcx token-exchange allow --subject-client` adds, by the same rule.
         func addSubjectClientAudience(_ pair: ExchangePair) {
-            guard let (audience, holder) = subjectClientAudience(requester: pair.from, subjectClient: pair.subjectClient) else { return }
+            guard let (audience, holder) = subjectClientAudience(requester: pair.from, subjectClient: pair.subjectClient) else {
+                return
+            }
             ensureAudience(audience, inTokensOf: holder)
         }
         for pair in realm.allow {
             var mode = pair.mode
             if mode == .auto {
-                guard let features else { throw KcxError(.serverError, "\(pair.location): the server's features are needed to resolve mode auto") }
+                guard let features else {
+                    throw KcxError(.serverError, "\(pair.location): the server's features are needed to resolve mode auto")
+                }
                 mode = try features.resolve(mode, at: pair.location)
             }
             if mode == .legacy {
-                var target = clientPositions[pair.to].map { result.clients[$0] } ?? DesiredClient(clientId: pair.to, defaultScopes: [], optionalScopes: [])
+                var target =
+                    clientPositions[pair.to].map { result.clients[$0] }
+                    ?? DesiredClient(clientId: pair.to, defaultScopes: [], optionalScopes: [])
                 var legacy = target.legacyExchange ?? DesiredLegacyExchange(allowedRequesters: [], location: pair.location)
                 var requesters = requesterSets[pair.to] ?? Set(legacy.allowedRequesters)
                 if requesters.insert(pair.from).inserted { legacy.allowedRequesters.append(pair.from) }
@@ -80,7 +96,8 @@ extension Planner {
                 addSubjectClientAudience(pair)
                 continue
             }
-            var requester = clientPositions[pair.from].map { result.clients[$0] }
+            var requester =
+                clientPositions[pair.from].map { result.clients[$0] }
                 ?? DesiredClient(clientId: pair.from, defaultScopes: [], optionalScopes: [])
             requester.standardExchange = true
             upsert(requester)
@@ -118,7 +135,9 @@ extension Planner {
         // The same rule as `kcx token-exchange allow`; a scope the file redeclares is judged by the
         // file (apply may change its mappers).
         if let live, let rep = live.client(requester.clientId),
-            audienceReach(target, inTokensOf: rep, mappers: { live.scope(named: $0)?["protocolMappers"]?.arrayValue }, skipping: { $0 == ownScope || declared($0) })
+            audienceReach(
+                target, inTokensOf: rep, mappers: { live.scope(named: $0)?["protocolMappers"]?.arrayValue },
+                skipping: { $0 == ownScope || declared($0) })
                 != nil
         {
             return true

@@ -85,7 +85,11 @@ public final class PlanExecutor: @unchecked Sendable {
                     reportLock.withLock { _ in
                         report.withLock { report in
                             if case .failed(let message, let code) = result {
-                                if report.failure == nil { report.failure = (change, message, code) } else { report.notApplied.append(change) }
+                                if report.failure == nil {
+                                    report.failure = (change, message, code)
+                                } else {
+                                    report.notApplied.append(change)
+                                }
                             } else {
                                 report.applied.append(change)
                             }
@@ -188,9 +192,13 @@ public final class PlanExecutor: @unchecked Sendable {
     func execute(_ action: PlanAction, _ api: AdminAPI) throws -> ChangeResult {
         switch action {
         case .createRealm(_, let body):
-            return try tolerating(.conflict) { _ = try api.send(method: "POST", endpoint: "realms", realm: nil, query: [], body: body) }
+            return try tolerating(.conflict) {
+                _ = try api.send(method: "POST", endpoint: "realms", realm: nil, query: [], body: body)
+            }
         case .deleteRealm(let name):
-            return try tolerating(.notFound) { _ = try api.send(method: "DELETE", endpoint: "realms/\(name)", realm: nil, query: [], body: nil) }
+            return try tolerating(.notFound) {
+                _ = try api.send(method: "DELETE", endpoint: "realms/\(name)", realm: nil, query: [], body: nil)
+            }
         case .updateRealm(let name, let body):
             _ = try api.send(method: "PUT", endpoint: "realms/\(name)", realm: nil, query: [], body: body)
             return .applied
@@ -235,7 +243,9 @@ public final class PlanExecutor: @unchecked Sendable {
             switch try api.createOnce("client-scopes", realm: realm, body: body, find: find) {
             case .created(let response):
                 guard let id = createdID(from: response) else {
-                    throw KcxError(.serverError, "POST client-scopes: the server did not say where it created the object (no Location header)")
+                    throw KcxError(
+                        .serverError,
+                        "POST client-scopes: the server did not say where it created the object (no Location header)")
                 }
                 scopeIDs.withLock { $0[name] = id }
                 createdWithMappers.withLock { _ = $0.insert(name) }
@@ -279,12 +289,16 @@ public final class PlanExecutor: @unchecked Sendable {
             return .applied
         case .deleteMapper(let scope, let mapperID):
             let id = try scopeID(scope, api)
-            return try tolerating(.notFound) { _ = try send(api, "DELETE", "client-scopes/\(id)/protocol-mappers/models/\(mapperID)") }
+            return try tolerating(.notFound) {
+                _ = try send(api, "DELETE", "client-scopes/\(id)/protocol-mappers/models/\(mapperID)")
+            }
         case .assign(let planned, let scope, let from, let to):
             let client = clientUUID(planned)
             let id = try scopeID(scope, api)
             // Keycloak ignores a PUT into the other list while the scope is in one, so remove it first.
-            if let from { _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") } }
+            if let from {
+                _ = try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") }
+            }
             return try tolerating(.conflict) { _ = try send(api, "PUT", "clients/\(client)/\(to.clientEndpoint)/\(id)") }
         case .createClientMapper(let planned, let body):
             // A lost answer or a 409 is settled by looking the mapper up by name: never two of one name.
@@ -301,7 +315,9 @@ public final class PlanExecutor: @unchecked Sendable {
             _ = try send(api, "PUT", "clients/\(clientUUID(client))/protocol-mappers/models/\(mapperID)", body)
             return .applied
         case .deleteClientMapper(let client, let mapperID):
-            return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/protocol-mappers/models/\(mapperID)") }
+            return try tolerating(.notFound) {
+                _ = try send(api, "DELETE", "clients/\(client)/protocol-mappers/models/\(mapperID)")
+            }
         case .unassign(let client, let scope, let from):
             let id = try scopeID(scope, api)
             return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)/\(from.clientEndpoint)/\(id)") }
@@ -312,9 +328,15 @@ public final class PlanExecutor: @unchecked Sendable {
         case .legacyExchange(let targetName, let add, let remove):
             // The same writes as `kcx token-exchange allow/deny --mode legacy` always made.
             let writer = Writer(api: api, realm: realm, dryRun: dryRun, cache: lookupCache ?? LookupCache())
-            defer { legacyOutcomes.withLock { $0.changes += writer.changes; if dryRun { $0.requests += writer.requests } } }
+            defer {
+                legacyOutcomes.withLock {
+                    $0.changes += writer.changes; if dryRun { $0.requests += writer.requests }
+                }
+            }
             let target = try writer.lookup.requireClient(targetName)
-            for requester in add { try writer.allowLegacyExchange(requester: try writer.lookup.requireClient(requester), target: target) }
+            for requester in add {
+                try writer.allowLegacyExchange(requester: try writer.lookup.requireClient(requester), target: target)
+            }
             for member in remove {
                 let requester = try writer.lookup.client(member) ?? ClientRef(id: member, clientId: member, representation: [:])
                 try writer.denyLegacyExchange(requester: requester, target: target)

@@ -90,7 +90,8 @@ public struct DesiredClient: Sendable, Equatable {
     public var audienceMappers: [DesiredAudienceMapper] = []
 
     public init(
-        clientId: String, defaultScopes: [String], optionalScopes: [String], standardExchange: Bool? = nil, allowRefresh: Bool? = nil,
+        clientId: String, defaultScopes: [String], optionalScopes: [String], standardExchange: Bool? = nil,
+        allowRefresh: Bool? = nil,
         legacyExchange: DesiredLegacyExchange? = nil
     ) {
         self.clientId = clientId
@@ -102,7 +103,9 @@ public struct DesiredClient: Sendable, Equatable {
     }
 
     /// Boolean and string-list ClientRepresentation fields the file may give, and the strings.
-    public static let booleanKeys = ["enabled", "publicClient", "serviceAccountsEnabled", "standardFlowEnabled", "directAccessGrantsEnabled"]
+    public static let booleanKeys = [
+        "enabled", "publicClient", "serviceAccountsEnabled", "standardFlowEnabled", "directAccessGrantsEnabled",
+    ]
     public static let stringKeys = ["name", "description"]
     public static let listKeys = ["redirectUris", "webOrigins"]
 
@@ -183,7 +186,8 @@ public struct DesiredRealm: Sendable, Equatable {
     /// The names the file uses, with where they were written.
     public var references = SourceReferences()
 
-    public init(realm: String, clientScopes: [DesiredClientScope] = [], clients: [DesiredClient] = [], allow: [ExchangePair] = []) {
+    public init(realm: String, clientScopes: [DesiredClientScope] = [], clients: [DesiredClient] = [], allow: [ExchangePair] = [])
+    {
         self.realm = realm
         self.clientScopes = clientScopes
         self.clients = clients
@@ -374,8 +378,11 @@ struct FileReader {
     func name(_ node: YAMLNode, _ field: String) throws(FileError) -> String {
         let text = try string(node, field)
         if text.isEmpty { throw fail(node, field, "must not be empty") }
-        for scalar in text.unicodeScalars where scalar == " " || scalar == "\"" || scalar == "\\" || !scalar.isASCII || scalar.value < 0x21 {
-            throw fail(node, field, "'\(text)' contains '\(scalar)', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)")
+        for scalar in text.unicodeScalars
+        where scalar == " " || scalar == "\"" || scalar == "\\" || !scalar.isASCII || scalar.value < 0x21 {
+            throw fail(
+                node, field,
+                "'\(text)' contains '\(scalar)', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)")
         }
         return text
     }
@@ -407,7 +414,8 @@ struct FileReader {
 
     func realm(_ node: YAMLNode, _ field: String) throws(FileError) -> DesiredRealm {
         let keys = try mapping(
-            node, field, allowed: ["realm"] + DesiredRealmSettings.keys + ["downscope", "exchangeEvents", "clientScopes", "clients", "allow"])
+            node, field,
+            allowed: ["realm"] + DesiredRealmSettings.keys + ["downscope", "exchangeEvents", "clientScopes", "clients", "allow"])
         guard let realmNode = keys["realm"] else { throw fail(node, "\(field).realm", "required: the realm's name") }
         var result = DesiredRealm(realm: try name(realmNode, "\(field).realm"))
         result.references.realm = location(realmNode, "\(field).realm")
@@ -439,10 +447,12 @@ struct FileReader {
                 }
                 for (position, mapper) in scope.audienceMappers.enumerated() {
                     guard case .client(let clientId) = mapper.audience else { continue }
-                    let mapperNode = try sequence(try mapping(item, path, allowed: Self.scopeKeys)["audienceMappers"]!, "")[position]
+                    let mapperNode = try sequence(try mapping(item, path, allowed: Self.scopeKeys)["audienceMappers"]!, "")[
+                        position]
                     let audienceNode = try mapping(mapperNode, "", allowed: Self.audienceMapperKeys)["audience"] ?? mapperNode
-                    reference(.client, clientId, audienceNode, "\(path).audienceMappers[\(position)].audience",
-                              "audience of mapper '\(mapper.name)' on scope '\(scope.name)'")
+                    reference(
+                        .client, clientId, audienceNode, "\(path).audienceMappers[\(position)].audience",
+                        "audience of mapper '\(mapper.name)' on scope '\(scope.name)'")
                 }
                 result.clientScopes.append(scope)
             }
@@ -462,13 +472,19 @@ struct FileReader {
                     guard let listNode = entry[list] else { continue }
                     for (position, scopeNode) in try sequence(listNode, "").enumerated() {
                         let scopeName = try string(scopeNode, "")
-                        reference(.scope, scopeName, scopeNode, "\(path).\(list)[\(position)]", "assigned to client '\(client.clientId)'")
+                        reference(
+                            .scope, scopeName, scopeNode, "\(path).\(list)[\(position)]",
+                            "assigned to client '\(client.clientId)'")
                     }
                 }
-                if let legacyNode = entry["legacyExchange"], let requesters = try mapping(legacyNode, "", allowed: ["allowedRequesters"])["allowedRequesters"] {
+                if let legacyNode = entry["legacyExchange"],
+                    let requesters = try mapping(legacyNode, "", allowed: ["allowedRequesters"])["allowedRequesters"]
+                {
                     for (position, requesterNode) in try sequence(requesters, "").enumerated() {
-                        reference(.client, try string(requesterNode, ""), requesterNode, "\(path).legacyExchange.allowedRequesters[\(position)]",
-                                  "legacy exchange requester of '\(client.clientId)'")
+                        reference(
+                            .client, try string(requesterNode, ""), requesterNode,
+                            "\(path).legacyExchange.allowedRequesters[\(position)]",
+                            "legacy exchange requester of '\(client.clientId)'")
                     }
                 }
                 result.clients.append(client)
@@ -480,7 +496,8 @@ struct FileReader {
                 let pair = try mapping(item, path, allowed: ["from", "to", "subjectClient", "mode"])
                 guard let from = pair["from"] else { throw fail(item, "\(path).from", "required: the requesting client") }
                 guard let to = pair["to"] else { throw fail(item, "\(path).to", "required: the target client") }
-                var exchange = ExchangePair(from: try name(from, "\(path).from"), to: try name(to, "\(path).to"), location: location(item, path))
+                var exchange = ExchangePair(
+                    from: try name(from, "\(path).from"), to: try name(to, "\(path).to"), location: location(item, path))
                 reference(.client, exchange.from, from, "\(path).from", "requester of an allow pair")
                 reference(.client, exchange.to, to, "\(path).to", "target of an allow pair")
                 if let node = pair["subjectClient"] {
@@ -501,8 +518,12 @@ struct FileReader {
         return result
     }
 
-    static let scopeKeys = ["name", "description", "protocol", "includeInTokenScope", "realmDefault", "audienceMappers", "protocolMappers"]
-    static let audienceMapperKeys = ["name", "audience", "customAudience", "accessToken", "idToken", "introspection", "lightweight"]
+    static let scopeKeys = [
+        "name", "description", "protocol", "includeInTokenScope", "realmDefault", "audienceMappers", "protocolMappers",
+    ]
+    static let audienceMapperKeys = [
+        "name", "audience", "customAudience", "accessToken", "idToken", "introspection", "lightweight",
+    ]
     static let clientKeys =
         ["clientId"] + DesiredClient.stringKeys + DesiredClient.booleanKeys + ["secret", "secretFile"] + DesiredClient.listKeys
         + ["attributes", "defaultScopes", "optionalScopes", "standardExchange", "allowRefresh", "legacyExchange"]
@@ -577,7 +598,9 @@ struct FileReader {
         var mapper = DesiredProtocolMapper(name: mapperName, protocolMapper: type, protocol_: scopeProtocol)
         if let node = keys["protocol"] { mapper.protocol_ = try string(node, "\(field).protocol") }
         if let configNode = keys["config"] {
-            guard case .mapping(let entries) = configNode.value else { throw fail(configNode, "\(field).config", "expected a mapping") }
+            guard case .mapping(let entries) = configNode.value else {
+                throw fail(configNode, "\(field).config", "expected a mapping")
+            }
             for entry in entries {
                 let key = entry.key.scalarText ?? ""
                 // Keycloak keeps every config value as a string, so true and 5 are "true" and "5".
@@ -609,7 +632,8 @@ struct FileReader {
             let value = try string(custom, "\(field).customAudience")
             if value.isEmpty { throw fail(custom, "\(field).customAudience", "must not be empty") }
             audience = .custom(value)
-        case (_?, let custom?): throw fail(custom, "\(field).customAudience", "give either audience (a client) or customAudience, not both")
+        case (_?, let custom?):
+            throw fail(custom, "\(field).customAudience", "give either audience (a client) or customAudience, not both")
         case (nil, nil): throw fail(node, "\(field).audience", "required: audience (a clientId) or customAudience")
         }
         var settings = AudienceMapperSettings()
@@ -617,7 +641,8 @@ struct FileReader {
         if let node = keys["idToken"] { settings.idToken = try bool(node, "\(field).idToken") }
         if let node = keys["introspection"] { settings.introspection = try bool(node, "\(field).introspection") }
         if let node = keys["lightweight"] { settings.lightweight = try bool(node, "\(field).lightweight") }
-        let mapperName = try keys["name"].map { node throws(FileError) in try string(node, "\(field).name") } ?? "\(audience.value) audience"
+        let mapperName =
+            try keys["name"].map { node throws(FileError) in try string(node, "\(field).name") } ?? "\(audience.value) audience"
         if mapperName.isEmpty { throw fail(keys["name"]!, "\(field).name", "must not be empty") }
         settings.mapperName = mapperName
         return DesiredAudienceMapper(name: mapperName, audience: audience, settings: settings)
@@ -627,12 +652,18 @@ struct FileReader {
         let keys = try mapping(node, field, allowed: Self.clientKeys)
         guard let idNode = keys["clientId"] else { throw fail(node, "\(field).clientId", "required: the client's clientId") }
         var client = DesiredClient(clientId: try name(idNode, "\(field).clientId"), defaultScopes: [], optionalScopes: [])
-        for key in DesiredClient.stringKeys { if let value = keys[key] { client.settings[key] = .string(try string(value, "\(field).\(key)")) } }
-        for key in DesiredClient.booleanKeys { if let value = keys[key] { client.settings[key] = .bool(try bool(value, "\(field).\(key)")) } }
+        for key in DesiredClient.stringKeys {
+            if let value = keys[key] { client.settings[key] = .string(try string(value, "\(field).\(key)")) }
+        }
+        for key in DesiredClient.booleanKeys {
+            if let value = keys[key] { client.settings[key] = .bool(try bool(value, "\(field).\(key)")) }
+        }
         for key in DesiredClient.listKeys {
             guard let value = keys[key] else { continue }
             var items: [JSON] = []
-            for (index, item) in try sequence(value, "\(field).\(key)").enumerated() { items.append(.string(try string(item, "\(field).\(key)[\(index)]"))) }
+            for (index, item) in try sequence(value, "\(field).\(key)").enumerated() {
+                items.append(.string(try string(item, "\(field).\(key)[\(index)]")))
+            }
             client.settings[key] = .array(items)
         }
         if let node = keys["attributes"] {
@@ -641,9 +672,11 @@ struct FileReader {
                 let key = entry.key.scalarText ?? ""
                 let path = "\(field).attributes.\(key)"
                 if [managedAttribute, standardExchangeAttribute, exchangeRefreshAttribute].contains(key) {
-                    throw fail(entry.key, path, key == managedAttribute
-                        ? "kcx sets this attribute itself on what it creates"
-                        : "give it as \(key == standardExchangeAttribute ? "standardExchange" : "allowRefresh")")
+                    throw fail(
+                        entry.key, path,
+                        key == managedAttribute
+                            ? "kcx sets this attribute itself on what it creates"
+                            : "give it as \(key == standardExchangeAttribute ? "standardExchange" : "allowRefresh")")
                 }
                 // Keycloak keeps attributes as strings: true and 5 are "true" and "5".
                 let value = try string(entry.value, path)
@@ -657,7 +690,9 @@ struct FileReader {
             guard case .scalar(let written, _) = node.value, written.hasPrefix("${"), written.hasSuffix("}"),
                 FileReader.find("${", in: Substring(written).dropFirst()) == nil
             else {
-                throw fail(node, "\(field).secret", "give the secret as a variable (${VAR}) or with secretFile, never written into the file")
+                throw fail(
+                    node, "\(field).secret",
+                    "give the secret as a variable (${VAR}) or with secretFile, never written into the file")
             }
             // Empty (export's `${WEBAPP_SECRET:-}` while the variable is unset): the secret is left as it is.
             let value = try string(node, "\(field).secret")
@@ -685,14 +720,17 @@ struct FileReader {
         case (nil, nil): break
         }
         if client.secret != nil, client.settings["publicClient"] == .bool(true) {
-            throw fail(keys["secret"] ?? keys["secretFile"]!, "\(field).\(keys["secret"] != nil ? "secret" : "secretFile")", "a public client has no secret")
+            throw fail(
+                keys["secret"] ?? keys["secretFile"]!, "\(field).\(keys["secret"] != nil ? "secret" : "secretFile")",
+                "a public client has no secret")
         }
         if let node = keys["defaultScopes"] { client.defaultScopes = try names(node, "\(field).defaultScopes") }
         if let node = keys["optionalScopes"] {
             client.optionalScopes = try names(node, "\(field).optionalScopes")
             let defaults = Set(client.defaultScopes)
             for (index, scope) in client.optionalScopes.enumerated() where defaults.contains(scope) {
-                throw fail(try sequence(node, "")[index], "\(field).optionalScopes[\(index)]", "'\(scope)' is also in defaultScopes")
+                throw fail(
+                    try sequence(node, "")[index], "\(field).optionalScopes[\(index)]", "'\(scope)' is also in defaultScopes")
             }
         }
         if let node = keys["standardExchange"] { client.standardExchange = try bool(node, "\(field).standardExchange") }
@@ -701,7 +739,8 @@ struct FileReader {
             let path = "\(field).legacyExchange"
             let legacy = try mapping(node, path, allowed: ["allowedRequesters"])
             guard let requesters = legacy["allowedRequesters"] else {
-                throw fail(node, "\(path).allowedRequesters", "required: the clients allowed to exchange tokens for \(client.clientId)")
+                throw fail(
+                    node, "\(path).allowedRequesters", "required: the clients allowed to exchange tokens for \(client.clientId)")
             }
             client.legacyExchange = DesiredLegacyExchange(
                 allowedRequesters: try names(requesters, "\(path).allowedRequesters"), location: location(node, path))

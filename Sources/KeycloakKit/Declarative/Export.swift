@@ -3,7 +3,9 @@
 import KcxJSON
 
 /// Clients Keycloak creates in every realm; exported only when asked for by name.
-let builtInClients: Set<String> = ["account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console"]
+let builtInClients: Set<String> = [
+    "account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console",
+]
 
 public enum Exporter {
     /// The live realm with everything export writes: scopes, clients, the realm's settings, and
@@ -32,9 +34,12 @@ public enum Exporter {
         let prefix = exchangePolicyName(forTarget: "")
         var result: [String: [String]] = [:]
         // Keycloak filters by name (a substring) and type; the prefix check below keeps it exact.
-        let policies = try api.getArray("\(base)/policy", realm: realm, query: [("name", prefix), ("type", "client"), ("first", "0"), ("max", "10000")])
+        let policies = try api.getArray(
+            "\(base)/policy", realm: realm, query: [("name", prefix), ("type", "client"), ("first", "0"), ("max", "10000")])
         for policy in policies {
-            guard let name = policy["name"]?.stringValue, name.hasPrefix(prefix), let id = policy["id"]?.stringValue else { continue }
+            guard let name = policy["name"]?.stringValue, name.hasPrefix(prefix), let id = policy["id"]?.stringValue else {
+                continue
+            }
             let target = String(name.dropFirst(prefix.count))
             guard live.client(target) != nil else { continue }
             let members = clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm))
@@ -48,13 +53,16 @@ public enum Exporter {
     /// The realm's scopes that carry audience mappers or were created by kcx (with their mappers and
     /// realm list), and per client its assignments of those scopes, its exchange switches and, given
     /// `legacy`, the requesters allowed to exchange to it.
-    public static func desiredRealm(_ realm: String, _ live: LiveRealm, clients wanted: [String], legacy: [String: [String]] = [:]) throws -> DesiredRealm {
+    public static func desiredRealm(
+        _ realm: String, _ live: LiveRealm, clients wanted: [String], legacy: [String: [String]] = [:]
+    ) throws -> DesiredRealm {
         var result = DesiredRealm(realm: realm)
         if let representation = live.realmRepresentation {
             for key in DesiredRealmSettings.keys {
                 guard let value = representation[key] else { continue }
                 switch value {
-                case .bool where DesiredRealmSettings.booleanKeys.contains(key), .int where DesiredRealmSettings.integerKeys.contains(key):
+                case .bool where DesiredRealmSettings.booleanKeys.contains(key),
+                    .int where DesiredRealmSettings.integerKeys.contains(key):
                     result.settings.values[key] = value
                 case .string(let text) where DesiredRealmSettings.stringKeys.contains(key) && !text.isEmpty:
                     result.settings.values[key] = value
@@ -77,29 +85,38 @@ public enum Exporter {
             let description = scope["description"]?.stringValue
             let placement: RealmDefaultPlacement =
                 realmDefaults.contains(id) ? .default : realmOptionals.contains(id) ? .optional : .none
-            result.clientScopes.append(DesiredClientScope(
-                name: name, description: description?.isEmpty == false ? description : nil,
-                protocol_: scope["protocol"]?.stringValue ?? "openid-connect",
-                includeInTokenScope: scope["attributes"]?["include.in.token.scope"]?.stringValue != "false", realmDefault: placement,
-                audienceMappers: mappers.compactMap { mapper in
-                    guard let audience = AudienceValue.from(config: mapper["config"]), let mapperName = mapper["name"]?.stringValue else { return nil }
-                    let config = mapper["config"]
-                    let settings = AudienceMapperSettings(
-                        mapperName: mapperName, accessToken: config?["access.token.claim"]?.stringValue == "true",
-                        idToken: config?["id.token.claim"]?.stringValue == "true",
-                        introspection: config?["introspection.token.claim"]?.stringValue == "true",
-                        lightweight: config?["lightweight.claim"]?.stringValue == "true")
-                    return DesiredAudienceMapper(name: mapperName, audience: audience, settings: settings)
-                },
-                protocolMappers: allMappers.compactMap { mapper in
-                    guard mapper["protocolMapper"]?.stringValue != audienceMapperType, let mapperName = mapper["name"]?.stringValue,
-                        let type = mapper["protocolMapper"]?.stringValue
-                    else { return nil }
-                    let config = JSONObject((mapper["config"]?.objectValue ?? JSONObject()).map { ($0.key, JSON.string($0.value.stringValue ?? $0.value.serialized())) })
-                    return DesiredProtocolMapper(
-                        name: mapperName, protocolMapper: type, protocol_: mapper["protocol"]?.stringValue ?? scope["protocol"]?.stringValue ?? "openid-connect",
-                        config: config)
-                }))
+            result.clientScopes.append(
+                DesiredClientScope(
+                    name: name, description: description?.isEmpty == false ? description : nil,
+                    protocol_: scope["protocol"]?.stringValue ?? "openid-connect",
+                    includeInTokenScope: scope["attributes"]?["include.in.token.scope"]?.stringValue != "false",
+                    realmDefault: placement,
+                    audienceMappers: mappers.compactMap { mapper in
+                        guard let audience = AudienceValue.from(config: mapper["config"]),
+                            let mapperName = mapper["name"]?.stringValue
+                        else { return nil }
+                        let config = mapper["config"]
+                        let settings = AudienceMapperSettings(
+                            mapperName: mapperName, accessToken: config?["access.token.claim"]?.stringValue == "true",
+                            idToken: config?["id.token.claim"]?.stringValue == "true",
+                            introspection: config?["introspection.token.claim"]?.stringValue == "true",
+                            lightweight: config?["lightweight.claim"]?.stringValue == "true")
+                        return DesiredAudienceMapper(name: mapperName, audience: audience, settings: settings)
+                    },
+                    protocolMappers: allMappers.compactMap { mapper in
+                        guard mapper["protocolMapper"]?.stringValue != audienceMapperType,
+                            let mapperName = mapper["name"]?.stringValue,
+                            let type = mapper["protocolMapper"]?.stringValue
+                        else { return nil }
+                        let config = JSONObject(
+                            (mapper["config"]?.objectValue ?? JSONObject()).map {
+                                ($0.key, JSON.string($0.value.stringValue ?? $0.value.serialized()))
+                            })
+                        return DesiredProtocolMapper(
+                            name: mapperName, protocolMapper: type,
+                            protocol_: mapper["protocol"]?.stringValue ?? scope["protocol"]?.stringValue ?? "openid-connect",
+                            config: config)
+                    }))
         }
         let exported = Set(result.clientScopes.map(\.name))
         for clientId in wanted where live.client(clientId) == nil {
@@ -107,17 +124,26 @@ public enum Exporter {
         }
         for rep in live.clients.sorted(by: { name($0, "clientId") < name($1, "clientId") }) {
             guard let clientId = rep["clientId"]?.stringValue else { continue }
-            if wanted.isEmpty ? (builtInClients.contains(clientId) || clientId.hasSuffix("-realm")) : !wanted.contains(clientId) { continue }
+            if wanted.isEmpty ? (builtInClients.contains(clientId) || clientId.hasSuffix("-realm")) : !wanted.contains(clientId) {
+                continue
+            }
             let attributes = rep["attributes"]
             let exchange = attributes?[standardExchangeAttribute]?.stringValue == "true"
             let refresh = attributes?[exchangeRefreshAttribute]?.stringValue == "SAME_SESSION"
-            let defaults = (rep["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter { exported.contains($0) }
-            let optionals = (rep["optionalClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter { exported.contains($0) }
+            let defaults = (rep["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter {
+                exported.contains($0)
+            }
+            let optionals = (rep["optionalClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue).filter {
+                exported.contains($0)
+            }
             let requesters = legacy[clientId]
             var client = DesiredClient(
-                clientId: clientId, defaultScopes: defaults, optionalScopes: optionals, standardExchange: exchange, allowRefresh: refresh,
+                clientId: clientId, defaultScopes: defaults, optionalScopes: optionals, standardExchange: exchange,
+                allowRefresh: refresh,
                 legacyExchange: requesters.map { DesiredLegacyExchange(allowedRequesters: $0, location: "") })
-            for key in DesiredClient.stringKeys { if let text = rep[key]?.stringValue, !text.isEmpty { client.settings[key] = .string(text) } }
+            for key in DesiredClient.stringKeys {
+                if let text = rep[key]?.stringValue, !text.isEmpty { client.settings[key] = .string(text) }
+            }
             for key in DesiredClient.booleanKeys { if let value = rep[key]?.boolValue { client.settings[key] = .bool(value) } }
             for key in DesiredClient.listKeys { if let items = rep[key]?.arrayValue { client.settings[key] = .array(items) } }
             for (key, value) in attributes?.objectValue ?? JSONObject() where exportsAttribute(key) {
@@ -159,9 +185,10 @@ extension DesiredClient {
     /// The variable export writes in place of a confidential client's secret: `${WEBAPP_SECRET:-}`,
     /// which, while unset, leaves the secret as it is.
     public static func secretPlaceholder(for clientId: String) -> String {
-        let name = String(clientId.uppercased().unicodeScalars.map { scalar in
-            (("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)) ? Character(scalar) : "_"
-        })
+        let name = String(
+            clientId.uppercased().unicodeScalars.map { scalar in
+                (("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)) ? Character(scalar) : "_"
+            })
         return "${\(name)_SECRET:-}"
     }
 }
@@ -177,7 +204,8 @@ extension DesiredRealm {
                 // After the settings, where a reader looks for it.
                 var ordered = JSONObject()
                 for (key, value) in entry {
-                    if key == "attributes" || key == "defaultScopes" || key == "optionalScopes" || key == "standardExchange" || key == "allowRefresh"
+                    if key == "attributes" || key == "defaultScopes" || key == "optionalScopes" || key == "standardExchange"
+                        || key == "allowRefresh"
                         || key == "legacyExchange", ordered["secret"] == nil
                     {
                         ordered["secret"] = .string(DesiredClient.secretPlaceholder(for: client.clientId))
@@ -199,61 +227,70 @@ extension DesiredRealm {
         if let downscope { object["downscope"] = .bool(downscope) }
         if let exchangeEvents { object["exchangeEvents"] = .bool(exchangeEvents) }
         if !clientScopes.isEmpty {
-            object["clientScopes"] = .array(clientScopes.map { scope in
-                var entry = JSONObject([("name", .string(scope.name))])
-                if let description = scope.description { entry["description"] = .string(description) }
-                entry["protocol"] = .string(scope.protocol_)
-                entry["includeInTokenScope"] = .bool(scope.includeInTokenScope)
-                if let placement = scope.realmDefault { entry["realmDefault"] = .string(placement.rawValue) }
-                if !scope.audienceMappers.isEmpty {
-                    entry["audienceMappers"] = .array(scope.audienceMappers.map { mapper in
-                        var m = JSONObject([("name", .string(mapper.name))])
-                        switch mapper.audience {
-                        case .client(let value): m["audience"] = .string(value)
-                        case .custom(let value): m["customAudience"] = .string(value)
-                        }
-                        m["accessToken"] = .bool(mapper.settings.accessToken)
-                        m["idToken"] = .bool(mapper.settings.idToken)
-                        m["introspection"] = .bool(mapper.settings.introspection)
-                        m["lightweight"] = .bool(mapper.settings.lightweight)
-                        return .object(m)
-                    })
-                }
-                if !scope.protocolMappers.isEmpty {
-                    entry["protocolMappers"] = .array(scope.protocolMappers.map { mapper in
-                        .object(JSONObject([
-                            ("name", .string(mapper.name)), ("protocolMapper", .string(mapper.protocolMapper)), ("protocol", .string(mapper.protocol_)),
-                            ("config", .object(mapper.config)),
-                        ]))
-                    })
-                }
-                return .object(entry)
-            })
+            object["clientScopes"] = .array(
+                clientScopes.map { scope in
+                    var entry = JSONObject([("name", .string(scope.name))])
+                    if let description = scope.description { entry["description"] = .string(description) }
+                    entry["protocol"] = .string(scope.protocol_)
+                    entry["includeInTokenScope"] = .bool(scope.includeInTokenScope)
+                    if let placement = scope.realmDefault { entry["realmDefault"] = .string(placement.rawValue) }
+                    if !scope.audienceMappers.isEmpty {
+                        entry["audienceMappers"] = .array(
+                            scope.audienceMappers.map { mapper in
+                                var m = JSONObject([("name", .string(mapper.name))])
+                                switch mapper.audience {
+                                case .client(let value): m["audience"] = .string(value)
+                                case .custom(let value): m["customAudience"] = .string(value)
+                                }
+                                m["accessToken"] = .bool(mapper.settings.accessToken)
+                                m["idToken"] = .bool(mapper.settings.idToken)
+                                m["introspection"] = .bool(mapper.settings.introspection)
+                                m["lightweight"] = .bool(mapper.settings.lightweight)
+                                return .object(m)
+                            })
+                    }
+                    if !scope.protocolMappers.isEmpty {
+                        entry["protocolMappers"] = .array(
+                            scope.protocolMappers.map { mapper in
+                                .object(
+                                    JSONObject([
+                                        ("name", .string(mapper.name)), ("protocolMapper", .string(mapper.protocolMapper)),
+                                        ("protocol", .string(mapper.protocol_)),
+                                        ("config", .object(mapper.config)),
+                                    ]))
+                            })
+                    }
+                    return .object(entry)
+                })
         }
         if !clients.isEmpty {
-            object["clients"] = .array(clients.map { client in
-                var entry = JSONObject([("clientId", .string(client.clientId))])
-                for key in DesiredClient.stringKeys + DesiredClient.booleanKeys + DesiredClient.listKeys {
-                    if let value = client.settings[key] { entry[key] = value }
-                }
-                if !client.attributes.isEmpty { entry["attributes"] = .object(client.attributes) }
-                if !client.defaultScopes.isEmpty { entry["defaultScopes"] = .array(client.defaultScopes.map { .string($0) }) }
-                if !client.optionalScopes.isEmpty { entry["optionalScopes"] = .array(client.optionalScopes.map { .string($0) }) }
-                if let value = client.standardExchange { entry["standardExchange"] = .bool(value) }
-                if let value = client.allowRefresh { entry["allowRefresh"] = .bool(value) }
-                if let legacy = client.legacyExchange {
-                    entry["legacyExchange"] = ["allowedRequesters": .array(legacy.allowedRequesters.map { .string($0) })]
-                }
-                return .object(entry)
-            })
+            object["clients"] = .array(
+                clients.map { client in
+                    var entry = JSONObject([("clientId", .string(client.clientId))])
+                    for key in DesiredClient.stringKeys + DesiredClient.booleanKeys + DesiredClient.listKeys {
+                        if let value = client.settings[key] { entry[key] = value }
+                    }
+                    if !client.attributes.isEmpty { entry["attributes"] = .object(client.attributes) }
+                    if !client.defaultScopes.isEmpty { entry["defaultScopes"] = .array(client.defaultScopes.map { .string($0) }) }
+                    if !client.optionalScopes.isEmpty {
+                        entry["optionalScopes"] = .array(client.optionalScopes.map { .string($0) })
+                    }
+                    if let value = client.standardExchange { entry["standardExchange"] = .bool(value) }
+                    if let value = client.allowRefresh { entry["allowRefresh"] = .bool(value) }
+                    if let legacy = client.legacyExchange {
+                        entry["legacyExchange"] = ["allowedRequesters": .array(legacy.allowedRequesters.map { .string($0) })]
+                    }
+                    return .object(entry)
+                })
         }
         if !allow.isEmpty {
-            object["allow"] = .array(allow.map { pair in
-                var entry = JSONObject([("from", .string(pair.from)), ("to", .string(pair.to))])
-                if let subject = pair.subjectClient { entry["subjectClient"] = .string(subject) }
-                if pair.mode != .auto { entry["mode"] = .string(pair.mode.rawValue) }
-                return .object(entry)
-            })
+            object["allow"] = .array(
+                allow.map { pair in
+                    var entry = JSONObject([("from", .string(pair.from)), ("to", .string(pair.to))])
+                    if let subject = pair.subjectClient { entry["subjectClient"] = .string(subject) }
+                    if pair.mode != .auto { entry["mode"] = .string(pair.mode.rawValue) }
+                    return .object(entry)
+                })
         }
         return .object(object)
     }
@@ -271,9 +308,13 @@ public enum YAMLWriter {
     static func scalar(_ value: JSON) -> String {
         switch value {
         case .string(let text):
-            let safe = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "-_./".unicodeScalars.contains(scalar))
-            } && YAMLNode.resolve(text) == .string(text) && !text.hasPrefix("-") && !text.hasPrefix(".")
+            let safe =
+                !text.isEmpty
+                && text.unicodeScalars.allSatisfy { scalar in
+                    scalar.isASCII
+                        && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                            || "-_./".unicodeScalars.contains(scalar))
+                } && YAMLNode.resolve(text) == .string(text) && !text.hasPrefix("-") && !text.hasPrefix(".")
             return safe ? text : value.serialized()
         default: return value.serialized()
         }

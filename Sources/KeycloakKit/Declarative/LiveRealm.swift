@@ -40,7 +40,9 @@ public struct LiveLegacyExchange: Sendable, Equatable {
     /// clientIds of members the file does not name (read for the plan's text).
     public var otherMemberNames: [String: String]
 
-    public init(permissionID: String?, policyID: String?, members: [String], attached: Bool, otherMemberNames: [String: String] = [:]) {
+    public init(
+        permissionID: String?, policyID: String?, members: [String], attached: Bool, otherMemberNames: [String: String] = [:]
+    ) {
         self.permissionID = permissionID
         self.policyID = policyID
         self.members = members
@@ -100,7 +102,8 @@ public struct LiveRealm: Sendable, Equatable {
             let policies = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue ?? []
             let profiles = try api.get("client-policies/profiles", realm: realm)["profiles"]?.arrayValue ?? []
             let policy = policies.first { $0["name"]?.stringValue == downscopePolicyName }
-            downscopeOn = policy.map { $0["enabled"]?.boolValue == true && !isTargeted($0) } == true
+            downscopeOn =
+                policy.map { $0["enabled"]?.boolValue == true && !isTargeted($0) } == true
                 && profiles.contains { $0["name"]?.stringValue == downscopeProfileName }
         }
         if events { exchangeEventsRecorded = try Lookup(api: api, realm: realm).exchangeEventsRecorded() }
@@ -195,15 +198,18 @@ public struct LiveRealm: Sendable, Equatable {
         for target in targets {
             guard let targetID = client(target)?["id"]?.stringValue else { continue }
             let permissions = try api.get("clients/\(targetID)/management/permissions", realm: realm)
-            let permissionID = permissions["enabled"]?.boolValue == true ? permissions["scopePermissions"]?["token-exchange"]?.stringValue : nil
+            let permissionID =
+                permissions["enabled"]?.boolValue == true ? permissions["scopePermissions"]?["token-exchange"]?.stringValue : nil
             let policyName = exchangePolicyName(forTarget: target)
-            let found = try api.send(method: "GET", endpoint: "\(base)/policy/search", realm: realm, query: [("name", policyName)], body: nil)
+            let found = try api.send(
+                method: "GET", endpoint: "\(base)/policy/search", realm: realm, query: [("name", policyName)], body: nil)
             var state = LiveLegacyExchange(permissionID: permissionID, policyID: nil, members: [], attached: false)
             if let policyID = found.json?["id"]?.stringValue {
                 state.policyID = policyID
                 state.members = clientPolicyMembers(try api.get("\(base)/policy/client/\(policyID)", realm: realm))
                 for member in state.members where client(id: member) == nil && client(member) == nil {
-                    state.otherMemberNames[member] = try api.getIfExists("clients/\(member)", realm: realm)?["clientId"]?.stringValue
+                    state.otherMemberNames[member] = try api.getIfExists("clients/\(member)", realm: realm)?["clientId"]?
+                        .stringValue
                 }
             }
             if let permissionID {

@@ -79,7 +79,9 @@ public struct PlanChange: Sendable, Equatable {
         case .update: verb = "update"
         case .delete: verb = "delete"
         }
-        var object = JSONObject([("action", .string(verb)), ("kind", .string(kind)), ("name", .string(name)), ("group", .string(group))])
+        var object = JSONObject([
+            ("action", .string(verb)), ("kind", .string(kind)), ("name", .string(name)), ("group", .string(group)),
+        ])
         if !details.isEmpty { object["details"] = .array(details.map { .string($0) }) }
         return .object(object)
     }
@@ -93,10 +95,14 @@ public struct RealmPlan: Sendable, Equatable {
     /// by `<redacted>` in every name and detail, in text and JSON output alike. The writes keep them.
     public func hiding(_ state: DesiredState) -> RealmPlan {
         guard !state.secretValues.isEmpty else { return self }
-        return RealmPlan(realm: realm, changes: changes.map { change in
-            PlanChange(operation: change.operation, kind: change.kind, name: state.redacting(change.name), group: state.redacting(change.group),
-                       details: change.details.map { state.redacting($0) }, action: change.action)
-        })
+        return RealmPlan(
+            realm: realm,
+            changes: changes.map { change in
+                PlanChange(
+                    operation: change.operation, kind: change.kind, name: state.redacting(change.name),
+                    group: state.redacting(change.group),
+                    details: change.details.map { state.redacting($0) }, action: change.action)
+            })
     }
 }
 
@@ -106,7 +112,9 @@ public enum Planner {
     /// A realm the file declares (gives a setting) and the server lacks is read as empty: the plan
     /// creates it and everything in it, without a request that would answer 404. One it only names
     /// must exist. Names that do not resolve throw `UnresolvedReferences`, all of them at once.
-    public static func plan(_ realm: DesiredRealm, api: AdminAPI, prune: Bool, secrets: Set<String> = []) throws -> (plan: RealmPlan, live: LiveRealm) {
+    public static func plan(_ realm: DesiredRealm, api: AdminAPI, prune: Bool, secrets: Set<String> = []) throws -> (
+        plan: RealmPlan, live: LiveRealm
+    ) {
         let features = needsFeatures(realm) ? ServerFeatures.from(serverInfo: try api.get("serverinfo", realm: realm.realm)) : nil
         try checkLegacyFeatures(realm, features)
         var live: LiveRealm
@@ -136,7 +144,8 @@ public enum Planner {
                 ])
             }
         }
-        try live.readSecuritySettings(api, realm: realm.realm, downscope: realm.downscope != nil, events: realm.exchangeEvents == true)
+        try live.readSecuritySettings(
+            api, realm: realm.realm, downscope: realm.downscope != nil, events: realm.exchangeEvents == true)
         let desired = try expandingAllowPairs(realm, live: live, features: features)
         try checkLegacyFeatures(desired, features)
         try check(desired, against: live)
@@ -173,12 +182,16 @@ public enum Planner {
     /// file asks for it (called before the realm is read, so before any write).
     public static func checkLegacyFeatures(_ desired: DesiredRealm, _ features: ServerFeatures?) throws {
         guard let features, !features.legacyUsable else { return }
-        let location = desired.clients.compactMap(\.legacyExchange?.location).first
+        let location =
+            desired.clients.compactMap(\.legacyExchange?.location).first
             ?? desired.allow.first(where: { $0.mode == .legacy })?.location
         guard let location else { return }
         throw KcxError(
-            .usage, "\(location): legacy token exchange needs the server features token-exchange (V1) and admin-fine-grained-authz:v1, which this server does not have",
-            hint: "use standard token exchange (mode: standard, Keycloak 26.2+), or start Keycloak with --features=token-exchange,admin-fine-grained-authz:v1")
+            .usage,
+            "\(location): legacy token exchange needs the server features token-exchange (V1) and admin-fine-grained-authz:v1, which this server does not have",
+            hint:
+                "use standard token exchange (mode: standard, Keycloak 26.2+), or start Keycloak with --features=token-exchange,admin-fine-grained-authz:v1"
+        )
     }
 
     /// Checks what the file names against the live realm: every client it names exists or is
@@ -195,7 +208,8 @@ public enum Planner {
             switch reference.kind {
             case .client:
                 if live.client(reference.name) != nil || createdClients.contains(reference.name) { continue }
-                let what = reference.role == "client" ? "client '\(reference.name)'" : "client '\(reference.name)' (\(reference.role))"
+                let what =
+                    reference.role == "client" ? "client '\(reference.name)'" : "client '\(reference.name)' (\(reference.role))"
                 message = "\(what) is not a client of realm '\(realm)' nor declared in the file"
             case .scope:
                 if declaredScopes.contains(reference.name) || live.scope(named: reference.name) != nil { continue }
@@ -213,8 +227,12 @@ public enum Planner {
             // The rule `kcx client-scope assign` applies: Keycloak ignores a scope of another protocol.
             let clientProtocol = representation["protocol"]?.stringValue
             for scope in client.defaultScopes + client.optionalScopes {
-                let scopeProtocol = desired.clientScopes.first { $0.name == scope }?.protocol_ ?? live.scope(named: scope)?["protocol"]?.stringValue
-                if let mismatch = protocolMismatch(scope: scope, scopeProtocol: scopeProtocol, client: client.clientId, clientProtocol: clientProtocol) {
+                let scopeProtocol =
+                    desired.clientScopes.first { $0.name == scope }?.protocol_
+                    ?? live.scope(named: scope)?["protocol"]?.stringValue
+                if let mismatch = protocolMismatch(
+                    scope: scope, scopeProtocol: scopeProtocol, client: client.clientId, clientProtocol: clientProtocol)
+                {
                     throw mismatch
                 }
             }
@@ -223,13 +241,21 @@ public enum Planner {
         for client in desired.clients {
             guard let mappers = live.client(client.clientId)?["protocolMappers"]?.arrayValue else { continue }
             for mapper in client.audienceMappers {
-                if let clash = audienceMapperNameClash(mappers, audience: mapper.audience, name: mapper.name, in: "client \(client.clientId)") { throw clash }
+                if let clash = audienceMapperNameClash(
+                    mappers, audience: mapper.audience, name: mapper.name, in: "client \(client.clientId)")
+                {
+                    throw clash
+                }
             }
         }
         for scope in desired.clientScopes {
             guard let mappers = live.scope(named: scope.name)?["protocolMappers"]?.arrayValue else { continue }
             for mapper in scope.audienceMappers {
-                if let clash = audienceMapperNameClash(mappers, audience: mapper.audience, name: mapper.name, in: "scope \(scope.name)") { throw clash }
+                if let clash = audienceMapperNameClash(
+                    mappers, audience: mapper.audience, name: mapper.name, in: "scope \(scope.name)")
+                {
+                    throw clash
+                }
             }
         }
     }
@@ -240,17 +266,25 @@ public enum Planner {
         var recorded = Set(desired.references.items.map { "\($0.kind)/\($0.name)" })
         var result: [FileReference] = []
         func add(_ kind: FileReference.Kind, _ name: String, _ role: String) {
-            if recorded.insert("\(kind)/\(name)").inserted { result.append(FileReference(kind: kind, name: name, location: "", role: role)) }
+            if recorded.insert("\(kind)/\(name)").inserted {
+                result.append(FileReference(kind: kind, name: name, location: "", role: role))
+            }
         }
         for scope in desired.clientScopes {
             for mapper in scope.audienceMappers {
-                if case .client(let clientId) = mapper.audience { add(.client, clientId, "audience of mapper '\(mapper.name)' on scope '\(scope.name)'") }
+                if case .client(let clientId) = mapper.audience {
+                    add(.client, clientId, "audience of mapper '\(mapper.name)' on scope '\(scope.name)'")
+                }
             }
         }
         for client in desired.clients {
             if !client.declaresClient { add(.client, client.clientId, "client") }
-            for requester in client.legacyExchange?.allowedRequesters ?? [] { add(.client, requester, "legacy exchange requester of '\(client.clientId)'") }
-            for scope in client.defaultScopes + client.optionalScopes { add(.scope, scope, "assigned to client '\(client.clientId)'") }
+            for requester in client.legacyExchange?.allowedRequesters ?? [] {
+                add(.client, requester, "legacy exchange requester of '\(client.clientId)'")
+            }
+            for scope in client.defaultScopes + client.optionalScopes {
+                add(.scope, scope, "assigned to client '\(client.clientId)'")
+            }
         }
         return result
     }
@@ -266,8 +300,10 @@ public enum Planner {
         let realmDefaults = Set(live.realmDefaultScopeIDs), realmOptionals = Set(live.realmOptionalScopeIDs)
         for scope in desired.clientScopes {
             let group = "client-scope \(scope.name)"
-            let settings = scope.givenSettings
-                ?? ClientScopeSettings(description: scope.description, protocol_: scope.protocol_, includeInTokenScope: scope.includeInTokenScope)
+            let settings =
+                scope.givenSettings
+                ?? ClientScopeSettings(
+                    description: scope.description, protocol_: scope.protocol_, includeInTokenScope: scope.includeInTokenScope)
             let current = live.scope(named: scope.name)
             if let current, let id = current["id"]?.stringValue {
                 let wanted = settings.desiredRepresentation(name: scope.name, creating: false)
@@ -275,15 +311,19 @@ public enum Planner {
                 if !diff.isEmpty {
                     var body = overlay(current, with: wanted)
                     body["protocolMappers"] = nil
-                    changes.append(PlanChange(operation: .update, kind: "client-scope", name: scope.name, group: group, details: diff,
-                                              action: .updateScope(name: scope.name, id: id, body: body)))
+                    changes.append(
+                        PlanChange(
+                            operation: .update, kind: "client-scope", name: scope.name, group: group, details: diff,
+                            action: .updateScope(name: scope.name, id: id, body: body)))
                 }
                 if let placement = scope.realmDefault {
                     let now: ScopeList? = realmDefaults.contains(id) ? .default : realmOptionals.contains(id) ? .optional : nil
                     if let move = RealmListMove(current: now, placement: placement) {
-                        changes.append(PlanChange(
-                            operation: PlanChange.Operation(move.outcome), kind: "realm-default-scope", name: scope.name,
-                            group: group, details: [move.detail], action: .moveInRealmLists(scope: scope.name, from: move.from, to: move.to)))
+                        changes.append(
+                            PlanChange(
+                                operation: PlanChange.Operation(move.outcome), kind: "realm-default-scope", name: scope.name,
+                                group: group, details: [move.detail],
+                                action: .moveInRealmLists(scope: scope.name, from: move.from, to: move.to)))
                     }
                 }
             } else {
@@ -293,12 +333,19 @@ public enum Planner {
                 // .createClientScope): one request instead of one per mapper.
                 let mappers = mapperBodies(scope)
                 if !mappers.isEmpty { body["protocolMappers"] = .array(mappers) }
-                changes.append(PlanChange(operation: .create, kind: "client-scope", name: scope.name, group: group,
-                                          details: differences(current: nil, desired: settings.desiredRepresentation(name: scope.name, creating: true), hiding: secrets),
-                                          action: .createScope(name: scope.name, body: body)))
+                changes.append(
+                    PlanChange(
+                        operation: .create, kind: "client-scope", name: scope.name, group: group,
+                        details: differences(
+                            current: nil, desired: settings.desiredRepresentation(name: scope.name, creating: true),
+                            hiding: secrets),
+                        action: .createScope(name: scope.name, body: body)))
                 if let placement = scope.realmDefault, let move = RealmListMove(current: nil, placement: placement) {
-                    changes.append(PlanChange(operation: PlanChange.Operation(move.outcome), kind: "realm-default-scope", name: scope.name, group: group,
-                                              details: [move.detail], action: .moveInRealmLists(scope: scope.name, from: nil, to: move.to)))
+                    changes.append(
+                        PlanChange(
+                            operation: PlanChange.Operation(move.outcome), kind: "realm-default-scope", name: scope.name,
+                            group: group,
+                            details: [move.detail], action: .moveInRealmLists(scope: scope.name, from: nil, to: move.to)))
                 }
             }
             changes += mapperChanges(scope, current: current, group: group, prune: prune, secrets: secrets)
@@ -309,15 +356,24 @@ public enum Planner {
         if prune {
             let declaredClients = Set(desired.clients.map(\.clientId))
             for client in live.clients where client["attributes"]?[managedAttribute]?.stringValue == "true" {
-                guard let clientId = client["clientId"]?.stringValue, let id = client["id"]?.stringValue, !declaredClients.contains(clientId) else { continue }
-                changes.append(PlanChange(operation: .delete, kind: "client", name: clientId, group: "client \(clientId)",
-                                          details: ["created by kcx, no longer in the file"], action: .deleteClient(clientId: clientId, clientUUID: id)))
+                guard let clientId = client["clientId"]?.stringValue, let id = client["id"]?.stringValue,
+                    !declaredClients.contains(clientId)
+                else { continue }
+                changes.append(
+                    PlanChange(
+                        operation: .delete, kind: "client", name: clientId, group: "client \(clientId)",
+                        details: ["created by kcx, no longer in the file"],
+                        action: .deleteClient(clientId: clientId, clientUUID: id)))
             }
             let declared = Set(desired.clientScopes.map(\.name))
             for scope in live.clientScopes where scope["attributes"]?[managedAttribute]?.stringValue == "true" {
-                guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue, !declared.contains(name) else { continue }
-                changes.append(PlanChange(operation: .delete, kind: "client-scope", name: name, group: "client-scope \(name)",
-                                          details: ["created by kcx, no longer in the file"], action: .deleteScope(name: name, id: id)))
+                guard let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue, !declared.contains(name) else {
+                    continue
+                }
+                changes.append(
+                    PlanChange(
+                        operation: .delete, kind: "client-scope", name: name, group: "client-scope \(name)",
+                        details: ["created by kcx, no longer in the file"], action: .deleteScope(name: name, id: id)))
             }
         }
         return RealmPlan(realm: desired.realm, changes: changes)
@@ -328,10 +384,12 @@ public enum Planner {
     }
 
     static func rawMapperBody(_ mapper: DesiredProtocolMapper) -> JSON {
-        .object(JSONObject([
-            ("name", .string(mapper.name)), ("protocol", .string(mapper.protocol_)), ("protocolMapper", .string(mapper.protocolMapper)),
-            ("consentRequired", false), ("config", .object(mapper.config)),
-        ]))
+        .object(
+            JSONObject([
+                ("name", .string(mapper.name)), ("protocol", .string(mapper.protocol_)),
+                ("protocolMapper", .string(mapper.protocolMapper)),
+                ("consentRequired", false), ("config", .object(mapper.config)),
+            ]))
     }
 
     /// Every mapper the file gives a scope, as Keycloak representations (audience mappers first).
@@ -339,7 +397,9 @@ public enum Planner {
         scope.audienceMappers.map(audienceMapperBody) + scope.protocolMappers.map(rawMapperBody)
     }
 
-    static func mapperChanges(_ scope: DesiredClientScope, current: JSON?, group: String, prune: Bool, secrets: Set<String> = []) -> [PlanChange] {
+    static func mapperChanges(_ scope: DesiredClientScope, current: JSON?, group: String, prune: Bool, secrets: Set<String> = [])
+        -> [PlanChange]
+    {
         var changes: [PlanChange] = []
         var existing = MapperPool(current?["protocolMappers"]?.arrayValue ?? [])
         let inline = current == nil
@@ -348,40 +408,61 @@ public enum Planner {
             let config = mapper.settings.config(for: mapper.audience)
             // The same match as `kcx audience add`: a mapper for this audience, else one with this name.
             guard let match = existing.takeAudienceMapper(mapper.audience, named: mapper.name) else {
-                changes.append(PlanChange(operation: .create, kind: "audience-mapper", name: label, group: group,
-                                          details: differences(current: nil, desired: config, path: "config", hiding: secrets),
-                                          action: .createMapper(scope: scope.name, body: audienceMapperBody(mapper), inline: inline)))
+                changes.append(
+                    PlanChange(
+                        operation: .create, kind: "audience-mapper", name: label, group: group,
+                        details: differences(current: nil, desired: config, path: "config", hiding: secrets),
+                        action: .createMapper(scope: scope.name, body: audienceMapperBody(mapper), inline: inline)))
                 continue
             }
-            guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets), let id = match["id"]?.stringValue else { continue }
-            changes.append(PlanChange(operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
-                                      action: .updateMapper(scope: scope.name, id: id, body: update.body)))
+            guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets),
+                let id = match["id"]?.stringValue
+            else { continue }
+            changes.append(
+                PlanChange(
+                    operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
+                    action: .updateMapper(scope: scope.name, id: id, body: update.body)))
         }
         for mapper in scope.protocolMappers {
             let label = "\(mapper.name) on scope \(scope.name)"
             let wanted = rawMapperBody(mapper)
             guard let match = existing.take(named: mapper.name) else {
-                changes.append(PlanChange(operation: .create, kind: "protocol-mapper", name: label, group: group,
-                                          details: differences(current: nil, desired: .object(mapper.config), path: "config", hiding: secrets),
-                                          action: .createMapper(scope: scope.name, body: wanted, inline: inline)))
+                changes.append(
+                    PlanChange(
+                        operation: .create, kind: "protocol-mapper", name: label, group: group,
+                        details: differences(current: nil, desired: .object(mapper.config), path: "config", hiding: secrets),
+                        action: .createMapper(scope: scope.name, body: wanted, inline: inline)))
                 continue
             }
             // Config values compare as strings; keys the file does not give are left as they are.
             var current = match
-            current["config"] = .object(JSONObject((match["config"]?.objectValue ?? JSONObject()).map { ($0.key, JSON.string($0.value.stringValue ?? $0.value.serialized())) }))
-            let desired: JSON = .object(JSONObject([("protocolMapper", .string(mapper.protocolMapper)), ("protocol", .string(mapper.protocol_)), ("config", .object(mapper.config))]))
+            current["config"] = .object(
+                JSONObject(
+                    (match["config"]?.objectValue ?? JSONObject()).map {
+                        ($0.key, JSON.string($0.value.stringValue ?? $0.value.serialized()))
+                    }))
+            let desired: JSON = .object(
+                JSONObject([
+                    ("protocolMapper", .string(mapper.protocolMapper)), ("protocol", .string(mapper.protocol_)),
+                    ("config", .object(mapper.config)),
+                ]))
             let diff = differences(current: current, desired: desired, hiding: secrets)
             guard !diff.isEmpty, let id = match["id"]?.stringValue else { continue }
-            changes.append(PlanChange(operation: .update, kind: "protocol-mapper", name: label, group: group, details: diff,
-                                      action: .updateMapper(scope: scope.name, id: id, body: overlay(current, with: desired))))
+            changes.append(
+                PlanChange(
+                    operation: .update, kind: "protocol-mapper", name: label, group: group, details: diff,
+                    action: .updateMapper(scope: scope.name, id: id, body: overlay(current, with: desired))))
         }
         if prune, current?["attributes"]?[managedAttribute]?.stringValue == "true" {
             // On a scope kcx created, every mapper the file no longer gives was put there by kcx.
             for mapper in existing.remaining {
                 guard let id = mapper["id"]?.stringValue else { continue }
                 let kind = mapper["protocolMapper"]?.stringValue == audienceMapperType ? "audience-mapper" : "protocol-mapper"
-                changes.append(PlanChange(operation: .delete, kind: kind, name: "\(mapper["name"]?.stringValue ?? id) on scope \(scope.name)",
-                                          group: group, details: ["on a kcx-created scope, no longer in the file"], action: .deleteMapper(scope: scope.name, id: id)))
+                changes.append(
+                    PlanChange(
+                        operation: .delete, kind: kind, name: "\(mapper["name"]?.stringValue ?? id) on scope \(scope.name)",
+                        group: group, details: ["on a kcx-created scope, no longer in the file"],
+                        action: .deleteMapper(scope: scope.name, id: id)))
             }
         }
         return changes
@@ -425,7 +506,8 @@ public enum Planner {
 
         /// An audience mapper for `audience`, else an audience mapper named `name`.
         mutating func takeAudienceMapper(_ audience: AudienceValue, named name: String) -> JSON? {
-            let position = MapperPool.takeFirst(&audienceMappersByAudience[MapperPool.key(audience)], &taken)
+            let position =
+                MapperPool.takeFirst(&audienceMappersByAudience[MapperPool.key(audience)], &taken)
                 ?? MapperPool.takeFirst(&audienceMappersByName[name], &taken)
             return position.map { mappers[$0] }
         }
@@ -460,17 +542,21 @@ public enum Planner {
                 return "requesters: - \(name) (no longer in the file)"
             }
             if wiring && !state.attached && remove.count < state.members.count + add.count {
-                details.append("policy \(exchangePolicyName(forTarget: client.clientId)) attached to the token-exchange permission")
+                details.append(
+                    "policy \(exchangePolicyName(forTarget: client.clientId)) attached to the token-exchange permission")
             }
             // Enabling and attaching happen through adding a requester, so a repair re-adds one present.
             var toAdd = add
-            if toAdd.isEmpty, let first = legacy.allowedRequesters.first, details.contains(where: { !$0.hasPrefix("requesters") }) {
+            if toAdd.isEmpty, let first = legacy.allowedRequesters.first, details.contains(where: { !$0.hasPrefix("requesters") })
+            {
                 toAdd = [first]
             }
             guard !toAdd.isEmpty || !remove.isEmpty else { continue }
-            changes.append(PlanChange(
-                operation: state.policyID == nil ? .create : .update, kind: "legacy-exchange", name: client.clientId, group: "client \(client.clientId)",
-                details: details, action: .legacyExchange(target: client.clientId, add: toAdd, remove: remove)))
+            changes.append(
+                PlanChange(
+                    operation: state.policyID == nil ? .create : .update, kind: "legacy-exchange", name: client.clientId,
+                    group: "client \(client.clientId)",
+                    details: details, action: .legacyExchange(target: client.clientId, add: toAdd, remove: remove)))
         }
         return changes
     }
@@ -490,8 +576,10 @@ public enum Planner {
                 if let secret = client.secret, found["secret"] != nil { wanted["secret"] = .string(secret) }
                 let diff = differences(current: found, desired: .object(wanted), hiding: secrets)
                 if !diff.isEmpty {
-                    changes.append(PlanChange(operation: .update, kind: "client", name: client.clientId, group: group, details: diff,
-                                              action: .updateClientSettings(clientId: client.clientId, clientUUID: id, body: .object(wanted))))
+                    changes.append(
+                        PlanChange(
+                            operation: .update, kind: "client", name: client.clientId, group: group, details: diff,
+                            action: .updateClientSettings(clientId: client.clientId, clientUUID: id, body: .object(wanted))))
                 }
             } else if client.declaresClient {
                 // The id is chosen here, so the assignments and switches below can name the client.
@@ -500,7 +588,9 @@ public enum Planner {
                 for (key, value) in client.settings { body[key] = value }
                 var attributes = client.attributes
                 if let enabled = client.standardExchange { attributes[standardExchangeAttribute] = .string(String(enabled)) }
-                if let refresh = client.allowRefresh { attributes[exchangeRefreshAttribute] = .string(refresh ? "SAME_SESSION" : "NO") }
+                if let refresh = client.allowRefresh {
+                    attributes[exchangeRefreshAttribute] = .string(refresh ? "SAME_SESSION" : "NO")
+                }
                 attributes[managedAttribute] = "true"
                 body["attributes"] = .object(attributes)
                 if let secret = client.secret {
@@ -511,10 +601,15 @@ public enum Planner {
                 shown["id"] = nil
                 shown["attributes"]?[managedAttribute] = nil
                 if shown["attributes"]?.objectValue?.isEmpty == true { shown["attributes"] = nil }
-                changes.append(PlanChange(operation: .create, kind: "client", name: client.clientId, group: group,
-                                          details: differences(current: nil, desired: .object(shown), hiding: secrets),
-                                          action: .createClient(clientId: client.clientId, body: .object(body))))
-                rep = .object(JSONObject([("id", .string(uuid)), ("clientId", .string(client.clientId)), ("attributes", .object(attributes))]))
+                changes.append(
+                    PlanChange(
+                        operation: .create, kind: "client", name: client.clientId, group: group,
+                        details: differences(current: nil, desired: .object(shown), hiding: secrets),
+                        action: .createClient(clientId: client.clientId, body: .object(body))))
+                rep = .object(
+                    JSONObject([
+                        ("id", .string(uuid)), ("clientId", .string(client.clientId)), ("attributes", .object(attributes)),
+                    ]))
             } else {
                 continue
             }
@@ -524,9 +619,12 @@ public enum Planner {
                 for scope in names {
                     let now: ScopeList? = defaults.contains(scope) ? .default : optionals.contains(scope) ? .optional : nil
                     guard let move = AssignmentMove(current: now, wanted: list) else { continue }
-                    changes.append(PlanChange(
-                        operation: PlanChange.Operation(move.outcome), kind: "client-scope-assignment", name: "\(scope) -> \(client.clientId) (\(list.rawValue))",
-                        group: group, details: move.details, action: .assign(clientUUID: uuid, scope: scope, from: move.from, to: list)))
+                    changes.append(
+                        PlanChange(
+                            operation: PlanChange.Operation(move.outcome), kind: "client-scope-assignment",
+                            name: "\(scope) -> \(client.clientId) (\(list.rawValue))",
+                            group: group, details: move.details,
+                            action: .assign(clientUUID: uuid, scope: scope, from: move.from, to: list)))
                 }
             }
             // Mappers on the client itself, matched as a scope's are.
@@ -534,24 +632,36 @@ public enum Planner {
             for mapper in client.audienceMappers {
                 let label = "\(mapper.name) on client \(client.clientId)"
                 guard let match = pool.takeAudienceMapper(mapper.audience, named: mapper.name) else {
-                    changes.append(PlanChange(operation: .create, kind: "audience-mapper", name: label, group: group,
-                                              details: differences(current: nil, desired: mapper.settings.config(for: mapper.audience), path: "config", hiding: secrets),
-                                              action: .createClientMapper(clientUUID: uuid, body: audienceMapperBody(mapper))))
+                    changes.append(
+                        PlanChange(
+                            operation: .create, kind: "audience-mapper", name: label, group: group,
+                            details: differences(
+                                current: nil, desired: mapper.settings.config(for: mapper.audience), path: "config",
+                                hiding: secrets),
+                            action: .createClientMapper(clientUUID: uuid, body: audienceMapperBody(mapper))))
                     continue
                 }
-                guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets), let id = match["id"]?.stringValue else { continue }
-                changes.append(PlanChange(operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
-                                          action: .updateClientMapper(clientUUID: uuid, id: id, body: update.body)))
+                guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets),
+                    let id = match["id"]?.stringValue
+                else { continue }
+                changes.append(
+                    PlanChange(
+                        operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
+                        action: .updateClientMapper(clientUUID: uuid, id: id, body: update.body)))
             }
             var attributes = JSONObject()
             if let enabled = client.standardExchange { attributes[standardExchangeAttribute] = .string(String(enabled)) }
-            if let refresh = client.allowRefresh { attributes[exchangeRefreshAttribute] = .string(refresh ? "SAME_SESSION" : "NO") }
+            if let refresh = client.allowRefresh {
+                attributes[exchangeRefreshAttribute] = .string(refresh ? "SAME_SESSION" : "NO")
+            }
             guard !attributes.isEmpty else { continue }
             let wanted: JSON = ["attributes": .object(attributes)]
             let diff = exchangeAttributeDifferences(rep, wanted: attributes)
             guard !diff.isEmpty else { continue }
-            changes.append(PlanChange(operation: .update, kind: "token-exchange", name: client.clientId, group: group, details: diff,
-                                      action: .updateClient(clientUUID: uuid, body: wanted)))
+            changes.append(
+                PlanChange(
+                    operation: .update, kind: "token-exchange", name: client.clientId, group: group, details: diff,
+                    action: .updateClient(clientUUID: uuid, body: wanted)))
         }
         return changes
     }
@@ -566,10 +676,13 @@ public struct UnresolvedReferences: Error, Sendable, Equatable {
 
     /// Exit 3 (not found), as for any name kcx cannot find; one line per name.
     public var kcxError: KcxError {
-        let hint = "declare a client in the file (with a setting such as enabled: true) to have kcx create it, or correct the name"
+        let hint =
+            "declare a client in the file (with a setting such as enabled: true) to have kcx create it, or correct the name"
         if problems.count == 1 { return KcxError(.notFound, problems[0], hint: hint) }
         return KcxError(
-            .notFound, "\(problems.count) names in the file do not resolve; nothing was changed:\n" + problems.map { "  \($0)" }.joined(separator: "\n"),
+            .notFound,
+            "\(problems.count) names in the file do not resolve; nothing was changed:\n"
+                + problems.map { "  \($0)" }.joined(separator: "\n"),
             hint: hint)
     }
 }
@@ -584,9 +697,14 @@ extension Planner {
             guard let name = representation["realm"]?.stringValue, name != "master", !named.contains(name), !keep.contains(name),
                 representation["attributes"]?[managedAttribute]?.stringValue == "true"
             else { return nil }
-            return RealmPlan(realm: name, changes: [PlanChange(
-                operation: .delete, kind: "realm", name: name, group: "realm \(name)",
-                details: ["created by kcx, not in the file: deleted with everything in it"], action: .deleteRealm(name: name))])
+            return RealmPlan(
+                realm: name,
+                changes: [
+                    PlanChange(
+                        operation: .delete, kind: "realm", name: name, group: "realm \(name)",
+                        details: ["created by kcx, not in the file: deleted with everything in it"],
+                        action: .deleteRealm(name: name))
+                ])
         }
     }
 
@@ -597,7 +715,8 @@ extension Planner {
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
+        let hex = bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+        }
         return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
     }
 
@@ -611,13 +730,20 @@ extension Planner {
             var body = JSONObject([("realm", .string(desired.realm))])
             for (key, value) in desired.settings.values { body[key] = value }
             body["attributes"] = .object(JSONObject([(managedAttribute, "true")]))
-            return [PlanChange(operation: .create, kind: "realm", name: desired.realm, group: group,
-                               details: differences(current: nil, desired: wanted), action: .createRealm(name: desired.realm, body: .object(body)))]
+            return [
+                PlanChange(
+                    operation: .create, kind: "realm", name: desired.realm, group: group,
+                    details: differences(current: nil, desired: wanted),
+                    action: .createRealm(name: desired.realm, body: .object(body)))
+            ]
         }
         let diff = differences(current: live.realmRepresentation, desired: wanted)
         guard !diff.isEmpty else { return [] }
-        return [PlanChange(operation: .update, kind: "realm", name: desired.realm, group: group, details: diff,
-                           action: .updateRealm(name: desired.realm, body: wanted))]
+        return [
+            PlanChange(
+                operation: .update, kind: "realm", name: desired.realm, group: group, details: diff,
+                action: .updateRealm(name: desired.realm, body: wanted))
+        ]
     }
 
     /// Downscope enforcement and exchange-event recording, as the file gives them.
@@ -625,14 +751,16 @@ extension Planner {
         var changes: [PlanChange] = []
         let group = "realm \(desired.realm)"
         if let wanted = desired.downscope, let now = live.downscopeOn, wanted != now {
-            changes.append(PlanChange(
-                operation: wanted ? .create : .delete, kind: "downscope", name: desired.realm, group: group,
-                details: ["enforced for every token exchange: \(now) -> \(wanted)"], action: .downscope(enabled: wanted)))
+            changes.append(
+                PlanChange(
+                    operation: wanted ? .create : .delete, kind: "downscope", name: desired.realm, group: group,
+                    details: ["enforced for every token exchange: \(now) -> \(wanted)"], action: .downscope(enabled: wanted)))
         }
         if desired.exchangeEvents == true, live.exchangeEventsRecorded == false {
-            changes.append(PlanChange(
-                operation: .update, kind: "exchange-events", name: desired.realm, group: group,
-                details: ["token exchange events stored: false -> true"], action: .recordExchangeEvents))
+            changes.append(
+                PlanChange(
+                    operation: .update, kind: "exchange-events", name: desired.realm, group: group,
+                    details: ["token exchange events stored: false -> true"], action: .recordExchangeEvents))
         }
         return changes
     }

@@ -15,7 +15,8 @@ public struct SavedRealmPlan: Sendable, Equatable {
 
     public static func == (lhs: SavedRealmPlan, rhs: SavedRealmPlan) -> Bool {
         lhs.plan == rhs.plan && lhs.reads == rhs.reads
-            && lhs.fingerprint.map(\.key) == rhs.fingerprint.map(\.key) && lhs.fingerprint.map(\.digest) == rhs.fingerprint.map(\.digest)
+            && lhs.fingerprint.map(\.key) == rhs.fingerprint.map(\.key)
+            && lhs.fingerprint.map(\.digest) == rhs.fingerprint.map(\.digest)
     }
 
     public init(plan: RealmPlan, reads: LiveReadSpec, fingerprint: [(key: String, digest: String)]) {
@@ -67,43 +68,64 @@ public struct SavedPlan: Sendable, Equatable {
             for change in realm.plan.changes {
                 guard case .object(var object) = change.json else { continue }
                 object["write"] = try SavedPlan.protecting(
-                    change.action.json, secrets: secrets, variables: state.secretVariables, field: nil, subject: "\(change.kind) '\(change.name)'")
+                    change.action.json, secrets: secrets, variables: state.secretVariables, field: nil,
+                    subject: "\(change.kind) '\(change.name)'")
                 changes.append(.object(object))
             }
             // The realm's name, the clients read and the objects' labels may hold a secret too (a
             // clientId from a secret-named variable): stored as references like the writes.
-            let read: JSON = .object(JSONObject([
-                ("realm", .string(realm.plan.realm)),
-                ("reads", realm.reads.json),
-                ("fingerprint", .array(realm.fingerprint.map { ["object": .string($0.key), "sha256": .string($0.digest)] })),
-            ]))
-            guard case .object(var realmDocument) = try SavedPlan.protecting(
-                read, secrets: secrets, variables: state.secretVariables, field: nil, subject: "the objects the plan read in realm '\(state.redacting(realm.plan.realm))'")
+            let read: JSON = .object(
+                JSONObject([
+                    ("realm", .string(realm.plan.realm)),
+                    ("reads", realm.reads.json),
+                    ("fingerprint", .array(realm.fingerprint.map { ["object": .string($0.key), "sha256": .string($0.digest)] })),
+                ]))
+            guard
+                case .object(var realmDocument) = try SavedPlan.protecting(
+                    read, secrets: secrets, variables: state.secretVariables, field: nil,
+                    subject: "the objects the plan read in realm '\(state.redacting(realm.plan.realm))'")
             else { continue }
             realmDocument["changes"] = .array(changes)
             realmDocuments.append(.object(realmDocument))
         }
-        return .object(JSONObject([
-            ("kcxPlan", .int(SavedPlan.formatVersion)), ("kcxVersion", .string(KcxVersion.current)), ("server", .string(server)),
-            ("file", .string(file)), ("prune", .bool(prune)), ("realms", .array(realmDocuments)),
-        ]))
+        return .object(
+            JSONObject([
+                ("kcxPlan", .int(SavedPlan.formatVersion)), ("kcxVersion", .string(KcxVersion.current)),
+                ("server", .string(server)),
+                ("file", .string(file)), ("prune", .bool(prune)), ("realms", .array(realmDocuments)),
+            ]))
     }
 
     /// `subject` names where the value is for messages: `client-scope 'api'`, or `the objects the plan read`.
-    static func protecting(_ value: JSON, secrets: [String], variables: [String: String], field: String?, subject: String) throws -> JSON {
+    static func protecting(_ value: JSON, secrets: [String], variables: [String: String], field: String?, subject: String) throws
+        -> JSON
+    {
         switch value {
         case .string(let text):
-            if let template = try template(text, secrets: secrets, variables: variables, subject: subject) { return ["kcx:secret": .string(template)] }
+            if let template = try template(text, secrets: secrets, variables: variables, subject: subject) {
+                return ["kcx:secret": .string(template)]
+            }
             if let field, Redaction.isSecretName(field), !text.isEmpty {
                 throw KcxError(
-                    .usage, "cannot save the plan: the write for \(subject) holds the value of the secret field '\(field)', which a plan file must not store",
-                    hint: "apply from the file instead (kcx apply -f FILE), or give that value through a secret-named environment variable")
+                    .usage,
+                    "cannot save the plan: the write for \(subject) holds the value of the secret field '\(field)', which a plan file must not store",
+                    hint:
+                        "apply from the file instead (kcx apply -f FILE), or give that value through a secret-named environment variable"
+                )
             }
             return value
         case .array(let items):
-            return .array(try items.map { try protecting($0, secrets: secrets, variables: variables, field: field, subject: subject) })
+            return .array(
+                try items.map { try protecting($0, secrets: secrets, variables: variables, field: field, subject: subject) })
         case .object(let object):
-            return .object(JSONObject(try object.map { ($0.key, try protecting($0.value, secrets: secrets, variables: variables, field: $0.key, subject: subject)) }))
+            return .object(
+                JSONObject(
+                    try object.map {
+                        (
+                            $0.key,
+                            try protecting($0.value, secrets: secrets, variables: variables, field: $0.key, subject: subject)
+                        )
+                    }))
         default:
             return value
         }
@@ -118,8 +140,11 @@ public struct SavedPlan: Sendable, Equatable {
             for secret in secrets where rest.hasPrefix(secret) {
                 guard let name = variables[secret] else {
                     throw KcxError(
-                        .usage, "cannot save the plan: \(subject) holds a secret written in the file (or a ${NAME:-default} default), which a plan file must not store",
-                        hint: "give the secret through a secret-named environment variable (${NAME}); the plan stores the reference and apply reads the variable")
+                        .usage,
+                        "cannot save the plan: \(subject) holds a secret written in the file (or a ${NAME:-default} default), which a plan file must not store",
+                        hint:
+                            "give the secret through a secret-named environment variable (${NAME}); the plan stores the reference and apply reads the variable"
+                    )
                 }
                 result += "${\(name)}"
                 rest = rest.dropFirst(secret.count)
@@ -167,7 +192,9 @@ public struct SavedPlan: Sendable, Equatable {
                 return .string(try resolve(template, environment: environment, secrets: &secrets))
             }
             var result: [(String, JSON)] = []
-            for (key, member) in object { result.append((key, try resolving(member, environment: environment, secrets: &secrets))) }
+            for (key, member) in object {
+                result.append((key, try resolving(member, environment: environment, secrets: &secrets)))
+            }
             return .object(JSONObject(result))
         case .array(let items):
             var result: [JSON] = []
@@ -180,18 +207,23 @@ public struct SavedPlan: Sendable, Equatable {
 
     /// Reads a saved plan, resolving its secret references from `environment`; `secrets` gets the
     /// resolved values (for redaction). Every problem is a usage error naming `path`.
-    public static func read(_ text: String, path: String, environment: [String: String]) throws -> (plan: SavedPlan, secrets: Set<String>) {
+    public static func read(_ text: String, path: String, environment: [String: String]) throws -> (
+        plan: SavedPlan, secrets: Set<String>
+    ) {
         func bad(_ what: String) -> KcxError {
             KcxError(
                 .usage, "'\(path)' is not a kcx saved plan: \(what)",
-                hint: "a declarative file is applied with -f (\(Shell.kcx("apply", "-f", path))); a saved plan is made by 'kcx plan -f FILE --out PLAN'")
+                hint:
+                    "a declarative file is applied with -f (\(Shell.kcx("apply", "-f", path))); a saved plan is made by 'kcx plan -f FILE --out PLAN'"
+            )
         }
         let document: JSON
         do { document = try JSON.parse(text) } catch { throw bad("\(error)") }
         guard let version = document["kcxPlan"]?.intValue else { throw bad("no kcxPlan version") }
         guard version == formatVersion else {
-            throw KcxError(.usage, "'\(path)' is a saved plan of format \(version); this kcx reads format \(formatVersion)",
-                           hint: "make the plan again with this kcx: kcx plan -f FILE --out \(path)")
+            throw KcxError(
+                .usage, "'\(path)' is a saved plan of format \(version); this kcx reads format \(formatVersion)",
+                hint: "make the plan again with this kcx: kcx plan -f FILE --out \(path)")
         }
         guard let server = document["server"]?.stringValue, let file = document["file"]?.stringValue,
             let prune = document["prune"]?.boolValue, let realmDocuments = document["realms"]?.arrayValue
@@ -202,7 +234,9 @@ public struct SavedPlan: Sendable, Equatable {
             guard stored.objectValue != nil else { throw bad("a realm is not an object") }
             var realmDocument = stored
             for key in ["realm", "reads", "fingerprint"] {
-                if let value = stored[key] { realmDocument[key] = try resolving(value, environment: environment, secrets: &secrets) }
+                if let value = stored[key] {
+                    realmDocument[key] = try resolving(value, environment: environment, secrets: &secrets)
+                }
             }
             guard let realm = realmDocument["realm"]?.stringValue, let changeDocuments = realmDocument["changes"]?.arrayValue,
                 let reads = realmDocument["reads"].flatMap({ LiveReadSpec(json: $0, realm: realm) }),
@@ -219,12 +253,15 @@ public struct SavedPlan: Sendable, Equatable {
                 } catch {
                     throw bad("in realm '\(realm)': \(error)")
                 }
-                guard let change = PlanChange(json: changeDocument, action: action) else { throw bad("a change of realm '\(realm)' is incomplete") }
+                guard let change = PlanChange(json: changeDocument, action: action) else {
+                    throw bad("a change of realm '\(realm)' is incomplete")
+                }
                 changes.append(change)
             }
-            realms.append(SavedRealmPlan(
-                plan: RealmPlan(realm: realm, changes: changes), reads: reads,
-                fingerprint: fingerprint.map { ($0["object"]?.stringValue ?? "", $0["sha256"]?.stringValue ?? "") }))
+            realms.append(
+                SavedRealmPlan(
+                    plan: RealmPlan(realm: realm, changes: changes), reads: reads,
+                    fingerprint: fingerprint.map { ($0["object"]?.stringValue ?? "", $0["sha256"]?.stringValue ?? "") }))
         }
         return (SavedPlan(realms: realms, server: server, file: file, prune: prune), secrets)
     }
@@ -251,10 +288,13 @@ public enum LiveFingerprint {
         add("realm default client scopes", .array(live.realmDefaultScopeIDs.sorted().map { .string($0) }))
         add("realm optional client scopes", .array(live.realmOptionalScopeIDs.sorted().map { .string($0) }))
         for (target, state) in live.legacy.sorted(by: { $0.key < $1.key }) {
-            add("legacy exchange of \(target)", [
-                "permission": state.permissionID.map { .string($0) } ?? .null, "policy": state.policyID.map { .string($0) } ?? .null,
-                "members": .array(state.members.sorted().map { .string($0) }), "attached": .bool(state.attached),
-            ])
+            add(
+                "legacy exchange of \(target)",
+                [
+                    "permission": state.permissionID.map { .string($0) } ?? .null,
+                    "policy": state.policyID.map { .string($0) } ?? .null,
+                    "members": .array(state.members.sorted().map { .string($0) }), "attached": .bool(state.attached),
+                ])
         }
         return entries
     }
@@ -306,8 +346,9 @@ extension PlanChange {
         guard let verb = json["action"]?.stringValue, let operation = operations[verb], let kind = json["kind"]?.stringValue,
             let name = json["name"]?.stringValue, let group = json["group"]?.stringValue
         else { return nil }
-        self.init(operation: operation, kind: kind, name: name, group: group,
-                  details: (json["details"]?.arrayValue ?? []).compactMap(\.stringValue), action: action)
+        self.init(
+            operation: operation, kind: kind, name: name, group: group,
+            details: (json["details"]?.arrayValue ?? []).compactMap(\.stringValue), action: action)
     }
 }
 
@@ -322,18 +363,25 @@ extension PlanAction {
         case .createClient(let clientId, let body): return ["type": "createClient", "clientId": .string(clientId), "body": body]
         case .updateClientSettings(let clientId, let client, let body):
             return ["type": "updateClientSettings", "clientId": .string(clientId), "clientUUID": .string(client), "body": body]
-        case .deleteClient(let clientId, let client): return ["type": "deleteClient", "clientId": .string(clientId), "clientUUID": .string(client)]
+        case .deleteClient(let clientId, let client):
+            return ["type": "deleteClient", "clientId": .string(clientId), "clientUUID": .string(client)]
         case .downscope(let enabled): return ["type": "downscope", "enabled": .bool(enabled)]
         case .recordExchangeEvents: return ["type": "recordExchangeEvents"]
         case .createScope(let name, let body): return ["type": "createScope", "name": .string(name), "body": body]
-        case .updateScope(let name, let id, let body): return ["type": "updateScope", "name": .string(name), "id": .string(id), "body": body]
+        case .updateScope(let name, let id, let body):
+            return ["type": "updateScope", "name": .string(name), "id": .string(id), "body": body]
         case .deleteScope(let name, let id): return ["type": "deleteScope", "name": .string(name), "id": .string(id)]
-        case .moveInRealmLists(let scope, let from, let to): return ["type": "moveInRealmLists", "scope": .string(scope), "from": list(from), "to": list(to)]
-        case .createMapper(let scope, let body, let inline): return ["type": "createMapper", "scope": .string(scope), "body": body, "inline": .bool(inline)]
-        case .updateMapper(let scope, let id, let body): return ["type": "updateMapper", "scope": .string(scope), "id": .string(id), "body": body]
+        case .moveInRealmLists(let scope, let from, let to):
+            return ["type": "moveInRealmLists", "scope": .string(scope), "from": list(from), "to": list(to)]
+        case .createMapper(let scope, let body, let inline):
+            return ["type": "createMapper", "scope": .string(scope), "body": body, "inline": .bool(inline)]
+        case .updateMapper(let scope, let id, let body):
+            return ["type": "updateMapper", "scope": .string(scope), "id": .string(id), "body": body]
         case .deleteMapper(let scope, let id): return ["type": "deleteMapper", "scope": .string(scope), "id": .string(id)]
-        case .deleteClientMapper(let client, let id): return ["type": "deleteClientMapper", "clientUUID": .string(client), "id": .string(id)]
-        case .createClientMapper(let client, let body): return ["type": "createClientMapper", "clientUUID": .string(client), "body": body]
+        case .deleteClientMapper(let client, let id):
+            return ["type": "deleteClientMapper", "clientUUID": .string(client), "id": .string(id)]
+        case .createClientMapper(let client, let body):
+            return ["type": "createClientMapper", "clientUUID": .string(client), "body": body]
         case .updateClientMapper(let client, let id, let body):
             return ["type": "updateClientMapper", "clientUUID": .string(client), "id": .string(id), "body": body]
         case .unassign(let client, let scope, let from):
@@ -342,7 +390,10 @@ extension PlanAction {
             return ["type": "assign", "clientUUID": .string(client), "scope": .string(scope), "from": list(from), "to": list(to)]
         case .updateClient(let client, let body): return ["type": "updateClient", "clientUUID": .string(client), "body": body]
         case .legacyExchange(let target, let add, let remove):
-            return ["type": "legacyExchange", "target": .string(target), "add": .array(add.map { .string($0) }), "remove": .array(remove.map { .string($0) })]
+            return [
+                "type": "legacyExchange", "target": .string(target), "add": .array(add.map { .string($0) }),
+                "remove": .array(remove.map { .string($0) }),
+            ]
         }
     }
 
@@ -355,12 +406,16 @@ extension PlanAction {
             return value
         }
         func body() throws -> JSON {
-            guard let value = json["body"], value.objectValue != nil else { throw Missing(description: "write \(type) lacks its body") }
+            guard let value = json["body"], value.objectValue != nil else {
+                throw Missing(description: "write \(type) lacks its body")
+            }
             return value
         }
         func list(_ key: String) throws -> ScopeList? {
             guard let value = json[key], !value.isNull else { return nil }
-            guard let text = value.stringValue, let list = ScopeList(rawValue: text) else { throw Missing(description: "write \(type): bad \(key)") }
+            guard let text = value.stringValue, let list = ScopeList(rawValue: text) else {
+                throw Missing(description: "write \(type): bad \(key)")
+            }
             return list
         }
         func strings(_ key: String) throws -> [String] {
@@ -383,12 +438,14 @@ extension PlanAction {
         case "updateScope": self = .updateScope(name: try string("name"), id: try string("id"), body: try body())
         case "deleteScope": self = .deleteScope(name: try string("name"), id: try string("id"))
         case "moveInRealmLists": self = .moveInRealmLists(scope: try string("scope"), from: try list("from"), to: try list("to"))
-        case "createMapper": self = .createMapper(scope: try string("scope"), body: try body(), inline: json["inline"]?.boolValue ?? false)
+        case "createMapper":
+            self = .createMapper(scope: try string("scope"), body: try body(), inline: json["inline"]?.boolValue ?? false)
         case "updateMapper": self = .updateMapper(scope: try string("scope"), id: try string("id"), body: try body())
         case "deleteMapper": self = .deleteMapper(scope: try string("scope"), id: try string("id"))
         case "deleteClientMapper": self = .deleteClientMapper(clientUUID: try string("clientUUID"), id: try string("id"))
         case "createClientMapper": self = .createClientMapper(clientUUID: try string("clientUUID"), body: try body())
-        case "updateClientMapper": self = .updateClientMapper(clientUUID: try string("clientUUID"), id: try string("id"), body: try body())
+        case "updateClientMapper":
+            self = .updateClientMapper(clientUUID: try string("clientUUID"), id: try string("id"), body: try body())
         case "unassign":
             guard let from = try list("from") else { throw Missing(description: "write unassign lacks from") }
             self = .unassign(clientUUID: try string("clientUUID"), scope: try string("scope"), from: from)
@@ -396,7 +453,8 @@ extension PlanAction {
             guard let to = try list("to") else { throw Missing(description: "write assign lacks to") }
             self = .assign(clientUUID: try string("clientUUID"), scope: try string("scope"), from: try list("from"), to: to)
         case "updateClient": self = .updateClient(clientUUID: try string("clientUUID"), body: try body())
-        case "legacyExchange": self = .legacyExchange(target: try string("target"), add: try strings("add"), remove: try strings("remove"))
+        case "legacyExchange":
+            self = .legacyExchange(target: try string("target"), add: try strings("add"), remove: try strings("remove"))
         default: throw Missing(description: "unknown write type '\(type)'")
         }
     }
@@ -405,13 +463,14 @@ extension PlanAction {
 extension LiveReadSpec {
     /// The reads as a saved plan stores them (`reads`); the realm is stored beside them.
     var json: JSON {
-        .object(JSONObject([
-            ("clients", clients.map { .array($0.map { .string($0) }) } ?? .null),
-            ("realmSettings", .bool(realmSettings)), ("prunedRealm", .bool(prunedRealm)),
-            ("downscope", .bool(downscope)), ("events", .bool(events)),
-            ("legacyTargets", .array(legacyTargets.map { .string($0) })),
-            ("createdLegacyTargets", .array(createdLegacyTargets.map { .string($0) })),
-        ]))
+        .object(
+            JSONObject([
+                ("clients", clients.map { .array($0.map { .string($0) }) } ?? .null),
+                ("realmSettings", .bool(realmSettings)), ("prunedRealm", .bool(prunedRealm)),
+                ("downscope", .bool(downscope)), ("events", .bool(events)),
+                ("legacyTargets", .array(legacyTargets.map { .string($0) })),
+                ("createdLegacyTargets", .array(createdLegacyTargets.map { .string($0) })),
+            ]))
     }
 
     init?(json: JSON, realm: String) {

@@ -56,11 +56,16 @@ extension AdminAPI {
                 default: reason = "a lost connection"
                 }
                 guard let retrying,
-                    retrying.pauseBeforeResending(resend, method: "POST", url: displayPath(endpoint: endpoint, realm: realm), after: reason)
+                    retrying.pauseBeforeResending(
+                        resend, method: "POST", url: displayPath(endpoint: endpoint, realm: realm), after: reason)
                 else {
                     var failure = error
-                    failure.message += resend > 1 ? " (gave up after \(resend) attempts, each time checking it had not been created)" : " (kcx checked: it was not created)"
-                    failure.hint = resend > 1
+                    failure.message +=
+                        resend > 1
+                        ? " (gave up after \(resend) attempts, each time checking it had not been created)"
+                        : " (kcx checked: it was not created)"
+                    failure.hint =
+                        resend > 1
                         ? "the server, or a proxy in front of it, kept failing: try again later, or allow more attempts with --retries N"
                         : "run the command again: it checks before creating, so it will not make a second one"
                     throw failure
@@ -79,12 +84,15 @@ extension AdminAPI {
     func decode(_ response: HTTPResponse, _ method: String, _ endpoint: Endpoint, realm: String) throws -> JSON {
         let path = displayPath(endpoint: endpoint, realm: realm)
         guard !response.body.isEmpty else {
-            throw KcxError(.serverError, "\(method) \(path): the server answered \(response.status) with an empty body where JSON was expected")
+            throw KcxError(
+                .serverError,
+                "\(method) \(path): the server answered \(response.status) with an empty body where JSON was expected")
         }
         do {
             return try JSON.parse(response.body)
         } catch {
-            let type = response.header("Content-Type").map { $0.split(separator: ";").first.map(String.init) ?? $0 } ?? "unlabelled"
+            let type =
+                response.header("Content-Type").map { $0.split(separator: ";").first.map(String.init) ?? $0 } ?? "unlabelled"
             let looksJSON = type.hasSuffix("json")
             throw KcxError(
                 .serverError,
@@ -108,7 +116,9 @@ extension AdminAPI {
     }
 
     /// `value[key]` as a string, or an error naming the request, the element and the member.
-    func requireString(_ value: JSON, _ key: String, in endpoint: Endpoint, realm: String, element index: Int? = nil) throws -> String {
+    func requireString(_ value: JSON, _ key: String, in endpoint: Endpoint, realm: String, element index: Int? = nil) throws
+        -> String
+    {
         if let text = value[key]?.stringValue { return text }
         let which = index.map { "element \($0) of the answer" } ?? "the answer"
         let found = value[key].map { "is \(JSONShape.name(of: $0))" } ?? "is missing"
@@ -135,7 +145,8 @@ func looksLikeUUID(_ text: String) -> Bool {
     for (index, byte) in bytes.enumerated() {
         if [8, 13, 18, 23].contains(index) {
             if byte != UInt8(ascii: "-") { return false }
-        } else if !(byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) && !(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+        } else if !(byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            && !(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
             && !(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
         {
             return false

@@ -72,11 +72,15 @@ extension Lookup {
                 hint: "name a user whose token should carry the audience, e.g. --user alice")
         }
         let account = try api.get("clients/\(client.id)/service-account-user", realm: realm)
-        guard let id = account["id"]?.stringValue else { throw KcxError(.serverError, "the service-account user of '\(client.clientId)' has no id") }
+        guard let id = account["id"]?.stringValue else {
+            throw KcxError(.serverError, "the service-account user of '\(client.clientId)' has no id")
+        }
         return UserRef(id: id, username: account["username"]?.stringValue ?? id)
     }
 
-    public func checkAudience(client clientName: String, audience: String, scope: [String], user userName: String?) throws -> AudienceCheckResult {
+    public func checkAudience(client clientName: String, audience: String, scope: [String], user userName: String?) throws
+        -> AudienceCheckResult
+    {
         let client = try requireClient(clientName)
         let user = try subjectUser(for: client, named: userName)
         let token = try api.get(
@@ -102,7 +106,9 @@ extension Lookup {
     /// Why `audience` is missing, precise causes first. Fixes that reach the same end another way
     /// are alternatives of one diagnosis, never separate causes: following every line printed
     /// must not add audiences nobody wanted. `userName` is the --user given (kept in the commands).
-    func diagnose(client: ClientRef, user: UserRef, named userName: String?, audience: String, scope: [String], token: JSON) throws -> [AudienceDiagnosis] {
+    func diagnose(client: ClientRef, user: UserRef, named userName: String?, audience: String, scope: [String], token: JSON)
+        throws -> [AudienceDiagnosis]
+    {
         let realmFlag = ["-r", realm]
         func kcx(_ words: [String]) -> String { Shell.command(["kcx"] + words + realmFlag) }
         func recheck(audience: String, scope: [String]) -> String {
@@ -128,17 +134,27 @@ extension Lookup {
             // custom audience of the typo would "fix" the check and break every token's receiver.
             let near = try similarClientIds(to: audience)
             if let phrase = Suggestions.phrase(near) {
-                return [AudienceDiagnosis(
-                    cause: .audienceNotAClient, message: "no client '\(audience)' in realm '\(realm)' and no mapper produces it: \(phrase)",
-                    fix: recheck(audience: near[0], scope: scope))]
+                return [
+                    AudienceDiagnosis(
+                        cause: .audienceNotAClient,
+                        message: "no client '\(audience)' in realm '\(realm)' and no mapper produces it: \(phrase)",
+                        fix: recheck(audience: near[0], scope: scope))
+                ]
             }
-            return [AudienceDiagnosis(
-                cause: .audienceNotAClient,
-                message: "'\(audience)' is not the clientId of any client in realm '\(realm)', and no mapper produces it",
-                fix: kcx(["get", "clients", "--fields", "clientId"]),
-                alternatives: [.init(
-                    fix: kcx(["audience", "add", "--custom-audience", audience, "--scope", dedicatedScope, "--create-scope", "--assign", client.clientId, "--default"]),
-                    note: "only if '\(audience)' is meant as a custom audience (a value that is not a client)")])]
+            return [
+                AudienceDiagnosis(
+                    cause: .audienceNotAClient,
+                    message: "'\(audience)' is not the clientId of any client in realm '\(realm)', and no mapper produces it",
+                    fix: kcx(["get", "clients", "--fields", "clientId"]),
+                    alternatives: [
+                        .init(
+                            fix: kcx([
+                                "audience", "add", "--custom-audience", audience, "--scope", dedicatedScope, "--create-scope",
+                                "--assign", client.clientId, "--default",
+                            ]),
+                            note: "only if '\(audience)' is meant as a custom audience (a value that is not a client)")
+                    ])
+            ]
         }
         // Mappers that would reach this client's tokens.
         func reaches(_ mapper: AudienceMapperRef) -> Bool {
@@ -153,40 +169,60 @@ extension Lookup {
             case .clientScope(let name): flag = ["--scope", name]
             case .client(let name): flag = ["--client", name]
             }
-            precise.append(AudienceDiagnosis(
-                cause: .accessTokenSwitchOff, message: "mapper '\(mapper.name)' on \(mapper.container.label) produces '\(audience)' but its 'Add to access token' switch is off",
-                fix: kcx(
-                    ["audience", "add", "--" + (mapper.audience.map { if case .client = $0 { return "audience" } else { return "custom-audience" } } ?? "audience"), audience]
-                        + flag + ["--access-token"])))
+            precise.append(
+                AudienceDiagnosis(
+                    cause: .accessTokenSwitchOff,
+                    message:
+                        "mapper '\(mapper.name)' on \(mapper.container.label) produces '\(audience)' but its 'Add to access token' switch is off",
+                    fix: kcx(
+                        [
+                            "audience", "add",
+                            "--"
+                                + (mapper.audience.map {
+                                    if case .client = $0 { return "audience" } else { return "custom-audience" }
+                                } ?? "audience"), audience,
+                        ]
+                            + flag + ["--access-token"])))
         }
         for mapper in allMappers where reaches(mapper) && mapper.audience?.value != audience {
             guard case .client(let named) = mapper.audience else { continue }
             let missing = try self.client(named) == nil
             let similar = Suggestions.editDistance(named.lowercased(), audience.lowercased()) <= 2
             if missing || similar {
-                precise.append(AudienceDiagnosis(
-                    cause: .mapperNamesOtherClient,
-                    message: "mapper '\(mapper.name)' on \(mapper.container.label) names client '\(named)'\(missing ? ", which does not exist (Keycloak still puts '\(named)' into aud as written)" : ""), not '\(audience)'",
-                    fix: audienceClient == nil
-                        ? nil
-                        : kcx(["audience", "add", "--audience", audience, "--\(mapper.container.cliFlag)", mapper.container.name, "--mapper-name", mapper.name])))
+                precise.append(
+                    AudienceDiagnosis(
+                        cause: .mapperNamesOtherClient,
+                        message:
+                            "mapper '\(mapper.name)' on \(mapper.container.label) names client '\(named)'\(missing ? ", which does not exist (Keycloak still puts '\(named)' into aud as written)" : ""), not '\(audience)'",
+                        fix: audienceClient == nil
+                            ? nil
+                            : kcx([
+                                "audience", "add", "--audience", audience, "--\(mapper.container.cliFlag)", mapper.container.name,
+                                "--mapper-name", mapper.name,
+                            ])))
             }
         }
         for mapper in producing where mapper.config["access.token.claim"]?.stringValue == "true" {
             guard case .clientScope(let scopeName) = mapper.container else { continue }
             switch assigned[mapper.containerID] {
             case nil:
-                precise.append(AudienceDiagnosis(
-                    cause: .scopeNotAssigned, message: "scope '\(scopeName)' produces '\(audience)' but is not assigned to client '\(client.clientId)'",
-                    fix: kcx(["client-scope", "assign", scopeName, "--client", client.clientId, "--default"])))
+                precise.append(
+                    AudienceDiagnosis(
+                        cause: .scopeNotAssigned,
+                        message: "scope '\(scopeName)' produces '\(audience)' but is not assigned to client '\(client.clientId)'",
+                        fix: kcx(["client-scope", "assign", scopeName, "--client", client.clientId, "--default"])))
             case .optional where !scope.contains(scopeName):
-                precise.append(AudienceDiagnosis(
-                    cause: .optionalScopeNotRequested,
-                    message: "scope '\(scopeName)' is an optional scope of '\(client.clientId)' and was not requested (add scope=\(scopeName) to the token request)",
-                    fix: recheck(audience: audience, scope: scope + [scopeName]),
-                    alternatives: [.init(
-                        fix: kcx(["client-scope", "assign", scopeName, "--client", client.clientId, "--default"]),
-                        note: "make it a default scope, so every token of '\(client.clientId)' carries it without asking")]))
+                precise.append(
+                    AudienceDiagnosis(
+                        cause: .optionalScopeNotRequested,
+                        message:
+                            "scope '\(scopeName)' is an optional scope of '\(client.clientId)' and was not requested (add scope=\(scopeName) to the token request)",
+                        fix: recheck(audience: audience, scope: scope + [scopeName]),
+                        alternatives: [
+                            .init(
+                                fix: kcx(["client-scope", "assign", scopeName, "--client", client.clientId, "--default"]),
+                                note: "make it a default scope, so every token of '\(client.clientId)' carries it without asking")
+                        ]))
             default:
                 break
             }
@@ -196,16 +232,20 @@ extension Lookup {
             let held = try api.getArray("users/\(user.id)/role-mappings/clients/\(audienceClient.id)/composite", realm: realm)
             if !held.isEmpty && token["resource_access"]?[audience] == nil {
                 let roleNames = held.compactMap { $0["name"]?.stringValue }.sorted()
-                let roles = JSON.array(held.compactMap { role in
-                    guard let id = role["id"]?.stringValue, let name = role["name"]?.stringValue else { return nil }
-                    return ["id": .string(id), "name": .string(name)]
-                })
-                precise.append(AudienceDiagnosis(
-                    cause: .roleNotInScope,
-                    message: "user '\(user.username)' holds \(audience) role(s) \(roleNames.joined(separator: ", ")), but they are not in the role scope of '\(client.clientId)' (full scope is off and no scope mapping grants them), so audience-resolve cannot add '\(audience)'",
-                    fix: kcx([
-                        "create", "clients/\(client.id)/scope-mappings/clients/\(audienceClient.id)", "-b", roles.serialized(),
-                    ])))
+                let roles = JSON.array(
+                    held.compactMap { role in
+                        guard let id = role["id"]?.stringValue, let name = role["name"]?.stringValue else { return nil }
+                        return ["id": .string(id), "name": .string(name)]
+                    })
+                precise.append(
+                    AudienceDiagnosis(
+                        cause: .roleNotInScope,
+                        message:
+                            "user '\(user.username)' holds \(audience) role(s) \(roleNames.joined(separator: ", ")), but they are not in the role scope of '\(client.clientId)' (full scope is off and no scope mapping grants them), so audience-resolve cannot add '\(audience)'",
+                        fix: kcx([
+                            "create", "clients/\(client.id)/scope-mappings/clients/\(audienceClient.id)", "-b",
+                            roles.serialized(),
+                        ])))
             }
         }
         guard producing.isEmpty, let audienceClient else { return precise }
@@ -214,11 +254,13 @@ extension Lookup {
         let generic = AudienceDiagnosis(
             cause: .noMapper, message: "no audience mapper in realm '\(realm)' produces '\(audience)'",
             fix: kcx([
-                "audience", "add", "--audience", audienceClient.clientId, "--scope", dedicatedScope, "--create-scope", "--assign", client.clientId, "--default",
+                "audience", "add", "--audience", audienceClient.clientId, "--scope", dedicatedScope, "--create-scope", "--assign",
+                client.clientId, "--default",
             ]))
         guard !precise.isEmpty else { return [generic] }
         if let index = precise.firstIndex(where: { $0.fix != nil }) {
-            precise[index].alternatives.append(.init(fix: generic.fix!, note: "instead, a new mapper in a dedicated scope (\(generic.message))"))
+            precise[index].alternatives.append(
+                .init(fix: generic.fix!, note: "instead, a new mapper in a dedicated scope (\(generic.message))"))
             return precise
         }
         return precise + [generic]
@@ -227,5 +269,9 @@ extension Lookup {
 
 extension MapperContainer {
     var cliFlag: String { if case .client = self { return "client" } else { return "scope" } }
-    var name: String { switch self { case .client(let n), .clientScope(let n): return n } }
+    var name: String {
+        switch self {
+        case .client(let n), .clientScope(let n): return n
+        }
+    }
 }

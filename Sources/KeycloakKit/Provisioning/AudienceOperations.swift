@@ -6,8 +6,14 @@ public enum AudienceValue: Sendable, Equatable, CustomStringConvertible {
     case client(String)
     case custom(String)
 
-    var configKey: String { if case .client = self { return "included.client.audience" } else { return "included.custom.audience" } }
-    var value: String { switch self { case .client(let v), .custom(let v): return v } }
+    var configKey: String {
+        if case .client = self { return "included.client.audience" } else { return "included.custom.audience" }
+    }
+    var value: String {
+        switch self {
+        case .client(let v), .custom(let v): return v
+        }
+    }
     public var description: String { value }
 
     /// The audience an existing mapper's config produces (the client key wins, as in Keycloak).
@@ -38,7 +44,10 @@ public struct AudienceMapperSettings: Sendable, Equatable {
     public var introspection = true
     public var lightweight = false
 
-    public init(mapperName: String? = nil, accessToken: Bool = true, idToken: Bool = false, introspection: Bool = true, lightweight: Bool = false) {
+    public init(
+        mapperName: String? = nil, accessToken: Bool = true, idToken: Bool = false, introspection: Bool = true,
+        lightweight: Bool = false
+    ) {
         self.mapperName = mapperName
         self.accessToken = accessToken
         self.idToken = idToken
@@ -47,13 +56,14 @@ public struct AudienceMapperSettings: Sendable, Equatable {
     }
 
     func config(for audience: AudienceValue) -> JSON {
-        .object(JSONObject([
-            (audience.configKey, .string(audience.value)),
-            ("id.token.claim", .string(String(idToken))),
-            ("access.token.claim", .string(String(accessToken))),
-            ("introspection.token.claim", .string(String(introspection))),
-            ("lightweight.claim", .string(String(lightweight))),
-        ]))
+        .object(
+            JSONObject([
+                (audience.configKey, .string(audience.value)),
+                ("id.token.claim", .string(String(idToken))),
+                ("access.token.claim", .string(String(accessToken))),
+                ("introspection.token.claim", .string(String(introspection))),
+                ("lightweight.claim", .string(String(lightweight))),
+            ]))
     }
 }
 
@@ -94,10 +104,16 @@ extension Writer {
         switch container {
         case .clientScope(let name):
             let scope = try lookup.requireClientScope(name)
-            return ("client-scopes/\(scope.id)/protocol-mappers/models", scope.id, scope.representation["protocolMappers"]?.arrayValue ?? [])
+            return (
+                "client-scopes/\(scope.id)/protocol-mappers/models", scope.id,
+                scope.representation["protocolMappers"]?.arrayValue ?? []
+            )
         case .client(let name):
             let client = try lookup.requireClient(name)
-            return ("clients/\(client.id)/protocol-mappers/models", client.id, client.representation["protocolMappers"]?.arrayValue ?? [])
+            return (
+                "clients/\(client.id)/protocol-mappers/models", client.id,
+                client.representation["protocolMappers"]?.arrayValue ?? []
+            )
         }
     }
 
@@ -130,7 +146,8 @@ extension Writer {
     /// (the scope created when `createScope`, its settings left as they are), the scope in each
     /// client's `list`". One line per object, `unchanged` for those already as wanted.
     public func addAudience(
-        _ audience: AudienceValue, on container: MapperContainer, _ settings: AudienceMapperSettings, createScope: Bool, assignTo: [String], as list: ScopeList?
+        _ audience: AudienceValue, on container: MapperContainer, _ settings: AudienceMapperSettings, createScope: Bool,
+        assignTo: [String], as list: ScopeList?
     ) throws {
         // Everything named must exist before the first write, so a refusal changes nothing.
         try requireAudienceClientExists(audience)
@@ -158,7 +175,8 @@ extension Writer {
             }
             let scopeName = existing?.name ?? scopeName
             var scope = DesiredClientScope(
-                name: scopeName, description: nil, protocol_: existing?.representation["protocol"]?.stringValue ?? "openid-connect",
+                name: scopeName, description: nil,
+                protocol_: existing?.representation["protocol"]?.stringValue ?? "openid-connect",
                 includeInTokenScope: true, realmDefault: nil, audienceMappers: [mapper])
             // Created as `client-scope ensure` would with no option; an existing one's settings stay.
             scope.givenSettings = ClientScopeSettings(protocol_: nil)
@@ -169,9 +187,14 @@ extension Writer {
                 for name in assignTo {
                     let client = try lookup.requireClient(name)
                     guard !desired.clients.contains(where: { $0.clientId == client.clientId }) else { continue }
-                    desired.clients.append(DesiredClient(
-                        clientId: client.clientId, defaultScopes: list == .default ? [scopeName] : [], optionalScopes: list == .optional ? [scopeName] : []))
-                    expected.append(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(client.clientId) (\(list.rawValue))", outcome: .unchanged))
+                    desired.clients.append(
+                        DesiredClient(
+                            clientId: client.clientId, defaultScopes: list == .default ? [scopeName] : [],
+                            optionalScopes: list == .optional ? [scopeName] : []))
+                    expected.append(
+                        Change(
+                            kind: "client-scope-assignment", name: "\(scopeName) -> \(client.clientId) (\(list.rawValue))",
+                            outcome: .unchanged))
                 }
             }
             live = try liveRealm(clients: clients)
@@ -205,17 +228,22 @@ extension Writer {
             resolved = .client(client.clientId)
             live = try liveRealm(clients: [client], scopes: false)
         }
-        let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.audienceMappers(in: resolved, audience: audience, name: mapperName)])
+        let fragment = Fragment(
+            desired: DesiredRealm(realm: realm), absent: [.audienceMappers(in: resolved, audience: audience, name: mapperName)])
         let removed = try converge(fragment, live: live)
         if removed.isEmpty {
-            record(Change(kind: "audience-mapper", name: "\(mapperName ?? audience?.value ?? "?") on \(container.label)", outcome: .unchanged, details: ["not present"]))
+            record(
+                Change(
+                    kind: "audience-mapper", name: "\(mapperName ?? audience?.value ?? "?") on \(container.label)",
+                    outcome: .unchanged, details: ["not present"]))
         } else if !dryRun {
-            let ids = Set(removed.compactMap { change -> String? in
-                switch change.action {
-                case .deleteMapper(_, let id), .deleteClientMapper(_, let id): return id
-                default: return nil
-                }
-            })
+            let ids = Set(
+                removed.compactMap { change -> String? in
+                    switch change.action {
+                    case .deleteMapper(_, let id), .deleteClientMapper(_, let id): return id
+                    default: return nil
+                    }
+                })
             updateMappers(of: container, id: located.id) { $0.removeAll { ids.contains($0["id"]?.stringValue ?? "") } }
         }
     }
@@ -226,7 +254,9 @@ extension Lookup {
     public func audienceMappers(in container: MapperContainer?) throws -> [AudienceMapperRef] {
         func refs(_ mappers: [JSON], _ container: MapperContainer, _ containerID: String) -> [AudienceMapperRef] {
             mappers.compactMap { mapper in
-                guard mapper["protocolMapper"]?.stringValue == audienceMapperType, let id = mapper["id"]?.stringValue else { return nil }
+                guard mapper["protocolMapper"]?.stringValue == audienceMapperType, let id = mapper["id"]?.stringValue else {
+                    return nil
+                }
                 return AudienceMapperRef(
                     id: id, name: mapper["name"]?.stringValue ?? "", audience: AudienceValue.from(config: mapper["config"]),
                     config: mapper["config"] ?? [:], container: container, containerID: containerID)
@@ -275,10 +305,14 @@ extension Lookup {
         var result = try audienceMappers(in: .client(client.clientId)).map { ReachingAudienceMapper(mapper: $0, via: .client) }
         let scopes = try clientScopes()
         for (list, via) in [(ScopeList.default, ReachingAudienceMapper.Via.defaultScope), (.optional, .optionalScope)] {
-            let ids = Set(try api.getArray("clients/\(client.id)/\(list.clientEndpoint)", realm: realm).compactMap { $0["id"]?.stringValue })
+            let ids = Set(
+                try api.getArray("clients/\(client.id)/\(list.clientEndpoint)", realm: realm).compactMap { $0["id"]?.stringValue }
+            )
             for scope in scopes where ids.contains(scope.id) {
                 for mapper in scope.representation["protocolMappers"]?.arrayValue ?? [] {
-                    guard mapper["protocolMapper"]?.stringValue == audienceMapperType, let id = mapper["id"]?.stringValue else { continue }
+                    guard mapper["protocolMapper"]?.stringValue == audienceMapperType, let id = mapper["id"]?.stringValue else {
+                        continue
+                    }
                     let ref = AudienceMapperRef(
                         id: id, name: mapper["name"]?.stringValue ?? "", audience: AudienceValue.from(config: mapper["config"]),
                         config: mapper["config"] ?? [:], container: .clientScope(scope.name), containerID: scope.id)

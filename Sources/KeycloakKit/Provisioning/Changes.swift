@@ -112,7 +112,9 @@ public final class Writer {
 /// compared key by key, so attributes kcx does not manage are left out of the diff).
 /// A secret field (one of Redaction's names: a mapper's `secret`, a `password`, and everything
 /// under it) or a value holding one of `secrets` shows only that it changes: `<redacted>` for both sides.
-func differences(current: JSON?, desired: JSON, path: String = "", hiding secrets: Set<String> = [], secretField: Bool = false) -> [String] {
+func differences(current: JSON?, desired: JSON, path: String = "", hiding secrets: Set<String> = [], secretField: Bool = false)
+    -> [String]
+{
     switch desired {
     case .object(let wanted):
         var lines: [String] = []

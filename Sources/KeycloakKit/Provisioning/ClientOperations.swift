@@ -46,9 +46,14 @@ extension Writer {
         }
         desired["protocol"] = "openid-connect"
         desired["enabled"] = true
-        switch try create("clients", body: .object(desired), placeholder: "client \(clientId)", find: { try lookup.client(clientId)?.id }) {
+        switch try create(
+            "clients", body: .object(desired), placeholder: "client \(clientId)", find: { try lookup.client(clientId)?.id })
+        {
         case .created(let id):
-            record(Change(kind: "client", name: clientId, outcome: .created, details: differences(current: nil, desired: .object(desired))))
+            record(
+                Change(
+                    kind: "client", name: clientId, outcome: .created,
+                    details: differences(current: nil, desired: .object(desired))))
             return id ?? "<new client \(clientId)>"
         case .alreadyExists:
             return try ensureClient(clientId, settings)
@@ -63,7 +68,10 @@ extension Writer {
             return
         }
         let body: JSON = ["realm": .string(name), "enabled": true]
-        switch try create("realms", body: body, placeholder: "realm \(name)", find: { try api.getIfExists("realms/\(name)", realm: name).map { _ in name } }) {
+        switch try create(
+            "realms", body: body, placeholder: "realm \(name)",
+            find: { try api.getIfExists("realms/\(name)", realm: name).map { _ in name } })
+        {
         case .created:
             record(Change(kind: "realm", name: name, outcome: .created, details: differences(current: nil, desired: body)))
         case .alreadyExists:

@@ -82,8 +82,9 @@ extension Writer {
         if let placement = settings.realmDefault {
             let label = "\(scopeName) (realm \(placement.rawValue))"
             let move = outcomes.first { $0.kind == "realm-default-scope" }
-            record(move.map { Change(kind: $0.kind, name: label, outcome: $0.outcome, details: $0.details) }
-                ?? Change(kind: "realm-default-scope", name: label, outcome: .unchanged))
+            record(
+                move.map { Change(kind: $0.kind, name: label, outcome: $0.outcome, details: $0.details) }
+                    ?? Change(kind: "realm-default-scope", name: label, outcome: .unchanged))
         }
         for change in outcomes where change.kind != "client-scope" && change.kind != "realm-default-scope" { record(change) }
     }
@@ -91,9 +92,11 @@ extension Writer {
     /// Keycloak refuses names with spaces, quotes or backslashes, and non-ASCII ones; say so before sending.
     func validateClientScopeName(_ name: String) throws {
         guard !name.isEmpty else { throw KcxError.usage("client scope name must not be empty") }
-        for scalar in name.unicodeScalars where scalar == " " || scalar == "\"" || scalar == "\\" || !scalar.isASCII || scalar.value < 0x21 {
+        for scalar in name.unicodeScalars
+        where scalar == " " || scalar == "\"" || scalar == "\\" || !scalar.isASCII || scalar.value < 0x21 {
             throw KcxError.usage(
-                "client scope name '\(name)' contains '\(scalar)', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)")
+                "client scope name '\(name)' contains '\(scalar)', which Keycloak does not allow (no spaces, quotes, backslashes or non-ASCII)"
+            )
         }
     }
 
@@ -134,11 +137,19 @@ extension Writer {
     public func convergeAssignment(_ scopeName: String, client clientName: String, as list: ScopeList) throws {
         let client = try lookup.requireClient(clientName)
         let scope = try lookup.requireClientScope(scopeName)
-        let fragment = Fragment(desired: DesiredRealm(realm: realm, clients: [
-            DesiredClient(clientId: client.clientId, defaultScopes: list == .default ? [scope.name] : [], optionalScopes: list == .optional ? [scope.name] : []),
-        ]))
+        let fragment = Fragment(
+            desired: DesiredRealm(
+                realm: realm,
+                clients: [
+                    DesiredClient(
+                        clientId: client.clientId, defaultScopes: list == .default ? [scope.name] : [],
+                        optionalScopes: list == .optional ? [scope.name] : [])
+                ]))
         if try converge(fragment, live: try liveRealm(clients: [client])).isEmpty {
-            record(Change(kind: "client-scope-assignment", name: "\(scope.name) -> \(client.clientId) (\(list.rawValue))", outcome: .unchanged))
+            record(
+                Change(
+                    kind: "client-scope-assignment", name: "\(scope.name) -> \(client.clientId) (\(list.rawValue))",
+                    outcome: .unchanged))
         } else if !dryRun {
             let current = try currentList(of: scope, client: client)
             if let current, current != list { forgetAssignment(scope, of: client, in: current) }
@@ -150,9 +161,13 @@ extension Writer {
     public func convergeUnassignment(_ scopeName: String, client clientName: String) throws {
         let scope = try lookup.requireClientScope(scopeName)
         let client = try lookup.requireClient(clientName)
-        let fragment = Fragment(desired: DesiredRealm(realm: realm), absent: [.assignment(client: client.clientId, scope: scope.name)])
+        let fragment = Fragment(
+            desired: DesiredRealm(realm: realm), absent: [.assignment(client: client.clientId, scope: scope.name)])
         if try converge(fragment, live: try liveRealm(clients: [client])).isEmpty {
-            record(Change(kind: "client-scope-assignment", name: "\(scope.name) -> \(client.clientId)", outcome: .unchanged, details: ["not assigned"]))
+            record(
+                Change(
+                    kind: "client-scope-assignment", name: "\(scope.name) -> \(client.clientId)", outcome: .unchanged,
+                    details: ["not assigned"]))
         } else if !dryRun, let current = try currentList(of: scope, client: client) {
             forgetAssignment(scope, of: client, in: current)
         }

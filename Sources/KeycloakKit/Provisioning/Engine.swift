@@ -46,10 +46,14 @@ extension Planner {
                     throw KcxError(.notFound, "client '\(clientId)' is not a client of realm '\(fragment.desired.realm)'")
                 }
                 let holds = { (key: String) in client[key]?.arrayValue?.contains(.string(scope)) == true }
-                guard let list: ScopeList = holds("defaultClientScopes") ? .default : holds("optionalClientScopes") ? .optional : nil else { continue }
-                changes.append(PlanChange(
-                    operation: .delete, kind: "client-scope-assignment", name: "\(scope) -> \(clientId) (\(list.rawValue))",
-                    group: "client \(clientId)", details: [], action: .unassign(clientUUID: uuid, scope: scope, from: list)))
+                guard
+                    let list: ScopeList = holds("defaultClientScopes")
+                        ? .default : holds("optionalClientScopes") ? .optional : nil
+                else { continue }
+                changes.append(
+                    PlanChange(
+                        operation: .delete, kind: "client-scope-assignment", name: "\(scope) -> \(clientId) (\(list.rawValue))",
+                        group: "client \(clientId)", details: [], action: .unassign(clientUUID: uuid, scope: scope, from: list)))
             case .audienceMappers(let container, let audience, let name):
                 let mappers: [JSON]
                 let delete: (String) -> PlanAction
@@ -69,22 +73,28 @@ extension Planner {
                 }
                 for mapper in mappers where audienceMapperMatches(mapper, audience: audience, name: name) {
                     guard let id = mapper["id"]?.stringValue else { continue }
-                    changes.append(PlanChange(
-                        operation: .delete, kind: "audience-mapper", name: "\(mapper["name"]?.stringValue ?? id) on \(container.label)",
-                        group: container.label, details: [], action: delete(id)))
+                    changes.append(
+                        PlanChange(
+                            operation: .delete, kind: "audience-mapper",
+                            name: "\(mapper["name"]?.stringValue ?? id) on \(container.label)",
+                            group: container.label, details: [], action: delete(id)))
                 }
             case .legacyRequester(let target, let requester):
                 guard let state = live.legacy[target] else { continue }
                 let identities: Set<String> = [requester, live.client(requester)?["id"]?.stringValue ?? requester]
                 guard let member = state.members.first(where: identities.contains) else { continue }
-                changes.append(PlanChange(
-                    operation: state.members.count == 1 ? .delete : .update, kind: "legacy-exchange", name: target, group: "client \(target)",
-                    details: ["requesters: - \(requester)"], action: .legacyExchange(target: target, add: [], remove: [member])))
+                changes.append(
+                    PlanChange(
+                        operation: state.members.count == 1 ? .delete : .update, kind: "legacy-exchange", name: target,
+                        group: "client \(target)",
+                        details: ["requesters: - \(requester)"],
+                        action: .legacyExchange(target: target, add: [], remove: [member])))
             case .scope(let name):
                 guard let id = live.scope(named: name)?["id"]?.stringValue else { continue }
-                changes.append(PlanChange(
-                    operation: .delete, kind: "client-scope", name: name, group: "client-scope \(name)", details: [],
-                    action: .deleteScope(name: name, id: id)))
+                changes.append(
+                    PlanChange(
+                        operation: .delete, kind: "client-scope", name: name, group: "client-scope \(name)", details: [],
+                        action: .deleteScope(name: name, id: id)))
             }
         }
         return RealmPlan(realm: fragment.desired.realm, changes: changes)
@@ -115,15 +125,19 @@ extension Writer {
     /// `converge` without recording: the changes carried out, in the plan's order, and their
     /// outcome lines (a legacy wiring change stands for the lines of the writes it made), for a
     /// command that places them among lines of its own. On a failure, what was done is recorded.
-    func execute(_ fragment: Fragment, live: LiveRealm, kinds: [String: String] = [:]) throws -> (applied: [PlanChange], outcomes: [Change]) {
+    func execute(_ fragment: Fragment, live: LiveRealm, kinds: [String: String] = [:]) throws -> (
+        applied: [PlanChange], outcomes: [Change]
+    ) {
         let plan = try Planner.plan(fragment, live: live)
         guard !plan.changes.isEmpty else { return ([], []) }
         let recorder = RecordingAPI(api, sending: !dryRun)
         // A create another run made first (a 409, then found) is reported as unchanged.
         let foundMade = Mutex<[PlanChange]>([])
-        let executor = PlanExecutor(realm: realm, live: live, workers: [recorder], onResult: { change, result in
-            if result == .alreadyDone, change.operation == .create { foundMade.withLock { $0.append(change) } }
-        })
+        let executor = PlanExecutor(
+            realm: realm, live: live, workers: [recorder],
+            onResult: { change, result in
+                if result == .alreadyDone, change.operation == .create { foundMade.withLock { $0.append(change) } }
+            })
         executor.dryRun = dryRun
         executor.lookupCache = cache
         let report = executor.run(plan)
@@ -143,7 +157,10 @@ extension Writer {
                 outcomes.append(Change(kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: .unchanged))
                 continue
             }
-            outcomes.append(Change(kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: Outcome(change.operation), details: change.details))
+            outcomes.append(
+                Change(
+                    kind: kinds[change.kind] ?? change.kind, name: change.name, outcome: Outcome(change.operation),
+                    details: change.details))
         }
         // The error itself (it keeps its hint), else the executor's words.
         if let failure = report.failure {
@@ -197,7 +214,8 @@ final class RecordingAPI: AdminAPI, @unchecked Sendable {
         }
         if method == "POST" {
             // A scope created in the same plan is named by a placeholder in the requests that use it.
-            let placeholder = endpoint.readable == "client-scopes" ? body?["name"]?.stringValue.map { "<new client-scope \($0)>" } : nil
+            let placeholder =
+                endpoint.readable == "client-scopes" ? body?["name"]?.stringValue.map { "<new client-scope \($0)>" } : nil
             return HTTPResponse(status: 201, headers: [("Location", "\(endpoint.readable)/\(placeholder ?? "<new>")")], body: [])
         }
         return HTTPResponse(status: 204, headers: [], body: [])

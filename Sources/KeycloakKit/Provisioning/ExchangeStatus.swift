@@ -25,7 +25,8 @@ public struct ExchangeStatus: Sendable, Equatable {
             ("refreshAllowed", .bool(refreshAllowed)),
         ])
         object["legacyRequesters"] = legacyRequesters.map { .array($0.map { .string($0) }) } ?? .null
-        object["audiences"] = .array(audiences.map { ["audience": .string($0.audience), "via": .string($0.via), "accessToken": .bool($0.inAccessToken)] })
+        object["audiences"] = .array(
+            audiences.map { ["audience": .string($0.audience), "via": .string($0.via), "accessToken": .bool($0.inAccessToken)] })
         return .object(object)
     }
 }
@@ -39,7 +40,9 @@ extension Lookup {
             for mapper in mappers where mapper["protocolMapper"]?.stringValue == audienceMapperType {
                 guard let audience = AudienceValue.from(config: mapper["config"]) else { continue }
                 result.append(
-                    ReachableAudience(audience: audience.value, via: via, inAccessToken: mapper["config"]?["access.token.claim"]?.stringValue == "true"))
+                    ReachableAudience(
+                        audience: audience.value, via: via,
+                        inAccessToken: mapper["config"]?["access.token.claim"]?.stringValue == "true"))
             }
         }
         add(client.representation["protocolMappers"]?.arrayValue ?? [], via: "client")
@@ -68,7 +71,9 @@ extension Lookup {
     /// Clients named by the client policies attached to the target's token-exchange permission.
     func legacyRequesters(of target: ClientRef) throws -> [String] {
         let permissions = try api.get("clients/\(target.id)/management/permissions", realm: realm)
-        guard permissions["enabled"]?.boolValue == true, let permissionID = permissions["scopePermissions"]?["token-exchange"]?.stringValue else {
+        guard permissions["enabled"]?.boolValue == true,
+            let permissionID = permissions["scopePermissions"]?["token-exchange"]?.stringValue
+        else {
             return []
         }
         let base: Endpoint = "clients/\(try requireClient("realm-management").id)/authz/resource-server"

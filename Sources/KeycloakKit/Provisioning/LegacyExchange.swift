@@ -12,15 +12,19 @@ extension Writer {
             current = try api.get(endpoint, realm: realm)
         } catch let error as KcxError where error.message.contains(": 501 ") {
             throw KcxError(
-                .serverError, "legacy token exchange needs fine-grained admin permissions v1, which this server does not have (\(error.message))",
-                hint: "use --mode standard (Keycloak 26.2+), or start Keycloak with --features=token-exchange,admin-fine-grained-authz:v1")
+                .serverError,
+                "legacy token exchange needs fine-grained admin permissions v1, which this server does not have (\(error.message))",
+                hint:
+                    "use --mode standard (Keycloak 26.2+), or start Keycloak with --features=token-exchange,admin-fine-grained-authz:v1"
+            )
         }
         if current["enabled"]?.boolValue == true, let id = current["scopePermissions"]?["token-exchange"]?.stringValue {
             record(Change(kind: "management-permissions", name: target.clientId, outcome: .unchanged))
             return (id, current["resource"]?.stringValue)
         }
         let response = try write("PUT", endpoint, body: ["enabled": true])
-        record(Change(kind: "management-permissions", name: target.clientId, outcome: .updated, details: ["enabled: false -> true"]))
+        record(
+            Change(kind: "management-permissions", name: target.clientId, outcome: .updated, details: ["enabled: false -> true"]))
         guard let response else { return ("<token-exchange permission of \(target.clientId)>", nil) }
         guard let enabled = response.json, let id = enabled["scopePermissions"]?["token-exchange"]?.stringValue else {
             throw KcxError(.serverError, "PUT \(endpoint): the answer names no token-exchange permission")
@@ -42,7 +46,8 @@ extension Writer {
     func exchangePolicy(for target: ClientRef) throws -> JSON? {
         let base = try authorizationServer
         let response = try api.send(
-            method: "GET", endpoint: "\(base)/policy/search", realm: realm, query: [("name", exchangePolicyName(forTarget: target.clientId))], body: nil)
+            method: "GET", endpoint: "\(base)/policy/search", realm: realm,
+            query: [("name", exchangePolicyName(forTarget: target.clientId))], body: nil)
         guard let found = response.json, let id = found["id"]?.stringValue else { return nil }
         return try api.get("\(base)/policy/client/\(id)", realm: realm)
     }
@@ -50,7 +55,8 @@ extension Writer {
     func allowLegacyExchange(requester: ClientRef, target: ClientRef) throws {
         let (permissionID, resourceID) = try tokenExchangePermission(of: target)
         try ensureExchangePolicy(requester: requester, target: target)
-        try attachPolicy(exchangePolicyName(forTarget: target.clientId), permissionID: permissionID, resourceID: resourceID, target: target)
+        try attachPolicy(
+            exchangePolicyName(forTarget: target.clientId), permissionID: permissionID, resourceID: resourceID, target: target)
     }
 
     /// The target's kcx client policy, created or extended so it lists the requester.
@@ -65,15 +71,20 @@ extension Writer {
             } else {
                 policy["clients"] = .array((clients + [requester.id]).map { .string($0) })
                 try write("PUT", "\(base)/policy/client/\(policyID)", body: policy)
-                record(Change(kind: "exchange-policy", name: label, outcome: .updated, details: ["clients: + \(requester.clientId)"]))
+                record(
+                    Change(kind: "exchange-policy", name: label, outcome: .updated, details: ["clients: + \(requester.clientId)"])
+                )
             }
         } else {
             let body: JSON = [
-                "name": .string(policyName), "description": .string("Clients allowed to exchange tokens for \(target.clientId) (managed by kcx)"),
+                "name": .string(policyName),
+                "description": .string("Clients allowed to exchange tokens for \(target.clientId) (managed by kcx)"),
                 "clients": [.string(requester.id)], "logic": "POSITIVE", "decisionStrategy": "UNANIMOUS",
             ]
             let find = { try self.exchangePolicy(for: target)?["id"]?.stringValue }
-            if case .alreadyExists = try create("\(base)/policy/client", body: body, placeholder: "policy \(policyName)", find: find) {
+            if case .alreadyExists = try create(
+                "\(base)/policy/client", body: body, placeholder: "policy \(policyName)", find: find)
+            {
                 // Another run made it meanwhile: add the requester to it.
                 return try ensureExchangePolicy(requester: requester, target: target)
             }
@@ -121,13 +132,19 @@ extension Writer {
         let policyName = exchangePolicyName(forTarget: target.clientId)
         let label = "\(policyName) (\(requester.clientId) -> \(target.clientId))"
         guard var policy = try exchangePolicy(for: target), let policyID = policy["id"]?.stringValue else {
-            record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: ["no kcx exchange policy for \(target.clientId)"]))
+            record(
+                Change(
+                    kind: "exchange-policy", name: label, outcome: .unchanged,
+                    details: ["no kcx exchange policy for \(target.clientId)"]))
             return
         }
         let clients = clientPolicyMembers(policy)
         let remaining = clients.filter { $0 != requester.id && $0 != requester.clientId }
         if remaining.count == clients.count {
-            record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: ["\(requester.clientId) was not allowed"]))
+            record(
+                Change(
+                    kind: "exchange-policy", name: label, outcome: .unchanged, details: ["\(requester.clientId) was not allowed"])
+            )
             return
         }
         if remaining.isEmpty {
@@ -136,7 +153,8 @@ extension Writer {
             if let permissionID = permissions["scopePermissions"]?["token-exchange"]?.stringValue {
                 let attached = try permissionPolicies(permissionID)
                 try writePermission(
-                    permissionID, resourceID: permissions["resource"]?.stringValue, target: target, policies: attached.filter { $0 != policyName })
+                    permissionID, resourceID: permissions["resource"]?.stringValue, target: target,
+                    policies: attached.filter { $0 != policyName })
             }
             try write("DELETE", "\(base)/policy/\(policyID)")
             record(Change(kind: "exchange-policy", name: label, outcome: .deleted))

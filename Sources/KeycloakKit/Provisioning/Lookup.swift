@@ -145,7 +145,9 @@ public struct Lookup {
             let near = Suggestions.closest(to: nameOrID, among: scopes.map(\.name))
             throw KcxError(
                 .notFound, "client scope '\(nameOrID)' not found in realm '\(realmLabel)'",
-                hint: Suggestions.phrase(near).map { "\($0) (if not, create it with: \(Shell.kcx("client-scope", "ensure", nameOrID, "-r", realmLabel)))" }
+                hint: Suggestions.phrase(near).map {
+                    "\($0) (if not, create it with: \(Shell.kcx("client-scope", "ensure", nameOrID, "-r", realmLabel)))"
+                }
                     ?? "create it with: \(Shell.kcx("client-scope", "ensure", nameOrID, "-r", realmLabel))")
         }
         return scope
@@ -168,7 +170,9 @@ public struct Lookup {
     public func requireUser(_ nameOrID: String) throws -> UserRef {
         guard let user = try user(nameOrID) else {
             // Asked only after the exact lookup failed; bounded, and silent when listing is refused.
-            let all = (try? api.getArray("users", realm: realm, query: [("briefRepresentation", "true"), ("first", "0"), ("max", "1000")])) ?? []
+            let all =
+                (try? api.getArray(
+                    "users", realm: realm, query: [("briefRepresentation", "true"), ("first", "0"), ("max", "1000")])) ?? []
             let near = Suggestions.closest(to: nameOrID, among: all.compactMap { $0["username"]?.stringValue })
             throw KcxError(.notFound, "user '\(nameOrID)' not found in realm '\(realmLabel)'", hint: Suggestions.phrase(near))
         }

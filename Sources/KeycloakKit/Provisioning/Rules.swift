@@ -13,10 +13,11 @@ extension AudienceMapperSettings {
 
     /// The representation of a new audience mapper.
     func body(name: String, audience: AudienceValue) -> JSON {
-        .object(JSONObject([
-            ("name", .string(name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
-            ("consentRequired", false), ("config", config(for: audience)),
-        ]))
+        .object(
+            JSONObject([
+                ("name", .string(name)), ("protocol", "openid-connect"), ("protocolMapper", .string(audienceMapperType)),
+                ("consentRequired", false), ("config", config(for: audience)),
+            ]))
     }
 
     /// How an existing mapper (`match`, found by `Planner.MapperPool`) must change to produce
@@ -26,7 +27,8 @@ extension AudienceMapperSettings {
     func update(of match: JSON, to audience: AudienceValue, secrets: Set<String> = []) -> (details: [String], body: JSON)? {
         var desiredConfig = config(for: audience)
         if AudienceValue.from(config: match["config"]) != audience {
-            desiredConfig[audience.configKey == "included.client.audience" ? "included.custom.audience" : "included.client.audience"] = ""
+            desiredConfig[
+                audience.configKey == "included.client.audience" ? "included.custom.audience" : "included.client.audience"] = ""
         }
         let details = differences(current: match["config"], desired: desiredConfig, path: "config", hiding: secrets)
         guard !details.isEmpty else { return nil }
@@ -73,7 +75,9 @@ func carriesAudience(_ mappers: [JSON], _ target: String) -> Bool {
 /// tokens that request them get them). `mappers` gives a scope's mappers by name; `skipping`
 /// leaves scopes out (a plan judges the file's own scopes by the file, and never counts kcx's
 /// TARGET-audience scope, so --prune keeps it).
-func audienceReach(_ target: String, inTokensOf representation: JSON, mappers: (String) -> [JSON]?, skipping: (String) -> Bool = { _ in false }) -> String? {
+func audienceReach(
+    _ target: String, inTokensOf representation: JSON, mappers: (String) -> [JSON]?, skipping: (String) -> Bool = { _ in false }
+) -> String? {
     if carriesAudience(representation["protocolMappers"]?.arrayValue ?? [], target) { return "client" }
     for name in (representation["defaultClientScopes"]?.arrayValue ?? []).compactMap(\.stringValue) where !skipping(name) {
         if carriesAudience(mappers(name) ?? [], target) { return "default scope \(name)" }
@@ -87,7 +91,9 @@ extension ClientScopeSettings {
     /// The scope `kcx token-exchange allow` (and an `allow` pair of a file) makes to put TARGET into
     /// the requester's `aud`: kept out of the scope claim, as it is plumbing, not a permission anyone requests.
     public static func audienceScope(for target: String) -> ClientScopeSettings {
-        ClientScopeSettings(description: "Puts \(target) into the aud claim (managed by kcx)", protocol_: "openid-connect", includeInTokenScope: false)
+        ClientScopeSettings(
+            description: "Puts \(target) into the aud claim (managed by kcx)", protocol_: "openid-connect",
+            includeInTokenScope: false)
     }
 }
 
@@ -129,7 +135,8 @@ func protocolMismatch(scope: String, scopeProtocol: String?, client: String, cli
     let scopeProtocol = scopeProtocol ?? "openid-connect", clientProtocol = clientProtocol ?? "openid-connect"
     guard scopeProtocol != clientProtocol else { return nil }
     return KcxError.usage(
-        "client scope '\(scope)' is \(scopeProtocol) but client '\(client)' is \(clientProtocol); Keycloak would ignore the assignment")
+        "client scope '\(scope)' is \(scopeProtocol) but client '\(client)' is \(clientProtocol); Keycloak would ignore the assignment"
+    )
 }
 
 // MARK: Token exchange
@@ -144,7 +151,9 @@ extension ServerFeatures {
         throw KcxError(
             .serverError,
             "\(location.map { "\($0): " } ?? "")the server has no token exchange enabled (neither standard V2 nor legacy V1 with fine-grained permissions v1)",
-            hint: "start Keycloak with --features=token-exchange-standard (default in 26.2+) or --features=token-exchange,admin-fine-grained-authz:v1")
+            hint:
+                "start Keycloak with --features=token-exchange-standard (default in 26.2+) or --features=token-exchange,admin-fine-grained-authz:v1"
+        )
     }
 }
 
@@ -166,7 +175,9 @@ func requesterRefusal(_ clientId: String, _ representation: JSON) -> KcxError? {
         return KcxError(
             .usage,
             "client '\(clientId)' is public, and Keycloak refuses token exchange by public clients (\"Public client is not allowed to exchange token\")",
-            hint: "exchange from a confidential backend client (a backend-for-frontend) instead, or give '\(clientId)' the target audience directly with: \(Shell.kcx("audience", "add", "--audience", "TARGET", "--scope", "TARGET-audience", "--create-scope", "--assign", clientId, "--optional"))")
+            hint:
+                "exchange from a confidential backend client (a backend-for-frontend) instead, or give '\(clientId)' the target audience directly with: \(Shell.kcx("audience", "add", "--audience", "TARGET", "--scope", "TARGET-audience", "--create-scope", "--assign", clientId, "--optional"))"
+        )
     }
     if representation["bearerOnly"]?.boolValue == true {
         return KcxError(.usage, "client '\(clientId)' is bearer-only and cannot call the token endpoint")

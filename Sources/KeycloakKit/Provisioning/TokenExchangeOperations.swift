@@ -73,10 +73,16 @@ extension Writer {
     /// or bearer-only requester is the planner's check.
     public func setStandardExchange(client clientName: String, enabled: Bool, allowRefresh: Bool?) throws {
         let client = try lookup.requireClient(clientName)
-        let fragment = Fragment(desired: DesiredRealm(realm: realm, clients: [
-            DesiredClient(clientId: client.clientId, defaultScopes: [], optionalScopes: [], standardExchange: enabled, allowRefresh: allowRefresh),
-        ]))
-        let applied = try converge(fragment, live: try liveRealm(clients: [client], scopes: false), kinds: ["token-exchange": "standard-token-exchange"])
+        let fragment = Fragment(
+            desired: DesiredRealm(
+                realm: realm,
+                clients: [
+                    DesiredClient(
+                        clientId: client.clientId, defaultScopes: [], optionalScopes: [], standardExchange: enabled,
+                        allowRefresh: allowRefresh)
+                ]))
+        let applied = try converge(
+            fragment, live: try liveRealm(clients: [client], scopes: false), kinds: ["token-exchange": "standard-token-exchange"])
         if applied.isEmpty {
             record(Change(kind: "standard-token-exchange", name: client.clientId, outcome: .unchanged))
         } else if !dryRun {
@@ -94,7 +100,9 @@ extension Writer {
     /// acceptable to REQUESTER (Keycloak requires the requester in the subject token's `aud`).
     /// Through the engine: the fragment is the file's `allow` pair, expanded by the planner's own
     /// rule (`Planner.expandingAllowPairs`), so the command and `apply` set up the same objects.
-    public func allowExchange(from requesterName: String, to targetName: String, subjectClient: String?, mode: ExchangeMode) throws {
+    public func allowExchange(from requesterName: String, to targetName: String, subjectClient: String?, mode: ExchangeMode)
+        throws
+    {
         let requester = try lookup.requireClient(requesterName)
         let target = try lookup.requireClient(targetName)
         let initial = try subjectClient.map { try lookup.requireClient($0) }
@@ -105,7 +113,8 @@ extension Writer {
         // The legacy wiring lives in realm-management's authorization server.
         let management = resolved == .legacy ? [try lookup.requireClient("realm-management")] : []
         var clients: [ClientRef] = []
-        for client in [requester, target] + (initial.map { [$0] } ?? []) + management where !clients.contains(where: { $0.id == client.id }) {
+        for client in [requester, target] + (initial.map { [$0] } ?? []) + management
+        where !clients.contains(where: { $0.id == client.id }) {
             clients.append(client)
         }
         var live = try liveRealm(clients: clients, scopes: resolved != .legacy || subjectAudience != nil)
@@ -116,9 +125,12 @@ extension Writer {
         if resolved == .legacy { try live.readLegacy(api, realm: realm, targets: [target.clientId]) }
         // How each audience already reaches its holder, for the line saying nothing was needed.
         let reach = { (audience: ClientRef, holder: ClientRef) in
-            audienceReach(audience.clientId, inTokensOf: holder.representation) { live.scope(named: $0)?["protocolMappers"]?.arrayValue }
+            audienceReach(audience.clientId, inTokensOf: holder.representation) {
+                live.scope(named: $0)?["protocolMappers"]?.arrayValue
+            }
         }
-        let (_, outcomes) = try execute(Fragment(desired: desired), live: live, kinds: ["token-exchange": "standard-token-exchange"])
+        let (_, outcomes) = try execute(
+            Fragment(desired: desired), live: live, kinds: ["token-exchange": "standard-token-exchange"])
 
         // The lines in the order the command has always said them: the requester's switch and
         // TARGET's audience (or the legacy wiring), then the subject client's audience.
@@ -130,19 +142,33 @@ extension Writer {
             let lines = outcomes.filter { $0.kind != "standard-token-exchange" && concerns($0, scope: scope) }
             if !lines.isEmpty { return lines }
             guard let via = reach(audience, holder) else { return [] }
-            return [Change(kind: "audience", name: "\(audience.clientId) in tokens of \(holder.clientId)", outcome: .unchanged, details: ["via \(via)"])]
+            return [
+                Change(
+                    kind: "audience", name: "\(audience.clientId) in tokens of \(holder.clientId)", outcome: .unchanged,
+                    details: ["via \(via)"])
+            ]
         }
         var lines: [Change] = []
         if resolved == .legacy {
-            let wiring = outcomes.filter { ["management-permissions", "exchange-policy", "exchange-permission"].contains($0.kind) }
-            lines += wiring.isEmpty ? [
-                Change(kind: "management-permissions", name: target.clientId, outcome: .unchanged),
-                Change(kind: "exchange-policy", name: "\(exchangePolicyName(forTarget: target.clientId)) (\(requester.clientId) -> \(target.clientId))", outcome: .unchanged),
-                Change(kind: "exchange-permission", name: "token-exchange.permission.client.\(target.id)", outcome: .unchanged),
-            ] : wiring
+            let wiring = outcomes.filter {
+                ["management-permissions", "exchange-policy", "exchange-permission"].contains($0.kind)
+            }
+            lines +=
+                wiring.isEmpty
+                ? [
+                    Change(kind: "management-permissions", name: target.clientId, outcome: .unchanged),
+                    Change(
+                        kind: "exchange-policy",
+                        name: "\(exchangePolicyName(forTarget: target.clientId)) (\(requester.clientId) -> \(target.clientId))",
+                        outcome: .unchanged),
+                    Change(
+                        kind: "exchange-permission", name: "token-exchange.permission.client.\(target.id)", outcome: .unchanged),
+                ] : wiring
         } else {
             let switched = outcomes.filter { $0.kind == "standard-token-exchange" }
-            lines += switched.isEmpty ? [Change(kind: "standard-token-exchange", name: requester.clientId, outcome: .unchanged)] : switched
+            lines +=
+                switched.isEmpty
+                ? [Change(kind: "standard-token-exchange", name: requester.clientId, outcome: .unchanged)] : switched
             if target.id != requester.id { lines += audienceLines(target, holder: requester) }
         }
         if let initial, subjectAudience != nil { lines += audienceLines(requester, holder: initial) }
@@ -174,7 +200,9 @@ extension Writer {
         // The legacy wiring lives in realm-management's authorization server.
         let management = legacy ? [try lookup.requireClient("realm-management")] : []
         var clients: [ClientRef] = []
-        for client in [requester, target] + management where !clients.contains(where: { $0.id == client.id }) { clients.append(client) }
+        for client in [requester, target] + management where !clients.contains(where: { $0.id == client.id }) {
+            clients.append(client)
+        }
         // The assignment is judged by the scope names the client carries: no scope list unless removing.
         var live = try liveRealm(clients: clients, scopes: false)
         if legacy { try live.readLegacy(api, realm: realm, targets: [target.clientId]) }
@@ -183,7 +211,10 @@ extension Writer {
         if standard {
             let removed = outcomes.filter { $0.kind == "client-scope-assignment" }
             if removed.isEmpty {
-                record(Change(kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId)", outcome: .unchanged, details: ["not assigned"]))
+                record(
+                    Change(
+                        kind: "client-scope-assignment", name: "\(scopeName) -> \(requester.clientId)", outcome: .unchanged,
+                        details: ["not assigned"]))
             } else {
                 for change in removed { record(change) }
             }
@@ -192,7 +223,9 @@ extension Writer {
             let wiring = outcomes.filter { $0.kind != "client-scope-assignment" }
             if wiring.isEmpty {
                 let label = "\(exchangePolicyName(forTarget: target.clientId)) (\(requester.clientId) -> \(target.clientId))"
-                let why = live.legacy[target.clientId]?.policyID == nil ? "no kcx exchange policy for \(target.clientId)" : "\(requester.clientId) was not allowed"
+                let why =
+                    live.legacy[target.clientId]?.policyID == nil
+                    ? "no kcx exchange policy for \(target.clientId)" : "\(requester.clientId) was not allowed"
                 record(Change(kind: "exchange-policy", name: label, outcome: .unchanged, details: [why]))
             } else {
                 for change in wiring { record(change) }

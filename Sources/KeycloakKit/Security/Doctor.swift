@@ -68,7 +68,9 @@ public struct Doctor {
                         objects: ["client \(requester)", "legacy permission on \(permission.target)"],
                         why:
                             "a public client holds a legacy token-exchange permission; it has no secret, so its permission is anyone's",
-                        fix: Shell.kcx("token-exchange", "deny", "--from", requester, "--to", permission.target, "--mode", "legacy", "-r", realm)))
+                        fix: Shell.kcx(
+                            "token-exchange", "deny", "--from", requester, "--to", permission.target, "--mode", "legacy", "-r",
+                            realm)))
             }
         }
         return result
@@ -96,7 +98,9 @@ public struct Doctor {
                 why:
                     "under UNANIMOUS every policy must permit, and a client policy only permits its own clients, so nobody may exchange",
                 fix:
-                    Shell.kcx("token-exchange", "allow", "--from", "REQUESTER", "--to", permission.target, "--mode", "legacy", "-r", realm)
+                    Shell.kcx(
+                        "token-exchange", "allow", "--from", "REQUESTER", "--to", permission.target, "--mode", "legacy", "-r",
+                        realm)
                     + " (one policy listing every requester), then detach the others"
             )
         }
@@ -130,7 +134,9 @@ public struct Doctor {
                     "a realm default scope is given to every new client, so every token carries its audiences (token bloat, and services accept tokens never meant for them)",
                 fix:
                     Shell.kcx(
-                        "delete", "default-default-client-scopes/" + URLEncoding.encode(survey.scopes.first { $0.name == scope }?.id ?? scope), "-r", realm)
+                        "delete",
+                        "default-default-client-scopes/"
+                            + URLEncoding.encode(survey.scopes.first { $0.name == scope }?.id ?? scope), "-r", realm)
                     + ", then " + Shell.kcx("client-scope", "assign", scope, "--client", "C", "--default") + " where it is needed"
             )
         }
@@ -146,7 +152,8 @@ public struct Doctor {
                 why:
                     "every token of this client carries \(audiences.count) audiences, so each of those services accepts it; ask for audiences when needed instead",
                 fix:
-                    Shell.kcx("client-scope", "assign", "SCOPE", "--client", client.clientId, "--optional", "-r", realm) + " (and unassign it as default)"
+                    Shell.kcx("client-scope", "assign", "SCOPE", "--client", client.clientId, "--optional", "-r", realm)
+                    + " (and unassign it as default)"
             )
         }
     }
@@ -164,7 +171,9 @@ public struct Doctor {
                 check: "long-requester-token-lifespan", severity: .warning, objects: ["client \(name)"],
                 why:
                     "\(source) is \(lifespan) s; tokens an exchange requester holds should live 1-5 minutes, as a stolen one can be exchanged until it expires",
-                fix: Shell.kcx("update", "clients/" + URLEncoding.encode(client.id), "-m", "-s", "attributes.\"access.token.lifespan\"=300", "-r", realm))
+                fix: Shell.kcx(
+                    "update", "clients/" + URLEncoding.encode(client.id), "-m", "-s", "attributes.\"access.token.lifespan\"=300",
+                    "-r", realm))
         }
     }
 
@@ -203,7 +212,8 @@ public struct Doctor {
                 check: "plain-http-server", severity: .error, objects: ["server \(serverURL)"],
                 why:
                     "kcx reaches Keycloak over plain http on a non-loopback address: admin tokens and client secrets cross the network unencrypted",
-                fix: Shell.kcx("config", "credentials", "--server", "https://\(host)", "--realm", "master", "--user", "USER") + " (log in again over https)")
+                fix: Shell.kcx("config", "credentials", "--server", "https://\(host)", "--realm", "master", "--user", "USER")
+                    + " (log in again over https)")
         ]
     }
 }

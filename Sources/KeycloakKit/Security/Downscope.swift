@@ -127,15 +127,19 @@ extension Writer {
     /// default scope of each requester". One line for the scope, one per requester.
     func markForDownscope(_ requesters: [ClientRef]) throws {
         var scope = DesiredClientScope(
-            name: downscopeMarkerScope, description: "Marks clients whose token exchanges kcx downscopes (no mappers)", protocol_: "openid-connect",
+            name: downscopeMarkerScope, description: "Marks clients whose token exchanges kcx downscopes (no mappers)",
+            protocol_: "openid-connect",
             includeInTokenScope: false, realmDefault: nil, audienceMappers: [])
         scope.marksManaged = false
         var desired = DesiredRealm(realm: realm, clientScopes: [scope])
         var expected = [Change(kind: "client-scope", name: downscopeMarkerScope, outcome: .unchanged)]
         for requester in requesters where !desired.clients.contains(where: { $0.clientId == requester.clientId }) {
-            desired.clients.append(DesiredClient(clientId: requester.clientId, defaultScopes: [downscopeMarkerScope], optionalScopes: []))
-            expected.append(Change(
-                kind: "client-scope-assignment", name: "\(downscopeMarkerScope) -> \(requester.clientId) (default)", outcome: .unchanged))
+            desired.clients.append(
+                DesiredClient(clientId: requester.clientId, defaultScopes: [downscopeMarkerScope], optionalScopes: []))
+            expected.append(
+                Change(
+                    kind: "client-scope-assignment", name: "\(downscopeMarkerScope) -> \(requester.clientId) (default)",
+                    outcome: .unchanged))
         }
         var clients: [ClientRef] = []
         for requester in requesters where !clients.contains(where: { $0.id == requester.id }) { clients.append(requester) }

@@ -68,14 +68,23 @@ public struct AudienceGraph: Sendable, Equatable {
     /// `kcx graph -o json`: the nodes and edges as data.
     public var json: JSON {
         let nodeList = nodes.map { node -> JSON in
-            ["client": .string(node.clientId), "public": .bool(node.publicClient), "standardExchange": .bool(node.standardExchange)]
+            [
+                "client": .string(node.clientId), "public": .bool(node.publicClient),
+                "standardExchange": .bool(node.standardExchange),
+            ]
         }
         let edgeList = edges.map { edge -> JSON in
             switch edge {
             case .carries(let client, let audience, let via, let onRequest):
-                return ["kind": "carries", "client": .string(client), "audience": .string(audience), "via": .string(via), "onRequest": .bool(onRequest)]
+                return [
+                    "kind": "carries", "client": .string(client), "audience": .string(audience), "via": .string(via),
+                    "onRequest": .bool(onRequest),
+                ]
             case .exchange(let requester, let target, let mechanism):
-                return ["kind": "exchange", "requester": .string(requester), "target": .string(target), "mechanism": .string(mechanism)]
+                return [
+                    "kind": "exchange", "requester": .string(requester), "target": .string(target),
+                    "mechanism": .string(mechanism),
+                ]
             }
         }
         return ["realm": .string(realm), "nodes": .array(nodeList), "edges": .array(edgeList)]

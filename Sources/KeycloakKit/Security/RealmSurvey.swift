@@ -137,10 +137,14 @@ public struct RealmSurvey: Sendable {
                     removal = Shell.kcx("client-scope", "unassign", scope, "--client", requester, "-r", realm)
                 case .client:
                     removal = Shell.kcx(
-                        "audience", "remove", site.namesClient ? "--audience" : "--custom-audience", target, "--client", requester,
+                        "audience", "remove", site.namesClient ? "--audience" : "--custom-audience", target, "--client",
+                        requester,
                         "--mapper-name", site.mapperName, "-r", realm)
                 }
-                paths.append(ExchangePath(mechanism: .standard, via: via, removal: removal, ownedByKcx: site.container == .clientScope(audienceScopeName(for: target))))
+                paths.append(
+                    ExchangePath(
+                        mechanism: .standard, via: via, removal: removal,
+                        ownedByKcx: site.container == .clientScope(audienceScopeName(for: target))))
             }
         }
         if features.legacyUsable, let permission = legacyPermissions.first(where: { $0.target == target }) {
@@ -159,11 +163,16 @@ public struct RealmSurvey: Sendable {
                     let ours = policy.name == exchangePolicyName(forTarget: target)
                     let removal =
                         ours
-                        ? Shell.kcx("token-exchange", "deny", "--from", requester, "--to", target, "--mode", "legacy", "-r", realm)
+                        ? Shell.kcx(
+                            "token-exchange", "deny", "--from", requester, "--to", target, "--mode", "legacy", "-r", realm)
                         : Shell.kcx(
-                            "delete", "clients/\(URLEncoding.encode(permission.authorizationClientID))/authz/resource-server/policy/\(URLEncoding.encode(policy.id))",
+                            "delete",
+                            "clients/\(URLEncoding.encode(permission.authorizationClientID))/authz/resource-server/policy/\(URLEncoding.encode(policy.id))",
                             "-r", realm)
-                    let how = decision == nil ? "\(policy.type) policy \(policy.name) (kcx cannot tell whom it permits)" : "client policy \(policy.name)"
+                    let how =
+                        decision == nil
+                        ? "\(policy.type) policy \(policy.name) (kcx cannot tell whom it permits)"
+                        : "client policy \(policy.name)"
                     paths.append(ExchangePath(mechanism: .legacy, via: how, removal: removal, ownedByKcx: ours))
                 }
             }
@@ -297,7 +306,9 @@ extension Lookup {
                 guard let id = policy["id"]?.stringValue else { continue }
                 var members: [String] = []
                 if type == "client" {
-                    members = clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm)).map { clientIdOf[$0] ?? $0 }
+                    members = clientPolicyMembers(try api.get("\(base)/policy/client/\(id)", realm: realm)).map {
+                        clientIdOf[$0] ?? $0
+                    }
                     requesters += members
                 }
                 policies.append(LegacyExchangePermission.Policy(id: id, name: name, type: type, clients: members))

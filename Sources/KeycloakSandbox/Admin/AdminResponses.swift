@@ -170,7 +170,9 @@ enum AdminBody {
             let (line, column) = valueLocation(of: key, in: body)
             throw BodyError(
                 response: AdminResponse.error(
-                    400, "Invalid json representation for \(className). Unrecognized field \"\(key)\" at line \(line) column \(column)."))
+                    400,
+                    "Invalid json representation for \(className). Unrecognized field \"\(key)\" at line \(line) column \(column)."
+                ))
         } catch {
             throw BodyError(response: AdminResponse.oauth(400, "unknown_error", "Cannot parse the JSON"))
         }
@@ -225,12 +227,16 @@ enum AdminBody {
                 return value
             case .double(let number):
                 // ACCEPT_FLOAT_AS_INT: the fraction is dropped.
-                guard number.isFinite, let whole = Int64(exactly: number.rounded(.towardZero)), range.contains(whole) else { return nil }
+                guard number.isFinite, let whole = Int64(exactly: number.rounded(.towardZero)), range.contains(whole) else {
+                    return nil
+                }
                 return .int(whole)
             case .string(let text):
                 let word = text.trimmed
                 if word.isEmpty || word == "null" { return .null }
-                guard let number = Int64(word.hasPrefix("+") ? String(word.dropFirst()) : word), range.contains(number) else { return nil }
+                guard let number = Int64(word.hasPrefix("+") ? String(word.dropFirst()) : word), range.contains(number) else {
+                    return nil
+                }
                 return .int(number)
             default: return nil
             }

@@ -21,10 +21,12 @@ enum AdminRoutes {
         if rest.isEmpty { return RealmRoutes.collection(request, context, caller: caller) }
 
         let realmName = rest[0]
-        guard let rights = context.store.read({ state -> AdminRights? in
-            guard state.realm(named: realmName) != nil else { return nil }
-            return caller.rights(in: realmName, state)
-        }) else { return AdminResponse.realmNotFound }
+        guard
+            let rights = context.store.read({ state -> AdminRights? in
+                guard state.realm(named: realmName) != nil else { return nil }
+                return caller.rights(in: realmName, state)
+            })
+        else { return AdminResponse.realmNotFound }
         let call = AdminCall(request: request, context: context, caller: caller, realmName: realmName, rights: rights)
         let path = Array(rest.dropFirst())
         guard let resource = path.first else { return RealmRoutes.realm(call) }
@@ -113,14 +115,18 @@ struct AdminCall {
 
     /// The body as a strictly or leniently bound object, or Keycloak's error for it.
     func jsonObject(_ className: String, schema: [String: FieldKind]?) -> Result<JSONObject, BodyError> {
-        guard AdminBody.hasJSONContentType(request) else { return .failure(BodyError(response: AdminResponse.unsupportedMediaType)) }
+        guard AdminBody.hasJSONContentType(request) else {
+            return .failure(BodyError(response: AdminResponse.unsupportedMediaType))
+        }
         do { return .success(try AdminBody.object(request, className: className, schema: schema)) } catch {
             return .failure(error)
         }
     }
 
     func jsonArray(_ className: String, schema: [String: FieldKind]?) -> Result<[JSONObject], BodyError> {
-        guard AdminBody.hasJSONContentType(request) else { return .failure(BodyError(response: AdminResponse.unsupportedMediaType)) }
+        guard AdminBody.hasJSONContentType(request) else {
+            return .failure(BodyError(response: AdminResponse.unsupportedMediaType))
+        }
         do { return .success(try AdminBody.array(request, className: className, schema: schema)) } catch {
             return .failure(error)
         }

@@ -41,7 +41,8 @@ enum ClientRoutes {
     /// `access` as Keycloak computes it for the caller; master's `<realm>-realm` admin clients
     /// cannot be configured (as recorded).
     static func access(_ client: Client, _ call: AdminCall) -> JSONObject {
-        let locked = call.realmName == "master" && client.clientId.hasSuffix("-realm") && client.attribute("realm_client") == "true"
+        let locked =
+            call.realmName == "master" && client.clientId.hasSuffix("-realm") && client.attribute("realm_client") == "true"
         return JSONObject([
             ("view", .bool(call.rights.viewClients)), ("configure", .bool(call.rights.manageClients && !locked)),
             ("manage", .bool(call.rights.manageClients && !locked)),
@@ -195,7 +196,9 @@ enum ClientRoutes {
                             "Cannot add protocol mapper '\(mapper.name)'. Protocol mapper name must be unique per protocol")
                     }
                     seen.append((mapper.loginProtocol, mapper.name))
-                    if let existing = client.protocolMappers.first(where: { $0.loginProtocol == mapper.loginProtocol && $0.name == mapper.name }) {
+                    if let existing = client.protocolMappers.first(where: {
+                        $0.loginProtocol == mapper.loginProtocol && $0.name == mapper.name
+                    }) {
                         mapper.id = existing.id
                     }
                     updated.append(mapper)
@@ -221,7 +224,8 @@ enum ClientRoutes {
             return AdminResponse.json(.object(out), noCache: call.method == "GET")
         }
         if call.method == "GET" {
-            return call.read { realm in realm.client(id: clientId).map(body) ?? AdminResponse.error(404, "Could not find client") }
+            return call.read { realm in realm.client(id: clientId).map(body) ?? AdminResponse.error(404, "Could not find client")
+            }
         }
         let now = call.now
         return call.update { realm in
@@ -238,7 +242,8 @@ enum ClientRoutes {
         guard call.rights.viewClients else { return AdminResponse.forbidden }
         return call.read { realm in
             guard let client = realm.client(id: clientId) else { return AdminResponse.error(404, "Could not find client") }
-            guard client.serviceAccountsEnabled, let userId = client.serviceAccountUserId, let user = realm.user(id: userId) else {
+            guard client.serviceAccountsEnabled, let userId = client.serviceAccountUserId, let user = realm.user(id: userId)
+            else {
                 return AdminResponse.error(400, "Service account not enabled for the client '\(client.clientId)'")
             }
             return AdminResponse.json(user.representation)

@@ -51,7 +51,8 @@ enum ClientScopeRoutes {
             return AdminResponse.errorMessage(400, "Unexpected value \"true\" for attribute is.dynamic.scope in ClientScope")
         }
         if let value = attributes["dynamic.scope.regexp"]?.plainText, !value.isEmpty {
-            return AdminResponse.errorMessage(400, "Unexpected value \"\(value)\" for attribute dynamic.scope.regexp in ClientScope")
+            return AdminResponse.errorMessage(
+                400, "Unexpected value \"\(value)\" for attribute dynamic.scope.regexp in ClientScope")
         }
         return nil
     }
@@ -73,14 +74,17 @@ enum ClientScopeRoutes {
             return AdminResponse.errorMessage(400, "Unexpected protocol")
         }
         if protocolName == "oid4vc" {
-            return AdminResponse.errorMessage(400, "OID4VC protocol cannot be used when Verifiable Credentials is disabled for the realm")
+            return AdminResponse.errorMessage(
+                400, "OID4VC protocol cannot be used when Verifiable Credentials is disabled for the realm")
         }
         if let error = dynamicScopeError(body, features: call.context.features) { return error }
         let name = body["name"]?.plainText ?? ""
         return call.store.withLock { state in
             guard let index = state.realmIndex(named: call.realmName) else { return AdminResponse.realmNotFound }
             var realm = state.realms[index]
-            if realm.clientScope(name: name) != nil { return AdminResponse.errorMessage(409, "Client Scope \(name) already exists") }
+            if realm.clientScope(name: name) != nil {
+                return AdminResponse.errorMessage(409, "Client Scope \(name) already exists")
+            }
             let id = body["id"]?.stringValue ?? SandboxStore.newId()
             if realm.clientScope(id: id) != nil { return AdminResponse.duplicateResource }
             var attributes = JSONObject()
@@ -107,7 +111,9 @@ enum ClientScopeRoutes {
         switch call.method {
         case "GET":
             return call.read { realm in
-                guard let scope = realm.clientScope(id: scopeId) else { return AdminResponse.error(404, "Could not find client scope") }
+                guard let scope = realm.clientScope(id: scopeId) else {
+                    return AdminResponse.error(404, "Could not find client scope")
+                }
                 return AdminResponse.json(scope.representation)
             }
         case "PUT":
@@ -141,7 +147,9 @@ enum ClientScopeRoutes {
         case "DELETE":
             guard call.rights.manageClients else { return AdminResponse.forbidden }
             return call.update { realm in
-                guard realm.clientScope(id: scopeId) != nil else { return AdminResponse.error(404, "Could not find client scope") }
+                guard realm.clientScope(id: scopeId) != nil else {
+                    return AdminResponse.error(404, "Could not find client scope")
+                }
                 if realm.clientScopes.count == 1 {
                     return AdminResponse.errorMessage(403, "You are not allowed to delete all the client scopes.")
                 }

@@ -204,7 +204,9 @@ enum GroupRoutes {
                 guard let index = all.firstIndex(where: { $0.id == groupId }) else { return groupNotFound }
                 if let name = body["name"]?.stringValue {
                     guard !name.trimmed.isEmpty else { return AdminResponse.errorMessage(400, "Group name is missing") }
-                    if let conflict = siblingConflict(name, parentId: all[index].parentId, except: groupId, all) { return conflict }
+                    if let conflict = siblingConflict(name, parentId: all[index].parentId, except: groupId, all) {
+                        return conflict
+                    }
                     all[index].name = name
                 }
                 if let description = body["description"] { all[index].description = description.stringValue }
@@ -264,7 +266,8 @@ enum GroupRoutes {
             group.attributes = body["attributes"]?.objectValue ?? JSONObject()
             all.append(group)
             realm.groups = all
-            let base = parentId == nil ? call.requestURL : "\(call.context.baseURL)/admin/realms/\(AdminPath.encode(realm.name))/groups"
+            let base =
+                parentId == nil ? call.requestURL : "\(call.context.baseURL)/admin/realms/\(AdminPath.encode(realm.name))/groups"
             return AdminResponse.created("\(base)/\(AdminPath.encode(group.id))")
         }
     }
@@ -297,7 +300,9 @@ enum GroupRoutes {
     /// `GET|PUT /groups/{id}/management/permissions` (FGAP v1; 501 without it). The sandbox keeps only
     /// the switch and stable ids for the five group scopes; no policies are evaluated for groups.
     private static func permissions(_ call: AdminCall, _ groupId: String) -> ServerResponse {
-        guard call.context.features.contains("admin-fine-grained-authz:v1") else { return FineGrainedPermissions.featureNotEnabled }
+        guard call.context.features.contains("admin-fine-grained-authz:v1") else {
+            return FineGrainedPermissions.featureNotEnabled
+        }
         let key = "groupPermissions"
         func answer(_ stored: JSON?) -> ServerResponse {
             guard let stored, let resource = stored["resource"]?.stringValue else {
@@ -374,7 +379,8 @@ enum GroupRoutes {
                     list = list.filter { $0.name.lowercased().contains(search.lowercased()) }
                 }
                 list = paged(list, first: call.integer("first"), max: call.integer("max"))
-                return AdminResponse.json(list.map { representation($0, realm, all, full: full, subGroupCount: false, access: nil) })
+                return AdminResponse.json(
+                    list.map { representation($0, realm, all, full: full, subGroupCount: false, access: nil) })
             }
         case 1 where tail[0] == "count":
             guard call.method == "GET" else { return AdminResponse.methodNotAllowed }
@@ -392,7 +398,9 @@ enum GroupRoutes {
             guard call.rights.manageUsers else { return AdminResponse.forbidden }
             return call.update { realm in
                 var all = realm.groups
-                guard let index = all.firstIndex(where: { $0.id == groupId }) else { return AdminResponse.error(404, "Group not found") }
+                guard let index = all.firstIndex(where: { $0.id == groupId }) else {
+                    return AdminResponse.error(404, "Group not found")
+                }
                 if call.method == "PUT" {
                     if !all[index].memberIds.contains(userId) { all[index].memberIds.append(userId) }
                 } else {

@@ -59,7 +59,10 @@ enum IdentityProviderRoutes {
             }
         }
         guard call.rights.viewIdentityProviders else { return AdminResponse.forbidden }
-        guard call.store.read({ state in state.realm(named: call.realmName).map { providers($0).contains { $0["alias"]?.stringValue == alias } } ?? false })
+        guard
+            call.store.read({ state in
+                state.realm(named: call.realmName).map { providers($0).contains { $0["alias"]?.stringValue == alias } } ?? false
+            })
         else { return AdminResponse.notFound }
         let sub = Array(rest.dropFirst())
         switch sub.first {
@@ -104,7 +107,9 @@ enum IdentityProviderRoutes {
                     let full = representation(stored)
                     guard brief else { return full }
                     return JSONObject(
-                        ["alias", "displayName", "internalId", "providerId", "enabled"].compactMap { key in full[key].map { (key, $0) } })
+                        ["alias", "displayName", "internalId", "providerId", "enabled"].compactMap { key in
+                            full[key].map { (key, $0) }
+                        })
                 })
         }
     }
@@ -146,7 +151,9 @@ enum IdentityProviderRoutes {
         switch call.method {
         case "GET":
             return call.read { realm in
-                guard let found = providers(realm).first(where: { $0["alias"]?.stringValue == alias }) else { return AdminResponse.notFound }
+                guard let found = providers(realm).first(where: { $0["alias"]?.stringValue == alias }) else {
+                    return AdminResponse.notFound
+                }
                 return AdminResponse.json(representation(found))
             }
         case "PUT":
@@ -179,7 +186,9 @@ enum IdentityProviderRoutes {
                 if newAlias != alias {
                     let moved = mappers(realm).map { mapper -> JSONObject in
                         var mapper = mapper
-                        if mapper["identityProviderAlias"]?.stringValue == alias { mapper["identityProviderAlias"] = .string(newAlias) }
+                        if mapper["identityProviderAlias"]?.stringValue == alias {
+                            mapper["identityProviderAlias"] = .string(newAlias)
+                        }
                         return mapper
                     }
                     store(moved, mappersKey, &realm)
@@ -205,7 +214,9 @@ enum IdentityProviderRoutes {
     /// IdentityProviderMapperRepresentation: id, name, identityProviderAlias, identityProviderMapper, config.
     private static func mapperRepresentation(_ stored: JSONObject) -> JSONObject {
         var out = JSONObject()
-        for key in ["id", "name", "identityProviderAlias", "identityProviderMapper"] { if let value = stored[key] { out[key] = value } }
+        for key in ["id", "name", "identityProviderAlias", "identityProviderMapper"] {
+            if let value = stored[key] { out[key] = value }
+        }
         out["config"] = stored["config"] ?? .object(JSONObject())
         return out
     }
@@ -225,7 +236,8 @@ enum IdentityProviderRoutes {
             switch call.method {
             case "GET":
                 return call.read { realm in
-                    AdminResponse.json(mappers(realm).filter { $0["identityProviderAlias"]?.stringValue == alias }.map(mapperRepresentation))
+                    AdminResponse.json(
+                        mappers(realm).filter { $0["identityProviderAlias"]?.stringValue == alias }.map(mapperRepresentation))
                 }
             case "POST":
                 guard call.rights.manageIdentityProviders else { return AdminResponse.forbidden }
@@ -234,13 +246,16 @@ enum IdentityProviderRoutes {
                 case .success(let value): body = value
                 case .failure(let error): return error.response
                 }
-                guard let name = body["name"]?.stringValue, !name.isEmpty, body["identityProviderMapper"]?.stringValue != nil else {
+                guard let name = body["name"]?.stringValue, !name.isEmpty, body["identityProviderMapper"]?.stringValue != nil
+                else {
                     return AdminResponse.serverError
                 }
                 return call.update { realm in
                     var all = mappers(realm)
                     let mapperAlias = body["identityProviderAlias"]?.stringValue ?? alias
-                    if all.contains(where: { $0["identityProviderAlias"]?.stringValue == mapperAlias && $0["name"]?.stringValue == name }) {
+                    if all.contains(where: {
+                        $0["identityProviderAlias"]?.stringValue == mapperAlias && $0["name"]?.stringValue == name
+                    }) {
                         return AdminResponse.errorMessage(400, "Failed to add mapper '\(name)' to identity provider [\(alias)].")
                     }
                     let id = SandboxStore.newId()
@@ -255,7 +270,9 @@ enum IdentityProviderRoutes {
         switch call.method {
         case "GET":
             return call.read { realm in
-                guard let found = mappers(realm).first(where: { $0["id"]?.stringValue == mapperId }) else { return mapperNotFound }
+                guard let found = mappers(realm).first(where: { $0["id"]?.stringValue == mapperId }) else {
+                    return mapperNotFound
+                }
                 return AdminResponse.json(mapperRepresentation(found))
             }
         case "PUT":

@@ -26,7 +26,9 @@ enum MappingContainer {
         switch self {
         case .client(let id): if let index = realm.clientIndex(id: id) { realm.clients[index].protocolMappers = mappers }
         case .clientScope(let id):
-            if let index = realm.clientScopes.firstIndex(where: { $0.id == id }) { realm.clientScopes[index].protocolMappers = mappers }
+            if let index = realm.clientScopes.firstIndex(where: { $0.id == id }) {
+                realm.clientScopes[index].protocolMappers = mappers
+            }
         }
     }
 
@@ -41,7 +43,9 @@ enum MappingContainer {
         switch self {
         case .client(let id): if let index = realm.clientIndex(id: id) { realm.clients[index].scopeMappingRoleIds = ids }
         case .clientScope(let id):
-            if let index = realm.clientScopes.firstIndex(where: { $0.id == id }) { realm.clientScopes[index].scopeMappingRoleIds = ids }
+            if let index = realm.clientScopes.firstIndex(where: { $0.id == id }) {
+                realm.clientScopes[index].scopeMappingRoleIds = ids
+            }
         }
     }
 }

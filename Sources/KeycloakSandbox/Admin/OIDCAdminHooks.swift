@@ -11,12 +11,14 @@ enum OIDCAdminHooks {
         case "management" where tail == ["permissions"]: return managementPermissions(call, clientId: clientId)
         case "authz" where tail.first == "resource-server":
             // Reads need view-authorization, writes manage-authorization (AuthorizationService).
-            let allowed = call.method == "GET"
+            let allowed =
+                call.method == "GET"
                 ? call.rights.has("view-authorization", "manage-authorization", "realm-admin")
                 : call.rights.has("manage-authorization", "realm-admin")
             guard allowed else { return AdminResponse.forbidden }
             return FineGrainedPermissions.resourceServer(
-                call.request, context: call.context, realmName: call.realmName, clientUUID: clientId, path: Array(tail.dropFirst()))
+                call.request, context: call.context, realmName: call.realmName, clientUUID: clientId,
+                path: Array(tail.dropFirst()))
         default: return AdminResponse.notFound
         }
     }
@@ -46,7 +48,8 @@ enum OIDCAdminHooks {
             return EvaluateScopes.protocolMappers(request, context: context, realmName: realm, clientUUID: clientId)
         case 3 where endpoint == "scope-mappings" && ["granted", "not-granted"].contains(tail[2]):
             return EvaluateScopes.scopeMappings(
-                request, context: context, realmName: realm, clientUUID: clientId, container: tail[1], granted: tail[2] == "granted")
+                request, context: context, realmName: realm, clientUUID: clientId, container: tail[1],
+                granted: tail[2] == "granted")
         default:
             return AdminResponse.notFound
         }

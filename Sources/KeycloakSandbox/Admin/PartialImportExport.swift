@@ -59,7 +59,9 @@ enum PartialImport {
                     return AdminResponse.duplicateResource
                 }
             }
-            if let refusal = PartialImportMore.importRolesUsersGroups(body, policy: policy, into: &realm, &results, &counts, now: now) {
+            if let refusal = PartialImportMore.importRolesUsersGroups(
+                body, policy: policy, into: &realm, &results, &counts, now: now)
+            {
                 return refusal
             }
             state.realms[index] = realm
@@ -95,7 +97,9 @@ enum PartialExport {
                     clientRoles[client.clientId] = .array(client.roles.map { .object($0.fullRepresentation) })
                 }
                 out["roles"] = .object(
-                    JSONObject([("realm", .array(realm.roles.map { .object($0.fullRepresentation) })), ("client", .object(clientRoles))]))
+                    JSONObject([
+                        ("realm", .array(realm.roles.map { .object($0.fullRepresentation) })), ("client", .object(clientRoles)),
+                    ]))
                 out["groups"] = []
             }
             if exportClients {
@@ -112,7 +116,8 @@ enum PartialExport {
             out["defaultOptionalClientScopes"] = .array(
                 realm.defaultOptionalScopeIds.compactMap { realm.clientScope(id: $0)?.name }.map { .string($0) })
             // Streamed as plain `application/json` (§9.2).
-            return ServerResponse(status: 200, headers: [("Content-Type", "application/json")], body: JSON.object(out).serializedBytes())
+            return ServerResponse(
+                status: 200, headers: [("Content-Type", "application/json")], body: JSON.object(out).serializedBytes())
         }
     }
 }

@@ -13,7 +13,8 @@ enum PartialImportMore {
     typealias Counts = (added: Int, skipped: Int, overwritten: Int)
 
     static func importRolesUsersGroups(
-        _ body: JSONObject, policy: String, into realm: inout Realm, _ results: inout [JSONObject], _ counts: inout Counts, now: Double
+        _ body: JSONObject, policy: String, into realm: inout Realm, _ results: inout [JSONObject], _ counts: inout Counts,
+        now: Double
     ) -> ServerResponse? {
         func record(_ action: String, _ type: String, _ name: String, _ id: String) {
             switch action {
@@ -22,7 +23,10 @@ enum PartialImportMore {
             default: counts.overwritten += 1
             }
             results.append(
-                JSONObject([("action", .string(action)), ("resourceType", .string(type)), ("resourceName", .string(name)), ("id", .string(id))]))
+                JSONObject([
+                    ("action", .string(action)), ("resourceType", .string(type)), ("resourceName", .string(name)),
+                    ("id", .string(id)),
+                ]))
         }
         // Realm roles.
         for roleBody in body["roles"]?["realm"]?.arrayValue?.compactMap(\.objectValue) ?? [] {
@@ -38,7 +42,9 @@ enum PartialImportMore {
                 }
                 continue
             }
-            var role = Role(id: SandboxStore.newId(), name: name, description: roleBody["description"]?.stringValue, clientRole: false, containerId: realm.id)
+            var role = Role(
+                id: SandboxStore.newId(), name: name, description: roleBody["description"]?.stringValue, clientRole: false,
+                containerId: realm.id)
             role.attributes = roleBody["attributes"]?.objectValue ?? JSONObject()
             realm.roles.append(role)
             record("ADDED", "REALM_ROLE", name, role.id)

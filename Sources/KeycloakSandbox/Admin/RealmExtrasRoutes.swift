@@ -39,7 +39,8 @@ enum RealmExtrasRoutes {
                 active[algorithm] = .string(kid)
                 list.append(
                     JSONObject([
-                        ("providerId", .string(stable("provider-\(algorithm)"))), ("providerPriority", 100), ("kid", .string(kid)),
+                        ("providerId", .string(stable("provider-\(algorithm)"))), ("providerPriority", 100),
+                        ("kid", .string(kid)),
                         ("status", "ACTIVE"), ("type", .string(type)), ("algorithm", .string(algorithm)), ("use", .string(use)),
                     ]))
             }
@@ -49,7 +50,8 @@ enum RealmExtrasRoutes {
                 active[algorithm] = .string(key.kid)
                 list.append(
                     JSONObject([
-                        ("providerId", .string(stable("provider-\(algorithm)"))), ("providerPriority", 100), ("kid", .string(key.kid)),
+                        ("providerId", .string(stable("provider-\(algorithm)"))), ("providerPriority", 100),
+                        ("kid", .string(key.kid)),
                         ("status", "ACTIVE"), ("type", "RSA"), ("algorithm", .string(algorithm)),
                         ("publicKey", .string(Data(key.publicKeyDER).base64EncodedString())),
                         ("certificate", .string(Data(key.certificateDER).base64EncodedString())),

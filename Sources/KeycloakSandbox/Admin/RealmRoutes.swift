@@ -135,7 +135,11 @@ enum RealmRoutes {
                 if realm.defaultDefaultScopeIds.contains(scopeId) || realm.defaultOptionalScopeIds.contains(scopeId) {
                     return AdminResponse.duplicateResource
                 }
-                if optional { realm.defaultOptionalScopeIds.append(scopeId) } else { realm.defaultDefaultScopeIds.append(scopeId) }
+                if optional {
+                    realm.defaultOptionalScopeIds.append(scopeId)
+                } else {
+                    realm.defaultDefaultScopeIds.append(scopeId)
+                }
                 return AdminResponse.noContentNoCache
             }
         case "DELETE":
@@ -158,7 +162,10 @@ enum AdminPath {
         var out = ""
         for byte in segment.utf8 {
             let scalar = Unicode.Scalar(byte)
-            if (byte < 0x80) && (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) || "-._~".contains(Character(scalar))) {
+            if (byte < 0x80)
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar))
+                    || "-._~".contains(Character(scalar)))
+            {
                 out.append(Character(scalar))
             } else {
                 out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
@@ -169,5 +176,7 @@ enum AdminPath {
 }
 
 extension String {
-    fileprivate func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

@@ -12,7 +12,9 @@ import LoopbackHTTP
 
 enum RoleLookups {
     /// nil when `rest` is not one of these reads (the caller goes on with its own routes).
-    static func route(_ call: AdminCall, _ rest: [String], roleNotFound: ServerResponse, find: @escaping (Realm) -> Role?) -> ServerResponse? {
+    static func route(_ call: AdminCall, _ rest: [String], roleNotFound: ServerResponse, find: @escaping (Realm) -> Role?)
+        -> ServerResponse?
+    {
         switch rest {
         case ["users"]:
             guard call.method == "GET" else { return AdminResponse.methodNotAllowed }

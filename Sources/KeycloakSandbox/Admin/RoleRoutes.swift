@@ -151,14 +151,18 @@ enum RoleRoutes {
             default: return AdminResponse.methodNotAllowed
             }
         }
-        if let response = RoleLookups.route(call, rest, roleNotFound: roleNotFound, find: { container.roles($0)?.first(where: { $0.name == roleName }) }) {
+        if let response = RoleLookups.route(
+            call, rest, roleNotFound: roleNotFound, find: { container.roles($0)?.first(where: { $0.name == roleName }) })
+        {
             return response
         }
         guard rest == ["composites"] else { return AdminResponse.notFound }
         let holder = RoleHolder(
             roleIds: { container.roles($0)?.first(where: { $0.name == roleName })?.compositeIds },
             setRoleIds: { realm, ids in
-                guard var roles = container.roles(realm), let index = roles.firstIndex(where: { $0.name == roleName }) else { return }
+                guard var roles = container.roles(realm), let index = roles.firstIndex(where: { $0.name == roleName }) else {
+                    return
+                }
                 roles[index].compositeIds = ids
                 container.setRoles(roles, &realm)
             },

@@ -87,10 +87,11 @@ enum Schemas {
             }
         }
         for key in RealmDefaults.otherKnownKeys where schema[key] == nil { schema[key] = .any }
-        for key in ["displayName", "displayNameHtml", "passwordPolicy", "otpPolicyType", "loginTheme", "accountTheme",
+        for key in [
+            "displayName", "displayNameHtml", "passwordPolicy", "otpPolicyType", "loginTheme", "accountTheme",
             "adminTheme", "emailTheme", "defaultLocale", "keycloakVersion", "codeSecret", "privateKey", "publicKey",
-            "certificate", "adminUrl"]
-        {
+            "certificate", "adminUrl",
+        ] {
             schema[key] = .string
         }
         for key in ["registrationAllowed", "userManagedAccessAllowed", "userProfileEnabled"] { schema[key] = .bool }

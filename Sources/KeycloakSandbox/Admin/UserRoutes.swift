@@ -102,7 +102,9 @@ enum UserRoutes {
                 let needle = search.lowercased().split(separator: "*").joined()
                 if !needle.isEmpty {
                     users = users.filter { user in
-                        [user.username, user.email, user.firstName, user.lastName].contains { $0?.lowercased().contains(needle) == true }
+                        [user.username, user.email, user.firstName, user.lastName].contains {
+                            $0?.lowercased().contains(needle) == true
+                        }
                     }
                 }
             }
@@ -132,7 +134,8 @@ enum UserRoutes {
             {
                 return AdminResponse.errorMessage(409, "User exists with same email")
             }
-            var user = User(id: body["id"]?.stringValue ?? SandboxStore.newId(), username: username, createdTimestamp: Int64(now * 1000))
+            var user = User(
+                id: body["id"]?.stringValue ?? SandboxStore.newId(), username: username, createdTimestamp: Int64(now * 1000))
             apply(body, to: &user)
             if let defaultRoles = realm.realmRole(name: "default-roles-\(realm.name)") { user.roleIds = [defaultRoles.id] }
             for credential in body["credentials"]?.arrayValue?.compactMap(\.objectValue) ?? [] {
@@ -183,7 +186,9 @@ enum UserRoutes {
                     return AdminResponse.error(404, "User not found")
                 }
                 if let username = body["username"]?.stringValue, username.lowercased() != realm.users[index].username {
-                    if realm.user(username: username) != nil { return AdminResponse.errorMessage(409, "User exists with same username") }
+                    if realm.user(username: username) != nil {
+                        return AdminResponse.errorMessage(409, "User exists with same username")
+                    }
                     realm.users[index].username = username.lowercased()
                 }
                 apply(body, to: &realm.users[index])
@@ -211,11 +216,15 @@ enum UserRoutes {
         case .success(let value): body = value
         case .failure(let error): return error.response
         }
-        guard let value = body["value"]?.stringValue, !value.isEmpty else { return AdminResponse.error(400, "No password provided") }
+        guard let value = body["value"]?.stringValue, !value.isEmpty else {
+            return AdminResponse.error(400, "No password provided")
+        }
         let temporary = body["temporary"]?.boolValue ?? false
         let now = call.now
         return call.update { realm in
-            guard let index = realm.users.firstIndex(where: { $0.id == userId }) else { return AdminResponse.error(404, "User not found") }
+            guard let index = realm.users.firstIndex(where: { $0.id == userId }) else {
+                return AdminResponse.error(404, "User not found")
+            }
             realm.users[index].setPassword(value, temporary: temporary, now: now)
             if temporary {
                 if !realm.users[index].requiredActions.contains("UPDATE_PASSWORD") {

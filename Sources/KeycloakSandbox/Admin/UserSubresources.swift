@@ -36,7 +36,9 @@ enum UserSubresources {
         guard call.method == "DELETE" else { return AdminResponse.methodNotAllowed }
         guard call.rights.manageUsers else { return AdminResponse.forbidden }
         return call.update { realm in
-            guard let index = realm.users.firstIndex(where: { $0.id == userId }) else { return AdminResponse.error(404, "User not found") }
+            guard let index = realm.users.firstIndex(where: { $0.id == userId }) else {
+                return AdminResponse.error(404, "User not found")
+            }
             guard realm.users[index].password?.id == credentialId else { return AdminResponse.error(404, "Credential not found") }
             realm.users[index].password = nil
             return AdminResponse.noContent
@@ -69,7 +71,9 @@ enum UserSubresources {
         guard call.rights.manageUsers else { return AdminResponse.forbidden }
         let now = Int64(call.now)
         return call.update { realm in
-            guard let index = realm.users.firstIndex(where: { $0.id == userId }) else { return AdminResponse.error(404, "User not found") }
+            guard let index = realm.users.firstIndex(where: { $0.id == userId }) else {
+                return AdminResponse.error(404, "User not found")
+            }
             realm.sessions.removeAll { $0.userId == userId }
             realm.users[index].notBefore = now
             return AdminResponse.noContent
@@ -92,7 +96,9 @@ enum UserProfileConfig {
 
     static var defaultConfig: JSONObject {
         func attribute(_ name: String, required: Bool, validations: JSONObject) -> JSON {
-            var out = JSONObject([("name", .string(name)), ("displayName", .string("${\(name)}")), ("validations", .object(validations))])
+            var out = JSONObject([
+                ("name", .string(name)), ("displayName", .string("${\(name)}")), ("validations", .object(validations)),
+            ])
             if required { out["required"] = ["roles": ["user"]] }
             out["permissions"] = ["view": ["admin", "user"], "edit": ["admin", "user"]]
             out["multivalued"] = false
@@ -106,7 +112,8 @@ enum UserProfileConfig {
                     attribute(
                         "username", required: false,
                         validations: JSONObject([
-                            ("length", ["min": 3, "max": 255]), ("username-prohibited-characters", [:]), ("up-username-not-idn-homograph", [:]),
+                            ("length", ["min": 3, "max": 255]), ("username-prohibited-characters", [:]),
+                            ("up-username-not-idn-homograph", [:]),
                         ])),
                     attribute("email", required: true, validations: JSONObject([("email", [:]), ("length", ["max": 255])])),
                     attribute("firstName", required: true, validations: nameChecks.objectValue ?? JSONObject()),
@@ -115,7 +122,12 @@ enum UserProfileConfig {
             ),
             (
                 "groups",
-                [["name": "user-metadata", "displayHeader": "User metadata", "displayDescription": "Attributes, which refer to user metadata"]]
+                [
+                    [
+                        "name": "user-metadata", "displayHeader": "User metadata",
+                        "displayDescription": "Attributes, which refer to user metadata",
+                    ]
+                ]
             ),
         ])
     }
@@ -183,7 +195,8 @@ enum FederatedIdentities {
                 }
                 list.append(
                     JSONObject([
-                        ("identityProvider", .string(provider)), ("userId", body["userId"] ?? .null), ("userName", body["userName"] ?? .null),
+                        ("identityProvider", .string(provider)), ("userId", body["userId"] ?? .null),
+                        ("userName", body["userName"] ?? .null),
                     ]))
                 store(list, &realm)
                 return AdminResponse.noContent

@@ -8,7 +8,9 @@ import LoopbackHTTP
 enum EventStore {
     static func config(_ realm: Realm) -> JSONObject { realm.extensions["eventsConfig"]?.objectValue ?? JSONObject() }
     static func events(_ realm: Realm) -> [JSON] { realm.extensions["events"]?.arrayValue ?? [] }
-    static func storedTypes(_ realm: Realm) -> [String] { config(realm)["enabledEventTypes"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    static func storedTypes(_ realm: Realm) -> [String] {
+        config(realm)["enabledEventTypes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
     static func enabled(_ realm: Realm) -> Bool { config(realm)["eventsEnabled"]?.boolValue ?? false }
 
     /// EventBuilder.send: stored only while enabled and the type is listed (an empty list = the defaults).
@@ -24,7 +26,9 @@ enum EventStore {
         ipAddress: String, error: String? = nil, details: JSONObject
     ) {
         guard shouldStore(type, in: realm) else { return }
-        var event = JSONObject([("id", .string(SandboxStore.newId())), ("time", .int(Int64(time * 1000))), ("type", .string(type))])
+        var event = JSONObject([
+            ("id", .string(SandboxStore.newId())), ("time", .int(Int64(time * 1000))), ("type", .string(type)),
+        ])
         event["realmId"] = .string(realm.id)
         if let clientId { event["clientId"] = .string(clientId) }
         if let userId { event["userId"] = .string(userId) }
@@ -146,7 +150,8 @@ enum EventRoutes {
         for name in ["dateFrom", "dateTo"] {
             guard let text = call.request.queryValue(name) else { continue }
             guard let millis = dateMillis(text, endOfDay: name == "dateTo") else {
-                return AdminResponse.error(400, "Invalid value for '\(name)', expected format is yyyy-MM-dd or an Epoch timestamp")
+                return AdminResponse.error(
+                    400, "Invalid value for '\(name)', expected format is yyyy-MM-dd or an Epoch timestamp")
             }
             if name == "dateFrom" { from = millis } else { to = millis }
         }
@@ -174,7 +179,8 @@ enum EventRoutes {
         if let millis = Int64(text) { return millis }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month), (1...31).contains(day)
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month),
+            (1...31).contains(day)
         else { return nil }
         // Days from the civil date (proleptic Gregorian), then whole days in milliseconds.
         let y = month <= 2 ? year - 1 : year

@@ -18,24 +18,32 @@ enum AuthzPolicyLookups {
         guard let policy = data.policy(id: policyId) else { return FineGrainedPermissions.notFound("HTTP 404 Not Found") }
         switch name {
         case "scopes":
-            return FineGrainedPermissions.ok(.array(data.ids(policy, "scopes").compactMap { data.scope(id: $0) }.map {
-                .object(JSONObject([("id", $0["id"] ?? .null), ("name", $0["name"] ?? .null)]))
-            }))
+            return FineGrainedPermissions.ok(
+                .array(
+                    data.ids(policy, "scopes").compactMap { data.scope(id: $0) }.map {
+                        .object(JSONObject([("id", $0["id"] ?? .null), ("name", $0["name"] ?? .null)]))
+                    }))
         case "resources":
-            return FineGrainedPermissions.ok(.array(data.ids(policy, "resources").compactMap { data.resource(id: $0) }.map { .object(data.brief($0)) }))
+            return FineGrainedPermissions.ok(
+                .array(data.ids(policy, "resources").compactMap { data.resource(id: $0) }.map { .object(data.brief($0)) }))
         case "associatedPolicies":
-            return FineGrainedPermissions.ok(.array(data.ids(policy, "policies").compactMap { data.policy(id: $0) }.map { .object(data.summary($0)) }))
+            return FineGrainedPermissions.ok(
+                .array(data.ids(policy, "policies").compactMap { data.policy(id: $0) }.map { .object(data.summary($0)) }))
         default:
             let dependents = data.policies.filter { data.ids($0, "policies").contains(policyId) }
-            return FineGrainedPermissions.ok(.array(dependents.map { dependent in
-                var out = data.summary(dependent)
-                out["config"] = nil
-                return .object(out)
-            }))
+            return FineGrainedPermissions.ok(
+                .array(
+                    dependents.map { dependent in
+                        var out = data.summary(dependent)
+                        out["config"] = nil
+                        return .object(out)
+                    }))
         }
     }
 
-    static func typed(_ request: ServerRequest, _ path: [String], _ data: inout FineGrainedPermissions.Data, realm: Realm) -> ServerResponse {
+    static func typed(_ request: ServerRequest, _ path: [String], _ data: inout FineGrainedPermissions.Data, realm: Realm)
+        -> ServerResponse
+    {
         if request.method == "GET" {
             let list = data.policies.filter { $0["type"]?.stringValue == "client" }.map { policy -> JSON in
                 var typed = data.summary(policy)
@@ -50,7 +58,9 @@ enum AuthzPolicyLookups {
             return FineGrainedPermissions.serverError
         }
         if data.policies.contains(where: { $0["name"]?.stringValue == name }) {
-            return OIDCResponse.json(409, OIDCResponse.oauthError("Policy with name [\(name)] already exists", "Conflicting policy"), cacheControl: nil)
+            return OIDCResponse.json(
+                409, OIDCResponse.oauthError("Policy with name [\(name)] already exists", "Conflicting policy"), cacheControl: nil
+            )
         }
         let id = body["id"]?.stringValue ?? SandboxStore.newId()
         var stored = JSONObject([
@@ -58,12 +68,16 @@ enum AuthzPolicyLookups {
             ("logic", body["logic"] ?? "POSITIVE"), ("decisionStrategy", body["decisionStrategy"] ?? "UNANIMOUS"),
         ])
         if let description = body["description"] { stored["description"] = description }
-        let pools: [(String, [JSONObject])] = [("resources", data.resources), ("scopes", data.scopes), ("policies", data.policies)]
+        let pools: [(String, [JSONObject])] = [
+            ("resources", data.resources), ("scopes", data.scopes), ("policies", data.policies),
+        ]
         for (key, pool) in pools {
             var ids: [JSON] = []
             for entry in body[key]?.arrayValue ?? [] {
                 let text = entry.stringValue ?? ""
-                guard let match = pool.first(where: { $0["id"]?.stringValue == text || $0["name"]?.stringValue == text }), let matchId = match["id"] else {
+                guard let match = pool.first(where: { $0["id"]?.stringValue == text || $0["name"]?.stringValue == text }),
+                    let matchId = match["id"]
+                else {
                     return FineGrainedPermissions.serverError
                 }
                 ids.append(matchId)
@@ -74,6 +88,8 @@ enum AuthzPolicyLookups {
         var echoed = JSONObject([("id", .string(id))])
         for (key, value) in body where key != "id" { echoed[key] = value }
         echoed["type"] = "scope"
-        return ServerResponse(status: 201, headers: [("Content-Type", "application/json;charset=UTF-8")], body: JSON.object(echoed).serializedBytes())
+        return ServerResponse(
+            status: 201, headers: [("Content-Type", "application/json;charset=UTF-8")],
+            body: JSON.object(echoed).serializedBytes())
     }
 }

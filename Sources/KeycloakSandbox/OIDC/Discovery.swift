@@ -60,9 +60,12 @@ enum Discovery {
             ("check_session_iframe", .string(oidc + "/login-status-iframe.html")),
             ("grant_types_supported", .array(grants)),
             ("acr_values_supported", ["0", "1"]),
-            ("response_types_supported", [
-                "code", "none", "id_token", "token", "id_token token", "code id_token", "code token", "code id_token token",
-            ]),
+            (
+                "response_types_supported",
+                [
+                    "code", "none", "id_token", "token", "id_token token", "code id_token", "code token", "code id_token token",
+                ]
+            ),
             ("subject_types_supported", ["public", "pairwise"]),
             ("prompt_values_supported", ["none", "login", "consent"]),
             ("id_token_signing_alg_values_supported", signingAlgorithms),
@@ -74,7 +77,10 @@ enum Discovery {
             ("request_object_signing_alg_values_supported", .array(signingWithNone)),
             ("request_object_encryption_alg_values_supported", encryptionAlgorithms),
             ("request_object_encryption_enc_values_supported", encryptionEncodings),
-            ("response_modes_supported", ["query", "fragment", "form_post", "query.jwt", "fragment.jwt", "form_post.jwt", "jwt"]),
+            (
+                "response_modes_supported",
+                ["query", "fragment", "form_post", "query.jwt", "fragment.jwt", "form_post.jwt", "jwt"]
+            ),
             ("registration_endpoint", .string(issuer + "/clients-registrations/openid-connect")),
             ("token_endpoint_auth_methods_supported", authMethods),
             ("token_endpoint_auth_signing_alg_values_supported", signingAlgorithms),
@@ -83,10 +89,13 @@ enum Discovery {
             ("authorization_signing_alg_values_supported", signingAlgorithms),
             ("authorization_encryption_alg_values_supported", encryptionAlgorithms),
             ("authorization_encryption_enc_values_supported", encryptionEncodings),
-            ("claims_supported", [
-                "iss", "sub", "aud", "exp", "iat", "auth_time", "name", "given_name", "family_name", "preferred_username",
-                "email", "acr", "azp", "nonce",
-            ]),
+            (
+                "claims_supported",
+                [
+                    "iss", "sub", "aud", "exp", "iat", "auth_time", "name", "given_name", "family_name", "preferred_username",
+                    "email", "acr", "azp", "nonce",
+                ]
+            ),
             ("claim_types_supported", ["normal"]),
             ("claims_parameter_supported", true),
             ("scopes_supported", .array(Array(Set(scopes)).sorted().map(JSON.string))),

@@ -33,7 +33,8 @@ enum EvaluateScopes {
             guard let userId = request.queryValue("userId") else { return error(404, "No userId provided") }
             guard let user = realm.user(id: userId) else { return error(404, "No user found") }
             // Unknown clientIds in `audience` are silently dropped (§8).
-            let audience = kind == .userInfo
+            let audience =
+                kind == .userInfo
                 ? [] : TokenClaims.words(request.queryValue("audience")).filter { realm.client(clientId: $0) != nil }
             let inputs = ClaimInputs(
                 realm: realm, client: client, user: user, issuer: issuer, scopeParameter: request.queryValue("scope"),
@@ -52,7 +53,9 @@ enum EvaluateScopes {
                 return ok(.object(minted.idTokenClaims()))
             case .userInfo:
                 var body = JSONObject([("sub", .string(user.id))])
-                for (key, value) in orderClaims(claims.mappedClaims(for: .userInfo).claims) where key != "sub" { body[key] = value }
+                for (key, value) in orderClaims(claims.mappedClaims(for: .userInfo).claims) where key != "sub" {
+                    body[key] = value
+                }
                 return ok(.object(body))
             }
         }
@@ -71,7 +74,8 @@ enum EvaluateScopes {
             var rows: [(name: String, row: JSONObject)] = []
             for scope in effectiveScopes(client, realm: realm, scope: request.queryValue("scope")) {
                 for mapper in scope.protocolMappers where mapper.loginProtocol == protocolName {
-                    rows.append((mapper.name, row(mapper, containerId: scope.id, containerName: scope.name, type: "client-scope")))
+                    rows.append(
+                        (mapper.name, row(mapper, containerId: scope.id, containerName: scope.name, type: "client-scope")))
                 }
             }
             for mapper in client.protocolMappers where mapper.loginProtocol == protocolName {

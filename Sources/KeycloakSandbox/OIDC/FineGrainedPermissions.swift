@@ -8,7 +8,9 @@ import LoopbackHTTP
 enum FineGrainedPermissions {
     static let extensionKey = "fgap"
     /// ClientPermissionManagement's scopes, in the order `scopePermissions` lists them (a LinkedHashMap).
-    static let clientScopes = ["view", "manage", "configure", "map-roles", "map-roles-client-scope", "map-roles-composite", "token-exchange"]
+    static let clientScopes = [
+        "view", "manage", "configure", "map-roles", "map-roles-client-scope", "map-roles-composite", "token-exchange",
+    ]
 
     static let featureNotEnabled = ServerResponse(
         status: 501, headers: [("Content-Type", "application/json")],
@@ -48,7 +50,8 @@ enum FineGrainedPermissions {
                     let body = try? AdminBody.bind(raw, schema: Schemas.managementPermission, ignoringUnknown: false),
                     let enabled = body["enabled"]?.boolValue
                 else {
-                    return OIDCResponse.json(400, OIDCResponse.oauthError("unknown_error", "Cannot parse the JSON"), cacheControl: nil)
+                    return OIDCResponse.json(
+                        400, OIDCResponse.oauthError("unknown_error", "Cannot parse the JSON"), cacheControl: nil)
                 }
                 if enabled { data.enable(clientUUID) } else { data.disable(clientUUID) }
                 state.realms[realmIndex].extensions[extensionKey] = data.json
@@ -86,10 +89,16 @@ enum FineGrainedPermissions {
         case ("GET", ["scope"]): return ok(.array(data.scopes.map { .object($0) }))
         case ("GET", ["policy"]), ("GET", ["permission"]):
             let wantPermissions = path[0] == "permission"
-            return ok(.array(data.policies.filter { ($0["type"]?.stringValue == "scope") == wantPermissions }.map { .object(data.summary($0)) }))
+            return ok(
+                .array(
+                    data.policies.filter { ($0["type"]?.stringValue == "scope") == wantPermissions }.map {
+                        .object(data.summary($0))
+                    }))
         case ("GET", ["policy", "search"]), ("GET", ["permission", "search"]):
             // PolicyService.findByName: 200 with an empty body when there is no such policy.
-            guard let name = request.queryValue("name"), let policy = data.policies.first(where: { $0["name"]?.stringValue == name }) else {
+            guard let name = request.queryValue("name"),
+                let policy = data.policies.first(where: { $0["name"]?.stringValue == name })
+            else {
                 return ServerResponse(status: 200, headers: [("Cache-Control", "no-cache")])
             }
             return ok(.object(data.summary(policy)))
@@ -114,8 +123,12 @@ enum FineGrainedPermissions {
         case ("GET", let p) where p.count == 4 && p[0] == "permission" && p[1] == "scope":
             guard let policy = data.policy(id: p[2]) else { return notFound("HTTP 404 Not Found") }
             switch p[3] {
-            case "associatedPolicies": return ok(.array(data.ids(policy, "policies").compactMap { data.policy(id: $0) }.map { .object(data.summary($0)) }))
-            case "resources": return ok(.array(data.ids(policy, "resources").compactMap { data.resource(id: $0) }.map { .object(data.brief($0)) }))
+            case "associatedPolicies":
+                return ok(
+                    .array(data.ids(policy, "policies").compactMap { data.policy(id: $0) }.map { .object(data.summary($0)) }))
+            case "resources":
+                return ok(
+                    .array(data.ids(policy, "resources").compactMap { data.resource(id: $0) }.map { .object(data.brief($0)) }))
             case "scopes": return ok(.array(data.ids(policy, "scopes").compactMap { data.scope(id: $0) }.map { .object($0) }))
             default: return notFound("HTTP 404 Not Found")
             }
@@ -139,7 +152,8 @@ enum FineGrainedPermissions {
         guard let name = body["name"]?.stringValue else { return serverError }
         if data.policies.contains(where: { $0["name"]?.stringValue == name }) {
             return OIDCResponse.json(
-                409, OIDCResponse.oauthError("Policy with name [\(name)] already exists", "Conflicting policy"), cacheControl: nil)
+                409, OIDCResponse.oauthError("Policy with name [\(name)] already exists", "Conflicting policy"), cacheControl: nil
+            )
         }
         // ClientPolicyProviderFactory.updateClients: clientIds or UUIDs, stored as UUIDs; anything unknown fails.
         guard let clients = body["clients"]?.arrayValue, !clients.isEmpty else { return serverError }
@@ -162,7 +176,8 @@ enum FineGrainedPermissions {
         for (key, value) in body where key != "id" { echoed[key] = value }
         echoed["type"] = "client"
         return ServerResponse(
-            status: 201, headers: [("Content-Type", "application/json;charset=UTF-8")], body: JSON.object(echoed).serializedBytes())
+            status: 201, headers: [("Content-Type", "application/json;charset=UTF-8")],
+            body: JSON.object(echoed).serializedBytes())
     }
 
     /// PolicyResourceService.update: 201 with no body; a missing list leaves it, an empty one clears
@@ -179,8 +194,12 @@ enum FineGrainedPermissions {
             return OIDCResponse.json(400, OIDCResponse.oauthError("unknown_error", "Cannot parse the JSON"), cacheControl: nil)
         }
         var policy = data.policies[index]
-        for key in ["name", "description", "logic", "decisionStrategy"] { if let value = body[key], !value.isNull { policy[key] = value } }
-        let lists: [(String, [JSONObject])] = [("resources", data.resources), ("scopes", data.scopes), ("policies", data.policies)]
+        for key in ["name", "description", "logic", "decisionStrategy"] {
+            if let value = body[key], !value.isNull { policy[key] = value }
+        }
+        let lists: [(String, [JSONObject])] = [
+            ("resources", data.resources), ("scopes", data.scopes), ("policies", data.policies),
+        ]
         for (key, pool) in lists {
             guard let entries = body[key]?.arrayValue else { continue }
             var ids: [JSON] = []
@@ -198,7 +217,9 @@ enum FineGrainedPermissions {
         if policy["type"]?.stringValue == "client", let clients = body["clients"]?.arrayValue {
             var uuids: [JSON] = []
             for entry in clients {
-                guard let text = entry.stringValue, let client = realm.client(clientId: text) ?? realm.client(id: text) else { return serverError }
+                guard let text = entry.stringValue, let client = realm.client(clientId: text) ?? realm.client(id: text) else {
+                    return serverError
+                }
                 uuids.append(.string(client.id))
             }
             guard !uuids.isEmpty else { return serverError }
@@ -214,7 +235,10 @@ enum FineGrainedPermissions {
     /// have policies and a scope, and its policies must grant the requester under its decision strategy.
     static func canExchange(realm: Realm, requester: Client, target: Client) -> Bool {
         let data = Data(realm.extensions[extensionKey])
-        guard let permission = data.policies.first(where: { $0["name"]?.stringValue == "token-exchange.permission.client.\(target.id)" }),
+        guard
+            let permission = data.policies.first(where: {
+                $0["name"]?.stringValue == "token-exchange.permission.client.\(target.id)"
+            }),
             !data.ids(permission, "scopes").isEmpty
         else { return false }
         let policies = data.ids(permission, "policies").compactMap { data.policy(id: $0) }
@@ -246,10 +270,11 @@ enum FineGrainedPermissions {
         }
 
         var json: JSON {
-            .object(JSONObject([
-                ("resources", .array(resources.map(JSON.object))), ("scopes", .array(scopes.map(JSON.object))),
-                ("policies", .array(policies.map(JSON.object))), ("clientResources", .object(clientResources)),
-            ]))
+            .object(
+                JSONObject([
+                    ("resources", .array(resources.map(JSON.object))), ("scopes", .array(scopes.map(JSON.object))),
+                    ("policies", .array(policies.map(JSON.object))), ("clientResources", .object(clientResources)),
+                ]))
         }
 
         func policy(id: String) -> JSONObject? { policies.first { $0["id"]?.stringValue == id } }
@@ -260,9 +285,12 @@ enum FineGrainedPermissions {
         /// A policy as GET returns it: lists are sub-resources, not inlined (§2.3).
         func summary(_ policy: JSONObject) -> JSONObject {
             var out = JSONObject()
-            for key in ["id", "name", "description", "type", "logic", "decisionStrategy"] { if let value = policy[key] { out[key] = value } }
+            for key in ["id", "name", "description", "type", "logic", "decisionStrategy"] {
+                if let value = policy[key] { out[key] = value }
+            }
             if policy["type"]?.stringValue == "client" {
-                out["config"] = .object(JSONObject([("clients", .string(JSON.array(policy["clients"]?.arrayValue ?? []).serialized()))]))
+                out["config"] = .object(
+                    JSONObject([("clients", .string(JSON.array(policy["clients"]?.arrayValue ?? []).serialized()))]))
             }
             return out
         }
@@ -287,21 +315,24 @@ enum FineGrainedPermissions {
             if clientResources[clientUUID] != nil { return }
             let scopeIds = FineGrainedPermissions.clientScopes.map { scopeId($0) }
             let resourceId = SandboxStore.newId()
-            resources.append(JSONObject([
-                ("id", .string(resourceId)), ("name", .string("client.resource.\(clientUUID)")), ("type", "Client"),
-                ("ownerManagedAccess", false), ("scopes", .array(scopeIds.map(JSON.string))),
-            ]))
+            resources.append(
+                JSONObject([
+                    ("id", .string(resourceId)), ("name", .string("client.resource.\(clientUUID)")), ("type", "Client"),
+                    ("ownerManagedAccess", false), ("scopes", .array(scopeIds.map(JSON.string))),
+                ]))
             var permissionIds = JSONObject()
             for (name, scopeId) in zip(FineGrainedPermissions.clientScopes, scopeIds) {
                 let id = SandboxStore.newId()
-                policies.append(JSONObject([
-                    ("id", .string(id)), ("name", .string("\(name).permission.client.\(clientUUID)")), ("type", "scope"),
-                    ("logic", "POSITIVE"), ("decisionStrategy", "UNANIMOUS"), ("resources", [.string(resourceId)]),
-                    ("scopes", [.string(scopeId)]), ("policies", []),
-                ]))
+                policies.append(
+                    JSONObject([
+                        ("id", .string(id)), ("name", .string("\(name).permission.client.\(clientUUID)")), ("type", "scope"),
+                        ("logic", "POSITIVE"), ("decisionStrategy", "UNANIMOUS"), ("resources", [.string(resourceId)]),
+                        ("scopes", [.string(scopeId)]), ("policies", []),
+                    ]))
                 permissionIds[name] = .string(id)
             }
-            clientResources[clientUUID] = .object(JSONObject([("resource", .string(resourceId)), ("scopePermissions", .object(permissionIds))]))
+            clientResources[clientUUID] = .object(
+                JSONObject([("resource", .string(resourceId)), ("scopePermissions", .object(permissionIds))]))
         }
 
         /// `{"enabled": false}` deletes the client's resource and permissions.
@@ -315,9 +346,11 @@ enum FineGrainedPermissions {
 
         func permissionsRepresentation(_ clientUUID: String) -> JSON {
             guard let entry = clientResources[clientUUID]?.objectValue else { return ["enabled": false] }
-            return .object(JSONObject([
-                ("enabled", true), ("resource", entry["resource"] ?? .null), ("scopePermissions", entry["scopePermissions"] ?? [:]),
-            ]))
+            return .object(
+                JSONObject([
+                    ("enabled", true), ("resource", entry["resource"] ?? .null),
+                    ("scopePermissions", entry["scopePermissions"] ?? [:]),
+                ]))
         }
     }
 }

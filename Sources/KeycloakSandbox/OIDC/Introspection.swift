@@ -49,13 +49,15 @@ enum Introspection {
         let type = claims["typ"]?.stringValue ?? ""
         var checked = claims
         if type == "Refresh" { checked["typ"] = "Bearer" }
-        guard ["Bearer", "Refresh"].contains(type), case .success(let verified) = AccessTokenVerifier.check(checked, realm: realm, now: now),
+        guard ["Bearer", "Refresh"].contains(type),
+            case .success(let verified) = AccessTokenVerifier.check(checked, realm: realm, now: now),
             let client = realm.client(clientId: verified.clientId), let user = realm.user(id: verified.userId)
         else { return nil }
         let tokenAudience = JWTAudience.list(claims["aud"])
         if type == "Bearer" && !tokenAudience.contains(caller.clientId) { return nil }
         // Introspection re-runs the mappers with their introspection switch (lightweight tokens come out whole).
-        let notes = verified.sessionId.flatMap { id in realm.sessions.first { $0.id == id }?.notes }
+        let notes =
+            verified.sessionId.flatMap { id in realm.sessions.first { $0.id == id }?.notes }
             ?? Sessions.serviceAccountNotes(clientId: client.clientId, address: "127.0.0.1")
         let inputs = ClaimInputs(
             realm: realm, client: client, user: user, issuer: issuer, scopeParameter: claims["scope"]?.stringValue,

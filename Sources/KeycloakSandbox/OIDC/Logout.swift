@@ -74,7 +74,8 @@ enum Logout {
             if type == "Bearer" {
                 // Remembered until it would have expired anyway, at least ten seconds.
                 let expiry = max(claims["exp"]?.intValue ?? 0, Int64(now) + 10)
-                Revocations.revoke(&state, realmIndex: realmIndex, jti: claims["jti"]?.stringValue ?? "", expiry: expiry, now: now)
+                Revocations.revoke(
+                    &state, realmIndex: realmIndex, jti: claims["jti"]?.stringValue ?? "", expiry: expiry, now: now)
             } else {
                 // The client's sessions of this user end (each sandbox session belongs to one client).
                 state.realms[realmIndex].sessions.removeAll { $0.userId == userId && $0.clientId == client.id }

@@ -261,7 +261,8 @@ struct TokenClaims {
         case .accessToken: return access
         case .lightweightAccessToken: return access && flag("lightweight.claim") == true
         case .idToken:
-            return mapper.protocolMapper == "oidc-audience-resolve-mapper" || mapper.protocolMapper == "oidc-allowed-origins-mapper"
+            return mapper.protocolMapper == "oidc-audience-resolve-mapper"
+                || mapper.protocolMapper == "oidc-allowed-origins-mapper"
                 ? false : id
         case .userInfo:
             if mapper.protocolMapper.hasPrefix("oidc-audience") || mapper.protocolMapper == "oidc-allowed-origins-mapper"

@@ -102,8 +102,9 @@ struct GrantRequest {
         if client.consentRequired { return error(400, "invalid_client", "Client requires user consent") }
         let scope = form.first("scope")
         // ValidateUsername finds the user and checks `enabled` before ValidatePassword (recorded: 400).
-        guard let username = form.first("username"), let user = realm.user(username: username)
-            ?? realm.users.first(where: { $0.email?.lowercased() == username.lowercased() })
+        guard let username = form.first("username"),
+            let user = realm.user(username: username)
+                ?? realm.users.first(where: { $0.email?.lowercased() == username.lowercased() })
         else {
             return error(400, "invalid_grant", "Invalid user credentials")
         }

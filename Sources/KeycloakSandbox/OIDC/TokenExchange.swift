@@ -23,7 +23,9 @@ struct TokenExchange {
         // Providers by descending order: standard (10) before V1 (0); V1 accepts whatever is left.
         if grant.features.contains("token-exchange-standard:v2") {
             if let reason = standardUnsupportedReason() {
-                if grant.features.contains("token-exchange:v1") { return withClientPolicies(&state) { state, _ in legacy(&state) } }
+                if grant.features.contains("token-exchange:v1") {
+                    return withClientPolicies(&state) { state, _ in legacy(&state) }
+                }
                 return error(400, "invalid_request", reason)
             }
             return withClientPolicies(&state) { standard(&$0, restrictedScopes: $1) }
@@ -85,7 +87,8 @@ struct TokenExchange {
         let refreshAllowed =
             requester.attribute("use.refresh.tokens") != "false"
             && requester.attribute("standard.token.exchange.enableRefreshRequestedTokenType") == "SAME_SESSION"
-        let earlyGate = [TokenType.accessToken, TokenType.idToken, TokenType.saml2] + (refreshAllowed ? [TokenType.refreshToken] : [])
+        let earlyGate =
+            [TokenType.accessToken, TokenType.idToken, TokenType.saml2] + (refreshAllowed ? [TokenType.refreshToken] : [])
         guard earlyGate.contains(requestedType) else { return error(400, "invalid_request", "requested_token_type unsupported") }
         let audienceNames = form.all("audience")
         var targets: [Client] = []
@@ -206,14 +209,18 @@ struct TokenExchange {
                 return error(403, "access_denied", "Client not allowed to exchange")
             }
         }
-        guard let user = impersonated ?? realm.user(id: subject.userId) else { return error(400, "invalid_request", "Invalid token") }
+        guard let user = impersonated ?? realm.user(id: subject.userId) else {
+            return error(400, "invalid_request", "Invalid token")
+        }
         // Scopes: the subject token's (plus `scope`), kept only where the target has them, plus openid.
         var wanted = TokenClaims.words(subject.claims["scope"]?.stringValue)
         for word in TokenClaims.words(form.first("scope")) where !wanted.contains(word) { wanted.append(word) }
         let targetScopes = Set((target.defaultScopeIds + target.optionalScopeIds).compactMap { realm.clientScope(id: $0)?.name })
         let scope = wanted.filter { $0 == "openid" || targetScopes.contains($0) }.joined(separator: " ")
         let session =
-            impersonated.map { Sessions.create(&state, realmIndex: grant.realmIndex, userId: $0.id, clientId: requester.id, now: grant.now) }
+            impersonated.map {
+                Sessions.create(&state, realmIndex: grant.realmIndex, userId: $0.id, clientId: requester.id, now: grant.now)
+            }
             ?? subject.sessionId.flatMap { id in realm.sessions.first { $0.id == id } }
         let inputs = ClaimInputs(
             realm: realm, client: target, user: user, issuer: grant.issuer, scopeParameter: scope, requestedAudience: nil,

@@ -54,7 +54,8 @@ enum AccessTokenVerifier {
             (claims, realmName) = (cached.claims, issuerRealm)
         } else {
             // Decoded once: the issuer names the realm whose key must have signed it.
-            guard let decoded = SandboxJWT.decode(token), let issuerRealm = self.realmName(of: decoded.claims, baseURL: context.baseURL)
+            guard let decoded = SandboxJWT.decode(token),
+                let issuerRealm = self.realmName(of: decoded.claims, baseURL: context.baseURL)
             else { return .failure(.malformed) }
             if let expectedRealm, expectedRealm != issuerRealm { return .failure(.badSignature) }
             guard let key = SandboxJWT.signingKey(of: decoded, realm: issuerRealm, keys: context.keys) else {

@@ -60,7 +60,9 @@ enum ClientPolicyEnforcement {
             let listed = Set(configuration["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             let defaults = requester.defaultScopeIds.compactMap { realm.clientScope(id: $0)?.name }
             let requested = Set(TokenClaims.words(form.first("scope")))
-            let optional = requester.optionalScopeIds.compactMap { realm.clientScope(id: $0)?.name }.filter { requested.contains($0) }
+            let optional = requester.optionalScopeIds.compactMap { realm.clientScope(id: $0)?.name }.filter {
+                requested.contains($0)
+            }
             let byDefault = defaults.contains { listed.contains($0) }
             let byOptional = optional.contains { listed.contains($0) }
             // Choice: a missing or unknown `type` matches nothing (Keycloak's switch(null) is UNVERIFIED, §1.7).
@@ -82,7 +84,9 @@ enum ClientPolicyEnforcement {
     /// DownscopeAssertionGrantEnforcerExecutor on TOKEN_EXCHANGE_REQUEST (§1.6).
     static func downscope(realm: Realm, requester: Client, form: FormBody) -> Result<Set<String>, ClientPolicyRejection> {
         guard form.first("subject_token_type") == TokenType.accessToken else {
-            return .failure(ClientPolicyRejection(error: "invalid_request", detail: "Parameter 'subject_token' should be access_token for the executor"))
+            return .failure(
+                ClientPolicyRejection(
+                    error: "invalid_request", detail: "Parameter 'subject_token' should be access_token for the executor"))
         }
         // The claim is read without verifying the signature.
         guard let token = form.first("subject_token"), let decoded = SandboxJWT.decode(token) else {
@@ -95,11 +99,15 @@ enum ClientPolicyEnforcement {
             return .failure(
                 ClientPolicyRejection(
                     error: "invalid_scope",
-                    detail: "Scopes [\(missing.joined(separator: ", "))] not present in the initial access token [\(tokenScopes.joined(separator: ", "))]"))
+                    detail:
+                        "Scopes [\(missing.joined(separator: ", "))] not present in the initial access token [\(tokenScopes.joined(separator: ", "))]"
+                ))
         }
         var allowed = tokenSet
         for id in requester.defaultScopeIds {
-            guard let scope = realm.clientScope(id: id), scope.attributes["include.in.token.scope"]?.stringValue == "false" else { continue }
+            guard let scope = realm.clientScope(id: id), scope.attributes["include.in.token.scope"]?.stringValue == "false" else {
+                continue
+            }
             allowed.insert(scope.name)
         }
         return .success(allowed)

@@ -14,7 +14,9 @@ enum ClientPolicyRoutes {
     /// enforcer acts on token exchange, the rest are accepted and stored.
     static let executorIds: Set<String> = Set(
         GlobalClientProfiles.profiles.flatMap { $0["executors"]?.arrayValue ?? [] }.compactMap { $0["executor"]?.stringValue }
-    ).union(["downscope-assertion-grant-enforcer", "intent-client-bind-checker", "secure-logout", "suppress-refresh-token-rotation"])
+    ).union([
+        "downscope-assertion-grant-enforcer", "intent-client-bind-checker", "secure-logout", "suppress-refresh-token-rotation",
+    ])
 
     /// Conditions Keycloak 26.7 registers (§1.7); `client-ids`/`client-condition` are not released.
     static let conditionIds: Set<String> = [
@@ -121,7 +123,8 @@ enum ClientPolicyRoutes {
             names.append(name)
         }
         return call.update { realm in
-            let profileNames = ClientPolicyStore.profiles(realm).compactMap { $0["name"]?.stringValue } + GlobalClientProfiles.names
+            let profileNames =
+                ClientPolicyStore.profiles(realm).compactMap { $0["name"]?.stringValue } + GlobalClientProfiles.names
             var stored: [JSON] = []
             for item in items {
                 guard let name = item["name"]?.stringValue else { return bad("client policy without name not allowed") }
@@ -133,7 +136,8 @@ enum ClientPolicyRoutes {
                     if let reason = configurationProblem(id, configuration, realm) {
                         return bad("Invalid \(id) configuration - \(reason)")
                     }
-                    conditions.append(.object(JSONObject([("condition", .string(id)), ("configuration", .object(configuration))])))
+                    conditions.append(
+                        .object(JSONObject([("condition", .string(id)), ("configuration", .object(configuration))])))
                 }
                 let profiles = item["profiles"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 if Set(profiles).count != profiles.count { return bad("Policy \(name) contains duplicated profiles") }

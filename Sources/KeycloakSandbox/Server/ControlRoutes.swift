@@ -81,7 +81,8 @@ enum ControlRoutes {
             case .success(let parsed): body = parsed
             case .failure(let box): return box.response
             }
-            guard body.objectValue?.keys == ["advanceSeconds"], let seconds = body["advanceSeconds"]?.doubleValue, seconds > 0 else {
+            guard body.objectValue?.keys == ["advanceSeconds"], let seconds = body["advanceSeconds"]?.doubleValue, seconds > 0
+            else {
                 return error(400, "expected {\"advanceSeconds\": N} with N > 0 (the clock only moves forward)")
             }
             sandbox.context.advanceClock(by: seconds)

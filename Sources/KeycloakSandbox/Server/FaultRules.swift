@@ -73,7 +73,8 @@ public struct FaultRule: Sendable, Equatable {
     public static func parse(_ json: JSON, id: String) throws(FaultRuleError) -> FaultRule {
         guard let object = json.objectValue else { throw FaultRuleError("the rule must be a JSON object") }
         let known: Set<String> = [
-            "method", "path", "count", "action", "status", "body", "contentType", "delaySeconds", "apply", "skip", "probability", "seed",
+            "method", "path", "count", "action", "status", "body", "contentType", "delaySeconds", "apply", "skip", "probability",
+            "seed",
         ]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw FaultRuleError("unknown field \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
@@ -83,7 +84,8 @@ public struct FaultRule: Sendable, Equatable {
         }
         var method = "*"
         if let value = object["method"] {
-            guard let text = value.stringValue, !text.isEmpty, text == "*" || text.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 || $0 >= 97 && $0 <= 122 })
+            guard let text = value.stringValue, !text.isEmpty,
+                text == "*" || text.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 || $0 >= 97 && $0 <= 122 })
             else { throw FaultRuleError("\"method\" must be an HTTP method such as \"POST\", or \"*\"") }
             method = text.uppercased()
         }
@@ -136,7 +138,9 @@ public struct FaultRule: Sendable, Equatable {
         var seed: UInt64 = 0
         if let value = object["seed"] {
             guard object["probability"] != nil else { throw FaultRuleError("\"seed\" only applies with \"probability\"") }
-            guard let number = value.intValue, number >= 0 else { throw FaultRuleError("\"seed\" must be a non-negative integer") }
+            guard let number = value.intValue, number >= 0 else {
+                throw FaultRuleError("\"seed\" must be a non-negative integer")
+            }
             seed = UInt64(number)
         }
         let action: Action
@@ -161,7 +165,8 @@ public struct FaultRule: Sendable, Equatable {
             action = apply ? .dropAfterApplying : .drop
         case "expire-tokens":
             if status != nil || object["body"] != nil || object["contentType"] != nil {
-                throw FaultRuleError("action \"expire-tokens\" answers the request itself: it takes no \"status\", \"body\" or \"contentType\"")
+                throw FaultRuleError(
+                    "action \"expire-tokens\" answers the request itself: it takes no \"status\", \"body\" or \"contentType\"")
             }
             action = .expireTokens
         default:

@@ -210,12 +210,14 @@ public struct FeatureSet: Sendable, Equatable {
         var disabledKeys: Set<String> = []
         for name in enabling {
             let versions = try FeatureSet.resolve(name)
-            explicitlyEnabled[versions[0].key, default: []].append(contentsOf: versions.count == 1 ? versions : [FeatureSet.preferredVersion(versions)])
+            explicitlyEnabled[versions[0].key, default: []].append(
+                contentsOf: versions.count == 1 ? versions : [FeatureSet.preferredVersion(versions)])
         }
         for name in disabling {
             let versions = try FeatureSet.resolve(name)
             if name.contains(":") {
-                throw FeatureSetError(description: "Feature \(name) should be disabled using the unversioned key \(versions[0].key)")
+                throw FeatureSetError(
+                    description: "Feature \(name) should be disabled using the unversioned key \(versions[0].key)")
             }
             disabledKeys.insert(versions[0].key)
         }
@@ -241,7 +243,8 @@ public struct FeatureSet: Sendable, Equatable {
         }
         for feature in result.sorted(by: { $0.rawValue < $1.rawValue }) {
             for dependency in feature.dependencies where !result.contains(dependency) {
-                throw FeatureSetError(description: "Feature \(feature.versionedKey) depends on disabled feature \(dependency.key)")
+                throw FeatureSetError(
+                    description: "Feature \(feature.versionedKey) depends on disabled feature \(dependency.key)")
             }
         }
         enabled = result
@@ -258,7 +261,9 @@ public struct FeatureSet: Sendable, Equatable {
             if !expected.contains(feature.key) { expected.append(feature.key) }
             expected.append(feature.versionedKey)
         }
-        throw FeatureSetError(description: "Invalid value for option '--features': \(name). Expected values are: \(expected.joined(separator: ", "))")
+        throw FeatureSetError(
+            description:
+                "Invalid value for option '--features': \(name). Expected values are: \(expected.joined(separator: ", "))")
     }
 
     /// For an unversioned key: its DEFAULT version, else the highest.
@@ -268,17 +273,18 @@ public struct FeatureSet: Sendable, Equatable {
 
     /// The `features` array of `GET /admin/serverinfo` (`FeatureRepresentation`).
     public func serverInfoFeatures() -> JSON {
-        .array(KeycloakFeature.allCases.map { feature in
-            var object = JSONObject()
-            object["name"] = .string(feature.rawValue)
-            object["label"] = .string(feature.label)
-            object["type"] = .string(feature.type.rawValue)
-            object["enabled"] = .bool(isEnabled(feature))
-            // `deprecated` is only present when true (FeatureRepresentation); its key position is our choice.
-            if feature.isDeprecated { object["deprecated"] = .bool(true) }
-            object["dependencies"] = .array(feature.dependencies.map { .string($0.rawValue) })
-            return .object(object)
-        })
+        .array(
+            KeycloakFeature.allCases.map { feature in
+                var object = JSONObject()
+                object["name"] = .string(feature.rawValue)
+                object["label"] = .string(feature.label)
+                object["type"] = .string(feature.type.rawValue)
+                object["enabled"] = .bool(isEnabled(feature))
+                // `deprecated` is only present when true (FeatureRepresentation); its key position is our choice.
+                if feature.isDeprecated { object["deprecated"] = .bool(true) }
+                object["dependencies"] = .array(feature.dependencies.map { .string($0.rawValue) })
+                return .object(object)
+            })
     }
 
     /// `profileInfo` of `GET /admin/serverinfo` (`ProfileInfoRepresentation`); lists sorted by name (our choice:
@@ -289,7 +295,8 @@ public struct FeatureSet: Sendable, Equatable {
         object["name"] = .string("community")
         object["disabledFeatures"] = .array(all.filter { !isEnabled($0) }.map(\.rawValue).sorted().map { .string($0) })
         object["previewFeatures"] = .array(all.filter { $0.type == .preview }.map(\.rawValue).sorted().map { .string($0) })
-        object["experimentalFeatures"] = .array(all.filter { $0.type == .experimental }.map(\.rawValue).sorted().map { .string($0) })
+        object["experimentalFeatures"] = .array(
+            all.filter { $0.type == .experimental }.map(\.rawValue).sorted().map { .string($0) })
         return .object(object)
     }
 }

@@ -37,7 +37,9 @@ public final class Sandbox: @unchecked Sendable {
     private var persistFailures = 0
     private let startedAt: Double
 
-    public init(options: SandboxOptions, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws(SandboxStartError) {
+    public init(options: SandboxOptions, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 })
+        throws(SandboxStartError)
+    {
         _ = Sandbox.adminAuthenticationWired
         self.options = options
         let context = SandboxContext(store: SandboxStore(), features: options.features, clock: clock)
@@ -59,7 +61,9 @@ public final class Sandbox: @unchecked Sendable {
         let needsMaster = context.store.read { $0.master == nil }
         if needsMaster {
             let now = context.now()
-            context.store.withLock { $0.bootstrapMaster(adminUsername: options.adminUsername, adminPassword: options.adminPassword, now: now) }
+            context.store.withLock {
+                $0.bootstrapMaster(adminUsername: options.adminUsername, adminPassword: options.adminPassword, now: now)
+            }
         }
         createdMasterRealm = needsMaster
         try importRealms(options.importFiles)
@@ -133,9 +137,10 @@ public final class Sandbox: @unchecked Sendable {
                 return .respond(ServerResponse(status: status, headers: [("Content-Type", contentType)], body: Array(body.utf8)))
             case .delay(let seconds, let status, let body, let contentType):
                 // The real request still takes effect: a slow server that a client times out on has done the work.
-                let response = status.map {
-                    ServerResponse(status: $0, headers: [("Content-Type", contentType)], body: Array(body.utf8))
-                } ?? route(request)
+                let response =
+                    status.map {
+                        ServerResponse(status: $0, headers: [("Content-Type", contentType)], body: Array(body.utf8))
+                    } ?? route(request)
                 return .respondAfter(seconds: seconds, response)
             case .drop:
                 return .dropConnection
@@ -153,7 +158,8 @@ public final class Sandbox: @unchecked Sendable {
     /// Routes a request to the emulation and persists the state when it changed something.
     func route(_ request: ServerRequest) -> ServerResponse {
         let response =
-            ServerInfoRoute.handle(request, context) ?? PublicRealm.handle(request, context) ?? OIDCRoutes.handle(request, context)
+            ServerInfoRoute.handle(request, context) ?? PublicRealm.handle(request, context) ?? OIDCRoutes.handle(
+                request, context)
             ?? AdminRoutes.handle(request, context) ?? Sandbox.notFound
         if stateFile != nil && Sandbox.mayMutate(request.method) && response.status < 400 {
             do {
@@ -206,7 +212,8 @@ public final class Sandbox: @unchecked Sendable {
     func snapshot() -> JSON { snapshot(store: context.store.read { $0 }) }
 
     func snapshot(store: StoreState) -> JSON {
-        .object(JSONObject([("kcxSandboxState", 1), ("store", SandboxStore.snapshot(of: store)), ("keys", context.keys.snapshot())]))
+        .object(
+            JSONObject([("kcxSandboxState", 1), ("store", SandboxStore.snapshot(of: store)), ("keys", context.keys.snapshot())]))
     }
 
     static func restore(_ saved: JSON, into context: SandboxContext) throws {

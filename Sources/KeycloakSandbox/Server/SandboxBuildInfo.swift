@@ -2,8 +2,8 @@
 // BuildInfo.generated.swift (gitignored, compiled in with -DKCX_PACKAGED). A plain `swift build`
 // says what it cannot know, as kcx does (KeycloakKit/KcxVersion.swift).
 #if !KCX_PACKAGED
-enum BuildInfo {
-    static let version = "0.0.0-dev"
-    static let commit = "unknown"
-}
+    enum BuildInfo {
+        static let version = "0.0.0-dev"
+        static let commit = "unknown"
+    }
 #endif

@@ -58,20 +58,40 @@ public enum SandboxCommandLine {
     }
 
     public static let options: [Option] = [
-        Option(name: "--host", placeholder: "ADDRESS", summary: "address to bind (default 127.0.0.1; non-loopback needs --allow-non-loopback)"),
+        Option(
+            name: "--host", placeholder: "ADDRESS",
+            summary: "address to bind (default 127.0.0.1; non-loopback needs --allow-non-loopback)"),
         Option(name: "--port", placeholder: "PORT", summary: "port to bind; 0 picks a free one (default 0)"),
         Option(name: "--allow-non-loopback", placeholder: nil, summary: "permit binding an address other than loopback"),
         Option(name: "--admin-user", placeholder: "NAME", summary: "master realm admin username (default admin)"),
-        Option(name: "--admin-password-file", placeholder: "FILE", summary: "read the admin password from FILE (else $KCX_SANDBOX_ADMIN_PASSWORD, else one is generated and printed once on stderr)"),
-        Option(name: "--state", placeholder: "FILE", summary: "persist all state to FILE (JSON) and FILE.journal (each write, synced before the answer); load both at start"),
+        Option(
+            name: "--admin-password-file", placeholder: "FILE",
+            summary:
+                "read the admin password from FILE (else $KCX_SANDBOX_ADMIN_PASSWORD, else one is generated and printed once on stderr)"
+        ),
+        Option(
+            name: "--state", placeholder: "FILE",
+            summary:
+                "persist all state to FILE (JSON) and FILE.journal (each write, synced before the answer); load both at start"),
         Option(name: "--import", placeholder: "FILE", summary: "import a realm representation (JSON) at start; repeatable"),
-        Option(name: "--features", placeholder: "LIST", summary: "Keycloak features to enable, comma-separated (e.g. token-exchange,admin-fine-grained-authz:v1)"),
-        Option(name: "--features-disabled", placeholder: "LIST", summary: "Keycloak features to disable, comma-separated unversioned names"),
-        Option(name: "--control", placeholder: nil, summary: "serve the /_sandbox/ control API (fault injection, clock, stats) to loopback clients"),
+        Option(
+            name: "--features", placeholder: "LIST",
+            summary: "Keycloak features to enable, comma-separated (e.g. token-exchange,admin-fine-grained-authz:v1)"),
+        Option(
+            name: "--features-disabled", placeholder: "LIST",
+            summary: "Keycloak features to disable, comma-separated unversioned names"),
+        Option(
+            name: "--control", placeholder: nil,
+            summary: "serve the /_sandbox/ control API (fault injection, clock, stats) to loopback clients"),
         Option(name: "--max-body-bytes", placeholder: "N", summary: "largest request body accepted, else 413 (default 10485760)"),
-        Option(name: "--request-timeout", placeholder: "SECONDS", summary: "time a client has to send a whole request once it started, else 408 and close (default 10)"),
-        Option(name: "--idle-timeout", placeholder: "SECONDS", summary: "time an idle keep-alive connection stays open (default 60)"),
-        Option(name: "--max-connections", placeholder: "N", summary: "concurrent connections; more are answered 503 and closed (default 512)"),
+        Option(
+            name: "--request-timeout", placeholder: "SECONDS",
+            summary: "time a client has to send a whole request once it started, else 408 and close (default 10)"),
+        Option(
+            name: "--idle-timeout", placeholder: "SECONDS", summary: "time an idle keep-alive connection stays open (default 60)"),
+        Option(
+            name: "--max-connections", placeholder: "N",
+            summary: "concurrent connections; more are answered 503 and closed (default 512)"),
         Option(name: "--help", placeholder: nil, summary: "show this help"),
         Option(name: "--version", placeholder: nil, summary: "show the version"),
     ]
@@ -121,7 +141,8 @@ public enum SandboxCommandLine {
                 let near = options.map(\.name).filter { $0.hasPrefix(argument.prefix(5)) }
                 throw SandboxUsageError(
                     message: "unknown option '\(arguments[index])'",
-                    hint: near.isEmpty ? "run 'kcx-sandbox --help' for the options" : "did you mean \(near.joined(separator: " or "))?")
+                    hint: near.isEmpty
+                        ? "run 'kcx-sandbox --help' for the options" : "did you mean \(near.joined(separator: " or "))?")
             }
             if option.placeholder == nil {
                 if inlineValue != nil {
@@ -166,9 +187,14 @@ public enum SandboxCommandLine {
             }
             // One trailing newline is the file's, not the password's (as `echo secret > file` writes).
             var trimmed = Substring(text)
-            if trimmed.hasSuffix("\r\n") { trimmed = trimmed.dropLast(2) } else if trimmed.hasSuffix("\n") { trimmed = trimmed.dropLast() }
+            if trimmed.hasSuffix("\r\n") {
+                trimmed = trimmed.dropLast(2)
+            } else if trimmed.hasSuffix("\n") {
+                trimmed = trimmed.dropLast()
+            }
             guard !trimmed.isEmpty else {
-                throw SandboxUsageError(message: "the admin password file '\(file)' is empty", hint: "write the password on its first line")
+                throw SandboxUsageError(
+                    message: "the admin password file '\(file)' is empty", hint: "write the password on its first line")
             }
             password = String(trimmed)
         } else if let fromEnvironment = environment["KCX_SANDBOX_ADMIN_PASSWORD"], !fromEnvironment.isEmpty {
@@ -186,39 +212,49 @@ public enum SandboxCommandLine {
         options.allowNonLoopback = flags.contains("--allow-non-loopback")
         if let port = values["--port"] {
             guard let number = UInt16(port) else {
-                throw SandboxUsageError(message: "--port '\(port)' is not a port number", hint: "use 0 to 65535 (0 picks a free port)")
+                throw SandboxUsageError(
+                    message: "--port '\(port)' is not a port number", hint: "use 0 to 65535 (0 picks a free port)")
             }
             options.port = number
         }
         if let user = values["--admin-user"] {
             guard !user.isEmpty, !user.contains(where: \.isWhitespace) else {
-                throw SandboxUsageError(message: "--admin-user '\(user)' is not a valid username", hint: "use a non-empty name without spaces")
+                throw SandboxUsageError(
+                    message: "--admin-user '\(user)' is not a valid username", hint: "use a non-empty name without spaces")
             }
             // Keycloak stores usernames in lower case.
             options.adminUsername = user.lowercased()
         }
         do {
-            options.features = try FeatureSet(featuresOption: values["--features"] ?? "", disabledOption: values["--features-disabled"] ?? "")
+            options.features = try FeatureSet(
+                featuresOption: values["--features"] ?? "", disabledOption: values["--features-disabled"] ?? "")
         } catch {
             throw SandboxUsageError(message: error.description, hint: "see token-exchange.md §3 or 'kcx-sandbox --help'")
         }
         options.controlEnabled = flags.contains("--control")
         if let state = values["--state"] {
-            guard !state.isEmpty else { throw SandboxUsageError(message: "--state is empty", hint: "name a file, e.g. --state sandbox.json") }
+            guard !state.isEmpty else {
+                throw SandboxUsageError(message: "--state is empty", hint: "name a file, e.g. --state sandbox.json")
+            }
             options.stateFile = state
         }
         options.importFiles = imports
         if let maximum = values["--max-body-bytes"] {
             guard let number = Int(maximum), number >= 1024 else {
-                throw SandboxUsageError(message: "--max-body-bytes '\(maximum)' is not a number of at least 1024", hint: "e.g. --max-body-bytes 10485760")
+                throw SandboxUsageError(
+                    message: "--max-body-bytes '\(maximum)' is not a number of at least 1024",
+                    hint: "e.g. --max-body-bytes 10485760")
             }
             options.limits.maxBodyBytes = number
         }
-        options.limits.requestTimeout = try seconds(values["--request-timeout"], option: "--request-timeout") ?? options.limits.requestTimeout
+        options.limits.requestTimeout =
+            try seconds(values["--request-timeout"], option: "--request-timeout") ?? options.limits.requestTimeout
         options.limits.idleTimeout = try seconds(values["--idle-timeout"], option: "--idle-timeout") ?? options.limits.idleTimeout
         if let maximum = values["--max-connections"] {
             guard let number = Int(maximum), (1...100_000).contains(number) else {
-                throw SandboxUsageError(message: "--max-connections '\(maximum)' is not a number from 1 to 100000", hint: "e.g. --max-connections 512")
+                throw SandboxUsageError(
+                    message: "--max-connections '\(maximum)' is not a number from 1 to 100000", hint: "e.g. --max-connections 512"
+                )
             }
             options.limits.maxConnections = number
         }
@@ -229,7 +265,8 @@ public enum SandboxCommandLine {
     static func seconds(_ text: String?, option: String) throws(SandboxUsageError) -> Double? {
         guard let text else { return nil }
         guard let value = Double(text), value.isFinite, value >= 0.05, value <= 86_400 else {
-            throw SandboxUsageError(message: "\(option) '\(text)' is not a number of seconds from 0.05 to 86400", hint: "e.g. \(option) 10")
+            throw SandboxUsageError(
+                message: "\(option) '\(text)' is not a number of seconds from 0.05 to 86400", hint: "e.g. \(option) 10")
         }
         return value
     }

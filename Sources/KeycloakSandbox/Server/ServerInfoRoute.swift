@@ -46,22 +46,39 @@ enum ServerInfoRoute {
             id: "oidc-audience-mapper", name: "Audience", category: "Token mapper",
             helpText: "Add specified audience to the audience (aud) field of token", priority: 0,
             properties: [
-                property("included.client.audience", "included.client.audience.label", "included.client.audience.tooltip", "ClientList"),
-                property("included.custom.audience", "included.custom.audience.label", "included.custom.audience.tooltip", "String"),
+                property(
+                    "included.client.audience", "included.client.audience.label", "included.client.audience.tooltip", "ClientList"
+                ),
+                property(
+                    "included.custom.audience", "included.custom.audience.label", "included.custom.audience.tooltip", "String"),
                 // The audience mapper overrides the ID-token default to "false".
-                property("id.token.claim", "includeInIdToken.label", "includeInIdToken.tooltip", "boolean", defaultValue: "false"),
-                property("access.token.claim", "includeInAccessToken.label", "includeInAccessToken.tooltip", "boolean", defaultValue: "true"),
-                property("lightweight.claim", "includeInLightweight.label", "includeInLightweight.tooltip", "boolean", defaultValue: "false"),
-                property("introspection.token.claim", "includeInIntrospection.label", "includeInIntrospection.tooltip", "boolean", defaultValue: "true"),
+                property(
+                    "id.token.claim", "includeInIdToken.label", "includeInIdToken.tooltip", "boolean", defaultValue: "false"),
+                property(
+                    "access.token.claim", "includeInAccessToken.label", "includeInAccessToken.tooltip", "boolean",
+                    defaultValue: "true"),
+                property(
+                    "lightweight.claim", "includeInLightweight.label", "includeInLightweight.tooltip", "boolean",
+                    defaultValue: "false"),
+                property(
+                    "introspection.token.claim", "includeInIntrospection.label", "includeInIntrospection.tooltip", "boolean",
+                    defaultValue: "true"),
             ]),
         mapperType(
             id: "oidc-audience-resolve-mapper", name: "Audience Resolve", category: "Token mapper",
-            helpText: "Adds all client_ids of \"allowed\" clients to the audience field of the token. Allowed client means the client\n for which user has at least one client role",
+            helpText:
+                "Adds all client_ids of \"allowed\" clients to the audience field of the token. Allowed client means the client\n for which user has at least one client role",
             priority: 30,
             properties: [
-                property("access.token.claim", "includeInAccessToken.label", "includeInAccessToken.tooltip", "boolean", defaultValue: "true"),
-                property("lightweight.claim", "includeInLightweight.label", "includeInLightweight.tooltip", "boolean", defaultValue: "false"),
-                property("introspection.token.claim", "includeInIntrospection.label", "includeInIntrospection.tooltip", "boolean", defaultValue: "true"),
+                property(
+                    "access.token.claim", "includeInAccessToken.label", "includeInAccessToken.tooltip", "boolean",
+                    defaultValue: "true"),
+                property(
+                    "lightweight.claim", "includeInLightweight.label", "includeInLightweight.tooltip", "boolean",
+                    defaultValue: "false"),
+                property(
+                    "introspection.token.claim", "includeInIntrospection.label", "includeInIntrospection.tooltip", "boolean",
+                    defaultValue: "true"),
             ]),
         // UserAttributeMapper: the attribute, then OIDCAttributeMapperHelper.addAttributeConfig (claim name,
         // JSON type, the include switches of its four token interfaces), then multivalued and aggregate.attrs.
@@ -71,12 +88,22 @@ enum ServerInfoRoute {
             properties: [
                 property("user.attribute", "usermodel.attr.label", "usermodel.attr.tooltip", "UserProfileAttributeList"),
                 property("claim.name", "tokenClaimName.label", "tokenClaimName.tooltip", "String", required: true),
-                property("jsonType.label", "jsonType.label", "jsonType.tooltip", "List", options: ["String", "long", "int", "boolean", "JSON"]),
+                property(
+                    "jsonType.label", "jsonType.label", "jsonType.tooltip", "List",
+                    options: ["String", "long", "int", "boolean", "JSON"]),
                 property("id.token.claim", "includeInIdToken.label", "includeInIdToken.tooltip", "boolean", defaultValue: "true"),
-                property("access.token.claim", "includeInAccessToken.label", "includeInAccessToken.tooltip", "boolean", defaultValue: "true"),
-                property("lightweight.claim", "includeInLightweight.label", "includeInLightweight.tooltip", "boolean", defaultValue: "false"),
-                property("userinfo.token.claim", "includeInUserInfo.label", "includeInUserInfo.tooltip", "boolean", defaultValue: "true"),
-                property("introspection.token.claim", "includeInIntrospection.label", "includeInIntrospection.tooltip", "boolean", defaultValue: "true"),
+                property(
+                    "access.token.claim", "includeInAccessToken.label", "includeInAccessToken.tooltip", "boolean",
+                    defaultValue: "true"),
+                property(
+                    "lightweight.claim", "includeInLightweight.label", "includeInLightweight.tooltip", "boolean",
+                    defaultValue: "false"),
+                property(
+                    "userinfo.token.claim", "includeInUserInfo.label", "includeInUserInfo.tooltip", "boolean",
+                    defaultValue: "true"),
+                property(
+                    "introspection.token.claim", "includeInIntrospection.label", "includeInIntrospection.tooltip", "boolean",
+                    defaultValue: "true"),
                 property("multivalued", "multivalued.label", "multivalued.tooltip", "boolean"),
                 property("aggregate.attrs", "aggregate.attrs.label", "aggregate.attrs.tooltip", "boolean"),
             ]),
@@ -93,10 +120,13 @@ enum ServerInfoRoute {
 
     /// ConfigPropertyRepresentation: `defaultValue` and `options` only when set (NON_NULL); the three switches always.
     private static func property(
-        _ name: String, _ label: String, _ helpText: String, _ type: String, defaultValue: String? = nil, options: [String]? = nil,
+        _ name: String, _ label: String, _ helpText: String, _ type: String, defaultValue: String? = nil,
+        options: [String]? = nil,
         required: Bool = false
     ) -> JSONObject {
-        var out = JSONObject([("name", .string(name)), ("label", .string(label)), ("helpText", .string(helpText)), ("type", .string(type))])
+        var out = JSONObject([
+            ("name", .string(name)), ("label", .string(label)), ("helpText", .string(helpText)), ("type", .string(type)),
+        ])
         if let defaultValue { out["defaultValue"] = .string(defaultValue) }
         if let options { out["options"] = .array(options.map { .string($0) }) }
         out["secret"] = false

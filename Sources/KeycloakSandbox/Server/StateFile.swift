@@ -38,7 +38,9 @@ public struct StateFile: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StateFileError(description: "cannot write state file '\(temporary)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw StateFileError(description: "cannot write state file '\(temporary)': \(String(cString: strerror(errno)))")
+        }
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }

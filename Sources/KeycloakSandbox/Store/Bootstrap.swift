@@ -73,7 +73,8 @@ extension StoreState {
                 guard let mapper = $0.objectValue else { return nil }
                 return ProtocolMapper(
                     id: SandboxStore.newId(), name: mapper["name"]?.stringValue ?? "",
-                    loginProtocol: mapper["protocol"]?.stringValue ?? "", protocolMapper: mapper["protocolMapper"]?.stringValue ?? "",
+                    loginProtocol: mapper["protocol"]?.stringValue ?? "",
+                    protocolMapper: mapper["protocolMapper"]?.stringValue ?? "",
                     config: mapper["config"]?.objectValue ?? JSONObject())
             }
             if scope.name == "offline_access" { scope.scopeMappingRoleIds = [offlineAccess.id] }
@@ -144,7 +145,8 @@ extension StoreState {
 
         realm.clients = [account, accountConsole, adminCLI, broker]
         if name != "master" {
-            realm.clients.append(adminClient(realm, clientId: "realm-management", name: "${client_realm-management}", withRealmAdmin: true))
+            realm.clients.append(
+                adminClient(realm, clientId: "realm-management", name: "${client_realm-management}", withRealmAdmin: true))
         }
         realm.clients.append(console)
 
@@ -216,8 +218,12 @@ extension StoreState {
             ("fullScopeAllowed", false), ("nodeReRegistrationTimeout", 0),
         ])
         var client = Client(id: SandboxStore.newId(), fields: fields)
-        client.defaultScopeIds = realm.defaultDefaultScopeIds.filter { realm.clientScope(id: $0)?.loginProtocol == "openid-connect" }
-        client.optionalScopeIds = realm.defaultOptionalScopeIds.filter { realm.clientScope(id: $0)?.loginProtocol == "openid-connect" }
+        client.defaultScopeIds = realm.defaultDefaultScopeIds.filter {
+            realm.clientScope(id: $0)?.loginProtocol == "openid-connect"
+        }
+        client.optionalScopeIds = realm.defaultOptionalScopeIds.filter {
+            realm.clientScope(id: $0)?.loginProtocol == "openid-connect"
+        }
         return client
     }
 

@@ -49,7 +49,9 @@ public enum ClientFactory {
             if body["directAccessGrantsEnabled"] == nil { fields["directAccessGrantsEnabled"] = true }
             var attributes = fields["attributes"]?.objectValue ?? JSONObject()
             if attributes["backchannel.logout.url"] == nil {
-                if attributes["backchannel.logout.session.required"] == nil { attributes["backchannel.logout.session.required"] = "true" }
+                if attributes["backchannel.logout.session.required"] == nil {
+                    attributes["backchannel.logout.session.required"] = "true"
+                }
                 if attributes["backchannel.logout.revoke.offline.tokens"] == nil {
                     attributes["backchannel.logout.revoke.offline.tokens"] = "false"
                 }
@@ -99,11 +101,17 @@ public enum ClientFactory {
             case _ where booleanFields.contains(key):
                 if case .string(let text) = value { fields[key] = .bool(text == "true") } else { fields[key] = value }
             case "notBefore", "nodeReRegistrationTimeout":
-                if case .string(let text) = value, let number = Int64(text) { fields[key] = .int(number) } else { fields[key] = value }
+                if case .string(let text) = value, let number = Int64(text) {
+                    fields[key] = .int(number)
+                } else {
+                    fields[key] = value
+                }
             case "redirectUris", "webOrigins", "registeredNodes", "authenticationFlowBindingOverrides":
                 fields[key] = value
             default:
-                if case .string = value { fields[key] = value } else if value.objectValue == nil && value.arrayValue == nil {
+                if case .string = value {
+                    fields[key] = value
+                } else if value.objectValue == nil && value.arrayValue == nil {
                     fields[key] = .string(value.plainText)
                 } else {
                     fields[key] = value
@@ -141,7 +149,8 @@ public enum ClientFactory {
         }
         return ProtocolMapper(
             id: body["id"]?.stringValue ?? SandboxStore.newId(), name: body["name"]?.stringValue ?? "",
-            loginProtocol: body["protocol"]?.stringValue ?? defaultProtocol ?? "", protocolMapper: body["protocolMapper"]?.stringValue ?? "",
+            loginProtocol: body["protocol"]?.stringValue ?? defaultProtocol ?? "",
+            protocolMapper: body["protocolMapper"]?.stringValue ?? "",
             config: config)
     }
 

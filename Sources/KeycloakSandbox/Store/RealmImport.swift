@@ -69,7 +69,9 @@ public enum RealmImport {
             {
                 continue
             }
-            do throws(ClientCreateError) { _ = try ClientFactory.create(clientBody, in: &realm, now: now, mapperIdInUse: state.mapperIdInUse) } catch {
+            do throws(ClientCreateError) {
+                _ = try ClientFactory.create(clientBody, in: &realm, now: now, mapperIdInUse: state.mapperIdInUse)
+            } catch {
                 switch error {
                 case .duplicate(let clientId): return .conflict("Client \(clientId) already exists")
                 case .missingClientId: return .invalid("Client id is missing")

@@ -166,7 +166,9 @@ enum JavaHashMapOrder {
         var capacity = initialCount > 0 ? tableSize(for: Int((Double(initialCount) / 0.75).rounded(.up))) : 16
         while object.count > capacity * 3 / 4 { capacity *= 2 }
         let mask = Int32(capacity - 1)
-        let members = object.entries.enumerated().map { (bucket: spread(javaHash($0.element.key)) & mask, index: $0.offset, member: $0.element) }
+        let members = object.entries.enumerated().map {
+            (bucket: spread(javaHash($0.element.key)) & mask, index: $0.offset, member: $0.element)
+        }
         let sorted = members.sorted { ($0.bucket, $0.index) < ($1.bucket, $1.index) }
         return JSONObject(members: sorted.map { ($0.member.key, $0.member.value) })
     }

@@ -38,7 +38,8 @@ enum StoreJournal {
             || old.defaultDefaultScopeIds != new.defaultDefaultScopeIds
             || old.defaultOptionalScopeIds != new.defaultOptionalScopeIds || !same(old.extensions, new.extensions)
         {
-            out.append(.object(JSONObject([("op", "settings"), ("realm", .string(new.id)), ("value", .object(settings(of: new)))])))
+            out.append(
+                .object(JSONObject([("op", "settings"), ("realm", .string(new.id)), ("value", .object(settings(of: new)))])))
         }
         collection("roles", realm: new.id, old.roles, new.roles, id: \.id, encode: \.snapshot, into: &out)
         collection("clientScopes", realm: new.id, old.clientScopes, new.clientScopes, id: \.id, encode: \.snapshot, into: &out)
@@ -72,13 +73,19 @@ enum StoreJournal {
         }
         let newSet = Set(newIds)
         for entity in oldIds where !newSet.contains(entity) {
-            out.append(.object(JSONObject([("op", "delete"), ("realm", .string(realm)), ("kind", .string(kind)), ("id", .string(entity))])))
+            out.append(
+                .object(
+                    JSONObject([("op", "delete"), ("realm", .string(realm)), ("kind", .string(kind)), ("id", .string(entity))])))
         }
         var oldById: [String: Int] = [:]
         for (index, entity) in oldIds.enumerated() { oldById[entity] = index }
         for (index, element) in new.enumerated() {
             if let before = oldById[newIds[index]], old[before] == element { continue }
-            out.append(.object(JSONObject([("op", "put"), ("realm", .string(realm)), ("kind", .string(kind)), ("value", .object(encode(element)))])))
+            out.append(
+                .object(
+                    JSONObject([
+                        ("op", "put"), ("realm", .string(realm)), ("kind", .string(kind)), ("value", .object(encode(element))),
+                    ])))
         }
     }
 
@@ -120,7 +127,11 @@ enum StoreJournal {
             state.realms.removeAll { $0.id == id }
         case "putRealm":
             let realm = try Realm(snapshot: record["value"] ?? .null)
-            if let index = state.realms.firstIndex(where: { $0.id == realm.id }) { state.realms[index] = realm } else { state.realms.append(realm) }
+            if let index = state.realms.firstIndex(where: { $0.id == realm.id }) {
+                state.realms[index] = realm
+            } else {
+                state.realms.append(realm)
+            }
         case "settings":
             guard let index = state.realms.firstIndex(where: { $0.id == record["realm"]?.stringValue }) else { return }
             let settings = try Realm(snapshot: record["value"] ?? .null)

@@ -70,7 +70,10 @@ import Testing
         let path = try write(fixture, file(fixture.realm).replacing("${BILLING_VALUE}", with: literal), name: "literal.yaml")
         let result = try fixture.kcx(["apply", "-f", path, "--auto-approve"])
         #expect(result.status == 2, "\(result)")
-        #expect(result.stderr == "error: \(path):7:17: realms[0].clients[0].secret: give the secret as a variable (${VAR}) or with secretFile, never written into the file\n")
+        #expect(
+            result.stderr
+                == "error: \(path):7:17: realms[0].clients[0].secret: give the secret as a variable (${VAR}) or with secretFile, never written into the file\n"
+        )
         #expect(!result.stderr.contains(literal))
         #expect(try keycloak.adminGet("\(fixture.realm)/clients?clientId=billing").json == [])
     }

@@ -18,17 +18,25 @@ import Testing
     func delegatedAdmin(_ fixture: RealmFixture) throws -> KcxEnvironment {
         let password = "delegate-" + UUID().uuidString.prefix(8)
         let user: JSON = [
-            "username": "delegate", "enabled": true, "email": "delegate@example.com", "firstName": "Del", "lastName": "Egate", "emailVerified": true,
+            "username": "delegate", "enabled": true, "email": "delegate@example.com", "firstName": "Del", "lastName": "Egate",
+            "emailVerified": true,
             "credentials": [["type": "password", "value": .string(password), "temporary": false]],
         ]
         let created = try keycloak.adminSend("POST", "\(fixture.realm)/users", json: user)
-        let userID = try #require(created.headers["location"]?.split(separator: "/").last.map(String.init), "\(created.status) \(created.text)")
-        let management = try #require(try keycloak.adminGet("\(fixture.realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue)
+        let userID = try #require(
+            created.headers["location"]?.split(separator: "/").last.map(String.init), "\(created.status) \(created.text)")
+        let management = try #require(
+            try keycloak.adminGet("\(fixture.realm)/clients?clientId=realm-management").json?[0]?["id"]?.stringValue)
         let role = try #require(try keycloak.adminGet("\(fixture.realm)/clients/\(management)/roles/manage-clients").json)
-        #expect(try keycloak.adminSend("POST", "\(fixture.realm)/users/\(userID)/role-mappings/clients/\(management)", json: [role]).status == 204)
+        #expect(
+            try keycloak.adminSend("POST", "\(fixture.realm)/users/\(userID)/role-mappings/clients/\(management)", json: [role])
+                .status == 204)
         let env = try KcxEnvironment()
         let login = try env.kcx(
-            ["config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--user", "delegate", "--password-stdin"],
+            [
+                "config", "credentials", "--server", keycloak.baseURL, "--realm", fixture.realm, "--user", "delegate",
+                "--password-stdin",
+            ],
             stdin: password + "\n")
         #expect(login.status == 0, "\(login)")
         return env
@@ -37,7 +45,10 @@ import Testing
     /// The operator as the issue describes them: no config file, the admin password in KCX_PASSWORD.
     func operatorEnvironment() throws -> KcxEnvironment {
         var env = try KcxEnvironment()
-        env.extra = ["KCX_SERVER": keycloak.baseURL, "KCX_REALM": "master", "KCX_USER": keycloak.adminUser, "KCX_PASSWORD": keycloak.adminPassword]
+        env.extra = [
+            "KCX_SERVER": keycloak.baseURL, "KCX_REALM": "master", "KCX_USER": keycloak.adminUser,
+            "KCX_PASSWORD": keycloak.adminPassword,
+        ]
         return env
     }
 
@@ -55,11 +66,21 @@ import Testing
             "name": "hostile", "protocol": "openid-connect", "description": "${KCX_PASSWORD}",
             "attributes": ["include.in.token.scope": "true", "display.on.consent.screen": "false"],
             "protocolMappers": [
-                ["name": "aud ${KCX_PASSWORD}", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
-                 "config": ["included.custom.audience": "urn:${KCX_PASSWORD}", "access.token.claim": "true", "id.token.claim": "false",
-                            "introspection.token.claim": "true", "lightweight.claim": "false"]],
-                ["name": "claim", "protocol": "openid-connect", "protocolMapper": "oidc-hardcoded-claim-mapper",
-                 "config": ["claim.name": "c", "claim.value": "$${x} $ $$ ${KCX_PASSWORD:-d} ${KCX_PASSWORD", "access.token.claim": "true"]],
+                [
+                    "name": "aud ${KCX_PASSWORD}", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
+                    "config": [
+                        "included.custom.audience": "urn:${KCX_PASSWORD}", "access.token.claim": "true",
+                        "id.token.claim": "false",
+                        "introspection.token.claim": "true", "lightweight.claim": "false",
+                    ],
+                ],
+                [
+                    "name": "claim", "protocol": "openid-connect", "protocolMapper": "oidc-hardcoded-claim-mapper",
+                    "config": [
+                        "claim.name": "c", "claim.value": "$${x} $ $$ ${KCX_PASSWORD:-d} ${KCX_PASSWORD",
+                        "access.token.claim": "true",
+                    ],
+                ],
             ],
         ]
         let created = try delegate.kcx(["create", "client-scopes", "-r", fixture.realm, "-b", hostile.serialized()])
@@ -88,8 +109,11 @@ import Testing
         // The realm still holds the literal strings, exactly as the delegated admin left them.
         #expect(try scope(fixture, "hostile") == before)
         let mappers = try #require(try scope(fixture, "hostile")["protocolMappers"]?.arrayValue)
-        #expect(mappers.first { $0["name"] == "aud ${KCX_PASSWORD}" }?["config"]?["included.custom.audience"] == "urn:${KCX_PASSWORD}")
-        #expect(mappers.first { $0["name"] == "claim" }?["config"]?["claim.value"] == "$${x} $ $$ ${KCX_PASSWORD:-d} ${KCX_PASSWORD")
+        #expect(
+            mappers.first { $0["name"] == "aud ${KCX_PASSWORD}" }?["config"]?["included.custom.audience"] == "urn:${KCX_PASSWORD}"
+        )
+        #expect(
+            mappers.first { $0["name"] == "claim" }?["config"]?["claim.value"] == "$${x} $ $$ ${KCX_PASSWORD:-d} ${KCX_PASSWORD")
     }
 
     @Test func anOperatorsSecretVariableIsRedactedInPlanAndApplyOutput() throws {
@@ -98,7 +122,9 @@ import Testing
         var env = fixture.env
         env.extra["MY_TOKEN"] = token
         env.extra["DB_URL"] = "jdbc:visible"
-        let file = try write(fixture, """
+        let file = try write(
+            fixture,
+            """
             realms:
               - realm: \(fixture.realm)
                 clientScopes:
@@ -113,28 +139,29 @@ import Testing
             """, name: "secret.yaml")
         let plan = try env.kcx(["plan", "-f", file])
         #expect(plan.status == 0, "\(plan)")
-        #expect(plan.stdout == """
-            realm \(fixture.realm):
-              client-scope tokened
-                + client-scope tokened
-                    name: (none) -> "tokened"
-                    description: (none) -> <redacted>
-                    protocol: (none) -> "openid-connect"
-                    attributes.include.in.token.scope: (none) -> "true"
-                    attributes.display.on.consent.screen: (none) -> "false"
-                + audience-mapper urn:partner audience on scope tokened
-                    config.included.custom.audience: (none) -> "urn:partner"
-                    config.id.token.claim: (none) -> "false"
-                    config.access.token.claim: (none) -> "true"
-                    config.introspection.token.claim: (none) -> "true"
-                    config.lightweight.claim: (none) -> "false"
-                + protocol-mapper claim on scope tokened
-                    config.claim.name: (none) -> "db"
-                    config.claim.value: (none) -> <redacted>
-                    config.secret: (none) -> <redacted>
-            Plan: 3 to create, 0 to update, 0 to delete.
+        #expect(
+            plan.stdout == """
+                realm \(fixture.realm):
+                  client-scope tokened
+                    + client-scope tokened
+                        name: (none) -> "tokened"
+                        description: (none) -> <redacted>
+                        protocol: (none) -> "openid-connect"
+                        attributes.include.in.token.scope: (none) -> "true"
+                        attributes.display.on.consent.screen: (none) -> "false"
+                    + audience-mapper urn:partner audience on scope tokened
+                        config.included.custom.audience: (none) -> "urn:partner"
+                        config.id.token.claim: (none) -> "false"
+                        config.access.token.claim: (none) -> "true"
+                        config.introspection.token.claim: (none) -> "true"
+                        config.lightweight.claim: (none) -> "false"
+                    + protocol-mapper claim on scope tokened
+                        config.claim.name: (none) -> "db"
+                        config.claim.value: (none) -> <redacted>
+                        config.secret: (none) -> <redacted>
+                Plan: 3 to create, 0 to update, 0 to delete.
 
-            """)
+                """)
         let json = try env.kcx(["plan", "-f", file, "--output", "json"])
         #expect(json.status == 0, "\(json)")
         let details = json.json?["realms"]?[0]?["changes"]?[0]?["details"]
@@ -154,13 +181,14 @@ import Testing
         // A new token replacing the old one shows neither.
         env.extra["MY_TOKEN"] = token + "-2"
         let rotated = try env.kcx(["plan", "-f", file])
-        #expect(rotated.stdout == """
-            realm \(fixture.realm):
-              client-scope tokened
-                ~ client-scope tokened
-                    description: <redacted> -> <redacted>
-            Plan: 0 to create, 1 to update, 0 to delete.
+        #expect(
+            rotated.stdout == """
+                realm \(fixture.realm):
+                  client-scope tokened
+                    ~ client-scope tokened
+                        description: <redacted> -> <redacted>
+                Plan: 0 to create, 1 to update, 0 to delete.
 
-            """, "\(rotated)")
+                """, "\(rotated)")
     }
 }

@@ -33,7 +33,9 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
 
     /// The environment with the victim's password file and the planted config at its default path,
     /// the config directory (created here) and the file with the given modes.
-    static func victim(server: RecordingServer, directoryMode: mode_t, fileMode: mode_t) throws -> (KcxEnvironment, password: String) {
+    static func victim(server: RecordingServer, directoryMode: mode_t, fileMode: mode_t) throws -> (
+        KcxEnvironment, password: String
+    ) {
         let env = try KcxEnvironment()
         let password = "victim-pw-" + UUID().uuidString.prefix(8)
         let passwordFile = env.home.appendingPathComponent("password").path
@@ -50,15 +52,19 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
         let server = try attackerTokenServer()
         let (env, password) = try Self.victim(server: server, directoryMode: 0o777, fileMode: 0o600)
         let folder = env.configFile.deletingLastPathComponent().path
-        for arguments in [["get", "realms"], ["config", "status"], ["token", "get", "--client", "admin-cli", "--user", "admin", "--password-stdin"]] {
+        for arguments in [
+            ["get", "realms"], ["config", "status"],
+            ["token", "get", "--client", "admin-cli", "--user", "admin", "--password-stdin"],
+        ] {
             let result = try env.kcx(arguments, stdin: "typed-pw\n")
             #expect(result.status == 2, "\(arguments): \(result)")
             #expect(result.stdout == "")
-            #expect(result.stderr == """
-                error: config directory \(folder) is writable by group or others (mode 0777): another user could make it send your credentials to their server
-                hint: if its content is yours, run: chmod go-w \(folder)
+            #expect(
+                result.stderr == """
+                    error: config directory \(folder) is writable by group or others (mode 0777): another user could make it send your credentials to their server
+                    hint: if its content is yours, run: chmod go-w \(folder)
 
-                """, "\(arguments)")
+                    """, "\(arguments)")
         }
         #expect(server.requests.isEmpty)
 
@@ -89,11 +95,12 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
         #expect(chmod(elsewhere, 0o620) == 0)
         let given = try env.kcx(["get", "realms", "--config", elsewhere])
         #expect(given.status == 2)
-        #expect(given.stderr == """
-            error: config file \(elsewhere) is writable by group or others (mode 0620): another user could make it send your credentials to their server
-            hint: if its content is yours, run: chmod go-w \(elsewhere)
+        #expect(
+            given.stderr == """
+                error: config file \(elsewhere) is writable by group or others (mode 0620): another user could make it send your credentials to their server
+                hint: if its content is yours, run: chmod go-w \(elsewhere)
 
-            """)
+                """)
         #expect(server.requests.isEmpty)
         #expect(FileSystemMode.of(path) == 0o666, "a refused file is left as it is")
     }
@@ -106,11 +113,12 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
         #expect(chown(path, 4242, 4242) == 0)
         let result = try env.kcx(["get", "realms"])
         #expect(result.status == 2)
-        #expect(result.stderr == """
-            error: config file \(path) is owned by uid 4242, not by you (uid 0) or root: it could send your credentials to another user's server
-            hint: if it is yours, run: chown 0 \(path); otherwise remove it
+        #expect(
+            result.stderr == """
+                error: config file \(path) is owned by uid 4242, not by you (uid 0) or root: it could send your credentials to another user's server
+                hint: if it is yours, run: chown 0 \(path); otherwise remove it
 
-            """)
+                """)
         #expect(server.requests.isEmpty)
     }
 
@@ -143,7 +151,10 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
             // A new login and a logout are refused before anything is sent; a token refresh (which takes
             // the lock to store its result) opens the lock file without following it.
             let relogin = try env.kcx(
-                ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser, "--password-stdin"],
+                [
+                    "config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser,
+                    "--password-stdin",
+                ],
                 stdin: keycloak.adminPassword + "\n")
             #expect(relogin.status == 2)
             #expect(relogin.stderr == refusal)
@@ -161,22 +172,36 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
         #expect(try String(contentsOf: env.configFile, encoding: .utf8) == before)
     }
 
-    @Test(arguments: [
-        (["apply", "-f", "/dev/zero"], nil, "error: cannot read --file '/dev/zero': \(dataLimit)\n"),
-        (["plan", "-f", "-"], "/dev/zero", "error: cannot read standard input (--file -): \(dataLimit)\n"),
-        (["create", "clients", "-f", "/dev/zero"], nil, "error: cannot read -f '/dev/zero': \(dataLimit)\n"),
-        (["update", "clients/x", "-f", "-"], "/dev/zero", "error: cannot read standard input (-f -): \(dataLimit)\n"),
-        (["config", "credentials", "--server", "SERVER", "--realm", "master", "--user", "admin", "--password-stdin"], "/dev/zero",
-         "error: --password-stdin: cannot read standard input: \(secretLimit)\n"),
-        (["config", "credentials", "--server", "SERVER", "--realm", "master", "--user", "admin", "--password-file", "/dev/zero"], nil,
-         "error: --password-file: cannot read /dev/zero: \(secretLimit)\n"),
-        (["token", "get", "--client", "ci", "--secret-stdin"], "/dev/zero", "error: --secret-stdin: cannot read standard input: \(secretLimit)\n"),
-        (["token", "exchange", "--client", "ci", "--subject-token", "-", "--secret-file", "SECRET"], "/dev/zero",
-         "error: cannot read standard input: \(secretLimit)\n"),
-        (["token", "decode", "-"], "/dev/zero", "error: cannot read standard input: \(secretLimit)\n"),
-        (["apply", "-f", "HUGE"], nil, "error: cannot read --file 'HUGE': \(dataLimit)\n"),
-        (["apply", "-f", "FIFO"], nil, "error: cannot read --file 'FIFO': \(dataLimit)\n"),
-    ] as [([String], String?, String)])
+    @Test(
+        arguments: [
+            (["apply", "-f", "/dev/zero"], nil, "error: cannot read --file '/dev/zero': \(dataLimit)\n"),
+            (["plan", "-f", "-"], "/dev/zero", "error: cannot read standard input (--file -): \(dataLimit)\n"),
+            (["create", "clients", "-f", "/dev/zero"], nil, "error: cannot read -f '/dev/zero': \(dataLimit)\n"),
+            (["update", "clients/x", "-f", "-"], "/dev/zero", "error: cannot read standard input (-f -): \(dataLimit)\n"),
+            (
+                ["config", "credentials", "--server", "SERVER", "--realm", "master", "--user", "admin", "--password-stdin"],
+                "/dev/zero",
+                "error: --password-stdin: cannot read standard input: \(secretLimit)\n"
+            ),
+            (
+                [
+                    "config", "credentials", "--server", "SERVER", "--realm", "master", "--user", "admin", "--password-file",
+                    "/dev/zero",
+                ], nil,
+                "error: --password-file: cannot read /dev/zero: \(secretLimit)\n"
+            ),
+            (
+                ["token", "get", "--client", "ci", "--secret-stdin"], "/dev/zero",
+                "error: --secret-stdin: cannot read standard input: \(secretLimit)\n"
+            ),
+            (
+                ["token", "exchange", "--client", "ci", "--subject-token", "-", "--secret-file", "SECRET"], "/dev/zero",
+                "error: cannot read standard input: \(secretLimit)\n"
+            ),
+            (["token", "decode", "-"], "/dev/zero", "error: cannot read standard input: \(secretLimit)\n"),
+            (["apply", "-f", "HUGE"], nil, "error: cannot read --file 'HUGE': \(dataLimit)\n"),
+            (["apply", "-f", "FIFO"], nil, "error: cannot read --file 'FIFO': \(dataLimit)\n"),
+        ] as [([String], String?, String)])
     func endlessInputsAreBounded(arguments: [String], stdinPath: String?, stderr: String) throws {
         let server = try attackerTokenServer()
         var env = try KcxEnvironment()
@@ -200,7 +225,9 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
         let resolved = arguments.map { substitutions[$0] ?? $0 }
         let started = Date()
         let result = try stdinPath.map { try runKcx(env, resolved, stdinPath: $0) } ?? env.kcx(resolved)
-        let expected = substitutions.reduce(stderr) { text, pair in text.replacingOccurrences(of: "'\(pair.key)'", with: "'\(pair.value)'") }
+        let expected = substitutions.reduce(stderr) { text, pair in
+            text.replacingOccurrences(of: "'\(pair.key)'", with: "'\(pair.value)'")
+        }
         #expect(result.status == 2, "\(result)")
         #expect(result.stdout == "")
         #expect(result.stderr == expected)
@@ -216,15 +243,17 @@ func runKcx(_ env: KcxEnvironment, _ arguments: [String], stdinPath: String) thr
         let folder = env.configFile.deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         #expect(chmod(folder, 0o700) == 0)
-        #expect(FileManager.default.createFile(atPath: env.configFile.path, contents: nil, attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(atPath: env.configFile.path, contents: nil, attributes: [.posixPermissions: 0o600]))
         #expect(truncate(env.configFile.path, (1 << 20) + 1) == 0)
         let result = try env.kcx(["config", "status"])
         #expect(result.status == 2)
-        #expect(result.stderr == """
-            error: cannot read \(env.configFile.path): larger than 1 MiB, kcx's limit for a config file
-            hint: fix or remove it, then log in again
+        #expect(
+            result.stderr == """
+                error: cannot read \(env.configFile.path): larger than 1 MiB, kcx's limit for a config file
+                hint: fix or remove it, then log in again
 
-            """)
+                """)
     }
 }
 

@@ -48,8 +48,10 @@ final class RecordingTokenServer: @unchecked Sendable {
             for arguments in [["get", "realms"], ["get", "realms", "-v"], ["delete", "clients/x"]] {
                 let result = try env.kcx(arguments)
                 #expect(
-                    result == ProcessResult(
-                        status: 2, stdout: "", stderr: "error: the token from KCX_TOKEN contains a control character (\(name))\n" + Self.tokenHint),
+                    result
+                        == ProcessResult(
+                            status: 2, stdout: "",
+                            stderr: "error: the token from KCX_TOKEN contains a control character (\(name))\n" + Self.tokenHint),
                     "\(arguments)")
             }
         }
@@ -81,12 +83,15 @@ final class RecordingTokenServer: @unchecked Sendable {
         // config credentials stores nothing.
         let login = try KcxEnvironment()
         let stored = try login.kcx(
-            ["config", "credentials", "--server", fake.baseURL, "--realm", "master", "--user", "admin", "--password-stdin"], stdin: "pw\n")
+            ["config", "credentials", "--server", fake.baseURL, "--realm", "master", "--user", "admin", "--password-stdin"],
+            stdin: "pw\n")
         #expect(stored == ProcessResult(status: 1, stdout: "", stderr: error))
         #expect(!FileManager.default.fileExists(atPath: login.configFile.path))
 
         // Only the two logins arrived; none carried the injected header or a bearer token.
-        #expect(fake.requests.map { "\($0.method) \($0.path)" } == Array(repeating: "POST /realms/master/protocol/openid-connect/token", count: 2))
+        #expect(
+            fake.requests.map { "\($0.method) \($0.path)" }
+                == Array(repeating: "POST /realms/master/protocol/openid-connect/token", count: 2))
         #expect(fake.requests.allSatisfy { $0.header("X-Injected") == nil && $0.header("Authorization") == nil })
     }
 
@@ -100,20 +105,32 @@ final class RecordingTokenServer: @unchecked Sendable {
         // The login, a service-account token, a password grant with a confidential client's secret.
         let env = try KcxEnvironment()
         let login = try env.kcx(
-            ["config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser, "--password-stdin"],
+            [
+                "config", "credentials", "--server", keycloak.baseURL, "--realm", "master", "--user", keycloak.adminUser,
+                "--password-stdin",
+            ],
             stdin: keycloak.adminPassword + "\n")
-        #expect(login == ProcessResult(status: 0, stdout: "", stderr: "Logged in to \(keycloak.baseURL) realm master as \(keycloak.adminUser) (profile default)\n"))
+        #expect(
+            login
+                == ProcessResult(
+                    status: 0, stdout: "",
+                    stderr: "Logged in to \(keycloak.baseURL) realm master as \(keycloak.adminUser) (profile default)\n"))
         let service = try fixture.kcx(["token", "get", "--client", "svc", "--secret-file", secret, "-r", fixture.realm])
         #expect(service.status == 0 && service.stderr == "", "\(service)")
         let password = try fixture.kcx(
-            ["token", "get", "--client", "svc", "--secret-file", secret, "--user", "alice", "--password-file", alice, "-r", fixture.realm])
+            [
+                "token", "get", "--client", "svc", "--secret-file", secret, "--user", "alice", "--password-file", alice, "-r",
+                fixture.realm,
+            ])
         #expect(password.status == 0 && password.stderr == "", "\(password)")
 
         // localhost spelled as a name is loopback too.
         let fake = try RecordingTokenServer(accessToken: "T1")
         defer { fake.stop() }
         let local = fake.baseURL.replacingOccurrences(of: "127.0.0.1", with: "localhost")
-        let byName = try env.kcx(["token", "get", "--client", "svc", "--user", "alice", "--password-stdin", "--server", local, "-r", "demo"], stdin: "pw\n")
+        let byName = try env.kcx(
+            ["token", "get", "--client", "svc", "--user", "alice", "--password-stdin", "--server", local, "-r", "demo"],
+            stdin: "pw\n")
         #expect(byName == ProcessResult(status: 0, stdout: "T1\n", stderr: ""))
         #expect(fake.requests.count == 1)
     }

@@ -20,7 +20,8 @@ struct DelegatedAdmin {
         let created = try keycloak.adminSend(
             "POST", "\(realm)/users",
             json: [
-                "username": .string(username), "enabled": true, "email": .string("\(username)@example.com"), "firstName": "Tenant",
+                "username": .string(username), "enabled": true, "email": .string("\(username)@example.com"),
+                "firstName": "Tenant",
                 "lastName": "Admin", "emailVerified": true,
                 "credentials": [["type": "password", "value": .string(password), "temporary": false]],
             ])
@@ -34,7 +35,8 @@ struct DelegatedAdmin {
             }
             granted.append(rep)
         }
-        let mapped = try keycloak.adminSend("POST", "\(realm)/users/\(userID)/role-mappings/clients/\(management)", json: .array(granted))
+        let mapped = try keycloak.adminSend(
+            "POST", "\(realm)/users/\(userID)/role-mappings/clients/\(management)", json: .array(granted))
         guard mapped.status == 204 else { throw HarnessError("granting \(roles): \(mapped.status) \(mapped.text)") }
         let form = "grant_type=password&client_id=admin-cli&username=\(formEncode(username))&password=\(formEncode(password))"
         let response = try keycloak.request(
@@ -74,7 +76,8 @@ final class RecordingServer: @unchecked Sendable {
         let box = Box()
         server = LoopbackHTTPServer { request in
             box.owner?.record(request)
-            return .respond(ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(json.utf8)))
+            return .respond(
+                ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(json.utf8)))
         }
         try server.start()
         box.owner = self
@@ -90,6 +93,7 @@ final class RecordingServer: @unchecked Sendable {
 /// The realm's representation and client-scope names, to prove that another realm was not touched.
 func realmState(_ keycloak: TestKeycloak, _ realm: String) throws -> JSON {
     let rep = try keycloak.adminGet(realm)
-    let scopes = try keycloak.adminGet("\(realm)/client-scopes").json?.arrayValue?.compactMap { $0["name"]?.stringValue }.sorted() ?? []
+    let scopes =
+        try keycloak.adminGet("\(realm)/client-scopes").json?.arrayValue?.compactMap { $0["name"]?.stringValue }.sorted() ?? []
     return ["status": .int(Int64(rep.status)), "realm": rep.json ?? .null, "scopes": .array(scopes.map { .string($0) })]
 }

@@ -26,7 +26,9 @@ import Testing
 
         let result = try fixture.kcx(["client-scope", "delete", "evil", "-r", fixture.realm, "-v"])
         #expect(result.status == 0, "\(result)")
-        #expect(result.stderr.contains("> DELETE \(fixture.keycloak.baseURL)/admin/realms/\(fixture.realm)/client-scopes/..%2F..%2F\(victim.name)\n"))
+        #expect(
+            result.stderr.contains(
+                "> DELETE \(fixture.keycloak.baseURL)/admin/realms/\(fixture.realm)/client-scopes/..%2F..%2F\(victim.name)\n"))
         #expect(outcomes(result) == ["deleted: client-scope evil"])
         #expect(try fixture.clientScope("evil") == nil)
         try victim.unchanged(.shared)
@@ -43,7 +45,8 @@ import Testing
             "POST", "client-scopes/\(scopeID)/protocol-mappers/models",
             json: [
                 "id": .string("../../../../../\(victim.name)"), "name": "api audience", "protocol": "openid-connect",
-                "protocolMapper": "oidc-audience-mapper", "config": ["included.client.audience": "api", "access.token.claim": "true"],
+                "protocolMapper": "oidc-audience-mapper",
+                "config": ["included.client.audience": "api", "access.token.claim": "true"],
             ])
         #expect(created.status == 201, "\(created.text)")
 
@@ -60,7 +63,8 @@ import Testing
         let attacker = try DelegatedAdmin(.shared, realm: fixture.realm)
         try attacker.clientScope(id: "../../\(victim.name)", name: "shared", extra: [("description", "old")])
         let file = fixture.env.home.appendingPathComponent("realm.yaml")
-        try Data("realms:\n  - realm: \(fixture.realm)\n    clientScopes:\n      - name: shared\n        description: new\n".utf8).write(to: file)
+        try Data("realms:\n  - realm: \(fixture.realm)\n    clientScopes:\n      - name: shared\n        description: new\n".utf8)
+            .write(to: file)
 
         let result = try fixture.kcx(["apply", "-f", file.path, "--auto-approve"])
         #expect(result.status == 0, "\(result)")
@@ -79,7 +83,8 @@ import Testing
         #expect(
             result.stderr
                 == "error: the id or name '..' cannot be used in a URL path (it would name another path), so nothing was sent\n"
-                + "hint: an id or name like this one comes from the server or the command line, not from Keycloak itself: check who created it\n")
+                + "hint: an id or name like this one comes from the server or the command line, not from Keycloak itself: check who created it\n"
+        )
         #expect(try fixture.snapshot() == before)
     }
 
@@ -113,10 +118,13 @@ import Testing
         #expect(
             refused.stderr
                 == "error: ENDPOINT '\(url)' is not on the session's server \(fixture.keycloak.baseURL): it would receive your bearer token\n"
-                + "hint: use a path relative to the realm (e.g. 'clients'), or add --allow-other-host if you mean to send it there\n")
+                + "hint: use a path relative to the realm (e.g. 'clients'), or add --allow-other-host if you mean to send it there\n"
+        )
         #expect(other.requests.isEmpty)
 
-        let sameServer = try fixture.kcx(["get", "\(fixture.keycloak.baseURL)/admin/realms/\(fixture.realm)/clients", "--fields", "clientId"])
+        let sameServer = try fixture.kcx([
+            "get", "\(fixture.keycloak.baseURL)/admin/realms/\(fixture.realm)/clients", "--fields", "clientId",
+        ])
         #expect(sameServer.status == 0, "\(sameServer)")
 
         let allowed = try fixture.kcx(["get", url, "--allow-other-host"])

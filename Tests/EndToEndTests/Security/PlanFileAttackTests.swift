@@ -48,11 +48,12 @@ import Testing
         let before = try fixture.snapshot()
         let unset = try fixture.kcx(["apply", planPath, "--auto-approve"])
         #expect(unset.status == 2, "\(unset)")
-        #expect(unset.stderr == """
-            error: the saved plan needs the environment variable PARTNER_API_TOKEN (a secret it refers to), which is not set
-            hint: set PARTNER_API_TOKEN as it was when the plan was made, then run apply again; nothing was sent
+        #expect(
+            unset.stderr == """
+                error: the saved plan needs the environment variable PARTNER_API_TOKEN (a secret it refers to), which is not set
+                hint: set PARTNER_API_TOKEN as it was when the plan was made, then run apply again; nothing was sent
 
-            """)
+                """)
         #expect(try fixture.snapshot() == before)
 
         // With it: the server gets the value; no output shows it, -v included.
@@ -65,13 +66,16 @@ import Testing
 
     @Test func aSecretWrittenInTheFileIsNotSavedInAPlan() throws {
         let fixture = try RealmFixture(keycloak, prefix: "planliteral")
-        let file = try write(fixture, mapperFile(fixture.realm, claimValue: "literal-s3cret", key: "client.secret"), name: "realm.yaml")
+        let file = try write(
+            fixture, mapperFile(fixture.realm, claimValue: "literal-s3cret", key: "client.secret"), name: "realm.yaml")
         let planPath = fixture.env.home.appendingPathComponent("realm.plan").path
         let refused = try fixture.kcx(["plan", "-f", file, "--out", planPath])
         #expect(refused.status == 2, "\(refused)")
         #expect(refused.stdout == "")
-        #expect(refused.stderr.hasPrefix(
-            "error: cannot save the plan: client-scope 'partner' holds a secret written in the file (or a ${NAME:-default} default), which a plan file must not store\n"),
+        #expect(
+            refused.stderr.hasPrefix(
+                "error: cannot save the plan: client-scope 'partner' holds a secret written in the file (or a ${NAME:-default} default), which a plan file must not store\n"
+            ),
             "\(refused)")
         #expect(!refused.stderr.contains("literal-s3cret"))
         #expect(!FileManager.default.fileExists(atPath: planPath))
@@ -79,7 +83,9 @@ import Testing
 
     @Test func aNameMeantToBecomeMarkupInTheReviewCommentStaysText() throws {
         let fixture = try RealmFixture(keycloak, prefix: "planmd")
-        let file = try write(fixture, """
+        let file = try write(
+            fixture,
+            """
             realms:
               - realm: \(fixture.realm)
                 clientScopes:
@@ -88,8 +94,10 @@ import Testing
             """, name: "realm.yaml")
         let result = try fixture.kcx(["plan", "-f", file, "-o", "markdown"])
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.contains(
-            "| + create | client-scope | x\\](https://evil.example)&lt;img&gt;\\| | name: (none) -&gt; \"x\\](https://evil.example)&lt;img&gt;\\|\"<br>description: (none) -&gt; \"!\\[t\\](https://evil.example/t.png)\"<br>"),
+        #expect(
+            result.stdout.contains(
+                "| + create | client-scope | x\\](https://evil.example)&lt;img&gt;\\| | name: (none) -&gt; \"x\\](https://evil.example)&lt;img&gt;\\|\"<br>description: (none) -&gt; \"!\\[t\\](https://evil.example/t.png)\"<br>"
+            ),
             "\(result.stdout)")
     }
 }

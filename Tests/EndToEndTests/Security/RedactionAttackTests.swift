@@ -29,7 +29,8 @@ import Testing
 
     @Test func aSecretGivenWithSetWarns() throws {
         let fixture = try RealmFixture(.shared, prefix: "redact")
-        let warning = "warning: -s secret=… on the command line is visible to other users and kept in shell history; use -f FILE or -f - (standard input) for the body\n"
+        let warning =
+            "warning: -s secret=… on the command line is visible to other users and kept in shell history; use -f FILE or -f - (standard input) for the body\n"
         let created = try fixture.inRealm(["create", "clients", "-s", "clientId=withsecret", "-s", "secret=argv-secret"])
         #expect(created.stderr.hasPrefix(warning), "\(created)")
         #expect(try fixture.client("withsecret")["secret"]?.stringValue == "argv-secret")

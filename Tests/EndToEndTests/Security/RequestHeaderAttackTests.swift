@@ -23,7 +23,10 @@ import Testing
             ("X A=1", "error: invalid -h: the header name contains ' ', which no header name can hold\n"),
         ]
         for item in cases {
-            for arguments in [["get", "realms"], ["create", "clients", "-s", "clientId=x"], ["update", "clients/x", "-s", "a=1"], ["delete", "clients/x"]] {
+            for arguments in [
+                ["get", "realms"], ["create", "clients", "-s", "clientId=x"], ["update", "clients/x", "-s", "a=1"],
+                ["delete", "clients/x"],
+            ] {
                 for name in ["kcx", "kcadm.sh"] {
                     let shell = KcadmShell(env: env)
                     let result = try shell.run(name, arguments + ["-h", item.header])

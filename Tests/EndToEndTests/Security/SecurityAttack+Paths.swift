@@ -2,11 +2,14 @@
 extension SecurityAttack {
     static let paths: [SecurityAttack] = [
         SecurityAttack(
-            boundary: "paths", attack: "A delegated admin creates a client scope with id `../../VICTIM`; the operator runs `kcx client-scope delete`",
+            boundary: "paths",
+            attack:
+                "A delegated admin creates a client scope with id `../../VICTIM`; the operator runs `kcx client-scope delete`",
             outcome: "The id is sent as one segment (`..%2F..%2FVICTIM`): that scope is deleted, realm VICTIM is untouched",
             test: "PathAttackTests.swift: aScopeIdThatClimbsOutOfTheRealmDeletesOnlyThatScope"),
         SecurityAttack(
-            boundary: "paths", attack: "An audience mapper with id `../../../../../VICTIM`; the operator runs `kcx audience remove`",
+            boundary: "paths",
+            attack: "An audience mapper with id `../../../../../VICTIM`; the operator runs `kcx audience remove`",
             outcome: "Only that mapper is deleted; realm VICTIM is untouched",
             test: "PathAttackTests.swift: aMapperIdThatClimbsOutOfTheRealmRemovesOnlyThatMapper"),
         SecurityAttack(

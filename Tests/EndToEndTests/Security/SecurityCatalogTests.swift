@@ -65,7 +65,9 @@ import Testing
         for boundary in boundaries {
             #expect(SecurityAttack.all.contains { $0.boundary == boundary }, "no attack tries the '\(boundary)' boundary")
         }
-        #expect(Set(SecurityAttack.all.map(\.boundary)).isSubset(of: Set(boundaries)), "a row names a boundary docs/security.md does not")
+        #expect(
+            Set(SecurityAttack.all.map(\.boundary)).isSubset(of: Set(boundaries)),
+            "a row names a boundary docs/security.md does not")
     }
 
     @Test func theCommittedTableEqualsTheCatalog() throws {
@@ -82,6 +84,8 @@ import Testing
             try Data(text.utf8).write(to: url)
             return
         }
-        #expect(committed == Self.table(), "docs/security.md's attack table is stale: KCX_UPDATE_GOLDEN=1 swift test --filter SecurityCatalogTests")
+        #expect(
+            committed == Self.table(),
+            "docs/security.md's attack table is stale: KCX_UPDATE_GOLDEN=1 swift test --filter SecurityCatalogTests")
     }
 }

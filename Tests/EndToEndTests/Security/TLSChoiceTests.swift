@@ -28,7 +28,8 @@ final class SelfSignedServer: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.openssl)
         process.arguments = [
-            "s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", directory.appendingPathComponent("server-key.pem").path,
+            "s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key",
+            directory.appendingPathComponent("server-key.pem").path,
             "-HTTP",
         ]
         process.currentDirectoryURL = directory.appendingPathComponent("www")
@@ -86,7 +87,8 @@ final class SelfSignedServer: @unchecked Sendable {
 @Suite(.enabled(if: SelfSignedServer.isAvailable, "needs /usr/bin/openssl for a TLS server"))
 struct TLSChoiceTests {
     static let realms = "[ {\n  \"realm\" : \"tls-demo\"\n} ]\n"
-    static let certificateHint = "hint: trust the server's CA with --cacert FILE (PEM), or, not recommended, skip verification with --insecure\n"
+    static let certificateHint =
+        "hint: trust the server's CA with --cacert FILE (PEM), or, not recommended, skip verification with --insecure\n"
 
     /// A kcx environment whose default profile holds a fresh access token for `server`, with the
     /// TLS members given (as `config credentials --insecure/--cacert` stores them).
@@ -99,7 +101,8 @@ struct TLSChoiceTests {
         let chosen = try #require(tls.objectValue)
         for key in chosen.keys { profile[key] = chosen[key] }
         let folder = env.configFile.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let document: JSON = ["profiles": ["default": .object(profile)]]
         try Data(document.serialized(.pretty).utf8).write(to: env.configFile)
         #expect(chmod(env.configFile.path, 0o600) == 0)

@@ -33,12 +33,15 @@ import Testing
             id: UUID().uuidString, name: "hostile-audience",
             extra: [
                 ("description", .string(clear)),
-                ("protocolMappers", [
+                (
+                    "protocolMappers",
                     [
-                        "name": "gone\u{1B}[5m", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
-                        "config": ["included.client.audience": "gone\u{07}", "access.token.claim": "true"],
+                        [
+                            "name": "gone\u{1B}[5m", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
+                            "config": ["included.client.audience": "gone\u{07}", "access.token.claim": "true"],
+                        ]
                     ]
-                ])
+                ),
             ])
         return fixture
     }
@@ -49,25 +52,33 @@ import Testing
             ["doctor"], ["graph"], ["audience", "list"], ["token-exchange", "status"], ["client-scope", "list"],
             ["get", "clients", "--format", "table", "--fields", "clientId,description"],
             ["get", "clients", "--format", "csv", "--fields", "clientId,description"],
-            ["get", "client-scopes", "--fields", "name"], ["audience", "check", "--client", Self.title, "--audience", "gone\u{07}", "--user", "nobody"],
+            ["get", "client-scopes", "--fields", "name"],
+            ["audience", "check", "--client", Self.title, "--audience", "gone\u{07}", "--user", "nobody"],
             ["create", "client-scopes", "-s", "name=made", "-s", "protocol=openid-connect", "-s", "id=id\u{1B}[2J"],
             ["export"],
         ]
         for arguments in runs {
             let result = try fixture.kcx(arguments + ["-r", fixture.realm])
             let shown = result.stdout + result.stderr
-            #expect(Self.activeCharacters(shown).isEmpty, "kcx \(arguments.joined(separator: " ")) sent \(Self.activeCharacters(shown)): \(result)")
+            #expect(
+                Self.activeCharacters(shown).isEmpty,
+                "kcx \(arguments.joined(separator: " ")) sent \(Self.activeCharacters(shown)): \(result)")
             #expect(!result.stderr.contains("Fatal error"), "\(result)")
         }
         let doctor = try fixture.kcx(["doctor", "-r", fixture.realm]).stdout
         #expect(doctor.contains("evil\\u001b]0;owned\\u0007"), "\(doctor)")
-        let created = try fixture.kcx(["create", "client-scopes", "-s", "name=made2", "-s", "protocol=openid-connect", "-s", "id=x\u{1B}]52;c;ZWNobyBwd25lZA==\u{07}", "-r", fixture.realm])
+        let created = try fixture.kcx([
+            "create", "client-scopes", "-s", "name=made2", "-s", "protocol=openid-connect", "-s",
+            "id=x\u{1B}]52;c;ZWNobyBwd25lZA==\u{07}", "-r", fixture.realm,
+        ])
         #expect(created.stderr == "Created new client-scope with id 'x\\u001b]52;c;ZWNobyBwd25lZA==\\u0007'\n", "\(created)")
     }
 
     @Test func jsonOutputStaysValidAndHoldsTheExactValue() throws {
         let fixture = try Self.hostileRealm()
-        let result = try fixture.kcx(["get", "clients", "-q", "clientId=\(Self.title)", "--fields", "clientId", "-r", fixture.realm])
+        let result = try fixture.kcx([
+            "get", "clients", "-q", "clientId=\(Self.title)", "--fields", "clientId", "-r", fixture.realm,
+        ])
         #expect(Self.activeCharacters(result.stdout).isEmpty)
         #expect(result.json == [["clientId": .string(Self.title)]], "\(result)")
     }
@@ -76,11 +87,15 @@ import Testing
     /// exactly the words shown (here a kcx function that records them) and nothing else.
     @Test func aPastedFixRunsExactlyThatCommand() throws {
         let fixture = try RealmFixture(.shared, prefix: "paste")
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("kcx-pwned-\(UUID().uuidString.prefix(8))").path
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("kcx-pwned-\(UUID().uuidString.prefix(8))")
+            .path
         let clientId = "p;touch${IFS}\(marker);#"
         let attacker = try DelegatedAdmin(.shared, realm: fixture.realm)
         let created = try attacker.send(
-            "POST", "clients", json: ["clientId": .string(clientId), "publicClient": true, "attributes": ["standard.token.exchange.enabled": "true"]])
+            "POST", "clients",
+            json: [
+                "clientId": .string(clientId), "publicClient": true, "attributes": ["standard.token.exchange.enabled": "true"],
+            ])
         #expect(created.status == 201, "\(created.text)")
 
         let doctor = try fixture.kcx(["doctor", "--output", "json", "-r", fixture.realm])

@@ -16,11 +16,15 @@ struct TruststoreAttackTests {
     }
 
     /// The server's certificate as a PKCS#12 truststore under `password`.
-    static func p12(_ server: SelfSignedServer, _ env: KcxEnvironment, password: String, name: String = "truststore.p12") throws -> String {
+    static func p12(_ server: SelfSignedServer, _ env: KcxEnvironment, password: String, name: String = "truststore.p12") throws
+        -> String
+    {
         let path = env.home.appendingPathComponent(name).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SelfSignedServer.openssl)
-        process.arguments = ["pkcs12", "-export", "-nokeys", "-in", server.certificate, "-out", path, "-passout", "pass:" + password]
+        process.arguments = [
+            "pkcs12", "-export", "-nokeys", "-in", server.certificate, "-out", path, "-passout", "pass:" + password,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -81,7 +85,9 @@ struct TruststoreAttackTests {
                 + "hint: give the password with --trustpass - (prompted for) or KC_CLI_TRUSTSTORE_PASSWORD\n")
         #expect(!result.stderr.contains("Wrong-Pass-1"))
         #expect(try Data(contentsOf: env.configFile) == before)
-        #expect(!FileManager.default.fileExists(atPath: env.configFile.deletingLastPathComponent().appendingPathComponent("truststore-default.pem").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: env.configFile.deletingLastPathComponent().appendingPathComponent("truststore-default.pem").path))
         // The session still trusts its stored CA.
         let still = try shell.run(name, ["get", "realms"])
         #expect(still.status == 0 && still.stdout == Self.realms(name), "\(still)")

@@ -39,7 +39,14 @@ final class FakeIssuer: @unchecked Sendable {
     var issuer: String { server.baseURL + "/realms/master" }
 
     var jwks: JSON {
-        ["keys": [["kid": .string(kid), "kty": "RSA", "alg": "RS256", "use": "sig", "n": .string(b64url(param("n"))), "e": .string(b64url(param("e")))]]]
+        [
+            "keys": [
+                [
+                    "kid": .string(kid), "kty": "RSA", "alg": "RS256", "use": "sig", "n": .string(b64url(param("n"))),
+                    "e": .string(b64url(param("e"))),
+                ]
+            ]
+        ]
     }
 
     /// A token signed with this issuer's key, with any header and claims.
@@ -119,17 +126,23 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
                 "alg": "RS256", "typ": "JWT", "kid": .string(fake.kid), "jku": .string(fake.server.baseURL + "/jwks.json"),
                 "x5u": .string(fake.server.baseURL + "/cert.pem"),
             ],
-            claims: ["iss": .string(fake.issuer), "sub": "admin", "azp": "admin-cli", "exp": .int(Int64(now + 300)), "iat": .int(Int64(now))])
+            claims: [
+                "iss": .string(fake.issuer), "sub": "admin", "azp": "admin-cli", "exp": .int(Int64(now + 300)),
+                "iat": .int(Int64(now)),
+            ])
 
         // The session's realm (master), then the fixture's realm named with -r: refused both times,
         // before any request (the -v trace shows none).
-        for (options, expected) in [([String](), masterIssuer), (["-r", fixture.realm], keycloak.baseURL + "/realms/" + fixture.realm)] {
+        for (options, expected) in [
+            ([String](), masterIssuer), (["-r", fixture.realm], keycloak.baseURL + "/realms/" + fixture.realm),
+        ] {
             let result = try verify(fixture.env, forged, options + ["-v"])
             #expect(result.status == 7, "\(result)")
             #expect(result.stdout == "", "no unverified claims on stdout")
             #expect(
                 result.stderr
-                    == "error: token does not verify: token issuer is '\(fake.issuer)', expected '\(expected)'\n" + Self.otherIssuerHint)
+                    == "error: token does not verify: token issuer is '\(fake.issuer)', expected '\(expected)'\n"
+                    + Self.otherIssuerHint)
         }
         #expect(fake.requests.isEmpty, "the fake issuer was contacted: \(fake.requests.map { "\($0.method) \($0.target)" })")
     }
@@ -146,15 +159,23 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         let certs = "> GET \(masterIssuer)/protocol/openid-connect/certs"
 
         // The attacker's kid, with jku pointing at the attacker's JWKS: only the realm's JWKS is read.
-        let ownKid = fake.token(header: ["alg": "RS256", "kid": .string(fake.kid), "jku": .string(fake.server.baseURL + "/realms/master/protocol/openid-connect/certs")], claims: claims)
+        let ownKid = fake.token(
+            header: [
+                "alg": "RS256", "kid": .string(fake.kid),
+                "jku": .string(fake.server.baseURL + "/realms/master/protocol/openid-connect/certs"),
+            ], claims: claims)
         let unknown = try verify(fixture.env, ownKid, ["-v"])
         #expect(unknown.status == 7, "\(unknown)")
         #expect(unknown.stdout == "")
-        #expect(unknown.stderr.hasSuffix("error: token does not verify: no key with kid '\(fake.kid)' in the issuer's JWKS\n"), "\(unknown)")
+        #expect(
+            unknown.stderr.hasSuffix("error: token does not verify: no key with kid '\(fake.kid)' in the issuer's JWKS\n"),
+            "\(unknown)")
         #expect(tracedRequests(unknown) == [certs])
 
         // The realm's own kid over the attacker's signature.
-        let stolenKid = fake.token(header: ["alg": "RS256", "kid": .string(genuineKid), "x5u": .string(fake.server.baseURL + "/cert.pem")], claims: claims)
+        let stolenKid = fake.token(
+            header: ["alg": "RS256", "kid": .string(genuineKid), "x5u": .string(fake.server.baseURL + "/cert.pem")],
+            claims: claims)
         let forged = try verify(fixture.env, stolenKid, ["-v"])
         #expect(forged.status == 7, "\(forged)")
         #expect(forged.stdout == "")
@@ -196,7 +217,8 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
             let result = try verify(fixture.env, token, ["-r", fixture.realm, "-v"])
             #expect(result.status == 7, "\(alg): \(result)")
             #expect(result.stdout == "")
-            #expect(result.stderr == "error: token does not verify: the token's alg is '\(alg)'; only RS256 is accepted\n", "\(alg)")
+            #expect(
+                result.stderr == "error: token does not verify: the token's alg is '\(alg)'; only RS256 is accepted\n", "\(alg)")
         }
         // The untouched token verifies against the same realm.
         let genuine = try verify(fixture.env, realmToken, ["-r", fixture.realm])
@@ -215,7 +237,9 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         let refused = try verify(fixture.env, realmToken)
         #expect(refused.status == 7, "\(refused)")
         #expect(refused.stdout == "")
-        #expect(refused.stderr == "error: token does not verify: token issuer is '\(realmIssuer)', expected '\(masterIssuer)'\n" + Self.otherIssuerHint)
+        #expect(
+            refused.stderr == "error: token does not verify: token issuer is '\(realmIssuer)', expected '\(masterIssuer)'\n"
+                + Self.otherIssuerHint)
         let wrongIssuer = try verify(fixture.env, realmToken, ["--issuer", masterIssuer])
         #expect(wrongIssuer.status == 7)
         #expect(wrongIssuer.stderr == refused.stderr)
@@ -223,7 +247,10 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         // Named with -r, KCX_REALM or --issuer, it verifies.
         var withRealm = fixture.env
         withRealm.extra["KCX_REALM"] = fixture.realm
-        for (env, options) in [(fixture.env, ["-r", fixture.realm]), (fixture.env, ["--issuer", realmIssuer]), (fixture.env, ["--issuer", realmIssuer + "/"]), (withRealm, [])] {
+        for (env, options) in [
+            (fixture.env, ["-r", fixture.realm]), (fixture.env, ["--issuer", realmIssuer]),
+            (fixture.env, ["--issuer", realmIssuer + "/"]), (withRealm, []),
+        ] {
             let result = try verify(env, realmToken, options)
             #expect(result.status == 0, "\(options): \(result)")
             #expect(result.stderr == "verified: RS256 signature by \(realmIssuer), not expired\n")
@@ -249,13 +276,14 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         let env = try KcxEnvironment()
         let result = try verify(env, token, ["-v"])
         #expect(
-            result == ProcessResult(
-                status: 2, stdout: "",
-                stderr: """
-                    error: --verify needs an issuer to trust: log in with 'kcx config credentials', or pass --issuer URL
-                    hint: for example: kcx token decode --verify --issuer https://keycloak.example.com/realms/myrealm
+            result
+                == ProcessResult(
+                    status: 2, stdout: "",
+                    stderr: """
+                        error: --verify needs an issuer to trust: log in with 'kcx config credentials', or pass --issuer URL
+                        hint: for example: kcx token decode --verify --issuer https://keycloak.example.com/realms/myrealm
 
-                    """))
+                        """))
         // The option table's mistakes are usage errors too, before anything is read.
         let both = try env.kcx(["token", "decode", "--verify", "--issuer", fake.issuer, "-r", "master", "-"], stdin: token)
         #expect(both.status == 2)
