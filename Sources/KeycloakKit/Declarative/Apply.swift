@@ -157,6 +157,19 @@ public final class PlanExecutor: @unchecked Sendable {
     }
 
     /// A write whose 409 (create) or 404 (delete) means another run already got there.
+    /// POSTs a protocol mapper to `endpoint` (a scope's or a client's mappers). A lost answer or a
+    /// 409 is settled by looking the mapper up by name: never two of one name.
+    func createMapperOnce(_ endpoint: Endpoint, _ body: JSON, _ api: AdminAPI) throws -> ChangeResult {
+        let name = body["name"]?.stringValue
+        let find = { () throws -> String? in
+            try api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue
+        }
+        switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
+        case .created, .recovered: return .applied
+        case .existing: return .alreadyDone
+        }
+    }
+
     func tolerating(_ code: ExitCode, _ write: () throws -> Void) throws -> ChangeResult {
         do {
             try write()
@@ -273,16 +286,7 @@ public final class PlanExecutor: @unchecked Sendable {
         case .createMapper(let scope, let body, let inline):
             if inline, createdWithMappers.withLock({ $0.contains(scope) }) { return .applied }
             let id = try scopeID(scope, api)
-            // A lost answer or a 409 is settled by looking the mapper up by name: never two of one name.
-            let endpoint: Endpoint = "client-scopes/\(id)/protocol-mappers/models"
-            let name = body["name"]?.stringValue
-            let find = { () throws -> String? in
-                try api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue
-            }
-            switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
-            case .created, .recovered: return .applied
-            case .existing: return .alreadyDone
-            }
+            return try createMapperOnce("client-scopes/\(id)/protocol-mappers/models", body, api)
         case .updateMapper(let scope, let mapperID, let body):
             let id = try scopeID(scope, api)
             _ = try send(api, "PUT", "client-scopes/\(id)/protocol-mappers/models/\(mapperID)", body)
@@ -301,16 +305,7 @@ public final class PlanExecutor: @unchecked Sendable {
             }
             return try tolerating(.conflict) { _ = try send(api, "PUT", "clients/\(client)/\(to.clientEndpoint)/\(id)") }
         case .createClientMapper(let planned, let body):
-            // A lost answer or a 409 is settled by looking the mapper up by name: never two of one name.
-            let endpoint: Endpoint = "clients/\(clientUUID(planned))/protocol-mappers/models"
-            let name = body["name"]?.stringValue
-            let find = { () throws -> String? in
-                try api.getArray(endpoint, realm: self.realm).first { $0["name"]?.stringValue == name }?["id"]?.stringValue
-            }
-            switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
-            case .created, .recovered: return .applied
-            case .existing: return .alreadyDone
-            }
+            return try createMapperOnce("clients/\(clientUUID(planned))/protocol-mappers/models", body, api)
         case .updateClientMapper(let client, let mapperID, let body):
             _ = try send(api, "PUT", "clients/\(clientUUID(client))/protocol-mappers/models/\(mapperID)", body)
             return .applied
