@@ -132,7 +132,7 @@ public enum TokenExchangeSecurityCommands {
         var changes: [Change] = []
         if options.enable {
             let writer = session.writer(invocation)
-            try writer.enableExchangeEvents()
+            try writer.convergeExchangeEvents()
             changes = writer.changes
             if options.output != .json { ChangeOutput.report(writer, invocation, context) }
         } else if try !lookup.exchangeEventsRecorded() {

@@ -54,6 +54,37 @@ import Testing
             ])
     }
 
+    /// `audit --enable` through the engine: the config is read once (the plan's read), the executor
+    /// lays its PUT over it, and the outcome line is the command's own; recorded already, one GET.
+    @Test func convergingReadsTheConfigOnceAndTheExecutorPutsOverIt() throws {
+        let api = ScriptedAdminAPI()
+        api.expect(
+            "GET", "events/config",
+            json: ["eventsEnabled": true, "eventsListeners": ["email"], "enabledEventTypes": ["LOGIN"]])
+        api.expect(
+            "PUT", "events/config",
+            body: [
+                "eventsEnabled": true, "eventsListeners": ["email"],
+                "enabledEventTypes": ["LOGIN", "TOKEN_EXCHANGE", "TOKEN_EXCHANGE_ERROR"],
+            ], status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.convergeExchangeEvents()
+        #expect(api.allConsumed)
+        #expect(
+            writer.changes == [
+                Change(
+                    kind: "events-config", name: "demo", outcome: .updated,
+                    details: ["enabledEventTypes: + TOKEN_EXCHANGE", "enabledEventTypes: + TOKEN_EXCHANGE_ERROR"])
+            ])
+
+        let recorded = ScriptedAdminAPI()
+        recorded.expect("GET", "events/config", json: ["eventsEnabled": true, "enabledEventTypes": []])
+        let again = Writer(api: recorded, realm: "demo", dryRun: false)
+        try again.convergeExchangeEvents()
+        #expect(recorded.allConsumed)
+        #expect(again.changes == [Change(kind: "events-config", name: "demo", outcome: .unchanged)])
+    }
+
     @Test func readsExchangeEventsIntoTableFields() throws {
         let api = ScriptedAdminAPI()
         api.expect(

@@ -186,13 +186,15 @@ import Testing
             labels == [
                 "clientScopes", "clients", "realmDefaultScopeIDs", "realmOptionalScopeIDs", "legacy", "exists",
                 "realmRepresentation",
-                "downscopeOn", "exchangeEventsRecorded", "readSpec",
+                "downscopeOn", "exchangeEventsRecorded", "exchangeEventsConfig", "readSpec",
             ])
         var live = LiveRealm.missing
         live.realmRepresentation = ["realm": "demo"]
+        live.exchangeEventsConfig = ["eventsEnabled": false]
         #expect(
             LiveFingerprint.of(live).map(\.key) == [
-                "realm (missing)", "realm settings", "downscope enforcement", "exchange events", "realm default client scopes",
+                "realm (missing)", "realm settings", "downscope enforcement", "exchange events", "events config",
+                "realm default client scopes",
                 "realm optional client scopes",
             ])
     }

@@ -32,6 +32,9 @@ public final class PlanExecutor: @unchecked Sendable {
     /// run made it meanwhile): planned id -> its real id, for the changes that name it.
     let clientAliases = Mutex([String: String]())
     let onResult: @Sendable (PlanChange, ChangeResult) -> Void
+    /// The events config the plan was made from (read with `exchangeEvents`), so recording exchange
+    /// events lays its change over what was read instead of reading it again.
+    let eventsConfig: JSON?
     /// Asked before each write is started; true stops the run after the writes in flight (Ctrl-C).
     public var shouldStop: @Sendable () -> Bool = { false }
     /// A command's own run (`Writer.converge`): the legacy wiring, carried out by the writes the
@@ -56,6 +59,7 @@ public final class PlanExecutor: @unchecked Sendable {
             if let name = scope["name"]?.stringValue, let id = scope["id"]?.stringValue { ids[name] = id }
         }
         scopeIDs = Mutex(ids)
+        eventsConfig = live.exchangeEventsConfig
         self.onResult = onResult
     }
 
@@ -245,7 +249,7 @@ public final class PlanExecutor: @unchecked Sendable {
             return .applied
         case .recordExchangeEvents:
             // The same write as `kcx token-exchange audit --enable`.
-            try Writer(api: api, realm: realm, dryRun: false).enableExchangeEvents()
+            try Writer(api: api, realm: realm, dryRun: false).enableExchangeEvents(current: eventsConfig)
             return .applied
         case .createScope(let name, let body):
             // A lost answer or a 409 is settled by looking the scope up: never two scopes of one name.

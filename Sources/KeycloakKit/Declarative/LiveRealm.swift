@@ -79,6 +79,8 @@ public struct LiveRealm: Sendable, Equatable {
     public var downscopeOn: Bool? = nil
     /// Whether exchange events are stored (read only when the file asks for them).
     public var exchangeEventsRecorded: Bool? = nil
+    /// `GET events/config` as read for `exchangeEventsRecorded`: what the executor lays its change over.
+    public var exchangeEventsConfig: JSON? = nil
     /// What was read to get this value, recorded by the reads themselves, so a saved plan can make
     /// exactly the same reads again (`LiveRealm.read(_:_:)`) and compare.
     public var readSpec = LiveReadSpec(realm: "")
@@ -106,7 +108,11 @@ public struct LiveRealm: Sendable, Equatable {
                 policy.map { $0["enabled"]?.boolValue == true && !isTargeted($0) } == true
                 && profiles.contains { $0["name"]?.stringValue == downscopeProfileName }
         }
-        if events { exchangeEventsRecorded = try Lookup(api: api, realm: realm).exchangeEventsRecorded() }
+        if events {
+            let config = try api.get("events/config", realm: realm)
+            exchangeEventsConfig = config
+            exchangeEventsRecorded = exchangeEventsUpdate(config) == nil
+        }
     }
 
     public init(clientScopes: [JSON], clients: [JSON], realmDefaultScopeIDs: [String], realmOptionalScopeIDs: [String]) {

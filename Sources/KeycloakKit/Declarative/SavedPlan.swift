@@ -283,6 +283,8 @@ public enum LiveFingerprint {
         if let representation = live.realmRepresentation { add("realm settings", representation) }
         if let on = live.downscopeOn { add("downscope enforcement", .bool(on)) }
         if let on = live.exchangeEventsRecorded { add("exchange events", .bool(on)) }
+        // The executor lays its change over this config: another change to it makes the plan stale.
+        if let config = live.exchangeEventsConfig { add("events config", config) }
         for scope in live.clientScopes { add("client-scope \(scope["name"]?.stringValue ?? "?")", scope) }
         for client in live.clients { add("client \(client["clientId"]?.stringValue ?? "?")", client) }
         add("realm default client scopes", .array(live.realmDefaultScopeIDs.sorted().map { .string($0) }))

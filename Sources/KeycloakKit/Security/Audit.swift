@@ -49,31 +49,57 @@ public struct ExchangeEvent: Sendable, Equatable {
     }
 }
 
+/// The events config laid over `config` so that it stores events and both exchange types (event
+/// types and listeners already configured stay), and what that changes; nil when it already does.
+/// The one rule behind `audit --enable`, the plan's `exchangeEvents`, and "is it recorded".
+public func exchangeEventsUpdate(_ config: JSON) -> (body: JSON, details: [String])? {
+    var config = config
+    var details: [String] = []
+    if config["eventsEnabled"]?.boolValue != true {
+        details.append("eventsEnabled: \(config["eventsEnabled"]?.serialized() ?? "(none)") -> true")
+        config["eventsEnabled"] = true
+    }
+    // An empty stored list reads back as every default type (exchange types included); a list that is empty here stores the defaults.
+    var types = (config["enabledEventTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
+    if !types.isEmpty {
+        for type in exchangeEventTypes where !types.contains(type) {
+            types.append(type)
+            details.append("enabledEventTypes: + \(type)")
+        }
+        config["enabledEventTypes"] = .array(types.map { .string($0) })
+    }
+    return details.isEmpty ? nil : (config, details)
+}
+
 extension Writer {
     /// Stores events and both exchange types; event types and listeners already configured stay.
     /// PUT overwrites eventsEnabled and eventsExpiration even when absent, so the whole object is sent back.
-    public func enableExchangeEvents() throws {
-        var config = try api.get("events/config", realm: realm)
-        var details: [String] = []
-        if config["eventsEnabled"]?.boolValue != true {
-            details.append("eventsEnabled: \(config["eventsEnabled"]?.serialized() ?? "(none)") -> true")
-            config["eventsEnabled"] = true
-        }
-        // An empty stored list reads back as every default type (exchange types included); a list that is empty here stores the defaults.
-        var types = (config["enabledEventTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
-        if !types.isEmpty {
-            for type in exchangeEventTypes where !types.contains(type) {
-                types.append(type)
-                details.append("enabledEventTypes: + \(type)")
-            }
-            config["enabledEventTypes"] = .array(types.map { .string($0) })
-        }
-        guard !details.isEmpty else {
+    /// `current`: the config as this run already read it (the plan's executor), else it is read here.
+    public func enableExchangeEvents(current: JSON? = nil) throws {
+        let config = try current ?? api.get("events/config", realm: realm)
+        guard let (body, details) = exchangeEventsUpdate(config) else {
             record(Change(kind: "events-config", name: realm, outcome: .unchanged))
             return
         }
-        try write("PUT", "events/config", body: config)
+        try write("PUT", "events/config", body: body)
         record(Change(kind: "events-config", name: realm, outcome: .updated, details: details))
+    }
+
+    /// `kcx token-exchange audit --enable` through the engine: a fragment whose realm wants exchange
+    /// events stored, planned against the events config read once and carried out by the executor
+    /// as `.recordExchangeEvents`. The outcome line keeps the command's words (`events-config`, and
+    /// the fields that change).
+    public func convergeExchangeEvents() throws {
+        var live = LiveRealm(clientScopes: [], clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
+        try live.readSecuritySettings(api, realm: realm, downscope: false, events: true)
+        var desired = DesiredRealm(realm: realm)
+        desired.exchangeEvents = true
+        let details = live.exchangeEventsConfig.flatMap(exchangeEventsUpdate)?.details ?? []
+        let (applied, _) = try execute(Fragment(desired: desired), live: live)
+        record(
+            Change(
+                kind: "events-config", name: realm, outcome: applied.isEmpty ? .unchanged : .updated,
+                details: applied.isEmpty ? [] : details))
     }
 }
 
@@ -91,8 +117,6 @@ extension Lookup {
 
     /// Whether exchange events are being stored now.
     public func exchangeEventsRecorded() throws -> Bool {
-        let config = try api.get("events/config", realm: realm)
-        let types = (config["enabledEventTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
-        return config["eventsEnabled"]?.boolValue == true && (types.isEmpty || exchangeEventTypes.allSatisfy(types.contains))
+        exchangeEventsUpdate(try api.get("events/config", realm: realm)) == nil
     }
 }
