@@ -152,7 +152,7 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         let fake = try FakeIssuer()
         defer { fake.stop() }
         let genuine = try keycloak.adminToken()
-        let genuineHeader = try #require(try JSON.parse(b64urlDecode(genuine.split(separator: ".")[0])))
+        let genuineHeader = try JSON.parse(b64urlDecode(genuine.split(separator: ".")[0]))
         let genuineKid = try #require(genuineHeader["kid"]?.stringValue)
         let now = Int(Date().timeIntervalSince1970)
         let claims: JSON = ["iss": .string(masterIssuer), "sub": "admin", "exp": .int(Int64(now + 300)), "iat": .int(Int64(now))]
@@ -193,7 +193,7 @@ func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         let (fixture, realmToken) = try setUp("valg")
         let issuer = keycloak.baseURL + "/realms/" + fixture.realm
         let parts = realmToken.split(separator: ".")
-        let header = try #require(try JSON.parse(b64urlDecode(parts[0])))
+        let header = try JSON.parse(b64urlDecode(parts[0]))
         let kid = try #require(header["kid"]?.stringValue)
         let jwks = try #require(try keycloak.request("GET", "/realms/\(fixture.realm)/protocol/openid-connect/certs").json)
         let jwk = try #require(jwks["keys"]?.arrayValue?.first { $0["kid"]?.stringValue == kid })
