@@ -403,26 +403,10 @@ public enum Planner {
         var changes: [PlanChange] = []
         var existing = MapperPool(current?["protocolMappers"]?.arrayValue ?? [])
         let inline = current == nil
-        for mapper in scope.audienceMappers {
-            let label = "\(mapper.name) on scope \(scope.name)"
-            let config = mapper.settings.config(for: mapper.audience)
-            // The same match as `kcx audience add`: a mapper for this audience, else one with this name.
-            guard let match = existing.takeAudienceMapper(mapper.audience, named: mapper.name) else {
-                changes.append(
-                    PlanChange(
-                        operation: .create, kind: "audience-mapper", name: label, group: group,
-                        details: differences(current: nil, desired: config, path: "config", hiding: secrets),
-                        action: .createMapper(scope: scope.name, body: audienceMapperBody(mapper), inline: inline)))
-                continue
-            }
-            guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets),
-                let id = match["id"]?.stringValue
-            else { continue }
-            changes.append(
-                PlanChange(
-                    operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
-                    action: .updateMapper(scope: scope.name, id: id, body: update.body)))
-        }
+        changes += audienceMapperChanges(
+            scope.audienceMappers, matching: &existing, on: "scope \(scope.name)", group: group, secrets: secrets,
+            create: { .createMapper(scope: scope.name, body: $0, inline: inline) },
+            update: { .updateMapper(scope: scope.name, id: $0, body: $1) })
         for mapper in scope.protocolMappers {
             let label = "\(mapper.name) on scope \(scope.name)"
             let wanted = rawMapperBody(mapper)
@@ -471,6 +455,36 @@ public enum Planner {
     /// A scope's live mappers, each matched at most once by the file's mappers, in their order (the
     /// first one not yet taken wins). Indexed by audience and by name: scanning the mappers once per
     /// mapper of the file made a scope of 16,000 mappers quadratic.
+    /// The creates and updates that make `mappers` true of a scope's or a client's mappers (`pool`),
+    /// matched as `kcx audience add` matches: a mapper for this audience, else one with this name.
+    /// `on` names the holder in labels (`scope api-access`); `create`/`update` say where the write goes.
+    static func audienceMapperChanges(
+        _ mappers: [DesiredAudienceMapper], matching pool: inout MapperPool, on holder: String, group: String,
+        secrets: Set<String>, create: (JSON) -> PlanAction, update: (String, JSON) -> PlanAction
+    ) -> [PlanChange] {
+        var changes: [PlanChange] = []
+        for mapper in mappers {
+            let label = "\(mapper.name) on \(holder)"
+            guard let match = pool.takeAudienceMapper(mapper.audience, named: mapper.name) else {
+                changes.append(
+                    PlanChange(
+                        operation: .create, kind: "audience-mapper", name: label, group: group,
+                        details: differences(
+                            current: nil, desired: mapper.settings.config(for: mapper.audience), path: "config", hiding: secrets),
+                        action: create(audienceMapperBody(mapper))))
+                continue
+            }
+            guard let wanted = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets),
+                let id = match["id"]?.stringValue
+            else { continue }
+            changes.append(
+                PlanChange(
+                    operation: .update, kind: "audience-mapper", name: label, group: group, details: wanted.details,
+                    action: update(id, wanted.body)))
+        }
+        return changes
+    }
+
     struct MapperPool {
         let mappers: [JSON]
         private var taken: [Bool]
@@ -629,26 +643,10 @@ public enum Planner {
             }
             // Mappers on the client itself, matched as a scope's are.
             var pool = MapperPool(rep["protocolMappers"]?.arrayValue ?? [])
-            for mapper in client.audienceMappers {
-                let label = "\(mapper.name) on client \(client.clientId)"
-                guard let match = pool.takeAudienceMapper(mapper.audience, named: mapper.name) else {
-                    changes.append(
-                        PlanChange(
-                            operation: .create, kind: "audience-mapper", name: label, group: group,
-                            details: differences(
-                                current: nil, desired: mapper.settings.config(for: mapper.audience), path: "config",
-                                hiding: secrets),
-                            action: .createClientMapper(clientUUID: uuid, body: audienceMapperBody(mapper))))
-                    continue
-                }
-                guard let update = mapper.settings.update(of: match, to: mapper.audience, secrets: secrets),
-                    let id = match["id"]?.stringValue
-                else { continue }
-                changes.append(
-                    PlanChange(
-                        operation: .update, kind: "audience-mapper", name: label, group: group, details: update.details,
-                        action: .updateClientMapper(clientUUID: uuid, id: id, body: update.body)))
-            }
+            changes += audienceMapperChanges(
+                client.audienceMappers, matching: &pool, on: "client \(client.clientId)", group: group, secrets: secrets,
+                create: { .createClientMapper(clientUUID: uuid, body: $0) },
+                update: { .updateClientMapper(clientUUID: uuid, id: $0, body: $1) })
             var attributes = JSONObject()
             if let enabled = client.standardExchange { attributes[standardExchangeAttribute] = .string(String(enabled)) }
             if let refresh = client.allowRefresh {
