@@ -371,6 +371,12 @@ struct DeclarativeRealmTests {
         #expect(created.status == 0, "\(created)")
         let handMade = try server.keycloak.adminSend("POST", "\(server.realm)/clients", json: ["clientId": "hand-made"])
         #expect(handMade.status == 201)
+        // What `realm ensure` and `client ensure` make is not kcx's to prune: they go through the
+        // same engine, without the mark.
+        let ensured = "\(server.realm)-ensured"
+        #expect(try server.kcx(["realm", "ensure", ensured]).status == 0)
+        let byCommand = try server.kcx(["client", "ensure", "by-command", "--public", "-r", server.realm])
+        #expect(byCommand.status == 0, "\(byCommand)")
         let one = try server.file(
             "one.yaml",
             """
@@ -406,6 +412,14 @@ struct DeclarativeRealmTests {
             try server.keycloak.adminGet("\(server.realm)/clients").json?.arrayValue?.compactMap { $0["clientId"]?.stringValue }
             ?? []
         #expect(clients.contains("kept") && clients.contains("hand-made") && !clients.contains("dropped"), "\(clients)")
+        #expect(clients.contains("by-command"), "\(clients)")
+        let ensuredRealm = try server.keycloak.adminGet(ensured)
+        #expect(ensuredRealm.status == 200)
+        #expect(ensuredRealm.json?["enabled"] == true)
+        #expect(ensuredRealm.json?["attributes"]?["kcx.managed"] == nil, "\(ensuredRealm)")
+        let client = try server.keycloak.adminGet("\(server.realm)/clients?clientId=by-command").json?[0]
+        #expect(client?["publicClient"] == true)
+        #expect(client?["attributes"]?["kcx.managed"] == nil, "\(String(describing: client))")
         #expect(try server.kcx(["plan", "-f", one, "--prune", "--detailed-exitcode"]).status == 0)
     }
 

@@ -208,9 +208,12 @@ public final class PlanExecutor: @unchecked Sendable {
 
     func execute(_ action: PlanAction, _ api: AdminAPI) throws -> ChangeResult {
         switch action {
-        case .createRealm(_, let body):
-            return try tolerating(.conflict) {
-                _ = try api.send(method: "POST", endpoint: "realms", realm: nil, query: [], body: body)
+        case .createRealm(let name, let body):
+            // A lost answer or a 409 is settled by looking the realm up: made meanwhile is as wanted.
+            let find = { () throws -> String? in try api.getIfExists("realms/\(name)", realm: name).map { _ in name } }
+            switch try api.createOnce("realms", realm: nil, body: body, find: find) {
+            case .created, .recovered: return .applied
+            case .existing: return .alreadyDone
             }
         case .deleteRealm(let name):
             return try tolerating(.notFound) {

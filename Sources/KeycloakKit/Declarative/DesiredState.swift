@@ -88,6 +88,9 @@ public struct DesiredClient: Sendable, Equatable {
     public var exportsSecretPlaceholder = false
     /// Audience mappers on the client itself (`kcx audience add --client`; the file has no words for them).
     public var audienceMappers: [DesiredAudienceMapper] = []
+    /// Whether a client this creates is marked as kcx's (`--prune` removes such a client once no file
+    /// declares it). A file's clients are; `kcx client ensure`'s are not.
+    public var marksManaged = true
 
     public init(
         clientId: String, defaultScopes: [String], optionalScopes: [String], standardExchange: Bool? = nil,
@@ -117,6 +120,10 @@ public struct DesiredClient: Sendable, Equatable {
 /// Realm settings the file gives (RealmRepresentation fields); those it omits are left alone.
 public struct DesiredRealmSettings: Sendable, Equatable {
     public var values = JSONObject()
+
+    /// Whether a realm this creates is marked as kcx's (`--prune` deletes such a realm once no file
+    /// names it). A file's realms are; `kcx realm ensure`'s are not.
+    public var marksManaged = true
 
     public init(values: JSONObject = JSONObject()) { self.values = values }
 

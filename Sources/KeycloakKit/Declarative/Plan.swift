@@ -605,8 +605,8 @@ public enum Planner {
                 if let refresh = client.allowRefresh {
                     attributes[exchangeRefreshAttribute] = .string(refresh ? "SAME_SESSION" : "NO")
                 }
-                attributes[managedAttribute] = "true"
-                body["attributes"] = .object(attributes)
+                if client.marksManaged { attributes[managedAttribute] = "true" }
+                if !attributes.isEmpty { body["attributes"] = .object(attributes) }
                 if let secret = client.secret {
                     body["secret"] = .string(secret)
                     if body["publicClient"] == nil { body["publicClient"] = false }
@@ -727,7 +727,7 @@ extension Planner {
         guard live.exists else {
             var body = JSONObject([("realm", .string(desired.realm))])
             for (key, value) in desired.settings.values { body[key] = value }
-            body["attributes"] = .object(JSONObject([(managedAttribute, "true")]))
+            if desired.settings.marksManaged { body["attributes"] = .object(JSONObject([(managedAttribute, "true")])) }
             return [
                 PlanChange(
                     operation: .create, kind: "realm", name: desired.realm, group: group,

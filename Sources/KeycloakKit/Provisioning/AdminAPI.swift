@@ -38,7 +38,7 @@ extension AdminAPI {
     /// name, clientId, mapper name) decides: found, it is used; not found, the POST is sent again, at
     /// most `--retries` times with backoff. A 409 is answered by `find` too (`.existing`), which is
     /// how two runs creating the same object at once both succeed. A timeout is not re-sent.
-    public func createOnce(_ endpoint: Endpoint, realm: String, body: JSON, find: () throws -> String?) throws -> CreateResult {
+    public func createOnce(_ endpoint: Endpoint, realm: String?, body: JSON, find: () throws -> String?) throws -> CreateResult {
         var resend = 0
         while true {
             do {

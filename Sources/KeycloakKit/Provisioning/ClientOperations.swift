@@ -18,64 +18,45 @@ public struct ClientSettings: Sendable {
 }
 
 extension Writer {
-    /// Makes an OpenID Connect client `clientId` exist with the settings; returns its id (a
-    /// placeholder in a dry run that would create it).
-    @discardableResult
-    public func ensureClient(_ clientId: String, _ settings: ClientSettings) throws -> String {
+    /// Makes an OpenID Connect client `clientId` exist with the settings, through the engine: the
+    /// fragment "this client, with these fields" (created enabled when missing, never marked as
+    /// kcx's, so no `--prune` removes it; redirect URIs given are added to those it has).
+    public func ensureClient(_ clientId: String, _ settings: ClientSettings) throws {
         guard !clientId.isEmpty else { throw KcxError.usage("the clientId must not be empty") }
         if settings.publicClient && settings.serviceAccount {
             throw KcxError.usage("a public client cannot have a service account: use --confidential with --service-account")
         }
         let existing = try lookup.client(clientId)
-        var desired = JSONObject([("clientId", .string(clientId)), ("publicClient", .bool(settings.publicClient))])
-        if settings.serviceAccount { desired["serviceAccountsEnabled"] = true }
+        var client = DesiredClient(clientId: clientId, defaultScopes: [], optionalScopes: [])
+        client.marksManaged = false
+        if existing == nil {
+            client.settings["protocol"] = "openid-connect"
+            client.settings["enabled"] = true
+        }
+        client.settings["publicClient"] = .bool(settings.publicClient)
+        if settings.serviceAccount { client.settings["serviceAccountsEnabled"] = true }
         if !settings.redirectURIs.isEmpty {
             var uris = existing?.representation["redirectUris"]?.arrayValue?.compactMap(\.stringValue) ?? []
             for uri in settings.redirectURIs where !uris.contains(uri) { uris.append(uri) }
-            desired["redirectUris"] = .array(uris.map { .string($0) })
+            client.settings["redirectUris"] = .array(uris.map { .string($0) })
         }
-        if let existing {
-            let diff = differences(current: existing.representation, desired: .object(desired))
-            if diff.isEmpty {
-                record(Change(kind: "client", name: clientId, outcome: .unchanged))
-            } else {
-                try write("PUT", "clients/\(existing.id)", body: overlay(existing.representation, with: .object(desired)))
-                record(Change(kind: "client", name: clientId, outcome: .updated, details: diff))
-            }
-            return existing.id
-        }
-        desired["protocol"] = "openid-connect"
-        desired["enabled"] = true
-        switch try create(
-            "clients", body: .object(desired), placeholder: "client \(clientId)", find: { try lookup.client(clientId)?.id })
-        {
-        case .created(let id):
-            record(
-                Change(
-                    kind: "client", name: clientId, outcome: .created,
-                    details: differences(current: nil, desired: .object(desired))))
-            return id ?? "<new client \(clientId)>"
-        case .alreadyExists:
-            return try ensureClient(clientId, settings)
-        }
+        let fragment = Fragment(desired: DesiredRealm(realm: realm, clients: [client]))
+        let (_, outcomes) = try execute(fragment, live: try liveRealm(clients: existing.map { [$0] } ?? [], scopes: false))
+        record(outcomes.first ?? Change(kind: "client", name: clientId, outcome: .unchanged))
     }
 
-    /// Makes realm `name` exist (enabled when created); an existing realm is left as it is.
+    /// Makes realm `name` exist, through the engine (created enabled, never marked as kcx's, so no
+    /// `--prune` deletes it); an existing realm is left as it is.
     public func ensureRealm(_ name: String) throws {
         guard !name.isEmpty else { throw KcxError.usage("the realm name must not be empty") }
-        if try api.getIfExists("realms/\(name)", realm: name) != nil {
+        guard try api.getIfExists("realms/\(name)", realm: name) == nil else {
             record(Change(kind: "realm", name: name, outcome: .unchanged))
             return
         }
-        let body: JSON = ["realm": .string(name), "enabled": true]
-        switch try create(
-            "realms", body: body, placeholder: "realm \(name)",
-            find: { try api.getIfExists("realms/\(name)", realm: name).map { _ in name } })
-        {
-        case .created:
-            record(Change(kind: "realm", name: name, outcome: .created, details: differences(current: nil, desired: body)))
-        case .alreadyExists:
-            record(Change(kind: "realm", name: name, outcome: .unchanged))
-        }
+        var desired = DesiredRealm(realm: name)
+        desired.settings = DesiredRealmSettings(values: JSONObject([("enabled", true)]))
+        desired.settings.marksManaged = false
+        let (_, outcomes) = try execute(Fragment(desired: desired), live: .missing)
+        record(outcomes.first ?? Change(kind: "realm", name: name, outcome: .unchanged))
     }
 }
