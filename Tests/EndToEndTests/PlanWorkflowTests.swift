@@ -57,7 +57,7 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: planPath)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let document = try JSON.parse(String(contentsOfFile: planPath, encoding: .utf8))
-        #expect(document["kcxPlan"] == 1)
+        #expect(document["kcxPlan"] == 2)
         #expect(document["server"]?.stringValue == keycloak.baseURL)
         #expect(document["file"]?.stringValue == file)
         #expect(document["realms"]?[0]?["changes"]?.arrayValue?.count == 8)

@@ -155,9 +155,10 @@ struct DeclarativeObjectsTests {
             plan.changes.map { "\($0.operation.rawValue) \($0.kind) \($0.name)" } == [
                 "+ realm fresh", "+ client api", "+ client web", "+ client-scope api-access",
                 "+ audience-mapper api audience on scope api-access",
-                "+ client-scope-assignment api-access -> web (default)", "+ downscope fresh", "~ exchange-events fresh",
+                "+ client-scope-assignment api-access -> web (default)", "~ exchange-events fresh",
+                "+ client-profile kcx-downscope", "+ client-policy kcx-downscope",
             ])
-        #expect(plan.changes.map(\.action.phase) == [0, 1, 1, 2, 3, 4, 5, 5])
+        #expect(plan.changes.map(\.action.phase) == [0, 1, 1, 2, 3, 4, 5, 5, 6])
         guard case .createRealm(_, let realmBody) = plan.changes[0].action,
             case .createClient(_, let apiBody) = plan.changes[1].action,
             case .createClient(_, let webBody) = plan.changes[2].action,

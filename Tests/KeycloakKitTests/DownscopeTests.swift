@@ -16,9 +16,10 @@ import Testing
 
     @Test func enableForEveryClientMergesIntoExistingLists() throws {
         let api = ScriptedAdminAPI()
+        // Each list read once; the executor lays kcx's entry over what was read, profile first.
+        api.expect("GET", "client-policies/policies", json: ["policies": [otherPolicy]])
         api.expect("GET", "client-policies/profiles", json: ["profiles": [otherProfile]])
         api.expect("PUT", "client-policies/profiles", body: ["profiles": [otherProfile, downscopeProfile()]], status: 204)
-        api.expect("GET", "client-policies/policies", json: ["policies": [otherPolicy]])
         api.expect(
             "PUT", "client-policies/policies", body: ["policies": [otherPolicy, downscopePolicy(targeted: false)]], status: 204)
         let writer = Writer(api: api, realm: "demo", dryRun: false)
@@ -42,13 +43,27 @@ import Testing
 
     @Test func enablingTwiceChangesNothing() throws {
         let api = ScriptedAdminAPI()
-        api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile(), otherProfile]])
         api.expect("GET", "client-policies/policies", json: ["policies": [downscopePolicy(targeted: false), otherPolicy]])
+        api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile(), otherProfile]])
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.enableDownscope(clients: [])
         #expect(api.allConsumed)
         #expect(writer.changes.map(\.outcome) == [.unchanged, .unchanged])
         #expect(writer.requests.isEmpty)
+    }
+
+    @Test func aDriftedProfileIsRepairedInPlace() throws {
+        let api = ScriptedAdminAPI()
+        var drifted = downscopeProfile()
+        drifted["executors"] = [["executor": "pkce-enforcer", "configuration": [:]]]
+        api.expect("GET", "client-policies/policies", json: ["policies": [downscopePolicy(targeted: false)]])
+        api.expect("GET", "client-policies/profiles", json: ["profiles": [otherProfile, drifted]])
+        api.expect("PUT", "client-policies/profiles", body: ["profiles": [otherProfile, downscopeProfile()]], status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.enableDownscope(clients: [])
+        #expect(api.allConsumed)
+        #expect(writer.changes.map(\.outcome) == [.updated, .unchanged])
+        #expect(writer.changes.first?.details.first?.hasPrefix("executors") == true)
     }
 
     @Test func enableForOneClientUsesTheMarkerScopeAndADryRunSendsNothing() throws {
@@ -57,10 +72,10 @@ import Testing
         // The client and the scope list once each: the assignment step uses what the run has read.
         api.expect("GET", "clients", query: [("clientId", "service-a")], json: serviceA)
         api.expect("GET", "client-scopes", json: [])
-        api.expect("GET", "client-policies/profiles", json: ["profiles": []])
         api.expect("GET", "client-policies/policies", json: ["policies": []])
+        api.expect("GET", "client-policies/profiles", json: ["profiles": []])
         let writer = Writer(api: api, realm: "demo", dryRun: true)
-        try writer.enableDownscope(clients: ["service-a"])
+        try writer.enableDownscope(clients: ["service-a", "service-a"])
         #expect(api.allConsumed)
         #expect(
             writer.requests.map { "\($0.method) \($0.endpoint)" } == [
@@ -75,12 +90,37 @@ import Testing
                 "condition": "client-scopes",
                 "configuration": ["is-negative-logic": false, "type": "Default", "scopes": ["kcx-downscope-marker"]],
             ])
+        #expect(
+            writer.changes.map { "\($0.kind) \($0.name) \($0.outcome)" } == [
+                "client-scope kcx-downscope-marker created",
+                "client-scope-assignment kcx-downscope-marker -> service-a (default) created",
+                "client-profile kcx-downscope created", "client-policy kcx-downscope created",
+            ])
+    }
+
+    @Test func enablingForOneClientNeverNarrowsAPolicyForEveryone() throws {
+        let api = ScriptedAdminAPI()
+        api.expect("GET", "clients", query: [("clientId", "service-a")], json: [["id": "c-a", "clientId": "service-a"]])
+        api.expect("GET", "client-scopes", json: [])
+        api.expect("GET", "client-policies/policies", json: ["policies": [downscopePolicy(targeted: false)]])
+        api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile()]])
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.enableDownscope(clients: ["service-a"])
+        #expect(api.allConsumed)
+        #expect(writer.requests.isEmpty)
+        #expect(
+            writer.changes == [
+                Change(kind: "client-profile", name: "kcx-downscope", outcome: .unchanged),
+                Change(
+                    kind: "client-policy", name: "kcx-downscope", outcome: .unchanged,
+                    details: ["already enforced for every client"]),
+            ])
     }
 
     @Test func updatingAPolicyForEveryoneToTargetedReportsTheDifference() throws {
         let api = ScriptedAdminAPI()
-        api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile()]])
         api.expect("GET", "client-policies/policies", json: ["policies": [downscopePolicy(targeted: true)]])
+        api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile()]])
         api.expect("PUT", "client-policies/policies", body: ["policies": [downscopePolicy(targeted: false)]], status: 204)
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.enableDownscope(clients: [])
@@ -91,12 +131,11 @@ import Testing
 
     @Test func disableRemovesPolicyThenProfileThenMarker() throws {
         let api = ScriptedAdminAPI()
-        api.expect("GET", "client-policies/policies", json: ["policies": [otherPolicy, downscopePolicy(targeted: false)]])
-        api.expect("PUT", "client-policies/policies", body: ["policies": [otherPolicy]], status: 204)
-        api.expect("GET", "client-policies/policies", json: ["policies": [otherPolicy]])
-        api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile(), otherProfile]])
-        api.expect("PUT", "client-policies/profiles", body: ["profiles": [otherProfile]], status: 204)
         api.expect("GET", "client-scopes", json: [["id": "s-m", "name": "kcx-downscope-marker"]])
+        api.expect("GET", "client-policies/policies", json: ["policies": [otherPolicy, downscopePolicy(targeted: false)]])
+        api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile(), otherProfile]])
+        api.expect("PUT", "client-policies/policies", body: ["policies": [otherPolicy]], status: 204)
+        api.expect("PUT", "client-policies/profiles", body: ["profiles": [otherProfile]], status: 204)
         api.expect("DELETE", "client-scopes/s-m", status: 204)
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.disableDownscope(clients: [])
@@ -108,17 +147,52 @@ import Testing
             ])
     }
 
+    @Test func disableKeepsAProfileAnotherPolicyNames() throws {
+        let api = ScriptedAdminAPI()
+        let borrower: JSON = ["name": "theirs", "enabled": true, "profiles": ["kcx-downscope"]]
+        api.expect("GET", "client-scopes", json: [])
+        api.expect("GET", "client-policies/policies", json: ["policies": [downscopePolicy(targeted: true), borrower]])
+        api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile()]])
+        api.expect("PUT", "client-policies/policies", body: ["policies": [borrower]], status: 204)
+        let writer = Writer(api: api, realm: "demo", dryRun: false)
+        try writer.disableDownscope(clients: [])
+        #expect(api.allConsumed)
+        #expect(
+            writer.changes.map { "\($0.kind) \($0.name) \($0.outcome) \($0.details)" } == [
+                "client-policy kcx-downscope deleted []",
+                "client-profile kcx-downscope unchanged [\"kept: another policy names it\"]",
+                "client-scope kcx-downscope-marker unchanged [\"does not exist\"]",
+            ])
+    }
+
     @Test func disableWhenOffIsUnchanged() throws {
         let api = ScriptedAdminAPI()
-        api.expect("GET", "client-policies/policies", json: ["policies": []])
+        api.expect("GET", "client-scopes", json: [])
         api.expect("GET", "client-policies/policies", json: ["policies": []])
         api.expect("GET", "client-policies/profiles", json: ["profiles": []])
-        api.expect("GET", "client-scopes", json: [])
         let writer = Writer(api: api, realm: "demo", dryRun: false)
         try writer.disableDownscope(clients: [])
         #expect(api.allConsumed)
         #expect(writer.changes.map(\.outcome) == [.unchanged, .unchanged, .unchanged])
         #expect(writer.requests.isEmpty)
+    }
+
+    /// The file's `downscope` is the same rule: false takes out a policy limited to some clients too.
+    @Test func theFilesFalseRemovesATargetedPolicyAndTheMarker() {
+        var live = LiveRealm(
+            clientScopes: [["id": "s-m", "name": "kcx-downscope-marker"]], clients: [], realmDefaultScopeIDs: [],
+            realmOptionalScopeIDs: [])
+        live.clientPolicies = ["policies": [downscopePolicy(targeted: true)]]
+        live.clientProfiles = ["profiles": [downscopeProfile()]]
+        var desired = DesiredRealm(realm: "demo")
+        desired.downscope = false
+        let changes = Planner.diff(desired, live, prune: false).changes
+        #expect(
+            changes.map { "\($0.operation.rawValue) \($0.kind) \($0.name)" } == [
+                "- client-policy kcx-downscope", "- client-profile kcx-downscope", "- client-scope kcx-downscope-marker",
+            ])
+        #expect(changes.map(\.action.phase) == [6, 7, 9])
+        #expect(live.downscopeOn == false)
     }
 
     @Test func disableForOneClientOfAPolicyForEveryoneIsAUsageError() throws {

@@ -27,8 +27,8 @@ import Testing
         .createClient(clientId: "app", body: ["clientId": "app", "id": "c1"]),
         .updateClientSettings(clientId: "app", clientUUID: "c1", body: ["description": "d"]),
         .deleteClient(clientId: "gone", clientUUID: "c2"),
-        .downscope(enabled: true),
-        .downscope(enabled: false),
+        .clientPolicyEntry(list: .profiles, name: "kcx-downscope", entry: ["name": "kcx-downscope", "executors": []]),
+        .clientPolicyEntry(list: .policies, name: "kcx-downscope", entry: nil),
         .recordExchangeEvents,
     ]
 
@@ -129,11 +129,11 @@ import Testing
     }
 
     @Test func otherVersionsAndBrokenFilesAreUsageErrors() throws {
-        let other = #expect(throws: KcxError.self) { try SavedPlan.read(#"{"kcxPlan": 2}"#, path: "p.json", environment: [:]) }
+        let other = #expect(throws: KcxError.self) { try SavedPlan.read(#"{"kcxPlan": 1}"#, path: "p.json", environment: [:]) }
         #expect(
             other
                 == KcxError(
-                    .usage, "'p.json' is a saved plan of format 2; this kcx reads format 1",
+                    .usage, "'p.json' is a saved plan of format 1; this kcx reads format 2",
                     hint: "make the plan again with this kcx: kcx plan -f FILE --out p.json"))
         let notAPlan = #expect(throws: KcxError.self) { try SavedPlan.read(#"{"realms": []}"#, path: "p.json", environment: [:]) }
         #expect(
@@ -186,14 +186,14 @@ import Testing
             labels == [
                 "clientScopes", "clients", "realmDefaultScopeIDs", "realmOptionalScopeIDs", "legacy", "exists",
                 "realmRepresentation",
-                "downscopeOn", "exchangeEventsRecorded", "exchangeEventsConfig", "readSpec",
+                "clientProfiles", "clientPolicies", "exchangeEventsRecorded", "exchangeEventsConfig", "readSpec",
             ])
         var live = LiveRealm.missing
         live.realmRepresentation = ["realm": "demo"]
         live.exchangeEventsConfig = ["eventsEnabled": false]
         #expect(
             LiveFingerprint.of(live).map(\.key) == [
-                "realm (missing)", "realm settings", "downscope enforcement", "exchange events", "events config",
+                "realm (missing)", "realm settings", "client profiles", "client policies", "exchange events", "events config",
                 "realm default client scopes",
                 "realm optional client scopes",
             ])

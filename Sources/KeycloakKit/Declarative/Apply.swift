@@ -35,6 +35,8 @@ public final class PlanExecutor: @unchecked Sendable {
     /// The events config the plan was made from (read with `exchangeEvents`), so recording exchange
     /// events lays its change over what was read instead of reading it again.
     let eventsConfig: JSON?
+    /// The client-policies lists the plan was made from, each replaced by what this run PUT.
+    let clientPolicyDocuments: Mutex<[ClientPolicyList: JSON]>
     /// Asked before each write is started; true stops the run after the writes in flight (Ctrl-C).
     public var shouldStop: @Sendable () -> Bool = { false }
     /// A command's own run (`Writer.converge`): the legacy wiring, carried out by the writes the
@@ -60,6 +62,10 @@ public final class PlanExecutor: @unchecked Sendable {
         }
         scopeIDs = Mutex(ids)
         eventsConfig = live.exchangeEventsConfig
+        var documents: [ClientPolicyList: JSON] = [:]
+        documents[.profiles] = live.clientProfiles
+        documents[.policies] = live.clientPolicies
+        clientPolicyDocuments = Mutex(documents)
         self.onResult = onResult
     }
 
@@ -197,6 +203,27 @@ public final class PlanExecutor: @unchecked Sendable {
         return .applied
     }
 
+    /// Lays one entry's change over the list as the plan read it (as this run last wrote it), every
+    /// other entry kept, and PUTs the list: Keycloak replaces a client-policies list whole.
+    func putClientPolicyEntry(_ list: ClientPolicyList, name: String, entry: JSON?, _ api: AdminAPI) throws -> ChangeResult {
+        let document = try clientPolicyDocuments.withLock { $0[list] } ?? api.get(list.endpoint, realm: realm)
+        var items = entries(document, list)
+        let index = items.firstIndex { $0["name"]?.stringValue == name }
+        switch (index, entry) {
+        case (nil, nil): return .alreadyDone
+        case (let index?, nil): items.remove(at: index)
+        case (let index?, let entry?):
+            if items[index] == entry { return .alreadyDone }
+            items[index] = entry
+        case (nil, let entry?): items.append(entry)
+        }
+        var updated = document
+        updated[list.rawValue] = .array(items)
+        _ = try send(api, "PUT", list.endpoint, updated)
+        clientPolicyDocuments.withLock { $0[list] = updated }
+        return .applied
+    }
+
     /// The client's real id: the plan's, unless the client turned out to exist under another.
     func clientUUID(_ planned: String) -> String { clientAliases.withLock { $0[planned] } ?? planned }
 
@@ -245,14 +272,14 @@ public final class PlanExecutor: @unchecked Sendable {
             return .applied
         case .deleteClient(_, let client):
             return try tolerating(.notFound) { _ = try send(api, "DELETE", "clients/\(client)") }
-        case .downscope(let enabled):
-            // The same writes as `kcx token-exchange downscope enable` / `disable` without --client.
-            let writer = Writer(api: api, realm: realm, dryRun: false)
-            if enabled { try writer.enableDownscope(clients: []) } else { try writer.disableDownscope(clients: []) }
-            return .applied
+        case .clientPolicyEntry(let list, let name, let entry):
+            return try putClientPolicyEntry(list, name: name, entry: entry, api)
         case .recordExchangeEvents:
-            // The same write as `kcx token-exchange audit --enable`.
-            try Writer(api: api, realm: realm, dryRun: false).enableExchangeEvents(current: eventsConfig)
+            // Laid over the config the plan read (PUT overwrites eventsEnabled and eventsExpiration
+            // even when absent, so the whole object goes back).
+            let config = try eventsConfig ?? api.get("events/config", realm: realm)
+            guard let (body, _) = exchangeEventsUpdate(config) else { return .alreadyDone }
+            _ = try send(api, "PUT", "events/config", body)
             return .applied
         case .createScope(let name, let body):
             // A lost answer or a 409 is settled by looking the scope up: never two scopes of one name.

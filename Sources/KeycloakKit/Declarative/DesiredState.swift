@@ -187,6 +187,9 @@ public struct DesiredRealm: Sendable, Equatable {
     /// Downscope enforcement for every token exchange (as `kcx token-exchange downscope enable` /
     /// `disable`); nil = leave it as it is.
     public var downscope: Bool? = nil
+    /// With `downscope` true: only requesters holding the marker scope (`downscope enable --client`);
+    /// a file always means every requester.
+    public var downscopeMarkedOnly = false
     /// true: store exchange events (as `kcx token-exchange audit --enable`); nil or false: leave
     /// the realm's event settings as they are (kcx never switches recording off).
     public var exchangeEvents: Bool? = nil

@@ -75,8 +75,11 @@ public struct LiveRealm: Sendable, Equatable {
     public var exists = true
     /// `GET /admin/realms/{realm}`, read only when the file gives realm settings.
     public var realmRepresentation: JSON? = nil
-    /// Whether kcx's downscope policy covers every token exchange (read only when the file gives `downscope`).
-    public var downscopeOn: Bool? = nil
+    /// `GET client-policies/profiles` and `GET client-policies/policies` (read only when downscope is
+    /// wanted one way or the other): what downscope changes are planned against, and what the
+    /// executor lays them over.
+    public var clientProfiles: JSON? = nil
+    public var clientPolicies: JSON? = nil
     /// Whether exchange events are stored (read only when the file asks for them).
     public var exchangeEventsRecorded: Bool? = nil
     /// `GET events/config` as read for `exchangeEventsRecorded`: what the executor lays its change over.
@@ -89,7 +92,8 @@ public struct LiveRealm: Sendable, Equatable {
     public static var missing: LiveRealm {
         var live = LiveRealm(clientScopes: [], clients: [], realmDefaultScopeIDs: [], realmOptionalScopeIDs: [])
         live.exists = false
-        live.downscopeOn = false
+        live.clientProfiles = ["profiles": []]
+        live.clientPolicies = ["policies": []]
         live.exchangeEventsRecorded = false
         return live
     }
@@ -101,18 +105,21 @@ public struct LiveRealm: Sendable, Equatable {
         readSpec.downscope = readSpec.downscope || downscope
         readSpec.events = readSpec.events || events
         if downscope {
-            let policies = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue ?? []
-            let profiles = try api.get("client-policies/profiles", realm: realm)["profiles"]?.arrayValue ?? []
-            let policy = policies.first { $0["name"]?.stringValue == downscopePolicyName }
-            downscopeOn =
-                policy.map { $0["enabled"]?.boolValue == true && !isTargeted($0) } == true
-                && profiles.contains { $0["name"]?.stringValue == downscopeProfileName }
+            clientPolicies = try api.get(ClientPolicyList.policies.endpoint, realm: realm)
+            clientProfiles = try api.get(ClientPolicyList.profiles.endpoint, realm: realm)
         }
         if events {
             let config = try api.get("events/config", realm: realm)
             exchangeEventsConfig = config
             exchangeEventsRecorded = exchangeEventsUpdate(config) == nil
         }
+    }
+
+    /// Whether kcx's downscope policy covers every token exchange, its profile present (nil: not read).
+    public var downscopeOn: Bool? {
+        guard let clientProfiles, let clientPolicies else { return nil }
+        return downscopeCoversEveryClient(clientPolicies)
+            && entries(clientProfiles, .profiles).contains { $0["name"]?.stringValue == downscopeProfileName }
     }
 
     public init(clientScopes: [JSON], clients: [JSON], realmDefaultScopeIDs: [String], realmOptionalScopeIDs: [String]) {

@@ -17,8 +17,9 @@ public enum PlanAction: Sendable, Equatable {
     case updateClientSettings(clientId: String, clientUUID: String, body: JSON)
     /// `--prune`: a client kcx created that the file no longer declares.
     case deleteClient(clientId: String, clientUUID: String)
-    /// As `kcx token-exchange downscope enable` (true) / `disable` (false), for every requester.
-    case downscope(enabled: Bool)
+    /// Puts kcx's downscope entry `name` into the list (nil: takes it out), laid over the list the
+    /// plan read, every other entry kept: `PUT client-policies/{list}`.
+    case clientPolicyEntry(list: ClientPolicyList, name: String, entry: JSON?)
     /// As `kcx token-exchange audit --enable`.
     case recordExchangeEvents
     case createScope(name: String, body: JSON)
@@ -44,7 +45,8 @@ public enum PlanAction: Sendable, Equatable {
     case legacyExchange(target: String, add: [String], remove: [String])
 
     /// Dependency order: the realm, clients, scopes, then mappers and realm lists, then assignments,
-    /// then exchange settings; deletions last (a realm's last of all). Actions of one phase are
+    /// then exchange settings (a downscope profile before the policy naming it, the policy before
+    /// its profile when removing); deletions last (a realm's last of all). Actions of one phase are
     /// independent of each other.
     public var phase: Int {
         switch self {
@@ -53,11 +55,13 @@ public enum PlanAction: Sendable, Equatable {
         case .createScope, .updateScope: return 2
         case .moveInRealmLists, .createMapper, .updateMapper, .createClientMapper, .updateClientMapper: return 3
         case .assign: return 4
-        case .updateClient, .legacyExchange, .downscope, .recordExchangeEvents: return 5
-        case .deleteMapper, .deleteClientMapper, .unassign: return 6
-        case .deleteScope: return 7
-        case .deleteClient: return 8
-        case .deleteRealm: return 9
+        case .updateClient, .legacyExchange, .recordExchangeEvents: return 5
+        case .clientPolicyEntry(.profiles, _, let entry): return entry == nil ? 7 : 5
+        case .clientPolicyEntry(.policies, _, _): return 6
+        case .deleteMapper, .deleteClientMapper, .unassign: return 8
+        case .deleteScope: return 9
+        case .deleteClient: return 10
+        case .deleteRealm: return 11
         }
     }
 }
@@ -748,17 +752,15 @@ extension Planner {
     static func securityChanges(_ desired: DesiredRealm, _ live: LiveRealm) -> [PlanChange] {
         var changes: [PlanChange] = []
         let group = "realm \(desired.realm)"
-        if let wanted = desired.downscope, let now = live.downscopeOn, wanted != now {
-            changes.append(
-                PlanChange(
-                    operation: wanted ? .create : .delete, kind: "downscope", name: desired.realm, group: group,
-                    details: ["enforced for every token exchange: \(now) -> \(wanted)"], action: .downscope(enabled: wanted)))
-        }
         if desired.exchangeEvents == true, live.exchangeEventsRecorded == false {
             changes.append(
                 PlanChange(
                     operation: .update, kind: "exchange-events", name: desired.realm, group: group,
                     details: ["token exchange events stored: false -> true"], action: .recordExchangeEvents))
+        }
+        // After the events switch: the profile and policy writes come in a later phase of their own.
+        if let wanted = desired.downscope {
+            changes += downscopeChanges(on: wanted, markedOnly: desired.downscopeMarkedOnly, live: live, realm: desired.realm)
         }
         return changes
     }

@@ -39,8 +39,8 @@ public struct SavedRealmPlan: Sendable, Equatable {
 }
 
 public struct SavedPlan: Sendable, Equatable {
-    /// The format's version; a reader refuses any other.
-    public static let formatVersion: Int64 = 1
+    /// The format's version; a reader refuses any other. 2: downscope as one write per client-policies entry.
+    public static let formatVersion: Int64 = 2
 
     public var realms: [SavedRealmPlan]
     /// The server the plan was computed against.
@@ -281,7 +281,9 @@ public enum LiveFingerprint {
         }
         if !live.exists { add("realm (missing)", .bool(false)) }
         if let representation = live.realmRepresentation { add("realm settings", representation) }
-        if let on = live.downscopeOn { add("downscope enforcement", .bool(on)) }
+        // The executor lays downscope entries over these lists: another change to one makes the plan stale.
+        if let profiles = live.clientProfiles { add("client profiles", profiles) }
+        if let policies = live.clientPolicies { add("client policies", policies) }
         if let on = live.exchangeEventsRecorded { add("exchange events", .bool(on)) }
         // The executor lays its change over this config: another change to it makes the plan stale.
         if let config = live.exchangeEventsConfig { add("events config", config) }
@@ -367,7 +369,10 @@ extension PlanAction {
             return ["type": "updateClientSettings", "clientId": .string(clientId), "clientUUID": .string(client), "body": body]
         case .deleteClient(let clientId, let client):
             return ["type": "deleteClient", "clientId": .string(clientId), "clientUUID": .string(client)]
-        case .downscope(let enabled): return ["type": "downscope", "enabled": .bool(enabled)]
+        case .clientPolicyEntry(let list, let name, let entry):
+            return [
+                "type": "clientPolicyEntry", "list": .string(list.rawValue), "name": .string(name), "entry": entry ?? .null,
+            ]
         case .recordExchangeEvents: return ["type": "recordExchangeEvents"]
         case .createScope(let name, let body): return ["type": "createScope", "name": .string(name), "body": body]
         case .updateScope(let name, let id, let body):
@@ -432,9 +437,19 @@ extension PlanAction {
         case "updateClientSettings":
             self = .updateClientSettings(clientId: try string("clientId"), clientUUID: try string("clientUUID"), body: try body())
         case "deleteClient": self = .deleteClient(clientId: try string("clientId"), clientUUID: try string("clientUUID"))
-        case "downscope":
-            guard let enabled = json["enabled"]?.boolValue else { throw Missing(description: "write downscope lacks enabled") }
-            self = .downscope(enabled: enabled)
+        case "clientPolicyEntry":
+            guard let list = ClientPolicyList(rawValue: try string("list")) else {
+                throw Missing(description: "write clientPolicyEntry names no list (profiles or policies)")
+            }
+            // null takes the entry out.
+            var entry: JSON? = nil
+            if let value = json["entry"], !value.isNull {
+                guard value.objectValue != nil else {
+                    throw Missing(description: "write clientPolicyEntry: entry is not an object")
+                }
+                entry = value
+            }
+            self = .clientPolicyEntry(list: list, name: try string("name"), entry: entry)
         case "recordExchangeEvents": self = .recordExchangeEvents
         case "createScope": self = .createScope(name: try string("name"), body: try body())
         case "updateScope": self = .updateScope(name: try string("name"), id: try string("id"), body: try body())

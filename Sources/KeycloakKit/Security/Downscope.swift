@@ -1,6 +1,7 @@
 // Downscope enforcement for token exchange: one kcx-owned client profile holding Keycloak's
 // downscope executor and one policy whose conditions really fire on token-exchange requests.
-// PUT replaces whole lists, so both are read, merged and written back, profiles before policies.
+// PUT replaces whole lists, so the executor lays each entry's change over the list the plan read,
+// profiles before policies (policies before profiles when removing).
 import KcxJSON
 
 public let downscopeProfileName = "kcx-downscope"
@@ -70,19 +71,136 @@ func downscopePolicy(targeted: Bool) -> JSON {
     ]
 }
 
+/// The two lists of `client-policies` kcx keeps one downscope entry in; each is read and PUT whole.
+public enum ClientPolicyList: String, Sendable, Equatable, CaseIterable {
+    case profiles, policies
+
+    var endpoint: Endpoint { "client-policies/\(rawValue)" }
+    /// The word outcome lines and plans use for an entry of the list.
+    var entryKind: String { self == .profiles ? "client-profile" : "client-policy" }
+}
+
+/// The entries of a `client-policies/{list}` document.
+func entries(_ document: JSON?, _ list: ClientPolicyList) -> [JSON] { document?[list.rawValue]?.arrayValue ?? [] }
+
+/// Whether kcx's downscope policy is enabled for every requester (not limited by the marker scope).
+func downscopeCoversEveryClient(_ policies: JSON?) -> Bool {
+    entries(policies, .policies).contains {
+        $0["name"]?.stringValue == downscopePolicyName && $0["enabled"]?.boolValue == true && !isTargeted($0)
+    }
+}
+
+/// Whether a policy other than kcx's names kcx's profile (which then must stay).
+func downscopeProfileInUse(_ policies: JSON?) -> Bool {
+    entries(policies, .policies).contains {
+        $0["name"]?.stringValue != downscopePolicyName
+            && ($0["profiles"]?.arrayValue ?? []).contains(.string(downscopeProfileName))
+    }
+}
+
+extension Planner {
+    /// The rule behind `downscope enable/disable` and the file's `downscope`, against the profile and
+    /// policy documents `live` read: on, kcx's profile and policy each created or repaired to what kcx
+    /// writes (the policy limited to requesters with the marker scope when `markedOnly`, unless it
+    /// already covers everyone: enabling for some never narrows it); off, the policy removed, then
+    /// the profile unless another policy names it, then the marker scope. Nothing when not read.
+    static func downscopeChanges(on: Bool, markedOnly: Bool, live: LiveRealm, realm: String) -> [PlanChange] {
+        guard let profiles = live.clientProfiles, let policies = live.clientPolicies else { return [] }
+        let group = "realm \(realm)"
+        func current(_ list: ClientPolicyList, _ name: String) -> JSON? {
+            entries(list == .profiles ? profiles : policies, list).first { $0["name"]?.stringValue == name }
+        }
+        var changes: [PlanChange] = []
+        if on {
+            let targeted = markedOnly && !downscopeCoversEveryClient(policies)
+            for (list, entry) in [
+                (ClientPolicyList.profiles, downscopeProfile()), (.policies, downscopePolicy(targeted: targeted)),
+            ] {
+                let name = entry["name"]?.stringValue ?? ""
+                let action = PlanAction.clientPolicyEntry(list: list, name: name, entry: entry)
+                guard let found = current(list, name) else {
+                    changes.append(
+                        PlanChange(
+                            operation: .create, kind: list.entryKind, name: name, group: group, details: [], action: action))
+                    continue
+                }
+                let diff = differences(current: found, desired: entry)
+                guard !diff.isEmpty else { continue }
+                changes.append(
+                    PlanChange(operation: .update, kind: list.entryKind, name: name, group: group, details: diff, action: action))
+            }
+            return changes
+        }
+        // Policies first: a policy naming a missing profile is accepted by Keycloak and then silently skipped.
+        if current(.policies, downscopePolicyName) != nil {
+            changes.append(
+                PlanChange(
+                    operation: .delete, kind: ClientPolicyList.policies.entryKind, name: downscopePolicyName, group: group,
+                    details: [], action: .clientPolicyEntry(list: .policies, name: downscopePolicyName, entry: nil)))
+        }
+        if current(.profiles, downscopeProfileName) != nil, !downscopeProfileInUse(policies) {
+            changes.append(
+                PlanChange(
+                    operation: .delete, kind: ClientPolicyList.profiles.entryKind, name: downscopeProfileName, group: group,
+                    details: [], action: .clientPolicyEntry(list: .profiles, name: downscopeProfileName, entry: nil)))
+        }
+        if let id = live.scope(named: downscopeMarkerScope)?["id"]?.stringValue {
+            changes.append(
+                PlanChange(
+                    operation: .delete, kind: "client-scope", name: downscopeMarkerScope,
+                    group: "client-scope \(downscopeMarkerScope)", details: [],
+                    action: .deleteScope(name: downscopeMarkerScope, id: id)))
+        }
+        return changes
+    }
+}
+
 extension Writer {
-    /// Turns enforcement on for every requester (no clients) or for the named ones (added to any already covered).
+    /// Turns enforcement on for every requester (no clients) or for the named ones (added to any
+    /// already covered), through the engine: the fragment "kcx's profile and policy as kcx writes
+    /// them" and, for named clients, "the marker scope (no mappers, out of the scope claim), a
+    /// default scope of each". A line per object, changed or not.
     public func enableDownscope(clients: [String]) throws {
-        let requesters = try clients.map { try lookup.requireClient($0) }
-        if !requesters.isEmpty { try markForDownscope(requesters) }
-        try putEntry(downscopeProfile(), list: "profiles", kind: "client-profile")
-        try putEntry(downscopePolicy(targeted: !requesters.isEmpty), list: "policies", kind: "client-policy")
+        var requesters: [ClientRef] = []
+        for name in clients {
+            let requester = try lookup.requireClient(name)
+            if !requesters.contains(where: { $0.id == requester.id }) { requesters.append(requester) }
+        }
+        var live = try liveRealm(clients: requesters, scopes: !requesters.isEmpty)
+        try live.readSecuritySettings(api, realm: realm, downscope: true, events: false)
+        var desired = DesiredRealm(realm: realm)
+        desired.downscope = true
+        var expected: [Change] = []
+        let coversEveryone = downscopeCoversEveryClient(live.clientPolicies)
+        if !requesters.isEmpty && !coversEveryone {
+            desired.downscopeMarkedOnly = true
+            var scope = DesiredClientScope(
+                name: downscopeMarkerScope, description: "Marks clients whose token exchanges kcx downscopes (no mappers)",
+                protocol_: "openid-connect", includeInTokenScope: false, realmDefault: nil, audienceMappers: [])
+            scope.marksManaged = false
+            desired.clientScopes = [scope]
+            expected.append(Change(kind: "client-scope", name: downscopeMarkerScope, outcome: .unchanged))
+            for requester in requesters {
+                desired.clients.append(
+                    DesiredClient(clientId: requester.clientId, defaultScopes: [downscopeMarkerScope], optionalScopes: []))
+                expected.append(
+                    Change(
+                        kind: "client-scope-assignment", name: "\(downscopeMarkerScope) -> \(requester.clientId) (default)",
+                        outcome: .unchanged))
+            }
+        }
+        expected.append(Change(kind: ClientPolicyList.profiles.entryKind, name: downscopeProfileName, outcome: .unchanged))
+        expected.append(
+            Change(
+                kind: ClientPolicyList.policies.entryKind, name: downscopePolicyName, outcome: .unchanged,
+                details: coversEveryone && !requesters.isEmpty ? ["already enforced for every client"] : []))
+        try reportConverging(Fragment(desired: desired), live: live, expected: expected)
     }
 
     /// Turns enforcement off: for everyone (policy, profile and marker scope removed), or for the named clients of a targeted policy.
     public func disableDownscope(clients: [String]) throws {
         if !clients.isEmpty {
-            let policy = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue?.first {
+            let policy = entries(try api.get(ClientPolicyList.policies.endpoint, realm: realm), .policies).first {
                 $0["name"]?.stringValue == downscopePolicyName
             }
             if let policy, !isTargeted(policy) {
@@ -105,86 +223,32 @@ extension Writer {
             for requester in requesters { try convergeUnassignment(downscopeMarkerScope, client: requester.clientId) }
             return
         }
-        // Policies first: a policy naming a missing profile is accepted by Keycloak and then silently skipped.
-        try removeEntry(downscopePolicyName, list: "policies", kind: "client-policy")
-        let stillUsed =
-            try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue?.contains {
-                $0["name"]?.stringValue != downscopePolicyName
-                    && ($0["profiles"]?.arrayValue ?? []).contains(.string(downscopeProfileName))
-            } ?? false
-        if stillUsed {
-            record(
+        var live = try liveRealm(clients: [])
+        try live.readSecuritySettings(api, realm: realm, downscope: true, events: false)
+        var desired = DesiredRealm(realm: realm)
+        desired.downscope = false
+        let profileKept = downscopeProfileInUse(live.clientPolicies)
+        try reportConverging(
+            Fragment(desired: desired), live: live,
+            expected: [
                 Change(
-                    kind: "client-profile", name: downscopeProfileName, outcome: .unchanged,
-                    details: ["kept: another policy names it"]))
-        } else {
-            try removeEntry(downscopeProfileName, list: "profiles", kind: "client-profile")
-        }
-        try convergeDeletion(downscopeMarkerScope, ifExists: true)
+                    kind: ClientPolicyList.policies.entryKind, name: downscopePolicyName, outcome: .unchanged,
+                    details: ["not present"]),
+                Change(
+                    kind: ClientPolicyList.profiles.entryKind, name: downscopeProfileName, outcome: .unchanged,
+                    details: [profileKept ? "kept: another policy names it" : "not present"]),
+                Change(kind: "client-scope", name: downscopeMarkerScope, outcome: .unchanged, details: ["does not exist"]),
+            ])
+        if !dryRun { cache.scopes?.removeAll { $0.name == downscopeMarkerScope } }
     }
 
-    /// Through the engine: the fragment "the marker scope (no mappers, out of the scope claim), a
-    /// default scope of each requester". One line for the scope, one per requester.
-    func markForDownscope(_ requesters: [ClientRef]) throws {
-        var scope = DesiredClientScope(
-            name: downscopeMarkerScope, description: "Marks clients whose token exchanges kcx downscopes (no mappers)",
-            protocol_: "openid-connect",
-            includeInTokenScope: false, realmDefault: nil, audienceMappers: [])
-        scope.marksManaged = false
-        var desired = DesiredRealm(realm: realm, clientScopes: [scope])
-        var expected = [Change(kind: "client-scope", name: downscopeMarkerScope, outcome: .unchanged)]
-        for requester in requesters where !desired.clients.contains(where: { $0.clientId == requester.clientId }) {
-            desired.clients.append(
-                DesiredClient(clientId: requester.clientId, defaultScopes: [downscopeMarkerScope], optionalScopes: []))
-            expected.append(
-                Change(
-                    kind: "client-scope-assignment", name: "\(downscopeMarkerScope) -> \(requester.clientId) (default)",
-                    outcome: .unchanged))
-        }
-        var clients: [ClientRef] = []
-        for requester in requesters where !clients.contains(where: { $0.id == requester.id }) { clients.append(requester) }
-        let (_, outcomes) = try execute(Fragment(desired: desired), live: try liveRealm(clients: clients))
+    /// Converges the fragment and records a line for each of `expected` (the outcome when it
+    /// changed, else the line as given), then any other outcome.
+    func reportConverging(_ fragment: Fragment, live: LiveRealm, expected: [Change]) throws {
+        let (_, outcomes) = try execute(fragment, live: live)
         var lines = expected.map { line in outcomes.first { $0.kind == line.kind && $0.name == line.name } ?? line }
         lines += outcomes.filter { !lines.contains($0) }
         for line in lines { record(line) }
-    }
-
-    /// Adds or replaces one named entry of `client-policies/{list}`, keeping every other entry as it was.
-    func putEntry(_ desired: JSON, list: String, kind: String) throws {
-        let endpoint: Endpoint = "client-policies/\(list)"
-        var document = try api.get(endpoint, realm: realm)
-        let name = desired["name"]?.stringValue ?? ""
-        var entries = document[list]?.arrayValue ?? []
-        if let index = entries.firstIndex(where: { $0["name"]?.stringValue == name }) {
-            let details = differences(current: entries[index], desired: desired)
-            if details.isEmpty {
-                record(Change(kind: kind, name: name, outcome: .unchanged))
-                return
-            }
-            entries[index] = desired
-            document[list] = .array(entries)
-            try write("PUT", endpoint, body: document)
-            record(Change(kind: kind, name: name, outcome: .updated, details: details))
-        } else {
-            entries.append(desired)
-            document[list] = .array(entries)
-            try write("PUT", endpoint, body: document)
-            record(Change(kind: kind, name: name, outcome: .created))
-        }
-    }
-
-    func removeEntry(_ name: String, list: String, kind: String) throws {
-        let endpoint: Endpoint = "client-policies/\(list)"
-        var document = try api.get(endpoint, realm: realm)
-        let entries = document[list]?.arrayValue ?? []
-        let remaining = entries.filter { $0["name"]?.stringValue != name }
-        guard remaining.count != entries.count else {
-            record(Change(kind: kind, name: name, outcome: .unchanged, details: ["not present"]))
-            return
-        }
-        document[list] = .array(remaining)
-        try write("PUT", endpoint, body: document)
-        record(Change(kind: kind, name: name, outcome: .deleted))
     }
 }
 
