@@ -23,7 +23,7 @@ import Testing
                 "adminEventsDetailsEnabled": false,
             ], status: 204)
         let writer = Writer(api: api, realm: "demo", dryRun: false)
-        try writer.enableExchangeEvents()
+        try writer.convergeExchangeEvents()
         #expect(api.allConsumed)
         #expect(
             writer.changes == [
@@ -39,13 +39,13 @@ import Testing
             "GET", "events/config",
             json: ["eventsEnabled": true, "enabledEventTypes": ["TOKEN_EXCHANGE_ERROR", "TOKEN_EXCHANGE"]])
         let writer = Writer(api: api, realm: "demo", dryRun: false)
-        try writer.enableExchangeEvents()
+        try writer.convergeExchangeEvents()
         #expect(writer.changes.map(\.outcome) == [.unchanged])
 
         let dryAPI = ScriptedAdminAPI()
         dryAPI.expect("GET", "events/config", json: ["eventsEnabled": false, "eventsListeners": ["jboss-logging"]])
         let dry = Writer(api: dryAPI, realm: "demo", dryRun: true)
-        try dry.enableExchangeEvents()
+        try dry.convergeExchangeEvents()
         #expect(dryAPI.allConsumed)
         #expect(
             dry.requests == [

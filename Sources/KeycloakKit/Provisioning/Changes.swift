@@ -49,8 +49,10 @@ public struct PlannedRequest: Sendable, Equatable {
     }
 }
 
-/// Carries out writes, or records them without sending when `dryRun` is set. Reads always go
-/// to the server, so a dry run shows exactly what a real run would change now.
+/// One command's run: its look-ups (each object read once), its outcome lines and, in a dry run,
+/// the requests it would send. Its writes are the engine's (`converge`/`execute`: the planner and
+/// `PlanExecutor`), recorded rather than sent when `dryRun` is set. Reads always go to the server,
+/// so a dry run shows exactly what a real run would change now.
 public final class Writer {
     public let api: AdminAPI
     public let realm: String
@@ -71,39 +73,6 @@ public final class Writer {
 
     /// Look-ups through this run's cache: each object is read once.
     public var lookup: Lookup { Lookup(api: api, realm: realm, cache: cache) }
-
-    /// Sends a write (or records it). Returns the response, or nil in a dry run.
-    @discardableResult
-    func write(_ method: String, _ endpoint: Endpoint, body: JSON? = nil) throws -> HTTPResponse? {
-        requests.append(PlannedRequest(method: method, endpoint: endpoint.readable, body: body))
-        if dryRun { return nil }
-        return try api.send(method: method, endpoint: endpoint, realm: realm, query: [], body: body)
-    }
-
-    /// What `create` did.
-    enum Creation {
-        /// Made by this run (or, in a dry run, would be): its id, a placeholder naming it, or nil
-        /// when the server's answer did not say (no `Location`, no `id`).
-        case created(id: String?)
-        /// Someone else made it first (409, then found by `find`): compare and update it as usual.
-        case alreadyExists(id: String)
-    }
-
-    /// POSTs a new object, never making two: `find` looks the object up by its natural key (name,
-    /// clientId, mapper name) and returns its id, and is asked whenever the answer was lost or a 409
-    /// came back (see `AdminAPI.createOnce`).
-    func create(_ endpoint: Endpoint, body: JSON, placeholder: String, find: () throws -> String?) throws -> Creation {
-        requests.append(PlannedRequest(method: "POST", endpoint: endpoint.readable, body: body))
-        if dryRun { return .created(id: "<new \(placeholder)>") }
-        switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
-        case .created(let response):
-            return .created(id: createdID(from: response))
-        case .recovered(let id):
-            return .created(id: id)
-        case .existing(let id):
-            return .alreadyExists(id: id)
-        }
-    }
 
     func record(_ change: Change) { changes.append(change) }
 }

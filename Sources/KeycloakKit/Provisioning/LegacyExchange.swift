@@ -3,6 +3,44 @@
 // policies under the permission's default UNANIMOUS strategy would deny everyone.
 import KcxJSON
 
+// The legacy wiring's own writes. Every other write goes through the executor's actions; these are
+// made only inside its `.legacyExchange` action, whose steps need the ids earlier steps answer with.
+extension Writer {
+    /// Sends a write (or records it). Returns the response, or nil in a dry run.
+    @discardableResult
+    fileprivate func write(_ method: String, _ endpoint: Endpoint, body: JSON? = nil) throws -> HTTPResponse? {
+        requests.append(PlannedRequest(method: method, endpoint: endpoint.readable, body: body))
+        if dryRun { return nil }
+        return try api.send(method: method, endpoint: endpoint, realm: realm, query: [], body: body)
+    }
+
+    /// What `create` did.
+    fileprivate enum Creation {
+        /// Made by this run (or, in a dry run, would be): its id, a placeholder naming it, or nil
+        /// when the server's answer did not say (no `Location`, no `id`).
+        case created(id: String?)
+        /// Someone else made it first (409, then found by `find`): compare and update it as usual.
+        case alreadyExists(id: String)
+    }
+
+    /// POSTs a new object, never making two: `find` looks the object up by its natural key (name,
+    /// clientId, mapper name) and returns its id, and is asked whenever the answer was lost or a 409
+    /// came back (see `AdminAPI.createOnce`).
+    fileprivate func create(_ endpoint: Endpoint, body: JSON, placeholder: String, find: () throws -> String?) throws -> Creation
+    {
+        requests.append(PlannedRequest(method: "POST", endpoint: endpoint.readable, body: body))
+        if dryRun { return .created(id: "<new \(placeholder)>") }
+        switch try api.createOnce(endpoint, realm: realm, body: body, find: find) {
+        case .created(let response):
+            return .created(id: createdID(from: response))
+        case .recovered(let id):
+            return .created(id: id)
+        case .existing(let id):
+            return .alreadyExists(id: id)
+        }
+    }
+}
+
 extension Writer {
     /// The target's `token-exchange` scope permission id, switching management permissions on if needed.
     func tokenExchangePermission(of target: ClientRef) throws -> (permissionID: String, resourceID: String?) {

@@ -72,19 +72,6 @@ public func exchangeEventsUpdate(_ config: JSON) -> (body: JSON, details: [Strin
 }
 
 extension Writer {
-    /// Stores events and both exchange types; event types and listeners already configured stay.
-    /// PUT overwrites eventsEnabled and eventsExpiration even when absent, so the whole object is sent back.
-    /// `current`: the config as this run already read it (the plan's executor), else it is read here.
-    public func enableExchangeEvents(current: JSON? = nil) throws {
-        let config = try current ?? api.get("events/config", realm: realm)
-        guard let (body, details) = exchangeEventsUpdate(config) else {
-            record(Change(kind: "events-config", name: realm, outcome: .unchanged))
-            return
-        }
-        try write("PUT", "events/config", body: body)
-        record(Change(kind: "events-config", name: realm, outcome: .updated, details: details))
-    }
-
     /// `kcx token-exchange audit --enable` through the engine: a fragment whose realm wants exchange
     /// events stored, planned against the events config read once and carried out by the executor
     /// as `.recordExchangeEvents`. The outcome line keeps the command's words (`events-config`, and
