@@ -9,6 +9,13 @@ public protocol AccessTokenProvider: AnyObject {
     /// Called once after the server answered 401 to `rejected`; returns a fresh token, or nil when
     /// no other token can be had (the 401 is then reported).
     func renewAfterRejection(of rejected: String) throws -> String?
+    /// How to log in again to this session (its server, login realm and user), for a 401 that
+    /// renewing did not cure; nil when there is no session to log in to (a fixed token).
+    var reloginHint: String? { get }
+}
+
+extension AccessTokenProvider {
+    public var reloginHint: String? { nil }
 }
 
 /// A token given by the user: used as is, never refreshed, never stored.
@@ -103,6 +110,8 @@ public final class AdminClient {
         }
         guard (200..<300).contains(response.status) else {
             var error = APIError.error(method: method, url: url, server: server, response: response)
+            // The session's own login realm, not the realm the request was about (`-r r1` of a master login).
+            if response.status == 401, let hint = tokens.reloginHint { error.hint = hint }
             if response.status == 404, let missing = AdminPath(APIError.displayPath(url: url, server: server)).realm,
                 APIError.describe(response).hasPrefix("Realm not found")
                     || APIError.describe(response).hasPrefix("Realm does not exist")

@@ -209,6 +209,8 @@ public final class TokenManager: AccessTokenProvider {
         self.onChange = onChange
     }
 
+    public var reloginHint: String? { loginHint }
+
     public func accessToken() throws -> String {
         if let token = session.accessToken, isFresh(session.accessTokenExpiresAt) {
             // Tokens from the server are checked on arrival; this one was read back from the config file.

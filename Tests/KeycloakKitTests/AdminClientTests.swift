@@ -218,6 +218,19 @@ struct AdminClientTests {
                     hint: "log in again: kcx config credentials --server http://kc:8080 --realm r --user NAME"))
         #expect(renewing.renewals == 1)
         #expect(transport.remaining == 0)
+
+        // A session knows where it logs in: its hint, not one built from the request's realm.
+        let other = "http://kc:8080/admin/realms/r1/clients"
+        transport.expect("GET", other, status: 401, json: #"{"error":"HTTP 401 Unauthorized"}"#)
+        transport.expect("GET", other, status: 401, json: #"{"error":"HTTP 401 Unauthorized"}"#)
+        let session = RenewingTokens(
+            ["a", "b"], hint: "log in again with: kcx config credentials --server http://kc:8080 --realm master --user admin")
+        let rejected = #expect(throws: KcxError.self) {
+            try AdminClient(server: server, realm: "master", transport: transport, tokens: session).send(
+                method: "GET", endpoint: "clients", realm: "r1")
+        }
+        #expect(rejected?.hint == "log in again with: kcx config credentials --server http://kc:8080 --realm master --user admin")
+        #expect(transport.remaining == 0)
     }
 
     @Test("a fixed token is not renewed: one request, then the 401")
@@ -233,7 +246,11 @@ struct AdminClientTests {
 final class RenewingTokens: AccessTokenProvider {
     private var tokens: [String]
     private(set) var renewals = 0
-    init(_ tokens: [String]) { self.tokens = tokens }
+    let reloginHint: String?
+    init(_ tokens: [String], hint: String? = nil) {
+        self.tokens = tokens
+        reloginHint = hint
+    }
     func accessToken() throws -> String { tokens[0] }
     func renewAfterRejection(of rejected: String) throws -> String? {
         #expect(rejected == tokens[0])

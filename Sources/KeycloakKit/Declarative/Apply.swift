@@ -410,4 +410,5 @@ public final class SerializedTokenProvider: AccessTokenProvider, @unchecked Send
     public func renewAfterRejection(of rejected: String) throws -> String? {
         try lock.withLock { _ in try inner.renewAfterRejection(of: rejected) }
     }
+    public var reloginHint: String? { inner.reloginHint }
 }
