@@ -59,6 +59,46 @@ import Testing
         #expect(try server.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
     }
 
+    @Test func aSecretFileIsStoredByItsPathAndReadAgainAtApply() throws {
+        let server = try EmptyServer(prefix: "savedfile", secretVariables: [])
+        defer { server.stop() }
+        let secret = "ledger-" + UUID().uuidString
+        let secretPath = server.env.home.appendingPathComponent("ledger.secret").path
+        try Data((secret + "\n").utf8).write(to: URL(fileURLWithPath: secretPath))
+        let file = try server.file(
+            "realm.yaml",
+            """
+            realms:
+              - realm: \(server.realm)
+                enabled: true
+                clients:
+                  - clientId: ledger
+                    publicClient: false
+                    secretFile: \(secretPath)
+            """)
+        let planPath = server.env.home.appendingPathComponent("realm.plan").path
+        let planned = try server.kcx(["plan", "-f", file, "--out", planPath])
+        #expect(planned.status == 0, "\(planned)")
+        let text = try String(contentsOfFile: planPath, encoding: .utf8)
+        #expect(!text.contains(secret))
+        #expect(text.contains(#""kcx:secretFile": "\#(secretPath)""#), "\(text)")
+
+        // The file gone: refused before anything is sent. Back: the client gets what it holds.
+        try FileManager.default.removeItem(atPath: secretPath)
+        let refused = try server.kcx(["apply", planPath, "--auto-approve"])
+        #expect(refused.status == 2, "\(refused)")
+        #expect(refused.stderr.contains("the saved plan needs the secret file \(secretPath), which cannot be read"), "\(refused)")
+        #expect(try server.keycloak.adminGet(server.realm).status == 404)
+        try Data((secret + "\n").utf8).write(to: URL(fileURLWithPath: secretPath))
+        let applied = try server.kcx(["apply", planPath, "--auto-approve", "-v"])
+        #expect(applied.status == 0, "\(applied)")
+        #expect(!applied.stdout.contains(secret) && !applied.stderr.contains(secret))
+        let client = try #require(server.keycloak.adminGet("\(server.realm)/clients?clientId=ledger").json?[0])
+        let id = try #require(client["id"]?.stringValue)
+        #expect(try server.keycloak.adminGet("\(server.realm)/clients/\(id)/client-secret").json?["value"]?.stringValue == secret)
+        #expect(try server.kcx(["plan", "-f", file, "--detailed-exitcode"]).status == 0)
+    }
+
     @Test func aSavedPrunePlanDeletesTheRealmKcxCreatedOnlyWhileItIsAsReviewed() throws {
         let server = try EmptyServer(prefix: "savedprune", secretVariables: [])
         defer { server.stop() }

@@ -1,5 +1,6 @@
 // Saved plans without a server: every write survives the round trip, secrets are stored as
 // references and resolved from the environment, and the fingerprint names what changed.
+import Foundation
 import KcxJSON
 @testable import KeycloakKit
 import Testing
@@ -82,6 +83,37 @@ import Testing
                 == KcxError(
                     .usage, "the saved plan needs the environment variable API_TOKEN (a secret it refers to), which is not set",
                     hint: "set API_TOKEN as it was when the plan was made, then run apply again; nothing was sent"))
+    }
+
+    @Test func aSecretFromASecretFileIsStoredAsItsPathAndReadAgainAtApply() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kcx-plan-\(UUID().uuidString).secret").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var state = DesiredState(realms: [], secretValues: ["f1les3cret"])
+        state.secretFiles = ["f1les3cret": path]
+        let plan = saved([
+            .createClient(clientId: "api", body: ["id": "c1", "clientId": "api", "secret": "f1les3cret"])
+        ])
+        let text = try plan.document(state).serialized()
+        #expect(!text.contains("f1les3cret"))
+        #expect(text.contains(#"{"kcx:secretFile":"\#(path)"}"#), "\(text)")
+
+        // Rotated since the plan: apply sends what the file holds now, as a variable's value is read again.
+        try Data("r0tated\n".utf8).write(to: URL(fileURLWithPath: path))
+        let (read, secrets) = try SavedPlan.read(text, path: "p.json", environment: [:])
+        guard case .createClient(_, let body) = read.realms[0].plan.changes[0].action else {
+            Issue.record("not a client create: \(read)")
+            return
+        }
+        #expect(body["secret"] == "r0tated")
+        #expect(secrets == ["r0tated"])
+
+        try FileManager.default.removeItem(atPath: path)
+        let gone = #expect(throws: KcxError.self) { try SavedPlan.read(text, path: "p.json", environment: [:]) }
+        #expect(gone?.code == .usage)
+        #expect(
+            gone?.message
+                == "the saved plan needs the secret file \(path), which cannot be read: No such file or directory")
+        #expect(gone?.hint == "put the file back as it was when the plan was made, then run apply again; nothing was sent")
     }
 
     @Test func aSecretClientIdIsAReferenceInTheReadsAndTheFingerprintToo() throws {

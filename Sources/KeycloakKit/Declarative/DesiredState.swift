@@ -215,6 +215,8 @@ public struct DesiredState: Sendable, Equatable {
     private var redactionForms: [String]
     /// Secret value -> the environment variable it came from (a saved plan stores `${NAME}` instead).
     public var secretVariables: [String: String] = [:]
+    /// Secret value -> the absolute path of the `secretFile` it was read from (a saved plan stores the path).
+    public var secretFiles: [String: String] = [:]
 
     public init(realms: [DesiredRealm], secretValues: Set<String> = []) {
         self.realms = realms
@@ -239,6 +241,7 @@ public struct DesiredState: Sendable, Equatable {
         var state = try reader.state(root)
         state.secretValues = reader.secrets.values
         state.secretVariables = reader.secrets.variables
+        state.secretFiles = reader.secrets.files
         return state
     }
 }
@@ -248,6 +251,8 @@ final class SecretValues {
     var values = Set<String>()
     /// Value -> the variable that gave it (not a `${NAME:-default}` default).
     var variables: [String: String] = [:]
+    /// Value -> the absolute path of the secretFile that held it.
+    var files: [String: String] = [:]
 
     func insert(_ value: String) { if !value.isEmpty { values.insert(value) } }
 }
@@ -725,6 +730,7 @@ struct FileReader {
             while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
             if value.isEmpty { throw fail(node, "\(field).secretFile", "'\(path)' is empty") }
             secrets.insert(value)
+            secrets.files[value] = FileSystem.absolutePath(path)
             client.secret = value
         case (_?, let node?): throw fail(node, "\(field).secretFile", "give either secret or secretFile, not both")
         case (nil, nil): break

@@ -68,7 +68,7 @@ public struct SavedPlan: Sendable, Equatable {
             for change in realm.plan.changes {
                 guard case .object(var object) = change.json else { continue }
                 object["write"] = try SavedPlan.protecting(
-                    change.action.json, secrets: secrets, variables: state.secretVariables, field: nil,
+                    change.action.json, secrets: secrets, variables: state.secretVariables, files: state.secretFiles, field: nil,
                     subject: "\(change.kind) '\(change.name)'")
                 changes.append(.object(object))
             }
@@ -82,7 +82,7 @@ public struct SavedPlan: Sendable, Equatable {
                 ]))
             guard
                 case .object(var realmDocument) = try SavedPlan.protecting(
-                    read, secrets: secrets, variables: state.secretVariables, field: nil,
+                    read, secrets: secrets, variables: state.secretVariables, files: state.secretFiles, field: nil,
                     subject: "the objects the plan read in realm '\(state.redacting(realm.plan.realm))'")
             else { continue }
             realmDocument["changes"] = .array(changes)
@@ -97,11 +97,14 @@ public struct SavedPlan: Sendable, Equatable {
     }
 
     /// `subject` names where the value is for messages: `client-scope 'api'`, or `the objects the plan read`.
-    static func protecting(_ value: JSON, secrets: [String], variables: [String: String], field: String?, subject: String) throws
-        -> JSON
-    {
+    static func protecting(
+        _ value: JSON, secrets: [String], variables: [String: String], files: [String: String] = [:], field: String?,
+        subject: String
+    ) throws -> JSON {
         switch value {
         case .string(let text):
+            // A secret read from a secretFile is stored as that file's path, read again at apply.
+            if variables[text] == nil, let path = files[text] { return ["kcx:secretFile": .string(path)] }
             if let template = try template(text, secrets: secrets, variables: variables, subject: subject) {
                 return ["kcx:secret": .string(template)]
             }
@@ -116,14 +119,17 @@ public struct SavedPlan: Sendable, Equatable {
             return value
         case .array(let items):
             return .array(
-                try items.map { try protecting($0, secrets: secrets, variables: variables, field: field, subject: subject) })
+                try items.map {
+                    try protecting($0, secrets: secrets, variables: variables, files: files, field: field, subject: subject)
+                })
         case .object(let object):
             return .object(
                 JSONObject(
                     try object.map {
                         (
                             $0.key,
-                            try protecting($0.value, secrets: secrets, variables: variables, field: $0.key, subject: subject)
+                            try protecting(
+                                $0.value, secrets: secrets, variables: variables, files: files, field: $0.key, subject: subject)
                         )
                     }))
         default:
@@ -191,6 +197,11 @@ public struct SavedPlan: Sendable, Equatable {
             if object.count == 1, let template = object["kcx:secret"]?.stringValue {
                 return .string(try resolve(template, environment: environment, secrets: &secrets))
             }
+            if object.count == 1, let path = object["kcx:secretFile"]?.stringValue {
+                let value = try readSecretFile(path)
+                secrets.insert(value)
+                return .string(value)
+            }
             var result: [(String, JSON)] = []
             for (key, member) in object {
                 result.append((key, try resolving(member, environment: environment, secrets: &secrets)))
@@ -203,6 +214,25 @@ public struct SavedPlan: Sendable, Equatable {
         default:
             return value
         }
+    }
+
+    /// A secret file a saved plan refers to, read as the declarative file reads `secretFile`
+    /// (trailing line ends dropped); unreadable or empty is a usage error before anything is sent.
+    static func readSecretFile(_ path: String) throws -> String {
+        let hint = "put the file back as it was when the plan was made, then run apply again; nothing was sent"
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readFile(path, limit: .secret)
+        } catch {
+            throw KcxError(
+                .usage, "the saved plan needs the secret file \(path), which cannot be read: \(error.reason)", hint: hint)
+        }
+        var value = String(decoding: bytes, as: UTF8.self)
+        while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
+        guard !value.isEmpty else {
+            throw KcxError(.usage, "the saved plan needs the secret file \(path), which is empty", hint: hint)
+        }
+        return value
     }
 
     /// Reads a saved plan, resolving its secret references from `environment`; `secrets` gets the
