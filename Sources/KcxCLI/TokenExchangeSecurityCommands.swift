@@ -15,8 +15,10 @@ public enum TokenExchangeSecurityCommands {
                 and one client policy, \(downscopePolicyName), matching token-exchange requests (grant-type \
                 condition). With --client, the policy also requires the client scope \(downscopeMarkerScope) \
                 (no mappers, not in tokens' scope) as a default scope, which kcx assigns to those clients: \
-                Keycloak's client-scopes condition is the only one that selects requesters on an exchange. Other \
-                profiles and policies are kept (read, merge, write; profiles before policies).
+                Keycloak's client-scopes condition is the only one that selects requesters on an exchange. When the \
+                policy already covers every requester, --client changes nothing (enabling for some never narrows \
+                it). A profile or policy that differs from what kcx writes is repaired. Other profiles and policies \
+                are kept (each list read once, kcx's entry laid over it; profiles before policies).
                 """,
             options: [clients] + ProvisioningOptions.mutating,
             examples: [
