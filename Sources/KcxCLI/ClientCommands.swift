@@ -37,7 +37,8 @@ public enum ClientCommands {
             ["client", "ensure"], summary: "Create an OpenID Connect client, or bring an existing one to the settings given",
             discussion: """
                 --public or --confidential is required. --service-account turns service accounts on (confidential \
-                only); --redirect-uri adds a redirect URI (existing ones stay). A second run reports 'unchanged'.
+                only); --redirect-uri adds a redirect URI (existing ones stay). A second run reports 'unchanged'. \
+                The client is not marked as kcx's, so no 'apply --prune' deletes it.
                 """,
             positionals: [name],
             options: [
@@ -118,7 +119,7 @@ public enum RealmCommands {
         CommandSpec(
             ["realm", "ensure"], summary: "Create a realm if it does not exist",
             discussion:
-                "Creates realm NAME, enabled, when it is missing (the account needs 'create-realm' in master); an existing realm is left as it is ('unchanged').",
+                "Creates realm NAME, enabled, when it is missing (the account needs 'create-realm' in master); an existing realm is left as it is ('unchanged'). The realm is not marked as kcx's, so no 'apply --prune' deletes it.",
             positionals: [PositionalSpec("NAME", "The realm's name")],
             options: [ProvisioningOptions.dryRun, ProvisioningOptions.output],
             examples: [ExampleSpec("kcx realm ensure myrealm", "Make sure myrealm exists")],
