@@ -240,6 +240,27 @@ import Testing
         #expect(outcomes(again) == ["unchanged: client-profile kcx-downscope", "unchanged: client-policy kcx-downscope"])
         #expect(
             try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: on for every token exchange\n")
+        // Enabling for one client never narrows a policy for everyone: nothing changes, no marker scope.
+        let narrower = try fixture.inRealm(["token-exchange", "downscope", "enable", "--client", "service-a"])
+        #expect(outcomes(narrower) == ["unchanged: client-profile kcx-downscope", "unchanged: client-policy kcx-downscope"])
+        #expect(narrower.stderr.contains("already enforced for every client"), "\(narrower)")
+        #expect(try fixture.clientScope("kcx-downscope-marker") == nil)
+        // A policy switched off by hand is switched back on by the next enable, the other policies kept.
+        var policies = try #require(fixture.keycloak.adminGet("\(fixture.realm)/client-policies/policies").json)
+        var entries = try #require(policies["policies"]?.arrayValue)
+        let index = try #require(entries.firstIndex { $0["name"] == "kcx-downscope" })
+        entries[index]["enabled"] = false
+        policies["policies"] = .array(entries)
+        #expect(try fixture.keycloak.adminSend("PUT", "\(fixture.realm)/client-policies/policies", json: policies).status == 204)
+        #expect(
+            try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout.hasPrefix("downscope: off"))
+        let repaired = try fixture.inRealm(["token-exchange", "downscope", "enable"])
+        #expect(outcomes(repaired) == ["unchanged: client-profile kcx-downscope", "updated: client-policy kcx-downscope"])
+        #expect(repaired.stderr.contains("enabled: false -> true"), "\(repaired)")
+        #expect(
+            try fixture.inRealm(["token-exchange", "downscope", "status"]).stdout == "downscope: on for every token exchange\n")
+        let after = try #require(fixture.keycloak.adminGet("\(fixture.realm)/client-policies/policies").json?["policies"])
+        #expect(after.arrayValue?.count == entries.count)
 
         func exchange(scope: String?) throws -> ProcessResult {
             let subject = try fixture.inRealm(["token", "get", "--client", "service-a", "--secret-file", secret]).stdout
