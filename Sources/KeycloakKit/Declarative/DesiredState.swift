@@ -259,6 +259,14 @@ final class SecretValues {
 
 /// Walks the node tree, checking every key and type and naming the field on error.
 struct FileReader {
+    /// What a `secretFile` holds: its text without the trailing line ends (empty when that is all
+    /// it holds). A saved plan reads the file again the same way at apply.
+    static func secretFileValue(_ path: String) throws(FileSystemError) -> String {
+        var value = String(decoding: try FileSystem.readFile(path, limit: .secret), as: UTF8.self)
+        while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
+        return value
+    }
+
     let file: String
     let environment: [String: String]
     let secrets = SecretValues()
@@ -720,14 +728,12 @@ struct FileReader {
             }
         case (nil, let node?):
             let path = try string(node, "\(field).secretFile")
-            let bytes: [UInt8]
+            let value: String
             do {
-                bytes = try FileSystem.readFile(path, limit: .secret)
+                value = try FileReader.secretFileValue(path)
             } catch {
                 throw fail(node, "\(field).secretFile", "cannot read '\(path)': \(error.reason)")
             }
-            var value = String(decoding: bytes, as: UTF8.self)
-            while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
             if value.isEmpty { throw fail(node, "\(field).secretFile", "'\(path)' is empty") }
             secrets.insert(value)
             secrets.files[value] = FileSystem.absolutePath(path)

@@ -217,18 +217,16 @@ public struct SavedPlan: Sendable, Equatable {
     }
 
     /// A secret file a saved plan refers to, read as the declarative file reads `secretFile`
-    /// (trailing line ends dropped); unreadable or empty is a usage error before anything is sent.
+    /// (`FileReader.secretFileValue`); unreadable or empty is a usage error before anything is sent.
     static func readSecretFile(_ path: String) throws -> String {
         let hint = "put the file back as it was when the plan was made, then run apply again; nothing was sent"
-        let bytes: [UInt8]
+        let value: String
         do {
-            bytes = try FileSystem.readFile(path, limit: .secret)
+            value = try FileReader.secretFileValue(path)
         } catch {
             throw KcxError(
                 .usage, "the saved plan needs the secret file \(path), which cannot be read: \(error.reason)", hint: hint)
         }
-        var value = String(decoding: bytes, as: UTF8.self)
-        while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
         guard !value.isEmpty else {
             throw KcxError(.usage, "the saved plan needs the secret file \(path), which is empty", hint: hint)
         }
