@@ -71,9 +71,9 @@ import Testing
         let serviceA: JSON = [["id": "c-a", "clientId": "service-a", "protocol": "openid-connect"]]
         // The client and the scope list once each: the assignment step uses what the run has read.
         api.expect("GET", "clients", query: [("clientId", "service-a")], json: serviceA)
-        api.expect("GET", "client-scopes", json: [])
         api.expect("GET", "client-policies/policies", json: ["policies": []])
         api.expect("GET", "client-policies/profiles", json: ["profiles": []])
+        api.expect("GET", "client-scopes", json: [])
         let writer = Writer(api: api, realm: "demo", dryRun: true)
         try writer.enableDownscope(clients: ["service-a", "service-a"])
         #expect(api.allConsumed)
@@ -100,8 +100,8 @@ import Testing
 
     @Test func enablingForOneClientNeverNarrowsAPolicyForEveryone() throws {
         let api = ScriptedAdminAPI()
+        // No scope list: a policy for everyone needs no marker scope.
         api.expect("GET", "clients", query: [("clientId", "service-a")], json: [["id": "c-a", "clientId": "service-a"]])
-        api.expect("GET", "client-scopes", json: [])
         api.expect("GET", "client-policies/policies", json: ["policies": [downscopePolicy(targeted: false)]])
         api.expect("GET", "client-policies/profiles", json: ["profiles": [downscopeProfile()]])
         let writer = Writer(api: api, realm: "demo", dryRun: false)

@@ -166,13 +166,15 @@ extension Writer {
             let requester = try lookup.requireClient(name)
             if !requesters.contains(where: { $0.id == requester.id }) { requesters.append(requester) }
         }
-        var live = try liveRealm(clients: requesters, scopes: !requesters.isEmpty)
+        var live = try liveRealm(clients: requesters, scopes: false)
         try live.readSecuritySettings(api, realm: realm, downscope: true, events: false)
         var desired = DesiredRealm(realm: realm)
         desired.downscope = true
         var expected: [Change] = []
         let coversEveryone = downscopeCoversEveryClient(live.clientPolicies)
         if !requesters.isEmpty && !coversEveryone {
+            // The scope list only when the marker scope is wanted: a policy for everyone needs none.
+            live.clientScopes = try lookup.clientScopes().map(\.representation)
             desired.downscopeMarkedOnly = true
             var scope = DesiredClientScope(
                 name: downscopeMarkerScope, description: "Marks clients whose token exchanges kcx downscopes (no mappers)",
