@@ -207,10 +207,7 @@ extension Writer {
             if !clients.contains(where: { $0.id == client.id }) { clients.append(client) }
             live = try liveRealm(clients: clients, scopes: false)
         }
-        let (_, outcomes) = try execute(Fragment(desired: desired), live: live)
-        var lines = expected.map { line in outcomes.first { $0.kind == line.kind && $0.name == line.name } ?? line }
-        lines += outcomes.filter { !lines.contains($0) }
-        for line in lines { record(line) }
+        try converge(Fragment(desired: desired), live: live, expected: expected)
     }
 
     /// `kcx audience remove` through the engine: the absent fact "no audience mapper for this

@@ -41,8 +41,9 @@ extension Writer {
             client.settings["redirectUris"] = .array(uris.map { .string($0) })
         }
         let fragment = Fragment(desired: DesiredRealm(realm: realm, clients: [client]))
-        let (_, outcomes) = try execute(fragment, live: try liveRealm(clients: existing.map { [$0] } ?? [], scopes: false))
-        record(outcomes.first ?? Change(kind: "client", name: clientId, outcome: .unchanged))
+        try converge(
+            fragment, live: try liveRealm(clients: existing.map { [$0] } ?? [], scopes: false),
+            expected: [Change(kind: "client", name: clientId, outcome: .unchanged)])
     }
 
     /// Makes realm `name` exist, through the engine (created enabled, never marked as kcx's, so no
@@ -56,7 +57,7 @@ extension Writer {
         var desired = DesiredRealm(realm: name)
         desired.settings = DesiredRealmSettings(values: JSONObject([("enabled", true)]))
         desired.settings.marksManaged = false
-        let (_, outcomes) = try execute(Fragment(desired: desired), live: .missing)
-        record(outcomes.first ?? Change(kind: "realm", name: name, outcome: .unchanged))
+        try converge(
+            Fragment(desired: desired), live: .missing, expected: [Change(kind: "realm", name: name, outcome: .unchanged)])
     }
 }

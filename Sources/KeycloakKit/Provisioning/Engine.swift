@@ -122,6 +122,16 @@ extension Writer {
         return applied
     }
 
+    /// `converge` for a command that says a line per object whether it changed or not: each of
+    /// `expected` (an unchanged line) is replaced by the outcome for the same kind and name, and any
+    /// other outcome follows.
+    func converge(_ fragment: Fragment, live: LiveRealm, expected: [Change]) throws {
+        let (_, outcomes) = try execute(fragment, live: live)
+        var lines = expected.map { line in outcomes.first { $0.kind == line.kind && $0.name == line.name } ?? line }
+        lines += outcomes.filter { !lines.contains($0) }
+        for line in lines { record(line) }
+    }
+
     /// `converge` without recording: the changes carried out, in the plan's order, and their
     /// outcome lines (a legacy wiring change stands for the lines of the writes it made), for a
     /// command that places them among lines of its own. On a failure, what was done is recorded.

@@ -196,7 +196,7 @@ extension Writer {
             Change(
                 kind: ClientPolicyList.policies.entryKind, name: downscopePolicyName, outcome: .unchanged,
                 details: coversEveryone && !requesters.isEmpty ? ["already enforced for every client"] : []))
-        try reportConverging(Fragment(desired: desired), live: live, expected: expected)
+        try converge(Fragment(desired: desired), live: live, expected: expected)
     }
 
     /// Turns enforcement off: for everyone (policy, profile and marker scope removed), or for the named clients of a targeted policy.
@@ -230,7 +230,7 @@ extension Writer {
         var desired = DesiredRealm(realm: realm)
         desired.downscope = false
         let profileKept = downscopeProfileInUse(live.clientPolicies)
-        try reportConverging(
+        try converge(
             Fragment(desired: desired), live: live,
             expected: [
                 Change(
@@ -242,15 +242,6 @@ extension Writer {
                 Change(kind: "client-scope", name: downscopeMarkerScope, outcome: .unchanged, details: ["does not exist"]),
             ])
         if !dryRun { cache.scopes?.removeAll { $0.name == downscopeMarkerScope } }
-    }
-
-    /// Converges the fragment and records a line for each of `expected` (the outcome when it
-    /// changed, else the line as given), then any other outcome.
-    func reportConverging(_ fragment: Fragment, live: LiveRealm, expected: [Change]) throws {
-        let (_, outcomes) = try execute(fragment, live: live)
-        var lines = expected.map { line in outcomes.first { $0.kind == line.kind && $0.name == line.name } ?? line }
-        lines += outcomes.filter { !lines.contains($0) }
-        for line in lines { record(line) }
     }
 }
 
