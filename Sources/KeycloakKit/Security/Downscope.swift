@@ -252,8 +252,8 @@ func isTargeted(_ policy: JSON) -> Bool {
 extension Lookup {
     /// Reads the kcx profile and policy; for a targeted policy, `clients` (default: every non-built-in client) are checked for the marker.
     public func downscopeStatus(clients: [String]) throws -> DownscopeStatus {
-        let profiles = try api.get("client-policies/profiles", realm: realm)["profiles"]?.arrayValue ?? []
-        let policies = try api.get("client-policies/policies", realm: realm)["policies"]?.arrayValue ?? []
+        let profiles = entries(try api.get(ClientPolicyList.profiles.endpoint, realm: realm), .profiles)
+        let policies = entries(try api.get(ClientPolicyList.policies.endpoint, realm: realm), .policies)
         let downscopeProfiles = profiles.filter { profile in
             (profile["executors"]?.arrayValue ?? []).contains { $0["executor"]?.stringValue == downscopeExecutor }
         }.compactMap { $0["name"]?.stringValue }
